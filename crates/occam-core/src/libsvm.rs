@@ -1,0 +1,147 @@
+//! libsvm / svmlight text (optionally gzip) into a sparse data set, without densifying.
+
+use crate::dataset::{check_class_count, infer_task, Dataset, Task};
+use crate::error::{DataError, Result};
+use crate::matrix::{CscMatrix, Matrix};
+use std::path::Path;
+
+/// Parses libsvm `bytes` read from `path`: one row per line, `label index:value ...`, indices
+/// 1-based and strictly ascending. `qid:` tokens and `#` comments are ignored. `task` overrides
+/// the task inferred from the labels.
+pub fn read_libsvm(bytes: &[u8], path: &Path, task: Option<Task>) -> Result<Dataset> {
+    let err = |line: u64, token: usize, detail: String| DataError::Libsvm {
+        path: path.to_path_buf(),
+        line,
+        token,
+        detail,
+    };
+    let text = std::str::from_utf8(bytes).map_err(|e| DataError::Malformed {
+        path: path.to_path_buf(),
+        line: 1 + bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() as u64,
+        detail: "not valid UTF-8 text".into(),
+    })?;
+    let mut labels = Vec::new();
+    let mut row_ptr = vec![0usize];
+    let mut cols: Vec<u32> = Vec::new();
+    let mut vals: Vec<f64> = Vec::new();
+    let mut ncols = 0usize;
+    for (ln, raw_line) in text.lines().enumerate() {
+        let line = ln as u64 + 1;
+        let content = raw_line.split('#').next().unwrap_or("").trim();
+        if content.is_empty() {
+            continue;
+        }
+        let mut tokens = content.split_ascii_whitespace();
+        let label_tok = tokens.next().expect("non-empty line has a token");
+        let label: f64 = match label_tok.parse::<f64>() {
+            Ok(v) if v.is_finite() => v,
+            _ => return Err(err(line, 1, format!("the label '{label_tok}' is not a finite number"))),
+        };
+        labels.push(label);
+        let mut last = 0u64;
+        for (k, tok) in tokens.enumerate() {
+            let token = k + 2;
+            if tok.starts_with("qid:") {
+                continue;
+            }
+            let Some((is, vs)) = tok.split_once(':') else {
+                return Err(err(line, token, format!("'{tok}' is not of the form index:value")));
+            };
+            let idx: u64 = is
+                .parse()
+                .map_err(|_| err(line, token, format!("'{is}' is not a feature index")))?;
+            if idx == 0 {
+                return Err(err(line, token, "feature indices start at 1 in libsvm; found 0".into()));
+            }
+            if idx <= last {
+                return Err(err(
+                    line,
+                    token,
+                    format!("feature index {idx} after {last}: indices must be strictly ascending"),
+                ));
+            }
+            if idx > u32::MAX as u64 {
+                return Err(err(line, token, format!("feature index {idx} is too large")));
+            }
+            last = idx;
+            let v: f64 = match vs.parse::<f64>() {
+                Ok(v) if v.is_finite() => v,
+                _ => return Err(err(line, token, format!("the value '{vs}' is not a finite number"))),
+            };
+            cols.push((idx - 1) as u32);
+            vals.push(v);
+            ncols = ncols.max(idx as usize);
+        }
+        row_ptr.push(cols.len());
+    }
+    if labels.is_empty() {
+        return Err(DataError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+    let nrows = labels.len();
+    let x = CscMatrix::from_rows(nrows, ncols, &row_ptr, &cols, &vals);
+    drop((cols, vals, row_ptr));
+    let task = task.unwrap_or_else(|| infer_task(&labels));
+    let (y, classes) = if task.is_classification() {
+        let mut d = labels.clone();
+        d.sort_by(f64::total_cmp);
+        d.dedup();
+        let names: Vec<String> = d.iter().map(|v| format!("{v}")).collect();
+        check_class_count(path, "label", &names, nrows, task)?;
+        let y = labels
+            .iter()
+            .map(|v| d.binary_search_by(|a| a.total_cmp(v)).unwrap() as f64)
+            .collect();
+        (y, names)
+    } else {
+        (labels, Vec::new())
+    };
+    Ok(Dataset {
+        source: path.to_path_buf(),
+        x: Matrix::Sparse(x),
+        y,
+        feature_names: (1..=ncols).map(|j| format!("f{j}")).collect(),
+        target_name: "label".into(),
+        task,
+        classes,
+        schema: Vec::new(),
+        rows_dropped: 0,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(s: &str) -> Result<Dataset> {
+        read_libsvm(s.as_bytes(), Path::new("t.svm"), None)
+    }
+
+    #[test]
+    fn parses_sparse_rows() {
+        let d = read("+1 1:0.5 3:2\n-1 2:1 # comment\n\n-1 qid:3 3:4\n").unwrap();
+        assert_eq!(d.nrows(), 3);
+        assert_eq!(d.nfeatures(), 3);
+        assert_eq!(d.task, Task::Binary);
+        assert_eq!(d.classes, ["-1", "1"]);
+        assert_eq!(d.y, [1.0, 0.0, 0.0]);
+        let Matrix::Sparse(x) = &d.x else { panic!() };
+        assert_eq!(x.nnz(), 4);
+        assert_eq!(x.col(2), (&[0u32, 2][..], &[2.0, 4.0][..]));
+    }
+
+    #[test]
+    fn index_errors() {
+        let e = read("1 0:1\n0 1:1\n").unwrap_err();
+        assert!(matches!(e, DataError::Libsvm { line: 1, token: 2, .. }), "{e}");
+        let e = read("1 1:1\n0 3:1 2:1\n").unwrap_err();
+        assert!(matches!(e, DataError::Libsvm { line: 2, token: 3, .. }), "{e}");
+        let e = read("1 1:1 1:2\n0 2:1\n").unwrap_err();
+        assert!(e.to_string().contains("strictly ascending"), "{e}");
+        assert_eq!(read("x 1:1\n").unwrap_err().kind(), "libsvm");
+        assert_eq!(read("1 1:nan\n0 1:1\n").unwrap_err().kind(), "libsvm");
+        assert_eq!(read("1 1\n").unwrap_err().kind(), "libsvm");
+        assert_eq!(read("\n\n").unwrap_err().kind(), "empty-file");
+    }
+}
