@@ -1,1 +1,69 @@
-fn main() {}
+//! The `occam` binary: flags -> configs -> library calls. The only crate that decides where
+//! files go; every bad input is reported as one paragraph and exit code 2.
+
+mod builtin;
+mod cmd_data;
+mod flags;
+mod load;
+mod output;
+
+use clap::Parser;
+use flags::{Cli, Command, DataCommand};
+
+/// A bad input found by the CLI itself (flags that do not fit together, unknown builtin, ...).
+#[derive(Debug)]
+pub struct UserError(pub String);
+
+impl std::fmt::Display for UserError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UserError {}
+
+/// The error kind printed as `error[kind]`, found by looking through the error chain.
+fn kind_of(e: &anyhow::Error) -> &'static str {
+    for cause in e.chain() {
+        if let Some(d) = cause.downcast_ref::<occam_core::DataError>() {
+            return d.kind();
+        }
+        if cause.downcast_ref::<UserError>().is_some() {
+            return "usage";
+        }
+    }
+    "error"
+}
+
+fn pending(cmd: &str, issue: u32, what: &str) -> anyhow::Result<()> {
+    anyhow::bail!(UserError(format!(
+        "`occam {cmd}` is not available in this version: {what} is tracked in issue {issue}"
+    )))
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Data(DataCommand::Inspect(a)) => cmd_data::inspect(&a),
+        Command::Demo(_) | Command::Linear(_) => pending("linear", 3, "the linear path"),
+        Command::Train(_) => pending("train", 4, "the neural-network engine"),
+        Command::Tune(_) => pending("tune", 5, "strength search"),
+        Command::Report(_) => pending("report", 6, "the HTML report"),
+        Command::Predict(_) => pending("predict", 4, "saved models"),
+    }
+}
+
+fn main() {
+    let cli = Cli::parse(); // clap exits with code 2 on bad flags
+    if let Err(e) = run(cli) {
+        let mut msg = e.to_string();
+        for cause in e.chain().skip(1) {
+            let c = cause.to_string();
+            if !msg.contains(&c) {
+                msg.push_str(": ");
+                msg.push_str(&c);
+            }
+        }
+        eprintln!("error[{}]: {msg}", kind_of(&e));
+        std::process::exit(2);
+    }
+}
