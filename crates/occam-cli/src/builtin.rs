@@ -5,6 +5,7 @@ pub struct Builtin {
     pub name: &'static str,
     pub file: &'static str,
     pub bytes: &'static [u8],
+    #[allow(dead_code)]
     pub about: &'static str,
 }
 

@@ -3,12 +3,14 @@
 
 mod builtin;
 mod cmd_data;
+mod cmd_demo;
+mod cmd_linear;
 mod flags;
 mod load;
 mod output;
 
 use clap::Parser;
-use flags::{Cli, Command, DataCommand};
+use flags::{Cli, Command, DataCommand, LinearCommand};
 
 /// A bad input found by the CLI itself (flags that do not fit together, unknown builtin, ...).
 #[derive(Debug)]
@@ -28,6 +30,9 @@ fn kind_of(e: &anyhow::Error) -> &'static str {
         if let Some(d) = cause.downcast_ref::<occam_core::DataError>() {
             return d.kind();
         }
+        if let Some(occam_linear::LinearError::Data(d)) = cause.downcast_ref::<occam_linear::LinearError>() {
+            return d.kind();
+        }
         if cause.downcast_ref::<UserError>().is_some() {
             return "usage";
         }
@@ -44,7 +49,9 @@ fn pending(cmd: &str, issue: u32, what: &str) -> anyhow::Result<()> {
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Data(DataCommand::Inspect(a)) => cmd_data::inspect(&a),
-        Command::Demo(_) | Command::Linear(_) => pending("linear", 3, "the linear path"),
+        Command::Demo(a) => cmd_demo::run(&a),
+        Command::Linear(LinearCommand::Path(a)) => cmd_linear::path(&a),
+        Command::Linear(LinearCommand::Cv(a)) => cmd_linear::cv(&a),
         Command::Train(_) => pending("train", 4, "the neural-network engine"),
         Command::Tune(_) => pending("tune", 5, "strength search"),
         Command::Report(_) => pending("report", 6, "the HTML report"),

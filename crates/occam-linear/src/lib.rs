@@ -1,1 +1,19 @@
-//! placeholder
+//! occam-linear: penalized generalized linear models (lasso, ridge, elastic net; gaussian,
+//! binomial, multinomial, poisson) along a whole regularization path, written the glmnet
+//! way: driver -> path -> point -> family.
+
+pub mod config;
+pub mod cv;
+mod design;
+pub mod driver;
+pub mod error;
+mod family;
+pub mod kkt;
+mod path;
+mod point;
+pub mod predict;
+
+pub use config::{Family, PathConfig};
+pub use cv::{cross_validate, CvConfig, CvFit, Measure};
+pub use driver::{fit_path, PathFit, Relaxed};
+pub use error::{LinearError, PathWarning};

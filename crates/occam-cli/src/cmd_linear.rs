@@ -1,0 +1,315 @@
+//! `occam linear path` and `occam linear cv`: flags -> PathConfig / CvConfig -> fit -> table
+//! on stdout and JSON with glmnet's field names.
+
+use crate::flags::{DataFlags, LinearCvArgs, LinearFlags, LinearPathArgs};
+use crate::{load, output, UserError};
+use anyhow::{bail, Result};
+use occam_core::{DataError, Dataset};
+use occam_linear::{cross_validate, CvConfig, CvFit, Family, Measure, PathConfig, PathFit};
+use serde_json::{json, Value};
+use std::path::Path;
+
+/// Loads the data set named by the flags.
+pub fn load_data(f: &DataFlags) -> Result<Dataset> {
+    let opts = f.csv_options()?;
+    let src = load::resolve(&f.data)?;
+    load::dataset(&src, &opts, f.vocab.as_deref())
+}
+
+/// Reads numbers from a file, one per line (or `name,number`), with errors naming the line.
+fn read_numbers(path: &Path, what: &str) -> Result<Vec<(Option<String>, f64)>> {
+    let text = std::fs::read_to_string(path).map_err(|source| DataError::Io { path: path.to_path_buf(), source })?;
+    let mut out = Vec::new();
+    for (k, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (name, num) = match line.rsplit_once(',') {
+            Some((n, v)) => (Some(n.trim().to_string()), v.trim()),
+            None => (None, line),
+        };
+        let v: f64 = num.parse().ok().filter(|v: &f64| v.is_finite()).ok_or_else(|| DataError::Malformed {
+            path: path.to_path_buf(),
+            line: k as u64 + 1,
+            detail: format!("'{num}' is not a number ({what})"),
+        })?;
+        out.push((name, v));
+    }
+    Ok(out)
+}
+
+/// Stage 2 of the linear flags: a validated PathConfig for this data set.
+pub fn path_config(f: &LinearFlags, d: &Dataset) -> Result<PathConfig> {
+    let family = match &f.family {
+        Some(s) => Family::parse(s)?,
+        None => Family::for_task(d.task),
+    };
+    match family {
+        Family::Binomial if d.classes.len() != 2 => bail!(UserError(format!(
+            "--family binomial needs a two-class target; '{}' has {} classes (use --family multinomial)",
+            d.target_name,
+            d.classes.len()
+        ))),
+        Family::Multinomial if d.classes.len() < 2 => bail!(UserError(format!(
+            "--family multinomial needs a class target; '{}' was read as {} (use --task multiclass)",
+            d.target_name,
+            d.task.name()
+        ))),
+        Family::Gaussian | Family::Poisson if d.task.is_classification() => bail!(UserError(format!(
+            "--family {} needs a numeric target; '{}' was read as classes (use --task regression or counts)",
+            family.name(),
+            d.target_name
+        ))),
+        _ => {}
+    }
+    let mut cfg = PathConfig::new(family);
+    cfg.alpha = f.alpha;
+    cfg.nlambda = f.nlambda;
+    cfg.lambda_min_ratio = f.lambda_min_ratio;
+    cfg.lambda = f.lambda.clone();
+    cfg.standardize = !f.no_standardize;
+    cfg.intercept = !f.no_intercept;
+    cfg.tol = f.tol;
+    cfg.gap_tol = f.gap_tol;
+    cfg.grouped = f.grouped;
+    if f.grouped && family != Family::Multinomial {
+        bail!(UserError("--grouped applies to --family multinomial only".into()));
+    }
+    if !(0.0..=1.0).contains(&f.gamma) {
+        bail!(DataError::param("--gamma", format!("{} is not in [0, 1]", f.gamma)));
+    }
+    if let Some(p) = &f.penalty_factor {
+        let rows = read_numbers(p, "penalty factor")?;
+        let pf = if rows.iter().all(|(n, _)| n.is_some()) {
+            let mut pf = vec![1.0; d.nfeatures()];
+            for (name, v) in rows {
+                let name = name.unwrap();
+                let j = d.feature_names.iter().position(|f| *f == name).ok_or_else(|| {
+                    UserError(format!("{}: no feature named '{name}'", p.display()))
+                })?;
+                pf[j] = v;
+            }
+            pf
+        } else {
+            rows.into_iter().map(|(_, v)| v).collect()
+        };
+        cfg.penalty_factor = Some(pf);
+    }
+    cfg.validate(d.nrows(), d.nfeatures())?;
+    Ok(cfg)
+}
+
+/// The fit as JSON with glmnet's names: lambda, a0, beta (nlambda x p; per class for
+/// multinomial), df, dev_ratio, nulldev.
+pub fn path_json(fit: &PathFit, d: &Dataset) -> Value {
+    let multi = fit.family == Family::Multinomial;
+    let a0: Value = if multi { json!(fit.a0) } else { json!(fit.a0.iter().map(|a| a[0]).collect::<Vec<_>>()) };
+    let beta: Value = if multi { json!(fit.beta) } else { json!(fit.beta[0]) };
+    let mut v = json!({
+        "family": fit.family,
+        "alpha": fit.alpha,
+        "lambda": fit.lambda,
+        "a0": a0,
+        "beta": beta,
+        "df": fit.df,
+        "dev_ratio": fit.dev_ratio,
+        "nulldev": fit.nulldev,
+        "feature_names": d.feature_names,
+        "classes": d.classes,
+        "target": d.target_name,
+        "n": d.nrows(),
+        "relative_gap": fit.relative_gap,
+        "passes": fit.passes,
+        "warnings": fit.warnings,
+        "fit_seconds": fit.fit_seconds,
+    });
+    if let Some(r) = &fit.relaxed {
+        v["relaxed"] = json!({
+            "gamma": r.gamma,
+            "a0": if multi { json!(r.a0) } else { json!(r.a0.iter().map(|a| a[0]).collect::<Vec<_>>()) },
+            "beta": if multi { json!(r.beta) } else { json!(r.beta[0]) },
+        });
+    }
+    v
+}
+
+fn print_path_table(fit: &PathFit) {
+    println!("{:>4} {:>6} {:>8} {:>14}", "", "Df", "%Dev", "Lambda");
+    for l in 0..fit.lambda.len() {
+        println!("{:>4} {:>6} {:>8.2} {:>14.6}", l + 1, fit.df[l], 100.0 * fit.dev_ratio[l], fit.lambda[l]);
+    }
+}
+
+/// "name (coef)" list of the selected features at lambda index l.
+pub fn describe_selected(fit: &PathFit, d: &Dataset, l: usize) -> String {
+    let sel = fit.selected(l);
+    if sel.is_empty() {
+        return "none (intercept only)".into();
+    }
+    sel.iter()
+        .map(|&j| {
+            if fit.nclass() == 1 {
+                format!("{} ({:+.4})", d.feature_names[j], fit.beta[0][l][j])
+            } else {
+                d.feature_names[j].clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn print_warnings(fit: &PathFit) {
+    for w in &fit.warnings {
+        eprintln!("warning: {w}");
+    }
+}
+
+pub fn path(a: &LinearPathArgs) -> Result<()> {
+    let d = load_data(&a.data)?;
+    let cfg = path_config(&a.linear, &d)?;
+    let fit = occam_linear::fit_path(&d.x, &d.y, &cfg, a.linear.relax.then_some(a.linear.gamma))?;
+    println!(
+        "{} path, alpha {}, {} rows x {} features{}: {} lambdas in {:.3} s",
+        cfg.family.name(),
+        cfg.alpha,
+        d.nrows(),
+        d.nfeatures(),
+        if d.x.is_sparse() { " (sparse)" } else { "" },
+        fit.lambda.len(),
+        fit.fit_seconds
+    );
+    print_path_table(&fit);
+    let order = entry_order(&fit, &d);
+    println!("order of entry: {order}");
+    print_warnings(&fit);
+    if let Some(p) = &a.json {
+        output::write_json(p, &path_json(&fit, &d))?;
+        println!("wrote {}", p.display());
+    }
+    Ok(())
+}
+
+/// The first 15 features in the order they enter the path.
+pub fn entry_order(fit: &PathFit, d: &Dataset) -> String {
+    let mut entered: Vec<(usize, usize)> = fit
+        .entry_index()
+        .into_iter()
+        .enumerate()
+        .filter_map(|(j, e)| e.map(|l| (l, j)))
+        .collect();
+    entered.sort();
+    let mut s: Vec<String> = entered.iter().take(15).map(|&(_, j)| d.feature_names[j].clone()).collect();
+    if entered.len() > 15 {
+        s.push(format!("... ({} in all)", entered.len()));
+    }
+    if s.is_empty() {
+        "no feature enters".into()
+    } else {
+        s.join(", ")
+    }
+}
+
+/// Stage 2 of the CV flags.
+pub fn cv_config(a: &LinearCvArgs, cfg: &PathConfig, n: usize) -> Result<CvConfig> {
+    let foldid = match &a.foldid {
+        Some(p) => {
+            let rows = read_numbers(p, "fold id")?;
+            if rows.len() != n {
+                bail!(DataError::param("--foldid", format!("{} has {} fold ids for {n} rows", p.display(), rows.len())));
+            }
+            let mut ids = Vec::with_capacity(n);
+            for (k, (_, v)) in rows.iter().enumerate() {
+                if v.fract() != 0.0 || *v < 1.0 {
+                    bail!(DataError::param("--foldid", format!("entry {} is {v}; fold ids are 1, 2, ..., K", k + 1)));
+                }
+                ids.push(*v as usize - 1);
+            }
+            Some(ids)
+        }
+        None => None,
+    };
+    Ok(CvConfig {
+        folds: a.folds,
+        foldid,
+        measure: Measure::parse(&a.measure, cfg.family)?,
+        seed: a.seed,
+    })
+}
+
+pub fn cv_json(cv: &CvFit, d: &Dataset) -> Value {
+    let mut v = path_json(&cv.fit, d);
+    v["measure"] = json!(cv.measure);
+    v["cvm"] = json!(cv.cvm);
+    v["cvsd"] = json!(cv.cvsd);
+    v["lambda_min"] = json!(cv.lambda_min);
+    v["lambda_1se"] = json!(cv.lambda_1se);
+    v["index_min"] = json!(cv.index_min + 1);
+    v["index_1se"] = json!(cv.index_1se + 1);
+    v["foldid"] = json!(cv.foldid.iter().map(|f| f + 1).collect::<Vec<_>>());
+    v["selected_min"] = json!(cv.fit.selected(cv.index_min).iter().map(|&j| &d.feature_names[j]).collect::<Vec<_>>());
+    v["selected_1se"] = json!(cv.fit.selected(cv.index_1se).iter().map(|&j| &d.feature_names[j]).collect::<Vec<_>>());
+    v["cv_seconds"] = json!(cv.fit_seconds);
+    v
+}
+
+pub fn print_cv(cv: &CvFit, d: &Dataset) {
+    println!("{:>4} {:>6} {:>8} {:>14} {:>12} {:>12}", "", "Df", "%Dev", "Lambda", cv.measure.name(), "SE");
+    for l in 0..cv.fit.lambda.len() {
+        let mark = if l == cv.index_min {
+            "  <- lambda.min"
+        } else if l == cv.index_1se {
+            "  <- lambda.1se"
+        } else {
+            ""
+        };
+        println!(
+            "{:>4} {:>6} {:>8.2} {:>14.6} {:>12.5} {:>12.5}{mark}",
+            l + 1,
+            cv.fit.df[l],
+            100.0 * cv.fit.dev_ratio[l],
+            cv.fit.lambda[l],
+            cv.cvm[l],
+            cv.cvsd[l]
+        );
+    }
+    println!(
+        "lambda.min = {:.6} (#{}, {} = {:.5}): {}",
+        cv.lambda_min,
+        cv.index_min + 1,
+        cv.measure.name(),
+        cv.cvm[cv.index_min],
+        describe_selected(&cv.fit, d, cv.index_min)
+    );
+    println!(
+        "lambda.1se = {:.6} (#{}, {} = {:.5}): {}",
+        cv.lambda_1se,
+        cv.index_1se + 1,
+        cv.measure.name(),
+        cv.cvm[cv.index_1se],
+        describe_selected(&cv.fit, d, cv.index_1se)
+    );
+}
+
+pub fn cv(a: &LinearCvArgs) -> Result<()> {
+    let d = load_data(&a.data)?;
+    let cfg = path_config(&a.linear, &d)?;
+    let cvc = cv_config(a, &cfg, d.nrows())?;
+    let cv = cross_validate(&d.x, &d.y, &cfg, &cvc)?;
+    println!(
+        "{}-fold CV of the {} path, alpha {}, {} rows x {} features: {:.3} s",
+        cv.foldid.iter().max().map_or(0, |m| m + 1),
+        cfg.family.name(),
+        cfg.alpha,
+        d.nrows(),
+        d.nfeatures(),
+        cv.fit_seconds
+    );
+    print_cv(&cv, &d);
+    print_warnings(&cv.fit);
+    if let Some(p) = &a.json {
+        output::write_json(p, &cv_json(&cv, &d))?;
+        println!("wrote {}", p.display());
+    }
+    Ok(())
+}

@@ -1,0 +1,243 @@
+//! k-fold cross-validation of a whole path, as cv.glmnet: the path is fitted on all data,
+//! then on each fold's training rows at the same lambdas (folds in parallel); held-out losses
+//! give cvm and cvsd per lambda, lambda.min and lambda.1se.
+
+use crate::config::{Family, PathConfig};
+use crate::driver::{fit_path, PathFit};
+use crate::error::{param, LinearError};
+use crate::predict::{predict_class, predict_response};
+use occam_core::{metrics, split, Matrix};
+use rayon::prelude::*;
+
+/// The loss averaged over held-out rows (glmnet's type.measure).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Measure {
+    Deviance,
+    Mse,
+    Mae,
+    Class,
+    Auc,
+}
+
+impl Measure {
+    pub fn parse(s: &str, fam: Family) -> Result<Measure, LinearError> {
+        let m = match s {
+            "deviance" => Measure::Deviance,
+            "mse" => Measure::Mse,
+            "mae" => Measure::Mae,
+            "class" => Measure::Class,
+            "auc" => Measure::Auc,
+            _ => return Err(param("--measure", format!("'{s}' is not one of deviance, mse, mae, class, auc"))),
+        };
+        let ok = match m {
+            Measure::Class => matches!(fam, Family::Binomial | Family::Multinomial),
+            Measure::Auc => fam == Family::Binomial,
+            _ => true,
+        };
+        if !ok {
+            return Err(param("--measure", format!("'{s}' does not apply to the {} family", fam.name())));
+        }
+        Ok(m)
+    }
+
+    /// AUC is maximized; every other measure is minimized.
+    pub fn higher_is_better(self) -> bool {
+        self == Measure::Auc
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Measure::Deviance => "deviance",
+            Measure::Mse => "mse",
+            Measure::Mae => "mae",
+            Measure::Class => "class",
+            Measure::Auc => "auc",
+        }
+    }
+}
+
+/// Cross-validation settings.
+///
+/// | field | default | meaning |
+/// |---|---|---|
+/// | `folds` | 10 | number of folds (ignored with `foldid`) |
+/// | `foldid` | None | fold of each row, 0-based |
+/// | `measure` | deviance | see [`Measure`] |
+/// | `seed` | 1 | seed of the (stratified for classification) folds |
+#[derive(Clone, Debug)]
+pub struct CvConfig {
+    pub folds: usize,
+    pub foldid: Option<Vec<usize>>,
+    pub measure: Measure,
+    pub seed: u64,
+}
+
+/// The cross-validated path.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct CvFit {
+    /// The path fitted on all rows.
+    pub fit: PathFit,
+    pub measure: Measure,
+    pub cvm: Vec<f64>,
+    pub cvsd: Vec<f64>,
+    pub lambda_min: f64,
+    pub lambda_1se: f64,
+    /// 0-based indices into `fit.lambda`.
+    pub index_min: usize,
+    pub index_1se: usize,
+    /// Fold of each row, 0-based.
+    pub foldid: Vec<usize>,
+    pub fit_seconds: f64,
+}
+
+/// Per-row losses (or, for AUC, the fold's AUC) at every lambda of one fold.
+fn fold_scores(fit: &PathFit, x: &Matrix, y: &[f64], measure: Measure, nlambda: usize) -> Vec<f64> {
+    let mut out = Vec::with_capacity(nlambda);
+    for l in 0..nlambda {
+        let li = l.min(fit.lambda.len() - 1);
+        let a0 = &fit.a0[li];
+        let beta: Vec<Vec<f64>> = fit.beta.iter().map(|b| b[li].clone()).collect();
+        let mu = predict_response(fit.family, x, a0, &beta);
+        out.push(fold_measure(fit.family, measure, &mu, y));
+    }
+    out
+}
+
+/// The fold's mean loss (or AUC) with glmnet's per-family definitions.
+fn fold_measure(fam: Family, measure: Measure, mu: &[Vec<f64>], y: &[f64]) -> f64 {
+    let n = y.len() as f64;
+    match (fam, measure) {
+        (Family::Binomial, Measure::Auc) => metrics::auc(&mu[0], y),
+        (_, Measure::Class) => {
+            let pred = predict_class(fam, mu);
+            let wrong: usize = match fam {
+                // glmnet counts p == 0.5 as wrong for both classes
+                Family::Binomial => mu[0]
+                    .iter()
+                    .zip(y)
+                    .filter(|(&p, &t)| if t > 0.5 { p <= 0.5 } else { p >= 0.5 })
+                    .count(),
+                _ => pred.iter().zip(y).filter(|(&p, &t)| p != t as usize).count(),
+            };
+            wrong as f64 / n
+        }
+        (Family::Binomial, m) => {
+            let s: f64 = mu[0]
+                .iter()
+                .zip(y)
+                .map(|(&p, &t)| match m {
+                    Measure::Mse => 2.0 * (t - p) * (t - p),
+                    Measure::Mae => 2.0 * (t - p).abs(),
+                    _ => {
+                        let p = p.clamp(1e-5, 1.0 - 1e-5);
+                        -2.0 * (t * p.ln() + (1.0 - t) * (1.0 - p).ln())
+                    }
+                })
+                .sum();
+            s / n
+        }
+        (Family::Multinomial, m) => {
+            let k = mu.len();
+            let s: f64 = (0..y.len())
+                .map(|i| {
+                    let c = y[i] as usize;
+                    match m {
+                        Measure::Mse => (0..k).map(|q| (f64::from(q == c) - mu[q][i]).powi(2)).sum(),
+                        Measure::Mae => (0..k).map(|q| (f64::from(q == c) - mu[q][i]).abs()).sum(),
+                        _ => -2.0 * mu[c][i].clamp(1e-5, 1.0 - 1e-5).ln(),
+                    }
+                })
+                .sum();
+            s / n
+        }
+        (Family::Poisson, Measure::Deviance) => {
+            mu[0].iter().zip(y).map(|(&m, &t)| metrics::poisson_dev(t, m)).sum::<f64>() / n
+        }
+        (_, Measure::Mae) => metrics::mae(&mu[0], y),
+        _ => metrics::mse(&mu[0], y),
+    }
+}
+
+/// Cross-validates the path of `cfg` on X, y.
+pub fn cross_validate(x: &Matrix, y: &[f64], cfg: &PathConfig, cv: &CvConfig) -> Result<CvFit, LinearError> {
+    let start = std::time::Instant::now();
+    let n = x.nrows();
+    let foldid = match &cv.foldid {
+        Some(f) => {
+            if f.len() != n {
+                return Err(param("--foldid", format!("{} fold ids for {n} rows", f.len())));
+            }
+            f.clone()
+        }
+        None => {
+            let strata = matches!(cfg.family, Family::Binomial | Family::Multinomial).then_some(y);
+            split::kfold(n, cv.folds, strata, cv.seed)?
+        }
+    };
+    let k = foldid.iter().max().map_or(0, |m| m + 1);
+    if k < 3 {
+        return Err(param("--folds", format!("{k} folds: cross-validation needs at least 3")));
+    }
+    if (0..k).any(|f| !foldid.contains(&f)) {
+        return Err(param("--foldid", "fold numbers must be 1..K with every fold present"));
+    }
+    let full = fit_path(x, y, cfg, None)?;
+    let nl = full.lambda.len();
+    let mut fold_cfg = cfg.clone();
+    fold_cfg.lambda = Some(full.lambda.clone());
+    let per_fold: Vec<Result<(Vec<f64>, f64), LinearError>> = (0..k)
+        .into_par_iter()
+        .map(|f| {
+            let train: Vec<usize> = (0..n).filter(|&i| foldid[i] != f).collect();
+            let test: Vec<usize> = (0..n).filter(|&i| foldid[i] == f).collect();
+            let xt = x.select_rows(&train);
+            let yt: Vec<f64> = train.iter().map(|&i| y[i]).collect();
+            let fit = fit_path(&xt, &yt, &fold_cfg, None)?;
+            let xh = x.select_rows(&test);
+            let yh: Vec<f64> = test.iter().map(|&i| y[i]).collect();
+            Ok((fold_scores(&fit, &xh, &yh, cv.measure, nl), test.len() as f64))
+        })
+        .collect();
+    let per_fold: Vec<(Vec<f64>, f64)> = per_fold.into_iter().collect::<Result<_, _>>()?;
+    let wsum: f64 = per_fold.iter().map(|(_, w)| w).sum();
+    let mut cvm = vec![0.0; nl];
+    let mut cvsd = vec![0.0; nl];
+    for l in 0..nl {
+        let m: f64 = per_fold.iter().map(|(s, w)| w * s[l]).sum::<f64>() / wsum;
+        let v: f64 = per_fold.iter().map(|(s, w)| w * (s[l] - m).powi(2)).sum::<f64>() / wsum;
+        cvm[l] = m;
+        cvsd[l] = (v / (k as f64 - 1.0)).sqrt();
+    }
+    let (index_min, index_1se) = choose(&full.lambda, &cvm, &cvsd, cv.measure.higher_is_better());
+    Ok(CvFit {
+        lambda_min: full.lambda[index_min],
+        lambda_1se: full.lambda[index_1se],
+        fit: full,
+        measure: cv.measure,
+        cvm,
+        cvsd,
+        index_min,
+        index_1se,
+        foldid,
+        fit_seconds: start.elapsed().as_secs_f64(),
+    })
+}
+
+/// lambda.min: the largest lambda attaining the best cvm; lambda.1se: the largest lambda whose
+/// cvm is within one standard error (cvsd at lambda.min) of the best.
+pub fn choose(lambda: &[f64], cvm: &[f64], cvsd: &[f64], maximize: bool) -> (usize, usize) {
+    let sign = if maximize { -1.0 } else { 1.0 };
+    let score: Vec<f64> = cvm.iter().map(|v| sign * v).collect();
+    let best = score.iter().copied().fold(f64::INFINITY, f64::min);
+    let largest = |ok: &dyn Fn(usize) -> bool| {
+        (0..lambda.len())
+            .filter(|&l| ok(l))
+            .max_by(|&a, &b| lambda[a].total_cmp(&lambda[b]))
+            .expect("the best index qualifies")
+    };
+    let imin = largest(&|l| score[l] <= best);
+    let bound = score[imin] + cvsd[imin];
+    let i1se = largest(&|l| score[l] <= bound);
+    (imin, i1se)
+}

@@ -1,0 +1,195 @@
+//! The lambda loop: lambda_max and the grid, warm starts, sequential strong rules with a KKT
+//! check after each point, glmnet's early stopping, and the optional certified duality gap.
+
+use crate::error::PathWarning;
+
+/// glmnet's stand-in for an infinite lambda (only unpenalized features move).
+pub(crate) const BIG: f64 = 9.9e35;
+/// Early stops start after this many lambdas (glmnet's mnlam).
+const MIN_LAMBDAS: usize = 5;
+/// Stop when the fraction of deviance explained exceeds this (glmnet's devmax).
+const DEV_MAX: f64 = 0.999;
+/// Stop when the deviance ratio changes less than this (glmnet's fdev).
+const FDEV: f64 = 1e-5;
+
+/// What the path loop needs of a point solver (single-response or multinomial).
+pub(crate) trait Solver {
+    /// Solves at `lambda` over the working set `ws` of features, warm-started; false when
+    /// the pass limit was reached.
+    fn solve(&mut self, lambda: f64, ws: &[usize]) -> bool;
+    /// Solves again with the convergence threshold multiplied by `factor`.
+    fn tighten(&mut self, lambda: f64, ws: &[usize], factor: f64) -> bool;
+    /// Per feature, the size of the loss gradient that the penalty must balance
+    /// (|g_j|, or the largest or the norm over classes).
+    fn scores(&self) -> Vec<f64>;
+    fn deviance(&self) -> f64;
+    fn null_deviance(&self) -> f64;
+    /// Features with a non-zero coefficient (any class).
+    fn nonzero(&self) -> Vec<usize>;
+    /// Intercepts and coefficients per class, standardized scale.
+    fn coefs(&self) -> (Vec<f64>, Vec<Vec<f64>>);
+    /// Certified relative duality gap, where the family has one.
+    fn relative_gap(&self, lambda: f64) -> Option<f64>;
+    fn passes(&self) -> usize;
+    fn reset_passes(&mut self);
+}
+
+/// How the lambdas are chosen.
+pub(crate) enum Lambdas {
+    /// glmnet's grid: nlambda values from lambda_max down to ratio * lambda_max, log-spaced.
+    Auto { nlambda: usize, ratio: f64 },
+    /// These values, sorted decreasing, no early stop.
+    User(Vec<f64>),
+}
+
+/// Settings of the loop.
+pub(crate) struct LoopSettings<'a> {
+    pub alpha: f64,
+    pub pf: &'a [f64],
+    pub usable: &'a [bool],
+    pub dfmax: usize,
+    pub gap_tol: Option<f64>,
+    pub stop: StopRule,
+}
+
+/// glmnet's test of a flattening deviance ratio, which differs by family.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum StopRule {
+    /// Gaussian: one-step change below FDEV times the ratio.
+    Relative,
+    /// Binomial, multinomial: one-step change below FDEV.
+    Absolute,
+    /// Poisson: change over the last MIN_LAMBDAS - 1 steps below 10 FDEV times the ratio.
+    Window,
+}
+
+/// The path on the standardized scale.
+pub(crate) struct RawPath {
+    pub lambda: Vec<f64>,
+    pub a0: Vec<Vec<f64>>,
+    pub beta: Vec<Vec<Vec<f64>>>,
+    pub dev_ratio: Vec<f64>,
+    pub null_dev: f64,
+    pub gap: Vec<Option<f64>>,
+    pub passes: usize,
+    pub warnings: Vec<PathWarning>,
+}
+
+/// Runs the path.
+pub(crate) fn run(s: &mut dyn Solver, lambdas: Lambdas, cfg: &LoopSettings) -> RawPath {
+    let p = cfg.pf.len();
+    let mut warnings = Vec::new();
+    let mut total_passes = 0;
+    // Fit the unpenalized features alone (lambda = infinity); lambda_max is where the first
+    // penalized feature would enter.
+    let mut ever: Vec<bool> = (0..p).map(|j| cfg.usable[j] && cfg.pf[j] == 0.0).collect();
+    let ws0: Vec<usize> = (0..p).filter(|&j| ever[j]).collect();
+    s.solve(BIG, &ws0);
+    total_passes += s.passes();
+    let mut scores = s.scores();
+    let amax = cfg.alpha.max(1e-3);
+    let lambda_max = (0..p)
+        .filter(|&j| cfg.usable[j] && cfg.pf[j] > 0.0)
+        .map(|j| scores[j] / (amax * cfg.pf[j]))
+        .fold(0.0f64, f64::max);
+    let (grid, auto) = match lambdas {
+        Lambdas::Auto { nlambda, ratio } => {
+            let g = if nlambda == 1 {
+                vec![lambda_max]
+            } else {
+                (0..nlambda)
+                    .map(|k| lambda_max * ratio.powf(k as f64 / (nlambda - 1) as f64))
+                    .collect()
+            };
+            (g, true)
+        }
+        Lambdas::User(v) => (v, false),
+    };
+    let null_dev = s.null_deviance();
+    let mut out = RawPath {
+        lambda: Vec::new(),
+        a0: Vec::new(),
+        beta: Vec::new(),
+        dev_ratio: Vec::new(),
+        null_dev,
+        gap: Vec::new(),
+        passes: 0,
+        warnings: Vec::new(),
+    };
+    let mut prev_lambda = lambda_max;
+    for (m, &lam) in grid.iter().enumerate() {
+        s.reset_passes();
+        // Sequential strong rule (Tibshirani et al. 2012): discard j when
+        // |g_j| < alpha * pf_j * (2 lambda - lambda_prev).
+        let cut = cfg.alpha * (2.0 * lam - prev_lambda);
+        let mut ws: Vec<usize> = (0..p)
+            .filter(|&j| cfg.usable[j] && (ever[j] || scores[j] >= cut * cfg.pf[j]))
+            .collect();
+        let mut converged = true;
+        // At lambda_max of the automatic grid the solution is the one just found: nothing
+        // penalized may enter (solving again could let rounding admit a 1e-17 coefficient).
+        let at_max = auto && m == 0;
+        while !at_max {
+            converged = s.solve(lam, &ws);
+            scores = s.scores();
+            // KKT check on the discarded features.
+            let mut in_ws = vec![false; p];
+            ws.iter().for_each(|&j| in_ws[j] = true);
+            let violators: Vec<usize> = (0..p)
+                .filter(|&j| cfg.usable[j] && !in_ws[j] && scores[j] > lam * cfg.alpha * cfg.pf[j] * (1.0 + 1e-12))
+                .collect();
+            if violators.is_empty() || !converged {
+                break;
+            }
+            ws.extend(violators);
+            ws.sort_unstable();
+        }
+        let mut gap = s.relative_gap(lam);
+        if let (Some(tol), Some(g)) = (cfg.gap_tol, gap) {
+            let mut factor = 1.0;
+            let mut g = g;
+            while g > tol && factor > 1e-12 && converged {
+                factor *= 1e-2;
+                converged = s.tighten(lam, &ws, factor);
+                g = s.relative_gap(lam).unwrap_or(0.0);
+            }
+            gap = Some(g);
+            if g > tol {
+                warnings.push(PathWarning::GapNotReached { lambda_index: m, gap: g });
+            }
+        }
+        if !converged {
+            warnings.push(PathWarning::MaxPasses {
+                lambda_index: m,
+                passes: s.passes(),
+            });
+        }
+        total_passes += s.passes();
+        let nz = s.nonzero();
+        nz.iter().for_each(|&j| ever[j] = true);
+        let dev = s.deviance();
+        let ratio = if null_dev > 0.0 { 1.0 - dev / null_dev } else { 0.0 };
+        let (a0, beta) = s.coefs();
+        out.lambda.push(lam);
+        out.a0.push(a0);
+        out.beta.push(beta);
+        out.gap.push(gap);
+        out.dev_ratio.push(ratio);
+        prev_lambda = lam;
+        if !auto || m + 1 < MIN_LAMBDAS.min(grid.len()) {
+            continue;
+        }
+        let r = &out.dev_ratio;
+        let small = match cfg.stop {
+            StopRule::Relative => ratio - r[m - 1] < FDEV * ratio,
+            StopRule::Absolute => ratio - r[m - 1] < FDEV,
+            StopRule::Window => (ratio - r[m + 1 - MIN_LAMBDAS]) / ratio < 10.0 * FDEV,
+        };
+        if nz.len() > cfg.dfmax || small || ratio > DEV_MAX {
+            break;
+        }
+    }
+    out.passes = total_passes;
+    out.warnings = warnings;
+    out
+}

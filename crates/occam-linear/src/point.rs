@@ -1,0 +1,274 @@
+//! Coordinate descent at one lambda for the single-response families (gaussian, binomial,
+//! poisson): a proximal-Newton (IRLS) outer loop around cyclic coordinate descent with
+//! active-set cycling, as in Friedman, Hastie & Tibshirani (2010).
+
+use crate::config::Family;
+use crate::design::{Design, Work};
+use crate::family::{self, binomial, gaussian};
+use crate::path::{Solver, BIG};
+use occam_core::penalty::{soft_threshold, ElasticNet};
+
+/// Most IRLS (outer) iterations at one lambda.
+const MAX_OUTER: usize = 100;
+
+pub(crate) struct Single<'a> {
+    pub d: &'a Design<'a>,
+    pub fam: Family,
+    pub y: &'a [f64],
+    pub w: &'a [f64],
+    pub alpha: f64,
+    pub pf: &'a [f64],
+    pub intercept: bool,
+    pub beta: Vec<f64>,
+    pub b0: f64,
+    wk: Work,
+    xv: Vec<f64>,
+    xv_ok: Vec<bool>,
+    /// Absolute convergence threshold: tol times the null deviance.
+    pub thr: f64,
+    pub max_passes: usize,
+    pub passes: usize,
+    pub null_dev: f64,
+}
+
+impl<'a> Single<'a> {
+    pub fn new(
+        d: &'a Design<'a>,
+        fam: Family,
+        y: &'a [f64],
+        w: &'a [f64],
+        alpha: f64,
+        pf: &'a [f64],
+        intercept: bool,
+        tol: f64,
+        max_passes: usize,
+    ) -> Single<'a> {
+        let b0 = family::null_intercept(fam, y, w, intercept);
+        // The null model is the intercept-only model (no intercept: eta = 0), as glmnet.
+        let eta = vec![b0; y.len()];
+        let null_dev = family::deviance(fam, y, w, &eta);
+        let (rho, v) = family::working(fam, y, w, &eta);
+        Single {
+            d,
+            fam,
+            y,
+            w,
+            alpha,
+            pf,
+            intercept,
+            beta: vec![0.0; d.p],
+            b0,
+            wk: Work::new(rho, v),
+            xv: vec![0.0; d.p],
+            xv_ok: vec![false; d.p],
+            thr: tol * null_dev.max(f64::MIN_POSITIVE),
+            max_passes,
+            passes: 0,
+            null_dev,
+        }
+    }
+
+    fn xv(&mut self, j: usize) -> f64 {
+        if !self.xv_ok[j] {
+            self.xv[j] = self.d.xv(j, &self.wk.v, self.wk.vsum);
+            self.xv_ok[j] = true;
+        }
+        self.xv[j]
+    }
+
+    /// One coordinate update; returns the weighted squared change.
+    #[inline]
+    fn coord(&mut self, j: usize, lambda: f64) -> f64 {
+        let xvj = self.xv(j);
+        if xvj <= 0.0 {
+            return 0.0;
+        }
+        let g = self.d.grad(j, &self.wk);
+        let bj = self.beta[j];
+        let (l1, l2) = penalty_parts(lambda, self.alpha, self.pf[j]);
+        let bn = soft_threshold(g + xvj * bj, l1) / (xvj + l2);
+        if bn == bj {
+            return 0.0;
+        }
+        let del = bn - bj;
+        self.beta[j] = bn;
+        self.d.update(j, del, &mut self.wk);
+        xvj * del * del
+    }
+
+    fn intercept_step(&mut self) -> f64 {
+        if !self.intercept || self.wk.vsum <= 0.0 {
+            return 0.0;
+        }
+        let d0 = self.wk.sum() / self.wk.vsum;
+        if d0 == 0.0 {
+            return 0.0;
+        }
+        self.b0 += d0;
+        self.d.shift_intercept(d0, &mut self.wk);
+        self.wk.vsum * d0 * d0
+    }
+
+    /// Coordinate descent on the current quadratic model over `ws` until converged.
+    fn cd(&mut self, lambda: f64, ws: &[usize], thr: f64) -> bool {
+        let mut active: Vec<usize> = Vec::new();
+        loop {
+            let mut dlx = 0.0f64;
+            for &j in ws {
+                dlx = dlx.max(self.coord(j, lambda));
+            }
+            dlx = dlx.max(self.intercept_step());
+            self.passes += 1;
+            if dlx < thr {
+                return true;
+            }
+            if self.passes >= self.max_passes {
+                return false;
+            }
+            active.clear();
+            active.extend(ws.iter().copied().filter(|&j| self.beta[j] != 0.0));
+            loop {
+                let mut dlx = 0.0f64;
+                for k in 0..active.len() {
+                    let j = active[k];
+                    dlx = dlx.max(self.coord(j, lambda));
+                }
+                dlx = dlx.max(self.intercept_step());
+                self.passes += 1;
+                if dlx < thr {
+                    break;
+                }
+                if self.passes >= self.max_passes {
+                    return false;
+                }
+            }
+        }
+    }
+
+    fn rebuild(&mut self) {
+        let eta = self.d.linear_predictor(self.b0, &self.beta);
+        let (rho, v) = family::working(self.fam, self.y, self.w, &eta);
+        self.wk = Work::new(rho, v);
+        self.xv_ok.iter_mut().for_each(|f| *f = false);
+    }
+
+    fn solve_thr(&mut self, lambda: f64, ws: &[usize], thr: f64) -> bool {
+        if self.fam == Family::Gaussian {
+            return self.cd(lambda, ws, thr);
+        }
+        for _ in 0..MAX_OUTER {
+            self.rebuild();
+            let old: Vec<f64> = ws.iter().map(|&j| self.beta[j]).collect();
+            let old_b0 = self.b0;
+            if !self.cd(lambda, ws, thr) {
+                return false;
+            }
+            let mut change = self.wk.vsum * (self.b0 - old_b0).powi(2);
+            for (k, &j) in ws.iter().enumerate() {
+                change = change.max(self.xv[j] * (self.beta[j] - old[k]).powi(2));
+            }
+            if change < thr {
+                self.rebuild();
+                return true;
+            }
+        }
+        false
+    }
+
+    /// The penalty value of the current coefficients.
+    fn pen_value(&self, lambda: f64) -> f64 {
+        ElasticNet { lambda, alpha: self.alpha }.total(&self.beta, Some(self.pf))
+    }
+
+    fn gradient(&self) -> Vec<f64> {
+        (0..self.d.p)
+            .map(|j| if self.d.usable[j] { self.d.grad(j, &self.wk) } else { 0.0 })
+            .collect()
+    }
+}
+
+/// (l1, l2) parts of the elastic net at one coordinate; penalty factor 0 means unpenalized
+/// even at lambda = BIG.
+#[inline]
+pub(crate) fn penalty_parts(lambda: f64, alpha: f64, pf: f64) -> (f64, f64) {
+    if pf == 0.0 {
+        (0.0, 0.0)
+    } else {
+        (lambda * alpha * pf, lambda * (1.0 - alpha) * pf)
+    }
+}
+
+impl Solver for Single<'_> {
+    fn solve(&mut self, lambda: f64, ws: &[usize]) -> bool {
+        let thr = self.thr;
+        self.solve_thr(lambda, ws, thr)
+    }
+
+    fn tighten(&mut self, lambda: f64, ws: &[usize], factor: f64) -> bool {
+        let thr = self.thr * factor;
+        self.solve_thr(lambda, ws, thr)
+    }
+
+    fn scores(&self) -> Vec<f64> {
+        self.gradient().iter().map(|g| g.abs()).collect()
+    }
+
+    fn deviance(&self) -> f64 {
+        let eta = self.d.linear_predictor(self.b0, &self.beta);
+        family::deviance(self.fam, self.y, self.w, &eta)
+    }
+
+    fn null_deviance(&self) -> f64 {
+        self.null_dev
+    }
+
+    fn nonzero(&self) -> Vec<usize> {
+        (0..self.d.p).filter(|&j| self.beta[j] != 0.0).collect()
+    }
+
+    fn coefs(&self) -> (Vec<f64>, Vec<Vec<f64>>) {
+        (vec![self.b0], vec![self.beta.clone()])
+    }
+
+    fn relative_gap(&self, lambda: f64) -> Option<f64> {
+        if lambda >= BIG {
+            return None;
+        }
+        let grad = self.gradient();
+        let eta = self.d.linear_predictor(self.b0, &self.beta);
+        let pen = self.pen_value(lambda);
+        match self.fam {
+            Family::Gaussian => {
+                let r: Vec<f64> = self.y.iter().zip(&eta).map(|(y, e)| y - e).collect();
+                let ybar = if self.intercept {
+                    self.y.iter().zip(self.w).map(|(y, w)| y * w).sum()
+                } else {
+                    0.0
+                };
+                let null: f64 = self.y.iter().zip(self.w).map(|(y, w)| 0.5 * w * (y - ybar).powi(2)).sum();
+                Some(gaussian::relative_gap(&r, self.y, self.w, &grad, pen, lambda, self.alpha, self.pf, &self.d.usable, null))
+            }
+            Family::Binomial => Some(binomial::relative_gap(
+                &eta,
+                self.y,
+                self.w,
+                &grad,
+                pen,
+                lambda,
+                self.alpha,
+                self.pf,
+                &self.d.usable,
+                0.5 * self.null_dev,
+            )),
+            _ => None,
+        }
+    }
+
+    fn passes(&self) -> usize {
+        self.passes
+    }
+
+    fn reset_passes(&mut self) {
+        self.passes = 0;
+    }
+}
