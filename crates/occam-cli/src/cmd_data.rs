@@ -41,7 +41,12 @@ pub fn inspect(args: &InspectArgs) -> Result<()> {
             println!("dims: {:?}", a.dims);
             println!("items: {}", a.len());
             println!("values per item: {}", a.item_size());
-            let (mn, mx) = a.data.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+            let (mn, mx) = a
+                .data
+                .iter()
+                .fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &v| {
+                    (a.min(v), b.max(v))
+                });
             let mean = a.data.iter().map(|&v| v as f64).sum::<f64>() / a.data.len().max(1) as f64;
             println!("values: min {mn}, mean {mean:.4}, max {mx}");
             if a.item_size() == 1 {

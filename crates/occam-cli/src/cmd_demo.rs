@@ -14,7 +14,11 @@ use serde_json::json;
 pub fn run(a: &DemoArgs) -> Result<()> {
     let src = load::resolve("builtin:pima")?;
     let d = load::dataset(&src, &CsvOptions::default(), None)?;
-    println!("occam demo: which measurements predict diabetes? (Pima Indians, {} women, {} features)", d.nrows(), d.nfeatures());
+    println!(
+        "occam demo: which measurements predict diabetes? (Pima Indians, {} women, {} features)",
+        d.nrows(),
+        d.nfeatures()
+    );
     let s = split::train_val_test(d.nrows(), Some(&d.y), 0.0, 0.25, a.seed)?;
     let train = d.subset(&s.train);
     let test = d.subset(&s.test);
@@ -28,7 +32,12 @@ pub fn run(a: &DemoArgs) -> Result<()> {
         test.nrows()
     );
     let cfg = PathConfig::new(Family::Binomial);
-    let cvc = CvConfig { folds: 10, foldid: None, measure: Measure::Deviance, seed: a.seed };
+    let cvc = CvConfig {
+        folds: 10,
+        foldid: None,
+        measure: Measure::Deviance,
+        seed: a.seed,
+    };
     let cv = cross_validate(&train.x, &train.y, &cfg, &cvc)?;
     println!(
         "L1-logistic (lasso) path: {} lambdas, 10-fold CV by binomial deviance in {:.2} s",
@@ -53,7 +62,10 @@ pub fn run(a: &DemoArgs) -> Result<()> {
             auc
         );
         println!("  selected: {}", describe_selected(&cv.fit, &train, l));
-        held_out.insert(name.into(), json!({ "lambda": cv.fit.lambda[l], "accuracy": acc, "auc": auc, "df": cv.fit.df[l] }));
+        held_out.insert(
+            name.into(),
+            json!({ "lambda": cv.fit.lambda[l], "accuracy": acc, "auc": auc, "df": cv.fit.df[l] }),
+        );
     }
     if !a.out.is_dir() {
         std::fs::create_dir_all(&a.out)

@@ -18,7 +18,10 @@ pub fn load_data(f: &DataFlags) -> Result<Dataset> {
 
 /// Reads numbers from a file, one per line (or `name,number`), with errors naming the line.
 fn read_numbers(path: &Path, what: &str) -> Result<Vec<(Option<String>, f64)>> {
-    let text = std::fs::read_to_string(path).map_err(|source| DataError::Io { path: path.to_path_buf(), source })?;
+    let text = std::fs::read_to_string(path).map_err(|source| DataError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let mut out = Vec::new();
     for (k, line) in text.lines().enumerate() {
         let line = line.trim();
@@ -29,11 +32,15 @@ fn read_numbers(path: &Path, what: &str) -> Result<Vec<(Option<String>, f64)>> {
             Some((n, v)) => (Some(n.trim().to_string()), v.trim()),
             None => (None, line),
         };
-        let v: f64 = num.parse().ok().filter(|v: &f64| v.is_finite()).ok_or_else(|| DataError::Malformed {
-            path: path.to_path_buf(),
-            line: k as u64 + 1,
-            detail: format!("'{num}' is not a number ({what})"),
-        })?;
+        let v: f64 = num
+            .parse()
+            .ok()
+            .filter(|v: &f64| v.is_finite())
+            .ok_or_else(|| DataError::Malformed {
+                path: path.to_path_buf(),
+                line: k as u64 + 1,
+                detail: format!("'{num}' is not a number ({what})"),
+            })?;
         out.push((name, v));
     }
     Ok(out)
@@ -74,10 +81,15 @@ pub fn path_config(f: &LinearFlags, d: &Dataset) -> Result<PathConfig> {
     cfg.gap_tol = f.gap_tol;
     cfg.grouped = f.grouped;
     if f.grouped && family != Family::Multinomial {
-        bail!(UserError("--grouped applies to --family multinomial only".into()));
+        bail!(UserError(
+            "--grouped applies to --family multinomial only".into()
+        ));
     }
     if !(0.0..=1.0).contains(&f.gamma) {
-        bail!(DataError::param("--gamma", format!("{} is not in [0, 1]", f.gamma)));
+        bail!(DataError::param(
+            "--gamma",
+            format!("{} is not in [0, 1]", f.gamma)
+        ));
     }
     if let Some(p) = &f.penalty_factor {
         let rows = read_numbers(p, "penalty factor")?;
@@ -85,9 +97,13 @@ pub fn path_config(f: &LinearFlags, d: &Dataset) -> Result<PathConfig> {
             let mut pf = vec![1.0; d.nfeatures()];
             for (name, v) in rows {
                 let name = name.unwrap();
-                let j = d.feature_names.iter().position(|f| *f == name).ok_or_else(|| {
-                    UserError(format!("{}: no feature named '{name}'", p.display()))
-                })?;
+                let j = d
+                    .feature_names
+                    .iter()
+                    .position(|f| *f == name)
+                    .ok_or_else(|| {
+                        UserError(format!("{}: no feature named '{name}'", p.display()))
+                    })?;
                 pf[j] = v;
             }
             pf
@@ -104,8 +120,16 @@ pub fn path_config(f: &LinearFlags, d: &Dataset) -> Result<PathConfig> {
 /// multinomial), df, dev_ratio, nulldev.
 pub fn path_json(fit: &PathFit, d: &Dataset) -> Value {
     let multi = fit.family == Family::Multinomial;
-    let a0: Value = if multi { json!(fit.a0) } else { json!(fit.a0.iter().map(|a| a[0]).collect::<Vec<_>>()) };
-    let beta: Value = if multi { json!(fit.beta) } else { json!(fit.beta[0]) };
+    let a0: Value = if multi {
+        json!(fit.a0)
+    } else {
+        json!(fit.a0.iter().map(|a| a[0]).collect::<Vec<_>>())
+    };
+    let beta: Value = if multi {
+        json!(fit.beta)
+    } else {
+        json!(fit.beta[0])
+    };
     let mut v = json!({
         "family": fit.family,
         "alpha": fit.alpha,
@@ -137,7 +161,13 @@ pub fn path_json(fit: &PathFit, d: &Dataset) -> Value {
 fn print_path_table(fit: &PathFit) {
     println!("{:>4} {:>6} {:>8} {:>14}", "", "Df", "%Dev", "Lambda");
     for l in 0..fit.lambda.len() {
-        println!("{:>4} {:>6} {:>8.2} {:>14.6}", l + 1, fit.df[l], 100.0 * fit.dev_ratio[l], fit.lambda[l]);
+        println!(
+            "{:>4} {:>6} {:>8.2} {:>14.6}",
+            l + 1,
+            fit.df[l],
+            100.0 * fit.dev_ratio[l],
+            fit.lambda[l]
+        );
     }
 }
 
@@ -199,7 +229,11 @@ pub fn entry_order(fit: &PathFit, d: &Dataset) -> String {
         .filter_map(|(j, e)| e.map(|l| (l, j)))
         .collect();
     entered.sort();
-    let mut s: Vec<String> = entered.iter().take(15).map(|&(_, j)| d.feature_names[j].clone()).collect();
+    let mut s: Vec<String> = entered
+        .iter()
+        .take(15)
+        .map(|&(_, j)| d.feature_names[j].clone())
+        .collect();
     if entered.len() > 15 {
         s.push(format!("... ({} in all)", entered.len()));
     }
@@ -216,12 +250,18 @@ pub fn cv_config(a: &LinearCvArgs, cfg: &PathConfig, n: usize) -> Result<CvConfi
         Some(p) => {
             let rows = read_numbers(p, "fold id")?;
             if rows.len() != n {
-                bail!(DataError::param("--foldid", format!("{} has {} fold ids for {n} rows", p.display(), rows.len())));
+                bail!(DataError::param(
+                    "--foldid",
+                    format!("{} has {} fold ids for {n} rows", p.display(), rows.len())
+                ));
             }
             let mut ids = Vec::with_capacity(n);
             for (k, (_, v)) in rows.iter().enumerate() {
                 if v.fract() != 0.0 || *v < 1.0 {
-                    bail!(DataError::param("--foldid", format!("entry {} is {v}; fold ids are 1, 2, ..., K", k + 1)));
+                    bail!(DataError::param(
+                        "--foldid",
+                        format!("entry {} is {v}; fold ids are 1, 2, ..., K", k + 1)
+                    ));
                 }
                 ids.push(*v as usize - 1);
             }
@@ -247,14 +287,32 @@ pub fn cv_json(cv: &CvFit, d: &Dataset) -> Value {
     v["index_min"] = json!(cv.index_min + 1);
     v["index_1se"] = json!(cv.index_1se + 1);
     v["foldid"] = json!(cv.foldid.iter().map(|f| f + 1).collect::<Vec<_>>());
-    v["selected_min"] = json!(cv.fit.selected(cv.index_min).iter().map(|&j| &d.feature_names[j]).collect::<Vec<_>>());
-    v["selected_1se"] = json!(cv.fit.selected(cv.index_1se).iter().map(|&j| &d.feature_names[j]).collect::<Vec<_>>());
+    v["selected_min"] = json!(cv
+        .fit
+        .selected(cv.index_min)
+        .iter()
+        .map(|&j| &d.feature_names[j])
+        .collect::<Vec<_>>());
+    v["selected_1se"] = json!(cv
+        .fit
+        .selected(cv.index_1se)
+        .iter()
+        .map(|&j| &d.feature_names[j])
+        .collect::<Vec<_>>());
     v["cv_seconds"] = json!(cv.fit_seconds);
     v
 }
 
 pub fn print_cv(cv: &CvFit, d: &Dataset) {
-    println!("{:>4} {:>6} {:>8} {:>14} {:>12} {:>12}", "", "Df", "%Dev", "Lambda", cv.measure.name(), "SE");
+    println!(
+        "{:>4} {:>6} {:>8} {:>14} {:>12} {:>12}",
+        "",
+        "Df",
+        "%Dev",
+        "Lambda",
+        cv.measure.name(),
+        "SE"
+    );
     for l in 0..cv.fit.lambda.len() {
         let mark = if l == cv.index_min {
             "  <- lambda.min"

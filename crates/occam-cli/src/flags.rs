@@ -27,7 +27,7 @@ pub enum Command {
     Data(DataCommand),
     /// Penalized linear models (lasso, ridge, elastic net) along a regularization path.
     #[command(subcommand)]
-    Linear(LinearCommand),
+    Linear(Box<LinearCommand>),
     /// Train a neural network (not available yet: issue 4).
     Train(Pending),
     /// Search for the penalty strength (not available yet: issue 5).

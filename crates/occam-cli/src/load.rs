@@ -23,7 +23,10 @@ pub struct Source {
 }
 
 fn format_of(name: &str) -> Format {
-    let n = name.strip_suffix(".gz").unwrap_or(name).to_ascii_lowercase();
+    let n = name
+        .strip_suffix(".gz")
+        .unwrap_or(name)
+        .to_ascii_lowercase();
     if n.ends_with(".svm") || n.ends_with(".libsvm") || n.ends_with(".svmlight") {
         Format::Libsvm
     } else if n.ends_with("ubyte") || n.ends_with(".idx") || n.contains("-idx") {

@@ -30,7 +30,9 @@ fn kind_of(e: &anyhow::Error) -> &'static str {
         if let Some(d) = cause.downcast_ref::<occam_core::DataError>() {
             return d.kind();
         }
-        if let Some(occam_linear::LinearError::Data(d)) = cause.downcast_ref::<occam_linear::LinearError>() {
+        if let Some(occam_linear::LinearError::Data(d)) =
+            cause.downcast_ref::<occam_linear::LinearError>()
+        {
             return d.kind();
         }
         if cause.downcast_ref::<UserError>().is_some() {
@@ -50,8 +52,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Data(DataCommand::Inspect(a)) => cmd_data::inspect(&a),
         Command::Demo(a) => cmd_demo::run(&a),
-        Command::Linear(LinearCommand::Path(a)) => cmd_linear::path(&a),
-        Command::Linear(LinearCommand::Cv(a)) => cmd_linear::cv(&a),
+        Command::Linear(l) => match *l {
+            LinearCommand::Path(a) => cmd_linear::path(&a),
+            LinearCommand::Cv(a) => cmd_linear::cv(&a),
+        },
         Command::Train(_) => pending("train", 4, "the neural-network engine"),
         Command::Tune(_) => pending("tune", 5, "strength search"),
         Command::Report(_) => pending("report", 6, "the HTML report"),

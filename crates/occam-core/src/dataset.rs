@@ -176,11 +176,16 @@ impl Dataset {
         if let Some(&j) = cols.iter().find(|&&j| j == ti) {
             return Err(DataError::param(
                 "--features",
-                format!("'{}' is the target and cannot also be a feature", t.headers[j]),
+                format!(
+                    "'{}' is the target and cannot also be a feature",
+                    t.headers[j]
+                ),
             ));
         }
         if cols.is_empty() {
-            return Err(DataError::NoFeatures { path: t.path.clone() });
+            return Err(DataError::NoFeatures {
+                path: t.path.clone(),
+            });
         }
 
         // Pass 1: find missing cells and decide which rows stay.
@@ -435,8 +440,7 @@ fn encode_target(
             if let Some(k) = numeric.iter().position(|&v| v < 0.0) {
                 return Err(bad(format!(
                     "must be non-negative for a counts task, but line {} holds {}",
-                    t.lines[rows[k]],
-                    numeric[k]
+                    t.lines[rows[k]], numeric[k]
                 )));
             }
         }
@@ -544,7 +548,17 @@ mod tests {
     fn missing_policies() {
         let csv = "a,b,y\n1,,1.0\n3,4,2.0\nNA,6,3.0\n";
         let e = ds(csv, &CsvOptions::default()).unwrap_err();
-        assert!(matches!(e, DataError::MissingValue { line: 4, column: 1, .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                DataError::MissingValue {
+                    line: 4,
+                    column: 1,
+                    ..
+                }
+            ),
+            "{e}"
+        );
         let mean = CsvOptions {
             missing: MissingPolicy::Mean,
             ..Default::default()
@@ -565,18 +579,39 @@ mod tests {
     #[test]
     fn task_inference() {
         assert_eq!(infer_task(&[0.0, 1.0, 2.0, 9.0]), Task::Multiclass);
-        assert_eq!(infer_task(&(0..40).map(f64::from).collect::<Vec<_>>()), Task::Counts);
+        assert_eq!(
+            infer_task(&(0..40).map(f64::from).collect::<Vec<_>>()),
+            Task::Counts
+        );
         assert_eq!(infer_task(&[0.5, 1.0, 2.0]), Task::Regression);
         assert_eq!(infer_task(&[-1.0, 1.0]), Task::Binary);
     }
 
     #[test]
     fn target_errors() {
-        let e = ds("a,y\n1,1\n2,1\n", &CsvOptions { task: Some(Task::Binary), ..Default::default() });
+        let e = ds(
+            "a,y\n1,1\n2,1\n",
+            &CsvOptions {
+                task: Some(Task::Binary),
+                ..Default::default()
+            },
+        );
         assert_eq!(e.unwrap_err().kind(), "single-class");
-        let e = ds("a,y\n1,x\n2,z\n", &CsvOptions { task: Some(Task::Regression), ..Default::default() });
+        let e = ds(
+            "a,y\n1,x\n2,z\n",
+            &CsvOptions {
+                task: Some(Task::Regression),
+                ..Default::default()
+            },
+        );
         assert_eq!(e.unwrap_err().kind(), "bad-target");
-        let e = ds("a,y\n1,1\n2,1\n", &CsvOptions { target: Some("q".into()), ..Default::default() });
+        let e = ds(
+            "a,y\n1,1\n2,1\n",
+            &CsvOptions {
+                target: Some("q".into()),
+                ..Default::default()
+            },
+        );
         assert_eq!(e.unwrap_err().kind(), "missing-column");
     }
 }

@@ -36,9 +36,7 @@ pub enum DataError {
         line: u64,
         detail: String,
     },
-    #[error(
-        "{path}, line {line}, column {column} ('{name}'): '{text}' is not a number{hint}"
-    )]
+    #[error("{path}, line {line}, column {column} ('{name}'): '{text}' is not a number{hint}")]
     NotNumeric {
         path: PathBuf,
         line: u64,

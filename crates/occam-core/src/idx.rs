@@ -35,7 +35,10 @@ pub fn read_idx(bytes: &[u8], path: &Path) -> Result<IdxArray> {
         detail,
     };
     if bytes.len() < 4 {
-        return Err(err(format!("{} bytes is too short for an idx header", bytes.len())));
+        return Err(err(format!(
+            "{} bytes is too short for an idx header",
+            bytes.len()
+        )));
     }
     if bytes[0] != 0 || bytes[1] != 0 {
         return Err(err(format!(
@@ -50,7 +53,11 @@ pub fn read_idx(bytes: &[u8], path: &Path) -> Result<IdxArray> {
         0x0C => (4, "i32"),
         0x0D => (4, "f32"),
         0x0E => (8, "f64"),
-        t => return Err(err(format!("unknown idx type code 0x{t:02x} in the magic number"))),
+        t => {
+            return Err(err(format!(
+                "unknown idx type code 0x{t:02x} in the magic number"
+            )))
+        }
     };
     let ndim = bytes[3] as usize;
     if ndim == 0 {
@@ -58,7 +65,9 @@ pub fn read_idx(bytes: &[u8], path: &Path) -> Result<IdxArray> {
     }
     let header = 4 + 4 * ndim;
     if bytes.len() < header {
-        return Err(err(format!("truncated header: {ndim} dimensions need {header} bytes")));
+        return Err(err(format!(
+            "truncated header: {ndim} dimensions need {header} bytes"
+        )));
     }
     let dims: Vec<usize> = (0..ndim)
         .map(|k| u32::from_be_bytes(bytes[4 + 4 * k..8 + 4 * k].try_into().unwrap()) as usize)
@@ -75,10 +84,22 @@ pub fn read_idx(bytes: &[u8], path: &Path) -> Result<IdxArray> {
     let data: Vec<f32> = match bytes[2] {
         0x08 => body.iter().map(|&b| b as f32).collect(),
         0x09 => body.iter().map(|&b| b as i8 as f32).collect(),
-        0x0B => body.chunks_exact(2).map(|c| i16::from_be_bytes([c[0], c[1]]) as f32).collect(),
-        0x0C => body.chunks_exact(4).map(|c| i32::from_be_bytes(c.try_into().unwrap()) as f32).collect(),
-        0x0D => body.chunks_exact(4).map(|c| f32::from_be_bytes(c.try_into().unwrap())).collect(),
-        _ => body.chunks_exact(8).map(|c| f64::from_be_bytes(c.try_into().unwrap()) as f32).collect(),
+        0x0B => body
+            .chunks_exact(2)
+            .map(|c| i16::from_be_bytes([c[0], c[1]]) as f32)
+            .collect(),
+        0x0C => body
+            .chunks_exact(4)
+            .map(|c| i32::from_be_bytes(c.try_into().unwrap()) as f32)
+            .collect(),
+        0x0D => body
+            .chunks_exact(4)
+            .map(|c| f32::from_be_bytes(c.try_into().unwrap()))
+            .collect(),
+        _ => body
+            .chunks_exact(8)
+            .map(|c| f64::from_be_bytes(c.try_into().unwrap()) as f32)
+            .collect(),
     };
     Ok(IdxArray { dims, data })
 }
@@ -103,6 +124,11 @@ mod tests {
         assert!(e.to_string().contains("wrong magic"), "{e}");
         let e = read_idx(&[0, 0, 8, 1, 0, 0, 0, 3, 5], Path::new("i")).unwrap_err();
         assert!(e.to_string().contains("need 11 bytes"), "{e}");
-        assert_eq!(read_idx(&[0, 0, 0x42, 1], Path::new("i")).unwrap_err().kind(), "idx");
+        assert_eq!(
+            read_idx(&[0, 0, 0x42, 1], Path::new("i"))
+                .unwrap_err()
+                .kind(),
+            "idx"
+        );
     }
 }

@@ -13,10 +13,12 @@ pub fn is_gzip(bytes: &[u8]) -> bool {
 /// all members. A truncated or corrupt gzip stream is a [`DataError::Corrupt`] naming `path`.
 pub fn read_all(mut reader: impl Read, path: &Path) -> Result<Vec<u8>> {
     let mut raw = Vec::new();
-    reader.read_to_end(&mut raw).map_err(|source| DataError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    reader
+        .read_to_end(&mut raw)
+        .map_err(|source| DataError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
     decompress(raw, path)
 }
 

@@ -50,7 +50,11 @@ pub fn summarize_table(t: &RawTable, target: Option<&str>) -> crate::error::Resu
         .map(|(name, col)| summarize_column(name, col))
         .collect();
     let tc = &t.columns[ti];
-    let present: Vec<&str> = tc.iter().map(|s| s.trim()).filter(|s| parse_cell(s) != Cell::Missing).collect();
+    let present: Vec<&str> = tc
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| parse_cell(s) != Cell::Missing)
+        .collect();
     let numeric: Option<Vec<f64>> = present
         .iter()
         .map(|s| match parse_cell(s) {
@@ -138,7 +142,11 @@ fn summarize_column(name: &str, col: &[String]) -> ColumnSummary {
     let (min, max, mean) = if text == 0 && !nums.is_empty() {
         let mn = nums.iter().copied().fold(f64::INFINITY, f64::min);
         let mx = nums.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        (Some(mn), Some(mx), Some(nums.iter().sum::<f64>() / nums.len() as f64))
+        (
+            Some(mn),
+            Some(mx),
+            Some(nums.iter().sum::<f64>() / nums.len() as f64),
+        )
     } else {
         (None, None, None)
     };
@@ -209,7 +217,11 @@ impl fmt::Display for Summary {
         }
         writeln!(f, "target: {} ({})", self.target, self.task.name())?;
         if !self.classes.is_empty() {
-            let parts: Vec<String> = self.classes.iter().map(|(c, n)| format!("{c}: {n}")).collect();
+            let parts: Vec<String> = self
+                .classes
+                .iter()
+                .map(|(c, n)| format!("{c}: {n}"))
+                .collect();
             let counts: Vec<String> = self.classes.iter().map(|(_, n)| n.to_string()).collect();
             writeln!(f, "classes: {} ({})", counts.join("/"), parts.join(", "))?;
         }
@@ -264,7 +276,8 @@ mod tests {
 
     #[test]
     fn summary_of_small_table() {
-        let t = RawTable::parse(b"a,b,c,y\n1,x,5,0\n,y,5,1\n3,x,5,1\n", Path::new("t.csv")).unwrap();
+        let t =
+            RawTable::parse(b"a,b,c,y\n1,x,5,0\n,y,5,1\n3,x,5,1\n", Path::new("t.csv")).unwrap();
         let s = summarize_table(&t, None).unwrap();
         assert_eq!((s.rows, s.features), (3, 3));
         assert_eq!(s.classes, [("0".to_string(), 1), ("1".to_string(), 2)]);

@@ -17,7 +17,10 @@ pub fn read_libsvm(bytes: &[u8], path: &Path, task: Option<Task>) -> Result<Data
     };
     let text = std::str::from_utf8(bytes).map_err(|e| DataError::Malformed {
         path: path.to_path_buf(),
-        line: 1 + bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() as u64,
+        line: 1 + bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u64,
         detail: "not valid UTF-8 text".into(),
     })?;
     let mut labels = Vec::new();
@@ -35,7 +38,13 @@ pub fn read_libsvm(bytes: &[u8], path: &Path, task: Option<Task>) -> Result<Data
         let label_tok = tokens.next().expect("non-empty line has a token");
         let label: f64 = match label_tok.parse::<f64>() {
             Ok(v) if v.is_finite() => v,
-            _ => return Err(err(line, 1, format!("the label '{label_tok}' is not a finite number"))),
+            _ => {
+                return Err(err(
+                    line,
+                    1,
+                    format!("the label '{label_tok}' is not a finite number"),
+                ))
+            }
         };
         labels.push(label);
         let mut last = 0u64;
@@ -45,13 +54,21 @@ pub fn read_libsvm(bytes: &[u8], path: &Path, task: Option<Task>) -> Result<Data
                 continue;
             }
             let Some((is, vs)) = tok.split_once(':') else {
-                return Err(err(line, token, format!("'{tok}' is not of the form index:value")));
+                return Err(err(
+                    line,
+                    token,
+                    format!("'{tok}' is not of the form index:value"),
+                ));
             };
             let idx: u64 = is
                 .parse()
                 .map_err(|_| err(line, token, format!("'{is}' is not a feature index")))?;
             if idx == 0 {
-                return Err(err(line, token, "feature indices start at 1 in libsvm; found 0".into()));
+                return Err(err(
+                    line,
+                    token,
+                    "feature indices start at 1 in libsvm; found 0".into(),
+                ));
             }
             if idx <= last {
                 return Err(err(
@@ -61,12 +78,22 @@ pub fn read_libsvm(bytes: &[u8], path: &Path, task: Option<Task>) -> Result<Data
                 ));
             }
             if idx > u32::MAX as u64 {
-                return Err(err(line, token, format!("feature index {idx} is too large")));
+                return Err(err(
+                    line,
+                    token,
+                    format!("feature index {idx} is too large"),
+                ));
             }
             last = idx;
             let v: f64 = match vs.parse::<f64>() {
                 Ok(v) if v.is_finite() => v,
-                _ => return Err(err(line, token, format!("the value '{vs}' is not a finite number"))),
+                _ => {
+                    return Err(err(
+                        line,
+                        token,
+                        format!("the value '{vs}' is not a finite number"),
+                    ))
+                }
             };
             cols.push((idx - 1) as u32);
             vals.push(v);
@@ -134,9 +161,29 @@ mod tests {
     #[test]
     fn index_errors() {
         let e = read("1 0:1\n0 1:1\n").unwrap_err();
-        assert!(matches!(e, DataError::Libsvm { line: 1, token: 2, .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                DataError::Libsvm {
+                    line: 1,
+                    token: 2,
+                    ..
+                }
+            ),
+            "{e}"
+        );
         let e = read("1 1:1\n0 3:1 2:1\n").unwrap_err();
-        assert!(matches!(e, DataError::Libsvm { line: 2, token: 3, .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                DataError::Libsvm {
+                    line: 2,
+                    token: 3,
+                    ..
+                }
+            ),
+            "{e}"
+        );
         let e = read("1 1:1 1:2\n0 2:1\n").unwrap_err();
         assert!(e.to_string().contains("strictly ascending"), "{e}");
         assert_eq!(read("x 1:1\n").unwrap_err().kind(), "libsvm");

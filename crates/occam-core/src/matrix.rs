@@ -83,7 +83,13 @@ pub struct CscMatrix {
 
 impl CscMatrix {
     /// Builds a CSC matrix from rows given as (column, value) lists with ascending columns.
-    pub fn from_rows(nrows: usize, ncols: usize, row_ptr: &[usize], cols: &[u32], vals: &[f64]) -> Self {
+    pub fn from_rows(
+        nrows: usize,
+        ncols: usize,
+        row_ptr: &[usize],
+        cols: &[u32],
+        vals: &[f64],
+    ) -> Self {
         let mut counts = vec![0usize; ncols + 1];
         for &c in cols {
             counts[c as usize + 1] += 1;

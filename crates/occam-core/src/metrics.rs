@@ -8,7 +8,11 @@ pub fn accuracy(pred: &[usize], truth: &[usize]) -> f64 {
 }
 
 pub fn mse(pred: &[f64], y: &[f64]) -> f64 {
-    pred.iter().zip(y).map(|(p, t)| (p - t) * (p - t)).sum::<f64>() / y.len() as f64
+    pred.iter()
+        .zip(y)
+        .map(|(p, t)| (p - t) * (p - t))
+        .sum::<f64>()
+        / y.len() as f64
 }
 
 pub fn mae(pred: &[f64], y: &[f64]) -> f64 {

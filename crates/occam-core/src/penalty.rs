@@ -83,20 +83,31 @@ mod tests {
     /// The prox is the minimiser of its defining objective (checked on a fine grid).
     #[test]
     fn prox_minimises_its_objective() {
-        for &(alpha, w, t) in &[(1.0, 0.3, 0.5), (0.5, -2.0, 0.7), (0.0, 1.5, 2.0), (0.2, 0.05, 1.0)] {
+        for &(alpha, w, t) in &[
+            (1.0, 0.3, 0.5),
+            (0.5, -2.0, 0.7),
+            (0.0, 1.5, 2.0),
+            (0.2, 0.05, 1.0),
+        ] {
             let p = ElasticNet { lambda: 0.8, alpha };
             let v = p.prox(w, t, 1.0);
             let obj = |u: f64| (u - w) * (u - w) / (2.0 * t) + p.value(u, 1.0);
             for k in -4000..=4000 {
                 let u = k as f64 * 1e-3;
-                assert!(obj(v) <= obj(u) + 1e-12, "alpha {alpha}: prox {v} beaten by {u}");
+                assert!(
+                    obj(v) <= obj(u) + 1e-12,
+                    "alpha {alpha}: prox {v} beaten by {u}"
+                );
             }
         }
     }
 
     #[test]
     fn exact_zeros_and_group_prox() {
-        let p = ElasticNet { lambda: 1.0, alpha: 1.0 };
+        let p = ElasticNet {
+            lambda: 1.0,
+            alpha: 1.0,
+        };
         assert_eq!(p.prox(0.4, 0.5, 1.0), 0.0);
         assert_eq!(p.prox(0.4, 0.5, 0.0), 0.4); // factor 0: never penalised
         let g = GroupLasso { lambda: 0.5 };

@@ -39,7 +39,10 @@ pub fn train_val_test(
     test_frac: f64,
     seed: u64,
 ) -> Result<Split> {
-    for (name, f) in [("validation fraction", val_frac), ("test fraction", test_frac)] {
+    for (name, f) in [
+        ("validation fraction", val_frac),
+        ("test fraction", test_frac),
+    ] {
         if !(0.0..1.0).contains(&f) {
             return Err(DataError::param(name, format!("{f} is not in [0, 1)")));
         }
@@ -68,7 +71,10 @@ pub fn train_val_test(
     s.validation.sort_unstable();
     s.test.sort_unstable();
     if s.train.is_empty() {
-        return Err(DataError::param("split", format!("{n} rows leave no training rows")));
+        return Err(DataError::param(
+            "split",
+            format!("{n} rows leave no training rows"),
+        ));
     }
     Ok(s)
 }
@@ -78,10 +84,16 @@ pub fn train_val_test(
 /// so fold sizes differ by at most one.
 pub fn kfold(n: usize, k: usize, classes: Option<&[f64]>, seed: u64) -> Result<Vec<usize>> {
     if k < 2 {
-        return Err(DataError::param("--folds", format!("{k} folds: at least 2 are needed")));
+        return Err(DataError::param(
+            "--folds",
+            format!("{k} folds: at least 2 are needed"),
+        ));
     }
     if k > n {
-        return Err(DataError::param("--folds", format!("{k} folds for only {n} rows")));
+        return Err(DataError::param(
+            "--folds",
+            format!("{k} folds for only {n} rows"),
+        ));
     }
     let mut rng = Rng::new(seed);
     let mut fold = vec![0usize; n];
@@ -108,7 +120,13 @@ mod tests {
         assert_eq!(s.test.iter().filter(|&&i| y[i] == 1.0).count(), 3);
         assert_eq!(s, train_val_test(100, Some(&y), 0.2, 0.1, 5).unwrap());
         assert_ne!(s, train_val_test(100, Some(&y), 0.2, 0.1, 6).unwrap());
-        let mut all: Vec<usize> = s.train.iter().chain(&s.validation).chain(&s.test).copied().collect();
+        let mut all: Vec<usize> = s
+            .train
+            .iter()
+            .chain(&s.validation)
+            .chain(&s.test)
+            .copied()
+            .collect();
         all.sort_unstable();
         assert_eq!(all, (0..100).collect::<Vec<_>>());
     }

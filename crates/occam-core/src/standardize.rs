@@ -91,7 +91,11 @@ mod tests {
     fn round_trip_to_1e12() {
         let mut r = Rng::new(11);
         let cols: Vec<Vec<f64>> = (0..6)
-            .map(|j| (0..50).map(|_| 1e3 * (j as f64 + 1.0) * r.normal() + 17.0).collect())
+            .map(|j| {
+                (0..50)
+                    .map(|_| 1e3 * (j as f64 + 1.0) * r.normal() + 17.0)
+                    .collect()
+            })
             .collect();
         let mut cols = cols;
         cols.push(vec![4.25; 50]); // constant column

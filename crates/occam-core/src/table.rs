@@ -96,7 +96,10 @@ impl RawTable {
             while start < bytes.len() && (bytes[start] == b'\n' || bytes[start] == b'\r') {
                 start += 1;
             }
-            newlines += bytes[counted_to..start].iter().filter(|&&b| b == b'\n').count() as u64;
+            newlines += bytes[counted_to..start]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count() as u64;
             counted_to = start;
             let line = newlines + 1;
             if rec.len() == 1 && rec.get(0).is_some_and(|f| f.is_empty()) {
@@ -188,10 +191,34 @@ mod tests {
         assert_eq!(parse("").unwrap_err().kind(), "empty-file");
         assert_eq!(parse("a,b\n").unwrap_err().kind(), "header-only");
         let e = parse("a,b\n1,2\n3\n").unwrap_err();
-        assert!(matches!(e, DataError::Ragged { line: 3, expected: 2, found: 1, .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                DataError::Ragged {
+                    line: 3,
+                    expected: 2,
+                    found: 1,
+                    ..
+                }
+            ),
+            "{e}"
+        );
         let e = parse("a,b,a\n1,2,3\n").unwrap_err();
-        assert!(matches!(e, DataError::DuplicateColumn { first: 1, second: 3, .. }), "{e}");
-        assert_eq!(parse("a,,c\n1,2,3\n").unwrap_err().kind(), "empty-column-name");
+        assert!(
+            matches!(
+                e,
+                DataError::DuplicateColumn {
+                    first: 1,
+                    second: 3,
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        assert_eq!(
+            parse("a,,c\n1,2,3\n").unwrap_err().kind(),
+            "empty-column-name"
+        );
     }
 
     #[test]

@@ -118,7 +118,10 @@ impl PathConfig {
                 return Err(param("--lambda", "the list is empty"));
             }
             if let Some(v) = l.iter().find(|v| !(v.is_finite() && **v >= 0.0)) {
-                return Err(param("--lambda", format!("{v} is not a finite non-negative number")));
+                return Err(param(
+                    "--lambda",
+                    format!("{v} is not a finite non-negative number"),
+                ));
             }
         }
         if let Some(pf) = &self.penalty_factor {
@@ -129,10 +132,16 @@ impl PathConfig {
                 ));
             }
             if let Some(v) = pf.iter().find(|v| !(v.is_finite() && **v >= 0.0)) {
-                return Err(param("--penalty-factor", format!("{v} is not a finite non-negative number")));
+                return Err(param(
+                    "--penalty-factor",
+                    format!("{v} is not a finite non-negative number"),
+                ));
             }
             if pf.iter().all(|&v| v == 0.0) {
-                return Err(param("--penalty-factor", "all factors are zero: nothing is penalized"));
+                return Err(param(
+                    "--penalty-factor",
+                    "all factors are zero: nothing is penalized",
+                ));
             }
         }
         if !(self.tol > 0.0 && self.tol < 1.0) {

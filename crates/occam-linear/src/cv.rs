@@ -28,7 +28,12 @@ impl Measure {
             "mae" => Measure::Mae,
             "class" => Measure::Class,
             "auc" => Measure::Auc,
-            _ => return Err(param("--measure", format!("'{s}' is not one of deviance, mse, mae, class, auc"))),
+            _ => {
+                return Err(param(
+                    "--measure",
+                    format!("'{s}' is not one of deviance, mse, mae, class, auc"),
+                ))
+            }
         };
         let ok = match m {
             Measure::Class => matches!(fam, Family::Binomial | Family::Multinomial),
@@ -36,7 +41,10 @@ impl Measure {
             _ => true,
         };
         if !ok {
-            return Err(param("--measure", format!("'{s}' does not apply to the {} family", fam.name())));
+            return Err(param(
+                "--measure",
+                format!("'{s}' does not apply to the {} family", fam.name()),
+            ));
         }
         Ok(m)
     }
@@ -118,7 +126,11 @@ fn fold_measure(fam: Family, measure: Measure, mu: &[Vec<f64>], y: &[f64]) -> f6
                     .zip(y)
                     .filter(|(&p, &t)| if t > 0.5 { p <= 0.5 } else { p >= 0.5 })
                     .count(),
-                _ => pred.iter().zip(y).filter(|(&p, &t)| p != t as usize).count(),
+                _ => pred
+                    .iter()
+                    .zip(y)
+                    .filter(|(&p, &t)| p != t as usize)
+                    .count(),
             };
             wrong as f64 / n
         }
@@ -143,7 +155,9 @@ fn fold_measure(fam: Family, measure: Measure, mu: &[Vec<f64>], y: &[f64]) -> f6
                 .map(|i| {
                     let c = y[i] as usize;
                     match m {
-                        Measure::Mse => (0..k).map(|q| (f64::from(q == c) - mu[q][i]).powi(2)).sum(),
+                        Measure::Mse => {
+                            (0..k).map(|q| (f64::from(q == c) - mu[q][i]).powi(2)).sum()
+                        }
                         Measure::Mae => (0..k).map(|q| (f64::from(q == c) - mu[q][i]).abs()).sum(),
                         _ => -2.0 * mu[c][i].clamp(1e-5, 1.0 - 1e-5).ln(),
                     }
@@ -152,7 +166,12 @@ fn fold_measure(fam: Family, measure: Measure, mu: &[Vec<f64>], y: &[f64]) -> f6
             s / n
         }
         (Family::Poisson, Measure::Deviance) => {
-            mu[0].iter().zip(y).map(|(&m, &t)| metrics::poisson_dev(t, m)).sum::<f64>() / n
+            mu[0]
+                .iter()
+                .zip(y)
+                .map(|(&m, &t)| metrics::poisson_dev(t, m))
+                .sum::<f64>()
+                / n
         }
         (_, Measure::Mae) => metrics::mae(&mu[0], y),
         _ => metrics::mse(&mu[0], y),
@@ -160,13 +179,21 @@ fn fold_measure(fam: Family, measure: Measure, mu: &[Vec<f64>], y: &[f64]) -> f6
 }
 
 /// Cross-validates the path of `cfg` on X, y.
-pub fn cross_validate(x: &Matrix, y: &[f64], cfg: &PathConfig, cv: &CvConfig) -> Result<CvFit, LinearError> {
+pub fn cross_validate(
+    x: &Matrix,
+    y: &[f64],
+    cfg: &PathConfig,
+    cv: &CvConfig,
+) -> Result<CvFit, LinearError> {
     let start = std::time::Instant::now();
     let n = x.nrows();
     let foldid = match &cv.foldid {
         Some(f) => {
             if f.len() != n {
-                return Err(param("--foldid", format!("{} fold ids for {n} rows", f.len())));
+                return Err(param(
+                    "--foldid",
+                    format!("{} fold ids for {n} rows", f.len()),
+                ));
             }
             f.clone()
         }
@@ -177,10 +204,16 @@ pub fn cross_validate(x: &Matrix, y: &[f64], cfg: &PathConfig, cv: &CvConfig) ->
     };
     let k = foldid.iter().max().map_or(0, |m| m + 1);
     if k < 3 {
-        return Err(param("--folds", format!("{k} folds: cross-validation needs at least 3")));
+        return Err(param(
+            "--folds",
+            format!("{k} folds: cross-validation needs at least 3"),
+        ));
     }
     if (0..k).any(|f| !foldid.contains(&f)) {
-        return Err(param("--foldid", "fold numbers must be 1..K with every fold present"));
+        return Err(param(
+            "--foldid",
+            "fold numbers must be 1..K with every fold present",
+        ));
     }
     let full = fit_path(x, y, cfg, None)?;
     let nl = full.lambda.len();
@@ -196,7 +229,10 @@ pub fn cross_validate(x: &Matrix, y: &[f64], cfg: &PathConfig, cv: &CvConfig) ->
             let fit = fit_path(&xt, &yt, &fold_cfg, None)?;
             let xh = x.select_rows(&test);
             let yh: Vec<f64> = test.iter().map(|&i| y[i]).collect();
-            Ok((fold_scores(&fit, &xh, &yh, cv.measure, nl), test.len() as f64))
+            Ok((
+                fold_scores(&fit, &xh, &yh, cv.measure, nl),
+                test.len() as f64,
+            ))
         })
         .collect();
     let per_fold: Vec<(Vec<f64>, f64)> = per_fold.into_iter().collect::<Result<_, _>>()?;
@@ -205,7 +241,11 @@ pub fn cross_validate(x: &Matrix, y: &[f64], cfg: &PathConfig, cv: &CvConfig) ->
     let mut cvsd = vec![0.0; nl];
     for l in 0..nl {
         let m: f64 = per_fold.iter().map(|(s, w)| w * s[l]).sum::<f64>() / wsum;
-        let v: f64 = per_fold.iter().map(|(s, w)| w * (s[l] - m).powi(2)).sum::<f64>() / wsum;
+        let v: f64 = per_fold
+            .iter()
+            .map(|(s, w)| w * (s[l] - m).powi(2))
+            .sum::<f64>()
+            / wsum;
         cvm[l] = m;
         cvsd[l] = (v / (k as f64 - 1.0)).sqrt();
     }

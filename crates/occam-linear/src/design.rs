@@ -101,7 +101,9 @@ impl<'a> Design<'a> {
                 let mut data = d.data.clone();
                 for j in 0..p {
                     let (c, s) = (center[j], scale[j]);
-                    data[j * n..(j + 1) * n].iter_mut().for_each(|v| *v = (*v - c) / s);
+                    data[j * n..(j + 1) * n]
+                        .iter_mut()
+                        .for_each(|v| *v = (*v - c) / s);
                 }
                 Kind::Dense(data)
             }
@@ -149,7 +151,11 @@ impl<'a> Design<'a> {
             Kind::Sparse(s) => {
                 let (ri, rv) = s.col(j);
                 let a: f64 = ri.iter().zip(rv).map(|(&i, &x)| x * u[i as usize]).sum();
-                let usum: f64 = if self.center[j] != 0.0 { u.iter().sum() } else { 0.0 };
+                let usum: f64 = if self.center[j] != 0.0 {
+                    u.iter().sum()
+                } else {
+                    0.0
+                };
                 (a - self.center[j] * usum) / self.scale[j]
             }
         }

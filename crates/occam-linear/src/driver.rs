@@ -52,17 +52,21 @@ impl PathFit {
     }
 
     pub fn nfeatures(&self) -> usize {
-        self.beta.first().and_then(|b| b.first()).map_or(0, Vec::len)
+        self.beta
+            .first()
+            .and_then(|b| b.first())
+            .map_or(0, Vec::len)
     }
 
-    /// Features with a non-zero coefficient at lambda index `l`, in order of |coefficient|.
+    /// Features with a non-zero coefficient at lambda index `l`, in their order of entry
+    /// along the path (ties by feature index).
     pub fn selected(&self, l: usize) -> Vec<usize> {
-        let mut sel: Vec<(usize, f64)> = (0..self.nfeatures())
-            .map(|j| (j, self.beta.iter().map(|b| b[l][j].abs()).fold(0.0, f64::max)))
-            .filter(|&(_, a)| a > 0.0)
+        let entry = self.entry_index();
+        let mut sel: Vec<usize> = (0..self.nfeatures())
+            .filter(|&j| self.beta.iter().any(|b| b[l][j] != 0.0))
             .collect();
-        sel.sort_by(|a, b| b.1.total_cmp(&a.1));
-        sel.into_iter().map(|(j, _)| j).collect()
+        sel.sort_by_key(|&j| (entry[j], j));
+        sel
     }
 
     /// For each feature, the index of the first lambda where it is non-zero (order of entry).
@@ -75,7 +79,12 @@ impl PathFit {
 
 /// Fits the whole path of `cfg.family` for X and y (class indices 0..K-1 for binomial and
 /// multinomial).
-pub fn fit_path(x: &Matrix, y: &[f64], cfg: &PathConfig, relax_gamma: Option<f64>) -> Result<PathFit, LinearError> {
+pub fn fit_path(
+    x: &Matrix,
+    y: &[f64],
+    cfg: &PathConfig,
+    relax_gamma: Option<f64>,
+) -> Result<PathFit, LinearError> {
     let (n, p) = (x.nrows(), x.ncols());
     cfg.validate(n, p)?;
     if y.len() != n {
@@ -88,7 +97,10 @@ pub fn fit_path(x: &Matrix, y: &[f64], cfg: &PathConfig, relax_gamma: Option<f64
     pf.iter_mut().for_each(|v| *v *= p as f64 / s);
     let design = Design::new(x, &w, cfg.intercept, cfg.standardize);
     if !design.usable.iter().any(|&u| u) {
-        return Err(param("data", "every feature is constant: there is nothing to fit"));
+        return Err(param(
+            "data",
+            "every feature is constant: there is nothing to fit",
+        ));
     }
     let nclass = match cfg.family {
         Family::Multinomial => y.iter().fold(0usize, |m, &v| m.max(v as usize + 1)),
@@ -107,14 +119,25 @@ pub fn fit_path(x: &Matrix, y: &[f64], cfg: &PathConfig, relax_gamma: Option<f64
         (0.0, 1.0)
     };
     let yw: Vec<f64> = y.iter().map(|v| (v - ym) / ys).collect();
-    let ratio = cfg.lambda_min_ratio.unwrap_or(if n < p { 1e-2 } else { 1e-4 });
+    let ratio = cfg
+        .lambda_min_ratio
+        .unwrap_or(if n < p { 1e-2 } else { 1e-4 });
     let (lambdas, order) = match &cfg.lambda {
         Some(l) => {
             let mut idx: Vec<usize> = (0..l.len()).collect();
             idx.sort_by(|&a, &b| l[b].total_cmp(&l[a]));
-            (Lambdas::User(idx.iter().map(|&k| l[k] / ys).collect()), Some(idx))
+            (
+                Lambdas::User(idx.iter().map(|&k| l[k] / ys).collect()),
+                Some(idx),
+            )
         }
-        None => (Lambdas::Auto { nlambda: cfg.nlambda, ratio }, None),
+        None => (
+            Lambdas::Auto {
+                nlambda: cfg.nlambda,
+                ratio,
+            },
+            None,
+        ),
     };
     let settings = LoopSettings {
         alpha: cfg.alpha,
@@ -131,9 +154,28 @@ pub fn fit_path(x: &Matrix, y: &[f64], cfg: &PathConfig, relax_gamma: Option<f64
     let new_solver = |alpha: f64| -> Box<dyn Solver + '_> {
         match cfg.family {
             Family::Multinomial => Box::new(Multi::new(
-                &design, &yw, &w, nclass, alpha, &pf, cfg.intercept, cfg.grouped, cfg.tol, cfg.max_passes,
+                &design,
+                &yw,
+                &w,
+                nclass,
+                alpha,
+                &pf,
+                cfg.intercept,
+                cfg.grouped,
+                cfg.tol,
+                cfg.max_passes,
             )),
-            fam => Box::new(Single::new(&design, fam, &yw, &w, alpha, &pf, cfg.intercept, cfg.tol, cfg.max_passes)),
+            fam => Box::new(Single::new(
+                &design,
+                fam,
+                &yw,
+                &w,
+                alpha,
+                &pf,
+                cfg.intercept,
+                cfg.tol,
+                cfg.max_passes,
+            )),
         }
     };
     let mut solver = new_solver(cfg.alpha);
@@ -143,22 +185,44 @@ pub fn fit_path(x: &Matrix, y: &[f64], cfg: &PathConfig, relax_gamma: Option<f64
         let mut betas = Vec::new();
         for l in 0..raw.lambda.len() {
             let mut refit = new_solver(1.0);
-            let active: Vec<usize> = (0..p).filter(|&j| raw.beta[l].iter().any(|b| b[j] != 0.0)).collect();
+            let active: Vec<usize> = (0..p)
+                .filter(|&j| raw.beta[l].iter().any(|b| b[j] != 0.0))
+                .collect();
             refit.solve(0.0, &active);
             let (a0, beta) = refit.coefs();
             let mix = |pen: f64, unpen: f64| gamma * pen + (1.0 - gamma) * unpen;
-            a0s.push(a0.iter().zip(&raw.a0[l]).map(|(u, pn)| mix(*pn, *u)).collect::<Vec<_>>());
+            a0s.push(
+                a0.iter()
+                    .zip(&raw.a0[l])
+                    .map(|(u, pn)| mix(*pn, *u))
+                    .collect::<Vec<_>>(),
+            );
             betas.push(
                 beta.iter()
                     .zip(&raw.beta[l])
-                    .map(|(bu, bp)| bu.iter().zip(bp).map(|(u, pn)| if *pn == 0.0 { 0.0 } else { mix(*pn, *u) }).collect())
+                    .map(|(bu, bp)| {
+                        bu.iter()
+                            .zip(bp)
+                            .map(|(u, pn)| if *pn == 0.0 { 0.0 } else { mix(*pn, *u) })
+                            .collect()
+                    })
                     .collect::<Vec<Vec<f64>>>(),
             );
         }
         (gamma, a0s, betas)
     });
     let fit_seconds = start.elapsed().as_secs_f64();
-    Ok(assemble(cfg, &design, raw, relaxed_raw, ym, ys, n, order, fit_seconds))
+    Ok(assemble(
+        cfg,
+        &design,
+        raw,
+        relaxed_raw,
+        ym,
+        ys,
+        n,
+        order,
+        fit_seconds,
+    ))
 }
 
 fn check_response(fam: Family, y: &[f64], nclass: usize) -> Result<(), LinearError> {
@@ -193,12 +257,25 @@ fn check_response(fam: Family, y: &[f64], nclass: usize) -> Result<(), LinearErr
     Ok(())
 }
 
+/// Relaxed coefficients on the standardized scale: gamma, a0[l][k], beta[l][k][j].
+type RawRelaxed = (f64, Vec<Vec<f64>>, Vec<Vec<Vec<f64>>>);
+
 /// Standardized coefficients back to the original scale.
-fn unstandardize(d: &Design, a0: &[f64], beta: &[Vec<f64>], ym: f64, ys: f64) -> (Vec<f64>, Vec<Vec<f64>>) {
+fn unstandardize(
+    d: &Design,
+    a0: &[f64],
+    beta: &[Vec<f64>],
+    ym: f64,
+    ys: f64,
+) -> (Vec<f64>, Vec<Vec<f64>>) {
     let mut a0o = Vec::with_capacity(a0.len());
     let mut bo = Vec::with_capacity(beta.len());
     for (k, b) in beta.iter().enumerate() {
-        let orig: Vec<f64> = b.iter().enumerate().map(|(j, v)| if *v == 0.0 { 0.0 } else { ys * v / d.scale[j] }).collect();
+        let orig: Vec<f64> = b
+            .iter()
+            .enumerate()
+            .map(|(j, v)| if *v == 0.0 { 0.0 } else { ys * v / d.scale[j] })
+            .collect();
         let shift: f64 = orig.iter().zip(&d.center).map(|(b, c)| b * c).sum();
         a0o.push(ym + ys * a0[k] - shift);
         bo.push(orig);
@@ -211,7 +288,7 @@ fn assemble(
     cfg: &PathConfig,
     d: &Design,
     raw: RawPath,
-    relaxed: Option<(f64, Vec<Vec<f64>>, Vec<Vec<Vec<f64>>>)>,
+    relaxed: Option<RawRelaxed>,
     ym: f64,
     ys: f64,
     n: usize,
@@ -246,7 +323,11 @@ fn assemble(
     let (a0, beta) = convert(&raw.a0, &raw.beta);
     let df = perm
         .iter()
-        .map(|&l| (0..d.p).filter(|&j| raw.beta[l].iter().any(|b| b[j] != 0.0)).count())
+        .map(|&l| {
+            (0..d.p)
+                .filter(|&j| raw.beta[l].iter().any(|b| b[j] != 0.0))
+                .count()
+        })
         .collect();
     let relaxed = relaxed.map(|(gamma, ra0, rb)| {
         let (a0, beta) = convert(&ra0, &rb);

@@ -23,7 +23,10 @@ pub enum PathWarning {
 impl std::fmt::Display for PathWarning {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            PathWarning::MaxPasses { lambda_index, passes } => write!(
+            PathWarning::MaxPasses {
+                lambda_index,
+                passes,
+            } => write!(
                 f,
                 "lambda #{}: stopped after {passes} coordinate-descent passes without converging",
                 lambda_index + 1

@@ -25,9 +25,19 @@ pub fn check(x: &Matrix, y: &[f64], cfg: &PathConfig, fit: &PathFit) -> KktRepor
     let p = x.ncols();
     let st = Standardizer::fit(x, None);
     let scale: Vec<f64> = (0..p)
-        .map(|j| if cfg.standardize && !st.constant[j] { st.scale[j] } else { 1.0 })
+        .map(|j| {
+            if cfg.standardize && !st.constant[j] {
+                st.scale[j]
+            } else {
+                1.0
+            }
+        })
         .collect();
-    let center: Vec<f64> = if cfg.intercept { st.mean.clone() } else { vec![0.0; p] };
+    let center: Vec<f64> = if cfg.intercept {
+        st.mean.clone()
+    } else {
+        vec![0.0; p]
+    };
     let ys = if fit.family == Family::Gaussian {
         let m = y.iter().sum::<f64>() / n;
         (y.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / n).sqrt()
@@ -38,10 +48,18 @@ pub fn check(x: &Matrix, y: &[f64], cfg: &PathConfig, fit: &PathFit) -> KktRepor
     let s: f64 = pf.iter().sum();
     pf.iter_mut().for_each(|v| *v *= p as f64 / s);
     let k = fit.nclass();
-    let mut worst = KktReport { worst: 0.0, lambda_index: 0, feature: None };
+    let mut worst = KktReport {
+        worst: 0.0,
+        lambda_index: 0,
+        feature: None,
+    };
     let mut note = |v: f64, l: usize, f: Option<usize>| {
         if v > worst.worst {
-            worst = KktReport { worst: v, lambda_index: l, feature: f };
+            worst = KktReport {
+                worst: v,
+                lambda_index: l,
+                feature: f,
+            };
         }
     };
     for l in 0..fit.lambda.len() {
@@ -69,7 +87,7 @@ pub fn check(x: &Matrix, y: &[f64], cfg: &PathConfig, fit: &PathFit) -> KktRepor
             }
         }
         for j in 0..p {
-            if !cfg.standardize && st.constant[j] || cfg.standardize && st.constant[j] {
+            if st.constant[j] {
                 continue;
             }
             let g: Vec<f64> = resid

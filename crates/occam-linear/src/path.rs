@@ -129,20 +129,26 @@ pub(crate) fn run(s: &mut dyn Solver, lambdas: Lambdas, cfg: &LoopSettings) -> R
         // At lambda_max of the automatic grid the solution is the one just found: nothing
         // penalized may enter (solving again could let rounding admit a 1e-17 coefficient).
         let at_max = auto && m == 0;
-        while !at_max {
-            converged = s.solve(lam, &ws);
-            scores = s.scores();
-            // KKT check on the discarded features.
-            let mut in_ws = vec![false; p];
-            ws.iter().for_each(|&j| in_ws[j] = true);
-            let violators: Vec<usize> = (0..p)
-                .filter(|&j| cfg.usable[j] && !in_ws[j] && scores[j] > lam * cfg.alpha * cfg.pf[j] * (1.0 + 1e-12))
-                .collect();
-            if violators.is_empty() || !converged {
-                break;
+        if !at_max {
+            loop {
+                converged = s.solve(lam, &ws);
+                scores = s.scores();
+                // KKT check on the discarded features.
+                let mut in_ws = vec![false; p];
+                ws.iter().for_each(|&j| in_ws[j] = true);
+                let violators: Vec<usize> = (0..p)
+                    .filter(|&j| {
+                        cfg.usable[j]
+                            && !in_ws[j]
+                            && scores[j] > lam * cfg.alpha * cfg.pf[j] * (1.0 + 1e-12)
+                    })
+                    .collect();
+                if violators.is_empty() || !converged {
+                    break;
+                }
+                ws.extend(violators);
+                ws.sort_unstable();
             }
-            ws.extend(violators);
-            ws.sort_unstable();
         }
         let mut gap = s.relative_gap(lam);
         if let (Some(tol), Some(g)) = (cfg.gap_tol, gap) {
@@ -155,7 +161,10 @@ pub(crate) fn run(s: &mut dyn Solver, lambdas: Lambdas, cfg: &LoopSettings) -> R
             }
             gap = Some(g);
             if g > tol {
-                warnings.push(PathWarning::GapNotReached { lambda_index: m, gap: g });
+                warnings.push(PathWarning::GapNotReached {
+                    lambda_index: m,
+                    gap: g,
+                });
             }
         }
         if !converged {
@@ -168,7 +177,11 @@ pub(crate) fn run(s: &mut dyn Solver, lambdas: Lambdas, cfg: &LoopSettings) -> R
         let nz = s.nonzero();
         nz.iter().for_each(|&j| ever[j] = true);
         let dev = s.deviance();
-        let ratio = if null_dev > 0.0 { 1.0 - dev / null_dev } else { 0.0 };
+        let ratio = if null_dev > 0.0 {
+            1.0 - dev / null_dev
+        } else {
+            0.0
+        };
         let (a0, beta) = s.coefs();
         out.lambda.push(lam);
         out.a0.push(a0);

@@ -4,6 +4,7 @@
 
 use crate::config::Family;
 use crate::design::{Design, Work};
+use crate::family::gaussian::GapTerms;
 use crate::family::{self, binomial, gaussian};
 use crate::path::{Solver, BIG};
 use occam_core::penalty::{soft_threshold, ElasticNet};
@@ -32,6 +33,7 @@ pub(crate) struct Single<'a> {
 }
 
 impl<'a> Single<'a> {
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         d: &'a Design<'a>,
         fam: Family,
@@ -129,8 +131,7 @@ impl<'a> Single<'a> {
             active.extend(ws.iter().copied().filter(|&j| self.beta[j] != 0.0));
             loop {
                 let mut dlx = 0.0f64;
-                for k in 0..active.len() {
-                    let j = active[k];
+                for &j in &active {
                     dlx = dlx.max(self.coord(j, lambda));
                 }
                 dlx = dlx.max(self.intercept_step());
@@ -177,12 +178,22 @@ impl<'a> Single<'a> {
 
     /// The penalty value of the current coefficients.
     fn pen_value(&self, lambda: f64) -> f64 {
-        ElasticNet { lambda, alpha: self.alpha }.total(&self.beta, Some(self.pf))
+        ElasticNet {
+            lambda,
+            alpha: self.alpha,
+        }
+        .total(&self.beta, Some(self.pf))
     }
 
     fn gradient(&self) -> Vec<f64> {
         (0..self.d.p)
-            .map(|j| if self.d.usable[j] { self.d.grad(j, &self.wk) } else { 0.0 })
+            .map(|j| {
+                if self.d.usable[j] {
+                    self.d.grad(j, &self.wk)
+                } else {
+                    0.0
+                }
+            })
             .collect()
     }
 }
@@ -237,29 +248,35 @@ impl Solver for Single<'_> {
         let grad = self.gradient();
         let eta = self.d.linear_predictor(self.b0, &self.beta);
         let pen = self.pen_value(lambda);
+        let ybar = if self.intercept {
+            self.y.iter().zip(self.w).map(|(y, w)| y * w).sum()
+        } else {
+            0.0
+        };
+        let null_obj = match self.fam {
+            Family::Gaussian => self
+                .y
+                .iter()
+                .zip(self.w)
+                .map(|(y, w)| 0.5 * w * (y - ybar).powi(2))
+                .sum(),
+            _ => 0.5 * self.null_dev,
+        };
+        let terms = GapTerms {
+            grad: &grad,
+            pen_value: pen,
+            lambda,
+            alpha: self.alpha,
+            pf: self.pf,
+            usable: &self.d.usable,
+            null_obj,
+        };
         match self.fam {
             Family::Gaussian => {
                 let r: Vec<f64> = self.y.iter().zip(&eta).map(|(y, e)| y - e).collect();
-                let ybar = if self.intercept {
-                    self.y.iter().zip(self.w).map(|(y, w)| y * w).sum()
-                } else {
-                    0.0
-                };
-                let null: f64 = self.y.iter().zip(self.w).map(|(y, w)| 0.5 * w * (y - ybar).powi(2)).sum();
-                Some(gaussian::relative_gap(&r, self.y, self.w, &grad, pen, lambda, self.alpha, self.pf, &self.d.usable, null))
+                Some(gaussian::relative_gap(&r, self.y, self.w, &terms))
             }
-            Family::Binomial => Some(binomial::relative_gap(
-                &eta,
-                self.y,
-                self.w,
-                &grad,
-                pen,
-                lambda,
-                self.alpha,
-                self.pf,
-                &self.d.usable,
-                0.5 * self.null_dev,
-            )),
+            Family::Binomial => Some(binomial::relative_gap(&eta, self.y, self.w, &terms)),
             _ => None,
         }
     }

@@ -13,7 +13,10 @@ pub fn coef_at(fit: &PathFit, s: f64) -> (Vec<f64>, Vec<Vec<f64>>) {
     let lam: Vec<f64> = order.iter().map(|&l| fit.lambda[l]).collect();
     let take = |l: usize| {
         let l = order[l];
-        (fit.a0[l].clone(), fit.beta.iter().map(|b| b[l].clone()).collect::<Vec<_>>())
+        (
+            fit.a0[l].clone(),
+            fit.beta.iter().map(|b| b[l].clone()).collect::<Vec<_>>(),
+        )
     };
     let k = lam.len();
     if k == 1 || s >= lam[0] {
@@ -22,7 +25,10 @@ pub fn coef_at(fit: &PathFit, s: f64) -> (Vec<f64>, Vec<Vec<f64>>) {
     if s <= lam[k - 1] {
         return take(k - 1);
     }
-    let right = lam.iter().position(|&l| l <= s).expect("s is inside the range");
+    let right = lam
+        .iter()
+        .position(|&l| l <= s)
+        .expect("s is inside the range");
     let left = right - 1;
     if lam[right] == s {
         return take(right);
@@ -30,11 +36,20 @@ pub fn coef_at(fit: &PathFit, s: f64) -> (Vec<f64>, Vec<Vec<f64>>) {
     let frac = (s - lam[right]) / (lam[left] - lam[right]);
     let (al, bl) = take(left);
     let (ar, br) = take(right);
-    let a0 = al.iter().zip(&ar).map(|(a, b)| frac * a + (1.0 - frac) * b).collect();
+    let a0 = al
+        .iter()
+        .zip(&ar)
+        .map(|(a, b)| frac * a + (1.0 - frac) * b)
+        .collect();
     let beta = bl
         .iter()
         .zip(&br)
-        .map(|(l, r)| l.iter().zip(r).map(|(a, b)| frac * a + (1.0 - frac) * b).collect())
+        .map(|(l, r)| {
+            l.iter()
+                .zip(r)
+                .map(|(a, b)| frac * a + (1.0 - frac) * b)
+                .collect()
+        })
         .collect();
     (a0, beta)
 }
@@ -52,8 +67,17 @@ pub fn linear_predictor(x: &Matrix, a0: f64, beta: &[f64]) -> Vec<f64> {
 
 /// Predicted means per class: gaussian the value, binomial P(class 1), poisson the rate,
 /// multinomial the class probabilities (`out[c][i]`).
-pub fn predict_response(family: Family, x: &Matrix, a0: &[f64], beta: &[Vec<f64>]) -> Vec<Vec<f64>> {
-    let etas: Vec<Vec<f64>> = a0.iter().zip(beta).map(|(a, b)| linear_predictor(x, *a, b)).collect();
+pub fn predict_response(
+    family: Family,
+    x: &Matrix,
+    a0: &[f64],
+    beta: &[Vec<f64>],
+) -> Vec<Vec<f64>> {
+    let etas: Vec<Vec<f64>> = a0
+        .iter()
+        .zip(beta)
+        .map(|(a, b)| linear_predictor(x, *a, b))
+        .collect();
     match family {
         Family::Gaussian => etas,
         Family::Binomial => vec![etas[0].iter().map(|e| 1.0 / (1.0 + (-e).exp())).collect()],
@@ -79,7 +103,11 @@ pub fn predict_class(family: Family, mu: &[Vec<f64>]) -> Vec<usize> {
     match family {
         Family::Binomial => mu[0].iter().map(|&p| usize::from(p >= 0.5)).collect(),
         _ => (0..mu[0].len())
-            .map(|i| (0..mu.len()).max_by(|&a, &b| mu[a][i].total_cmp(&mu[b][i])).unwrap_or(0))
+            .map(|i| {
+                (0..mu.len())
+                    .max_by(|&a, &b| mu[a][i].total_cmp(&mu[b][i]))
+                    .unwrap_or(0)
+            })
             .collect(),
     }
 }

@@ -1,7 +1,7 @@
 //! Binomial family: logit link, binomial deviance, and the certified duality gap of
 //! penalized logistic regression.
 
-use crate::family::gaussian::dual_scale;
+use crate::family::gaussian::{dual_scale, GapTerms};
 
 /// Probabilities are kept inside [P_MIN, 1 - P_MIN] when forming IRLS weights.
 pub(crate) const P_MIN: f64 = 1e-9;
@@ -37,15 +37,15 @@ fn xlogx(x: f64) -> f64 {
 
 /// sum_j g*_j(s * grad_j): the conjugate of the elastic-net penalty at the scaled correlations
 /// (zero on the feasible set for the lasso).
-pub(crate) fn conj_penalty(grad: &[f64], s: f64, lambda: f64, alpha: f64, pf: &[f64], usable: &[bool]) -> f64 {
-    if alpha >= 1.0 {
+pub(crate) fn conj_penalty(g: &GapTerms, s: f64) -> f64 {
+    if g.alpha >= 1.0 {
         return 0.0;
     }
-    (0..grad.len())
-        .filter(|&j| usable[j] && pf[j] > 0.0)
+    (0..g.grad.len())
+        .filter(|&j| g.usable[j] && g.pf[j] > 0.0)
         .map(|j| {
-            let excess = (s * grad[j].abs() - lambda * alpha * pf[j]).max(0.0);
-            excess * excess / (2.0 * lambda * (1.0 - alpha) * pf[j])
+            let excess = (s * g.grad[j].abs() - g.lambda * g.alpha * g.pf[j]).max(0.0);
+            excess * excess / (2.0 * g.lambda * (1.0 - g.alpha) * g.pf[j])
         })
         .sum()
 }
@@ -53,29 +53,22 @@ pub(crate) fn conj_penalty(grad: &[f64], s: f64, lambda: f64, alpha: f64, pf: &[
 /// Relative duality gap of penalized logistic regression: primal
 /// sum w (log(1 + e^eta) - y eta) + pen, dual point p' = y + s (p - y); relative to the
 /// objective of the intercept-only model.
-pub(crate) fn relative_gap(
-    eta: &[f64],
-    y: &[f64],
-    w: &[f64],
-    grad: &[f64],
-    pen_value: f64,
-    lambda: f64,
-    alpha: f64,
-    pf: &[f64],
-    usable: &[bool],
-    null_obj: f64,
-) -> f64 {
-    let mut primal = pen_value;
+pub(crate) fn relative_gap(eta: &[f64], y: &[f64], w: &[f64], g: &GapTerms) -> f64 {
+    let mut primal = g.pen_value;
     for i in 0..y.len() {
         let e = eta[i];
-        let softplus = if e > 0.0 { e + (-e).exp().ln_1p() } else { e.exp().ln_1p() };
+        let softplus = if e > 0.0 {
+            e + (-e).exp().ln_1p()
+        } else {
+            e.exp().ln_1p()
+        };
         primal += w[i] * (softplus - y[i] * e);
     }
-    let s = dual_scale(grad, lambda, alpha, pf, usable);
-    let mut dual = -conj_penalty(grad, s, lambda, alpha, pf, usable);
+    let s = dual_scale(g);
+    let mut dual = -conj_penalty(g, s);
     for i in 0..y.len() {
         let q = y[i] + s * (mean(eta[i]) - y[i]);
         dual -= w[i] * (xlogx(q) + xlogx(1.0 - q));
     }
-    (primal - dual).max(0.0) / null_obj
+    (primal - dual).max(0.0) / g.null_obj
 }

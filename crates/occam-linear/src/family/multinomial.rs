@@ -57,7 +57,11 @@ impl<'a> Multi<'a> {
         } else {
             vec![0.0; k]
         };
-        let null_dev = -2.0 * y.iter().enumerate().map(|(i, &c)| w[i] * freq[c].max(P_MIN).ln()).sum::<f64>();
+        let null_dev = -2.0
+            * y.iter()
+                .enumerate()
+                .map(|(i, &c)| w[i] * freq[c].max(P_MIN).ln())
+                .sum::<f64>();
         let n = d.n;
         let mut m = Multi {
             d,
@@ -83,7 +87,9 @@ impl<'a> Multi<'a> {
 
     fn softmax(&mut self) {
         for i in 0..self.d.n {
-            let mx = (0..self.k).map(|c| self.eta[c][i]).fold(f64::NEG_INFINITY, f64::max);
+            let mx = (0..self.k)
+                .map(|c| self.eta[c][i])
+                .fold(f64::NEG_INFINITY, f64::max);
             let mut s = 0.0;
             for c in 0..self.k {
                 let e = (self.eta[c][i] - mx).exp();
@@ -159,15 +165,23 @@ impl<'a> Multi<'a> {
         if bound <= 0.0 {
             return 0.0;
         }
-        let g: Vec<f64> = (0..self.k).map(|c| self.d.dot_col(j, &self.class_residual(c))).collect();
-        let u: Vec<f64> = (0..self.k).map(|c| self.beta[c][j] + g[c] / bound).collect();
+        let g: Vec<f64> = (0..self.k)
+            .map(|c| self.d.dot_col(j, &self.class_residual(c)))
+            .collect();
+        let u: Vec<f64> = (0..self.k)
+            .map(|c| self.beta[c][j] + g[c] / bound)
+            .collect();
         let (l1, l2) = penalty_parts(lambda, self.alpha, self.pf[j]);
         let norm = u.iter().map(|a| a * a).sum::<f64>().sqrt();
-        let shrink = if norm <= l1 / bound { 0.0 } else { (1.0 - l1 / (bound * norm)) / (1.0 + l2 / bound) };
+        let shrink = if norm <= l1 / bound {
+            0.0
+        } else {
+            (1.0 - l1 / (bound * norm)) / (1.0 + l2 / bound)
+        };
         let mut change = 0.0;
         let mut moved = false;
-        for c in 0..self.k {
-            let bn = u[c] * shrink;
+        for (c, uc) in u.iter().enumerate() {
+            let bn = uc * shrink;
             let del = bn - self.beta[c][j];
             if del != 0.0 {
                 moved = true;
@@ -252,7 +266,13 @@ impl<'a> Multi<'a> {
             .map(|c| {
                 let r = self.class_residual(c);
                 (0..self.d.p)
-                    .map(|j| if self.d.usable[j] { self.d.dot_col(j, &r) } else { 0.0 })
+                    .map(|j| {
+                        if self.d.usable[j] {
+                            self.d.dot_col(j, &r)
+                        } else {
+                            0.0
+                        }
+                    })
                     .collect()
             })
             .collect()
@@ -292,7 +312,9 @@ impl Solver for Multi<'_> {
     }
 
     fn nonzero(&self) -> Vec<usize> {
-        (0..self.d.p).filter(|&j| self.beta.iter().any(|b| b[j] != 0.0)).collect()
+        (0..self.d.p)
+            .filter(|&j| self.beta.iter().any(|b| b[j] != 0.0))
+            .collect()
     }
 
     fn coefs(&self) -> (Vec<f64>, Vec<Vec<f64>>) {

@@ -21,20 +21,37 @@ pub fn load_fixture(name: &str) -> Value {
     let path = fixture_dir().join(format!("{name}.json.gz"));
     let f = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut s = String::new();
-    flate2::read::GzDecoder::new(f).read_to_string(&mut s).unwrap();
+    flate2::read::GzDecoder::new(f)
+        .read_to_string(&mut s)
+        .unwrap();
     serde_json::from_str(&s).unwrap()
 }
 
 /// Loads a CSV from datasets/ (or the fixture folder) with the target last.
 pub fn load_csv(file: &str, in_fixture_dir: bool, task: Task) -> Dataset {
-    let path = if in_fixture_dir { fixture_dir().join(file) } else { repo_root().join("datasets").join(file) };
+    let path = if in_fixture_dir {
+        fixture_dir().join(file)
+    } else {
+        repo_root().join("datasets").join(file)
+    };
     let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let t = RawTable::parse(&bytes, &path).unwrap();
-    Dataset::from_table(&t, &CsvOptions { task: Some(task), ..Default::default() }).unwrap()
+    Dataset::from_table(
+        &t,
+        &CsvOptions {
+            task: Some(task),
+            ..Default::default()
+        },
+    )
+    .unwrap()
 }
 
 pub fn f64s(v: &Value) -> Vec<f64> {
-    v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
 }
 
 /// Dense p-vector from glmnet's [[indices], [values]].
@@ -52,18 +69,41 @@ pub fn dense(sp: &Value, p: usize) -> Vec<f64> {
 pub fn fixture_beta(fx: &Value) -> Vec<Vec<Vec<f64>>> {
     let p = fx["p"].as_u64().unwrap() as usize;
     if fx["family"] == "multinomial" {
-        fx["beta_sparse"].as_array().unwrap().iter()
-            .map(|cls| cls.as_array().unwrap().iter().map(|sp| dense(sp, p)).collect())
+        fx["beta_sparse"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|cls| {
+                cls.as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|sp| dense(sp, p))
+                    .collect()
+            })
             .collect()
     } else {
-        vec![fx["beta_sparse"].as_array().unwrap().iter().map(|sp| dense(sp, p)).collect()]
+        vec![fx["beta_sparse"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|sp| dense(sp, p))
+            .collect()]
     }
 }
 
 /// The fixture's intercepts as a0[lambda][class].
 pub fn fixture_a0(fx: &Value) -> Vec<Vec<f64>> {
-    fx["a0"].as_array().unwrap().iter()
-        .map(|v| if v.is_array() { f64s(v) } else { vec![v.as_f64().unwrap()] })
+    fx["a0"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            if v.is_array() {
+                f64s(v)
+            } else {
+                vec![v.as_f64().unwrap()]
+            }
+        })
         .collect()
 }
 
@@ -91,7 +131,11 @@ pub fn task_of(family: Family) -> Task {
 
 pub fn dataset_of(fx: &Value) -> Dataset {
     let family = Family::parse(fx["family"].as_str().unwrap()).unwrap();
-    load_csv(fx["data"].as_str().unwrap(), fx["data_dir"] == "fixture", task_of(family))
+    load_csv(
+        fx["data"].as_str().unwrap(),
+        fx["data_dir"] == "fixture",
+        task_of(family),
+    )
 }
 
 /// max |a - b| / max |b| over all entries.
