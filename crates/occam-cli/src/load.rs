@@ -2,7 +2,7 @@
 
 use crate::builtin;
 use anyhow::Result;
-use occam_core::{idx, input, libsvm, table::RawTable, CsvOptions, DataError, Dataset, Task};
+use occam_core::{idx, input, libsvm, table::RawTable, CsvOptions, DataError, Dataset};
 use std::path::{Path, PathBuf};
 
 /// File formats occam reads.
@@ -125,9 +125,6 @@ pub fn dataset(src: &Source, opts: &CsvOptions, vocab: Option<&Path>) -> Result<
             });
         }
         d.feature_names = names[..d.nfeatures()].to_vec();
-    }
-    if src.format == Format::Libsvm && opts.task.is_none() && d.task == Task::Counts {
-        d.task = Task::Regression;
     }
     Ok(d)
 }

@@ -363,8 +363,9 @@ fn is_integer(v: f64) -> bool {
     v.fract() == 0.0 && v.abs() < 1e15
 }
 
-/// Infers the task from target values: two distinct values -> binary; integers with at most
-/// 20 distinct values -> multiclass; other non-negative integers -> counts; else regression.
+/// Infers the task from target values: two distinct values -> binary; integers with 3 to 20
+/// distinct values -> multiclass; anything else -> regression. Counts are never guessed (many
+/// regression targets are whole numbers): ask for them with `--task counts`.
 pub fn infer_task(values: &[f64]) -> Task {
     let mut d: Vec<f64> = values.to_vec();
     d.sort_by(f64::total_cmp);
@@ -374,8 +375,6 @@ pub fn infer_task(values: &[f64]) -> Task {
         Task::Binary
     } else if all_int && d.len() <= 20 && d.len() > 2 {
         Task::Multiclass
-    } else if all_int && d.first().is_some_and(|&v| v >= 0.0) {
-        Task::Counts
     } else {
         Task::Regression
     }

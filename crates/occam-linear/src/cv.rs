@@ -1,11 +1,12 @@
 //! k-fold cross-validation of a whole path, as cv.glmnet: the path is fitted on all data,
-//! then on each fold's training rows at the same lambdas (folds in parallel); held-out losses
-//! give cvm and cvsd per lambda, lambda.min and lambda.1se.
+//! then on each fold's training rows with the same settings (folds in parallel); each fold's
+//! coefficients are taken at the full-data lambdas by glmnet's interpolation (its default
+//! `alignment = "lambda"`), held-out losses give cvm and cvsd, lambda.min and lambda.1se.
 
 use crate::config::{Family, PathConfig};
 use crate::driver::{fit_path, PathFit};
 use crate::error::{param, LinearError};
-use crate::predict::{predict_class, predict_response};
+use crate::predict::{coef_at, predict_class, predict_response};
 use occam_core::{metrics, split, Matrix};
 use rayon::prelude::*;
 
@@ -99,17 +100,22 @@ pub struct CvFit {
     pub fit_seconds: f64,
 }
 
-/// Per-row losses (or, for AUC, the fold's AUC) at every lambda of one fold.
-fn fold_scores(fit: &PathFit, x: &Matrix, y: &[f64], measure: Measure, nlambda: usize) -> Vec<f64> {
-    let mut out = Vec::with_capacity(nlambda);
-    for l in 0..nlambda {
-        let li = l.min(fit.lambda.len() - 1);
-        let a0 = &fit.a0[li];
-        let beta: Vec<Vec<f64>> = fit.beta.iter().map(|b| b[li].clone()).collect();
-        let mu = predict_response(fit.family, x, a0, &beta);
-        out.push(fold_measure(fit.family, measure, &mu, y));
-    }
-    out
+/// The fold's measure at each of the full-data `lambdas`.
+fn fold_scores(
+    fit: &PathFit,
+    x: &Matrix,
+    y: &[f64],
+    measure: Measure,
+    lambdas: &[f64],
+) -> Vec<f64> {
+    lambdas
+        .iter()
+        .map(|&s| {
+            let (a0, beta) = coef_at(fit, s);
+            let mu = predict_response(fit.family, x, &a0, &beta);
+            fold_measure(fit.family, measure, &mu, y)
+        })
+        .collect()
 }
 
 /// The fold's mean loss (or AUC) with glmnet's per-family definitions.
@@ -217,8 +223,6 @@ pub fn cross_validate(
     }
     let full = fit_path(x, y, cfg, None)?;
     let nl = full.lambda.len();
-    let mut fold_cfg = cfg.clone();
-    fold_cfg.lambda = Some(full.lambda.clone());
     let per_fold: Vec<Result<(Vec<f64>, f64), LinearError>> = (0..k)
         .into_par_iter()
         .map(|f| {
@@ -226,11 +230,11 @@ pub fn cross_validate(
             let test: Vec<usize> = (0..n).filter(|&i| foldid[i] == f).collect();
             let xt = x.select_rows(&train);
             let yt: Vec<f64> = train.iter().map(|&i| y[i]).collect();
-            let fit = fit_path(&xt, &yt, &fold_cfg, None)?;
+            let fit = fit_path(&xt, &yt, cfg, None)?;
             let xh = x.select_rows(&test);
             let yh: Vec<f64> = test.iter().map(|&i| y[i]).collect();
             Ok((
-                fold_scores(&fit, &xh, &yh, cv.measure, nl),
+                fold_scores(&fit, &xh, &yh, cv.measure, &full.lambda),
                 test.len() as f64,
             ))
         })

@@ -1,0 +1,478 @@
+#!/usr/bin/env python3
+"""Side-by-side timing of lasso / elastic-net paths: occam vs glmnet (R) vs scikit-learn.
+
+Run through bench/linear.sh (which sets up the venv and checks R + glmnet). From the repo root:
+
+    bash bench/linear.sh [--quick] [--reps N]
+
+Designs (Friedman, Hastie & Tibshirani 2010, JSS, Table 1 style): Gaussian X with pairwise
+correlation rho (X = sqrt(rho) Z0 + sqrt(1 - rho) Z, Z0 shared per row), beta_j =
+(-1)^j exp(-(j-1)/10), y = X beta + sigma * noise with sd(X beta) / sigma = 3. Binomial:
+y ~ Bernoulli(sigmoid(k X beta)) with k = 3 (pi / sqrt 3) / sd(X beta): in the latent
+formulation y = 1{k X beta + e > 0}, e standard logistic (sd pi / sqrt 3), the signal-to-noise
+ratio sd(k X beta) / sd(e) is 3, as for the gaussian designs. Plus the real colon data
+(62 x 2000).
+
+Fairness protocol:
+* each design is written once as CSV (%.17g) under bench/data/; every solver reads that file
+  outside its timer (occam: `fit_seconds` of its JSON, which excludes file I/O; glmnet:
+  system.time around glmnet(); scikit-learn: perf_counter around the path fit);
+* glmnet runs first with its defaults to produce the lambda sequence (100 values, default
+  lambda.min.ratio; extended geometrically with glmnet's own ratio if the default path stopped
+  early); every solver then fits exactly that list;
+* every solution is mapped to glmnet's internal standardized problem and its certified
+  relative duality gap is computed (rel_gap below); each solver's tolerance is tightened until
+  the maximum gap over the path is <= 1e-6, and the run is timed at that tolerance;
+* each timing is repeated --reps times (the tolerance-search run at the chosen tolerance counts
+  as the first) and the median is reported. A single fit slower than --rep-cap seconds is not
+  repeated.
+* scikit-learn runs single-threaded (OMP/OPENBLAS/MKL threads = 1, set by linear.sh), like
+  glmnet and occam's path fit.
+"""
+import argparse
+import json
+import math
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import warnings
+
+import numpy as np
+from scipy.special import expit, xlogy
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BENCH = os.path.join(ROOT, "bench")
+DATA = os.path.join(BENCH, "data")
+OUT = os.path.join(BENCH, "out")
+OCCAM = os.path.join(ROOT, "target", "release", "occam")
+COLON = os.path.join(ROOT, "datasets", "colon_cancer_alon1999.csv")
+GAP_TARGET = 1e-6
+GLMNET_THRESH = [1e-7, 1e-8, 1e-9, 1e-10, 1e-11, 1e-12, 1e-13, 1e-14]
+SK_TOL_GAUSS = [1e-4, 1e-6, 1e-8, 1e-10, 1e-12]
+SK_TOL_BINOM = [1e-4, 1e-6, 1e-8]
+SEED = 20100101
+GEN_VERSION = 1
+
+SIZES_FULL = [(1000, 100), (100, 5000), (100, 20000), (5000, 1000)]
+SIZES_QUICK = [(1000, 100), (100, 5000)]
+RHOS = [0.0, 0.5]
+# (name, family, alpha)
+MODELS_SYNTH = [("lasso", "gaussian", 1.0), ("enet0.5", "gaussian", 0.5), ("logistic-lasso", "binomial", 1.0)]
+MODELS_COLON = [("logistic-lasso", "binomial", 1.0), ("lasso", "gaussian", 1.0)]
+
+
+def log(*a):
+    print(*a, flush=True)
+
+
+# ----------------------------------------------------------------------------- data
+
+
+def write_csv(path, X, y):
+    n, p = X.shape
+    header = ",".join([f"x{j + 1}" for j in range(p)] + ["y"])
+    tmp = path + ".part"
+    with open(tmp, "w") as f:
+        f.write(header + "\n")
+        np.savetxt(f, np.column_stack([X, y]), fmt="%.17g", delimiter=",")
+    os.replace(tmp, path)
+
+
+def make_design(N, p, rho, idx):
+    """Writes (if needed) the gaussian and binomial CSVs of one synthetic design."""
+    name = f"N{N}_p{p}_rho{rho:g}"
+    meta = {"N": N, "p": p, "rho": rho, "seed": SEED + idx, "gen_version": GEN_VERSION}
+    files = {fam: os.path.join(DATA, f"{name}_{fam}.csv") for fam in ("gaussian", "binomial")}
+    meta_path = os.path.join(DATA, f"{name}.meta.json")
+    if all(os.path.exists(f) for f in files.values()) and os.path.exists(meta_path):
+        with open(meta_path) as f:
+            if json.load(f) == meta:
+                return name, files, meta
+    t0 = time.perf_counter()
+    rng = np.random.default_rng(SEED + idx)
+    Z0 = rng.standard_normal((N, 1))
+    Z = rng.standard_normal((N, p))
+    X = math.sqrt(rho) * Z0 + math.sqrt(1.0 - rho) * Z
+    j = np.arange(1, p + 1)
+    beta = (-1.0) ** j * np.exp(-(j - 1) / 10.0)
+    f = X @ beta
+    sigma = f.std() / 3.0
+    y = f + sigma * rng.standard_normal(N)
+    k = 3.0 * (math.pi / math.sqrt(3.0)) / f.std()
+    yb = (rng.random(N) < expit(k * f)).astype(float)
+    meta.update({"sigma": sigma, "k": k, "mean_y_binomial": float(yb.mean())})
+    write_csv(files["gaussian"], X, y)
+    write_csv(files["binomial"], X, yb)
+    with open(meta_path, "w") as fh:
+        json.dump(meta, fh)
+    log(f"  wrote {name} ({time.perf_counter() - t0:.1f} s)")
+    return name, files, meta
+
+
+def read_csv(path):
+    with open(path) as f:
+        header = f.readline().strip().split(",")
+    M = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2)
+    assert M.shape[1] == len(header)
+    return M[:, :-1].copy(order="F"), M[:, -1].copy()
+
+
+# ----------------------------------------------------------------------------- duality gap
+
+
+class Problem:
+    """glmnet's internal (standardized) problem for one data set and family."""
+
+    def __init__(self, X, y, family):
+        self.family = family
+        self.n, self.p = X.shape
+        self.mx = X.mean(0)
+        sx = np.sqrt(((X - self.mx) ** 2).mean(0))
+        sx[sx == 0] = 1.0
+        self.sx = sx
+        self.Xs = np.asfortranarray((X - self.mx) / sx)
+        self.y = y
+        if family == "gaussian":
+            self.ym = y.mean()
+            self.sy = math.sqrt(((y - self.ym) ** 2).mean())
+            self.yt = (y - self.ym) / self.sy
+            self.null = 0.5 * ((self.yt - self.yt.mean()) ** 2).mean()
+        else:
+            yb = y.mean()
+            b0 = math.log(yb / (1 - yb))
+            self.null = (np.logaddexp(0, b0) - y * b0).mean()
+
+    def std_coefs(self, a0, B):
+        """Original-scale (a0 [L], B [p, L]) -> (eta on the standardized scale [n, L], Bt [p, L])."""
+        if self.family == "gaussian":
+            Bt = B * (self.sx / self.sy)[:, None]
+            const = (a0 + self.mx @ B - self.ym) / self.sy
+        else:
+            Bt = B * self.sx[:, None]
+            const = a0 + self.mx @ B
+        return self.Xs @ Bt + const[None, :], Bt
+
+    def lam_std(self, lam):
+        lam = np.asarray(lam, dtype=float)
+        return lam / self.sy if self.family == "gaussian" else lam
+
+    def rel_gap(self, eta, Bt, lam, alpha):
+        """Relative duality gap of each fit; eta [n, L] and Bt [p, L] on the standardized scale.
+
+        gaussian: r = y~ - eta~; P = 1/2 sum w r^2 + lambda~ sum_j ((1-a)/2 b~_j^2 + a |b~_j|);
+          c_j = sum_i w_i x~_ij r_i; s = min(1, min_j lambda~ / |c_j|) for a = 1, else 1;
+          D = s sum w r y~ - s^2/2 sum w r^2 - sum_j max(s |c_j| - lambda~ a, 0)^2 / (2 lambda~ (1-a));
+          gap = (P - D) / (1/2 sum w (y~ - mean y~)^2).
+        binomial: p = sigmoid(eta); P = sum w (log(1 + e^eta) - y eta) + penalty;
+          c_j = sum_i w_i x~_ij (y_i - p_i); q = y + s (p - y);
+          D = -sum w (q log q + (1-q) log(1-q)) - (same conjugate term);
+          gap = (P - D) / (sum w (log(1 + e^b0) - y b0)), b0 = logit(mean y).
+        """
+        n = self.n
+        lt = self.lam_std(lam)
+        w = 1.0 / n
+        pen = lt * ((1 - alpha) / 2 * (Bt**2).sum(0) + alpha * np.abs(Bt).sum(0))
+        if self.family == "gaussian":
+            yv = self.yt[:, None]
+            R = yv - eta
+            P = 0.5 * w * (R**2).sum(0) + pen
+            C = w * (self.Xs.T @ R)
+        else:
+            yv = self.y[:, None]
+            P = w * (np.logaddexp(0, eta) - yv * eta).sum(0) + pen
+            pr = expit(eta)
+            C = w * (self.Xs.T @ (yv - pr))
+        cmax = np.abs(C).max(0)
+        if alpha == 1:
+            s = np.minimum(1.0, np.where(cmax > 0, lt / np.where(cmax > 0, cmax, 1), 1.0))
+        else:
+            s = np.ones_like(lt)
+        if self.family == "gaussian":
+            D = s * w * (R * yv).sum(0) - s**2 / 2 * w * (R**2).sum(0)
+        else:
+            Q = yv + s[None, :] * (pr - yv)
+            D = -w * (xlogy(Q, Q) + xlogy(1 - Q, 1 - Q)).sum(0)
+        if alpha < 1:
+            D = D - (np.maximum(s * np.abs(C) - lt * alpha, 0) ** 2).sum(0) / (2 * lt * (1 - alpha))
+        return (P - D) / self.null
+
+
+# ----------------------------------------------------------------------------- solvers
+
+
+def run_glmnet(csv, family, alphas, reps, rep_cap, prefix):
+    cmd = [
+        "Rscript", os.path.join(BENCH, "glmnet_time.R"), csv, family,
+        ",".join(f"{a:g}" for a in alphas), str(reps), str(rep_cap), f"{GAP_TARGET:g}",
+        ",".join(f"{t:g}" for t in GLMNET_THRESH), prefix,
+    ]
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True)
+    res = []
+    for k in range(len(alphas)):
+        with open(f"{prefix}_a{k + 1}.json") as f:
+            r = json.load(f)
+        B = np.fromfile(f"{prefix}_a{k + 1}.beta", dtype="<f8").reshape(len(r["lambda"]), r["p"]).T
+        r["beta"] = B
+        res.append(r)
+    log(f"    glmnet process: {time.perf_counter() - t0:.1f} s wall")
+    return res
+
+
+def run_occam(csv, family, alpha, lam, reps, rep_cap, tag):
+    out = os.path.join(OUT, f"{tag}_occam.json")
+    cmd = [
+        OCCAM, "linear", "path", csv, "--family", family, "--alpha", f"{alpha:g}",
+        "--lambda", ",".join(repr(float(v)) for v in lam), "--gap-tol", f"{GAP_TARGET:g}", "--json", out,
+    ]
+    times, walls, fit, err = [], [], None, None
+    for r in range(reps):
+        t0 = time.perf_counter()
+        cp = subprocess.run(cmd, capture_output=True, text=True)
+        wall = time.perf_counter() - t0
+        if cp.returncode != 0:
+            err = (cp.stderr or cp.stdout).strip().splitlines()[-1:] or [f"exit {cp.returncode}"]
+            err = err[0][:200]
+            break
+        with open(out) as f:
+            fit = json.load(f)
+        times.append(fit["fit_seconds"])
+        walls.append(wall)
+        if fit["fit_seconds"] > rep_cap:
+            break
+    return {"times": times, "walls": walls, "fit": fit, "error": err,
+            "command": " ".join(cmd[:4]) + f" --family {family} --alpha {alpha:g} --lambda L1,...,L{len(lam)} --gap-tol {GAP_TARGET:g} --json OUT"}
+
+
+def sk_gauss_path(prob, alpha, lam, tol):
+    from sklearn.linear_model import enet_path
+
+    alphas = prob.lam_std(lam)
+    with warnings.catch_warnings(record=True) as wl:
+        warnings.simplefilter("always")
+        t0 = time.perf_counter()
+        _, coefs, _ = enet_path(prob.Xs, prob.yt, l1_ratio=alpha, alphas=alphas, tol=tol, max_iter=100000)
+        t = time.perf_counter() - t0
+    nwarn = sum(1 for w in wl if "onverge" in str(w.message))
+    # enet_path sorts alphas decreasingly; glmnet's list already is.
+    return t, np.zeros(len(lam)), coefs, nwarn, None
+
+
+def sk_binom_path(prob, alpha, lam, tol, per_lambda_cap, total_cap):
+    from sklearn.linear_model import LogisticRegression
+
+    n = prob.n
+    clf = LogisticRegression(solver="saga", l1_ratio=alpha, C=1.0, tol=tol, max_iter=100000, warm_start=True)
+    a0 = np.zeros(len(lam))
+    B = np.zeros((prob.p, len(lam)))
+    total = 0.0
+    nwarn = 0
+    for k, lv in enumerate(lam):
+        clf.set_params(C=1.0 / (n * lv))
+        with warnings.catch_warnings(record=True) as wl:
+            warnings.simplefilter("always")
+            t0 = time.perf_counter()
+            clf.fit(prob.Xs, prob.y)
+            t = time.perf_counter() - t0
+        nwarn += sum(1 for w in wl if "onverge" in str(w.message))
+        total += t
+        a0[k] = clf.intercept_[0]
+        B[:, k] = clf.coef_[0]
+        if t > per_lambda_cap:
+            return total, a0, B, nwarn, f"skipped: lambda {k + 1} took {t:.0f} s (> {per_lambda_cap:.0f} s)"
+        if total > total_cap:
+            return total, a0, B, nwarn, f"skipped: {k + 1} lambdas took {total:.0f} s (> {total_cap:.0f} s)"
+    return total, a0, B, nwarn, None
+
+
+def run_sklearn(prob, family, alpha, lam, reps, rep_cap, binom_caps):
+    """Tolerance search then timing; returns times, gap, tol, note."""
+    tols = SK_TOL_GAUSS if family == "gaussian" else SK_TOL_BINOM
+    tried = []
+    for tol in tols:
+        if family == "gaussian":
+            t, a0, Bt, nwarn, skip = sk_gauss_path(prob, alpha, lam, tol)
+            eta = prob.Xs @ Bt
+        else:
+            t, a0, Bt, nwarn, skip = sk_binom_path(prob, alpha, lam, tol, *binom_caps)
+            eta = prob.Xs @ Bt + a0[None, :]
+        if skip:
+            tried.append({"tol": tol, "time": t, "gap": None, "note": skip})
+            return {"times": [], "gap": None, "tol": tol, "tried": tried, "note": skip}
+        gap = float(prob.rel_gap(eta, Bt, lam, alpha).max())
+        tried.append({"tol": tol, "time": t, "gap": gap, "convergence_warnings": nwarn})
+        if gap <= GAP_TARGET:
+            break
+    times = [t]
+    chosen = tried[-1]["tol"]
+    if t <= rep_cap:
+        for _ in range(reps - 1):
+            if family == "gaussian":
+                times.append(sk_gauss_path(prob, alpha, lam, chosen)[0])
+            else:
+                times.append(sk_binom_path(prob, alpha, lam, chosen, math.inf, math.inf)[0])
+    note = None if gap <= GAP_TARGET else f"gap {gap:.1e} > {GAP_TARGET:g} at tol {chosen:g}"
+    return {"times": times, "gap": gap, "tol": chosen, "tried": tried, "note": note}
+
+
+# ----------------------------------------------------------------------------- main
+
+
+def med(v):
+    return statistics.median(v) if v else None
+
+
+def fmt_t(v):
+    if v is None:
+        return "—"
+    return f"{v:.3f}" if v < 10 else f"{v:.1f}"
+
+
+def fmt_g(v):
+    return "—" if v is None else f"{v:.1e}"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="fewer designs (smoke run)")
+    ap.add_argument("--reps", type=int, default=3, help="timed repetitions, median reported (default 3)")
+    ap.add_argument("--rep-cap", type=float, default=20.0,
+                    help="a single fit slower than this many seconds is not repeated (default 20)")
+    ap.add_argument("--sk-lambda-cap", type=float, default=60.0,
+                    help="skip sklearn binomial when one lambda takes longer (default 60 s)")
+    ap.add_argument("--sk-path-cap", type=float, default=120.0,
+                    help="skip sklearn binomial when one path run takes longer (default 120 s)")
+    ap.add_argument("--no-sklearn", action="store_true", help="leave scikit-learn out")
+    args = ap.parse_args()
+    os.makedirs(DATA, exist_ok=True)
+    os.makedirs(OUT, exist_ok=True)
+    if not os.path.exists(OCCAM):
+        log("target/release/occam not found: run cargo build --release first")
+        sys.exit(2)
+    t_start = time.perf_counter()
+
+    import sklearn
+
+    sizes = SIZES_QUICK if args.quick else SIZES_FULL
+    rhos = [0.0] if args.quick else RHOS
+    cases = []  # (design name, rho, csv by family, models)
+    idx = 0
+    log("data:")
+    for (N, p) in sizes:
+        for rho in rhos:
+            idx += 1
+            name, files, meta = make_design(N, p, rho, idx)
+            cases.append((name, rho, files, MODELS_SYNTH))
+    cases.append(("colon", None, {"gaussian": COLON, "binomial": COLON}, MODELS_COLON))
+
+    rows = []
+    for name, rho, files, models in cases:
+        for family in ("gaussian", "binomial"):
+            fam_models = [m for m in models if m[1] == family]
+            if not fam_models:
+                continue
+            csv = files[family]
+            log(f"{name} {family}: {', '.join(m[0] for m in fam_models)}")
+            prefix = os.path.join(OUT, f"{name}_{family}_glmnet")
+            gl = run_glmnet(csv, family, [m[2] for m in fam_models], args.reps, args.rep_cap, prefix)
+            X, y = read_csv(csv)
+            prob = Problem(X, y, family)
+            for (mname, _, alpha), g in zip(fam_models, gl):
+                tag = f"{name}_{mname}"
+                lam = np.array(g["lambda"])
+                row = {"design": name, "model": mname, "family": family, "alpha": alpha,
+                       "N": prob.n, "p": prob.p, "rho": rho, "nlambda": len(lam),
+                       "glmnet_nlambda_default": g["nlambda_default"]}
+                # glmnet
+                eta, Bt = prob.std_coefs(np.array(g["a0"]), g["beta"])
+                row["glmnet"] = {"times": g["times"], "thresh": g["thresh"],
+                                 "gap": float(prob.rel_gap(eta, Bt, lam, alpha).max()),
+                                 "gap_R": g["gap_tried"][-1], "tried": list(zip(g["thresh_tried"], g["gap_tried"], g["time_tried"])),
+                                 "npasses": g["npasses"], "jerr": g["jerr"], "warnings": g["warnings"]}
+                # occam
+                oc = run_occam(csv, family, alpha, lam, args.reps, args.rep_cap, tag)
+                row["occam"] = {"times": oc["times"], "walls": oc["walls"], "error": oc["error"]}
+                if oc["fit"] is not None:
+                    fit = oc["fit"]
+                    assert np.allclose(fit["lambda"], lam, rtol=1e-12), "occam lambda differs"
+                    Bo = np.array(fit["beta"], dtype=float).reshape(len(lam), prob.p).T
+                    eta, Bt = prob.std_coefs(np.array(fit["a0"], dtype=float).reshape(-1), Bo)
+                    row["occam"]["gap"] = float(prob.rel_gap(eta, Bt, lam, alpha).max())
+                    row["occam"]["gap_reported"] = max(fit.get("relative_gap") or [float("nan")])
+                    row["occam"]["passes"] = fit.get("passes")
+                    row["occam"]["warnings"] = fit.get("warnings")
+                # sklearn
+                if not args.no_sklearn:
+                    row["sklearn"] = run_sklearn(prob, family, alpha, lam, args.reps, args.rep_cap,
+                                                 (args.sk_lambda_cap, args.sk_path_cap))
+                rows.append(row)
+                o, gm = med(row["occam"]["times"]), med(row["glmnet"]["times"])
+                sk = med(row.get("sklearn", {}).get("times", []))
+                log(f"  {mname:15s} occam {fmt_t(o)} s  glmnet {fmt_t(gm)} s  sklearn {fmt_t(sk)} s"
+                    f"  gaps {fmt_g(row['occam'].get('gap'))} / {fmt_g(row['glmnet']['gap'])}"
+                    f" / {fmt_g(row.get('sklearn', {}).get('gap'))}"
+                    + (f"  occam error: {oc['error']}" if oc["error"] else ""))
+                with open(os.path.join(OUT, "linear_results.json"), "w") as f:
+                    json.dump({"rows": rows}, f, indent=1, default=float)
+
+    total = time.perf_counter() - t_start
+    versions = {"numpy": np.__version__, "scikit-learn": sklearn.__version__,
+                "glmnet": gl[0]["glmnet_version"], "R": gl[0]["r_version"], "python": platform.python_version()}
+    table = render(rows, versions, args, total)
+    with open(os.path.join(OUT, "linear_results.json"), "w") as f:
+        json.dump({"rows": rows, "versions": versions, "total_seconds": total,
+                   "reps": args.reps, "quick": args.quick}, f, indent=1, default=float)
+    with open(os.path.join(OUT, "linear_table.md"), "w") as f:
+        f.write(table)
+    log("")
+    log(table)
+
+
+def render(rows, versions, args, total):
+    L = []
+    L.append("| design | model | N | p | rho | occam (s) | glmnet (s) | sklearn (s) | occam/glmnet | gap occam | gap glmnet | gap sklearn | glmnet thresh | sklearn tol | reps o/g/s |")
+    L.append("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
+    notes = []
+    for r in rows:
+        o, g = med(r["occam"]["times"]), med(r["glmnet"]["times"])
+        sk = r.get("sklearn", {})
+        s = med(sk.get("times", []))
+        ratio = o / g if (o is not None and g) else None
+        mark = ""
+        if ratio is not None and ratio > 0.8:
+            mark = " ✗"
+        flags = []
+        for solver, d in (("occam", r["occam"]), ("glmnet", r["glmnet"]), ("sklearn", sk)):
+            gap = d.get("gap")
+            if gap is not None and gap > GAP_TARGET:
+                flags.append(f"{solver} gap {gap:.1e}")
+        if r["occam"]["error"]:
+            notes.append(f"{r['design']} {r['model']}: occam error: {r['occam']['error']}")
+        if sk.get("note"):
+            notes.append(f"{r['design']} {r['model']}: sklearn {sk['note']}")
+        for f in flags:
+            notes.append(f"{r['design']} {r['model']}: {f} > {GAP_TARGET:g}")
+        rstr = "—" if ratio is None else f"{ratio:.2f}"
+        rho = "—" if r["rho"] is None else f"{r['rho']:g}"
+        gapstr = lambda d: (fmt_g(d.get("gap")) + (" ⚠" if d.get("gap") is not None and d["gap"] > GAP_TARGET else ""))
+        L.append(
+            f"| {r['design']} | {r['model']} | {r['N']} | {r['p']} | {rho} "
+            f"| {fmt_t(o)} | {fmt_t(g)} | {fmt_t(s) if s is not None else ('skipped' if sk.get('note', '') and 'skipped' in sk.get('note', '') else '—')} "
+            f"| {rstr}{mark} "
+            f"| {gapstr(r['occam'])} | {gapstr(r['glmnet'])} | {gapstr(sk)} "
+            f"| {r['glmnet']['thresh']:g} | {sk.get('tol', float('nan')):g} "
+            f"| {len(r['occam']['times'])}/{len(r['glmnet']['times'])}/{len(sk.get('times', []))} |"
+        )
+    head = [
+        f"target occam/glmnet <= 0.8 (rows marked ✗ miss it); gaps are the max certified relative duality gap over the path (target <= {GAP_TARGET:g}, ⚠ = missed)",
+        f"versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()) + f"; reps {args.reps} (median); total run {total / 60:.1f} min",
+        "",
+    ]
+    return "\n".join(head + L + [""] + ([f"- {n}" for n in notes] if notes else []) + [""])
+
+
+if __name__ == "__main__":
+    main()
