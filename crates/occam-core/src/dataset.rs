@@ -580,7 +580,7 @@ mod tests {
         assert_eq!(infer_task(&[0.0, 1.0, 2.0, 9.0]), Task::Multiclass);
         assert_eq!(
             infer_task(&(0..40).map(f64::from).collect::<Vec<_>>()),
-            Task::Counts
+            Task::Regression
         );
         assert_eq!(infer_task(&[0.5, 1.0, 2.0]), Task::Regression);
         assert_eq!(infer_task(&[-1.0, 1.0]), Task::Binary);

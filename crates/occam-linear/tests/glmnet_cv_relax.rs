@@ -119,7 +119,7 @@ fn check_relax(name: &str) {
             .collect();
         let rb = rel_diff(&r.beta, &[wb]);
         let wa: Vec<Vec<f64>> = f64s(&want["a0"]).into_iter().map(|a| vec![a]).collect();
-        let ra = rel_diff(&[r.a0.clone()], &[wa]);
+        let ra = rel_diff(std::slice::from_ref(&r.a0), &[wa]);
         assert!(
             rb <= 1e-5 && ra <= 1e-5,
             "{name} gamma {gamma}: beta {rb:.2e}, a0 {ra:.2e}"
