@@ -52,7 +52,7 @@ fn sparse_and_dense_paths_agree_on_movie_reviews() {
             r <= 1e-8,
             "{family:?}: sparse and dense coefficients differ by {r:.2e}"
         );
-        let r0 = rel_diff(&[a.a0.clone()], &[b.a0.clone()]);
+        let r0 = rel_diff(std::slice::from_ref(&a.a0), std::slice::from_ref(&b.a0));
         assert!(r0 <= 1e-8, "{family:?}: intercepts differ by {r0:.2e}");
         let ds = occam_core::Dataset {
             x: sparse.clone(),
