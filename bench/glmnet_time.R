@@ -1,6 +1,6 @@
 # glmnet_time.R -- the glmnet side of bench/linear_bench.py (not meant to be run by hand).
 #
-#   Rscript bench/glmnet_time.R CSV FAMILY ALPHAS REPS REP_CAP_S GAP_TARGET THRESHES OUTPREFIX
+#   Rscript bench/glmnet_time.R CSV FAMILY ALPHAS REPS REP_CAP_S GAP_TARGET THRESHES OUTPREFIX SEARCH_CAP_S
 #
 # CSV        data with a header; the target is the last column
 # FAMILY     gaussian | binomial
@@ -9,8 +9,12 @@
 # REP_CAP_S  do only one repetition when a single fit takes longer than this
 # GAP_TARGET largest acceptable certified relative duality gap over the path (1e-6)
 # THRESHES   comma separated glmnet thresh values, tried in order until the gap holds
-# OUTPREFIX  writes OUTPREFIX_a<k>.json (summary) and OUTPREFIX_a<k>.beta (p x nlambda
-#            doubles, column major, little endian) for the k-th alpha
+# OUTPREFIX  writes OUTPREFIX_a<k>.lambda (the lambda list, as soon as it is known),
+#            OUTPREFIX_a<k>.json (summary) and OUTPREFIX_a<k>.beta (p x nlambda doubles,
+#            column major, little endian) for the k-th alpha
+# SEARCH_CAP_S stop tightening thresh once a fit that misses the gap took longer than this
+#            (the gap reached is then reported as missed)
+# Progress lines "TRY k thresh seconds gap" go to stdout as each fit finishes.
 #
 # Protocol: the CSV is read outside every timer. For each alpha, glmnet runs once with its
 # defaults to get its lambda sequence (extended geometrically to 100 values with glmnet's own
@@ -22,7 +26,7 @@
 suppressPackageStartupMessages(library(glmnet))
 
 args <- commandArgs(trailingOnly = TRUE)
-if (length(args) != 8) stop("usage: glmnet_time.R CSV FAMILY ALPHAS REPS REP_CAP_S GAP_TARGET THRESHES OUTPREFIX")
+if (length(args) != 9) stop("usage: glmnet_time.R CSV FAMILY ALPHAS REPS REP_CAP_S GAP_TARGET THRESHES OUTPREFIX SEARCH_CAP_S")
 csv <- args[1]
 family <- args[2]
 alphas <- as.numeric(strsplit(args[3], ",")[[1]])
@@ -31,6 +35,7 @@ rep_cap <- as.numeric(args[5])
 gap_target <- as.numeric(args[6])
 threshes <- as.numeric(strsplit(args[7], ",")[[1]])
 outprefix <- args[8]
+search_cap <- as.numeric(args[9])
 
 hdr <- scan(csv, what = "", sep = ",", nlines = 1, quiet = TRUE)
 v <- scan(csv, what = double(), sep = ",", skip = 1, quiet = TRUE)
@@ -104,6 +109,10 @@ for (k in seq_along(alphas)) {
     r <- ratio^(1 / 99)
     lam <- c(lam0, lam0[length(lam0)] * r^(seq_len(100 - length(lam0))))
   }
+  out <- sprintf("%s_a%d", outprefix, k)
+  writeLines(sprintf("%.17g", lam), paste0(out, ".lambda"))
+  cat(sprintf("DEFAULT %d %d\n", k, length(lam0)))
+  flush(stdout())
   tried <- c()
   gaps <- c()
   times <- c()
@@ -121,7 +130,9 @@ for (k in seq_along(alphas)) {
     gaps <- c(gaps, g)
     times <- c(times, el)
     warn <- c(warn, wl)
-    if (g <= gap_target) break
+    cat(sprintf("TRY %d %g %.3f %.17g\n", k, thr, el, g))
+    flush(stdout())
+    if (g <= gap_target || el > search_cap) break
   }
   chosen <- tried[length(tried)]
   t1 <- times[length(times)]
@@ -145,7 +156,6 @@ for (k in seq_along(alphas)) {
       }
     }
   }
-  out <- sprintf("%s_a%d", outprefix, k)
   con <- file(paste0(out, ".beta"), "wb")
   writeBin(as.vector(as.matrix(fit$beta)), con, size = 8, endian = "little")
   close(con)

@@ -205,52 +205,85 @@ class Problem:
 # ----------------------------------------------------------------------------- solvers
 
 
-def run_glmnet(csv, family, alphas, reps, rep_cap, prefix):
+def run_glmnet(csv, family, alphas, args, prefix):
+    """Runs glmnet_time.R for the models of one CSV; one dict per alpha (None when not even the
+    lambda list came back). A run past --glmnet-timeout is killed; what it reported is kept."""
+    for k in range(len(alphas)):
+        for ext in (".json", ".beta", ".lambda"):
+            if os.path.exists(f"{prefix}_a{k + 1}{ext}"):
+                os.remove(f"{prefix}_a{k + 1}{ext}")
     cmd = [
         "Rscript", os.path.join(BENCH, "glmnet_time.R"), csv, family,
-        ",".join(f"{a:g}" for a in alphas), str(reps), str(rep_cap), f"{GAP_TARGET:g}",
-        ",".join(f"{t:g}" for t in GLMNET_THRESH), prefix,
+        ",".join(f"{a:g}" for a in alphas), str(args.reps), str(args.rep_cap), f"{GAP_TARGET:g}",
+        ",".join(f"{t:g}" for t in GLMNET_THRESH), prefix, str(args.search_cap),
     ]
     t0 = time.perf_counter()
-    subprocess.run(cmd, check=True)
+    timed_out = False
+    try:
+        cp = subprocess.run(cmd, capture_output=True, text=True, timeout=args.glmnet_timeout)
+        stdout, stderr, rc = cp.stdout, cp.stderr, cp.returncode
+    except subprocess.TimeoutExpired as e:
+        timed_out = True
+        stdout = e.stdout.decode() if isinstance(e.stdout, bytes) else (e.stdout or "")
+        stderr, rc = "", None
+    log(f"    glmnet process: {time.perf_counter() - t0:.1f} s wall" + (" (killed: timeout)" if timed_out else ""))
+    if rc not in (0, None):
+        log("    glmnet failed: " + " | ".join(stderr.strip().splitlines()[-3:]))
+    tries = {}
+    for line in stdout.splitlines():
+        f = line.split()
+        if f and f[0] == "TRY":
+            tries.setdefault(int(f[1]), []).append((float(f[2]), float(f[4]), float(f[3])))
     res = []
     for k in range(len(alphas)):
-        with open(f"{prefix}_a{k + 1}.json") as f:
-            r = json.load(f)
-        B = np.fromfile(f"{prefix}_a{k + 1}.beta", dtype="<f8").reshape(len(r["lambda"]), r["p"]).T
-        r["beta"] = B
-        res.append(r)
-    log(f"    glmnet process: {time.perf_counter() - t0:.1f} s wall")
+        base = f"{prefix}_a{k + 1}"
+        if os.path.exists(base + ".json"):
+            with open(base + ".json") as f:
+                r = json.load(f)
+            r["beta"] = np.fromfile(base + ".beta", dtype="<f8").reshape(len(r["lambda"]), r["p"]).T
+            res.append(r)
+        elif os.path.exists(base + ".lambda"):
+            tr = tries.get(k + 1, [])
+            why = f"timeout (> {args.glmnet_timeout:.0f} s)" if timed_out else "R error"
+            res.append({"lambda": np.loadtxt(base + ".lambda").tolist(), "error": why,
+                        "tried": tr, "gap_R": tr[-1][1] if tr else None})
+        else:
+            res.append(None)
     return res
 
 
-def run_occam(csv, family, alpha, lam, reps, rep_cap, tag):
+def run_occam(csv, family, alpha, lam, args, tag):
     out = os.path.join(OUT, f"{tag}_occam.json")
+    task = "regression" if family == "gaussian" else "binary"
     cmd = [
-        OCCAM, "linear", "path", csv, "--family", family, "--task", "regression" if family == "gaussian" else "binary",
-        "--alpha", f"{alpha:g}",
+        OCCAM, "linear", "path", csv, "--family", family, "--task", task, "--alpha", f"{alpha:g}",
         "--lambda", ",".join(repr(float(v)) for v in lam), "--gap-tol", f"{GAP_TARGET:g}", "--json", out,
     ]
     times, walls, fit, err = [], [], None, None
-    for r in range(reps):
+    for r in range(args.reps):
+        if os.path.exists(out):
+            os.remove(out)
         t0 = time.perf_counter()
-        cp = subprocess.run(cmd, capture_output=True, text=True)
+        try:
+            cp = subprocess.run(cmd, capture_output=True, text=True, timeout=args.occam_timeout)
+        except subprocess.TimeoutExpired:
+            err = f"timeout (> {args.occam_timeout:.0f} s wall, killed)"
+            break
         wall = time.perf_counter() - t0
         if cp.returncode != 0:
-            err = (cp.stderr or cp.stdout).strip().splitlines()[-1:] or [f"exit {cp.returncode}"]
-            err = err[0][:200]
+            lines = (cp.stderr or cp.stdout).strip().splitlines()
+            err = (lines[-1] if lines else f"exit {cp.returncode}")[:200]
             break
         with open(out) as f:
             fit = json.load(f)
         times.append(fit["fit_seconds"])
         walls.append(wall)
-        if fit["fit_seconds"] > rep_cap:
+        if fit["fit_seconds"] > args.rep_cap:
             break
-    return {"times": times, "walls": walls, "fit": fit, "error": err,
-            "command": " ".join(cmd[:4]) + f" --family {family} --task {cmd[7]} --alpha {alpha:g} --lambda L1,...,L{len(lam)} --gap-tol {GAP_TARGET:g} --json OUT"}
+    return {"times": times, "walls": walls, "fit": fit, "error": err}
 
 
-def sk_gauss_path(prob, alpha, lam, tol):
+def sk_gauss_path(prob, alpha, lam, tol, progress=None):
     from sklearn.linear_model import enet_path
 
     alphas = prob.lam_std(lam)
@@ -268,7 +301,7 @@ def sk_binom_path(prob, alpha, lam, tol, progress=None):
     from sklearn.linear_model import LogisticRegression
 
     n = prob.n
-    clf = LogisticRegression(solver="saga", l1_ratio=alpha, C=1.0, tol=tol, max_iter=100000, warm_start=True)
+    clf = LogisticRegression(solver="saga", l1_ratio=alpha, C=1.0, tol=tol, max_iter=10000, warm_start=True)
     a0 = np.zeros(len(lam))
     B = np.zeros((prob.p, len(lam)))
     total = 0.0
@@ -289,8 +322,9 @@ def sk_binom_path(prob, alpha, lam, tol, progress=None):
     return total, a0, B, nwarn, None
 
 
-def sk_binom_path_capped(prob, alpha, lam, tol, cap):
-    """sk_binom_path in a forked child, killed when the path takes longer than cap seconds."""
+def capped(fn, cap, nlam):
+    """Runs fn(progress) in a forked child; kills it when it takes longer than cap seconds.
+    Returns fn's result, or (seconds, None, None, 0, note) when skipped."""
     import multiprocessing as mp
 
     ctx = mp.get_context("fork")
@@ -298,9 +332,9 @@ def sk_binom_path_capped(prob, alpha, lam, tol, cap):
 
     def child():
         try:
-            res = sk_binom_path(prob, alpha, lam, tol, progress=lambda k, t: wr.send(("progress", k, t)))
+            res = fn(lambda k, t: wr.send(("progress", k, t)))
             wr.send(("done", res))
-        except Exception as e:  # pragma: no cover - reported to the parent
+        except Exception as e:  # reported to the parent
             wr.send(("error", repr(e)))
         wr.close()
 
@@ -308,12 +342,13 @@ def sk_binom_path_capped(prob, alpha, lam, tol, cap):
     proc.start()
     wr.close()
     deadline = time.perf_counter() + cap
-    done, t_done = 0, 0.0
+    done, t_done = None, 0.0
     try:
         while True:
             left = deadline - time.perf_counter()
             if left <= 0 or not rd.poll(left):
-                return t_done, None, None, 0, f"skipped: {done} of {len(lam)} lambdas in {cap:.0f} s at tol {tol:g}"
+                what = f"{done} of {nlam} lambdas" if done is not None else "not one lambda done"
+                return cap, None, None, 0, f"skipped: {what} in {cap:.0f} s"
             msg = rd.recv()
             if msg[0] == "progress":
                 done, t_done = msg[1], msg[2]
@@ -329,38 +364,34 @@ def sk_binom_path_capped(prob, alpha, lam, tol, cap):
         proc.join()
 
 
-def run_sklearn(prob, family, alpha, lam, reps, rep_cap, binom_cap):
-    """Tolerance search then timing; returns times, gap, tol, note."""
-    tols = SK_TOL_GAUSS if family == "gaussian" else SK_TOL_BINOM
+def run_sklearn(prob, family, alpha, lam, args):
+    """Tolerance search (each path run in a child killed after the cap), then timing."""
+    if family == "gaussian":
+        tols, cap, path = SK_TOL_GAUSS, args.sk_gauss_cap, sk_gauss_path
+    else:
+        tols, cap, path = SK_TOL_BINOM, args.sk_binom_cap, sk_binom_path
     tried = []
     for tol in tols:
-        if family == "gaussian":
-            t, a0, Bt, nwarn, skip = sk_gauss_path(prob, alpha, lam, tol)
-            eta = prob.Xs @ Bt
-        else:
-            t, a0, Bt, nwarn, skip = sk_binom_path_capped(prob, alpha, lam, tol, binom_cap)
-            eta = None if skip else prob.Xs @ Bt + a0[None, :]
+        t, a0, Bt, nwarn, skip = capped(lambda progress: path(prob, alpha, lam, tol, progress), cap, len(lam))
         if skip:
             tried.append({"tol": tol, "time": t, "gap": None, "note": skip})
             if len(tried) == 1:
-                return {"times": [], "gap": None, "tol": tol, "tried": tried, "note": skip}
+                return {"times": [], "gap": None, "tol": tol, "tried": tried, "note": f"tol {tol:g} {skip}"}
             # report the last completed (looser) tolerance, marked as missing the gap
             prev = tried[-2]
             return {"times": [prev["time"]], "gap": prev["gap"], "tol": prev["tol"], "tried": tried,
-                    "note": f"gap {prev['gap']:.1e} > {GAP_TARGET:g} at tol {prev['tol']:g}; tol {tol:g} {skip}"}
+                    "note": f"gap {prev['gap']:.1e} at tol {prev['tol']:g}; tol {tol:g} {skip}"}
+        eta = prob.Xs @ Bt + a0[None, :]
         gap = float(prob.rel_gap(eta, Bt, lam, alpha).max())
         tried.append({"tol": tol, "time": t, "gap": gap, "convergence_warnings": nwarn})
         if gap <= GAP_TARGET:
             break
     times = [t]
     chosen = tried[-1]["tol"]
-    if t <= rep_cap:
-        for _ in range(reps - 1):
-            if family == "gaussian":
-                times.append(sk_gauss_path(prob, alpha, lam, chosen)[0])
-            else:
-                times.append(sk_binom_path(prob, alpha, lam, chosen)[0])
-    note = None if gap <= GAP_TARGET else f"gap {gap:.1e} > {GAP_TARGET:g} at tol {chosen:g}"
+    if t <= args.rep_cap:
+        for _ in range(args.reps - 1):
+            times.append(path(prob, alpha, lam, chosen)[0])
+    note = None if gap <= GAP_TARGET else f"gap {gap:.1e} at tol {chosen:g} (smallest tried)"
     return {"times": times, "gap": gap, "tol": chosen, "tried": tried, "note": note}
 
 
@@ -385,10 +416,18 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="fewer designs (smoke run)")
     ap.add_argument("--reps", type=int, default=3, help="timed repetitions, median reported (default 3)")
-    ap.add_argument("--rep-cap", type=float, default=20.0,
-                    help="a single fit slower than this many seconds is not repeated (default 20)")
-    ap.add_argument("--sk-path-cap", type=float, default=20.0,
-                    help="skip sklearn binomial (saga) when one path run takes longer (default 20 s)")
+    ap.add_argument("--rep-cap", type=float, default=5.0,
+                    help="a fit slower than this many seconds is timed once, not --reps times (default 5)")
+    ap.add_argument("--search-cap", type=float, default=30.0,
+                    help="glmnet: stop tightening thresh once a fit missing the gap took longer (default 30 s)")
+    ap.add_argument("--glmnet-timeout", type=float, default=400.0,
+                    help="kill the R process of one data file after this many seconds (default 400)")
+    ap.add_argument("--occam-timeout", type=float, default=90.0,
+                    help="kill an occam run after this many seconds (default 90)")
+    ap.add_argument("--sk-gauss-cap", type=float, default=30.0,
+                    help="skip a scikit-learn gaussian path run that takes longer (default 30 s)")
+    ap.add_argument("--sk-binom-cap", type=float, default=15.0,
+                    help="skip a scikit-learn binomial (saga) path run that takes longer (default 15 s)")
     ap.add_argument("--no-sklearn", action="store_true", help="leave scikit-learn out")
     args = ap.parse_args()
     os.makedirs(DATA, exist_ok=True)
@@ -407,13 +446,16 @@ def main():
     idx = 0
     log("data:")
     for (N, p) in sizes:
-        for rho in rhos:
-            idx += 1
+        for rho in RHOS:
+            idx += 1  # the seed depends on the position in the full grid, --quick or not
+            if rho not in rhos:
+                continue
             name, files, meta = make_design(N, p, rho, idx)
             cases.append((name, rho, files, MODELS_SYNTH))
     cases.append(("colon", None, {"gaussian": COLON, "binomial": COLON}, MODELS_COLON))
 
     rows = []
+    r_versions = None
     for name, rho, files, models in cases:
         for family in ("gaussian", "binomial"):
             fam_models = [m for m in models if m[1] == family]
@@ -422,23 +464,33 @@ def main():
             csv = files[family]
             log(f"{name} {family}: {', '.join(m[0] for m in fam_models)}")
             prefix = os.path.join(OUT, f"{name}_{family}_glmnet")
-            gl = run_glmnet(csv, family, [m[2] for m in fam_models], args.reps, args.rep_cap, prefix)
+            gl = run_glmnet(csv, family, [m[2] for m in fam_models], args, prefix)
             X, y = read_csv(csv)
             prob = Problem(X, y, family)
             for (mname, _, alpha), g in zip(fam_models, gl):
+                if g is None:
+                    log(f"  {mname}: glmnet did not even produce its lambda sequence; skipped")
+                    continue
                 tag = f"{name}_{mname}"
                 lam = np.array(g["lambda"])
                 row = {"design": name, "model": mname, "family": family, "alpha": alpha,
                        "N": prob.n, "p": prob.p, "rho": rho, "nlambda": len(lam),
-                       "glmnet_nlambda_default": g["nlambda_default"]}
+                       "glmnet_nlambda_default": g.get("nlambda_default")}
                 # glmnet
-                eta, Bt = prob.std_coefs(np.array(g["a0"]), g["beta"])
-                row["glmnet"] = {"times": g["times"], "thresh": g["thresh"],
-                                 "gap": float(prob.rel_gap(eta, Bt, lam, alpha).max()),
-                                 "gap_R": g["gap_tried"][-1], "tried": list(zip(g["thresh_tried"], g["gap_tried"], g["time_tried"])),
-                                 "batch": g.get("batch"), "npasses": g["npasses"], "jerr": g["jerr"], "warnings": g["warnings"]}
+                if "error" in g:
+                    row["glmnet"] = {"times": [], "thresh": g["tried"][-1][0] if g["tried"] else None,
+                                     "gap": g["gap_R"], "tried": g["tried"], "error": g["error"]}
+                else:
+                    r_versions = (g["glmnet_version"], g["r_version"])
+                    eta, Bt = prob.std_coefs(np.array(g["a0"]), g["beta"])
+                    row["glmnet"] = {"times": g["times"], "thresh": g["thresh"],
+                                     "gap": float(prob.rel_gap(eta, Bt, lam, alpha).max()),
+                                     "gap_R": g["gap_tried"][-1],
+                                     "tried": list(zip(g["thresh_tried"], g["gap_tried"], g["time_tried"])),
+                                     "batch": g.get("batch"), "npasses": g["npasses"], "jerr": g["jerr"],
+                                     "warnings": g["warnings"]}
                 # occam
-                oc = run_occam(csv, family, alpha, lam, args.reps, args.rep_cap, tag)
+                oc = run_occam(csv, family, alpha, lam, args, tag)
                 row["occam"] = {"times": oc["times"], "walls": oc["walls"], "error": oc["error"]}
                 if oc["fit"] is not None:
                     fit = oc["fit"]
@@ -451,73 +503,87 @@ def main():
                     row["occam"]["warnings"] = fit.get("warnings")
                 # sklearn
                 if not args.no_sklearn:
-                    row["sklearn"] = run_sklearn(prob, family, alpha, lam, args.reps, args.rep_cap,
-                                                 args.sk_path_cap)
+                    row["sklearn"] = run_sklearn(prob, family, alpha, lam, args)
                 rows.append(row)
                 o, gm = med(row["occam"]["times"]), med(row["glmnet"]["times"])
                 sk = med(row.get("sklearn", {}).get("times", []))
                 log(f"  {mname:15s} occam {fmt_t(o)} s  glmnet {fmt_t(gm)} s  sklearn {fmt_t(sk)} s"
                     f"  gaps {fmt_g(row['occam'].get('gap'))} / {fmt_g(row['glmnet']['gap'])}"
                     f" / {fmt_g(row.get('sklearn', {}).get('gap'))}"
-                    + (f"  occam error: {oc['error']}" if oc["error"] else ""))
+                    + (f"  occam: {oc['error']}" if oc["error"] else "")
+                    + (f"  glmnet: {row['glmnet']['error']}" if row["glmnet"].get("error") else "")
+                    + (f"  sklearn: {row['sklearn']['note']}" if row.get("sklearn", {}).get("note") else ""))
                 with open(os.path.join(OUT, "linear_results.json"), "w") as f:
                     json.dump({"rows": rows}, f, indent=1, default=float)
 
     total = time.perf_counter() - t_start
     versions = {"numpy": np.__version__, "scikit-learn": sklearn.__version__,
-                "glmnet": gl[0]["glmnet_version"], "R": gl[0]["r_version"], "python": platform.python_version()}
-    versions["load average at start / end (1 min)"] = f"{load_start[0]:.2f} / {os.getloadavg()[0]:.2f}"
-    table = render(rows, versions, args, total)
+                "glmnet": r_versions[0] if r_versions else "?", "R": r_versions[1] if r_versions else "?",
+                "python": platform.python_version()}
+    load = f"{load_start[0]:.2f} / {os.getloadavg()[0]:.2f}"
+    table = render(rows, versions, args, total, load)
     with open(os.path.join(OUT, "linear_results.json"), "w") as f:
-        json.dump({"rows": rows, "versions": versions, "total_seconds": total,
-                   "reps": args.reps, "quick": args.quick}, f, indent=1, default=float)
+        json.dump({"rows": rows, "versions": versions, "total_seconds": total, "load_start_end": load,
+                   "args": vars(args)}, f, indent=1, default=float)
     with open(os.path.join(OUT, "linear_table.md"), "w") as f:
         f.write(table)
     log("")
     log(table)
 
 
-def render(rows, versions, args, total):
+def render(rows, versions, args, total, load):
     L = []
-    L.append("| design | model | N | p | rho | occam (s) | glmnet (s) | sklearn (s) | occam/glmnet | gap occam | gap glmnet | gap sklearn | glmnet thresh | sklearn tol | reps o/g/s |")
+    L.append("| design | model | N | p | rho | occam (s) | glmnet (s) | sklearn (s) | occam/glmnet "
+             "| gap occam | gap glmnet | gap sklearn | glmnet thresh | sklearn tol | reps o/g/s |")
     L.append("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
     notes = []
     for r in rows:
-        o, g = med(r["occam"]["times"]), med(r["glmnet"]["times"])
-        sk = r.get("sklearn", {})
-        s = med(sk.get("times", []))
+        oc, gl, sk = r["occam"], r["glmnet"], r.get("sklearn", {})
+        o, g, s = med(oc["times"]), med(gl["times"]), med(sk.get("times", []))
         ratio = o / g if (o is not None and g) else None
-        mark = ""
-        if ratio is not None and ratio > 0.8:
-            mark = " ✗"
-        flags = []
-        for solver, d in (("occam", r["occam"]), ("glmnet", r["glmnet"]), ("sklearn", sk)):
-            gap = d.get("gap")
-            if gap is not None and gap > GAP_TARGET:
-                flags.append(f"{solver} gap {gap:.1e}")
-        if r["occam"]["error"]:
-            notes.append(f"{r['design']} {r['model']}: occam error: {r['occam']['error']}")
+        rstr = "—" if ratio is None else f"{ratio:.2f}" + (" ✗" if ratio > 0.8 else "")
+        where = f"{r['design']} {r['model']}"
+        if oc["error"]:
+            notes.append(f"{where}: occam {oc['error']}")
+        if gl.get("error"):
+            notes.append(f"{where}: glmnet {gl['error']} (gap is the last one its search reported)")
         if sk.get("note"):
-            notes.append(f"{r['design']} {r['model']}: sklearn {sk['note']}")
-        for f in flags:
-            notes.append(f"{r['design']} {r['model']}: {f} > {GAP_TARGET:g}")
-        rstr = "—" if ratio is None else f"{ratio:.2f}"
+            notes.append(f"{where}: sklearn {sk['note']}")
+        for solver, d in (("occam", oc), ("glmnet", gl), ("sklearn", sk)):
+            if d.get("gap") is not None and d["gap"] > GAP_TARGET:
+                notes.append(f"{where}: {solver} max gap {d['gap']:.1e} > {GAP_TARGET:g}")
+
+        def tcell(t, d, what):
+            if t is not None:
+                return fmt_t(t)
+            if d.get("error") and "timeout" in d["error"]:
+                return "timeout"
+            if "skipped" in (d.get("note") or ""):
+                return "skipped"
+            return "error" if d.get("error") else "—"
+
+        def gcell(d):
+            gp = d.get("gap")
+            return fmt_g(gp) + (" ⚠" if gp is not None and gp > GAP_TARGET else "")
+
         rho = "—" if r["rho"] is None else f"{r['rho']:g}"
-        gapstr = lambda d: (fmt_g(d.get("gap")) + (" ⚠" if d.get("gap") is not None and d["gap"] > GAP_TARGET else ""))
+        thr = "—" if gl.get("thresh") is None else f"{gl['thresh']:g}"
+        tol = "—" if sk.get("tol") is None else f"{sk['tol']:g}"
         L.append(
             f"| {r['design']} | {r['model']} | {r['N']} | {r['p']} | {rho} "
-            f"| {fmt_t(o)} | {fmt_t(g)} | {fmt_t(s) if s is not None else ('skipped' if sk.get('note', '') and 'skipped' in sk.get('note', '') else '—')} "
-            f"| {rstr}{mark} "
-            f"| {gapstr(r['occam'])} | {gapstr(r['glmnet'])} | {gapstr(sk)} "
-            f"| {r['glmnet']['thresh']:g} | {sk.get('tol', float('nan')):g} "
-            f"| {len(r['occam']['times'])}/{len(r['glmnet']['times'])}/{len(sk.get('times', []))} |"
+            f"| {tcell(o, oc, 'occam')} | {tcell(g, gl, 'glmnet')} | {tcell(s, sk, 'sklearn')} | {rstr} "
+            f"| {gcell(oc)} | {gcell(gl)} | {gcell(sk)} | {thr} | {tol} "
+            f"| {len(oc['times'])}/{len(gl['times'])}/{len(sk.get('times', []))} |"
         )
     head = [
-        f"target occam/glmnet <= 0.8 (rows marked ✗ miss it); gaps are the max certified relative duality gap over the path (target <= {GAP_TARGET:g}, ⚠ = missed)",
-        f"versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()) + f"; reps {args.reps} (median); total run {total / 60:.1f} min",
+        "target occam/glmnet <= 0.8 (rows marked ✗ miss it). Times: median over the reps, fit only.",
+        f"Gaps: max certified relative duality gap over the path (target <= {GAP_TARGET:g}; ⚠ = missed).",
+        "versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()),
+        f"reps {args.reps} (fits slower than {args.rep_cap:g} s timed once); total run {total / 60:.1f} min; "
+        f"load average (1 min) at start / end: {load}",
         "",
     ]
-    return "\n".join(head + L + [""] + ([f"- {n}" for n in notes] if notes else []) + [""])
+    return "\n".join(head + L + [""] + [f"- {n}" for n in notes] + [""])
 
 
 if __name__ == "__main__":

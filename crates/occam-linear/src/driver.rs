@@ -280,6 +280,12 @@ fn unstandardize(
         a0o.push(ym + ys * a0[k] - shift);
         bo.push(orig);
     }
+    if a0o.len() > 1 {
+        // Multinomial intercepts are identified up to a constant: report them summing to zero
+        // on the original scale (as glmnet).
+        let m = a0o.iter().sum::<f64>() / a0o.len() as f64;
+        a0o.iter_mut().for_each(|a| *a -= m);
+    }
     (a0o, bo)
 }
 

@@ -226,7 +226,7 @@ impl<'a> Multi<'a> {
                 }
                 self.passes += 1;
                 if dlx < thr {
-                    self.center_intercepts();
+                    self.recentre(ws);
                     return true;
                 }
                 if self.passes >= self.max_passes {
@@ -244,21 +244,47 @@ impl<'a> Multi<'a> {
                 }
                 change = change.max(ch);
             }
+            self.recentre(ws);
             if change < thr {
-                self.center_intercepts();
                 return true;
             }
         }
         false
     }
 
-    /// Intercepts are identified up to a constant: report them summing to zero (as glmnet).
-    fn center_intercepts(&mut self) {
+    /// Moves along the directions the likelihood cannot see: intercepts to sum zero, and each
+    /// feature's coefficients across classes shifted by the constant that minimises their
+    /// penalty ([`best_shift`]), as glmnet does after every sweep over the classes. The
+    /// probabilities are unchanged; class-wise descent alone would crawl along these valleys.
+    fn recentre(&mut self, ws: &[usize]) {
         let m = self.b0.iter().sum::<f64>() / self.k as f64;
         self.b0.iter_mut().for_each(|b| *b -= m);
-        for c in 0..self.k {
-            self.eta[c].iter_mut().for_each(|e| *e -= m);
+        let mut moved = false;
+        for &j in ws {
+            let a: Vec<f64> = (0..self.k).map(|c| self.beta[c][j]).collect();
+            if a.iter().all(|&v| v == 0.0) {
+                continue;
+            }
+            let shift = if self.pf[j] == 0.0 || self.grouped {
+                a.iter().sum::<f64>() / self.k as f64
+            } else {
+                best_shift(self.alpha, &a)
+            };
+            if shift != 0.0 {
+                moved = true;
+                for c in 0..self.k {
+                    self.beta[c][j] -= shift;
+                }
+            }
         }
+        for c in 0..self.k {
+            if moved {
+                self.eta[c] = self.d.linear_predictor(self.b0[c], &self.beta[c]);
+            } else {
+                self.eta[c].iter_mut().for_each(|e| *e -= m);
+            }
+        }
+        self.softmax();
     }
 
     fn gradients(&self) -> Vec<Vec<f64>> {
@@ -331,5 +357,79 @@ impl Solver for Multi<'_> {
 
     fn reset_passes(&mut self) {
         self.passes = 0;
+    }
+}
+
+/// The constant c minimising sum_k ((1 - alpha)/2 (a_k - c)^2 + alpha |a_k - c|): the mean for
+/// ridge, the median for the lasso (the midpoint of the two middle values when K is even, the
+/// choice glmnet makes in a flat stretch), and in between the root of the piecewise-linear
+/// derivative.
+pub(crate) fn best_shift(alpha: f64, a: &[f64]) -> f64 {
+    let k = a.len();
+    let mean = a.iter().sum::<f64>() / k as f64;
+    if alpha == 0.0 || k == 2 {
+        return mean;
+    }
+    let mut s = a.to_vec();
+    s.sort_by(f64::total_cmp);
+    if s[0] == s[k - 1] {
+        return s[0];
+    }
+    let median = if k % 2 == 1 {
+        s[k / 2]
+    } else {
+        0.5 * (s[k / 2 - 1] + s[k / 2])
+    };
+    if alpha == 1.0 {
+        return median;
+    }
+    let h = |c: f64| {
+        a.iter()
+            .map(|&v| 0.5 * (1.0 - alpha) * (v - c).powi(2) + alpha * (v - c).abs())
+            .sum::<f64>()
+    };
+    // Stationary point inside each stretch between sorted values (m of them below c).
+    let mut best = (h(median), median);
+    for m in 0..=k {
+        let c = mean - alpha * (2.0 * m as f64 - k as f64) / ((1.0 - alpha) * k as f64);
+        let lo = if m == 0 { f64::NEG_INFINITY } else { s[m - 1] };
+        let hi = if m == k { f64::INFINITY } else { s[m] };
+        if c > lo && c < hi {
+            best = (h(c), c);
+            break;
+        }
+    }
+    for &c in &s {
+        let v = h(c);
+        if v < best.0 {
+            best = (v, c);
+        }
+    }
+    best.1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::best_shift;
+
+    #[test]
+    fn best_shift_minimises_the_penalty() {
+        let a = [0.0, 0.0, 0.3, -0.2, 1.0, 0.0, 0.0, 0.5, 0.0, 0.1];
+        assert_eq!(best_shift(1.0, &a), 0.0);
+        assert!((best_shift(0.0, &a) - 0.17).abs() < 1e-12);
+        for alpha in [0.05, 0.5, 0.9] {
+            let c = best_shift(alpha, &a);
+            let h = |c: f64| {
+                a.iter()
+                    .map(|&v| 0.5 * (1.0 - alpha) * (v - c).powi(2) + alpha * (v - c).abs())
+                    .sum::<f64>()
+            };
+            for t in -1000..=1000 {
+                let u = t as f64 * 1e-3;
+                assert!(h(c) <= h(u) + 1e-12, "alpha {alpha}: {c} beaten by {u}");
+            }
+        }
+        // even K with a flat median stretch: glmnet's midpoint
+        assert_eq!(best_shift(1.0, &[0.0, 0.0, 1.0, 1.0]), 0.5);
     }
 }
