@@ -59,7 +59,7 @@ fn check_first(name: &str, k: usize) {
     let ga0: Vec<Vec<f64>> = fixture_a0(&fx).into_iter().take(nl).collect();
     let rb = rel_diff(&fit.beta, &gb);
     let a0: Vec<Vec<Vec<f64>>> = vec![fit.a0.clone()];
-    let ra = rel_diff(&a0, &[ga0.clone()]);
+    let ra = rel_diff(&a0, std::slice::from_ref(&ga0));
     let mut glm = fit.clone();
     glm.beta = gb.clone();
     glm.a0 = ga0;
