@@ -91,8 +91,9 @@ def make_design(N, p, rho, idx):
     meta_path = os.path.join(DATA, f"{name}.meta.json")
     if all(os.path.exists(f) for f in files.values()) and os.path.exists(meta_path):
         with open(meta_path) as f:
-            if json.load(f) == meta:
-                return name, files, meta
+            old = json.load(f)
+            if {k: old.get(k) for k in meta} == meta:
+                return name, files, old
     t0 = time.perf_counter()
     rng = np.random.default_rng(SEED + idx)
     Z0 = rng.standard_normal((N, 1))
