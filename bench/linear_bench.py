@@ -253,11 +253,28 @@ def run_glmnet(csv, family, alphas, args, prefix):
     return res
 
 
+def snapshot_occam():
+    """Copies target/release/occam so that a rebuild during the run cannot mix two builds."""
+    import hashlib
+    import shutil
+
+    global OCCAM_RUN
+    OCCAM_RUN = os.path.join(OUT, "occam.snapshot")
+    shutil.copy2(OCCAM, OCCAM_RUN)
+    with open(OCCAM_RUN, "rb") as f:
+        sha = hashlib.sha256(f.read()).hexdigest()
+    built = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(os.path.getmtime(OCCAM)))
+    return f"target/release/occam built {built}, sha256 {sha[:12]}"
+
+
+OCCAM_RUN = OCCAM
+
+
 def run_occam(csv, family, alpha, lam, args, tag):
     out = os.path.join(OUT, f"{tag}_occam.json")
     task = "regression" if family == "gaussian" else "binary"
     cmd = [
-        OCCAM, "linear", "path", csv, "--family", family, "--task", task, "--alpha", f"{alpha:g}",
+        OCCAM_RUN, "linear", "path", csv, "--family", family, "--task", task, "--alpha", f"{alpha:g}",
         "--lambda", ",".join(repr(float(v)) for v in lam), "--gap-tol", f"{GAP_TARGET:g}", "--json", out,
     ]
     times, walls, fit, err = [], [], None, None
@@ -438,6 +455,8 @@ def main():
         sys.exit(2)
     t_start = time.perf_counter()
     load_start = os.getloadavg()
+    occam_build = snapshot_occam()
+    log(f"occam: {occam_build} (run from a copy)")
 
     import sklearn
 
@@ -520,7 +539,7 @@ def main():
     total = time.perf_counter() - t_start
     versions = {"numpy": np.__version__, "scikit-learn": sklearn.__version__,
                 "glmnet": r_versions[0] if r_versions else "?", "R": r_versions[1] if r_versions else "?",
-                "python": platform.python_version()}
+                "python": platform.python_version(), "occam": occam_build}
     load = f"{load_start[0]:.2f} / {os.getloadavg()[0]:.2f}"
     table = render(rows, versions, args, total, load)
     with open(os.path.join(OUT, "linear_results.json"), "w") as f:

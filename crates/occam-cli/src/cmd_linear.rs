@@ -331,22 +331,16 @@ pub fn print_cv(cv: &CvFit, d: &Dataset) {
             cv.cvsd[l]
         );
     }
-    println!(
-        "lambda.min = {:.6} (#{}, {} = {:.5}): {}",
-        cv.lambda_min,
-        cv.index_min + 1,
-        cv.measure.name(),
-        cv.cvm[cv.index_min],
-        describe_selected(&cv.fit, d, cv.index_min)
-    );
-    println!(
-        "lambda.1se = {:.6} (#{}, {} = {:.5}): {}",
-        cv.lambda_1se,
-        cv.index_1se + 1,
-        cv.measure.name(),
-        cv.cvm[cv.index_1se],
-        describe_selected(&cv.fit, d, cv.index_1se)
-    );
+    for (name, l) in [("lambda.min", cv.index_min), ("lambda.1se", cv.index_1se)] {
+        println!(
+            "{name} = {:.6} (#{}, {} = {:.5}): {}",
+            cv.fit.lambda[l],
+            l + 1,
+            cv.measure.name(),
+            cv.cvm[l],
+            describe_selected(&cv.fit, d, l)
+        );
+    }
 }
 
 pub fn cv(a: &LinearCvArgs) -> Result<()> {

@@ -38,15 +38,7 @@ pub fn check(x: &Matrix, y: &[f64], cfg: &PathConfig, fit: &PathFit) -> KktRepor
     } else {
         vec![0.0; p]
     };
-    let ys = if fit.family == Family::Gaussian {
-        let m = y.iter().sum::<f64>() / n;
-        (y.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / n).sqrt()
-    } else {
-        1.0
-    };
-    let mut pf = cfg.penalty_factor.clone().unwrap_or_else(|| vec![1.0; p]);
-    let s: f64 = pf.iter().sum();
-    pf.iter_mut().for_each(|v| *v *= p as f64 / s);
+    let (ys, pf) = scales(x, y, cfg, fit.family);
     let k = fit.nclass();
     let mut worst = KktReport {
         worst: 0.0,
@@ -131,14 +123,12 @@ pub fn check(x: &Matrix, y: &[f64], cfg: &PathConfig, fit: &PathFit) -> KktRepor
     worst
 }
 
-/// The penalized objective at lambda index `l`, computed from data and reported coefficients:
-/// mean negative log-likelihood (gaussian: half mean squared error of y / sd(y)) plus the
-/// elastic-net penalty of the standardized coefficients — the quantity every path minimises.
-pub fn objective(x: &Matrix, y: &[f64], cfg: &PathConfig, fit: &PathFit, l: usize) -> f64 {
+/// The scale of y the penalty is defined on (sd(y) for gaussian, as glmnet) and the penalty
+/// factors rescaled to sum to p.
+fn scales(x: &Matrix, y: &[f64], cfg: &PathConfig, family: Family) -> (f64, Vec<f64>) {
     let n = x.nrows() as f64;
     let p = x.ncols();
-    let st = Standardizer::fit(x, None);
-    let ys = if fit.family == Family::Gaussian {
+    let ys = if family == Family::Gaussian {
         let m = y.iter().sum::<f64>() / n;
         (y.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / n).sqrt()
     } else {
@@ -147,6 +137,17 @@ pub fn objective(x: &Matrix, y: &[f64], cfg: &PathConfig, fit: &PathFit, l: usiz
     let mut pf = cfg.penalty_factor.clone().unwrap_or_else(|| vec![1.0; p]);
     let s: f64 = pf.iter().sum();
     pf.iter_mut().for_each(|v| *v *= p as f64 / s);
+    (ys, pf)
+}
+
+/// The penalized objective at lambda index `l`, computed from data and reported coefficients:
+/// mean negative log-likelihood (gaussian: half mean squared error of y / sd(y)) plus the
+/// elastic-net penalty of the standardized coefficients — the quantity every path minimises.
+pub fn objective(x: &Matrix, y: &[f64], cfg: &PathConfig, fit: &PathFit, l: usize) -> f64 {
+    let n = x.nrows() as f64;
+    let p = x.ncols();
+    let st = Standardizer::fit(x, None);
+    let (ys, pf) = scales(x, y, cfg, fit.family);
     let beta: Vec<Vec<f64>> = fit.beta.iter().map(|b| b[l].clone()).collect();
     let mu = predict_response(fit.family, x, &fit.a0[l], &beta);
     let loss: f64 = (0..y.len())

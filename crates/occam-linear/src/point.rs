@@ -63,10 +63,13 @@ impl<'a> Single<'a> {
         let null_dev = family::deviance(fam, y, w, &eta);
         let (rho, v) = family::working(fam, y, w, &eta);
         let wk = Work::new(rho, v);
-        let cov = (fam == Family::Gaussian && d.p < COVARIANCE_MAX_P && d.dense_col(0).is_some()).then(|| Covariance {
-            g: (0..d.p).map(|j| if d.usable[j] { d.grad(j, &wk) } else { 0.0 }).collect(),
-            gram: vec![None; d.p],
-        });
+        let cov = (fam == Family::Gaussian && d.p < COVARIANCE_MAX_P && d.dense_col(0).is_some())
+            .then(|| Covariance {
+                g: (0..d.p)
+                    .map(|j| if d.usable[j] { d.grad(j, &wk) } else { 0.0 })
+                    .collect(),
+                gram: vec![None; d.p],
+            });
         Single {
             d,
             fam,
@@ -122,7 +125,9 @@ impl<'a> Single<'a> {
                 let col = c.gram[j].get_or_insert_with(|| {
                     let xj = d.dense_col(j).expect("covariance mode needs dense X");
                     let wx: Vec<f64> = xj.iter().zip(w).map(|(x, w)| x * w).collect();
-                    (0..d.p).map(|k| if d.usable[k] { d.dot_col(k, &wx) } else { 0.0 }).collect()
+                    (0..d.p)
+                        .map(|k| if d.usable[k] { d.dot_col(k, &wx) } else { 0.0 })
+                        .collect()
                 });
                 for (gk, ck) in c.g.iter_mut().zip(col.iter()) {
                     *gk -= del * ck;
