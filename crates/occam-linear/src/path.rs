@@ -28,8 +28,9 @@ pub(crate) trait Solver {
     fn nonzero(&self) -> Vec<usize>;
     /// Intercepts and coefficients per class, standardized scale.
     fn coefs(&self) -> (Vec<f64>, Vec<Vec<f64>>);
-    /// Certified relative duality gap, where the family has one.
-    fn relative_gap(&self, lambda: f64) -> Option<f64>;
+    /// Certified relative duality gap, where the family has one; `scores` are those of the
+    /// current solution (the gap needs only |gradient|).
+    fn relative_gap(&self, lambda: f64, scores: &[f64]) -> Option<f64>;
     fn passes(&self) -> usize;
     fn reset_passes(&mut self);
 }
@@ -150,14 +151,15 @@ pub(crate) fn run(s: &mut dyn Solver, lambdas: Lambdas, cfg: &LoopSettings) -> R
                 ws.sort_unstable();
             }
         }
-        let mut gap = s.relative_gap(lam);
+        let mut gap = s.relative_gap(lam, &scores);
         if let (Some(tol), Some(g)) = (cfg.gap_tol, gap) {
             let mut factor = 1.0;
             let mut g = g;
             while g > tol && factor > 1e-12 && converged {
                 factor *= 1e-2;
                 converged = s.tighten(lam, &ws, factor);
-                g = s.relative_gap(lam).unwrap_or(0.0);
+                scores = s.scores();
+                g = s.relative_gap(lam, &scores).unwrap_or(0.0);
             }
             gap = Some(g);
             if g > tol {

@@ -285,11 +285,10 @@ impl Solver for Single<'_> {
         (vec![self.b0], vec![self.beta.clone()])
     }
 
-    fn relative_gap(&self, lambda: f64) -> Option<f64> {
+    fn relative_gap(&self, lambda: f64, scores: &[f64]) -> Option<f64> {
         if lambda >= BIG {
             return None;
         }
-        let grad = self.gradient();
         let eta = self.d.linear_predictor(self.b0, &self.beta);
         let pen = self.pen_value(lambda);
         let ybar = if self.intercept {
@@ -307,7 +306,7 @@ impl Solver for Single<'_> {
             _ => 0.5 * self.null_dev,
         };
         let terms = GapTerms {
-            grad: &grad,
+            grad: scores,
             pen_value: pen,
             lambda,
             alpha: self.alpha,

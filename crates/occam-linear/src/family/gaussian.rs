@@ -6,6 +6,7 @@ use crate::family::binomial::conj_penalty;
 /// What a duality gap needs besides the data: the loss gradient per feature
 /// (`grad_j = sum_i w_i x~_ij r_i`), the penalty and the null objective it is relative to.
 pub(crate) struct GapTerms<'a> {
+    /// |gradient| per feature (only the size enters the gap).
     pub grad: &'a [f64],
     pub pen_value: f64,
     pub lambda: f64,

@@ -347,7 +347,7 @@ impl Solver for Multi<'_> {
         (self.b0.clone(), self.beta.clone())
     }
 
-    fn relative_gap(&self, _lambda: f64) -> Option<f64> {
+    fn relative_gap(&self, _lambda: f64, _scores: &[f64]) -> Option<f64> {
         None
     }
 
