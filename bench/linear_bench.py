@@ -365,7 +365,7 @@ def capped(fn, cap, nlam):
         while True:
             left = deadline - time.perf_counter()
             if left <= 0 or not rd.poll(left):
-                what = f"{done} of {nlam} lambdas" if done is not None else "not one lambda done"
+                what = f"{done} of {nlam} lambdas" if done is not None else "path not finished"
                 return cap, None, None, 0, f"skipped: {what} in {cap:.0f} s"
             msg = rd.recv()
             if msg[0] == "progress":
