@@ -18,7 +18,7 @@ fn check_cv(name: &str, measure: &str) {
     let d = dataset_of(&fx);
     let mut cfg = config_of(&fx);
     cfg.tol = 1e-14;
-    cfg.gap_tol = Some(1e-13);
+    cfg.gap_tol = Some(1e-12);
     let foldid: Vec<usize> = fx["foldid"]
         .as_array()
         .unwrap()
@@ -142,7 +142,7 @@ fn interpolation_between_lambdas_matches_coef_s() {
     let d = dataset_of(&fx);
     let mut cfg = config_of(&fx);
     cfg.tol = 1e-14;
-    cfg.gap_tol = Some(1e-13);
+    cfg.gap_tol = Some(1e-12);
     let fit = occam_linear::fit_path(&d.x, &d.y, &cfg, None).unwrap();
     let it = &fx["interp"];
     let s = f64s(&it["s"]);
