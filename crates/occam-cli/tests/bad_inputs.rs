@@ -399,6 +399,27 @@ fn every_bad_input_is_a_clear_error_with_exit_code_2() {
     }
 }
 
+/// Runs `occam linear CMD DATA FLAG FILE`, expects exit code 2, returns stderr.
+fn fails_with_file(
+    cmd: &str,
+    data: &std::path::Path,
+    flag: &str,
+    file: &std::path::Path,
+) -> String {
+    let out = occam()
+        .args([
+            "linear",
+            cmd,
+            data.to_str().unwrap(),
+            flag,
+            file.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 #[test]
 fn bad_penalty_factor_and_foldid_files() {
     let dir = tmpdir("files");
@@ -406,49 +427,18 @@ fn bad_penalty_factor_and_foldid_files() {
     std::fs::write(&data, b"a,b,y\n1,2,0.5\n3,4,1.5\n5,7,2.5\n6,1,0.1\n").unwrap();
     let pf = dir.join("pf.txt");
     std::fs::write(&pf, b"1\n").unwrap();
-    let out = occam()
-        .args([
-            "linear",
-            "path",
-            data.to_str().unwrap(),
-            "--penalty-factor",
-            pf.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("1 factors given for 2 features"));
+    let e = fails_with_file("path", &data, "--penalty-factor", &pf);
+    assert!(e.contains("1 factors given for 2 features"), "{e}");
     std::fs::write(&pf, b"1\nheavy\n").unwrap();
-    let out = occam()
-        .args([
-            "linear",
-            "path",
-            data.to_str().unwrap(),
-            "--penalty-factor",
-            pf.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let e = String::from_utf8_lossy(&out.stderr);
+    let e = fails_with_file("path", &data, "--penalty-factor", &pf);
     assert!(
         e.contains("error[malformed]") && e.contains("line 2"),
         "{e}"
     );
     let fold = dir.join("fold.txt");
     std::fs::write(&fold, b"1\n2\n3\n").unwrap();
-    let out = occam()
-        .args([
-            "linear",
-            "cv",
-            data.to_str().unwrap(),
-            "--foldid",
-            fold.to_str().unwrap(),
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("3 fold ids for 4 rows"));
+    let e = fails_with_file("cv", &data, "--foldid", &fold);
+    assert!(e.contains("3 fold ids for 4 rows"), "{e}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
