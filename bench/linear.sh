@@ -5,7 +5,9 @@
 #
 # --quick   fewer designs (smoke run)
 # --reps N  timed repetitions per solver and model, median reported (default 3)
-# Other options of bench/linear_bench.py are passed through (see --help).
+# Other options of bench/linear_bench.py are passed through (time limits, --no-sklearn; see
+# bench/.venv/bin/python bench/linear_bench.py --help). The full grid takes about 25 minutes on
+# a 2-core machine (the N=5000, p=1000 designs are most of it); --quick takes about 1 minute.
 #
 # Needs: target/release/occam (this script builds nothing), Rscript with glmnet, python3.
 # numpy and scikit-learn go into bench/.venv (pinned below; created on first use).

@@ -27,7 +27,20 @@ Fairness protocol:
   as the first) and the median is reported. A single fit slower than --rep-cap seconds is not
   repeated.
 * scikit-learn runs single-threaded (OMP/OPENBLAS/MKL threads = 1, set by linear.sh), like
-  glmnet and occam's path fit.
+  glmnet and occam's path fit. Gaussian: enet_path on the standardized X and y (alphas =
+  lambda / sd_y, max_iter 1e5, precompute 'auto'). Binomial: LogisticRegression(solver='saga',
+  l1_ratio=alpha, C=1/(n lambda), warm_start=True, max_iter=1e4) looped over the lambdas on
+  the standardized X (the intercept is fitted, unpenalized).
+* occam is run from a copy of target/release/occam taken at the start (a rebuild during the
+  run cannot mix two builds); its build time and sha256 are printed.
+
+Time limits (the run must stay practical on a 2-core machine; all reported in the table):
+* --rep-cap: a fit slower than 5 s is timed once instead of --reps times;
+* --search-cap: glmnet stops tightening thresh once a fit that misses the gap took > 30 s;
+  --glmnet-timeout kills the R process of one data file after 400 s;
+* --occam-timeout: an occam run is killed after 90 s ("timeout");
+* --sk-gauss-cap / --sk-binom-cap: a scikit-learn path run is killed after 30 s / 15 s
+  ("skipped"; when a looser tolerance had finished, that one is reported with its gap).
 """
 import argparse
 import json
