@@ -162,6 +162,23 @@ pub(crate) fn run(s: &mut dyn Solver, lambdas: Lambdas, cfg: &LoopSettings) -> R
                 factor *= ((tol / g).powi(2) * 0.5).clamp(1e-4, 0.1);
                 converged = s.tighten(lam, &ws, factor);
                 scores = s.scores();
+                // A tighter solution can push a discarded feature over its KKT bound: admit
+                // it, or the gap could never close.
+                let mut in_ws = vec![false; p];
+                ws.iter().for_each(|&j| in_ws[j] = true);
+                let late: Vec<usize> = (0..p)
+                    .filter(|&j| {
+                        cfg.usable[j]
+                            && !in_ws[j]
+                            && scores[j] > lam * cfg.alpha * cfg.pf[j] * (1.0 + 1e-12)
+                    })
+                    .collect();
+                if !late.is_empty() {
+                    ws.extend(late);
+                    ws.sort_unstable();
+                    converged = s.tighten(lam, &ws, factor);
+                    scores = s.scores();
+                }
                 g = s.relative_gap(lam, &scores).unwrap_or(0.0);
             }
             gap = Some(g);
