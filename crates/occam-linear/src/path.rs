@@ -76,6 +76,17 @@ pub(crate) struct RawPath {
     pub warnings: Vec<PathWarning>,
 }
 
+/// Features outside the working set `ws` whose gradient exceeds their L1 bound at `lam`.
+fn kkt_violators(scores: &[f64], ws: &[usize], lam: f64, cfg: &LoopSettings) -> Vec<usize> {
+    let mut in_ws = vec![false; scores.len()];
+    ws.iter().for_each(|&j| in_ws[j] = true);
+    (0..scores.len())
+        .filter(|&j| {
+            cfg.usable[j] && !in_ws[j] && scores[j] > lam * cfg.alpha * cfg.pf[j] * (1.0 + 1e-12)
+        })
+        .collect()
+}
+
 /// Runs the path.
 pub(crate) fn run(s: &mut dyn Solver, lambdas: Lambdas, cfg: &LoopSettings) -> RawPath {
     let p = cfg.pf.len();
@@ -135,15 +146,7 @@ pub(crate) fn run(s: &mut dyn Solver, lambdas: Lambdas, cfg: &LoopSettings) -> R
                 converged = s.solve(lam, &ws);
                 scores = s.scores();
                 // KKT check on the discarded features.
-                let mut in_ws = vec![false; p];
-                ws.iter().for_each(|&j| in_ws[j] = true);
-                let violators: Vec<usize> = (0..p)
-                    .filter(|&j| {
-                        cfg.usable[j]
-                            && !in_ws[j]
-                            && scores[j] > lam * cfg.alpha * cfg.pf[j] * (1.0 + 1e-12)
-                    })
-                    .collect();
+                let violators = kkt_violators(&scores, &ws, lam, cfg);
                 if violators.is_empty() || !converged {
                     break;
                 }
@@ -164,15 +167,7 @@ pub(crate) fn run(s: &mut dyn Solver, lambdas: Lambdas, cfg: &LoopSettings) -> R
                 scores = s.scores();
                 // A tighter solution can push a discarded feature over its KKT bound: admit
                 // it, or the gap could never close.
-                let mut in_ws = vec![false; p];
-                ws.iter().for_each(|&j| in_ws[j] = true);
-                let late: Vec<usize> = (0..p)
-                    .filter(|&j| {
-                        cfg.usable[j]
-                            && !in_ws[j]
-                            && scores[j] > lam * cfg.alpha * cfg.pf[j] * (1.0 + 1e-12)
-                    })
-                    .collect();
+                let late = kkt_violators(&scores, &ws, lam, cfg);
                 if !late.is_empty() {
                     ws.extend(late);
                     ws.sort_unstable();
