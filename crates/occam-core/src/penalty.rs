@@ -46,8 +46,15 @@ impl ElasticNet {
 
     /// Proximal operator with step `t`: argmin_v 1/(2t) (v - w)^2 + penalty(v).
     pub fn prox(&self, w: f64, t: f64, pf: f64) -> f64 {
+        let (thr, scale) = self.prox_coefficients(t, pf);
+        soft_threshold(w, thr) * scale
+    }
+
+    /// `(threshold, scale)` with `prox(w) = soft_threshold(w, threshold) * scale`, so that an
+    /// engine in another precision applies exactly this operator to many weights.
+    pub fn prox_coefficients(&self, t: f64, pf: f64) -> (f64, f64) {
         let l = t * self.lambda * pf;
-        soft_threshold(w, l * self.alpha) / (1.0 + l * (1.0 - self.alpha))
+        (l * self.alpha, 1.0 / (1.0 + l * (1.0 - self.alpha)))
     }
 }
 
@@ -65,10 +72,19 @@ impl GroupLasso {
     /// Block soft-thresholding of one group in place, step `t`: the whole group becomes exactly
     /// zero when its norm is below `t * lambda * sqrt(size)`.
     pub fn prox(&self, group: &mut [f64], t: f64) {
-        let thr = t * self.lambda * (group.len() as f64).sqrt();
-        let nrm = norm2(group);
-        let shrink = if nrm <= thr { 0.0 } else { 1.0 - thr / nrm };
+        let shrink = self.shrink(norm2(group), group.len(), t);
         group.iter_mut().for_each(|v| *v *= shrink);
+    }
+
+    /// The factor the proximal step multiplies a group of `size` weights and L2 norm `norm`
+    /// by: 0 when the norm is below `t * lambda * sqrt(size)`.
+    pub fn shrink(&self, norm: f64, size: usize, t: f64) -> f64 {
+        let thr = t * self.lambda * (size as f64).sqrt();
+        if norm <= thr {
+            0.0
+        } else {
+            1.0 - thr / norm
+        }
     }
 }
 

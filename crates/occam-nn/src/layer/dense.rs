@@ -1,0 +1,200 @@
+//! Fully connected layer `y = x W + b` with optional DropConnect, on dense or sparse (CSR)
+//! input. W is stored `[in, out]` row-major, so an input feature's outgoing weights are one
+//! contiguous row (a sparse row gathers rows of W; group lasso on inputs shrinks rows).
+//!
+//! DropConnect (Wan et al. 2013) draws a fresh Bernoulli(1 - p) mask over W every training
+//! step and uses `W * mask / (1 - p)` (inverted scaling, so evaluation uses W unchanged).
+
+use crate::mat::{matmul, Batch, Csr, Mat, View};
+use crate::param::{Param, ParamKind};
+use crate::real::Real;
+use occam_core::rng::Rng;
+
+#[derive(Clone, Debug)]
+pub struct Dense<R> {
+    pub n_in: usize,
+    pub n_out: usize,
+    /// `[n_in, n_out]`.
+    pub weight: Param<R>,
+    pub bias: Param<R>,
+    /// DropConnect probability (0 = off).
+    pub drop_connect: f64,
+    /// The mask of the last training step, scaled (0 or 1/(1-p)); empty when off.
+    mask: Vec<R>,
+    /// W * mask for the last training step.
+    w_eff: Vec<R>,
+    pub out: Mat<R>,
+    pub grad_in: Mat<R>,
+}
+
+impl<R: Real> Dense<R> {
+    /// PyTorch's default initialisation: W and b uniform on +-1/sqrt(n_in).
+    pub fn new(index: usize, n_in: usize, n_out: usize, rng: &mut Rng) -> Self {
+        let bound = 1.0 / (n_in.max(1) as f64).sqrt();
+        let mut draw = |n: usize| -> Vec<R> {
+            (0..n)
+                .map(|_| R::of((2.0 * rng.uniform() - 1.0) * bound))
+                .collect()
+        };
+        let w = draw(n_in * n_out);
+        let b = draw(n_out);
+        Dense::from_params(index, n_in, n_out, w, b)
+    }
+
+    /// A layer with the given weights (`w` is `[n_in, n_out]`).
+    pub fn from_params(index: usize, n_in: usize, n_out: usize, w: Vec<R>, b: Vec<R>) -> Self {
+        Dense {
+            n_in,
+            n_out,
+            weight: Param::new(
+                format!("layers.{index}.weight"),
+                ParamKind::Weight,
+                vec![n_in, n_out],
+                w,
+            ),
+            bias: Param::new(
+                format!("layers.{index}.bias"),
+                ParamKind::Bias,
+                vec![n_out],
+                b,
+            ),
+            drop_connect: 0.0,
+            mask: Vec::new(),
+            w_eff: Vec::new(),
+            out: Mat::default(),
+            grad_in: Mat::default(),
+        }
+    }
+
+    pub fn forward_train(&mut self, x: Batch<R>, rng: &mut Rng) {
+        if self.drop_connect > 0.0 {
+            let keep = 1.0 - self.drop_connect;
+            let scale = R::of(1.0 / keep);
+            let mut mask = std::mem::take(&mut self.mask);
+            mask.clear();
+            mask.extend((0..self.weight.len()).map(|_| {
+                if rng.uniform() < keep {
+                    scale
+                } else {
+                    R::zero()
+                }
+            }));
+            self.forward_masked(x, mask);
+        } else {
+            self.mask.clear();
+            let w = std::mem::take(&mut self.weight.value);
+            self.apply(x, &w);
+            self.weight.value = w;
+        }
+    }
+
+    /// Training forward pass with a given DropConnect mask (already scaled: 0 or 1/(1-p)),
+    /// `[n_in, n_out]`; `backward` then uses it.
+    pub fn forward_masked(&mut self, x: Batch<R>, mask: Vec<R>) {
+        assert_eq!(mask.len(), self.weight.len(), "dense layer: mask shape");
+        self.mask = mask;
+        let mut w_eff = std::mem::take(&mut self.w_eff);
+        w_eff.clear();
+        w_eff.extend(
+            self.weight
+                .value
+                .iter()
+                .zip(&self.mask)
+                .map(|(&w, &m)| w * m),
+        );
+        self.apply(x, &w_eff);
+        self.w_eff = w_eff;
+    }
+
+    pub fn forward_eval(&mut self, x: Batch<R>) {
+        let w = std::mem::take(&mut self.weight.value);
+        self.apply(x, &w);
+        self.weight.value = w;
+    }
+
+    /// out = x w + b.
+    fn apply(&mut self, x: Batch<R>, w: &[R]) {
+        assert_eq!(x.cols(), self.n_in, "dense layer: input width");
+        let (b, n) = (x.rows(), self.n_out);
+        self.out.resize(b, n);
+        for i in 0..b {
+            self.out.row_mut(i).copy_from_slice(&self.bias.value);
+        }
+        match x {
+            Batch::Dense(m) => matmul(
+                &mut self.out.data,
+                View::of(m),
+                View::new(w, self.n_in, n),
+                true,
+            ),
+            Batch::Sparse(s) => sparse_times(&mut self.out, s, w, n),
+        }
+    }
+
+    /// Gradients of W and b from the upstream gradient `gy`; `grad_in` when `need_grad_in`.
+    pub fn backward(&mut self, x: Batch<R>, gy: &Mat<R>, need_grad_in: bool) {
+        let n = self.n_out;
+        assert_eq!(
+            (gy.rows, gy.cols),
+            (x.rows(), n),
+            "dense layer: gradient shape"
+        );
+        let gw = &mut self.weight.grad;
+        match x {
+            Batch::Dense(m) => matmul(gw, View::of(m).t(), View::of(gy), false),
+            Batch::Sparse(s) => {
+                gw.iter_mut().for_each(|v| *v = R::zero());
+                for i in 0..s.rows {
+                    let (idx, val) = s.row(i);
+                    let g = gy.row(i);
+                    for (&j, &v) in idx.iter().zip(val) {
+                        let row = &mut gw[j as usize * n..(j as usize + 1) * n];
+                        row.iter_mut().zip(g).for_each(|(r, &gk)| *r += v * gk);
+                    }
+                }
+            }
+        }
+        if !self.mask.is_empty() {
+            gw.iter_mut().zip(&self.mask).for_each(|(g, &m)| *g *= m);
+        }
+        let gb = &mut self.bias.grad;
+        gb.iter_mut().for_each(|v| *v = R::zero());
+        for i in 0..gy.rows {
+            gb.iter_mut().zip(gy.row(i)).for_each(|(b, &g)| *b += g);
+        }
+        if need_grad_in {
+            let w = if self.mask.is_empty() {
+                &self.weight.value
+            } else {
+                &self.w_eff
+            };
+            self.grad_in.resize(gy.rows, self.n_in);
+            matmul(
+                &mut self.grad_in.data,
+                View::of(gy),
+                View::new(w, self.n_in, n).t(),
+                false,
+            );
+        }
+    }
+
+    pub fn params_mut(&mut self) -> [&mut Param<R>; 2] {
+        [&mut self.weight, &mut self.bias]
+    }
+
+    pub fn params(&self) -> [&Param<R>; 2] {
+        [&self.weight, &self.bias]
+    }
+}
+
+/// out[i, :] += sum over the stored entries (j, v) of row i of v * w[j, :].
+fn sparse_times<R: Real>(out: &mut Mat<R>, s: &Csr<R>, w: &[R], n: usize) {
+    for i in 0..s.rows {
+        let (idx, val) = s.row(i);
+        let o = out.row_mut(i);
+        for (&j, &v) in idx.iter().zip(val) {
+            let wr = &w[j as usize * n..(j as usize + 1) * n];
+            o.iter_mut().zip(wr).for_each(|(a, &b)| *a += v * b);
+        }
+    }
+}

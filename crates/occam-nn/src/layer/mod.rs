@@ -1,0 +1,116 @@
+//! The layers, one file each with forward and backward side by side, and the `Layer` enum a
+//! network is a sequence of. Training mode is explicit: `forward_train` / `forward_eval`.
+
+pub mod activation;
+pub mod batchnorm;
+pub mod dense;
+pub mod dropout;
+pub mod layernorm;
+
+use crate::mat::{Batch, Mat};
+use crate::param::Param;
+use crate::real::Real;
+use occam_core::rng::Rng;
+
+pub use activation::{ActKind, Activation};
+pub use batchnorm::BatchNorm1d;
+pub use dense::Dense;
+pub use dropout::Dropout;
+pub use layernorm::LayerNorm;
+
+#[derive(Clone, Debug)]
+pub enum Layer<R> {
+    Dense(Dense<R>),
+    Act(Activation<R>),
+    Dropout(Dropout<R>),
+    BatchNorm(BatchNorm1d<R>),
+    LayerNorm(LayerNorm<R>),
+}
+
+fn dense_input<'a, R>(x: Batch<'a, R>, what: &str) -> &'a Mat<R> {
+    match x {
+        Batch::Dense(m) => m,
+        Batch::Sparse(_) => panic!("{what} cannot take sparse input; put a dense layer first"),
+    }
+}
+
+impl<R: Real> Layer<R> {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Layer::Dense(_) => "dense",
+            Layer::Act(a) => a.kind.name(),
+            Layer::Dropout(_) => "dropout",
+            Layer::BatchNorm(_) => "batchnorm1d",
+            Layer::LayerNorm(_) => "layernorm",
+        }
+    }
+
+    pub fn forward_train(&mut self, x: Batch<R>, rng: &mut Rng) {
+        match self {
+            Layer::Dense(l) => l.forward_train(x, rng),
+            Layer::Act(l) => l.forward_train(dense_input(x, "an activation")),
+            Layer::Dropout(l) => l.forward_train(dense_input(x, "dropout"), rng),
+            Layer::BatchNorm(l) => l.forward_train(dense_input(x, "batch norm")),
+            Layer::LayerNorm(l) => l.forward_train(dense_input(x, "layer norm")),
+        }
+    }
+
+    pub fn forward_eval(&mut self, x: Batch<R>) {
+        match self {
+            Layer::Dense(l) => l.forward_eval(x),
+            Layer::Act(l) => l.forward_eval(dense_input(x, "an activation")),
+            Layer::Dropout(l) => l.forward_eval(dense_input(x, "dropout")),
+            Layer::BatchNorm(l) => l.forward_eval(dense_input(x, "batch norm")),
+            Layer::LayerNorm(l) => l.forward_eval(dense_input(x, "layer norm")),
+        }
+    }
+
+    /// Backward after `forward_train` on the same input `x`.
+    pub fn backward(&mut self, x: Batch<R>, gy: &Mat<R>, need_grad_in: bool) {
+        match self {
+            Layer::Dense(l) => l.backward(x, gy, need_grad_in),
+            Layer::Act(l) => l.backward(dense_input(x, "an activation"), gy),
+            Layer::Dropout(l) => l.backward(gy),
+            Layer::BatchNorm(l) => l.backward(gy),
+            Layer::LayerNorm(l) => l.backward(gy),
+        }
+    }
+
+    pub fn out(&self) -> &Mat<R> {
+        match self {
+            Layer::Dense(l) => &l.out,
+            Layer::Act(l) => &l.out,
+            Layer::Dropout(l) => &l.out,
+            Layer::BatchNorm(l) => &l.out,
+            Layer::LayerNorm(l) => &l.out,
+        }
+    }
+
+    pub fn grad_in(&self) -> &Mat<R> {
+        match self {
+            Layer::Dense(l) => &l.grad_in,
+            Layer::Act(l) => &l.grad_in,
+            Layer::Dropout(l) => &l.grad_in,
+            Layer::BatchNorm(l) => &l.grad_in,
+            Layer::LayerNorm(l) => &l.grad_in,
+        }
+    }
+
+    pub fn params_mut(&mut self) -> Vec<&mut Param<R>> {
+        match self {
+            Layer::Dense(l) => l.params_mut().into_iter().collect(),
+            Layer::BatchNorm(l) => l.params_mut().into_iter().collect(),
+            Layer::LayerNorm(l) => l.params_mut().into_iter().collect(),
+            Layer::Act(_) | Layer::Dropout(_) => Vec::new(),
+        }
+    }
+
+    pub fn params(&self) -> Vec<&Param<R>> {
+        match self {
+            Layer::Dense(l) => l.params().into_iter().collect(),
+            Layer::BatchNorm(l) => l.params().into_iter().collect(),
+            Layer::LayerNorm(l) => l.params().into_iter().collect(),
+            Layer::Act(_) | Layer::Dropout(_) => Vec::new(),
+        }
+    }
+}

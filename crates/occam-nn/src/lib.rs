@@ -1,0 +1,34 @@
+//! occam-nn: a compact neural-network engine over contiguous buffers — layers with forward
+//! and backward side by side, losses, optimizers whose penalties are applied as defined (L1 by
+//! a proximal step, coupled L2 apart from decoupled weight decay, group lasso), a trainer with
+//! early stopping and bit-identical resume, and safetensors model files.
+
+pub mod layer;
+pub mod loss;
+pub mod mat;
+pub mod net;
+pub mod optim;
+pub mod param;
+pub mod real;
+pub mod regularize;
+pub mod simd;
+
+pub use layer::{ActKind, Layer};
+pub use loss::Loss;
+pub use mat::{Batch, Csr, Mat};
+pub use net::{MlpSpec, Net};
+pub use optim::{Optimizer, OptimizerKind};
+pub use param::{Param, ParamKind};
+pub use real::Real;
+pub use regularize::{L1Mode, LayerPenalty, LayerSelect, PenaltyPolicy, Regularizer};
+pub mod data;
+pub mod error;
+pub mod metrics;
+pub mod state;
+pub mod tensors;
+pub mod trainer;
+
+pub use data::{Data, Features};
+pub use error::NnError;
+pub use state::TrainState;
+pub use trainer::{EpochLog, Event, Outcome, TrainConfig, Trainer};

@@ -1,0 +1,169 @@
+//! A sequential network built from an `MlpSpec`: per hidden layer Dense -> [BatchNorm1d]
+//! -> [LayerNorm] -> activation -> [Dropout], then an output Dense. Every layer owns its
+//! output and input-gradient buffers, reused from step to step.
+
+use crate::layer::{ActKind, Activation, BatchNorm1d, Dense, Dropout, Layer, LayerNorm};
+use crate::mat::{Batch, Mat};
+use crate::param::Param;
+use crate::real::Real;
+use occam_core::rng::Rng;
+
+/// Architecture of a multilayer perceptron.
+///
+/// | field | default | range |
+/// |---|---|---|
+/// | `hidden` | `[64, 32]` | each >= 1; empty = a linear model |
+/// | `activation` | relu | relu, gelu, tanh, sigmoid |
+/// | `dropout` | 0 | [0, 1), after each hidden activation |
+/// | `drop_connect` | 0 | [0, 1), on each hidden dense layer's weights |
+/// | `batch_norm` / `layer_norm` | false | after each hidden dense layer |
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct MlpSpec {
+    pub n_in: usize,
+    pub hidden: Vec<usize>,
+    pub n_out: usize,
+    pub activation: ActKind,
+    pub dropout: f64,
+    pub drop_connect: f64,
+    pub batch_norm: bool,
+    pub layer_norm: bool,
+}
+
+impl MlpSpec {
+    pub fn new(n_in: usize, hidden: Vec<usize>, n_out: usize) -> Self {
+        MlpSpec {
+            n_in,
+            hidden,
+            n_out,
+            activation: ActKind::Relu,
+            dropout: 0.0,
+            drop_connect: 0.0,
+            batch_norm: false,
+            layer_norm: false,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Net<R> {
+    pub spec: MlpSpec,
+    pub layers: Vec<Layer<R>>,
+}
+
+impl<R: Real> Net<R> {
+    /// Builds the network with PyTorch's default initialisation drawn from `seed`.
+    pub fn new(spec: &MlpSpec, seed: u64) -> Self {
+        let mut rng = Rng::stream(seed, 0x1417);
+        let mut layers = Vec::new();
+        let mut width = spec.n_in;
+        for &h in &spec.hidden {
+            let mut d = Dense::new(layers.len(), width, h, &mut rng);
+            d.drop_connect = spec.drop_connect;
+            layers.push(Layer::Dense(d));
+            if spec.batch_norm {
+                layers.push(Layer::BatchNorm(BatchNorm1d::new(layers.len(), h)));
+            }
+            if spec.layer_norm {
+                layers.push(Layer::LayerNorm(LayerNorm::new(layers.len(), h)));
+            }
+            layers.push(Layer::Act(Activation::new(spec.activation)));
+            if spec.dropout > 0.0 {
+                layers.push(Layer::Dropout(Dropout::new(spec.dropout)));
+            }
+            width = h;
+        }
+        layers.push(Layer::Dense(Dense::new(
+            layers.len(),
+            width,
+            spec.n_out,
+            &mut rng,
+        )));
+        Net {
+            spec: spec.clone(),
+            layers,
+        }
+    }
+
+    pub fn forward_train(&mut self, x: Batch<R>, rng: &mut Rng) -> &Mat<R> {
+        for i in 0..self.layers.len() {
+            let (left, right) = self.layers.split_at_mut(i);
+            let input = if i == 0 {
+                x
+            } else {
+                Batch::Dense(left[i - 1].out())
+            };
+            right[0].forward_train(input, rng);
+        }
+        self.output()
+    }
+
+    pub fn forward_eval(&mut self, x: Batch<R>) -> &Mat<R> {
+        for i in 0..self.layers.len() {
+            let (left, right) = self.layers.split_at_mut(i);
+            let input = if i == 0 {
+                x
+            } else {
+                Batch::Dense(left[i - 1].out())
+            };
+            right[0].forward_eval(input);
+        }
+        self.output()
+    }
+
+    pub fn output(&self) -> &Mat<R> {
+        self.layers.last().expect("a network has layers").out()
+    }
+
+    /// Backpropagates `gy` (d loss / d output) after `forward_train(x)`, filling every
+    /// parameter's gradient. The input gradient of the first layer is not computed.
+    pub fn backward(&mut self, x: Batch<R>, gy: &Mat<R>) {
+        for i in (0..self.layers.len()).rev() {
+            let (left, right) = self.layers.split_at_mut(i);
+            let (cur, after) = right.split_first_mut().expect("index in range");
+            let g = after.first().map_or(gy, |next| next.grad_in());
+            let input = if i == 0 {
+                x
+            } else {
+                Batch::Dense(left[i - 1].out())
+            };
+            cur.backward(input, g, i > 0);
+        }
+    }
+
+    /// The input gradient of the first layer (for the finite-difference check).
+    pub fn backward_to_input(&mut self, x: Batch<R>, gy: &Mat<R>) -> &Mat<R> {
+        self.backward(x, gy);
+        let g = match self.layers.get(1) {
+            Some(next) => next.grad_in().clone(),
+            None => gy.clone(),
+        };
+        self.layers[0].backward(x, &g, true);
+        self.layers[0].grad_in()
+    }
+
+    pub fn params_mut(&mut self) -> Vec<&mut Param<R>> {
+        self.layers
+            .iter_mut()
+            .flat_map(|l| l.params_mut())
+            .collect()
+    }
+
+    pub fn params(&self) -> Vec<&Param<R>> {
+        self.layers.iter().flat_map(|l| l.params()).collect()
+    }
+
+    /// The dense layers in order.
+    pub fn dense(&self) -> Vec<&Dense<R>> {
+        self.layers
+            .iter()
+            .filter_map(|l| match l {
+                Layer::Dense(d) => Some(d),
+                _ => None,
+            })
+            .collect()
+    }
+
+    pub fn n_params(&self) -> usize {
+        self.params().iter().map(|p| p.len()).sum()
+    }
+}

@@ -1,0 +1,49 @@
+//! A trainable tensor with its gradient, and what kind of parameter it is (weights carry
+//! penalties by default; biases and normalisation parameters are exempt).
+
+use crate::real::Real;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ParamKind {
+    /// A dense layer's weight matrix, stored `[in, out]` row-major (x * W).
+    Weight,
+    Bias,
+    /// BatchNorm / LayerNorm scale and shift.
+    Norm,
+}
+
+#[derive(Clone, Debug)]
+pub struct Param<R> {
+    pub name: String,
+    pub kind: ParamKind,
+    pub shape: Vec<usize>,
+    pub value: Vec<R>,
+    pub grad: Vec<R>,
+}
+
+impl<R: Real> Param<R> {
+    pub fn new(name: String, kind: ParamKind, shape: Vec<usize>, value: Vec<R>) -> Self {
+        assert_eq!(shape.iter().product::<usize>(), value.len());
+        let grad = vec![R::zero(); value.len()];
+        Param {
+            name,
+            kind,
+            shape,
+            value,
+            grad,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.value.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.value.is_empty()
+    }
+
+    pub fn zeros(&self) -> usize {
+        self.value.iter().filter(|v| **v == R::zero()).count()
+    }
+}

@@ -1,0 +1,75 @@
+//! Run-time CPU feature dispatch for the element-wise hot loops (Adam, proximal steps,
+//! activations): the binary is built for the baseline target, and an AVX2+FMA copy of a loop
+//! is picked when the CPU has it. Helpers here view a generic slice as f32 when it is one.
+
+use crate::real::Real;
+use std::any::TypeId;
+use std::sync::OnceLock;
+
+pub fn has_avx2_fma() -> bool {
+    static HAS: OnceLock<bool> = OnceLock::new();
+    *HAS.get_or_init(|| {
+        #[cfg(target_arch = "x86_64")]
+        {
+            std::arch::is_x86_feature_detected!("avx2")
+                && std::arch::is_x86_feature_detected!("fma")
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            false
+        }
+    })
+}
+
+pub fn as_f32_mut<R: Real>(s: &mut [R]) -> Option<&mut [f32]> {
+    if TypeId::of::<R>() == TypeId::of::<f32>() {
+        // SAFETY: R is f32 (same TypeId), so the slice's layout is exactly [f32].
+        Some(unsafe { std::slice::from_raw_parts_mut(s.as_mut_ptr() as *mut f32, s.len()) })
+    } else {
+        None
+    }
+}
+
+pub fn as_f32<R: Real>(s: &[R]) -> Option<&[f32]> {
+    if TypeId::of::<R>() == TypeId::of::<f32>() {
+        // SAFETY: as in `as_f32_mut`.
+        Some(unsafe { std::slice::from_raw_parts(s.as_ptr() as *const f32, s.len()) })
+    } else {
+        None
+    }
+}
+
+#[inline(always)]
+fn soft_kernel<R: Real>(w: &mut [R], thr: R, scale: R) {
+    let zero = R::zero();
+    for v in w.iter_mut() {
+        let a = *v;
+        let s = if a > thr {
+            a - thr
+        } else if a < -thr {
+            a + thr
+        } else {
+            zero
+        };
+        *v = s * scale;
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn soft_avx2(w: &mut [f32], thr: f32, scale: f32) {
+    soft_kernel(w, thr, scale)
+}
+
+/// `w = soft(w, thr) * scale` in place (the elastic-net proximal operator, exact zeros).
+pub fn soft_threshold<R: Real>(w: &mut [R], thr: f64, scale: f64) {
+    #[cfg(target_arch = "x86_64")]
+    if has_avx2_fma() {
+        if let Some(w32) = as_f32_mut(w) {
+            // SAFETY: AVX2 and FMA were detected at run time.
+            unsafe { soft_avx2(w32, thr as f32, scale as f32) };
+            return;
+        }
+    }
+    soft_kernel(w, R::of(thr), R::of(scale))
+}

@@ -1,0 +1,414 @@
+//! The training loop: seeded mini-batches, one proximal-gradient step per batch, validation
+//! every epoch, early stopping with best-weight restore, and a state that resumes
+//! bit-identically (every random draw of epoch e comes from `Rng::stream(seed, e)`, so a run
+//! restarted from the state after epoch e replays epoch e + 1 exactly).
+//!
+//! One step: forward_train -> loss and its gradient -> backward -> clip (norm, value) ->
+//! coupled L2 (and, in subgradient mode, L1/group subgradients) added to the gradient ->
+//! decoupled decay -> optimizer update -> proximal step (L1 / elastic net / group lasso).
+
+use crate::data::{Data, Gather};
+use crate::error::{NnError, Result};
+use crate::loss::Loss;
+use crate::mat::{Batch, Mat};
+use crate::metrics::{predictions, task_metrics};
+use crate::net::Net;
+use crate::optim::schedule::{Schedule, ScheduleState};
+use crate::optim::{clip, Optimizer, OptimizerKind};
+use crate::real::Real;
+use crate::regularize::{PenaltyPolicy, Regularizer};
+use crate::state::TrainState;
+use crate::tensors::{load_net_tensors, net_tensors};
+use occam_core::rng::Rng;
+use std::time::Instant;
+
+/// Training hyperparameters.
+///
+/// | field | default | range |
+/// |---|---|---|
+/// | `epochs` | 100 | >= 1 |
+/// | `batch_size` | 32 | >= 1 (2 with batch norm) |
+/// | `optimizer` | adam (0.9, 0.999, 1e-8) | sgd, adam, adamw |
+/// | `lr` | 1e-3 | > 0 |
+/// | `schedule` | constant | constant, step, cosine, plateau |
+/// | `patience` | none | >= 1 epochs without a `min_delta` gain in validation loss |
+/// | `min_delta` | 0 | >= 0 |
+/// | `restore_best` | true | restore the best-validation weights at the end |
+/// | `clip_norm`, `clip_value` | none | > 0 |
+/// | `seed` | 0 | any u64 |
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TrainConfig {
+    pub epochs: usize,
+    pub batch_size: usize,
+    pub optimizer: OptimizerKind,
+    pub lr: f64,
+    pub schedule: Schedule,
+    pub patience: Option<usize>,
+    pub min_delta: f64,
+    pub restore_best: bool,
+    pub clip_norm: Option<f64>,
+    pub clip_value: Option<f64>,
+    pub seed: u64,
+    pub loss: Loss,
+    pub penalty: PenaltyPolicy,
+}
+
+impl TrainConfig {
+    pub fn new(loss: Loss) -> Self {
+        TrainConfig {
+            epochs: 100,
+            batch_size: 32,
+            optimizer: OptimizerKind::adam(),
+            lr: 1e-3,
+            schedule: Schedule::Constant,
+            patience: None,
+            min_delta: 0.0,
+            restore_best: true,
+            clip_norm: None,
+            clip_value: None,
+            seed: 0,
+            loss,
+            penalty: PenaltyPolicy::default(),
+        }
+    }
+
+    pub fn validate(&self) -> Result<()> {
+        let pos = |name: &str, v: f64| {
+            if v.is_finite() && v > 0.0 {
+                Ok(())
+            } else {
+                Err(NnError::config(
+                    name,
+                    format!("{v} must be a finite number > 0"),
+                ))
+            }
+        };
+        let nonneg = |name: &str, v: f64| {
+            if v.is_finite() && v >= 0.0 {
+                Ok(())
+            } else {
+                Err(NnError::config(
+                    name,
+                    format!("{v} must be a finite number >= 0"),
+                ))
+            }
+        };
+        if self.epochs == 0 {
+            return Err(NnError::config("--epochs", "must be at least 1"));
+        }
+        if self.batch_size == 0 {
+            return Err(NnError::config("--batch-size", "must be at least 1"));
+        }
+        pos("--lr", self.lr)?;
+        nonneg("--min-delta", self.min_delta)?;
+        if let Some(c) = self.clip_norm {
+            pos("--clip-norm", c)?;
+        }
+        if let Some(c) = self.clip_value {
+            pos("--clip-value", c)?;
+        }
+        if self.patience == Some(0) {
+            return Err(NnError::config("--patience", "must be at least 1"));
+        }
+        let mut pens = vec![self.penalty.default];
+        pens.extend(self.penalty.overrides.iter().map(|(_, p)| *p));
+        for p in pens {
+            nonneg("--l1", p.l1)?;
+            nonneg("--l2", p.l2)?;
+            nonneg("--weight-decay", p.weight_decay)?;
+            nonneg("--group-lasso", p.group_inputs)?;
+            nonneg("--group-lasso-neurons", p.group_neurons)?;
+            if let Some((l, a)) = p.elastic_net {
+                nonneg("--elastic-net lambda", l)?;
+                if !(0.0..=1.0).contains(&a) {
+                    return Err(NnError::config(
+                        "--elastic-net",
+                        format!("alpha {a} is not in [0, 1]"),
+                    ));
+                }
+            }
+            if p.weight_decay * self.lr >= 1.0 {
+                return Err(NnError::config(
+                    "--weight-decay",
+                    "lr * weight decay must be below 1 (each step multiplies weights by 1 - lr * decay)",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One epoch's numbers: what metrics.csv holds.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EpochLog {
+    /// 1-based.
+    pub epoch: usize,
+    pub lr: f64,
+    pub train_loss: f64,
+    pub val_loss: Option<f64>,
+    pub penalty: f64,
+    pub decay_term: f64,
+    pub val_metrics: Vec<(String, f64)>,
+    /// Per dense layer: (exact zeros, total) in the weight matrix.
+    pub zeros: Vec<(usize, usize)>,
+    pub seconds: f64,
+}
+
+/// What the training loop reports while it runs.
+pub enum Event<'a, R> {
+    Step {
+        epoch: usize,
+        step: usize,
+        steps: usize,
+        loss: f64,
+    },
+    Epoch {
+        log: &'a EpochLog,
+        trainer: &'a Trainer<R>,
+    },
+}
+
+/// How a `fit` ended.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outcome {
+    pub epochs_run: usize,
+    pub best_epoch: Option<usize>,
+    pub stopped_early: bool,
+}
+
+/// Network, optimizer state, resolved penalties and loop state.
+pub struct Trainer<R> {
+    pub net: Net<R>,
+    pub opt: Optimizer<R>,
+    pub reg: Regularizer,
+    pub cfg: TrainConfig,
+    pub sched: ScheduleState,
+    pub history: Vec<EpochLog>,
+    pub best_val: f64,
+    pub best_epoch: Option<usize>,
+    pub bad_epochs: usize,
+    pub best_tensors: Option<Vec<crate::tensors::Named<R>>>,
+    pub stopped_early: bool,
+    grad: Mat<R>,
+    gather: Gather<R>,
+}
+
+impl<R: Real> Trainer<R> {
+    pub fn new(mut net: Net<R>, cfg: TrainConfig) -> Result<Self> {
+        cfg.validate()?;
+        if net.spec.batch_norm && cfg.batch_size < 2 {
+            return Err(NnError::config(
+                "--batch-size",
+                "batch norm needs at least 2",
+            ));
+        }
+        let reg = Regularizer::new(&cfg.penalty, &net);
+        let opt = Optimizer::new(cfg.optimizer, &net.params_mut());
+        Ok(Trainer {
+            sched: cfg.schedule.start(cfg.lr),
+            net,
+            opt,
+            reg,
+            cfg,
+            history: Vec::new(),
+            best_val: f64::INFINITY,
+            best_epoch: None,
+            bad_epochs: 0,
+            best_tensors: None,
+            stopped_early: false,
+            grad: Mat::default(),
+            gather: Gather::default(),
+        })
+    }
+
+    /// A trainer continuing from a saved state (same network architecture and config).
+    pub fn resume(net: Net<R>, cfg: TrainConfig, st: TrainState<R>) -> Result<Self> {
+        let mut t = Trainer::new(net, cfg)?;
+        st.restore(&mut t)?;
+        Ok(t)
+    }
+
+    pub fn state(&self) -> TrainState<R> {
+        TrainState::capture(self)
+    }
+
+    /// One optimizer step on batch `x` with targets `y`; returns the batch's data loss. A
+    /// non-finite loss returns `None` before any weight changes.
+    pub fn step(&mut self, x: Batch<R>, y: &[R], lr: f64, rng: &mut Rng) -> Option<f64> {
+        let out = self.net.forward_train(x, rng);
+        let loss = self.cfg.loss.value_grad(out, y, &mut self.grad);
+        if !loss.is_finite() {
+            return None;
+        }
+        self.net.backward(x, &self.grad);
+        let mut params = self.net.params_mut();
+        if let Some(c) = self.cfg.clip_norm {
+            clip::clip_norm(&mut params, c);
+        }
+        if let Some(c) = self.cfg.clip_value {
+            clip::clip_value(&mut params, c);
+        }
+        drop(params);
+        self.reg.add_gradients(&mut self.net);
+        self.reg.decay(&mut self.net, lr);
+        self.opt.step(&mut self.net.params_mut(), lr);
+        self.reg.prox(&mut self.net, lr);
+        Some(loss)
+    }
+
+    /// Eval-mode outputs for all rows of `data`, in chunks.
+    pub fn outputs(&mut self, data: &Data<R>) -> Mat<R> {
+        let n = data.rows();
+        let mut out = Mat::zeros(n, data.outputs);
+        let chunk = 1024;
+        let idx: Vec<usize> = (0..n).collect();
+        for s in (0..n).step_by(chunk) {
+            let e = (s + chunk).min(n);
+            self.gather.fill(data, &idx[s..e]);
+            let o = self.net.forward_eval(self.gather.batch());
+            out.data[s * data.outputs..e * data.outputs].copy_from_slice(&o.data);
+        }
+        out
+    }
+
+    /// Data loss (no penalty) and task metrics on `data`, in eval mode.
+    pub fn evaluate(&mut self, data: &Data<R>) -> (f64, Vec<(String, f64)>) {
+        let out = self.outputs(data);
+        let mut g = Mat::default();
+        let loss = self.cfg.loss.value_grad(&out, &data.y, &mut g);
+        let p = predictions(data.task, &out, data.y_scale);
+        let y: Vec<f64> = match data.y_scale {
+            Some((mu, sd)) => data.y.iter().map(|v| v.f64() * sd + mu).collect(),
+            None => data.y.iter().map(|v| v.f64()).collect(),
+        };
+        (loss, task_metrics(data.task, &p, &y))
+    }
+
+    /// (zeros, total) per dense layer's weight matrix.
+    pub fn zeros_per_layer(&self) -> Vec<(usize, usize)> {
+        self.net
+            .dense()
+            .iter()
+            .map(|d| (d.weight.zeros(), d.weight.len()))
+            .collect()
+    }
+
+    /// Trains from the current epoch to `cfg.epochs` (or an early stop). `on` sees every step
+    /// and every finished epoch; an `Err` from it stops training.
+    pub fn fit(
+        &mut self,
+        train: &Data<R>,
+        val: Option<&Data<R>>,
+        on: &mut dyn FnMut(Event<'_, R>) -> std::result::Result<(), String>,
+    ) -> Result<Outcome> {
+        if self.cfg.patience.is_some() && val.is_none() {
+            return Err(NnError::config(
+                "--patience",
+                "early stopping needs a validation split",
+            ));
+        }
+        let n = train.rows();
+        let bs = self.cfg.batch_size.min(n.max(1));
+        let steps = n.div_ceil(bs);
+        let mut epoch = self.history.len();
+        while epoch < self.cfg.epochs && !self.stopped_early {
+            let t0 = Instant::now();
+            let prev_val = self.history.last().and_then(|h| h.val_loss);
+            let lr = self.cfg.schedule.lr_for(
+                &mut self.sched,
+                self.cfg.lr,
+                epoch,
+                self.cfg.epochs,
+                prev_val,
+            );
+            let mut rng = Rng::stream(self.cfg.seed, 1 + epoch as u64);
+            let mut order: Vec<usize> = (0..n).collect();
+            rng.shuffle(&mut order);
+            let mut gather = std::mem::take(&mut self.gather);
+            let (mut sum, mut count) = (0.0, 0usize);
+            for s in 0..steps {
+                let idx = &order[s * bs..((s + 1) * bs).min(n)];
+                if self.net.spec.batch_norm && idx.len() < 2 {
+                    continue; // a last batch of one row cannot be batch-normalised
+                }
+                gather.fill(train, idx);
+                let loss = self.step(gather.batch(), &gather.y, lr, &mut rng);
+                let Some(loss) = loss else {
+                    self.gather = gather;
+                    return Err(NnError::NonFinite {
+                        epoch: epoch + 1,
+                        step: s + 1,
+                        value: f64::NAN,
+                    });
+                };
+                sum += loss * idx.len() as f64;
+                count += idx.len();
+                on(Event::Step {
+                    epoch: epoch + 1,
+                    step: s + 1,
+                    steps,
+                    loss,
+                })
+                .map_err(NnError::Callback)?;
+            }
+            self.gather = gather;
+            let train_loss = sum / count.max(1) as f64;
+            let (val_loss, val_metrics) = match val {
+                Some(v) => {
+                    let (l, m) = self.evaluate(v);
+                    (Some(l), m)
+                }
+                None => (None, Vec::new()),
+            };
+            if let Some(v) = val_loss {
+                if !v.is_finite() {
+                    return Err(NnError::NonFinite {
+                        epoch: epoch + 1,
+                        step: steps,
+                        value: v,
+                    });
+                }
+                if v < self.best_val - self.cfg.min_delta || self.best_epoch.is_none() {
+                    self.best_val = v;
+                    self.best_epoch = Some(epoch + 1);
+                    self.bad_epochs = 0;
+                    if self.cfg.restore_best {
+                        self.best_tensors = Some(net_tensors(&self.net));
+                    }
+                } else {
+                    self.bad_epochs += 1;
+                    if self.cfg.patience.is_some_and(|p| self.bad_epochs >= p) {
+                        self.stopped_early = true;
+                    }
+                }
+            }
+            let pv = self.reg.value(&self.net);
+            let log = EpochLog {
+                epoch: epoch + 1,
+                lr,
+                train_loss,
+                val_loss,
+                penalty: pv.penalty,
+                decay_term: pv.decay_term,
+                val_metrics,
+                zeros: self.zeros_per_layer(),
+                seconds: t0.elapsed().as_secs_f64(),
+            };
+            self.history.push(log);
+            epoch += 1;
+            let log = self.history.last().expect("pushed");
+            on(Event::Epoch { log, trainer: self }).map_err(NnError::Callback)?;
+        }
+        if self.cfg.restore_best {
+            if let Some(best) = &self.best_tensors {
+                let best = best.clone();
+                load_net_tensors(&mut self.net, &best)?;
+            }
+        }
+        Ok(Outcome {
+            epochs_run: self.history.len(),
+            best_epoch: self.best_epoch,
+            stopped_early: self.stopped_early,
+        })
+    }
+}
