@@ -199,6 +199,10 @@ pub fn path(a: &LinearPathArgs) -> Result<()> {
     let d = load_data(&a.data)?;
     let cfg = path_config(&a.linear, &d)?;
     let fit = occam_linear::fit_path(&d.x, &d.y, &cfg, a.linear.relax.then_some(a.linear.gamma))?;
+    // The result file first: a reader that closes stdout early (`| head`) must not lose it.
+    if let Some(p) = &a.json {
+        output::write_json(p, &path_json(&fit, &d))?;
+    }
     println!(
         "{} path, alpha {}, {} rows x {} features{}: {} lambdas in {:.3} s",
         cfg.family.name(),
@@ -214,7 +218,6 @@ pub fn path(a: &LinearPathArgs) -> Result<()> {
     println!("order of entry: {order}");
     print_warnings(&fit);
     if let Some(p) = &a.json {
-        output::write_json(p, &path_json(&fit, &d))?;
         println!("wrote {}", p.display());
     }
     Ok(())
@@ -348,6 +351,9 @@ pub fn cv(a: &LinearCvArgs) -> Result<()> {
     let cfg = path_config(&a.linear, &d)?;
     let cvc = cv_config(a, &cfg, d.nrows())?;
     let cv = cross_validate(&d.x, &d.y, &cfg, &cvc)?;
+    if let Some(p) = &a.json {
+        output::write_json(p, &cv_json(&cv, &d))?;
+    }
     println!(
         "{}-fold CV of the {} path, alpha {}, {} rows x {} features: {:.3} s",
         cv.foldid.iter().max().map_or(0, |m| m + 1),
@@ -360,7 +366,6 @@ pub fn cv(a: &LinearCvArgs) -> Result<()> {
     print_cv(&cv, &d);
     print_warnings(&cv.fit);
     if let Some(p) = &a.json {
-        output::write_json(p, &cv_json(&cv, &d))?;
         println!("wrote {}", p.display());
     }
     Ok(())

@@ -28,14 +28,17 @@ pub enum Command {
     /// Penalized linear models (lasso, ridge, elastic net) along a regularization path.
     #[command(subcommand)]
     Linear(Box<LinearCommand>),
-    /// Train a neural network (not available yet: issue 4).
-    Train(Pending),
+    /// Train a neural network with penalties, dropout and early stopping.
+    Train(crate::flags_nn::TrainArgs),
     /// Search for the penalty strength (not available yet: issue 5).
     Tune(Pending),
     /// Write an HTML report for a run (not available yet: issue 6).
     Report(Pending),
-    /// Predict with a saved model (not available yet: issue 4).
-    Predict(Pending),
+    /// Predict with a model saved by `occam train`.
+    Predict(crate::flags_nn::PredictArgs),
+    /// Speed benchmarks against peers.
+    #[command(subcommand)]
+    Bench(BenchCommand),
 }
 
 /// Arguments of a command that a later issue builds; accepted so that the error is clear.
@@ -53,6 +56,12 @@ pub struct DemoArgs {
     /// Seed for the train/test split and the folds.
     #[arg(long, default_value_t = 20261126)]
     pub seed: u64,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BenchCommand {
+    /// MLP training steps/s on a workload of ../shared/bench/nn-anchor (prints a RESULT line).
+    Mlp(crate::flags_nn::BenchMlpArgs),
 }
 
 #[derive(Subcommand, Debug)]

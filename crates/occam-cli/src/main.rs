@@ -2,15 +2,20 @@
 //! files go; every bad input is reported as one paragraph and exit code 2.
 
 mod builtin;
+mod cmd_bench;
 mod cmd_data;
 mod cmd_demo;
 mod cmd_linear;
+mod cmd_predict;
+mod cmd_train;
 mod flags;
+mod flags_nn;
 mod load;
+mod nn_setup;
 mod output;
 
 use clap::Parser;
-use flags::{Cli, Command, DataCommand, LinearCommand};
+use flags::{BenchCommand, Cli, Command, DataCommand, LinearCommand};
 
 /// A bad input found by the CLI itself (flags that do not fit together, unknown builtin, ...).
 #[derive(Debug)]
@@ -35,6 +40,9 @@ fn kind_of(e: &anyhow::Error) -> &'static str {
         {
             return d.kind();
         }
+        if let Some(n) = cause.downcast_ref::<occam_nn::NnError>() {
+            return n.kind();
+        }
         if cause.downcast_ref::<UserError>().is_some() {
             return "usage";
         }
@@ -56,14 +64,26 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             LinearCommand::Path(a) => cmd_linear::path(&a),
             LinearCommand::Cv(a) => cmd_linear::cv(&a),
         },
-        Command::Train(_) => pending("train", 4, "the neural-network engine"),
+        Command::Train(a) => cmd_train::run(&a),
         Command::Tune(_) => pending("tune", 5, "strength search"),
         Command::Report(_) => pending("report", 6, "the HTML report"),
-        Command::Predict(_) => pending("predict", 4, "saved models"),
+        Command::Predict(a) => cmd_predict::run(&a),
+        Command::Bench(BenchCommand::Mlp(a)) => cmd_predict::bench_mlp(&a),
+    }
+}
+
+/// Restores the default SIGPIPE action, so that `occam ... | head` ends quietly when the
+/// reader closes the pipe (Rust ignores SIGPIPE, and `println!` would then panic).
+fn default_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in main, before any thread exists; SIG_DFL is a valid action.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 
 fn main() {
+    default_sigpipe();
     let cli = Cli::parse(); // clap exits with code 2 on bad flags
     if let Err(e) = run(cli) {
         let mut msg = e.to_string();

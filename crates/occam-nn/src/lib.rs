@@ -24,6 +24,7 @@ pub use regularize::{L1Mode, LayerPenalty, LayerSelect, PenaltyPolicy, Regulariz
 pub mod data;
 pub mod error;
 pub mod metrics;
+pub mod model;
 pub mod state;
 pub mod tensors;
 pub mod trainer;

@@ -2,10 +2,15 @@
 //!
 //! - **L1 / elastic net** (occam-core's `ElasticNet`, glmnet's definition
 //!   `lambda ((1-alpha)/2 w^2 + alpha |w|)`, with `--l1 L` the case alpha = 1) is applied as a
-//!   proximal step after each optimizer step: `w = soft(w, lr lambda alpha) / (1 + lr lambda
-//!   (1-alpha))`. Small weights become exactly zero. `L1Mode::Subgradient` instead adds
-//!   `lambda alpha sign(w) + lambda (1-alpha) w` to the gradient (kept for comparison: it
-//!   leaves weights oscillating around zero, never at it).
+//!   proximal step after each optimizer step, in the optimizer's own metric:
+//!   `w = soft(w, s lambda alpha) / (1 + s lambda (1-alpha))` with step `s = lr` for SGD and
+//!   `s = lr / (sqrt(v_hat) + eps)` per weight for Adam/AdamW (the step Adam itself took).
+//!   Small weights become exactly zero, and the fixed points are those of
+//!   loss + penalty. (A uniform step `s = lr` after Adam would instead penalise each weight in
+//!   proportion to its gradient's RMS; it is `L1Mode::ProxUniform`, what PyTorch scripts
+//!   usually do and what the nn-anchor benchmark times.) `L1Mode::Subgradient` adds
+//!   `lambda alpha sign(w) + lambda (1-alpha) w` to the gradient instead (kept for comparison:
+//!   it leaves weights oscillating around zero, never at it).
 //! - **Coupled L2** (`--l2 L`): the term `L/2 ||w||^2` is part of the objective; `L w` is
 //!   added to the gradient before the optimizer step (PyTorch's `Adam(weight_decay=L)`).
 //! - **Decoupled weight decay** (`--weight-decay D`): `w *= 1 - lr D` before the optimizer
@@ -21,6 +26,7 @@
 
 use crate::layer::Layer;
 use crate::net::Net;
+use crate::optim::{Optimizer, OptimizerKind};
 use crate::param::ParamKind;
 use crate::real::Real;
 use occam_core::penalty::{ElasticNet, GroupLasso};
@@ -28,8 +34,11 @@ use occam_core::penalty::{ElasticNet, GroupLasso};
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum L1Mode {
+    /// Proximal step in the optimizer's metric (default).
     #[default]
     Prox,
+    /// Proximal step with the uniform step lr, whatever the optimizer.
+    ProxUniform,
     Subgradient,
 }
 
@@ -263,16 +272,37 @@ impl Regularizer {
         }
     }
 
-    /// The proximal step with step size `lr` for the L1 / elastic-net and group terms (a
-    /// no-op in subgradient mode, where they went into the gradient).
-    pub fn prox<R: Real>(&self, net: &mut Net<R>, lr: f64) {
+    /// The proximal step for the L1 / elastic-net and group terms after an update with step
+    /// `lr` by `opt` (a no-op in subgradient mode, where they went into the gradient). Group
+    /// terms use the uniform step lr.
+    pub fn prox<R: Real>(&self, net: &mut Net<R>, opt: &Optimizer<R>, lr: f64) {
         if self.l1_mode == L1Mode::Subgradient {
             return;
         }
-        for (s, p) in self.slots.iter().zip(net.params_mut()) {
+        let metric = match (self.l1_mode, opt.kind) {
+            (L1Mode::Prox, OptimizerKind::Adam { beta2, eps, .. })
+            | (L1Mode::Prox, OptimizerKind::AdamW { beta2, eps, .. }) => {
+                let t = opt.t.clamp(1, i32::MAX as u64) as i32;
+                Some((1.0 / (1.0 - beta2.powi(t)).sqrt(), eps))
+            }
+            _ => None,
+        };
+        for (k, (s, p)) in self.slots.iter().zip(net.params_mut()).enumerate() {
             if let Some(en) = s.pen.elastic() {
-                let (thr, scale) = en.prox_coefficients(lr, 1.0);
-                crate::simd::soft_threshold(&mut p.value, thr, scale);
+                match metric {
+                    Some((ibc, eps)) => crate::simd::soft_threshold_adaptive(
+                        &mut p.value,
+                        &opt.v[k],
+                        lr * en.lambda * en.alpha,
+                        lr * en.lambda * (1.0 - en.alpha),
+                        ibc,
+                        eps,
+                    ),
+                    None => {
+                        let (thr, scale) = en.prox_coefficients(lr, 1.0);
+                        crate::simd::soft_threshold(&mut p.value, thr, scale);
+                    }
+                }
             }
             if s.pen.group_inputs > 0.0 {
                 let g = GroupLasso {

@@ -73,3 +73,54 @@ pub fn soft_threshold<R: Real>(w: &mut [R], thr: f64, scale: f64) {
     }
     soft_kernel(w, R::of(thr), R::of(scale))
 }
+
+#[inline(always)]
+fn soft_adaptive_kernel<R: Real>(w: &mut [R], v: &[R], thr: R, ridge: R, ibc: R, eps: R) {
+    let zero = R::zero();
+    let one = R::one();
+    let n = w.len().min(v.len());
+    let (w, v) = (&mut w[..n], &v[..n]);
+    for i in 0..n {
+        let inv = one / (v[i].sqrt() * ibc + eps);
+        let t = thr * inv;
+        let a = w[i];
+        let s = if a > t {
+            a - t
+        } else if a < -t {
+            a + t
+        } else {
+            zero
+        };
+        w[i] = s / (one + ridge * inv);
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn soft_adaptive_avx2(w: &mut [f32], v: &[f32], thr: f32, ridge: f32, ibc: f32, eps: f32) {
+    soft_adaptive_kernel(w, v, thr, ridge, ibc, eps)
+}
+
+/// The elastic-net proximal step in Adam's metric: per weight the step is
+/// `1 / (sqrt(v) * ibc + eps)` times the given `thr = lr lambda alpha` and
+/// `ridge = lr lambda (1 - alpha)`.
+pub fn soft_threshold_adaptive<R: Real>(
+    w: &mut [R],
+    v: &[R],
+    thr: f64,
+    ridge: f64,
+    ibc: f64,
+    eps: f64,
+) {
+    #[cfg(target_arch = "x86_64")]
+    if has_avx2_fma() {
+        if let (Some(w32), Some(v32)) = (as_f32_mut(w), as_f32(v)) {
+            // SAFETY: AVX2 and FMA were detected at run time.
+            unsafe {
+                soft_adaptive_avx2(w32, v32, thr as f32, ridge as f32, ibc as f32, eps as f32)
+            };
+            return;
+        }
+    }
+    soft_adaptive_kernel(w, v, R::of(thr), R::of(ridge), R::of(ibc), R::of(eps))
+}

@@ -5,7 +5,7 @@
 use crate::error::{NnError, Result};
 use crate::optim::schedule::ScheduleState;
 use crate::real::Real;
-use crate::tensors::{decode, encode, load_net_tensors, net_tensors, Named};
+use crate::tensors::{decode, encode_with_meta, load_net_tensors, net_tensors, read_meta, Named};
 use crate::trainer::{EpochLog, Trainer};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -34,6 +34,7 @@ pub struct StateMeta {
 }
 
 const FORMAT: &str = "occam-checkpoint-1";
+const META_KEY: &str = "occam_state";
 
 impl<R: Real> TrainState<R> {
     pub fn capture(t: &Trainer<R>) -> Self {
@@ -84,8 +85,8 @@ impl<R: Real> TrainState<R> {
         Ok(())
     }
 
-    /// (safetensors bytes, JSON text).
-    pub fn encode(&self) -> Result<(Vec<u8>, String)> {
+    /// One safetensors file: the tensors, with the JSON part in its header.
+    pub fn encode(&self) -> Result<Vec<u8>> {
         let mut all: Vec<Named<R>> = Vec::new();
         for t in &self.net {
             all.push(Named {
@@ -110,11 +111,13 @@ impl<R: Real> TrainState<R> {
         }
         let json = serde_json::to_string_pretty(&self.meta)
             .map_err(|e| NnError::Model(format!("checkpoint JSON: {e}")))?;
-        Ok((encode(&all)?, json))
+        encode_with_meta(&all, Some((META_KEY, &json)))
     }
 
-    pub fn decode(tensors: &[u8], json: &str) -> Result<Self> {
-        let meta: StateMeta = serde_json::from_str(json)
+    pub fn decode(tensors: &[u8]) -> Result<Self> {
+        let json = read_meta(tensors, META_KEY)?
+            .ok_or_else(|| NnError::Model("not an occam checkpoint (no training state)".into()))?;
+        let meta: StateMeta = serde_json::from_str(&json)
             .map_err(|e| NnError::Model(format!("checkpoint JSON: {e}")))?;
         if meta.format != FORMAT {
             return Err(NnError::Model(format!(

@@ -110,6 +110,15 @@ fn to_bytes<R: Real>(v: &[R]) -> Vec<u8> {
 
 /// Encodes tensors as safetensors (deterministic: same tensors, same bytes).
 pub fn encode<R: Real>(tensors: &[Named<R>]) -> Result<Vec<u8>> {
+    encode_with_meta(tensors, None)
+}
+
+/// Encodes tensors with one text entry in the safetensors header (`__metadata__`), so that a
+/// checkpoint is one file, written and renamed in one step.
+pub fn encode_with_meta<R: Real>(
+    tensors: &[Named<R>],
+    meta: Option<(&str, &str)>,
+) -> Result<Vec<u8>> {
     let dtype = if std::mem::size_of::<R>() == 4 {
         Dtype::F32
     } else {
@@ -122,7 +131,15 @@ pub fn encode<R: Real>(tensors: &[Named<R>]) -> Result<Vec<u8>> {
             .map_err(|e| NnError::Model(format!("tensor '{}': {e:?}", t.name)))?;
         views.push((t.name.clone(), v));
     }
-    safetensors::serialize(views, &None).map_err(|e| NnError::Model(format!("{e:?}")))
+    let meta = meta.map(|(k, v)| std::collections::HashMap::from([(k.to_string(), v.to_string())]));
+    safetensors::serialize(views, &meta).map_err(|e| NnError::Model(format!("{e:?}")))
+}
+
+/// The header entry `key` of a safetensors file, if present.
+pub fn read_meta(bytes: &[u8], key: &str) -> Result<Option<String>> {
+    let (_, m) = SafeTensors::read_metadata(bytes)
+        .map_err(|e| NnError::Model(format!("not a safetensors file ({e:?})")))?;
+    Ok(m.metadata().as_ref().and_then(|h| h.get(key).cloned()))
 }
 
 /// Decodes safetensors bytes (F32 or F64 tensors) into `R`.

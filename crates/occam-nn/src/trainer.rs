@@ -252,7 +252,7 @@ impl<R: Real> Trainer<R> {
         self.reg.add_gradients(&mut self.net);
         self.reg.decay(&mut self.net, lr);
         self.opt.step(&mut self.net.params_mut(), lr);
-        self.reg.prox(&mut self.net, lr);
+        self.reg.prox(&mut self.net, &self.opt, lr);
         Some(loss)
     }
 

@@ -5,7 +5,7 @@ use occam_core::rng::Rng;
 use occam_nn::layer::{ActKind, Activation, BatchNorm1d, Dense, Dropout, LayerNorm};
 use occam_nn::mat::{Batch, Csr, Mat};
 use occam_nn::optim::{Optimizer, OptimizerKind};
-use occam_nn::regularize::{LayerPenalty, LayerSelect, PenaltyPolicy};
+use occam_nn::regularize::{L1Mode, LayerPenalty, LayerSelect, PenaltyPolicy};
 use occam_nn::{Loss, MlpSpec, Net, Param, ParamKind, TrainConfig, Trainer};
 use serde_json::Value;
 

@@ -1,0 +1,121 @@
+//! `occam bench mlp DIR --prox 0|1`: occam's side of ../shared/bench/nn-anchor. Reads the
+//! same raw f32 data and initial weights as bench_torch.py, trains the same MLP (ReLU, MSE,
+//! Adam) for the same warm-up and timed steps, and prints the same RESULT line.
+
+use crate::flags_nn::BenchMlpArgs;
+use crate::UserError;
+use anyhow::{Context, Result};
+use occam_core::rng::Rng;
+use occam_nn::regularize::{L1Mode, LayerPenalty, LayerSelect, PenaltyPolicy};
+use occam_nn::{Batch, Layer, Loss, Mat, MlpSpec, Net, OptimizerKind, TrainConfig, Trainer};
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::Instant;
+
+fn read_f32(path: &Path, len: usize) -> Result<Vec<f32>> {
+    let b = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    if b.len() != len * 4 {
+        anyhow::bail!(UserError(format!(
+            "{}: {} bytes, expected {} f32 values per meta.txt",
+            path.display(),
+            b.len(),
+            len
+        )));
+    }
+    Ok(b.chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect())
+}
+
+pub fn bench_mlp(a: &BenchMlpArgs) -> Result<()> {
+    crate::nn_setup::set_threads(Some(a.threads))?;
+    let meta_path = a.dir.join("meta.txt");
+    let text = std::fs::read_to_string(&meta_path).with_context(|| {
+        format!(
+            "cannot read {} (run gen_data.py first)",
+            meta_path.display()
+        )
+    })?;
+    let meta: HashMap<&str, &str> = text.lines().filter_map(|l| l.split_once('=')).collect();
+    let get = |k: &str| -> Result<&str> {
+        meta.get(k)
+            .copied()
+            .ok_or_else(|| UserError(format!("{}: no '{k}='", meta_path.display())).into())
+    };
+    let sizes: Vec<usize> = get("sizes")?
+        .split(',')
+        .map(|s| s.trim().parse())
+        .collect::<std::result::Result<_, _>>()?;
+    let num = |k: &str| -> Result<usize> { Ok(get(k)?.trim().parse()?) };
+    let (batch, steps, warm, nb) = (num("batch")?, num("steps")?, num("warmup")?, num("nb")?);
+    let lr: f64 = get("lr")?.trim().parse()?;
+    let lam: f64 = get("lam")?.trim().parse()?;
+    let (d, last) = (sizes[0], *sizes.last().expect("sizes"));
+    let x = read_f32(&a.dir.join("X.bin"), nb * batch * d)?;
+    let y = read_f32(&a.dir.join("Y.bin"), nb * batch * last)?;
+    let spec = MlpSpec::new(d, sizes[1..sizes.len() - 1].to_vec(), last);
+    let mut net: Net<f32> = Net::new(&spec, 0);
+    let mut li = 0;
+    for layer in &mut net.layers {
+        if let Layer::Dense(l) = layer {
+            let w = read_f32(&a.dir.join(format!("L{li}_W.bin")), l.n_in * l.n_out)?;
+            // torch [out, in] -> occam [in, out]
+            for o in 0..l.n_out {
+                for i in 0..l.n_in {
+                    l.weight.value[i * l.n_out + o] = w[o * l.n_in + i];
+                }
+            }
+            l.bias.value = read_f32(&a.dir.join(format!("L{li}_b.bin")), l.n_out)?;
+            li += 1;
+        }
+    }
+    let mut cfg = TrainConfig::new(Loss::Mse);
+    cfg.lr = lr;
+    cfg.optimizer = OptimizerKind::adam();
+    if a.prox == 1 {
+        cfg.penalty = PenaltyPolicy {
+            default: LayerPenalty {
+                l1: lam,
+                ..Default::default()
+            },
+            layers: LayerSelect::First,
+            l1_mode: L1Mode::ProxUniform,
+            ..Default::default()
+        };
+    }
+    let mut tr = Trainer::new(net, cfg)?;
+    let xs: Vec<Mat<f32>> = (0..nb)
+        .map(|i| Mat::from_vec(batch, d, x[i * batch * d..(i + 1) * batch * d].to_vec()))
+        .collect();
+    let ys: Vec<&[f32]> = (0..nb)
+        .map(|i| &y[i * batch * last..(i + 1) * batch * last])
+        .collect();
+    let mut rng = Rng::new(0);
+    let mut loss = 0.0;
+    let mut t0 = Instant::now();
+    for i in 0..warm + steps {
+        if i == warm {
+            t0 = Instant::now();
+        }
+        let k = i % nb;
+        loss = tr
+            .step(Batch::Dense(&xs[k]), ys[k], lr, &mut rng)
+            .ok_or_else(|| UserError("the loss became non-finite".into()))?;
+    }
+    let dt = t0.elapsed().as_secs_f64();
+    let w0 = &tr.net.dense()[0].weight;
+    let wl = a
+        .dir
+        .file_name()
+        .map_or("?".into(), |s| s.to_string_lossy().into_owned());
+    println!(
+        "RESULT engine=occam wl={wl} prox={} steps_per_s={:.2} ms_per_step={:.4} final_loss={:.6} w0_zeros={}/{}",
+        a.prox,
+        steps as f64 / dt,
+        1000.0 * dt / steps as f64,
+        loss,
+        w0.zeros(),
+        w0.len()
+    );
+    Ok(())
+}

@@ -1,0 +1,463 @@
+//! `occam train`: an MLP on a data set with the requested penalties, written to a run folder:
+//! model.safetensors + model.json, metrics.csv (one row per epoch), summary.json, config.toml
+//! (the resolved options) and checkpoint.safetensors (every epoch, for `--resume`).
+
+use crate::flags_nn::{TrainArgs, TrainOptions};
+use crate::nn_setup::{self, engine_data, preprocess};
+use crate::{load, output, UserError};
+use anyhow::{Context, Result};
+use occam_core::{split, CsvOptions, Dataset, MissingPolicy, Task};
+use occam_nn::model::{save_weights, ModelMeta, Preprocess, FORMAT};
+use occam_nn::{Data, EpochLog, Event, Net, TrainConfig, Trainer};
+use serde_json::{json, Map, Value};
+use std::io::IsTerminal;
+use std::path::Path;
+use std::time::Instant;
+
+/// Everything one training run needs, resolved from flags, config file and data.
+pub struct Prepared {
+    pub opts: TrainOptions,
+    pub data: Dataset,
+    pub train: Data<f32>,
+    pub val: Option<Data<f32>>,
+    pub test: Option<Data<f32>>,
+    pub pre: Preprocess,
+    pub spec: occam_nn::MlpSpec,
+    pub cfg: TrainConfig,
+    pub threads: usize,
+    pub rows: (usize, usize, usize),
+}
+
+pub fn prepare(data_arg: &str, o: TrainOptions, vocab: Option<&Path>) -> Result<Prepared> {
+    let threads = nn_setup::set_threads(o.threads)?;
+    let copts = CsvOptions {
+        target: o.target.clone(),
+        missing: MissingPolicy::parse(o.missing.as_deref().unwrap_or("error"))?,
+        categorical: o.categorical.clone().unwrap_or_default(),
+        features: o.features.clone(),
+        drop: o.drop.clone().unwrap_or_default(),
+        task: o.task.as_deref().map(Task::parse).transpose()?,
+    };
+    let src = load::resolve(data_arg)?;
+    let d = load::dataset(&src, &copts, vocab)?;
+    let seed = o.seed.unwrap_or(0);
+    let classes = d.task.is_classification().then_some(&d.y[..]);
+    let s = split::train_val_test(
+        d.nrows(),
+        classes,
+        o.val_fraction.unwrap_or(0.2),
+        o.test_fraction.unwrap_or(0.0),
+        seed,
+    )?;
+    let train_ds = d.subset(&s.train);
+    let pre = preprocess(&train_ds, !o.no_standardize.unwrap_or(false));
+    let part = |rows: &[usize]| (!rows.is_empty()).then(|| engine_data(&d.subset(rows), &pre));
+    let n_out = if d.task == Task::Multiclass {
+        d.classes.len()
+    } else {
+        1
+    };
+    let spec = nn_setup::spec(&o, d.nfeatures(), n_out)?;
+    let mut cfg = nn_setup::train_config(&o, d.task)?;
+    cfg.validate()?;
+    if cfg.patience.is_some() && s.validation.is_empty() {
+        anyhow::bail!(UserError(
+            "--patience needs a validation split (--val-fraction > 0)".into()
+        ));
+    }
+    cfg.batch_size = cfg.batch_size.min(s.train.len());
+    Ok(Prepared {
+        train: engine_data(&train_ds, &pre),
+        val: part(&s.validation),
+        test: part(&s.test),
+        rows: (s.train.len(), s.validation.len(), s.test.len()),
+        opts: o,
+        data: d,
+        pre,
+        spec,
+        cfg,
+        threads,
+    })
+}
+
+/// The resolved configuration as recorded in config.toml.
+fn resolved(p: &Prepared, data_arg: &str) -> Result<String> {
+    let v = json!({
+        "data": data_arg,
+        "options": p.opts,
+        "resolved": {
+            "threads": p.threads,
+            "task": p.data.task.name(),
+            "rows": { "train": p.rows.0, "validation": p.rows.1, "test": p.rows.2 },
+            "architecture": p.spec,
+            "training": p.cfg,
+        }
+    });
+    toml::to_string_pretty(&without_nulls(v)).context("cannot write the resolved config as TOML")
+}
+
+/// TOML has no null: unset options are left out.
+fn without_nulls(v: Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k, without_nulls(v)))
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.into_iter().map(without_nulls).collect()),
+        other => other,
+    }
+}
+
+fn metrics_map(m: &[(String, f64)]) -> Value {
+    Value::Object(m.iter().map(|(k, v)| (k.clone(), json!(v))).collect())
+}
+
+fn metrics_csv(history: &[EpochLog]) -> String {
+    let names: Vec<&str> = history
+        .first()
+        .map(|h| h.val_metrics.iter().map(|(k, _)| k.as_str()).collect())
+        .unwrap_or_default();
+    let layers = history.first().map_or(0, |h| h.zeros.len());
+    let mut s = String::from("epoch,lr,train_loss,val_loss,penalty,decay_term");
+    for n in &names {
+        s.push_str(&format!(",val_{n}"));
+    }
+    for l in 0..layers {
+        s.push_str(&format!(",zeros_layer{l},weights_layer{l}"));
+    }
+    s.push_str(",seconds\n");
+    for h in history {
+        s.push_str(&format!(
+            "{},{},{},{},{},{}",
+            h.epoch,
+            h.lr,
+            h.train_loss,
+            h.val_loss.map_or(String::new(), |v| v.to_string()),
+            h.penalty,
+            h.decay_term
+        ));
+        for (_, v) in &h.val_metrics {
+            s.push_str(&format!(",{v}"));
+        }
+        for (z, t) in &h.zeros {
+            s.push_str(&format!(",{z},{t}"));
+        }
+        s.push_str(&format!(",{:.4}\n", h.seconds));
+    }
+    s
+}
+
+fn epoch_line(h: &EpochLog, epochs: usize) -> String {
+    let mut s = format!("epoch {}/{epochs}: train {:.4}", h.epoch, h.train_loss);
+    if let Some(v) = h.val_loss {
+        s.push_str(&format!(", val {v:.4}"));
+    }
+    s.push_str(&format!(", penalty {:.4}", h.penalty));
+    for (k, v) in h
+        .val_metrics
+        .iter()
+        .filter(|(k, _)| k == "accuracy" || k == "r2" || k == "rmse")
+    {
+        s.push_str(&format!(", {k} {v:.4}"));
+    }
+    let (z, t) = h.zeros.iter().fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+    if z > 0 {
+        s.push_str(&format!(", zeros {z}/{t}"));
+    }
+    s
+}
+
+/// Trains one network; `on_epoch` sees every finished epoch (checkpointing, logging).
+pub fn fit(
+    p: &Prepared,
+    cfg: &TrainConfig,
+    spec: &occam_nn::MlpSpec,
+    resume: Option<occam_nn::TrainState<f32>>,
+    mut on_epoch: impl FnMut(&EpochLog, &Trainer<f32>) -> std::result::Result<(), String>,
+    show_progress: bool,
+) -> Result<(Trainer<f32>, occam_nn::Outcome, f64)> {
+    let net: Net<f32> = Net::new(spec, cfg.seed);
+    let mut tr = match resume {
+        Some(st) => Trainer::resume(net, cfg.clone(), st)?,
+        None => Trainer::new(net, cfg.clone())?,
+    };
+    let bar = (show_progress && std::io::stderr().is_terminal()).then(|| {
+        let steps = p.train.rows().div_ceil(cfg.batch_size.max(1)) as u64;
+        let b = indicatif::ProgressBar::new(steps * cfg.epochs as u64);
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} steps, eta {eta} {msg}")
+                .expect("valid template"),
+        );
+        b.set_position(steps * tr.history.len() as u64);
+        b
+    });
+    let t0 = Instant::now();
+    let outcome = tr.fit(&p.train, p.val.as_ref(), &mut |ev| match ev {
+        Event::Step { .. } => {
+            if let Some(b) = &bar {
+                b.inc(1);
+            }
+            Ok(())
+        }
+        Event::Epoch { log, trainer } => {
+            if let Some(b) = &bar {
+                b.set_message(epoch_line(log, cfg.epochs));
+            }
+            on_epoch(log, trainer)
+        }
+    });
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    Ok((tr, outcome?, t0.elapsed().as_secs_f64()))
+}
+
+/// The same architecture and training without any regularization: no penalty, no dropout or
+/// DropConnect, no early stopping (all epochs, last weights).
+pub fn unregularized(
+    spec: &occam_nn::MlpSpec,
+    cfg: &TrainConfig,
+) -> (occam_nn::MlpSpec, TrainConfig) {
+    let mut s = spec.clone();
+    s.dropout = 0.0;
+    s.drop_connect = 0.0;
+    let mut c = cfg.clone();
+    c.penalty = Default::default();
+    c.patience = None;
+    c.restore_best = false;
+    (s, c)
+}
+
+pub fn run(a: &TrainArgs) -> Result<()> {
+    let o = nn_setup::merge(&a.opts, a.config.as_deref())?;
+    let p = prepare(&a.data, o, a.vocab.as_deref())?;
+    let config_text = resolved(&p, &a.data)?;
+    let out = &a.out;
+    let ckpt = out.join("checkpoint.safetensors");
+    let cfg_path = out.join("config.toml");
+    let resume = if a.resume {
+        let saved = std::fs::read_to_string(&cfg_path)
+            .with_context(|| format!("--resume: cannot read {}", cfg_path.display()))?;
+        if saved != config_text {
+            anyhow::bail!(UserError(format!(
+                "--resume: the options differ from the interrupted run recorded in {}; \
+                 resume with the same data and options",
+                cfg_path.display()
+            )));
+        }
+        Some(nn_setup::read_checkpoint(&ckpt)?)
+    } else {
+        if out.join("summary.json").exists() || ckpt.exists() {
+            anyhow::bail!(UserError(format!(
+                "{} already holds a run; choose another --out, or --resume it",
+                out.display()
+            )));
+        }
+        std::fs::create_dir_all(out)
+            .map_err(|e| UserError(format!("cannot create the folder {}: {e}", out.display())))?;
+        output::write_atomic(&cfg_path, config_text.as_bytes())?;
+        None
+    };
+    println!(
+        "occam train: {} rows x {} features ({}), {} train / {} validation / {} test, {} threads",
+        p.data.nrows(),
+        p.data.nfeatures(),
+        p.data.task.name(),
+        p.rows.0,
+        p.rows.1,
+        p.rows.2,
+        p.threads
+    );
+    let quiet_terminal = std::io::stderr().is_terminal();
+    let epochs = p.cfg.epochs;
+    let (mut tr, outcome, secs) = fit(
+        &p,
+        &p.cfg,
+        &p.spec,
+        resume,
+        |log, trainer| {
+            let bytes = trainer.state().encode().map_err(|e| e.to_string())?;
+            output::write_atomic(&ckpt, &bytes).map_err(|e| format!("{e:#}"))?;
+            output::write_atomic(
+                &out.join("metrics.csv"),
+                metrics_csv(&trainer.history).as_bytes(),
+            )
+            .map_err(|e| format!("{e:#}"))?;
+            if !quiet_terminal {
+                println!("{}", epoch_line(log, epochs));
+            }
+            Ok(())
+        },
+        true,
+    )
+    .map_err(|e| match e.downcast::<occam_nn::NnError>() {
+        Ok(occam_nn::NnError::NonFinite { epoch, step, value }) => {
+            anyhow::anyhow!(UserError(format!(
+            "the training loss became {value} at epoch {epoch}, step {step}; training stopped. \
+             The last good checkpoint is {} (try a smaller --lr or --clip-norm)",
+            ckpt.display()
+        )))
+        }
+        Ok(other) => other.into(),
+        Err(e) => e,
+    })?;
+    let summary = finish(&p, &mut tr, &outcome, secs, out)?;
+    if p.opts.baseline.unwrap_or(false) {
+        let cmp = compare_baseline(&p)?;
+        let mut s = summary;
+        s["comparison"] = cmp;
+        output::write_json(&out.join("summary.json"), &s)?;
+        print_comparison(&s["comparison"]);
+    } else {
+        output::write_json(&out.join("summary.json"), &summary)?;
+    }
+    println!("wrote {}", out.display());
+    Ok(())
+}
+
+/// Writes the model files and returns the summary.
+fn finish(
+    p: &Prepared,
+    tr: &mut Trainer<f32>,
+    outcome: &occam_nn::Outcome,
+    secs: f64,
+    out: &Path,
+) -> Result<Value> {
+    let meta = ModelMeta {
+        format: FORMAT.into(),
+        spec: p.spec.clone(),
+        task: p.data.task,
+        loss: p.cfg.loss,
+        feature_names: p.data.feature_names.clone(),
+        target_name: p.data.target_name.clone(),
+        classes: p.data.classes.clone(),
+        preprocess: p.pre.clone(),
+        training: serde_json::to_value(&p.cfg)?,
+    };
+    output::write_atomic(&out.join("model.safetensors"), &save_weights(&tr.net)?)?;
+    output::write_atomic(&out.join("model.json"), (meta.to_json()? + "\n").as_bytes())?;
+    let mut s = Map::new();
+    if let Some(v) = &p.val {
+        let (loss, m) = tr.evaluate(v);
+        s.insert("val_loss".into(), json!(loss));
+        s.insert("val_metrics".into(), metrics_map(&m));
+    }
+    if let Some(t) = &p.test {
+        let (loss, m) = tr.evaluate(t);
+        s.insert("test_loss".into(), json!(loss));
+        s.insert("test_metrics".into(), metrics_map(&m));
+    }
+    let dense = tr.net.dense();
+    let zeros: Vec<Value> = dense
+        .iter()
+        .enumerate()
+        .map(|(i, d)| json!({ "layer": i, "zeros": d.weight.zeros(), "total": d.weight.len() }))
+        .collect();
+    let first = dense[0];
+    let kept: Vec<&String> = (0..first.n_in)
+        .filter(|&j| {
+            first.weight.value[j * first.n_out..(j + 1) * first.n_out]
+                .iter()
+                .any(|w| *w != 0.0)
+        })
+        .map(|j| &p.data.feature_names[j])
+        .collect();
+    let pv = tr.reg.value(&tr.net);
+    s.insert("zeros_per_layer".into(), json!(zeros));
+    s.insert("input_features_kept".into(), json!(kept));
+    s.insert("n_input_features".into(), json!(first.n_in));
+    s.insert("epochs_run".into(), json!(outcome.epochs_run));
+    s.insert("best_epoch".into(), json!(outcome.best_epoch));
+    s.insert("stopped_early".into(), json!(outcome.stopped_early));
+    s.insert("fit_seconds".into(), json!(secs));
+    s.insert("penalty".into(), json!(pv.penalty));
+    s.insert("n_params".into(), json!(tr.net.n_params()));
+    s.insert("threads".into(), json!(p.threads));
+    println!(
+        "trained {} epochs (best {}{}), {:.2} s; {} of {} input features kept",
+        outcome.epochs_run,
+        outcome.best_epoch.map_or("-".into(), |b| b.to_string()),
+        if outcome.stopped_early {
+            ", stopped early"
+        } else {
+            ""
+        },
+        secs,
+        kept.len(),
+        first.n_in
+    );
+    for key in ["val_metrics", "test_metrics"] {
+        if let Some(Value::Object(m)) = s.get(key) {
+            let txt: Vec<String> = m
+                .iter()
+                .map(|(k, v)| format!("{k} {:.4}", v.as_f64().unwrap_or(f64::NAN)))
+                .collect();
+            println!("{key}: {}", txt.join(", "));
+        }
+    }
+    Ok(Value::Object(s))
+}
+
+/// Trains the regularized and the unregularized network over `repeats` seeds and scores both
+/// on the held-out rows (test split when there is one, else validation).
+fn compare_baseline(p: &Prepared) -> Result<Value> {
+    let repeats = p.opts.repeats.unwrap_or(1).max(1);
+    let (held, name) = match (&p.test, &p.val) {
+        (Some(t), _) => (t, "test"),
+        (None, Some(v)) => (v, "validation"),
+        _ => anyhow::bail!(UserError(
+            "--baseline needs held-out rows (--test-fraction or --val-fraction)".into()
+        )),
+    };
+    let (bspec, bcfg) = unregularized(&p.spec, &p.cfg);
+    let mut runs: Vec<(&str, Vec<Vec<(String, f64)>>)> =
+        vec![("regularized", vec![]), ("baseline", vec![])];
+    let mut seeds = Vec::new();
+    for r in 0..repeats {
+        let seed = p.cfg.seed + r as u64;
+        seeds.push(seed);
+        for (k, (spec, cfg)) in [(&p.spec, &p.cfg), (&bspec, &bcfg)].into_iter().enumerate() {
+            let mut c = cfg.clone();
+            c.seed = seed;
+            let (mut tr, _, _) = fit(p, &c, spec, None, |_, _| Ok(()), false)?;
+            let (loss, mut m) = tr.evaluate(held);
+            m.insert(0, ("loss".into(), loss));
+            runs[k].1.push(m);
+        }
+    }
+    let mut v = Map::new();
+    v.insert("held_out".into(), json!(name));
+    v.insert("repeats".into(), json!(repeats));
+    v.insert("seeds".into(), json!(seeds));
+    for (label, ms) in runs {
+        let mut per = Map::new();
+        for (i, (k, _)) in ms[0].iter().enumerate() {
+            let vals: Vec<f64> = ms.iter().map(|m| m[i].1).collect();
+            let mean = vals.iter().sum::<f64>() / vals.len() as f64;
+            per.insert(k.clone(), json!({ "mean": mean, "per_seed": vals }));
+        }
+        v.insert(label.into(), Value::Object(per));
+    }
+    Ok(Value::Object(v))
+}
+
+fn print_comparison(c: &Value) {
+    let r = &c["regularized"];
+    let b = &c["baseline"];
+    println!(
+        "baseline vs regularized on {} rows over {} seed(s):",
+        c["held_out"].as_str().unwrap_or("?"),
+        c["repeats"]
+    );
+    if let Some(m) = r.as_object() {
+        for k in m.keys() {
+            println!(
+                "  {k}: regularized {:.4}, unregularized {:.4}",
+                r[k]["mean"].as_f64().unwrap_or(f64::NAN),
+                b[k]["mean"].as_f64().unwrap_or(f64::NAN)
+            );
+        }
+    }
+}

@@ -1,0 +1,195 @@
+//! Flags of `occam train`, `occam predict` and `occam bench`. Every training option is an
+//! `Option` that can also come from a TOML file (`--config run.toml`, same names with
+//! underscores); a flag given on the command line wins over the file, and the defaults fill
+//! the rest. The resolved set is written to RUN_DIR/config.toml.
+
+use clap::Args;
+use std::path::PathBuf;
+
+/// Training options (flags or TOML keys). Defaults are in `cmd_train::Resolved`.
+#[derive(Args, Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrainOptions {
+    /// Target column (default: the last column).
+    #[arg(long)]
+    pub target: Option<String>,
+    /// regression | binary | multiclass | counts (default: inferred from the target).
+    #[arg(long)]
+    pub task: Option<String>,
+    /// Missing values: error | mean | median | drop [default: error].
+    #[arg(long)]
+    pub missing: Option<String>,
+    /// String columns to one-hot encode, comma separated.
+    #[arg(long, value_delimiter = ',')]
+    pub categorical: Option<Vec<String>>,
+    /// Use only these feature columns, comma separated.
+    #[arg(long, value_delimiter = ',')]
+    pub features: Option<Vec<String>>,
+    /// Leave these columns out, comma separated.
+    #[arg(long, value_delimiter = ',')]
+    pub drop: Option<Vec<String>>,
+    /// Hidden layer widths, comma separated [default: 64,32]; 0 for none (a linear model).
+    #[arg(long, value_delimiter = ',')]
+    pub hidden: Option<Vec<usize>>,
+    /// relu | gelu | tanh | sigmoid [default: relu].
+    #[arg(long)]
+    pub activation: Option<String>,
+    /// L1 strength, applied by a proximal step (exact zeros).
+    #[arg(long)]
+    pub l1: Option<f64>,
+    /// How L1 / elastic net is applied: prox (in the optimizer's metric) | prox-uniform (step lr) | subgradient (for comparison) [default: prox].
+    #[arg(long)]
+    pub l1_mode: Option<String>,
+    /// Coupled L2: L/2 ||w||^2 in the objective, L*w added to the gradient.
+    #[arg(long)]
+    pub l2: Option<f64>,
+    /// Decoupled weight decay: w *= 1 - lr*D each step, outside the gradient (AdamW).
+    #[arg(long)]
+    pub weight_decay: Option<f64>,
+    /// Elastic net as LAMBDA,ALPHA (glmnet's definition; proximal step).
+    #[arg(long, value_delimiter = ',')]
+    pub elastic_net: Option<Vec<f64>>,
+    /// Group lasso over input features (first layer rows): removes whole features.
+    #[arg(long)]
+    pub group_lasso: Option<f64>,
+    /// Group lasso over neurons (each unit's incoming weights).
+    #[arg(long)]
+    pub group_lasso_neurons: Option<f64>,
+    /// Dense layers the penalties apply to: all | first | list like 0,2 [default: all].
+    #[arg(long)]
+    pub penalty_layers: Option<String>,
+    /// Also penalize biases and normalisation parameters (exempt by default).
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    pub penalize_bias: Option<bool>,
+    /// Dropout probability after each hidden activation.
+    #[arg(long)]
+    pub dropout: Option<f64>,
+    /// DropConnect probability on each hidden layer's weights.
+    #[arg(long)]
+    pub dropconnect: Option<f64>,
+    /// Batch normalisation after each hidden dense layer.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    pub batch_norm: Option<bool>,
+    /// Layer normalisation after each hidden dense layer.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    pub layer_norm: Option<bool>,
+    /// adam | adamw | sgd [default: adam].
+    #[arg(long)]
+    pub optimizer: Option<String>,
+    /// Learning rate [default: 1e-3 (adam, adamw), 1e-2 (sgd)].
+    #[arg(long)]
+    pub lr: Option<f64>,
+    /// SGD momentum [default: 0.9].
+    #[arg(long)]
+    pub momentum: Option<f64>,
+    /// SGD with Nesterov momentum.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    pub nesterov: Option<bool>,
+    /// constant | step:EVERY:GAMMA | cosine[:MIN_LR] | plateau[:FACTOR:PATIENCE] [default: constant].
+    #[arg(long)]
+    pub schedule: Option<String>,
+    /// Epochs [default: 100].
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Mini-batch size [default: 32].
+    #[arg(long)]
+    pub batch_size: Option<usize>,
+    /// Early stopping: epochs without improvement of the validation loss.
+    #[arg(long)]
+    pub patience: Option<usize>,
+    /// Smallest validation-loss decrease that counts as improvement [default: 0].
+    #[arg(long)]
+    pub min_delta: Option<f64>,
+    /// Keep the last weights instead of restoring the best-validation ones.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    pub no_restore_best: Option<bool>,
+    /// Clip gradients to this global L2 norm.
+    #[arg(long)]
+    pub clip_norm: Option<f64>,
+    /// Clip each gradient entry to [-V, V].
+    #[arg(long)]
+    pub clip_value: Option<f64>,
+    /// Loss: default from the task (mse, bce, softmax cross-entropy, poisson); or huber[:DELTA].
+    #[arg(long)]
+    pub loss: Option<String>,
+    /// Share of rows held out for validation [default: 0.2].
+    #[arg(long)]
+    pub val_fraction: Option<f64>,
+    /// Share of rows held out for the final test [default: 0].
+    #[arg(long)]
+    pub test_fraction: Option<f64>,
+    /// Seed for the split, the initial weights, shuffles and masks [default: 0].
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Threads for the matrix products [default: all cores].
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Do not standardize dense features (standardized with training-split statistics by default).
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    pub no_standardize: Option<bool>,
+    /// Also train the same network without any regularization and compare on held-out data.
+    #[arg(long, num_args = 0..=1, default_missing_value = "true")]
+    pub baseline: Option<bool>,
+    /// With --baseline: repeat both runs over this many seeds (seed, seed+1, ...) [default: 1].
+    #[arg(long)]
+    pub repeats: Option<usize>,
+    /// Per-layer penalty overrides (TOML only): [[layer_penalty]] layer = 0, l1 = 0.01, ...
+    #[arg(skip)]
+    pub layer_penalty: Option<Vec<LayerPenaltyEntry>>,
+}
+
+/// One `[[layer_penalty]]` table of a TOML config.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LayerPenaltyEntry {
+    pub layer: usize,
+    pub l1: f64,
+    pub l2: f64,
+    pub weight_decay: f64,
+    pub elastic_net: Option<(f64, f64)>,
+    pub group_lasso: f64,
+    pub group_lasso_neurons: f64,
+}
+
+#[derive(Args, Debug)]
+pub struct TrainArgs {
+    /// CSV with a header, libsvm (optionally .gz), or builtin:NAME.
+    pub data: String,
+    #[command(flatten)]
+    pub opts: TrainOptions,
+    /// TOML file with any of the options above (flags win).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Run folder: model, metrics.csv, summary.json, config.toml, checkpoint.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Continue an interrupted run from RUN_DIR/checkpoint.safetensors (same options).
+    #[arg(long)]
+    pub resume: bool,
+    /// Feature names for a libsvm file, one per line.
+    #[arg(long)]
+    pub vocab: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct PredictArgs {
+    /// A run folder written by `occam train` (model.json + model.safetensors).
+    pub model: PathBuf,
+    /// Data with the model's feature columns (CSV by name, or libsvm); extra columns are ignored.
+    pub data: String,
+    /// Write predictions as CSV here (default: print to stdout).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct BenchMlpArgs {
+    /// A workload folder written by ../shared/bench/nn-anchor/gen_data.py (data/w1, w2, w3).
+    pub dir: PathBuf,
+    /// 1: L1 proximal step on the first layer after every optimizer step.
+    #[arg(long, default_value_t = 0)]
+    pub prox: u8,
+    /// Threads (the anchor uses 2).
+    #[arg(long, default_value_t = 2)]
+    pub threads: usize,
+}
