@@ -115,7 +115,7 @@ pub fn run(a: &PredictArgs) -> Result<()> {
             (Matrix::Dense(m), truth)
         }
         Format::Libsvm => {
-            let d = libsvm::read_libsvm(&src.bytes, &src.path, Some(meta.task))?;
+            let d = libsvm::read_libsvm(&src.bytes, &src.path, None)?;
             if d.nfeatures() > meta.spec.n_in {
                 anyhow::bail!(DataError::Mismatch {
                     detail: format!(
@@ -132,7 +132,8 @@ pub fn run(a: &PredictArgs) -> Result<()> {
                 s.indptr
                     .resize(meta.spec.n_in + 1, *s.indptr.last().unwrap_or(&0));
             }
-            (x, Some(d.y))
+            let truth = (d.task == meta.task).then_some(d.y);
+            (x, truth)
         }
         Format::Idx => anyhow::bail!(UserError(format!(
             "{}: idx input is not supported by MLP models",

@@ -400,6 +400,9 @@ fn finish(
     Ok(Value::Object(s))
 }
 
+/// Named metric values of one run.
+type Metrics = Vec<(String, f64)>;
+
 /// Trains the regularized and the unregularized network over `repeats` seeds and scores both
 /// on the held-out rows (test split when there is one, else validation).
 fn compare_baseline(p: &Prepared) -> Result<Value> {
@@ -412,8 +415,7 @@ fn compare_baseline(p: &Prepared) -> Result<Value> {
         )),
     };
     let (bspec, bcfg) = unregularized(&p.spec, &p.cfg);
-    let mut runs: Vec<(&str, Vec<Vec<(String, f64)>>)> =
-        vec![("regularized", vec![]), ("baseline", vec![])];
+    let mut runs: Vec<(&str, Vec<Metrics>)> = vec![("regularized", vec![]), ("baseline", vec![])];
     let mut seeds = Vec::new();
     for r in 0..repeats {
         let seed = p.cfg.seed + r as u64;

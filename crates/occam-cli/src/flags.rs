@@ -29,7 +29,7 @@ pub enum Command {
     #[command(subcommand)]
     Linear(Box<LinearCommand>),
     /// Train a neural network with penalties, dropout and early stopping.
-    Train(crate::flags_nn::TrainArgs),
+    Train(Box<crate::flags_nn::TrainArgs>),
     /// Search for the penalty strength (not available yet: issue 5).
     Tune(Pending),
     /// Write an HTML report for a run (not available yet: issue 6).

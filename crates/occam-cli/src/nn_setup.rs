@@ -13,7 +13,7 @@ use occam_nn::{ActKind, Csr, Data, Features, Loss, Mat, MlpSpec, OptimizerKind, 
 use std::path::Path;
 
 fn bad(param: &str, msg: impl std::fmt::Display) -> anyhow::Error {
-    UserError(format!("invalid value for {param}: {msg}")).into()
+    occam_core::DataError::param(param, msg.to_string()).into()
 }
 
 /// Flags over the TOML file: every option set on the command line replaces the file's.

@@ -97,7 +97,7 @@ pub fn load_net_tensors<R: Real>(net: &mut Net<R>, tensors: &[Named<R>]) -> Resu
 }
 
 fn to_bytes<R: Real>(v: &[R]) -> Vec<u8> {
-    let mut b = Vec::with_capacity(v.len() * std::mem::size_of::<R>());
+    let mut b = Vec::with_capacity(std::mem::size_of_val(v));
     for &x in v {
         if std::mem::size_of::<R>() == 4 {
             b.extend_from_slice(&(x.f64() as f32).to_le_bytes());

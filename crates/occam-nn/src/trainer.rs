@@ -148,6 +148,7 @@ pub struct EpochLog {
     pub val_loss: Option<f64>,
     pub penalty: f64,
     pub decay_term: f64,
+    #[serde(with = "nan_as_null")]
     pub val_metrics: Vec<(String, f64)>,
     /// Per dense layer: (exact zeros, total) in the weight matrix.
     pub zeros: Vec<(usize, usize)>,
@@ -410,5 +411,26 @@ impl<R: Real> Trainer<R> {
             best_epoch: self.best_epoch,
             stopped_early: self.stopped_early,
         })
+    }
+}
+
+/// JSON has no NaN (an AUC with one class present is NaN): metrics are written with null for
+/// a non-finite value and read back as NaN.
+mod nan_as_null {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &[(String, f64)], s: S) -> Result<S::Ok, S::Error> {
+        let o: Vec<(&str, Option<f64>)> = v
+            .iter()
+            .map(|(k, x)| (k.as_str(), x.is_finite().then_some(*x)))
+            .collect();
+        o.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, f64)>, D::Error> {
+        let o: Vec<(String, Option<f64>)> = Vec::deserialize(d)?;
+        Ok(o.into_iter()
+            .map(|(k, x)| (k, x.unwrap_or(f64::NAN)))
+            .collect())
     }
 }

@@ -238,6 +238,8 @@ fn mlp_case(c: &Case) {
             ..Default::default()
         },
         layers: LayerSelect::First,
+        // The fixture applies the uniform step lr after Adam, as PyTorch scripts do.
+        l1_mode: L1Mode::ProxUniform,
         ..Default::default()
     };
     let mut tr = Trainer::new(net, cfg.clone()).unwrap();

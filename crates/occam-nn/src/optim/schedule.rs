@@ -27,7 +27,8 @@ pub enum Schedule {
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ScheduleState {
     pub lr: f64,
-    pub best: f64,
+    /// Best validation loss seen (plateau schedule); None before the first.
+    pub best: Option<f64>,
     pub bad_epochs: usize,
 }
 
@@ -35,7 +36,7 @@ impl Schedule {
     pub fn start(&self, lr0: f64) -> ScheduleState {
         ScheduleState {
             lr: lr0,
-            best: f64::INFINITY,
+            best: None,
             bad_epochs: 0,
         }
     }
@@ -63,8 +64,8 @@ impl Schedule {
                 min_lr,
             } => {
                 if let Some(v) = prev_val_loss {
-                    if v < st.best {
-                        st.best = v;
+                    if st.best.is_none_or(|b| v < b) {
+                        st.best = Some(v);
                         st.bad_epochs = 0;
                     } else {
                         st.bad_epochs += 1;
