@@ -29,6 +29,10 @@ fn read_f32(path: &Path, len: usize) -> Result<Vec<f32>> {
 
 pub fn bench_mlp(a: &BenchMlpArgs) -> Result<()> {
     crate::nn_setup::set_threads(Some(a.threads))?;
+    crate::nn_setup::in_pool(|| bench_mlp_inner(a))
+}
+
+fn bench_mlp_inner(a: &BenchMlpArgs) -> Result<()> {
     let meta_path = a.dir.join("meta.txt");
     let text = std::fs::read_to_string(&meta_path).with_context(|| {
         format!(
@@ -116,6 +120,36 @@ pub fn bench_mlp(a: &BenchMlpArgs) -> Result<()> {
         loss,
         w0.zeros(),
         w0.len()
+    );
+    Ok(())
+}
+
+/// `occam bench gemm`: GFLOP/s of the matrix product the engine uses (f32, square).
+pub fn bench_gemm(a: &crate::flags_nn::BenchGemmArgs) -> Result<()> {
+    crate::nn_setup::set_threads(Some(a.threads))?;
+    crate::nn_setup::in_pool(|| bench_gemm_inner(a))
+}
+
+fn bench_gemm_inner(a: &crate::flags_nn::BenchGemmArgs) -> Result<()> {
+    let n = a.size;
+    let mut r = Rng::new(1);
+    let x = Mat::from_vec(n, n, (0..n * n).map(|_| r.normal() as f32).collect());
+    let y = Mat::from_vec(n, n, (0..n * n).map(|_| r.normal() as f32).collect());
+    let mut c = vec![0f32; n * n];
+    let view = occam_nn::mat::View::of;
+    for _ in 0..5 {
+        occam_nn::mat::matmul(&mut c, view(&x), view(&y), false);
+    }
+    let reps = 50;
+    let t0 = Instant::now();
+    for _ in 0..reps {
+        occam_nn::mat::matmul(&mut c, view(&x), view(&y), false);
+    }
+    let dt = t0.elapsed().as_secs_f64();
+    println!(
+        "GEMM engine=occam n={n} threads={} gflops={:.1}",
+        a.threads,
+        2.0 * (n as f64).powi(3) * reps as f64 / dt / 1e9
     );
     Ok(())
 }

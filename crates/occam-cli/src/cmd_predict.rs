@@ -218,5 +218,3 @@ fn slice_rows(f: &Features<f32>, s: usize, e: usize) -> Features<f32> {
         }
     }
 }
-
-pub use crate::cmd_bench::bench_mlp;

@@ -232,6 +232,11 @@ pub fn unregularized(
 
 pub fn run(a: &TrainArgs) -> Result<()> {
     let o = nn_setup::merge(&a.opts, a.config.as_deref())?;
+    nn_setup::set_threads(o.threads)?;
+    nn_setup::in_pool(|| run_in_pool(a, o))
+}
+
+fn run_in_pool(a: &TrainArgs, o: TrainOptions) -> Result<()> {
     let p = prepare(&a.data, o, a.vocab.as_deref())?;
     let config_text = resolved(&p, &a.data)?;
     let out = &a.out;

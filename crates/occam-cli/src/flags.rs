@@ -62,6 +62,8 @@ pub struct DemoArgs {
 pub enum BenchCommand {
     /// MLP training steps/s on a workload of ../shared/bench/nn-anchor (prints a RESULT line).
     Mlp(crate::flags_nn::BenchMlpArgs),
+    /// GFLOP/s of the engine's matrix product.
+    Gemm(crate::flags_nn::BenchGemmArgs),
 }
 
 #[derive(Subcommand, Debug)]

@@ -193,3 +193,13 @@ pub struct BenchMlpArgs {
     #[arg(long, default_value_t = 2)]
     pub threads: usize,
 }
+
+#[derive(Args, Debug)]
+pub struct BenchGemmArgs {
+    /// Square matrix size.
+    #[arg(long, default_value_t = 512)]
+    pub size: usize,
+    /// Threads.
+    #[arg(long, default_value_t = 2)]
+    pub threads: usize,
+}

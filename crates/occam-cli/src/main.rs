@@ -68,7 +68,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Tune(_) => pending("tune", 5, "strength search"),
         Command::Report(_) => pending("report", 6, "the HTML report"),
         Command::Predict(a) => cmd_predict::run(&a),
-        Command::Bench(BenchCommand::Mlp(a)) => cmd_predict::bench_mlp(&a),
+        Command::Bench(BenchCommand::Mlp(a)) => cmd_bench::bench_mlp(&a),
+        Command::Bench(BenchCommand::Gemm(a)) => cmd_bench::bench_gemm(&a),
     }
 }
 

@@ -360,6 +360,15 @@ pub fn set_threads(threads: Option<usize>) -> Result<usize> {
     Ok(rayon::current_num_threads())
 }
 
+/// Runs `f` on a thread of the rayon pool, so that the engine's parallel products start on a
+/// worker (the other workers pick up their share while still spinning) instead of waking the
+/// pool from outside for every product.
+pub fn in_pool<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    let mut out = None;
+    rayon::scope(|s| s.spawn(|_| out = Some(f())));
+    out.expect("the pool ran the job")
+}
+
 pub fn read_checkpoint(path: &Path) -> Result<occam_nn::TrainState<f32>> {
     let bytes = std::fs::read(path).with_context(|| {
         format!(

@@ -202,6 +202,28 @@ fn same_seed_and_threads_give_identical_model_files() {
     let a = std::fs::read(dir.join("a/model.safetensors")).unwrap();
     let c = std::fs::read(dir.join("c/model.safetensors")).unwrap();
     assert!(a != c, "another seed gives other weights");
+    // Batches of 128 rows without batch norm take the data-parallel path (two half-batches).
+    let big: Vec<&str> = [
+        "builtin:pima",
+        "--hidden",
+        "16",
+        "--epochs",
+        "30",
+        "--dropout",
+        "0.2",
+        "--batch-size",
+        "128",
+        "--seed",
+        "5",
+        "--threads",
+        "2",
+    ]
+    .to_vec();
+    train(&dir, "d", &big);
+    train(&dir, "e", &big);
+    let d = std::fs::read(dir.join("d/model.safetensors")).unwrap();
+    let e = std::fs::read(dir.join("e/model.safetensors")).unwrap();
+    assert!(d == e, "data-parallel steps are reproducible too");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

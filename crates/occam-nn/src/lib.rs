@@ -12,6 +12,7 @@ pub mod loss;
 pub mod mat;
 pub mod net;
 pub mod optim;
+pub mod parallel;
 pub mod param;
 pub mod real;
 pub mod regularize;

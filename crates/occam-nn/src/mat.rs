@@ -122,15 +122,30 @@ impl<R: Real> Batch<'_, R> {
     }
 }
 
-/// Below this many multiply-adds a product runs on one thread (thread start-up costs more).
-const PARALLEL_FLOPS: usize = 1 << 18;
+/// Below this many multiply-adds a product runs on one thread: measured on the nn-anchor
+/// workloads, splitting a 32 x 256 x 256 product cost more than it saved.
+const PARALLEL_FLOPS: usize = 1 << 22;
 
-fn parallelism(m: usize, n: usize, k: usize) -> gemm::Parallelism {
+thread_local! {
+    static SERIAL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with every product on this thread kept single-threaded (the caller already
+/// splits the work, see `parallel.rs`).
+pub fn serial<T>(f: impl FnOnce() -> T) -> T {
+    let before = SERIAL.with(|s| s.replace(true));
+    let out = f();
+    SERIAL.with(|s| s.set(before));
+    out
+}
+
+/// How many row blocks a product of this size is split into (one per rayon thread, at most).
+fn row_blocks(m: usize, n: usize, k: usize) -> usize {
     let threads = rayon::current_num_threads();
-    if threads > 1 && m * n * k >= PARALLEL_FLOPS {
-        gemm::Parallelism::Rayon(threads)
+    if threads > 1 && m * n * k >= PARALLEL_FLOPS && m >= 16 && !SERIAL.with(|s| s.get()) {
+        threads.min(m / 8)
     } else {
-        gemm::Parallelism::None
+        1
     }
 }
 
@@ -172,6 +187,10 @@ impl<'a, R: Real> View<'a, R> {
 }
 
 /// `c = a * b` (`accumulate`: `c += a * b`), with `c` row-major `a.rows x b.cols`.
+///
+/// Large products are split by rows of `c` into one block per rayon thread, each block a
+/// single-threaded product: every entry of `c` is computed by one thread with the same
+/// arithmetic, whatever the thread count.
 pub fn matmul<R: Real>(c: &mut [R], a: View<R>, b: View<R>, accumulate: bool) {
     assert_eq!(a.cols, b.rows, "matmul: inner dimensions differ");
     let (m, n, k) = (a.rows, b.cols, a.cols);
@@ -185,31 +204,93 @@ pub fn matmul<R: Real>(c: &mut [R], a: View<R>, b: View<R>, accumulate: bool) {
         }
         return;
     }
-    // SAFETY: the asserts above bound every index the strided views and `c` are read at:
-    // a spans (m-1)*rs + (k-1)*cs < len for the row-major buffers View::new checks.
-    unsafe {
-        gemm::gemm(
-            m,
-            n,
-            k,
-            c.as_mut_ptr(),
-            1,
-            n as isize,
-            accumulate,
-            a.data.as_ptr(),
-            a.cs,
-            a.rs,
-            b.data.as_ptr(),
-            b.cs,
-            b.rs,
-            R::one(),
-            R::one(),
-            false,
-            false,
-            false,
-            parallelism(m, n, k),
-        );
+    assert!(
+        a.rs >= 0 && a.cs >= 0 && b.rs >= 0 && b.cs >= 0,
+        "matmul: negative stride"
+    );
+    let a_span = (m - 1) * a.rs as usize + (k - 1) * a.cs as usize;
+    let b_span = (k - 1) * b.rs as usize + (n - 1) * b.cs as usize;
+    assert!(
+        a_span < a.data.len() && b_span < b.data.len(),
+        "matmul: view out of bounds"
+    );
+    let blocks = row_blocks(m, n, k);
+    if blocks <= 1 {
+        // SAFETY: the asserts above bound every element the views and `c` are read at.
+        unsafe { gemm_block(&mut c[..m * n], a, 0, m, b, accumulate) };
+        return;
     }
+    split_rows(&mut c[..m * n], a, 0, m, b, accumulate, blocks);
+}
+
+/// Recursive halving with `rayon::join`: one half runs on this thread, the other is stolen.
+fn split_rows<R: Real>(
+    c: &mut [R],
+    a: View<R>,
+    r0: usize,
+    rows: usize,
+    b: View<R>,
+    acc: bool,
+    blocks: usize,
+) {
+    if blocks <= 1 {
+        // SAFETY: `matmul` checked that every row of `a` and `b` is in bounds.
+        unsafe { gemm_block(c, a, r0, rows, b, acc) };
+        return;
+    }
+    let left_blocks = blocks / 2;
+    let left_rows = rows * left_blocks / blocks;
+    let (cl, cr) = c.split_at_mut(left_rows * b.cols);
+    rayon::join(
+        || split_rows(cl, a, r0, left_rows, b, acc, left_blocks),
+        || {
+            split_rows(
+                cr,
+                a,
+                r0 + left_rows,
+                rows - left_rows,
+                b,
+                acc,
+                blocks - left_blocks,
+            )
+        },
+    );
+}
+
+/// Rows `r0..r0+rows` of `a * b` into `c` (row-major, `rows x b.cols`), on this thread.
+///
+/// # Safety
+/// The caller has checked that the views are in bounds for those rows.
+unsafe fn gemm_block<R: Real>(
+    c: &mut [R],
+    a: View<R>,
+    r0: usize,
+    rows: usize,
+    b: View<R>,
+    acc: bool,
+) {
+    let n = b.cols;
+    gemm::gemm(
+        rows,
+        n,
+        a.cols,
+        c.as_mut_ptr(),
+        1,
+        n as isize,
+        acc,
+        a.data.as_ptr().offset(r0 as isize * a.rs),
+        a.cs,
+        a.rs,
+        b.data.as_ptr(),
+        b.cs,
+        b.rs,
+        R::one(),
+        R::one(),
+        false,
+        false,
+        false,
+        gemm::Parallelism::None,
+    );
 }
 
 #[cfg(test)]

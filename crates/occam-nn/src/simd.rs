@@ -61,8 +61,21 @@ unsafe fn soft_avx2(w: &mut [f32], thr: f32, scale: f32) {
     soft_kernel(w, thr, scale)
 }
 
+const PARALLEL_LEN: usize = 1 << 16;
+const CHUNK: usize = 1 << 14;
+
 /// `w = soft(w, thr) * scale` in place (the elastic-net proximal operator, exact zeros).
 pub fn soft_threshold<R: Real>(w: &mut [R], thr: f64, scale: f64) {
+    use rayon::prelude::*;
+    if w.len() >= PARALLEL_LEN && rayon::current_num_threads() > 1 {
+        w.par_chunks_mut(CHUNK)
+            .for_each(|c| soft_threshold_seq(c, thr, scale));
+    } else {
+        soft_threshold_seq(w, thr, scale)
+    }
+}
+
+fn soft_threshold_seq<R: Real>(w: &mut [R], thr: f64, scale: f64) {
     #[cfg(target_arch = "x86_64")]
     if has_avx2_fma() {
         if let Some(w32) = as_f32_mut(w) {

@@ -15,6 +15,7 @@ use crate::metrics::{predictions, task_metrics};
 use crate::net::Net;
 use crate::optim::schedule::{Schedule, ScheduleState};
 use crate::optim::{clip, Optimizer, OptimizerKind};
+use crate::parallel::{self, Halves};
 use crate::real::Real;
 use crate::regularize::{PenaltyPolicy, Regularizer};
 use crate::state::TrainState;
@@ -192,6 +193,7 @@ pub struct Trainer<R> {
     pub stopped_early: bool,
     grad: Mat<R>,
     gather: Gather<R>,
+    halves: Option<Halves<R>>,
 }
 
 impl<R: Real> Trainer<R> {
@@ -219,6 +221,7 @@ impl<R: Real> Trainer<R> {
             stopped_early: false,
             grad: Mat::default(),
             gather: Gather::default(),
+            halves: None,
         })
     }
 
@@ -236,12 +239,23 @@ impl<R: Real> Trainer<R> {
     /// One optimizer step on batch `x` with targets `y`; returns the batch's data loss. A
     /// non-finite loss returns `None` before any weight changes.
     pub fn step(&mut self, x: Batch<R>, y: &[R], lr: f64, rng: &mut Rng) -> Option<f64> {
-        let out = self.net.forward_train(x, rng);
-        let loss = self.cfg.loss.value_grad(out, y, &mut self.grad);
+        let loss = match x {
+            Batch::Dense(m) if parallel::worth_splitting(&self.net, &x) => {
+                let h = self.halves.get_or_insert_with(|| Halves::new(&self.net));
+                h.forward_backward(&mut self.net, self.cfg.loss, m, y, rng)
+            }
+            _ => {
+                let out = self.net.forward_train(x, rng);
+                let loss = self.cfg.loss.value_grad(out, y, &mut self.grad);
+                if loss.is_finite() {
+                    self.net.backward(x, &self.grad);
+                }
+                loss
+            }
+        };
         if !loss.is_finite() {
             return None;
         }
-        self.net.backward(x, &self.grad);
         let mut params = self.net.params_mut();
         if let Some(c) = self.cfg.clip_norm {
             clip::clip_norm(&mut params, c);

@@ -332,3 +332,32 @@ fn penalty_gradients_match_finite_differences_of_the_penalty_value() {
         "biases are exempt by default"
     );
 }
+
+#[test]
+fn the_data_parallel_halves_give_the_full_batch_gradient() {
+    use occam_nn::parallel::Halves;
+    let (b, n_in) = (131, 6);
+    let mut spec = MlpSpec::new(n_in, vec![9, 5], 3);
+    spec.activation = ActKind::Tanh;
+    let mut net: Net<f64> = Net::new(&spec, 12);
+    let x = rand_mat(b, n_in, 41);
+    let y: Vec<f64> = (0..b).map(|i| (i % 3) as f64).collect();
+    let loss = Loss::SoftmaxCe;
+    let mut g = Mat::default();
+    let out = net.forward_train(Batch::Dense(&x), &mut Rng::new(1));
+    let l_full = loss.value_grad(out, &y, &mut g);
+    net.backward(Batch::Dense(&x), &g);
+    let full: Vec<Vec<f64>> = net.params().iter().map(|p| p.grad.clone()).collect();
+    let mut copy = net.clone();
+    let mut h = Halves::new(&copy);
+    let l_split = h.forward_backward(&mut copy, loss, &x, &y, &mut Rng::new(1));
+    assert!((l_full - l_split).abs() < 1e-12, "{l_full} vs {l_split}");
+    for (p, want) in copy.params().iter().zip(&full) {
+        let err = p
+            .grad
+            .iter()
+            .zip(want)
+            .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
+        assert!(err < 1e-12, "{}: {err}", p.name);
+    }
+}

@@ -52,8 +52,26 @@ unsafe fn kernel_avx2(w: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], c:
     kernel(w, g, m, v, c)
 }
 
+/// Parameters at least this long are updated in parallel chunks (the update is memory-bound;
+/// each element's arithmetic is the same whichever thread does it).
+const PARALLEL_LEN: usize = 1 << 16;
+const CHUNK: usize = 1 << 14;
+
 /// One Adam update of `w` from `g`, moments `m` and `v` updated in place.
 pub fn update<R: Real>(w: &mut [R], g: &[R], m: &mut [R], v: &mut [R], c: &Coefs) {
+    use rayon::prelude::*;
+    if w.len() >= PARALLEL_LEN && rayon::current_num_threads() > 1 {
+        w.par_chunks_mut(CHUNK)
+            .zip(g.par_chunks(CHUNK))
+            .zip(m.par_chunks_mut(CHUNK))
+            .zip(v.par_chunks_mut(CHUNK))
+            .for_each(|(((w, g), m), v)| update_seq(w, g, m, v, c));
+    } else {
+        update_seq(w, g, m, v, c)
+    }
+}
+
+fn update_seq<R: Real>(w: &mut [R], g: &[R], m: &mut [R], v: &mut [R], c: &Coefs) {
     #[cfg(target_arch = "x86_64")]
     if let Some(w32) = crate::simd::as_f32_mut(w) {
         if crate::simd::has_avx2_fma() {
