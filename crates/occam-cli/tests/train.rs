@@ -91,6 +91,19 @@ fn l1_by_proximal_step_zeroes_most_colon_genes_and_keeps_accuracy_subgradient_ze
         "a subgradient never lands on exact zero"
     );
     assert_eq!(sub["input_features_kept"].as_array().unwrap().len(), 2000);
+    // Group lasso on input features removes whole genes: every zero is in an all-zero row.
+    let g_args: Vec<&str> = [COLON, &["--group-lasso", "0.01", "--no-restore-best"]].concat();
+    let g = train(&dir, "group", &g_args);
+    let kept_g = g["input_features_kept"].as_array().unwrap().len();
+    assert!(
+        kept_g < 200 && kept_g > 0,
+        "group lasso kept {kept_g} genes"
+    );
+    assert_eq!(
+        g["zeros_per_layer"][0]["zeros"].as_u64().unwrap(),
+        (2000 - kept_g as u64) * 32,
+        "group lasso zeroes whole input rows only"
+    );
     // The penalty is logged every epoch beside the losses and is non-zero when applied.
     let csv = std::fs::read_to_string(dir.join("l1/metrics.csv")).unwrap();
     let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();

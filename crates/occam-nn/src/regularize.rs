@@ -18,7 +18,8 @@
 //!   term of the objective; it is logged as `decay_term = D/2 ||w||^2` beside the penalty.
 //! - **Group lasso** (`GroupLasso`, `lambda sqrt(size) ||w_g||`): on the first layer's input
 //!   features (rows of W, a feature leaves when its row is zero) and/or on neurons (columns
-//!   of W, a unit's incoming weights); proximal block soft-thresholding.
+//!   of W, a unit's incoming weights); proximal block soft-thresholding with step lr (SGD) or
+//!   lr over the group's mean Adam denominator (Adam: the diagonal metric averaged per group).
 //!
 //! Policy: penalties apply to dense weight matrices of the selected layers; biases and
 //! normalisation parameters are exempt unless `penalize_bias` is set (then only the per-weight
@@ -273,8 +274,7 @@ impl Regularizer {
     }
 
     /// The proximal step for the L1 / elastic-net and group terms after an update with step
-    /// `lr` by `opt` (a no-op in subgradient mode, where they went into the gradient). Group
-    /// terms use the uniform step lr.
+    /// `lr` by `opt` (a no-op in subgradient mode, where they went into the gradient).
     pub fn prox<R: Real>(&self, net: &mut Net<R>, opt: &Optimizer<R>, lr: f64) {
         if self.l1_mode == L1Mode::Subgradient {
             return;
@@ -309,7 +309,9 @@ impl Regularizer {
                     lambda: s.pen.group_inputs,
                 };
                 for j in 0..s.rows {
-                    let f = R::of(g.shrink(row_norm(&p.value, j, s.cols), s.cols, lr));
+                    let t =
+                        group_step(lr, metric, opt, k, (j * s.cols..(j + 1) * s.cols).collect());
+                    let f = R::of(g.shrink(row_norm(&p.value, j, s.cols), s.cols, t));
                     p.value[j * s.cols..(j + 1) * s.cols]
                         .iter_mut()
                         .for_each(|w| *w *= f);
@@ -319,13 +321,44 @@ impl Regularizer {
                 let g = GroupLasso {
                     lambda: s.pen.group_neurons,
                 };
-                for k in 0..s.cols {
-                    let f = R::of(g.shrink(col_norm(&p.value, k, s.rows, s.cols), s.rows, lr));
+                for u in 0..s.cols {
+                    let t = group_step(
+                        lr,
+                        metric,
+                        opt,
+                        k,
+                        (0..s.rows).map(|j| j * s.cols + u).collect(),
+                    );
+                    let f = R::of(g.shrink(col_norm(&p.value, u, s.rows, s.cols), s.rows, t));
                     for j in 0..s.rows {
-                        p.value[j * s.cols + k] *= f;
+                        p.value[j * s.cols + u] *= f;
                     }
                 }
             }
+        }
+    }
+}
+
+/// The proximal step size of one group: `lr` for SGD; for Adam, `lr` over the group's mean
+/// of Adam's per-weight denominator `sqrt(v_hat) + eps` (the diagonal metric averaged over the
+/// group, so that block soft-thresholding stays in closed form).
+fn group_step<R: Real>(
+    lr: f64,
+    metric: Option<(f64, f64)>,
+    opt: &Optimizer<R>,
+    k: usize,
+    idx: Vec<usize>,
+) -> f64 {
+    match metric {
+        None => lr,
+        Some((ibc, eps)) => {
+            let v = &opt.v[k];
+            let mean = idx
+                .iter()
+                .map(|&i| v[i].f64().sqrt() * ibc + eps)
+                .sum::<f64>()
+                / idx.len().max(1) as f64;
+            lr / mean
         }
     }
 }
