@@ -77,5 +77,8 @@ pub fn run(a: &DemoArgs) -> Result<()> {
     let path = a.out.join("cv.json");
     output::write_json(&path, &v)?;
     println!("wrote {}", path.display());
+    let report = a.out.join("report.html");
+    crate::cmd_report::write(&a.out, &report)?;
+    println!("report: {}", report.display());
     Ok(())
 }

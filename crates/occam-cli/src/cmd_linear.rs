@@ -199,10 +199,16 @@ pub fn path(a: &LinearPathArgs) -> Result<()> {
     let d = load_data(&a.data)?;
     let cfg = path_config(&a.linear, &d)?;
     let fit = occam_linear::fit_path(&d.x, &d.y, &cfg, a.linear.relax.then_some(a.linear.gamma))?;
-    // The result file first: a reader that closes stdout early (`| head`) must not lose it.
+    // The result files first: a reader that closes stdout early (`| head`) must not lose them.
     if let Some(p) = &a.json {
         output::write_json(p, &path_json(&fit, &d))?;
     }
+    let report = run_folder(
+        a.out.as_deref(),
+        "path.json",
+        &path_json(&fit, &d),
+        a.no_report,
+    )?;
     println!(
         "{} path, alpha {}, {} rows x {} features{}: {} lambdas in {:.3} s",
         cfg.family.name(),
@@ -219,6 +225,9 @@ pub fn path(a: &LinearPathArgs) -> Result<()> {
     print_warnings(&fit);
     if let Some(p) = &a.json {
         println!("wrote {}", p.display());
+    }
+    if let Some(r) = report {
+        println!("wrote {}", r.display());
     }
     Ok(())
 }
@@ -354,6 +363,7 @@ pub fn cv(a: &LinearCvArgs) -> Result<()> {
     if let Some(p) = &a.json {
         output::write_json(p, &cv_json(&cv, &d))?;
     }
+    let report = run_folder(a.out.as_deref(), "cv.json", &cv_json(&cv, &d), a.no_report)?;
     println!(
         "{}-fold CV of the {} path, alpha {}, {} rows x {} features: {:.3} s",
         cv.foldid.iter().max().map_or(0, |m| m + 1),
@@ -368,5 +378,32 @@ pub fn cv(a: &LinearCvArgs) -> Result<()> {
     if let Some(p) = &a.json {
         println!("wrote {}", p.display());
     }
+    if let Some(r) = report {
+        println!("wrote {}", r.display());
+    }
     Ok(())
+}
+
+/// With `--out DIR`: writes DIR/NAME and (unless `no_report`) DIR/report.html; returns the
+/// path of what was written last.
+fn run_folder(
+    dir: Option<&std::path::Path>,
+    name: &str,
+    v: &serde_json::Value,
+    no_report: bool,
+) -> Result<Option<std::path::PathBuf>> {
+    let Some(dir) = dir else {
+        return Ok(None);
+    };
+    std::fs::create_dir_all(dir).map_err(|e| {
+        crate::UserError(format!("cannot create the folder {}: {e}", dir.display()))
+    })?;
+    let json = dir.join(name);
+    output::write_json(&json, v)?;
+    if no_report {
+        return Ok(Some(json));
+    }
+    let report = dir.join("report.html");
+    crate::cmd_report::write(dir, &report)?;
+    Ok(Some(report))
 }

@@ -318,6 +318,11 @@ fn run_in_pool(a: &TrainArgs, o: TrainOptions) -> Result<()> {
     } else {
         output::write_json(&out.join("summary.json"), &summary)?;
     }
+    if !a.no_report {
+        let report = out.join("report.html");
+        crate::cmd_report::write(out, &report)?;
+        println!("wrote {}", report.display());
+    }
     println!("wrote {}", out.display());
     Ok(())
 }

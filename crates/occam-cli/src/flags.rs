@@ -32,8 +32,8 @@ pub enum Command {
     Train(Box<crate::flags_nn::TrainArgs>),
     /// Search for the penalty strength (not available yet: issue 5).
     Tune(Pending),
-    /// Write an HTML report for a run (not available yet: issue 6).
-    Report(Pending),
+    /// Write RUN_DIR/report.html: plots and tables of a run (several runs: a comparison page).
+    Report(crate::cmd_report::ReportArgs),
     /// Predict with a model saved by `occam train`.
     Predict(crate::flags_nn::PredictArgs),
     /// Speed benchmarks against peers.
@@ -186,6 +186,12 @@ pub struct LinearPathArgs {
     /// Write the path as JSON (glmnet's field names).
     #[arg(long)]
     pub json: Option<PathBuf>,
+    /// Run folder: path.json and report.html.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// With --out: do not write report.html.
+    #[arg(long)]
+    pub no_report: bool,
 }
 
 #[derive(Args, Debug)]
@@ -209,4 +215,10 @@ pub struct LinearCvArgs {
     /// Write the CV result as JSON.
     #[arg(long)]
     pub json: Option<PathBuf>,
+    /// Run folder: cv.json and report.html.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// With --out: do not write report.html.
+    #[arg(long)]
+    pub no_report: bool,
 }

@@ -166,6 +166,9 @@ pub struct TrainArgs {
     /// Continue an interrupted run from RUN_DIR/checkpoint.safetensors (same options).
     #[arg(long)]
     pub resume: bool,
+    /// Do not write RUN_DIR/report.html.
+    #[arg(long)]
+    pub no_report: bool,
     /// Feature names for a libsvm file, one per line.
     #[arg(long)]
     pub vocab: Option<PathBuf>,

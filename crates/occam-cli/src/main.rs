@@ -7,6 +7,7 @@ mod cmd_data;
 mod cmd_demo;
 mod cmd_linear;
 mod cmd_predict;
+mod cmd_report;
 mod cmd_train;
 mod flags;
 mod flags_nn;
@@ -66,7 +67,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         },
         Command::Train(a) => cmd_train::run(&a),
         Command::Tune(_) => pending("tune", 5, "strength search"),
-        Command::Report(_) => pending("report", 6, "the HTML report"),
+        Command::Report(a) => cmd_report::run(&a),
         Command::Predict(a) => cmd_predict::run(&a),
         Command::Bench(BenchCommand::Mlp(a)) => cmd_bench::bench_mlp(&a),
         Command::Bench(BenchCommand::Gemm(a)) => cmd_bench::bench_gemm(&a),

@@ -1,0 +1,198 @@
+//! Golden tests on the structure of the SVG plots (not their pixels): axes and their titles,
+//! one polyline per drawn series, marker lines with their labels, legends with counts.
+
+use occam_report::plots::{self, EpochRow, WeightSet};
+
+/// Polylines by stroke width: series are 2, markers 3, axes and ticks 1.
+fn polylines(svg: &str, width: u32) -> Vec<&str> {
+    svg.split('<')
+        .filter(|e| e.starts_with("polyline") && e.contains(&format!("stroke-width=\"{width}\"")))
+        .collect()
+}
+
+fn texts(svg: &str) -> Vec<String> {
+    svg.split("<text")
+        .skip(1)
+        .map(|t| {
+            let body = &t[t.find('>').unwrap() + 1..t.find("</text>").unwrap()];
+            body.trim().to_string()
+        })
+        .collect()
+}
+
+fn stroke(e: &str) -> String {
+    let i = e.find("stroke=\"").unwrap() + 8;
+    e[i..i + 7].to_string()
+}
+
+fn hex(c: plotters::style::RGBColor) -> String {
+    format!("#{:02X}{:02X}{:02X}", c.0, c.1, c.2)
+}
+
+#[test]
+fn coefficient_path_has_axes_one_polyline_per_nonzero_coefficient_labels_and_df() {
+    let lambda: Vec<f64> = (0..20).map(|i| (-(i as f64) * 0.3).exp()).collect();
+    let beta = vec![
+        (0..20)
+            .map(|i| (i as f64 - 3.0).max(0.0) * 0.1)
+            .collect::<Vec<_>>(),
+        (0..20)
+            .map(|i| -((i as f64 - 8.0).max(0.0)) * 0.05)
+            .collect(),
+        vec![0.0; 20], // never enters: not drawn
+        (0..20).map(|i| if i > 15 { 0.01 } else { 0.0 }).collect(),
+    ];
+    let names: Vec<String> = ["glucose", "mass", "insulin", "age"]
+        .map(String::from)
+        .to_vec();
+    let df: Vec<usize> = (0..20)
+        .map(|i| usize::from(i > 3) + usize::from(i > 8) + usize::from(i > 15))
+        .collect();
+    let svg = plots::coefficient_path(&lambda, &beta, &names, &df).unwrap();
+    assert!(svg.starts_with("<svg"));
+    assert_eq!(
+        polylines(&svg, 2).len(),
+        3,
+        "one polyline per coefficient that enters"
+    );
+    assert!(polylines(&svg, 1).len() >= 2, "two axes");
+    let t = texts(&svg);
+    for want in [
+        "log(lambda)",
+        "coefficient",
+        "Coefficient path",
+        "glucose",
+        "mass",
+        "age",
+        "df",
+        "3",
+    ] {
+        assert!(t.iter().any(|x| x == want), "missing text {want}: {t:?}");
+    }
+    assert!(
+        !t.iter().any(|x| x == "insulin"),
+        "a zero coefficient is not labelled"
+    );
+}
+
+#[test]
+fn cv_curve_marks_lambda_min_and_1se() {
+    let lambda: Vec<f64> = (0..30).map(|i| (-(i as f64) * 0.2).exp()).collect();
+    let cvm: Vec<f64> = (0..30)
+        .map(|i| 1.0 + ((i as f64) - 18.0).powi(2) / 200.0)
+        .collect();
+    let cvsd = vec![0.05; 30];
+    let svg = plots::cv_curve(&lambda, &cvm, &cvsd, 18, 12, "deviance").unwrap();
+    let markers = polylines(&svg, 3);
+    assert_eq!(markers.len(), 2, "two marker lines");
+    let colors: Vec<String> = markers.iter().map(|m| stroke(m)).collect();
+    assert!(colors.contains(&hex(plots::MIN_COLOR)) && colors.contains(&hex(plots::SE_COLOR)));
+    let t = texts(&svg);
+    for want in ["lambda.min", "lambda.1se", "log(lambda)", "deviance"] {
+        assert!(t.iter().any(|x| x == want), "missing {want}");
+    }
+    assert_eq!(svg.matches("<circle").count(), 30, "one point per lambda");
+    assert_eq!(
+        polylines(&svg, 1)
+            .iter()
+            .filter(|p| stroke(p) == "#A0A0A0")
+            .count(),
+        30,
+        "one error bar per lambda"
+    );
+}
+
+#[test]
+fn learning_curves_draw_train_validation_penalty_and_the_best_epoch() {
+    let rows: Vec<EpochRow> = (1..=20)
+        .map(|e| EpochRow {
+            epoch: e,
+            train_loss: 1.0 / e as f64,
+            val_loss: Some(0.5 + (e as f64 - 12.0).powi(2) / 300.0),
+            penalty: 0.1,
+            metric: Some(("accuracy".into(), 0.7 + e as f64 / 100.0)),
+        })
+        .collect();
+    let svg = plots::learning_curves(&rows, Some(12)).unwrap();
+    // 3 series + 3 legend samples + the metric panel's series
+    assert_eq!(polylines(&svg, 2).len(), 7);
+    assert_eq!(polylines(&svg, 3).len(), 1, "the best-epoch marker");
+    let t = texts(&svg);
+    for want in [
+        "train loss",
+        "validation loss",
+        "penalty",
+        "best epoch",
+        "epoch",
+        "validation accuracy",
+    ] {
+        assert!(t.iter().any(|x| x == want), "missing {want}: {t:?}");
+    }
+}
+
+#[test]
+fn weight_histograms_overlay_runs_with_exact_zero_counts_in_the_legend() {
+    let dense: Vec<f64> = (0..1000).map(|i| ((i as f64) * 0.37).sin() * 0.1).collect();
+    let mut sparse = dense.clone();
+    for (i, w) in sparse.iter_mut().enumerate() {
+        if i % 10 != 0 {
+            *w = 0.0;
+        }
+    }
+    let sets = [
+        WeightSet {
+            label: "L2".into(),
+            weights: &dense,
+        },
+        WeightSet {
+            label: "L1".into(),
+            weights: &sparse,
+        },
+    ];
+    let svg = plots::weight_histograms("First layer", &sets, 40).unwrap();
+    assert_eq!(
+        polylines(&svg, 2).len(),
+        4,
+        "a step line and a legend sample per run"
+    );
+    let t = texts(&svg);
+    let zeros_dense = dense.iter().filter(|w| **w == 0.0).count();
+    assert!(
+        t.contains(&format!("L2: {zeros_dense} of 1000 exactly zero")),
+        "{t:?}"
+    );
+    let zeros_sparse = sparse.iter().filter(|w| **w == 0.0).count();
+    assert!(zeros_sparse >= 900);
+    assert!(
+        t.contains(&format!("L1: {zeros_sparse} of 1000 exactly zero")),
+        "{t:?}"
+    );
+}
+
+#[test]
+fn bar_chart_sorts_by_magnitude_and_marks_the_threshold() {
+    let names: Vec<String> = ["a", "b", "c", "d"].map(String::from).to_vec();
+    let svg = plots::bar_chart(
+        "Selection probability",
+        &names,
+        &[0.2, 0.9, 0.55, 0.7],
+        3,
+        Some(0.6),
+        "probability",
+    )
+    .unwrap();
+    let t = texts(&svg);
+    let pos = |n: &str| t.iter().position(|x| x == n);
+    assert!(pos("a").is_none(), "only the top 3 are drawn");
+    assert!(
+        pos("b").unwrap() < pos("d").unwrap() && pos("d").unwrap() < pos("c").unwrap(),
+        "largest first"
+    );
+    assert_eq!(
+        svg.matches("<rect").count() - 1,
+        3,
+        "three bars (plus the background)"
+    );
+    assert_eq!(polylines(&svg, 3).len(), 1);
+    assert!(t.iter().any(|x| x == "threshold"));
+}
