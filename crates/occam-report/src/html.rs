@@ -47,10 +47,11 @@ pub fn pre(text: &str) -> String {
 /// A figure: inline SVG (as made by `plots`) with a caption.
 pub fn figure(svg: &str, caption: &str) -> String {
     // Drop the XML prolog if any, keep the <svg> element.
+    // Inline SVG in HTML needs no namespace: dropping it keeps the page free of any URL.
     let start = svg.find("<svg").unwrap_or(0);
+    let body = svg[start..].replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1);
     format!(
-        "<figure>{}<figcaption>{}</figcaption></figure>",
-        &svg[start..],
+        "<figure>{body}<figcaption>{}</figcaption></figure>",
         esc(caption)
     )
 }
