@@ -252,8 +252,16 @@ fn epochs(dir: &Path) -> Result<Vec<EpochRow>> {
     Ok(rows)
 }
 
-/// Dense weight matrices of a saved model, `[out, in]` row-major, in layer order.
-fn dense_weights(dir: &Path) -> Result<Vec<(String, usize, usize, Vec<f64>)>> {
+/// One dense layer's weights as saved: `[out, in]` row-major.
+struct DenseWeights {
+    name: String,
+    out: usize,
+    inp: usize,
+    w: Vec<f64>,
+}
+
+/// Dense weight matrices of a saved model, in layer order.
+fn dense_weights(dir: &Path) -> Result<Vec<DenseWeights>> {
     let bytes = std::fs::read(dir.join("model.safetensors"))
         .with_context(|| format!("cannot read {}/model.safetensors", dir.display()))?;
     let mut t: Vec<_> = occam_nn::tensors::decode::<f64>(&bytes)?
@@ -268,7 +276,12 @@ fn dense_weights(dir: &Path) -> Result<Vec<(String, usize, usize, Vec<f64>)>> {
     };
     t.sort_by_key(|x| idx(&x.name));
     Ok(t.into_iter()
-        .map(|x| (x.name, x.shape[0], x.shape[1], x.data))
+        .map(|x| DenseWeights {
+            out: x.shape[0],
+            inp: x.shape[1],
+            name: x.name,
+            w: x.data,
+        })
         .collect())
 }
 
@@ -359,7 +372,7 @@ fn network_page(dir: &Path) -> Result<String> {
     ));
     let weights = dense_weights(dir)?;
     let mut wh = String::new();
-    for (i, (name, out, inp, w)) in weights.iter().enumerate() {
+    for (i, DenseWeights { name, out, inp, w }) in weights.iter().enumerate() {
         let set = [WeightSet {
             label: format!("layer {i}"),
             weights: w,
@@ -370,7 +383,7 @@ fn network_page(dir: &Path) -> Result<String> {
         )?);
     }
     secs.push(section("weights", "Weight distributions", wh));
-    if let Some((_, out, inp, w)) = weights.first() {
+    if let Some(DenseWeights { out, inp, w, .. }) = weights.first() {
         let norms: Vec<f64> = (0..*inp)
             .map(|j| {
                 (0..*out)
@@ -419,7 +432,7 @@ fn compare(dirs: &[PathBuf]) -> Result<String> {
         let w = dense_weights(d)?
             .into_iter()
             .next()
-            .map(|t| t.3)
+            .map(|t| t.w)
             .unwrap_or_default();
         let label = d.file_name().map_or_else(
             || d.display().to_string(),
