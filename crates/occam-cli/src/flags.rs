@@ -32,6 +32,8 @@ pub enum Command {
     Train(Box<crate::flags_nn::TrainArgs>),
     /// Search for the penalty strength (not available yet: issue 5).
     Tune(Pending),
+    /// Which features are stable: stability selection with a relaxed refit and a held-out comparison.
+    Select(Box<crate::cmd_select::SelectArgs>),
     /// Write RUN_DIR/report.html: plots and tables of a run (several runs: a comparison page).
     Report(crate::cmd_report::ReportArgs),
     /// Predict with a model saved by `occam train`.

@@ -8,6 +8,7 @@ mod cmd_demo;
 mod cmd_linear;
 mod cmd_predict;
 mod cmd_report;
+mod cmd_select;
 mod cmd_train;
 mod flags;
 mod flags_nn;
@@ -66,7 +67,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             LinearCommand::Cv(a) => cmd_linear::cv(&a),
         },
         Command::Train(a) => cmd_train::run(&a),
-        Command::Tune(_) => pending("tune", 5, "strength search"),
+        Command::Tune(_) => pending("tune", 5, "strength search over network configs"),
+        Command::Select(a) => cmd_select::run(&a),
         Command::Report(a) => cmd_report::run(&a),
         Command::Predict(a) => cmd_predict::run(&a),
         Command::Bench(BenchCommand::Mlp(a)) => cmd_bench::bench_mlp(&a),
