@@ -28,8 +28,8 @@ pub struct Prepared {
     pub rows: (usize, usize, usize),
 }
 
-pub fn prepare(data_arg: &str, o: TrainOptions, vocab: Option<&Path>) -> Result<Prepared> {
-    let threads = nn_setup::set_threads(o.threads)?;
+/// The data set DATA with the reading options of `o`.
+pub fn load_dataset(data_arg: &str, o: &TrainOptions, vocab: Option<&Path>) -> Result<Dataset> {
     let copts = CsvOptions {
         target: o.target.clone(),
         missing: MissingPolicy::parse(o.missing.as_deref().unwrap_or("error"))?,
@@ -39,7 +39,12 @@ pub fn prepare(data_arg: &str, o: TrainOptions, vocab: Option<&Path>) -> Result<
         task: o.task.as_deref().map(Task::parse).transpose()?,
     };
     let src = load::resolve(data_arg)?;
-    let d = load::dataset(&src, &copts, vocab)?;
+    load::dataset(&src, &copts, vocab)
+}
+
+pub fn prepare(data_arg: &str, o: TrainOptions, vocab: Option<&Path>) -> Result<Prepared> {
+    let threads = nn_setup::set_threads(o.threads)?;
+    let d = load_dataset(data_arg, &o, vocab)?;
     let seed = o.seed.unwrap_or(0);
     let classes = d.task.is_classification().then_some(&d.y[..]);
     let s = split::train_val_test(

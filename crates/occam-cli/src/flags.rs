@@ -30,8 +30,8 @@ pub enum Command {
     Linear(Box<LinearCommand>),
     /// Train a neural network with penalties, dropout and early stopping.
     Train(Box<crate::flags_nn::TrainArgs>),
-    /// Search for the penalty strength (not available yet: issue 5).
-    Tune(Pending),
+    /// Choose penalties and architecture by k-fold CV: grid, random or TPE search.
+    Tune(Box<crate::cmd_tune::TuneArgs>),
     /// Which features are stable: stability selection with a relaxed refit and a held-out comparison.
     Select(Box<crate::cmd_select::SelectArgs>),
     /// Write RUN_DIR/report.html: plots and tables of a run (several runs: a comparison page).
@@ -41,13 +41,6 @@ pub enum Command {
     /// Speed benchmarks against peers.
     #[command(subcommand)]
     Bench(BenchCommand),
-}
-
-/// Arguments of a command that a later issue builds; accepted so that the error is clear.
-#[derive(Args, Debug)]
-pub struct Pending {
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-    pub rest: Vec<String>,
 }
 
 #[derive(Args, Debug)]

@@ -10,6 +10,7 @@ mod cmd_predict;
 mod cmd_report;
 mod cmd_select;
 mod cmd_train;
+mod cmd_tune;
 mod flags;
 mod flags_nn;
 mod load;
@@ -52,12 +53,6 @@ fn kind_of(e: &anyhow::Error) -> &'static str {
     "error"
 }
 
-fn pending(cmd: &str, issue: u32, what: &str) -> anyhow::Result<()> {
-    anyhow::bail!(UserError(format!(
-        "`occam {cmd}` is not available in this version: {what} is tracked in issue {issue}"
-    )))
-}
-
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Data(DataCommand::Inspect(a)) => cmd_data::inspect(&a),
@@ -67,7 +62,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             LinearCommand::Cv(a) => cmd_linear::cv(&a),
         },
         Command::Train(a) => cmd_train::run(&a),
-        Command::Tune(_) => pending("tune", 5, "strength search over network configs"),
+        Command::Tune(a) => cmd_tune::run(&a),
         Command::Select(a) => cmd_select::run(&a),
         Command::Report(a) => cmd_report::run(&a),
         Command::Predict(a) => cmd_predict::run(&a),

@@ -1,0 +1,473 @@
+//! `occam tune DATA --space space.toml --out RUN_DIR`: k-fold cross-validation of network
+//! configs drawn by grid, random or TPE search (occam-select), the median pruning rule, every
+//! trial recorded in RUN_DIR/trials.jsonl (a rerun with the same out dir resumes), the choice
+//! by the best mean (`--rule min`) or the one-standard-error rule (`--rule 1se`), and the
+//! chosen network against the same network without regularization on held-out rows.
+
+use crate::cmd_train::{fit, load_dataset, unregularized, Prepared};
+use crate::flags_nn::TrainOptions;
+use crate::nn_setup::{self, engine_data, preprocess};
+use crate::{output, UserError};
+use anyhow::{Context, Result};
+use occam_core::{split, Dataset, Task};
+use occam_nn::{Event, Net, Trainer};
+use occam_select::search::{self, Method, Trial};
+use occam_select::space::{DimSpec, Params, Space};
+use rayon::prelude::*;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+#[derive(clap::Args, Debug)]
+pub struct TuneArgs {
+    /// CSV with a header, libsvm (optionally .gz), or builtin:NAME.
+    pub data: String,
+    #[command(flatten)]
+    pub opts: TrainOptions,
+    /// TOML file with base training options (flags win).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// The search space (TOML: [l1] log = [1e-4, 1e-1], [dropout] range = [0, 0.5], ...).
+    #[arg(long)]
+    pub space: PathBuf,
+    /// grid | random | tpe.
+    #[arg(long, default_value = "tpe")]
+    pub search: String,
+    /// Number of trials (a grid stops when exhausted).
+    #[arg(long, default_value_t = 40)]
+    pub trials: usize,
+    /// Folds of the cross-validation (stratified for classification).
+    #[arg(long, default_value_t = 5)]
+    pub folds: usize,
+    /// accuracy | f1 | roc_auc | log_loss | r2 | rmse | mae | loss [default: accuracy for
+    /// classification, rmse for regression, poisson_deviance for counts].
+    #[arg(long)]
+    pub metric: Option<String>,
+    /// min (best mean) | 1se (the most regularized within one SE of the best).
+    #[arg(long, default_value = "1se")]
+    pub rule: String,
+    /// Prune a trial whose fold validation loss is above the median of earlier trials.
+    #[arg(long)]
+    pub prune: bool,
+    /// Run folder: trials.jsonl, trials.csv, summary.json, tune.toml.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+fn higher_is_better(metric: &str) -> bool {
+    matches!(
+        metric,
+        "accuracy" | "precision" | "recall" | "f1" | "roc_auc" | "r2"
+    )
+}
+
+/// Options of one trial: the base options with the trial's values.
+fn with_params(base: &TrainOptions, p: &Params) -> TrainOptions {
+    let mut o = base.clone();
+    let get = |k: &str| p.get(k).copied();
+    if let Some(a) = get("alpha") {
+        let lam = get("l1").or(o.l1).unwrap_or(0.0);
+        o.elastic_net = Some(vec![lam, a]);
+        o.l1 = None;
+    } else if let Some(v) = get("l1") {
+        o.l1 = Some(v);
+    }
+    if let Some(v) = get("l2") {
+        o.l2 = Some(v);
+    }
+    if let Some(v) = get("weight_decay") {
+        o.weight_decay = Some(v);
+    }
+    if let Some(v) = get("dropout") {
+        o.dropout = Some(v);
+    }
+    if let Some(v) = get("dropconnect") {
+        o.dropconnect = Some(v);
+    }
+    if let Some(v) = get("lr") {
+        o.lr = Some(v);
+    }
+    if get("width").is_some() || get("depth").is_some() {
+        let h = o.hidden.clone().unwrap_or_else(|| vec![64, 32]);
+        let w = get("width").map_or(h.first().copied().unwrap_or(32), |v| v.round() as usize);
+        let d = get("depth").map_or(h.len(), |v| v.round() as usize);
+        o.hidden = Some(vec![w; d]);
+    }
+    o
+}
+
+/// One fold: train on `tr`, score on `va`.
+struct FoldResult {
+    score: f64,
+    kept: usize,
+    losses: Vec<f64>,
+    pruned: bool,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_fold(
+    d: &Dataset,
+    tr: &[usize],
+    va: &[usize],
+    o: &TrainOptions,
+    metric: &str,
+    fold: usize,
+    history: &[Trial],
+    prune: bool,
+    stop: &AtomicBool,
+) -> Result<FoldResult> {
+    let (dtr, dva) = (d.subset(tr), d.subset(va));
+    let pre = preprocess(&dtr, !o.no_standardize.unwrap_or(false));
+    let n_out = if d.task == Task::Multiclass {
+        d.classes.len()
+    } else {
+        1
+    };
+    let spec = nn_setup::spec(o, d.nfeatures(), n_out)?;
+    let mut cfg = nn_setup::train_config(o, d.task)?;
+    cfg.batch_size = cfg.batch_size.min(tr.len());
+    let (train, val) = (engine_data(&dtr, &pre), engine_data(&dva, &pre));
+    let mut tr_ = Trainer::new(Net::<f32>::new(&spec, cfg.seed), cfg.clone())?;
+    let warmup = (cfg.epochs / 10).max(1);
+    let mut losses = Vec::new();
+    let r = tr_.fit(&train, Some(&val), &mut |ev| {
+        if let Event::Epoch { log, .. } = ev {
+            let l = log.val_loss.unwrap_or(f64::NAN);
+            losses.push(l);
+            if stop.load(Ordering::Relaxed) {
+                return Err("pruned".into());
+            }
+            if prune && search::should_prune(history, fold, log.epoch - 1, l, 5, warmup) {
+                stop.store(true, Ordering::Relaxed);
+                return Err("pruned".into());
+            }
+        }
+        Ok(())
+    });
+    match r {
+        Err(occam_nn::NnError::Callback(m)) if m == "pruned" => {
+            return Ok(FoldResult {
+                score: f64::NAN,
+                kept: 0,
+                losses,
+                pruned: true,
+            })
+        }
+        Err(e) => return Err(e.into()),
+        Ok(_) => {}
+    }
+    let (loss, m) = tr_.evaluate(&val);
+    let score = if metric == "loss" {
+        loss
+    } else {
+        m.iter()
+            .find(|(k, _)| k == metric)
+            .map(|(_, v)| *v)
+            .ok_or_else(|| {
+                UserError(format!(
+                    "--metric {metric} is not reported for a {} task",
+                    d.task.name()
+                ))
+            })?
+    };
+    let first = tr_.net.dense()[0];
+    let kept = (0..first.n_in)
+        .filter(|&j| {
+            first.weight.value[j * first.n_out..(j + 1) * first.n_out]
+                .iter()
+                .any(|w| *w != 0.0)
+        })
+        .count();
+    Ok(FoldResult {
+        score,
+        kept,
+        losses,
+        pruned: false,
+    })
+}
+
+fn read_space(path: &std::path::Path) -> Result<Space> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| UserError(format!("cannot read {}: {e}", path.display())))?;
+    let specs: BTreeMap<String, DimSpec> = toml::from_str(&text)
+        .map_err(|e| UserError(format!("{}: {}", path.display(), e.message())))?;
+    Space::from_specs(&specs).map_err(|e| UserError(format!("{}: {e}", path.display())).into())
+}
+
+pub fn run(a: &TuneArgs) -> Result<()> {
+    let o = nn_setup::merge(&a.opts, a.config.as_deref())?;
+    nn_setup::set_threads(o.threads)?;
+    nn_setup::in_pool(|| run_in_pool(a, o))
+}
+
+fn run_in_pool(a: &TuneArgs, o: TrainOptions) -> Result<()> {
+    let space = read_space(&a.space)?;
+    let method = match a.search.as_str() {
+        "grid" => Method::Grid,
+        "random" => Method::Random,
+        "tpe" => Method::Tpe,
+        s => anyhow::bail!(occam_core::DataError::param(
+            "--search",
+            format!("'{s}' is not grid, random or tpe")
+        )),
+    };
+    if !matches!(a.rule.as_str(), "min" | "1se") {
+        anyhow::bail!(occam_core::DataError::param(
+            "--rule",
+            format!("'{}' is not min or 1se", a.rule)
+        ));
+    }
+    let d = load_dataset(&a.data, &o, None)?;
+    let metric = a.metric.clone().unwrap_or_else(|| match d.task {
+        Task::Binary | Task::Multiclass => "accuracy".into(),
+        Task::Regression => "rmse".into(),
+        Task::Counts => "poisson_deviance".into(),
+    });
+    let higher = higher_is_better(&metric);
+    let seed = o.seed.unwrap_or(0);
+    let classes = d.task.is_classification().then_some(&d.y[..]);
+    let s = split::train_val_test(
+        d.nrows(),
+        classes,
+        0.0,
+        o.test_fraction.unwrap_or(0.2),
+        seed,
+    )?;
+    let train = d.subset(&s.train);
+    let ycls = train.task.is_classification().then_some(&train.y[..]);
+    let foldid = split::kfold(train.nrows(), a.folds, ycls, seed)?;
+    // The resolved setup; a rerun must match it to resume.
+    let setup = json!({ "data": a.data, "options": o, "space": std::fs::read_to_string(&a.space)?, "search": a.search,
+        "folds": a.folds, "metric": metric, "rule": a.rule, "prune": a.prune, "seed": seed });
+    let setup_text = serde_json::to_string_pretty(&setup)?;
+    std::fs::create_dir_all(&a.out)
+        .map_err(|e| UserError(format!("cannot create the folder {}: {e}", a.out.display())))?;
+    let setup_path = a.out.join("tune.json");
+    let trials_path = a.out.join("trials.jsonl");
+    let mut trials: Vec<Trial> = Vec::new();
+    if trials_path.exists() {
+        let saved = std::fs::read_to_string(&setup_path).unwrap_or_default();
+        if saved != setup_text {
+            anyhow::bail!(UserError(format!(
+                "{} holds trials of another search (data, options, space or settings differ from {}); use another --out",
+                a.out.display(),
+                setup_path.display()
+            )));
+        }
+        for (i, line) in std::fs::read_to_string(&trials_path)?.lines().enumerate() {
+            trials.push(
+                serde_json::from_str(line)
+                    .with_context(|| format!("{}, line {}", trials_path.display(), i + 1))?,
+            );
+        }
+        println!(
+            "resuming: {} trials recorded in {}",
+            trials.len(),
+            trials_path.display()
+        );
+    } else {
+        output::write_atomic(&setup_path, setup_text.as_bytes())?;
+    }
+    println!(
+        "occam tune: {} search, {} trials, {}-fold CV by {} on {} training rows ({} held out)",
+        a.search,
+        a.trials,
+        a.folds,
+        metric,
+        train.nrows(),
+        s.test.len()
+    );
+    while trials.len() < a.trials {
+        let i = trials.len();
+        let Some(params) = search::propose(method, &space, &trials, i, seed, higher) else {
+            break;
+        };
+        let t0 = std::time::Instant::now();
+        let topts = with_params(&o, &params);
+        let stop = AtomicBool::new(false);
+        let results: Vec<FoldResult> = (0..a.folds)
+            .into_par_iter()
+            .map(|f| {
+                let tr: Vec<usize> = (0..train.nrows()).filter(|&r| foldid[r] != f).collect();
+                let va: Vec<usize> = (0..train.nrows()).filter(|&r| foldid[r] == f).collect();
+                run_fold(
+                    &train, &tr, &va, &topts, &metric, f, &trials, a.prune, &stop,
+                )
+            })
+            .collect::<Result<_>>()?;
+        let pruned = results.iter().any(|r| r.pruned);
+        let scores: Vec<f64> = results.iter().map(|r| r.score).collect();
+        let (mean, se) = if pruned {
+            (f64::NAN, f64::NAN)
+        } else {
+            search::mean_se(&scores)
+        };
+        let t = Trial {
+            index: i,
+            params,
+            fold_scores: scores,
+            mean,
+            se,
+            features_kept: results.iter().map(|r| r.kept as f64).sum::<f64>() / a.folds as f64,
+            pruned,
+            seconds: t0.elapsed().as_secs_f64(),
+            epoch_losses: results.into_iter().map(|r| r.losses).collect(),
+        };
+        let shown: Vec<String> = t
+            .params
+            .iter()
+            .map(|(k, v)| format!("{k}={v:.4}"))
+            .collect();
+        if t.pruned {
+            println!("trial {:>3}: {} pruned", i + 1, shown.join(" "));
+        } else {
+            println!(
+                "trial {:>3}: {} {metric} {:.4} ± {:.4}, {:.0} features",
+                i + 1,
+                shown.join(" "),
+                t.mean,
+                t.se,
+                t.features_kept
+            );
+        }
+        trials.push(t);
+        let mut jl = String::new();
+        for t in &trials {
+            jl.push_str(&serde_json::to_string(t)?);
+            jl.push('\n');
+        }
+        output::write_atomic(&trials_path, jl.as_bytes())?;
+    }
+    finish(a, &o, &d, &train, &s, &trials, &metric, higher)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    a: &TuneArgs,
+    o: &TrainOptions,
+    d: &Dataset,
+    train: &Dataset,
+    s: &split::Split,
+    trials: &[Trial],
+    metric: &str,
+    higher: bool,
+) -> Result<()> {
+    let best = search::best(trials, higher)
+        .ok_or_else(|| UserError("no trial completed (all pruned?)".into()))?;
+    let se1 = search::one_se(trials, higher).unwrap_or(best);
+    let chosen = if a.rule == "min" { best } else { se1 };
+    let mut csv = String::from("trial");
+    let names: Vec<String> = trials[0].params.keys().cloned().collect();
+    for n in &names {
+        let _ = write!(csv, ",{n}");
+    }
+    csv.push_str(",mean,se,features_kept,pruned,seconds\n");
+    for t in trials {
+        let _ = write!(csv, "{}", t.index + 1);
+        for n in &names {
+            let _ = write!(csv, ",{}", t.params.get(n).copied().unwrap_or(f64::NAN));
+        }
+        let _ = writeln!(
+            csv,
+            ",{},{},{},{},{:.3}",
+            t.mean, t.se, t.features_kept, t.pruned, t.seconds
+        );
+    }
+    output::write_atomic(&a.out.join("trials.csv"), csv.as_bytes())?;
+    // Final fit of the chosen config on all training rows, and the baseline, on the held-out rows.
+    let topts = with_params(o, &trials[chosen].params);
+    let n_out = if d.task == Task::Multiclass {
+        d.classes.len()
+    } else {
+        1
+    };
+    let spec = nn_setup::spec(&topts, d.nfeatures(), n_out)?;
+    let mut cfg = nn_setup::train_config(&topts, d.task)?;
+    cfg.patience = None;
+    cfg.restore_best = false;
+    cfg.batch_size = cfg.batch_size.min(train.nrows());
+    let pre = preprocess(train, !o.no_standardize.unwrap_or(false));
+    let test = (!s.test.is_empty()).then(|| engine_data(&d.subset(&s.test), &pre));
+    let p = Prepared {
+        opts: topts.clone(),
+        data: train.clone(),
+        train: engine_data(train, &pre),
+        val: None,
+        test: test.clone(),
+        pre: pre.clone(),
+        spec: spec.clone(),
+        cfg: cfg.clone(),
+        threads: rayon::current_num_threads(),
+        rows: (train.nrows(), 0, s.test.len()),
+    };
+    let (mut reg, _, _) = fit(&p, &cfg, &spec, None, |_, _| Ok(()), false)?;
+    let (bspec, bcfg) = unregularized(&spec, &cfg);
+    let (mut base, _, _) = fit(&p, &bcfg, &bspec, None, |_, _| Ok(()), false)?;
+    let held = |tr: &mut Trainer<f32>| -> Value {
+        match &test {
+            Some(t) => {
+                let (loss, m) = tr.evaluate(t);
+                let mut v: serde_json::Map<String, Value> =
+                    m.into_iter().map(|(k, x)| (k, json!(x))).collect();
+                v.insert("loss".into(), json!(loss));
+                Value::Object(v)
+            }
+            None => Value::Null,
+        }
+    };
+    let first = reg.net.dense()[0];
+    let selected: Vec<&String> = (0..first.n_in)
+        .filter(|&j| {
+            first.weight.value[j * first.n_out..(j + 1) * first.n_out]
+                .iter()
+                .any(|w| *w != 0.0)
+        })
+        .map(|j| &d.feature_names[j])
+        .collect();
+    let pick = |i: usize| json!({ "trial": i + 1, "params": trials[i].params, "cv_mean": trials[i].mean, "cv_se": trials[i].se, "features_kept": trials[i].features_kept });
+    let summary = json!({
+        "chosen": { "trial": chosen + 1, "params": trials[chosen].params, "options": topts },
+        "cv_mean": trials[chosen].mean,
+        "cv_se": trials[chosen].se,
+        "metric": metric,
+        "rule": a.rule,
+        "min": pick(best),
+        "one_se": pick(se1),
+        "selected_features": selected,
+        "regularized": held(&mut reg),
+        "baseline": held(&mut base),
+        "baseline_note": "the same architecture trained the same way without any penalty, dropout or early stopping",
+        "trials": trials.len(),
+        "pruned": trials.iter().filter(|t| t.pruned).count(),
+        "held_out_rows": s.test.len(),
+    });
+    output::write_json(&a.out.join("summary.json"), &summary)?;
+    println!(
+        "best (min): trial {} {metric} {:.4} ± {:.4}, {:.0} features",
+        best + 1,
+        trials[best].mean,
+        trials[best].se,
+        trials[best].features_kept
+    );
+    println!(
+        "one-SE:     trial {} {metric} {:.4} ± {:.4}, {:.0} features",
+        se1 + 1,
+        trials[se1].mean,
+        trials[se1].se,
+        trials[se1].features_kept
+    );
+    println!(
+        "chosen by --rule {}: trial {}; {} input features kept",
+        a.rule,
+        chosen + 1,
+        selected.len()
+    );
+    println!(
+        "held out: regularized {}\n          baseline    {}",
+        summary["regularized"], summary["baseline"]
+    );
+    println!("wrote {}", a.out.display());
+    Ok(())
+}
