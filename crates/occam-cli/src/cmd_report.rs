@@ -69,13 +69,17 @@ pub fn run(a: &ReportArgs) -> Result<()> {
 pub fn write(dir: &Path, out: &Path) -> Result<()> {
     let page = if dir.join("summary.json").exists() && dir.join("model.json").exists() {
         network_page(dir)?
+    } else if dir.join("trials.jsonl").exists() && dir.join("summary.json").exists() {
+        tune_page(dir)?
+    } else if dir.join("stability.csv").exists() && dir.join("summary.json").exists() {
+        select_page(dir)?
     } else if dir.join("cv.json").exists() {
         linear_page(dir, &read_json(&dir.join("cv.json"))?)?
     } else if dir.join("path.json").exists() {
         linear_page(dir, &read_json(&dir.join("path.json"))?)?
     } else {
         anyhow::bail!(UserError(format!(
-            "{}: not a run folder (no summary.json + model.json from `occam train`, and no cv.json or path.json from `occam linear`)",
+            "{}: not a run folder (no summary.json + model.json from `occam train`, trials.jsonl from `occam tune`, stability.csv from `occam select`, or cv.json / path.json from `occam linear`)",
             dir.display()
         )));
     };
@@ -486,6 +490,206 @@ fn compare(dirs: &[PathBuf]) -> Result<String> {
     Ok(Page {
         title: "occam: runs compared".into(),
         subtitle: format!("{} runs", dirs.len()),
+        sections: secs,
+    }
+    .render())
+}
+
+/// Held-out metrics of the regularized and baseline models side by side.
+fn comparison_table(s: &Value) -> String {
+    let keys: Vec<String> = s["regularized"]
+        .as_object()
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default();
+    if keys.is_empty() {
+        return paragraph("No held-out rows (set --test-fraction above 0 for the comparison).");
+    }
+    let rows: Vec<Vec<String>> = keys
+        .iter()
+        .map(|k| vec![k.clone(), fmt(&s["regularized"][k]), fmt(&s["baseline"][k])])
+        .collect();
+    format!(
+        "{}{}",
+        table(&["metric", "regularized", "baseline"], &rows),
+        paragraph(s["baseline_note"].as_str().unwrap_or(""))
+    )
+}
+
+fn tune_page(dir: &Path) -> Result<String> {
+    let s = read_json(&dir.join("summary.json"))?;
+    let text = std::fs::read_to_string(dir.join("trials.jsonl"))?;
+    let trials: Vec<Value> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let metric = s["metric"].as_str().unwrap_or("score").to_string();
+    let higher = matches!(
+        metric.as_str(),
+        "accuracy" | "precision" | "recall" | "f1" | "roc_auc" | "r2"
+    );
+    let points: Vec<plots::TrialPoint> = trials
+        .iter()
+        .map(|t| plots::TrialPoint {
+            index: t["index"].as_u64().unwrap_or(0) as usize,
+            score: t["mean"].as_f64().unwrap_or(f64::NAN),
+            params: t["params"]
+                .as_object()
+                .map(|m| {
+                    m.iter()
+                        .map(|(k, v)| (k.clone(), v.as_f64().unwrap_or(f64::NAN)))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            pruned: t["pruned"].as_bool().unwrap_or(false),
+        })
+        .collect();
+    let mut secs = Vec::new();
+    let pick = |k: &str| -> Vec<String> {
+        vec![
+            k.to_string(),
+            fmt(&s[k]["trial"]),
+            s[k]["params"]
+                .as_object()
+                .map(|m| {
+                    m.iter()
+                        .map(|(a, b)| format!("{a}={}", fmt(b)))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .unwrap_or_default(),
+            format!("{} ± {}", fmt(&s[k]["cv_mean"]), fmt(&s[k]["cv_se"])),
+            fmt(&s[k]["features_kept"]),
+        ]
+    };
+    let mut html = table(
+        &[
+            "rule",
+            "trial",
+            "config",
+            &format!("CV {metric}"),
+            "features kept",
+        ],
+        &[pick("min"), pick("one_se")],
+    );
+    html.push_str(&paragraph(&format!(
+        "Chosen by --rule {}: trial {}; {} trials, {} pruned.",
+        fmt(&s["rule"]),
+        fmt(&s["chosen"]["trial"]),
+        fmt(&s["trials"]),
+        fmt(&s["pruned"])
+    )));
+    secs.push(section("metrics", "Chosen configuration", html));
+    secs.push(section(
+        "baseline",
+        "Baseline vs regularized",
+        comparison_table(&s),
+    ));
+    let mut sh = plot(
+        plots::search_history(&points, &metric, higher),
+        "Mean CV score of each trial, and the best so far.",
+    )?;
+    let names: Vec<String> = points
+        .first()
+        .map(|p| p.params.iter().map(|(k, _)| k.clone()).collect())
+        .unwrap_or_default();
+    for n in names {
+        let log = matches!(n.as_str(), "l1" | "l2" | "weight_decay" | "lr");
+        sh.push_str(
+            &plot(
+                plots::score_vs_param(&points, &n, &metric, log),
+                &format!("Mean CV score against {n}."),
+            )
+            .map_err(|e| anyhow::anyhow!(e))?,
+        );
+    }
+    secs.push(section("search", "Search", sh));
+    let sel = strings(&s["selected_features"]);
+    secs.push(section(
+        "selected",
+        "Selected features",
+        paragraph(&format!(
+            "{} input features kept by the chosen network: {}",
+            sel.len(),
+            if sel.len() <= 200 {
+                sel.join(", ")
+            } else {
+                "(more than 200)".into()
+            }
+        )),
+    ));
+    secs.push(section(
+        "config",
+        "Configuration",
+        pre(&std::fs::read_to_string(dir.join("tune.json")).unwrap_or_default()),
+    ));
+    Ok(Page {
+        title: format!("occam tune: {}", dir.display()),
+        subtitle: format!("{} trials by CV {metric}", trials.len()),
+        sections: secs,
+    }
+    .render())
+}
+
+fn select_page(dir: &Path) -> Result<String> {
+    let s = read_json(&dir.join("summary.json"))?;
+    let csv = std::fs::read_to_string(dir.join("stability.csv"))?;
+    let (mut names, mut probs) = (Vec::new(), Vec::new());
+    for l in csv.lines().skip(1) {
+        let f: Vec<&str> = l.split(',').collect();
+        if f.len() >= 2 {
+            names.push(f[0].to_string());
+            probs.push(f[1].parse::<f64>().unwrap_or(0.0));
+        }
+    }
+    let thr = s["chosen"]["threshold"].as_f64();
+    let mut secs = Vec::new();
+    let rows = vec![
+        vec![
+            "pairs (half-sample fits)".into(),
+            format!("{} ({})", fmt(&s["chosen"]["pairs"]), fmt(&s["fits"])),
+        ],
+        vec!["weakness".into(), fmt(&s["chosen"]["weakness"])],
+        vec![
+            "q target / q on the range".into(),
+            format!("{} / {}", fmt(&s["chosen"]["q"]), fmt(&s["q_lambda"])),
+        ],
+        vec!["threshold".into(), fmt(&s["chosen"]["threshold"])],
+        vec![
+            "expected false selections at most".into(),
+            fmt(&s["error_bound"]),
+        ],
+    ];
+    secs.push(section(
+        "run",
+        "Stability selection",
+        table(&["setting", "value"], &rows),
+    ));
+    let sel = strings(&s["selected_features"]);
+    let mut html = paragraph(&format!(
+        "{} stable features: {}",
+        sel.len(),
+        sel.join(", ")
+    ));
+    html.push_str(&plot(
+        plots::bar_chart(
+            "Selection probability",
+            &names,
+            &probs,
+            30,
+            thr,
+            "largest selection probability over the lambda range",
+        ),
+        "The 30 features with the largest selection probabilities; the marker is the threshold.",
+    )?);
+    secs.push(section("selected", "Selected features", html));
+    secs.push(section(
+        "baseline",
+        "Baseline vs regularized",
+        comparison_table(&s),
+    ));
+    Ok(Page {
+        title: format!("occam select: {}", dir.display()),
+        subtitle: "stability selection".into(),
         sections: secs,
     }
     .render())

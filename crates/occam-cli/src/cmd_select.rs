@@ -229,6 +229,7 @@ pub fn run(a: &SelectArgs) -> Result<()> {
         }
     }
     output::write_json(&a.out.join("summary.json"), &summary)?;
+    crate::cmd_report::write(&a.out, &a.out.join("report.html"))?;
     println!("wrote {}", a.out.display());
     Ok(())
 }

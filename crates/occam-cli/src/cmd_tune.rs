@@ -444,6 +444,7 @@ fn finish(
         "held_out_rows": s.test.len(),
     });
     output::write_json(&a.out.join("summary.json"), &summary)?;
+    crate::cmd_report::write(&a.out, &a.out.join("report.html"))?;
     println!(
         "best (min): trial {} {metric} {:.4} ± {:.4}, {:.0} features",
         best + 1,

@@ -81,5 +81,16 @@ fn stability_selection_finds_the_true_features_and_beats_the_baseline_held_out()
     );
     let csv = std::fs::read_to_string(dir.join("stability.csv")).unwrap();
     assert_eq!(csv.lines().count(), 1001, "one row per feature");
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    for id in ["run", "selected", "baseline"] {
+        assert!(
+            html.contains(&format!("<section id=\"{id}\">")),
+            "section {id}"
+        );
+    }
+    assert!(
+        html.contains(">\nthreshold\n<"),
+        "the selection-probability chart marks the threshold"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }

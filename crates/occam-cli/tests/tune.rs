@@ -91,6 +91,19 @@ fn tpe_on_colon_is_at_least_as_good_as_a_40_point_random_search() {
     assert!(t["regularized"]["accuracy"].is_number() && t["baseline"]["accuracy"].is_number());
     let csv = std::fs::read_to_string(dir.join("tpe/trials.csv")).unwrap();
     assert_eq!(csv.lines().count(), 41);
+    // The report: chosen configs, baseline table, score vs trial and vs each hyperparameter.
+    let html = std::fs::read_to_string(dir.join("tpe/report.html")).unwrap();
+    for id in ["metrics", "baseline", "search", "selected", "config"] {
+        assert!(
+            html.contains(&format!("<section id=\"{id}\">")),
+            "section {id}"
+        );
+    }
+    assert_eq!(
+        html.matches("<svg").count(),
+        4,
+        "history + one plot per hyperparameter (3)"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -435,3 +435,115 @@ pub fn bar_chart(
         Ok(())
     })
 }
+
+/// One trial of a search, for the search plots.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrialPoint {
+    pub index: usize,
+    pub score: f64,
+    pub params: Vec<(String, f64)>,
+    pub pruned: bool,
+}
+
+/// Trial score against trial number, with the best-so-far line (pruned trials not drawn).
+pub fn search_history(
+    trials: &[TrialPoint],
+    metric: &str,
+    higher_is_better: bool,
+) -> Result<String, String> {
+    let done: Vec<&TrialPoint> = trials
+        .iter()
+        .filter(|t| !t.pruned && t.score.is_finite())
+        .collect();
+    let (x0, x1) = range(trials.iter().map(|t| t.index as f64 + 1.0));
+    let (y0, y1) = range(done.iter().map(|t| t.score));
+    let mut best = Vec::new();
+    let mut cur: Option<f64> = None;
+    for t in &done {
+        let better = cur.is_none_or(|c| {
+            if higher_is_better {
+                t.score > c
+            } else {
+                t.score < c
+            }
+        });
+        if better {
+            cur = Some(t.score);
+        }
+        best.push((t.index as f64 + 1.0, cur.expect("set")));
+    }
+    render(|root| {
+        let mut c = ChartBuilder::on(&root)
+            .caption("Search", ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(x0..x1, y0..y1)
+            .map_err(err)?;
+        c.configure_mesh()
+            .x_desc("trial")
+            .y_desc(format!("CV {metric}"))
+            .light_line_style(WHITE.mix(0.0))
+            .draw()
+            .map_err(err)?;
+        c.draw_series(
+            done.iter()
+                .map(|t| Circle::new((t.index as f64 + 1.0, t.score), 3, color(0).filled())),
+        )
+        .map_err(err)?;
+        let col = color(3);
+        c.draw_series(LineSeries::new(best, col.stroke_width(2)))
+            .map_err(err)?
+            .label("best so far")
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], col.stroke_width(2)));
+        c.configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()
+            .map_err(err)?;
+        Ok(())
+    })
+}
+
+/// Trial score against one hyperparameter (log axis when `log`).
+pub fn score_vs_param(
+    trials: &[TrialPoint],
+    name: &str,
+    metric: &str,
+    log: bool,
+) -> Result<String, String> {
+    let pts: Vec<(f64, f64)> = trials
+        .iter()
+        .filter(|t| !t.pruned && t.score.is_finite())
+        .filter_map(|t| {
+            t.params
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| (if log { v.log10() } else { *v }, t.score))
+        })
+        .collect();
+    let (x0, x1) = range(pts.iter().map(|p| p.0));
+    let (y0, y1) = range(pts.iter().map(|p| p.1));
+    render(|root| {
+        let mut c = ChartBuilder::on(&root)
+            .caption(format!("CV {metric} against {name}"), ("sans-serif", 16))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(x0..x1, y0..y1)
+            .map_err(err)?;
+        c.configure_mesh()
+            .x_desc(if log {
+                format!("log10({name})")
+            } else {
+                name.to_string()
+            })
+            .y_desc(metric)
+            .light_line_style(WHITE.mix(0.0))
+            .draw()
+            .map_err(err)?;
+        c.draw_series(pts.iter().map(|&p| Circle::new(p, 3, color(0).filled())))
+            .map_err(err)?;
+        Ok(())
+    })
+}
