@@ -30,6 +30,8 @@ pub enum Command {
     Linear(Box<LinearCommand>),
     /// Train a neural network with penalties, dropout and early stopping.
     Train(Box<crate::flags_nn::TrainArgs>),
+    /// The regularization path of a network (LassoNet): which features leave, and when.
+    Path(Box<crate::cmd_path::PathArgs>),
     /// Choose penalties and architecture by k-fold CV: grid, random or TPE search.
     Tune(Box<crate::cmd_tune::TuneArgs>),
     /// Which features are stable: stability selection with a relaxed refit and a held-out comparison.

@@ -6,6 +6,7 @@ mod cmd_bench;
 mod cmd_data;
 mod cmd_demo;
 mod cmd_linear;
+mod cmd_path;
 mod cmd_predict;
 mod cmd_report;
 mod cmd_select;
@@ -63,6 +64,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         },
         Command::Train(a) => cmd_train::run(&a),
         Command::Tune(a) => cmd_tune::run(&a),
+        Command::Path(a) => cmd_path::run(&a),
         Command::Select(a) => cmd_select::run(&a),
         Command::Report(a) => cmd_report::run(&a),
         Command::Predict(a) => cmd_predict::run(&a),

@@ -7,6 +7,7 @@
 // chains over four zips read worse than the index, so the lint is off for this crate.
 #![allow(clippy::needless_range_loop)]
 
+pub mod lassonet;
 pub mod layer;
 pub mod loss;
 pub mod mat;
@@ -34,7 +35,7 @@ pub mod state;
 pub mod tensors;
 pub mod trainer;
 
-pub use data::{Data, Features};
+pub use data::{Data, Features, Gather};
 pub use error::NnError;
 pub use state::TrainState;
 pub use trainer::{EpochLog, Event, Outcome, TrainConfig, Trainer};
