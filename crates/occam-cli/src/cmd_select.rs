@@ -43,9 +43,116 @@ pub struct SelectArgs {
     /// Seed for the split and the subsamples.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// linear (penalized GLM path) | mlp (the network's input layer, L1 by proximal step).
+    #[arg(long, default_value = "linear")]
+    pub model: String,
+    /// mlp: hidden layer widths.
+    #[arg(long, value_delimiter = ',', default_value = "16")]
+    pub hidden: Vec<usize>,
+    /// mlp: L1 strength on the first layer.
+    #[arg(long, default_value_t = 0.03)]
+    pub l1: f64,
+    /// mlp: epochs per half-sample fit.
+    #[arg(long, default_value_t = 100)]
+    pub epochs: usize,
+    /// mlp: learning rate (Adam).
+    #[arg(long, default_value_t = 1e-3)]
+    pub lr: f64,
     /// Run folder: summary.json and stability.csv.
     #[arg(long)]
     pub out: PathBuf,
+}
+
+/// Options of the network fits for `--model mlp` (penalty on the first layer only).
+fn mlp_options(a: &SelectArgs, l1: Option<f64>, seed: u64) -> crate::flags_nn::TrainOptions {
+    crate::flags_nn::TrainOptions {
+        hidden: Some(a.hidden.clone()),
+        l1,
+        penalty_layers: Some("first".into()),
+        epochs: Some(a.epochs),
+        lr: Some(a.lr),
+        no_restore_best: Some(true),
+        seed: Some(seed),
+        ..Default::default()
+    }
+}
+
+/// Trains the network of `o` on `rows` of `d` (no validation); returns the trainer.
+fn fit_mlp(
+    d: &Dataset,
+    rows: &[usize],
+    o: &crate::flags_nn::TrainOptions,
+) -> Result<occam_nn::Trainer<f32>> {
+    use crate::nn_setup::{engine_data, preprocess};
+    let sub = d.subset(rows);
+    let pre = preprocess(&sub, true);
+    let n_out = if d.task == occam_core::Task::Multiclass {
+        d.classes.len()
+    } else {
+        1
+    };
+    let spec = crate::nn_setup::spec(o, d.nfeatures(), n_out)?;
+    let mut cfg = crate::nn_setup::train_config(o, d.task)?;
+    cfg.batch_size = cfg.batch_size.min(rows.len());
+    let mut tr = occam_nn::Trainer::new(occam_nn::Net::new(&spec, cfg.seed), cfg)?;
+    tr.fit(&engine_data(&sub, &pre), None, &mut |_| Ok(()))?;
+    Ok(tr)
+}
+
+/// Stability selection of the network's input features: on each half of `pairs` random
+/// splits, the network with L1 (proximal, first layer) is trained once; a feature is selected
+/// in a half when its first-layer row is not all zero. One strength, so Lambda = {l1}.
+fn mlp_stability(train: &Dataset, a: &SelectArgs) -> Result<(Vec<f64>, f64)> {
+    use occam_core::rng::Rng;
+    use rayon::prelude::*;
+    let n = train.nrows();
+    let p = train.nfeatures();
+    let half = n / 2;
+    let sets: Vec<Vec<bool>> = (0..a.pairs)
+        .into_par_iter()
+        .map(|b| -> Result<Vec<Vec<bool>>> {
+            let mut rng = Rng::stream(a.seed, b as u64);
+            let mut rows: Vec<usize> = (0..n).collect();
+            rng.shuffle(&mut rows);
+            let mut out = Vec::new();
+            for (h, part) in [&rows[..half], &rows[half..2 * half]]
+                .into_iter()
+                .enumerate()
+            {
+                let mut idx = part.to_vec();
+                idx.sort_unstable();
+                let tr = fit_mlp(
+                    train,
+                    &idx,
+                    &mlp_options(a, Some(a.l1), a.seed ^ (2 * b + h) as u64),
+                )?;
+                let f = tr.net.dense()[0];
+                out.push(
+                    (0..p)
+                        .map(|j| {
+                            f.weight.value[j * f.n_out..(j + 1) * f.n_out]
+                                .iter()
+                                .any(|w| *w != 0.0)
+                        })
+                        .collect(),
+                );
+            }
+            Ok(out)
+        })
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .flatten()
+        .collect();
+    let m = sets.len() as f64;
+    let prob: Vec<f64> = (0..p)
+        .map(|j| sets.iter().filter(|s| s[j]).count() as f64 / m)
+        .collect();
+    let q = sets
+        .iter()
+        .map(|s| s.iter().filter(|b| **b).count() as f64)
+        .sum::<f64>()
+        / m;
+    Ok((prob, q))
 }
 
 /// Held-out metrics of coefficients (a0, beta) on `test`.
@@ -98,6 +205,117 @@ fn refit(train: &Dataset, cols: &[usize], base: &PathConfig) -> Result<(Vec<f64>
 }
 
 pub fn run(a: &SelectArgs) -> Result<()> {
+    match a.model.as_str() {
+        "linear" => run_linear(a),
+        "mlp" => crate::nn_setup::in_pool(|| run_mlp(a)),
+        s => Err(
+            occam_core::DataError::param("--model", format!("'{s}' is not linear or mlp")).into(),
+        ),
+    }
+}
+
+fn run_mlp(a: &SelectArgs) -> Result<()> {
+    if !(a.threshold > 0.5 && a.threshold <= 1.0) || a.pairs == 0 {
+        anyhow::bail!(occam_core::DataError::param(
+            "--threshold/--pairs",
+            "need threshold in (0.5, 1] and pairs >= 1"
+        ));
+    }
+    let d = load_data(&a.data)?;
+    let classes = d.task.is_classification().then_some(&d.y[..]);
+    let s = split::train_val_test(d.nrows(), classes, 0.0, a.test_fraction, a.seed)?;
+    let train = d.subset(&s.train);
+    let t0 = std::time::Instant::now();
+    let (prob, q) = mlp_stability(&train, a)?;
+    let secs = t0.elapsed().as_secs_f64();
+    let p = train.nfeatures();
+    let mut selected: Vec<usize> = (0..p).filter(|&j| prob[j] >= a.threshold).collect();
+    selected.sort_by(|&x, &y| prob[y].total_cmp(&prob[x]).then(x.cmp(&y)));
+    let bound = q * q / ((2.0 * a.threshold - 1.0) * p as f64);
+    let names: Vec<&String> = selected.iter().map(|&j| &train.feature_names[j]).collect();
+    println!("network stability selection: {} fits of hidden {:?} with L1 {} on the first layer, {:.2} s", 2 * a.pairs, a.hidden, a.l1, secs);
+    println!("q = {q:.1} input features kept per half; {} stable (expected false selections <= {bound:.2}):", names.len());
+    for &j in &selected {
+        println!(
+            "  {:<24} probability {:.2}",
+            train.feature_names[j], prob[j]
+        );
+    }
+    std::fs::create_dir_all(&a.out)
+        .map_err(|e| UserError(format!("cannot create the folder {}: {e}", a.out.display())))?;
+    let mut csv = String::from("feature,max_probability,stable_from_lambda,selected\n");
+    let mut order: Vec<usize> = (0..p).collect();
+    order.sort_by(|&x, &y| prob[y].total_cmp(&prob[x]).then(x.cmp(&y)));
+    for j in order {
+        let sel = prob[j] >= a.threshold;
+        let _ = writeln!(
+            csv,
+            "{},{},{},{}",
+            train.feature_names[j],
+            prob[j],
+            if sel { a.l1.to_string() } else { String::new() },
+            sel
+        );
+    }
+    output::write_atomic(&a.out.join("stability.csv"), csv.as_bytes())?;
+    let mut summary = json!({
+        "method": "stability",
+        "model": "mlp",
+        "chosen": { "pairs": a.pairs, "q": q, "threshold": a.threshold, "l1": a.l1, "hidden": a.hidden, "epochs": a.epochs },
+        "rule": format!("selection probability >= {} at L1 = {}", a.threshold, a.l1),
+        "selected_features": names,
+        "selection_probability": selected.iter().map(|&j| prob[j]).collect::<Vec<_>>(),
+        "q_lambda": q,
+        "error_bound": bound,
+        "cv_mean": Value::Null,
+        "cv_se": Value::Null,
+        "cv_note": "no cross-validation for the network stability run; see the held-out comparison",
+        "fits": 2 * a.pairs,
+        "fit_seconds": secs,
+        "rows": { "train": train.nrows(), "test": s.test.len() },
+    });
+    if !s.test.is_empty() && !selected.is_empty() {
+        // Relaxed refit: the same network without penalty on the stable features only; the
+        // baseline: the same network without penalty on all features.
+        let all: Vec<usize> = (0..train.nrows()).collect();
+        let score = |cols: Option<&[usize]>| -> Result<Value> {
+            let (tr_ds, te_ds) = match cols {
+                Some(c) => {
+                    let mut t = train.clone();
+                    t.x = t.x.select_cols(c);
+                    t.feature_names = c.iter().map(|&j| train.feature_names[j].clone()).collect();
+                    let mut e = d.subset(&s.test);
+                    e.x = e.x.select_cols(c);
+                    e.feature_names = t.feature_names.clone();
+                    (t, e)
+                }
+                None => (train.clone(), d.subset(&s.test)),
+            };
+            let mut tr = fit_mlp(&tr_ds, &all, &mlp_options(a, None, a.seed))?;
+            let pre = crate::nn_setup::preprocess(&tr_ds, true);
+            let (loss, m) = tr.evaluate(&crate::nn_setup::engine_data(&te_ds, &pre));
+            let mut v: serde_json::Map<String, Value> =
+                m.into_iter().map(|(k, x)| (k, json!(x))).collect();
+            v.insert("loss".into(), json!(loss));
+            Ok(Value::Object(v))
+        };
+        summary["regularized"] = score(Some(&selected))?;
+        summary["baseline"] = score(None)?;
+        summary["baseline_note"] = json!("baseline: the same network without penalty on all features; regularized: the same network without penalty on the stable features only");
+        println!(
+            "held-out ({} rows):\n  regularized {}\n  baseline    {}",
+            s.test.len(),
+            summary["regularized"],
+            summary["baseline"]
+        );
+    }
+    output::write_json(&a.out.join("summary.json"), &summary)?;
+    crate::cmd_report::write(&a.out, &a.out.join("report.html"))?;
+    println!("wrote {}", a.out.display());
+    Ok(())
+}
+
+fn run_linear(a: &SelectArgs) -> Result<()> {
     let d = load_data(&a.data)?;
     let base = path_config(&a.linear, &d)?;
     let classes = d.task.is_classification().then_some(&d.y[..]);
