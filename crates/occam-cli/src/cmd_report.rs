@@ -19,6 +19,28 @@ pub struct ReportArgs {
     /// Where to write the page (default RUN_DIR/report.html; required for several runs).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Also write every plot as PNG into a `plots` folder beside the page.
+    #[arg(long)]
+    pub png: bool,
+}
+
+/// Rasterizes the plots of a written page into DIR/plots/figure-NN.png; returns how many.
+fn write_pngs(page: &Path) -> Result<usize> {
+    let html = std::fs::read_to_string(page)?;
+    let dir = page.parent().unwrap_or(Path::new(".")).join("plots");
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| UserError(format!("cannot create {}: {e}", dir.display())))?;
+    if !occam_report::png::fonts_available() {
+        eprintln!(
+            "warning: no system font found; the PNGs have no text (install fonts-dejavu-core)"
+        );
+    }
+    let svgs = occam_report::png::svgs_in(&html);
+    for (i, svg) in svgs.iter().enumerate() {
+        let png = occam_report::png::svg_to_png(svg, 2.0).map_err(|e| anyhow::anyhow!(e))?;
+        output::write_atomic(&dir.join(format!("figure-{:02}.png", i + 1)), &png)?;
+    }
+    Ok(svgs.len())
 }
 
 fn read_json(p: &Path) -> Result<Value> {
@@ -56,12 +78,18 @@ pub fn run(a: &ReportArgs) -> Result<()> {
         let page = compare(&a.runs)?;
         output::write_atomic(&out, page.as_bytes())?;
         println!("wrote {}", out.display());
+        if a.png {
+            println!("wrote {} PNG plots", write_pngs(&out)?);
+        }
         return Ok(());
     }
     let dir = &a.runs[0];
     let out = a.out.clone().unwrap_or_else(|| dir.join("report.html"));
     write(dir, &out)?;
     println!("wrote {}", out.display());
+    if a.png {
+        println!("wrote {} PNG plots", write_pngs(&out)?);
+    }
     Ok(())
 }
 

@@ -89,8 +89,18 @@ fn train_and_linear_runs_write_reports_with_every_section() {
     );
     // `occam report` rewrites it from the folder alone.
     std::fs::remove_file(run.join("report.html")).unwrap();
-    ok(&["report", s(&run)]);
+    let out = ok(&["report", s(&run), "--png"]);
     assert!(run.join("report.html").exists());
+    // PNG on request: one image per plot, rasterized from the SVG.
+    assert!(out.contains("wrote 4 PNG plots"), "{out}");
+    for i in 1..=4 {
+        let png = std::fs::read(run.join(format!("plots/figure-{i:02}.png"))).unwrap();
+        assert!(
+            png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 10_000,
+            "figure {i}: {} bytes",
+            png.len()
+        );
+    }
 
     let cv = dir.join("cv");
     ok(&[

@@ -4,5 +4,6 @@
 
 pub mod html;
 pub mod plots;
+pub mod png;
 
 pub use html::{Page, Section};
