@@ -198,7 +198,12 @@ fn print_warnings(fit: &PathFit) {
 pub fn path(a: &LinearPathArgs) -> Result<()> {
     let d = load_data(&a.data)?;
     let cfg = path_config(&a.linear, &d)?;
-    let fit = occam_linear::fit_path(&d.x, &d.y, &cfg, a.linear.relax.then_some(a.linear.gamma))?;
+    let spin = crate::progress::spinner("fitting the path");
+    let fit = occam_linear::fit_path(&d.x, &d.y, &cfg, a.linear.relax.then_some(a.linear.gamma));
+    if let Some(b) = spin {
+        b.finish_and_clear();
+    }
+    let fit = fit?;
     // The result files first: a reader that closes stdout early (`| head`) must not lose them.
     if let Some(p) = &a.json {
         output::write_json(p, &path_json(&fit, &d))?;
@@ -359,7 +364,12 @@ pub fn cv(a: &LinearCvArgs) -> Result<()> {
     let d = load_data(&a.data)?;
     let cfg = path_config(&a.linear, &d)?;
     let cvc = cv_config(a, &cfg, d.nrows())?;
-    let cv = cross_validate(&d.x, &d.y, &cfg, &cvc)?;
+    let spin = crate::progress::spinner("cross-validating the path");
+    let cv = cross_validate(&d.x, &d.y, &cfg, &cvc);
+    if let Some(b) = spin {
+        b.finish_and_clear();
+    }
+    let cv = cv?;
     if let Some(p) = &a.json {
         output::write_json(p, &cv_json(&cv, &d))?;
     }

@@ -158,15 +158,23 @@ fn run_in_pool(a: &PathArgs, o: TrainOptions) -> Result<()> {
         d.nrows(), d.nfeatures(), if d.x.is_sparse() { " (sparse)" } else { "" }, s.train.len(), s.validation.len(), s.test.len(), spec.hidden
     );
     let t0 = std::time::Instant::now();
+    let spin = crate::progress::spinner("path");
     let (points, mut models) = lassonet_path(&spec, cfg.loss, &train, &val, &settings, |p| {
-        println!(
+        let msg = format!(
             "lambda {:<10.4e} val loss {:.4}  {:>6} features  ({} epochs)",
             p.lambda,
             p.val_loss,
             p.active.len(),
             p.epochs
         );
+        crate::progress::line(&spin, &msg);
+        if let Some(b) = &spin {
+            b.set_message(format!("{} features left", p.active.len()));
+        }
     });
+    if let Some(b) = spin {
+        b.finish_and_clear();
+    }
     let secs = t0.elapsed().as_secs_f64();
     // The rule compares relaxed fits (each point's active set refitted without penalty): the
     // penalized weights at a point are shrunk, so their loss understates a sparse model.

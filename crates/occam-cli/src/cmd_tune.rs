@@ -279,6 +279,10 @@ fn run_in_pool(a: &TuneArgs, o: TrainOptions) -> Result<()> {
         train.nrows(),
         s.test.len()
     );
+    let bar = crate::progress::bar(a.trials as u64, "trials");
+    if let Some(b) = &bar {
+        b.set_position(trials.len() as u64);
+    }
     while trials.len() < a.trials {
         let i = trials.len();
         let Some(params) = search::propose(method, &space, &trials, i, seed, higher) else {
@@ -320,17 +324,21 @@ fn run_in_pool(a: &TuneArgs, o: TrainOptions) -> Result<()> {
             .iter()
             .map(|(k, v)| format!("{k}={v:.4}"))
             .collect();
-        if t.pruned {
-            println!("trial {:>3}: {} pruned", i + 1, shown.join(" "));
+        let msg = if t.pruned {
+            format!("trial {:>3}: {} pruned", i + 1, shown.join(" "))
         } else {
-            println!(
+            format!(
                 "trial {:>3}: {} {metric} {:.4} ± {:.4}, {:.0} features",
                 i + 1,
                 shown.join(" "),
                 t.mean,
                 t.se,
                 t.features_kept
-            );
+            )
+        };
+        crate::progress::line(&bar, &msg);
+        if let Some(b) = &bar {
+            b.inc(1);
         }
         trials.push(t);
         let mut jl = String::new();
@@ -339,6 +347,9 @@ fn run_in_pool(a: &TuneArgs, o: TrainOptions) -> Result<()> {
             jl.push('\n');
         }
         output::write_atomic(&trials_path, jl.as_bytes())?;
+    }
+    if let Some(b) = bar {
+        b.finish_and_clear();
     }
     finish(a, &o, &d, &train, &s, &trials, &metric, higher)
 }

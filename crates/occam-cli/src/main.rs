@@ -17,6 +17,7 @@ mod flags_nn;
 mod load;
 mod nn_setup;
 mod output;
+mod progress;
 
 use clap::Parser;
 use flags::{BenchCommand, Cli, Command, DataCommand, LinearCommand};

@@ -290,3 +290,64 @@ fn bad_search_spaces_are_clear_errors() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn progress_is_a_bar_on_a_terminal_and_plain_lines_otherwise() {
+    let dir = tmp("progress");
+    let space = dir.join("space.toml");
+    std::fs::write(&space, SPACE).unwrap();
+    let cmd = |out: &str| -> Vec<String> {
+        [
+            "tune",
+            "builtin:pima",
+            "--space",
+            space.to_str().unwrap(),
+            "--trials",
+            "4",
+            "--folds",
+            "3",
+            "--hidden",
+            "8",
+            "--epochs",
+            "20",
+            "--threads",
+            "2",
+            "--out",
+            dir.join(out).to_str().unwrap(),
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    let plain = Command::new(env!("CARGO_BIN_EXE_occam"))
+        .args(cmd("plain"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&plain.stdout).into_owned()
+        + &String::from_utf8_lossy(&plain.stderr);
+    assert!(plain.status.success(), "{text}");
+    assert!(
+        !text.contains('\u{1b}'),
+        "no escape codes when not on a terminal"
+    );
+    assert_eq!(
+        text.lines().filter(|l| l.starts_with("trial ")).count(),
+        4,
+        "one line per trial"
+    );
+    // On a pseudo-terminal (util-linux `script`), the same command draws a bar with an ETA.
+    let line = std::iter::once(env!("CARGO_BIN_EXE_occam").to_string())
+        .chain(cmd("tty"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let tty = Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .output()
+        .expect("util-linux script");
+    let text = String::from_utf8_lossy(&tty.stdout);
+    assert!(tty.status.success(), "{text}");
+    assert!(
+        text.contains("eta") && text.contains("4/4"),
+        "a progress bar on the terminal: {text}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
