@@ -270,6 +270,7 @@ fn run_in_pool(a: &PathArgs, o: TrainOptions) -> Result<()> {
         summary["baseline_note"] = json!("baseline: the dense fit (lambda = 0) of the same network with its skip connection; regularized: the relaxed refit on the chosen point's features; penalized: the chosen point's own (shrunk) weights");
     }
     output::write_json(&a.out.join("summary.json"), &summary)?;
+    crate::cmd_report::write(&a.out, &a.out.join("report.html"))?;
     println!(
         "chosen by --rule {}: lambda {:.4e}, {} features, validation loss {:.4} ± {:.4}",
         a.rule,

@@ -99,6 +99,8 @@ pub fn write(dir: &Path, out: &Path) -> Result<()> {
         network_page(dir)?
     } else if dir.join("trials.jsonl").exists() && dir.join("summary.json").exists() {
         tune_page(dir)?
+    } else if dir.join("features.csv").exists() && dir.join("path.csv").exists() {
+        network_path_page(dir)?
     } else if dir.join("stability.csv").exists() && dir.join("summary.json").exists() {
         select_page(dir)?
     } else if dir.join("cv.json").exists() {
@@ -718,6 +720,86 @@ fn select_page(dir: &Path) -> Result<String> {
     Ok(Page {
         title: format!("occam select: {}", dir.display()),
         subtitle: "stability selection".into(),
+        sections: secs,
+    }
+    .render())
+}
+
+fn network_path_page(dir: &Path) -> Result<String> {
+    let s = read_json(&dir.join("summary.json"))?;
+    let text = std::fs::read_to_string(dir.join("path.csv"))?;
+    let rows: Vec<Vec<f64>> = text
+        .lines()
+        .skip(1)
+        .map(|l| {
+            l.split(',')
+                .map(|v| v.parse::<f64>().unwrap_or(f64::NAN))
+                .collect()
+        })
+        .collect();
+    let col = |i: usize| -> Vec<f64> { rows.iter().map(|r| r[i]).collect() };
+    let feats: Vec<usize> = col(4).iter().map(|v| *v as usize).collect();
+    let chosen = s["chosen"]["point"].as_u64().unwrap_or(0) as usize;
+    let mut secs = Vec::new();
+    let run = vec![
+        vec!["chosen lambda".into(), fmt(&s["chosen"]["lambda"])],
+        vec![
+            "features at the chosen lambda".into(),
+            fmt(&s["chosen"]["features"]),
+        ],
+        vec!["rule".into(), fmt(&s["rule"])],
+        vec![
+            "relaxed validation loss".into(),
+            format!("{} ± {}", fmt(&s["cv_mean"]), fmt(&s["cv_se"])),
+        ],
+        vec!["path points".into(), fmt(&s["points"])],
+        vec!["hidden layers".into(), s["chosen"]["hidden"].to_string()],
+    ];
+    secs.push(section("run", "Path", table(&["", ""], &run)));
+    secs.push(section(
+        "path",
+        "Validation loss and features along the path",
+        plot(plots::network_path(&col(0), &col(1), &col(2), &feats, chosen), "Validation loss of the penalized fit and of the relaxed refit on its features, against log(lambda); below, the features still in the model.")?,
+    ));
+    let ftext = std::fs::read_to_string(dir.join("features.csv"))?;
+    let (mut names, mut leave) = (Vec::new(), Vec::new());
+    for l in ftext.lines().skip(1).take(30) {
+        let f: Vec<&str> = l.split(',').collect();
+        if let Some(v) = f.get(1).and_then(|v| v.parse::<f64>().ok()) {
+            names.push(f[0].to_string());
+            leave.push(v.ln());
+        }
+    }
+    let sel = strings(&s["selected_features"]);
+    let mut html = paragraph(&format!(
+        "{} features at the chosen lambda: {}",
+        sel.len(),
+        if sel.len() <= 200 {
+            sel.join(", ")
+        } else {
+            "(more than 200)".into()
+        }
+    ));
+    html.push_str(&plot(
+        plots::bar_chart(
+            "The features that stay longest",
+            &names,
+            &leave,
+            30,
+            None,
+            "log(lambda) at which the feature leaves",
+        ),
+        "The 30 features that leave the model last, by the lambda at which they leave.",
+    )?);
+    secs.push(section("selected", "Selected features", html));
+    secs.push(section(
+        "baseline",
+        "Baseline vs regularized",
+        comparison_table(&s),
+    ));
+    Ok(Page {
+        title: format!("occam path: {}", dir.display()),
+        subtitle: "LassoNet regularization path".into(),
         sections: secs,
     }
     .render())

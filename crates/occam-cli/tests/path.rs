@@ -116,6 +116,17 @@ fn network_path_recovers_the_hidden_structure_and_records_when_each_feature_leav
     let path = csv(&dir.join("path.csv"));
     assert_eq!(path.first().unwrap()[4], "1000");
     assert_eq!(path.last().unwrap()[4], "0");
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    for id in ["run", "path", "selected", "baseline"] {
+        assert!(
+            html.contains(&format!("<section id=\"{id}\">")),
+            "section {id}"
+        );
+    }
+    assert!(
+        html.contains(">\nchosen\n<"),
+        "the chosen lambda is marked on the path plot"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

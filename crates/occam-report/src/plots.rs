@@ -547,3 +547,81 @@ pub fn score_vs_param(
         Ok(())
     })
 }
+
+/// A network (LassoNet) path: validation loss of the penalized and the relaxed fits against
+/// log(lambda), the number of active features on a second panel, the chosen lambda marked.
+pub fn network_path(
+    lambda: &[f64],
+    val: &[f64],
+    relaxed: &[f64],
+    features: &[usize],
+    chosen: usize,
+) -> Result<String, String> {
+    // lambda 0 (the dense fit) is drawn one grid step left of the first positive lambda.
+    let pos: Vec<f64> = lambda.iter().copied().filter(|l| *l > 0.0).collect();
+    let first = pos.first().copied().unwrap_or(1.0);
+    let step = if pos.len() > 1 {
+        (pos[1] / pos[0]).ln()
+    } else {
+        1.0
+    };
+    let x: Vec<f64> = lambda
+        .iter()
+        .map(|&l| if l > 0.0 { l.ln() } else { first.ln() - step })
+        .collect();
+    let (x0, x1) = range(x.iter().copied());
+    let (y0, y1) = range(val.iter().chain(relaxed).copied());
+    let (f0, f1) = range(features.iter().map(|&f| f as f64));
+    render(|root| {
+        let (top, bottom) = root.split_vertically((H as f64 * 0.6) as u32);
+        let mut c = ChartBuilder::on(&top)
+            .caption("Network path (LassoNet)", ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(30)
+            .y_label_area_size(60)
+            .build_cartesian_2d(x0..x1, y0..y1)
+            .map_err(err)?;
+        c.configure_mesh()
+            .y_desc("validation loss")
+            .light_line_style(WHITE.mix(0.0))
+            .draw()
+            .map_err(err)?;
+        for (i, (name, ys)) in [("penalized fit", val), ("relaxed refit", relaxed)]
+            .into_iter()
+            .enumerate()
+        {
+            let col = color(i);
+            c.draw_series(LineSeries::new(
+                x.iter().copied().zip(ys.iter().copied()),
+                col.stroke_width(2),
+            ))
+            .map_err(err)?
+            .label(name)
+            .legend(move |(a, b)| PathElement::new(vec![(a, b), (a + 18, b)], col.stroke_width(2)));
+        }
+        vline(&mut c, x[chosen], (y0, y1), MIN_COLOR, "chosen")?;
+        c.configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()
+            .map_err(err)?;
+        let mut c2 = ChartBuilder::on(&bottom)
+            .margin(12)
+            .x_label_area_size(35)
+            .y_label_area_size(60)
+            .build_cartesian_2d(x0..x1, f0..f1)
+            .map_err(err)?;
+        c2.configure_mesh()
+            .x_desc("log(lambda) (leftmost: the dense fit)")
+            .y_desc("features")
+            .light_line_style(WHITE.mix(0.0))
+            .draw()
+            .map_err(err)?;
+        c2.draw_series(LineSeries::new(
+            x.iter().copied().zip(features.iter().map(|&f| f as f64)),
+            color(2).stroke_width(2),
+        ))
+        .map_err(err)?;
+        Ok(())
+    })
+}
