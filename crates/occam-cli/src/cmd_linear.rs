@@ -5,7 +5,7 @@ use crate::flags::{DataFlags, LinearCvArgs, LinearFlags, LinearPathArgs};
 use crate::{load, output, UserError};
 use anyhow::{bail, Result};
 use occam_core::{DataError, Dataset};
-use occam_linear::{cross_validate, CvConfig, CvFit, Family, Measure, PathConfig, PathFit};
+use occam_linear::{CvConfig, CvFit, Family, Measure, PathConfig, PathFit};
 use serde_json::{json, Value};
 use std::path::Path;
 
@@ -364,9 +364,18 @@ pub fn cv(a: &LinearCvArgs) -> Result<()> {
     let d = load_data(&a.data)?;
     let cfg = path_config(&a.linear, &d)?;
     let cvc = cv_config(a, &cfg, d.nrows())?;
-    let spin = crate::progress::spinner("cross-validating the path");
-    let cv = cross_validate(&d.x, &d.y, &cfg, &cvc);
-    if let Some(b) = spin {
+    let k = cvc
+        .foldid
+        .as_ref()
+        .map_or(cvc.folds, |f| f.iter().max().map_or(0, |m| m + 1));
+    let bar = crate::progress::bar(k as u64 + 1, "path fits (all rows + folds)");
+    let tick = || {
+        if let Some(b) = &bar {
+            b.inc(1);
+        }
+    };
+    let cv = occam_linear::cross_validate_with_progress(&d.x, &d.y, &cfg, &cvc, &tick);
+    if let Some(b) = bar {
         b.finish_and_clear();
     }
     let cv = cv?;

@@ -50,6 +50,9 @@ pub struct PathArgs {
     /// 1se (sparsest point within one SE of the best validation loss) | min.
     #[arg(long, default_value = "1se")]
     pub rule: String,
+    /// Do not write RUN_DIR/report.html.
+    #[arg(long)]
+    pub no_report: bool,
     /// Run folder: path.csv, features.csv, summary.json.
     #[arg(long)]
     pub out: PathBuf,
@@ -270,7 +273,9 @@ fn run_in_pool(a: &PathArgs, o: TrainOptions) -> Result<()> {
         summary["baseline_note"] = json!("baseline: the dense fit (lambda = 0) of the same network with its skip connection; regularized: the relaxed refit on the chosen point's features; penalized: the chosen point's own (shrunk) weights");
     }
     output::write_json(&a.out.join("summary.json"), &summary)?;
-    crate::cmd_report::write(&a.out, &a.out.join("report.html"))?;
+    if !a.no_report {
+        crate::cmd_report::write(&a.out, &a.out.join("report.html"))?;
+    }
     println!(
         "chosen by --rule {}: lambda {:.4e}, {} features, validation loss {:.4} ± {:.4}",
         a.rule,

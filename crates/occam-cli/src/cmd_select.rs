@@ -58,6 +58,9 @@ pub struct SelectArgs {
     /// mlp: learning rate (Adam).
     #[arg(long, default_value_t = 1e-3)]
     pub lr: f64,
+    /// Do not write RUN_DIR/report.html.
+    #[arg(long)]
+    pub no_report: bool,
     /// Run folder: summary.json and stability.csv.
     #[arg(long)]
     pub out: PathBuf,
@@ -310,7 +313,9 @@ fn run_mlp(a: &SelectArgs) -> Result<()> {
         );
     }
     output::write_json(&a.out.join("summary.json"), &summary)?;
-    crate::cmd_report::write(&a.out, &a.out.join("report.html"))?;
+    if !a.no_report {
+        crate::cmd_report::write(&a.out, &a.out.join("report.html"))?;
+    }
     println!("wrote {}", a.out.display());
     Ok(())
 }
@@ -447,7 +452,9 @@ fn run_linear(a: &SelectArgs) -> Result<()> {
         }
     }
     output::write_json(&a.out.join("summary.json"), &summary)?;
-    crate::cmd_report::write(&a.out, &a.out.join("report.html"))?;
+    if !a.no_report {
+        crate::cmd_report::write(&a.out, &a.out.join("report.html"))?;
+    }
     println!("wrote {}", a.out.display());
     Ok(())
 }

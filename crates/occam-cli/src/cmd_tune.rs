@@ -51,6 +51,9 @@ pub struct TuneArgs {
     /// Prune a trial whose fold validation loss is above the median of earlier trials.
     #[arg(long)]
     pub prune: bool,
+    /// Do not write RUN_DIR/report.html.
+    #[arg(long)]
+    pub no_report: bool,
     /// Run folder: trials.jsonl, trials.csv, summary.json, tune.toml.
     #[arg(long)]
     pub out: PathBuf,
@@ -455,7 +458,9 @@ fn finish(
         "held_out_rows": s.test.len(),
     });
     output::write_json(&a.out.join("summary.json"), &summary)?;
-    crate::cmd_report::write(&a.out, &a.out.join("report.html"))?;
+    if !a.no_report {
+        crate::cmd_report::write(&a.out, &a.out.join("report.html"))?;
+    }
     println!(
         "best (min): trial {} {metric} {:.4} ± {:.4}, {:.0} features",
         best + 1,

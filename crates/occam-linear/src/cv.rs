@@ -191,6 +191,18 @@ pub fn cross_validate(
     cfg: &PathConfig,
     cv: &CvConfig,
 ) -> Result<CvFit, LinearError> {
+    cross_validate_with_progress(x, y, cfg, cv, &|| {})
+}
+
+/// `cross_validate`, calling `done` after each of the K + 1 path fits (the full data and
+/// every fold; folds run in parallel, so from any thread).
+pub fn cross_validate_with_progress(
+    x: &Matrix,
+    y: &[f64],
+    cfg: &PathConfig,
+    cv: &CvConfig,
+    done: &(dyn Fn() + Sync),
+) -> Result<CvFit, LinearError> {
     let start = std::time::Instant::now();
     let n = x.nrows();
     let foldid = match &cv.foldid {
@@ -222,6 +234,7 @@ pub fn cross_validate(
         ));
     }
     let full = fit_path(x, y, cfg, None)?;
+    done();
     let nl = full.lambda.len();
     let per_fold: Vec<Result<(Vec<f64>, f64), LinearError>> = (0..k)
         .into_par_iter()
@@ -233,10 +246,9 @@ pub fn cross_validate(
             let fit = fit_path(&xt, &yt, cfg, None)?;
             let xh = x.select_rows(&test);
             let yh: Vec<f64> = test.iter().map(|&i| y[i]).collect();
-            Ok((
-                fold_scores(&fit, &xh, &yh, cv.measure, &full.lambda),
-                test.len() as f64,
-            ))
+            let scores = fold_scores(&fit, &xh, &yh, cv.measure, &full.lambda);
+            done();
+            Ok((scores, test.len() as f64))
         })
         .collect();
     let per_fold: Vec<(Vec<f64>, f64)> = per_fold.into_iter().collect::<Result<_, _>>()?;

@@ -14,6 +14,6 @@ mod point;
 pub mod predict;
 
 pub use config::{Family, PathConfig};
-pub use cv::{cross_validate, CvConfig, CvFit, Measure};
+pub use cv::{cross_validate, cross_validate_with_progress, CvConfig, CvFit, Measure};
 pub use driver::{fit_path, PathFit, Relaxed};
 pub use error::{LinearError, PathWarning};
