@@ -198,9 +198,23 @@ fn print_warnings(fit: &PathFit) {
 pub fn path(a: &LinearPathArgs) -> Result<()> {
     let d = load_data(&a.data)?;
     let cfg = path_config(&a.linear, &d)?;
-    let spin = crate::progress::spinner("fitting the path");
-    let fit = occam_linear::fit_path(&d.x, &d.y, &cfg, a.linear.relax.then_some(a.linear.gamma));
-    if let Some(b) = spin {
+    let bar = crate::progress::bar(
+        cfg.lambda.as_ref().map_or(cfg.nlambda, |l| l.len()) as u64,
+        "lambdas",
+    );
+    let tick = |done: usize, _total: usize| {
+        if let Some(b) = &bar {
+            b.set_position(done as u64);
+        }
+    };
+    let fit = occam_linear::fit_path_with_progress(
+        &d.x,
+        &d.y,
+        &cfg,
+        a.linear.relax.then_some(a.linear.gamma),
+        &tick,
+    );
+    if let Some(b) = bar {
         b.finish_and_clear();
     }
     let fit = fit?;

@@ -85,6 +85,18 @@ pub fn fit_path(
     cfg: &PathConfig,
     relax_gamma: Option<f64>,
 ) -> Result<PathFit, LinearError> {
+    fit_path_with_progress(x, y, cfg, relax_gamma, &|_, _| {})
+}
+
+/// `fit_path`, calling `progress(done, total)` after each lambda of the grid (a path that
+/// stops early, as glmnet's does, ends below the total).
+pub fn fit_path_with_progress(
+    x: &Matrix,
+    y: &[f64],
+    cfg: &PathConfig,
+    relax_gamma: Option<f64>,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<PathFit, LinearError> {
     let (n, p) = (x.nrows(), x.ncols());
     cfg.validate(n, p)?;
     if y.len() != n {
@@ -150,6 +162,7 @@ pub fn fit_path(
             Family::Poisson => StopRule::Window,
             _ => StopRule::Absolute,
         },
+        progress,
     };
     let new_solver = |alpha: f64| -> Box<dyn Solver + '_> {
         match cfg.family {

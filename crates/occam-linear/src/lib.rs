@@ -15,5 +15,5 @@ pub mod predict;
 
 pub use config::{Family, PathConfig};
 pub use cv::{cross_validate, cross_validate_with_progress, CvConfig, CvFit, Measure};
-pub use driver::{fit_path, PathFit, Relaxed};
+pub use driver::{fit_path, fit_path_with_progress, PathFit, Relaxed};
 pub use error::{LinearError, PathWarning};

@@ -51,6 +51,8 @@ pub(crate) struct LoopSettings<'a> {
     pub dfmax: usize,
     pub gap_tol: Option<f64>,
     pub stop: StopRule,
+    /// Called after each lambda with (lambdas done, lambdas in the grid).
+    pub progress: &'a (dyn Fn(usize, usize) + Sync),
 }
 
 /// glmnet's test of a flattening deviance ratio, which differs by family.
@@ -206,6 +208,7 @@ pub(crate) fn run(s: &mut dyn Solver, lambdas: Lambdas, cfg: &LoopSettings) -> R
         out.gap.push(gap);
         out.dev_ratio.push(ratio);
         prev_lambda = lam;
+        (cfg.progress)(m + 1, grid.len());
         if !auto || m + 1 < MIN_LAMBDAS.min(grid.len()) {
             continue;
         }
