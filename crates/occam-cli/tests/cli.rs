@@ -1,22 +1,7 @@
 //! The CLI on the real data sets: inspect, sparse loading, the demo, linear path and cv JSON.
 
-use std::process::Command;
-
-fn occam(args: &[&str]) -> (String, String, Option<i32>) {
-    let out = Command::new(env!("CARGO_BIN_EXE_occam"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-        out.status.code(),
-    )
-}
-
-fn datasets(file: &str) -> String {
-    format!("{}/../../datasets/{file}", env!("CARGO_MANIFEST_DIR"))
-}
+mod common;
+use common::*;
 
 #[test]
 fn inspect_pima_reports_rows_features_and_classes() {

@@ -3,32 +3,16 @@
 //! headless Chromium (installed by scripts/install-chromium.sh) without console messages, and
 //! a screenshot is kept under target/ for a human to look at.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
+use common::*;
 
-fn occam(args: &[&str]) -> (String, String, Option<i32>) {
-    let out = Command::new(env!("CARGO_BIN_EXE_occam"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-        out.status.code(),
-    )
-}
+use std::path::Path;
+use std::process::Command;
 
 fn ok(args: &[&str]) -> String {
     let (o, e, c) = occam(args);
     assert_eq!(c, Some(0), "{args:?}\n{o}\n{e}");
     o
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("occam-report-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
 }
 
 fn s(p: &Path) -> &str {

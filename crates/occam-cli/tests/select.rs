@@ -1,64 +1,35 @@
 //! `occam select --stability` on the synthetic hidden-structure set: the stable features are
 //! the true ones (support F1 >= 0.9), the summary carries the chosen settings, the error
 //! bound, CV of the refit, and the held-out baseline-vs-regularized comparison, in which the
-//! refit on the stable features beats the least-penalized fit on all 1000 features.
+//! refit on the stable features beats the least-penalized fit on all 1000 features; the
+//! network version keeps both members of the correlated pair.
 
-use std::process::Command;
+mod common;
+use common::*;
+
+/// Runs `occam select` on the synthetic set; returns (stdout, summary, folder).
+fn select(name: &str, extra: &[&str]) -> (String, serde_json::Value, std::path::PathBuf) {
+    let dir = tmp(name);
+    let (data, _, _) = synthetic();
+    let mut args = vec!["select", data.as_str(), "--target", "y", "--stability"];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&["--out", dir.to_str().unwrap()]);
+    let (out, err, code) = occam(&args);
+    assert_eq!(code, Some(0), "{out}{err}");
+    let s = json(&dir.join("summary.json"));
+    (out, s, dir)
+}
 
 #[test]
 fn stability_selection_finds_the_true_features_and_beats_the_baseline_held_out() {
-    let dir = std::env::temp_dir().join(format!("occam-select-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let data = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../datasets/synthetic/hidden_structure.csv.gz"
-    );
-    let out = Command::new(env!("CARGO_BIN_EXE_occam"))
-        .args([
-            "select",
-            data,
-            "--target",
-            "y",
-            "--stability",
-            "--seed",
-            "3",
-            "--out",
-        ])
-        .arg(&dir)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let (out, s, dir) = select("linear", &["--seed", "3"]);
     assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
+        out.contains("stable features (expected false selections <="),
+        "{out}"
     );
-    assert!(
-        stdout.contains("stable features (expected false selections <="),
-        "{stdout}"
-    );
-    let s: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
-    let truth_path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../datasets/synthetic/hidden_structure_truth.json"
-    );
-    let truth: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(truth_path).unwrap()).unwrap();
-    let truth: Vec<&str> = truth["true_features"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap())
-        .collect();
-    let found: Vec<&str> = s["selected_features"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap())
-        .collect();
-    let tp = found.iter().filter(|f| truth.contains(f)).count() as f64;
-    let f1 = 2.0 * tp / (found.len() + truth.len()) as f64;
+    let (_, truth, _) = synthetic();
+    let found = strings(&s["selected_features"]);
+    let f1 = support_f1(&found, &truth);
     assert!(f1 >= 0.9, "support F1 {f1}: {found:?}");
     for key in [
         "chosen",
@@ -97,19 +68,9 @@ fn stability_selection_finds_the_true_features_and_beats_the_baseline_held_out()
 
 #[test]
 fn network_stability_selection_keeps_the_true_features_and_both_members_of_the_pair() {
-    let dir = std::env::temp_dir().join(format!("occam-select-mlp-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let data = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../datasets/synthetic/hidden_structure.csv.gz"
-    );
-    let out = Command::new(env!("CARGO_BIN_EXE_occam"))
-        .args([
-            "select",
-            data,
-            "--target",
-            "y",
-            "--stability",
+    let (_, s, dir) = select(
+        "mlp",
+        &[
             "--model",
             "mlp",
             "--l1",
@@ -120,44 +81,11 @@ fn network_stability_selection_keeps_the_true_features_and_both_members_of_the_p
             "25",
             "--test-fraction",
             "0.2",
-            "--out",
-        ])
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        ],
     );
-    let s: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
-    let truth_path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../datasets/synthetic/hidden_structure_truth.json"
-    );
-    let truth: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(truth_path).unwrap()).unwrap();
-    let pair: Vec<&str> = truth["correlated_pair"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap())
-        .collect();
-    let truth: Vec<&str> = truth["true_features"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap())
-        .collect();
-    let found: Vec<&str> = s["selected_features"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap())
-        .collect();
-    let tp = found.iter().filter(|f| truth.contains(f)).count() as f64;
-    let f1 = 2.0 * tp / (found.len() + truth.len()) as f64;
+    let (_, truth, pair) = synthetic();
+    let found = strings(&s["selected_features"]);
+    let f1 = support_f1(&found, &truth);
     assert!(f1 >= 0.9, "support F1 {f1}: {found:?}");
     assert!(
         pair.iter().all(|p| found.contains(p)),

@@ -1,0 +1,63 @@
+//! Helpers shared by the CLI tests: running the binary, scratch folders, and the synthetic
+//! hidden-structure set's truth with the support F1 the selection tests score against.
+#![allow(dead_code)]
+
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::Command;
+
+/// Runs `occam args`: (stdout, stderr, exit code).
+pub fn occam(args: &[&str]) -> (String, String, Option<i32>) {
+    let out = Command::new(env!("CARGO_BIN_EXE_occam"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code(),
+    )
+}
+
+/// A fresh, empty scratch folder for this test process.
+pub fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("occam-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// A file of the repository's datasets/ folder.
+pub fn datasets(file: &str) -> String {
+    format!("{}/../../datasets/{file}", env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn json(path: &std::path::Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+pub fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The synthetic hidden-structure set and its truth (true features, correlated pair).
+pub fn synthetic() -> (String, Vec<String>, Vec<String>) {
+    let t = json(std::path::Path::new(&datasets(
+        "synthetic/hidden_structure_truth.json",
+    )));
+    (
+        datasets("synthetic/hidden_structure.csv.gz"),
+        strings(&t["true_features"]),
+        strings(&t["correlated_pair"]),
+    )
+}
+
+/// Support F1 of `found` against `truth`.
+pub fn support_f1(found: &[String], truth: &[String]) -> f64 {
+    let tp = found.iter().filter(|f| truth.contains(f)).count() as f64;
+    2.0 * tp / (found.len() + truth.len()) as f64
+}
