@@ -62,6 +62,44 @@ fn render(
     Ok(s)
 }
 
+type Chart<'a, DB> = ChartContext<
+    'a,
+    DB,
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+>;
+
+/// A chart in the house style: optional title, margins, axis label areas, no light grid, and
+/// the axis descriptions (empty: none).
+fn axes<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, plotters::coord::Shift>,
+    title: &str,
+    (x0, x1): (f64, f64),
+    (y0, y1): (f64, f64),
+    xdesc: &str,
+    ydesc: &str,
+) -> Result<Chart<'a, DB>, String> {
+    let mut b = ChartBuilder::on(area);
+    if !title.is_empty() {
+        b.caption(title, ("sans-serif", 18));
+    }
+    let mut c = b
+        .margin(12)
+        .x_label_area_size(if xdesc.is_empty() { 30 } else { 40 })
+        .y_label_area_size(60)
+        .build_cartesian_2d(x0..x1, y0..y1)
+        .map_err(err)?;
+    let mut mesh = c.configure_mesh();
+    mesh.light_line_style(WHITE.mix(0.0));
+    if !xdesc.is_empty() {
+        mesh.x_desc(xdesc);
+    }
+    if !ydesc.is_empty() {
+        mesh.y_desc(ydesc);
+    }
+    mesh.draw().map_err(err)?;
+    Ok(c)
+}
+
 /// glmnet's plot(fit): every coefficient against log(lambda), labelled by feature at the
 /// small-lambda end, with the number of non-zero coefficients (df) along the top.
 /// `beta[j][l]` is feature j's coefficient at lambda l. Features that stay zero are not drawn.
@@ -166,19 +204,14 @@ pub fn cv_curve(
     let (x0, x1) = range(x.iter().copied());
     let (y0, y1) = range(cvm.iter().zip(cvsd).flat_map(|(m, s)| [m - s, m + s]));
     render(|root| {
-        let mut c = ChartBuilder::on(&root)
-            .caption("Cross-validation", ("sans-serif", 18))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(60)
-            .build_cartesian_2d(x0..x1, y0..y1)
-            .map_err(err)?;
-        c.configure_mesh()
-            .x_desc("log(lambda)")
-            .y_desc(measure)
-            .light_line_style(WHITE.mix(0.0))
-            .draw()
-            .map_err(err)?;
+        let mut c = axes(
+            &root,
+            "Cross-validation",
+            (x0, x1),
+            (y0, y1),
+            "log(lambda)",
+            measure,
+        )?;
         for ((&a, &m), &s) in x.iter().zip(cvm).zip(cvsd) {
             c.draw_series(LineSeries::new(
                 vec![(a, m - s), (a, m + s)],
@@ -226,18 +259,7 @@ pub fn learning_curves(rows: &[EpochRow], best_epoch: Option<usize>) -> Result<S
         } else {
             (root.clone(), root.clone())
         };
-        let mut c = ChartBuilder::on(&top)
-            .caption("Learning curves", ("sans-serif", 18))
-            .margin(12)
-            .x_label_area_size(30)
-            .y_label_area_size(60)
-            .build_cartesian_2d(x0..x1, y0..y1)
-            .map_err(err)?;
-        c.configure_mesh()
-            .y_desc("loss")
-            .light_line_style(WHITE.mix(0.0))
-            .draw()
-            .map_err(err)?;
+        let mut c = axes(&top, "Learning curves", (x0, x1), (y0, y1), "", "loss")?;
         let series: [(&str, Vec<(f64, f64)>); 3] = [
             (
                 "train loss",
@@ -286,18 +308,8 @@ pub fn learning_curves(rows: &[EpochRow], best_epoch: Option<usize>) -> Result<S
                 .filter_map(|r| r.metric.as_ref().map(|m| (r.epoch as f64, m.1)))
                 .collect();
             let (m0, m1) = range(pts.iter().map(|p| p.1));
-            let mut c2 = ChartBuilder::on(&bottom)
-                .margin(12)
-                .x_label_area_size(35)
-                .y_label_area_size(60)
-                .build_cartesian_2d(x0..x1, m0..m1)
-                .map_err(err)?;
-            c2.configure_mesh()
-                .x_desc("epoch")
-                .y_desc(format!("validation {name}"))
-                .light_line_style(WHITE.mix(0.0))
-                .draw()
-                .map_err(err)?;
+            let ydesc = format!("validation {name}");
+            let mut c2 = axes(&bottom, "", (x0, x1), (m0, m1), "epoch", &ydesc)?;
             c2.draw_series(LineSeries::new(pts, color(3).stroke_width(2)))
                 .map_err(err)?;
         }
@@ -337,19 +349,15 @@ pub fn weight_histograms(
         .collect();
     let ymax = hist.iter().flatten().copied().max().unwrap_or(1).max(1) as f64 * 1.08;
     render(|root| {
-        let mut c = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 18))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(60)
-            .build_cartesian_2d(lo..hi, 0.0..ymax)
-            .map_err(err)?;
-        c.configure_mesh()
-            .x_desc("weight (exact zeros counted in the legend, not drawn)")
-            .y_desc("non-zero weights per bin")
-            .light_line_style(WHITE.mix(0.0))
-            .draw()
-            .map_err(err)?;
+        let xdesc = "weight (exact zeros counted in the legend, not drawn)";
+        let mut c = axes(
+            &root,
+            title,
+            (lo, hi),
+            (0.0, ymax),
+            xdesc,
+            "non-zero weights per bin",
+        )?;
         for (i, (s, h)) in sets.iter().zip(&hist).enumerate() {
             let mut pts = Vec::with_capacity(2 * bins + 2);
             pts.push((lo, 0.0));
@@ -473,19 +481,8 @@ pub fn search_history(
         best.push((t.index as f64 + 1.0, cur.expect("set")));
     }
     render(|root| {
-        let mut c = ChartBuilder::on(&root)
-            .caption("Search", ("sans-serif", 18))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(60)
-            .build_cartesian_2d(x0..x1, y0..y1)
-            .map_err(err)?;
-        c.configure_mesh()
-            .x_desc("trial")
-            .y_desc(format!("CV {metric}"))
-            .light_line_style(WHITE.mix(0.0))
-            .draw()
-            .map_err(err)?;
+        let ydesc = format!("CV {metric}");
+        let mut c = axes(&root, "Search", (x0, x1), (y0, y1), "trial", &ydesc)?;
         c.draw_series(
             done.iter()
                 .map(|t| Circle::new((t.index as f64 + 1.0, t.score), 3, color(0).filled())),
@@ -525,23 +522,13 @@ pub fn score_vs_param(
     let (x0, x1) = range(pts.iter().map(|p| p.0));
     let (y0, y1) = range(pts.iter().map(|p| p.1));
     render(|root| {
-        let mut c = ChartBuilder::on(&root)
-            .caption(format!("CV {metric} against {name}"), ("sans-serif", 16))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(60)
-            .build_cartesian_2d(x0..x1, y0..y1)
-            .map_err(err)?;
-        c.configure_mesh()
-            .x_desc(if log {
-                format!("log10({name})")
-            } else {
-                name.to_string()
-            })
-            .y_desc(metric)
-            .light_line_style(WHITE.mix(0.0))
-            .draw()
-            .map_err(err)?;
+        let title = format!("CV {metric} against {name}");
+        let xdesc = if log {
+            format!("log10({name})")
+        } else {
+            name.to_string()
+        };
+        let mut c = axes(&root, &title, (x0, x1), (y0, y1), &xdesc, metric)?;
         c.draw_series(pts.iter().map(|&p| Circle::new(p, 3, color(0).filled())))
             .map_err(err)?;
         Ok(())
@@ -574,18 +561,14 @@ pub fn network_path(
     let (f0, f1) = range(features.iter().map(|&f| f as f64));
     render(|root| {
         let (top, bottom) = root.split_vertically((H as f64 * 0.6) as u32);
-        let mut c = ChartBuilder::on(&top)
-            .caption("Network path (LassoNet)", ("sans-serif", 18))
-            .margin(12)
-            .x_label_area_size(30)
-            .y_label_area_size(60)
-            .build_cartesian_2d(x0..x1, y0..y1)
-            .map_err(err)?;
-        c.configure_mesh()
-            .y_desc("validation loss")
-            .light_line_style(WHITE.mix(0.0))
-            .draw()
-            .map_err(err)?;
+        let mut c = axes(
+            &top,
+            "Network path (LassoNet)",
+            (x0, x1),
+            (y0, y1),
+            "",
+            "validation loss",
+        )?;
         for (i, (name, ys)) in [("penalized fit", val), ("relaxed refit", relaxed)]
             .into_iter()
             .enumerate()
@@ -605,18 +588,8 @@ pub fn network_path(
             .border_style(BLACK)
             .draw()
             .map_err(err)?;
-        let mut c2 = ChartBuilder::on(&bottom)
-            .margin(12)
-            .x_label_area_size(35)
-            .y_label_area_size(60)
-            .build_cartesian_2d(x0..x1, f0..f1)
-            .map_err(err)?;
-        c2.configure_mesh()
-            .x_desc("log(lambda) (leftmost: the dense fit)")
-            .y_desc("features")
-            .light_line_style(WHITE.mix(0.0))
-            .draw()
-            .map_err(err)?;
+        let xdesc = "log(lambda) (leftmost: the dense fit)";
+        let mut c2 = axes(&bottom, "", (x0, x1), (f0, f1), xdesc, "features")?;
         c2.draw_series(LineSeries::new(
             x.iter().copied().zip(features.iter().map(|&f| f as f64)),
             color(2).stroke_width(2),
