@@ -217,21 +217,30 @@ fn val_loss<R: Real>(
     loss.value_grad(&out, &gather.y, &mut g)
 }
 
+/// What every point of a path trains on.
+struct Setting<'a, R> {
+    loss: Loss,
+    train: &'a Data<R>,
+    val: &'a Data<R>,
+    s: &'a PathSettings,
+}
+
 /// Trains `model` at penalty `lambda` (0 = dense) until the validation loss stalls; returns
-/// (best validation loss, epochs run), keeping the weights of the best epoch.
-#[allow(clippy::too_many_arguments)]
+/// (best validation loss, epochs run), keeping the weights of the best epoch. Features outside
+/// `keep` (when given) are held at zero.
 fn fit_point<R: Real>(
     model: &mut LassoNet<R>,
     opt: &mut Optimizer<R>,
-    loss: Loss,
-    train: &Data<R>,
-    val: &Data<R>,
-    lambda: f64,
-    epochs: usize,
-    s: &PathSettings,
-    stream: u64,
+    ctx: &Setting<'_, R>,
+    (lambda, epochs, stream): (f64, usize, u64),
     keep: Option<&[bool]>,
 ) -> (f64, usize) {
+    let Setting {
+        loss,
+        train,
+        val,
+        s,
+    } = *ctx;
     let mut gather = Gather::default();
     let mut grad = Mat::default();
     let n = train.rows();
@@ -304,13 +313,13 @@ pub fn relax<R: Real>(
     let (v, _) = fit_point(
         &mut model,
         &mut opt,
-        loss,
-        train,
-        val,
-        0.0,
-        s.epochs_dense,
-        s,
-        1_000_000 + stream,
+        &Setting {
+            loss,
+            train,
+            val,
+            s,
+        },
+        (0.0, s.epochs_dense, 1_000_000 + stream),
         Some(&keep),
     );
     (v, model)
@@ -326,20 +335,15 @@ pub fn lassonet_path<R: Real>(
     s: &PathSettings,
     mut on_point: impl FnMut(&PathPoint),
 ) -> (Vec<PathPoint>, Vec<LassoNet<R>>) {
-    let mut model = LassoNet::new(spec, s.seed);
-    let mut opt = Optimizer::new(OptimizerKind::adam(), &model.params_mut());
-    let (v, e) = fit_point(
-        &mut model,
-        &mut opt,
+    let ctx = Setting {
         loss,
         train,
         val,
-        0.0,
-        s.epochs_dense,
         s,
-        0,
-        None,
-    );
+    };
+    let mut model = LassoNet::new(spec, s.seed);
+    let mut opt = Optimizer::new(OptimizerKind::adam(), &model.params_mut());
+    let (v, e) = fit_point(&mut model, &mut opt, &ctx, (0.0, s.epochs_dense, 0), None);
     let mut points = vec![PathPoint {
         lambda: 0.0,
         val_loss: v,
@@ -353,13 +357,8 @@ pub fn lassonet_path<R: Real>(
         let (v, e) = fit_point(
             &mut model,
             &mut opt,
-            loss,
-            train,
-            val,
-            lambda,
-            s.epochs_per_point,
-            s,
-            k as u64,
+            &ctx,
+            (lambda, s.epochs_per_point, k as u64),
             None,
         );
         let p = PathPoint {

@@ -47,3 +47,22 @@ impl<R: Real> Param<R> {
         self.value.iter().filter(|v| **v == R::zero()).count()
     }
 }
+
+/// The scale (ones) and shift (zeros) of a normalisation layer at position `index`, named as
+/// PyTorch names them (`layers.{index}.weight` / `.bias`).
+pub fn norm_params<R: Real>(index: usize, dim: usize) -> (Param<R>, Param<R>) {
+    (
+        Param::new(
+            format!("layers.{index}.weight"),
+            ParamKind::Norm,
+            vec![dim],
+            vec![R::one(); dim],
+        ),
+        Param::new(
+            format!("layers.{index}.bias"),
+            ParamKind::Norm,
+            vec![dim],
+            vec![R::zero(); dim],
+        ),
+    )
+}

@@ -4,7 +4,7 @@
 //! normalises by the running statistics. Scale gamma and shift beta are `Norm` parameters.
 
 use crate::mat::Mat;
-use crate::param::{Param, ParamKind};
+use crate::param::{norm_params, Param};
 use crate::real::Real;
 
 #[derive(Clone, Debug)]
@@ -24,22 +24,13 @@ pub struct BatchNorm1d<R> {
 
 impl<R: Real> BatchNorm1d<R> {
     pub fn new(index: usize, dim: usize) -> Self {
+        let (gamma, beta) = norm_params(index, dim);
         BatchNorm1d {
             dim,
             eps: 1e-5,
             momentum: 0.1,
-            gamma: Param::new(
-                format!("layers.{index}.weight"),
-                ParamKind::Norm,
-                vec![dim],
-                vec![R::one(); dim],
-            ),
-            beta: Param::new(
-                format!("layers.{index}.bias"),
-                ParamKind::Norm,
-                vec![dim],
-                vec![R::zero(); dim],
-            ),
+            gamma,
+            beta,
             running_mean: vec![R::zero(); dim],
             running_var: vec![R::one(); dim],
             xhat: Mat::default(),

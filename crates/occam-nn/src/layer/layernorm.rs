@@ -2,7 +2,7 @@
 //! then scaled by gamma and shifted by beta. No running state, so train and eval agree.
 
 use crate::mat::Mat;
-use crate::param::{Param, ParamKind};
+use crate::param::{norm_params, Param};
 use crate::real::Real;
 
 #[derive(Clone, Debug)]
@@ -19,21 +19,12 @@ pub struct LayerNorm<R> {
 
 impl<R: Real> LayerNorm<R> {
     pub fn new(index: usize, dim: usize) -> Self {
+        let (gamma, beta) = norm_params(index, dim);
         LayerNorm {
             dim,
             eps: 1e-5,
-            gamma: Param::new(
-                format!("layers.{index}.weight"),
-                ParamKind::Norm,
-                vec![dim],
-                vec![R::one(); dim],
-            ),
-            beta: Param::new(
-                format!("layers.{index}.bias"),
-                ParamKind::Norm,
-                vec![dim],
-                vec![R::zero(); dim],
-            ),
+            gamma,
+            beta,
             xhat: Mat::default(),
             inv_std: Vec::new(),
             out: Mat::default(),
