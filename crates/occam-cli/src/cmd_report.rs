@@ -230,6 +230,32 @@ fn linear_page(dir: &Path, v: &Value) -> Result<String> {
         )?);
         secs.push(section("selected", "Selected features", html));
     }
+    if let Ok(words) = std::fs::read_to_string(dir.join("words.csv")) {
+        let w: Vec<(String, f64)> = words
+            .lines()
+            .skip(1)
+            .filter_map(|l| {
+                l.rsplit_once(',')
+                    .and_then(|(t, v)| v.parse::<f64>().ok().map(|v| (t.to_string(), v)))
+            })
+            .collect();
+        let pos: Vec<&(String, f64)> = w.iter().filter(|e| e.1 > 0.0).take(20).collect();
+        let neg: Vec<&(String, f64)> = w.iter().rev().filter(|e| e.1 < 0.0).take(20).collect();
+        let rows: Vec<Vec<String>> = (0..pos.len().max(neg.len()))
+            .map(|i| {
+                let cell = |v: &[&(String, f64)]| {
+                    v.get(i)
+                        .map_or(String::new(), |e| format!("{} ({:+.3})", e.0, e.1))
+                };
+                vec![(i + 1).to_string(), cell(&pos), cell(&neg)]
+            })
+            .collect();
+        secs.push(section(
+            "words",
+            "Words with the largest weights",
+            table(&["", "positive", "negative"], &rows),
+        ));
+    }
     secs.push(section(
         "path",
         "Coefficient path",

@@ -238,7 +238,15 @@ pub fn unregularized(
 pub fn run(a: &TrainArgs) -> Result<()> {
     let o = nn_setup::merge(&a.opts, a.config.as_deref())?;
     nn_setup::set_threads(o.threads)?;
-    nn_setup::in_pool(|| run_in_pool(a, o))
+    match o.model.as_deref().unwrap_or("mlp") {
+        "mlp" => nn_setup::in_pool(|| run_in_pool(a, o)),
+        "text" => crate::cmd_text::run(a, &o),
+        m => Err(occam_core::DataError::param(
+            "--model",
+            format!("'{m}' is not mlp or text (cnn, lstm and recommender are not built yet)"),
+        )
+        .into()),
+    }
 }
 
 fn run_in_pool(a: &TrainArgs, o: TrainOptions) -> Result<()> {

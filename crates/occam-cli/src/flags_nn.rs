@@ -28,6 +28,31 @@ pub struct TrainOptions {
     /// Leave these columns out, comma separated.
     #[arg(long, value_delimiter = ',')]
     pub drop: Option<Vec<String>>,
+    /// mlp (default) | text: a text column as bag of words / tf-idf into the elastic-net path
+    /// with k-fold CV (see --text-column, --ngram, --min-df, --max-features, --tfidf).
+    #[arg(long)]
+    pub model: Option<String>,
+    /// text: the column holding the text [default: text].
+    #[arg(long)]
+    pub text_column: Option<String>,
+    /// text: word n-grams 1..=N [default: 1].
+    #[arg(long)]
+    pub ngram: Option<usize>,
+    /// text: keep terms in at least this many documents [default: 2].
+    #[arg(long)]
+    pub min_df: Option<usize>,
+    /// text: vocabulary size limit [default: 50000].
+    #[arg(long)]
+    pub max_features: Option<usize>,
+    /// text: tf-idf with unit-norm rows (false: raw counts) [default: true].
+    #[arg(long)]
+    pub tfidf: Option<bool>,
+    /// text: elastic-net mixing of the path (1 = lasso) [default: 0.5].
+    #[arg(long)]
+    pub alpha: Option<f64>,
+    /// text: cross-validation folds [default: 10].
+    #[arg(long)]
+    pub folds: Option<usize>,
     /// Hidden layer widths, comma separated [default: 64,32]; 0 for none (a linear model).
     #[arg(long, value_delimiter = ',')]
     pub hidden: Option<Vec<usize>>,

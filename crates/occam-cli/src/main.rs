@@ -10,6 +10,7 @@ mod cmd_path;
 mod cmd_predict;
 mod cmd_report;
 mod cmd_select;
+mod cmd_text;
 mod cmd_train;
 mod cmd_tune;
 mod flags;

@@ -15,6 +15,7 @@ pub mod rng;
 pub mod split;
 pub mod standardize;
 pub mod table;
+pub mod text;
 
 pub use dataset::{CsvOptions, Dataset, MissingPolicy, Task};
 pub use error::{DataError, Result};
