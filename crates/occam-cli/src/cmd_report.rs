@@ -9,6 +9,7 @@ use occam_report::html::{esc, figure, paragraph, pre, table};
 use occam_report::plots::{self, EpochRow, WeightSet};
 use occam_report::{Page, Section};
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 #[derive(clap::Args, Debug)]
@@ -99,6 +100,8 @@ pub fn write(dir: &Path, out: &Path) -> Result<()> {
         network_page(dir)?
     } else if dir.join("trials.jsonl").exists() && dir.join("summary.json").exists() {
         tune_page(dir)?
+    } else if dir.join("recommendations.csv").exists() && dir.join("epochs.csv").exists() {
+        recommender_page(dir)?
     } else if dir.join("features.csv").exists() && dir.join("path.csv").exists() {
         network_path_page(dir)?
     } else if dir.join("stability.csv").exists() && dir.join("summary.json").exists() {
@@ -826,6 +829,75 @@ fn network_path_page(dir: &Path) -> Result<String> {
     Ok(Page {
         title: format!("occam path: {}", dir.display()),
         subtitle: "LassoNet regularization path".into(),
+        sections: secs,
+    }
+    .render())
+}
+
+fn recommender_page(dir: &Path) -> Result<String> {
+    let s = read_json(&dir.join("summary.json"))?;
+    let text = std::fs::read_to_string(dir.join("epochs.csv"))?;
+    let mut curves: BTreeMap<String, Vec<EpochRow>> = BTreeMap::new();
+    for l in text.lines().skip(1) {
+        let f: Vec<&str> = l.split(',').collect();
+        if f.len() == 4 {
+            curves.entry(f[0].to_string()).or_default().push(EpochRow {
+                epoch: f[1].parse().unwrap_or(0),
+                train_loss: f[2].parse().unwrap_or(f64::NAN),
+                val_loss: f[3].parse().ok(),
+                penalty: 0.0,
+                metric: None,
+            });
+        }
+    }
+    let row = |name: &str, v: &Value| -> Vec<String> {
+        vec![
+            name.to_string(),
+            v.get("train_rmse").map_or("-".into(), fmt),
+            fmt(&v["val_rmse"]),
+            fmt(&v["test"]["rmse"]),
+            fmt(&v["test"]["mae"]),
+        ]
+    };
+    let rows = vec![
+        row("global mean", &s["baselines"]["global_mean"]),
+        row("user + item biases", &s["baselines"]["user_item_bias"]),
+        row(
+            &format!("factorisation, L2 {}", fmt(&s["regularized"]["l2"])),
+            &s["regularized"],
+        ),
+        row("factorisation, no regularization", &s["unregularized"]),
+    ];
+    let mut secs = vec![section(
+        "baseline",
+        "Baselines vs regularized",
+        table(
+            &[
+                "model",
+                "train RMSE",
+                "validation RMSE",
+                "test RMSE",
+                "test MAE",
+            ],
+            &rows,
+        ),
+    )];
+    let mut html = String::new();
+    for (name, rows) in &curves {
+        html.push_str(&plot(
+            plots::learning_curves(rows, None),
+            &format!("{name}: train RMSE (as 'train loss') and validation RMSE per epoch."),
+        )?);
+    }
+    secs.push(section("curves", "Learning curves", html));
+    secs.push(section(
+        "config",
+        "Configuration",
+        pre(&serde_json::to_string_pretty(&s["config"])?),
+    ));
+    Ok(Page {
+        title: format!("occam recommender: {}", dir.display()),
+        subtitle: format!("{} users x {} items", fmt(&s["users"]), fmt(&s["items"])),
         sections: secs,
     }
     .render())

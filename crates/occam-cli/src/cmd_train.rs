@@ -241,9 +241,10 @@ pub fn run(a: &TrainArgs) -> Result<()> {
     match o.model.as_deref().unwrap_or("mlp") {
         "mlp" => nn_setup::in_pool(|| run_in_pool(a, o)),
         "text" => crate::cmd_text::run(a, &o),
+        "recommender" => crate::cmd_rec::run(a, &o),
         m => Err(occam_core::DataError::param(
             "--model",
-            format!("'{m}' is not mlp or text (cnn, lstm and recommender are not built yet)"),
+            format!("'{m}' is not mlp, text or recommender (cnn and lstm are not built yet)"),
         )
         .into()),
     }

@@ -29,9 +29,19 @@ pub struct TrainOptions {
     #[arg(long, value_delimiter = ',')]
     pub drop: Option<Vec<String>>,
     /// mlp (default) | text: a text column as bag of words / tf-idf into the elastic-net path
-    /// with k-fold CV (see --text-column, --ngram, --min-df, --max-features, --tfidf).
+    /// with k-fold CV (see --text-column, --ngram, --min-df, --max-features, --tfidf) |
+    /// recommender: matrix factorisation with biases and L2 on the embeddings (--user, --item).
     #[arg(long)]
     pub model: Option<String>,
+    /// recommender: the user id column.
+    #[arg(long)]
+    pub user: Option<String>,
+    /// recommender: the item id column.
+    #[arg(long)]
+    pub item: Option<String>,
+    /// recommender: length of the user and item vectors [default: 16].
+    #[arg(long)]
+    pub factors: Option<usize>,
     /// text: the column holding the text [default: text].
     #[arg(long)]
     pub text_column: Option<String>,

@@ -8,6 +8,7 @@ mod cmd_demo;
 mod cmd_linear;
 mod cmd_path;
 mod cmd_predict;
+mod cmd_rec;
 mod cmd_report;
 mod cmd_select;
 mod cmd_text;

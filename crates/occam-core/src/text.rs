@@ -202,7 +202,13 @@ mod tests {
             vec!["bad", "film"],
             "the most frequent terms (ties by term)"
         );
-        let more = ["good film good", "bad film", "good bad plot", "plot", "good"];
+        let more = [
+            "good film good",
+            "bad film",
+            "good bad plot",
+            "plot",
+            "good",
+        ];
         let one = Vectorizer::fit(
             &more,
             &TextConfig {
@@ -212,6 +218,10 @@ mod tests {
                 tfidf: false,
             },
         );
-        assert_eq!(one.terms, vec!["good"], "the most frequent term (df 3) wins");
+        assert_eq!(
+            one.terms,
+            vec!["good"],
+            "the most frequent term (df 3) wins"
+        );
     }
 }

@@ -16,6 +16,7 @@ pub mod optim;
 pub mod parallel;
 pub mod param;
 pub mod real;
+pub mod recommender;
 pub mod regularize;
 pub mod simd;
 

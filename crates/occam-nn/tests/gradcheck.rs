@@ -361,3 +361,32 @@ fn the_data_parallel_halves_give_the_full_batch_gradient() {
         assert!(err < 1e-12, "{}: {err}", p.name);
     }
 }
+
+#[test]
+fn embedding_gradients_match_finite_differences_and_lazy_adam_leaves_other_rows() {
+    use occam_nn::layer::{Embedding, LazyAdam};
+    let (v, d) = (6, 3);
+    let ids = [4usize, 1, 4, 0];
+    let gy = rand_mat(ids.len(), d, 51);
+    let mut e = Embedding::new(v, d, randn(v * d, 52));
+    e.forward(&ids);
+    e.backward(&ids, &gy);
+    let mut dense = vec![0.0; v * d];
+    for (k, &r) in e.touched.iter().enumerate() {
+        dense[r * d..(r + 1) * d].copy_from_slice(&e.grad[k * d..(k + 1) * d]);
+    }
+    let w0 = e.weight.clone();
+    let mut c = e.clone();
+    check("embedding", &w0, &dense, &mut |w| {
+        c.weight = w.to_vec();
+        c.forward(&ids);
+        dot(&c.out, &gy)
+    });
+    assert_eq!(e.touched, vec![0, 1, 4]);
+    let mut opt = LazyAdam::new(v, d);
+    opt.step(&mut e, 0.1, 0.01);
+    for r in 0..v {
+        let moved = (0..d).any(|j| e.weight[r * d + j] != w0[r * d + j]);
+        assert_eq!(moved, [0, 1, 4].contains(&r), "row {r}");
+    }
+}

@@ -2,7 +2,7 @@
 //! `fixtures/torch/gen_torch.py`: values and gradients agree to 1e-5 relative.
 
 use occam_core::rng::Rng;
-use occam_nn::layer::{ActKind, Activation, BatchNorm1d, Dense, Dropout, LayerNorm};
+use occam_nn::layer::{ActKind, Activation, BatchNorm1d, Dense, Dropout, Embedding, LayerNorm};
 use occam_nn::mat::{Batch, Csr, Mat};
 use occam_nn::optim::{Optimizer, OptimizerKind};
 use occam_nn::regularize::{L1Mode, LayerPenalty, LayerSelect, PenaltyPolicy};
@@ -349,6 +349,31 @@ fn every_layer_loss_and_optimizer_matches_pytorch() {
                 let v = loss_of(&c).value_grad(&c.mat("pred"), &c.t("target"), &mut g);
                 check(&c.name, "loss", &[v], &c.t("loss"));
                 check(&c.name, "grad_pred", &g.data, &c.t("grad_pred"));
+            }
+            "embedding" => {
+                let (v, d) = (c.cfg("rows") as usize, c.cfg("dim") as usize);
+                let mut e = Embedding::new(v, d, c.t("weight"));
+                let ids: Vec<usize> = c.t("ids").iter().map(|x| *x as usize).collect();
+                e.forward(&ids);
+                check(&c.name, "y", &e.out.data, &c.t("y"));
+                e.backward(&ids, &c.mat("grad_y"));
+                // Scatter the sparse gradient into the dense table PyTorch reports.
+                let mut dense = vec![0.0; v * d];
+                for (k, &r) in e.touched.iter().enumerate() {
+                    dense[r * d..(r + 1) * d].copy_from_slice(&e.grad[k * d..(k + 1) * d]);
+                }
+                check(&c.name, "grad_weight", &dense, &c.t("grad_weight"));
+                let want_rows = c
+                    .t("grad_weight")
+                    .chunks(d)
+                    .filter(|r| r.iter().any(|x| *x != 0.0))
+                    .count();
+                assert_eq!(
+                    e.touched.len(),
+                    want_rows,
+                    "{}: only the looked-up rows carry a gradient",
+                    c.name
+                );
             }
             "sgd" | "adam" | "adamw" => optimizer_case(&c),
             "mlp_step" => mlp_case(&c),

@@ -5,6 +5,7 @@ pub mod activation;
 pub mod batchnorm;
 pub mod dense;
 pub mod dropout;
+pub mod embedding;
 pub mod layernorm;
 
 use crate::mat::{Batch, Mat};
@@ -16,6 +17,7 @@ pub use activation::{ActKind, Activation};
 pub use batchnorm::BatchNorm1d;
 pub use dense::Dense;
 pub use dropout::Dropout;
+pub use embedding::{Embedding, LazyAdam};
 pub use layernorm::LayerNorm;
 
 #[derive(Clone, Debug)]
