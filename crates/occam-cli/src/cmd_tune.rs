@@ -38,9 +38,6 @@ pub struct TuneArgs {
     /// Number of trials (a grid stops when exhausted).
     #[arg(long, default_value_t = 40)]
     pub trials: usize,
-    /// Folds of the cross-validation (stratified for classification).
-    #[arg(long, default_value_t = 5)]
-    pub folds: usize,
     /// accuracy | f1 | roc_auc | log_loss | r2 | rmse | mae | loss [default: accuracy for
     /// classification, rmse for regression, poisson_deviance for counts].
     #[arg(long)]
@@ -240,10 +237,12 @@ fn run_in_pool(a: &TuneArgs, o: TrainOptions) -> Result<()> {
     )?;
     let train = d.subset(&s.train);
     let ycls = train.task.is_classification().then_some(&train.y[..]);
-    let foldid = split::kfold(train.nrows(), a.folds, ycls, seed)?;
+    // --folds is shared with `occam train --model text` (default 10 there); tune's default is 5.
+    let folds = o.folds.unwrap_or(5);
+    let foldid = split::kfold(train.nrows(), folds, ycls, seed)?;
     // The resolved setup; a rerun must match it to resume.
     let setup = json!({ "data": a.data, "options": o, "space": std::fs::read_to_string(&a.space)?, "search": a.search,
-        "folds": a.folds, "metric": metric, "rule": a.rule, "prune": a.prune, "seed": seed });
+        "folds": folds, "metric": metric, "rule": a.rule, "prune": a.prune, "seed": seed });
     let setup_text = serde_json::to_string_pretty(&setup)?;
     std::fs::create_dir_all(&a.out)
         .map_err(|e| UserError(format!("cannot create the folder {}: {e}", a.out.display())))?;
@@ -277,7 +276,7 @@ fn run_in_pool(a: &TuneArgs, o: TrainOptions) -> Result<()> {
         "occam tune: {} search, {} trials, {}-fold CV by {} on {} training rows ({} held out)",
         a.search,
         a.trials,
-        a.folds,
+        folds,
         metric,
         train.nrows(),
         s.test.len()
@@ -294,7 +293,7 @@ fn run_in_pool(a: &TuneArgs, o: TrainOptions) -> Result<()> {
         let t0 = std::time::Instant::now();
         let topts = with_params(&o, &params);
         let stop = AtomicBool::new(false);
-        let results: Vec<FoldResult> = (0..a.folds)
+        let results: Vec<FoldResult> = (0..folds)
             .into_par_iter()
             .map(|f| {
                 let tr: Vec<usize> = (0..train.nrows()).filter(|&r| foldid[r] != f).collect();
@@ -317,7 +316,7 @@ fn run_in_pool(a: &TuneArgs, o: TrainOptions) -> Result<()> {
             fold_scores: scores,
             mean,
             se,
-            features_kept: results.iter().map(|r| r.kept as f64).sum::<f64>() / a.folds as f64,
+            features_kept: results.iter().map(|r| r.kept as f64).sum::<f64>() / folds as f64,
             pruned,
             seconds: t0.elapsed().as_secs_f64(),
             epoch_losses: results.into_iter().map(|r| r.losses).collect(),

@@ -219,3 +219,15 @@ pub struct LinearCvArgs {
     #[arg(long)]
     pub no_report: bool,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_flag_table_is_consistent() {
+        // Duplicate flag names across flattened option groups, bad defaults and the like.
+        Cli::command().debug_assert();
+    }
+}

@@ -60,7 +60,7 @@ pub struct TrainOptions {
     /// text: elastic-net mixing of the path (1 = lasso) [default: 0.5].
     #[arg(long)]
     pub alpha: Option<f64>,
-    /// text: cross-validation folds [default: 10].
+    /// Cross-validation folds (text [default: 10], tune [default: 5]).
     #[arg(long)]
     pub folds: Option<usize>,
     /// Hidden layer widths, comma separated [default: 64,32]; 0 for none (a linear model).

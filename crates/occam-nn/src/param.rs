@@ -11,6 +11,8 @@ pub enum ParamKind {
     Bias,
     /// BatchNorm / LayerNorm scale and shift.
     Norm,
+    /// A convolution kernel, `[c_out, c_in * k * k]` (PyTorch's layout; saved as is).
+    Kernel,
 }
 
 #[derive(Clone, Debug)]

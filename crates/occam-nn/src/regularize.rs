@@ -161,6 +161,9 @@ impl Regularizer {
                         pen.group_inputs = 0.0;
                     }
                     (rows, cols) = (n_in, n_out);
+                } else if p.kind == ParamKind::Kernel && policy.layers == LayerSelect::All {
+                    // Convolution kernels carry the per-weight terms (never the group ones).
+                    pen = policy.default.per_weight_only();
                 } else if policy.penalize_bias {
                     pen = policy.default.per_weight_only();
                 }

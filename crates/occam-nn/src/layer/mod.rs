@@ -3,10 +3,12 @@
 
 pub mod activation;
 pub mod batchnorm;
+pub mod conv2d;
 pub mod dense;
 pub mod dropout;
 pub mod embedding;
 pub mod layernorm;
+pub mod pool;
 
 use crate::mat::{Batch, Mat};
 use crate::param::Param;
@@ -15,10 +17,12 @@ use occam_core::rng::Rng;
 
 pub use activation::{ActKind, Activation};
 pub use batchnorm::BatchNorm1d;
+pub use conv2d::{Conv2d, ConvShape};
 pub use dense::Dense;
 pub use dropout::Dropout;
 pub use embedding::{Embedding, LazyAdam};
 pub use layernorm::LayerNorm;
+pub use pool::{Pool2d, PoolKind};
 
 #[derive(Clone, Debug)]
 pub enum Layer<R> {
@@ -27,6 +31,8 @@ pub enum Layer<R> {
     Dropout(Dropout<R>),
     BatchNorm(BatchNorm1d<R>),
     LayerNorm(LayerNorm<R>),
+    Conv(Conv2d<R>),
+    Pool(Pool2d<R>),
 }
 
 fn dense_input<'a, R>(x: Batch<'a, R>, what: &str) -> &'a Mat<R> {
@@ -44,6 +50,11 @@ impl<R: Real> Layer<R> {
             Layer::Dropout(_) => "dropout",
             Layer::BatchNorm(_) => "batchnorm1d",
             Layer::LayerNorm(_) => "layernorm",
+            Layer::Conv(_) => "conv2d",
+            Layer::Pool(p) => match p.kind {
+                PoolKind::Max => "maxpool2d",
+                PoolKind::Avg => "avgpool2d",
+            },
         }
     }
 
@@ -54,6 +65,8 @@ impl<R: Real> Layer<R> {
             Layer::Dropout(l) => l.forward_train(dense_input(x, "dropout"), rng),
             Layer::BatchNorm(l) => l.forward_train(dense_input(x, "batch norm")),
             Layer::LayerNorm(l) => l.forward_train(dense_input(x, "layer norm")),
+            Layer::Conv(l) => l.forward(dense_input(x, "a convolution")),
+            Layer::Pool(l) => l.forward(dense_input(x, "pooling")),
         }
     }
 
@@ -64,6 +77,8 @@ impl<R: Real> Layer<R> {
             Layer::Dropout(l) => l.forward_eval(dense_input(x, "dropout")),
             Layer::BatchNorm(l) => l.forward_eval(dense_input(x, "batch norm")),
             Layer::LayerNorm(l) => l.forward_eval(dense_input(x, "layer norm")),
+            Layer::Conv(l) => l.forward(dense_input(x, "a convolution")),
+            Layer::Pool(l) => l.forward(dense_input(x, "pooling")),
         }
     }
 
@@ -75,6 +90,8 @@ impl<R: Real> Layer<R> {
             Layer::Dropout(l) => l.backward(gy),
             Layer::BatchNorm(l) => l.backward(gy),
             Layer::LayerNorm(l) => l.backward(gy),
+            Layer::Conv(l) => l.backward(gy, need_grad_in),
+            Layer::Pool(l) => l.backward(gy),
         }
     }
 
@@ -85,6 +102,8 @@ impl<R: Real> Layer<R> {
             Layer::Dropout(l) => &l.out,
             Layer::BatchNorm(l) => &l.out,
             Layer::LayerNorm(l) => &l.out,
+            Layer::Conv(l) => &l.out,
+            Layer::Pool(l) => &l.out,
         }
     }
 
@@ -95,6 +114,8 @@ impl<R: Real> Layer<R> {
             Layer::Dropout(l) => &l.grad_in,
             Layer::BatchNorm(l) => &l.grad_in,
             Layer::LayerNorm(l) => &l.grad_in,
+            Layer::Conv(l) => &l.grad_in,
+            Layer::Pool(l) => &l.grad_in,
         }
     }
 
@@ -103,7 +124,8 @@ impl<R: Real> Layer<R> {
             Layer::Dense(l) => l.params_mut().into_iter().collect(),
             Layer::BatchNorm(l) => l.params_mut().into_iter().collect(),
             Layer::LayerNorm(l) => l.params_mut().into_iter().collect(),
-            Layer::Act(_) | Layer::Dropout(_) => Vec::new(),
+            Layer::Conv(l) => l.params_mut().into_iter().collect(),
+            Layer::Act(_) | Layer::Dropout(_) | Layer::Pool(_) => Vec::new(),
         }
     }
 
@@ -112,7 +134,8 @@ impl<R: Real> Layer<R> {
             Layer::Dense(l) => l.params().into_iter().collect(),
             Layer::BatchNorm(l) => l.params().into_iter().collect(),
             Layer::LayerNorm(l) => l.params().into_iter().collect(),
-            Layer::Act(_) | Layer::Dropout(_) => Vec::new(),
+            Layer::Conv(l) => l.params().into_iter().collect(),
+            Layer::Act(_) | Layer::Dropout(_) | Layer::Pool(_) => Vec::new(),
         }
     }
 }

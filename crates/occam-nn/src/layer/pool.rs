@@ -1,0 +1,115 @@
+//! 2-D max and average pooling over channels-first images, square windows with stride equal
+//! to the window (PyTorch's MaxPool2d(k) / AvgPool2d(k) defaults); rows and columns that do not
+//! fill a window are dropped, as PyTorch does. Max pooling routes the gradient to the
+//! maximum of each window (the first one on ties).
+
+use crate::mat::Mat;
+use crate::real::Real;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PoolKind {
+    Max,
+    Avg,
+}
+
+#[derive(Clone, Debug)]
+pub struct Pool2d<R> {
+    pub kind: PoolKind,
+    pub c: usize,
+    pub h: usize,
+    pub w: usize,
+    pub k: usize,
+    argmax: Vec<usize>,
+    pub out: Mat<R>,
+    pub grad_in: Mat<R>,
+}
+
+impl<R: Real> Pool2d<R> {
+    pub fn new(kind: PoolKind, c: usize, h: usize, w: usize, k: usize) -> Self {
+        Pool2d {
+            kind,
+            c,
+            h,
+            w,
+            k,
+            argmax: Vec::new(),
+            out: Mat::default(),
+            grad_in: Mat::default(),
+        }
+    }
+
+    pub fn h_out(&self) -> usize {
+        self.h / self.k
+    }
+    pub fn w_out(&self) -> usize {
+        self.w / self.k
+    }
+
+    pub fn forward(&mut self, x: &Mat<R>) {
+        let (ho, wo, k) = (self.h_out(), self.w_out(), self.k);
+        let per = self.c * ho * wo;
+        self.out.resize(x.rows, per);
+        self.argmax.resize(x.rows * per, 0);
+        let scale = R::of(1.0 / (k * k) as f64);
+        for b in 0..x.rows {
+            let img = x.row(b);
+            for c in 0..self.c {
+                for oh in 0..ho {
+                    for ow in 0..wo {
+                        let o = (c * ho + oh) * wo + ow;
+                        let mut best = (usize::MAX, R::neg_infinity());
+                        let mut sum = R::zero();
+                        for ki in 0..k {
+                            for kj in 0..k {
+                                let i = (c * self.h + oh * k + ki) * self.w + ow * k + kj;
+                                if img[i] > best.1 {
+                                    best = (i, img[i]);
+                                }
+                                sum += img[i];
+                            }
+                        }
+                        let v = match self.kind {
+                            PoolKind::Max => {
+                                self.argmax[b * per + o] = best.0;
+                                best.1
+                            }
+                            PoolKind::Avg => sum * scale,
+                        };
+                        self.out.data[b * per + o] = v;
+                    }
+                }
+            }
+        }
+    }
+
+    pub fn backward(&mut self, gy: &Mat<R>) {
+        let (ho, wo, k) = (self.h_out(), self.w_out(), self.k);
+        let per = self.c * ho * wo;
+        self.grad_in.resize(gy.rows, self.c * self.h * self.w);
+        self.grad_in.data.iter_mut().for_each(|v| *v = R::zero());
+        let scale = R::of(1.0 / (k * k) as f64);
+        for b in 0..gy.rows {
+            let g = gy.row(b);
+            let gi = self.grad_in.row_mut(b);
+            for c in 0..self.c {
+                for oh in 0..ho {
+                    for ow in 0..wo {
+                        let o = (c * ho + oh) * wo + ow;
+                        match self.kind {
+                            PoolKind::Max => gi[self.argmax[b * per + o]] += g[o],
+                            PoolKind::Avg => {
+                                for ki in 0..k {
+                                    for kj in 0..k {
+                                        gi[(c * self.h + oh * k + ki) * self.w + ow * k + kj] +=
+                                            g[o] * scale;
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
