@@ -446,7 +446,8 @@ fn network_page(dir: &Path) -> Result<String> {
         )?);
     }
     secs.push(section("weights", "Weight distributions", wh));
-    if let Some(DenseWeights { out, inp, w, .. }) = weights.first() {
+    let is_cnn = spec["conv"].as_array().is_some_and(|c| !c.is_empty());
+    if let (false, Some(DenseWeights { out, inp, w, .. })) = (is_cnn, weights.first()) {
         let norms: Vec<f64> = (0..*inp)
             .map(|j| {
                 (0..*out)

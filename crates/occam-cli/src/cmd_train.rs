@@ -239,12 +239,12 @@ pub fn run(a: &TrainArgs) -> Result<()> {
     let o = nn_setup::merge(&a.opts, a.config.as_deref())?;
     nn_setup::set_threads(o.threads)?;
     match o.model.as_deref().unwrap_or("mlp") {
-        "mlp" => nn_setup::in_pool(|| run_in_pool(a, o)),
+        "mlp" | "cnn" => nn_setup::in_pool(|| run_in_pool(a, o)),
         "text" => crate::cmd_text::run(a, &o),
         "recommender" => crate::cmd_rec::run(a, &o),
         m => Err(occam_core::DataError::param(
             "--model",
-            format!("'{m}' is not mlp, text or recommender (cnn and lstm are not built yet)"),
+            format!("'{m}' is not mlp, cnn, text or recommender (lstm is not built yet)"),
         )
         .into()),
     }
@@ -380,7 +380,13 @@ fn finish(
         .map(|(i, d)| json!({ "layer": i, "zeros": d.weight.zeros(), "total": d.weight.len() }))
         .collect();
     let first = dense[0];
-    let kept: Vec<&String> = (0..first.n_in)
+    // Behind convolutions the first dense layer sees feature maps, not input columns.
+    let n_inputs = if p.spec.conv.is_empty() {
+        first.n_in
+    } else {
+        0
+    };
+    let kept: Vec<&String> = (0..n_inputs)
         .filter(|&j| {
             first.weight.value[j * first.n_out..(j + 1) * first.n_out]
                 .iter()
@@ -399,8 +405,13 @@ fn finish(
     s.insert("penalty".into(), json!(pv.penalty));
     s.insert("n_params".into(), json!(tr.net.n_params()));
     s.insert("threads".into(), json!(p.threads));
+    let kept_note = if p.spec.conv.is_empty() {
+        format!("; {} of {} input features kept", kept.len(), first.n_in)
+    } else {
+        String::new()
+    };
     println!(
-        "trained {} epochs (best {}{}), {:.2} s; {} of {} input features kept",
+        "trained {} epochs (best {}{}), {:.2} s{kept_note}",
         outcome.epochs_run,
         outcome.best_epoch.map_or("-".into(), |b| b.to_string()),
         if outcome.stopped_early {
@@ -409,8 +420,6 @@ fn finish(
             ""
         },
         secs,
-        kept.len(),
-        first.n_in
     );
     for key in ["val_metrics", "test_metrics"] {
         if let Some(Value::Object(m)) = s.get(key) {

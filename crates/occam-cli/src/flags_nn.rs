@@ -30,9 +30,16 @@ pub struct TrainOptions {
     pub drop: Option<Vec<String>>,
     /// mlp (default) | text: a text column as bag of words / tf-idf into the elastic-net path
     /// with k-fold CV (see --text-column, --ngram, --min-df, --max-features, --tfidf) |
-    /// recommender: matrix factorisation with biases and L2 on the embeddings (--user, --item).
+    /// recommender: matrix factorisation with biases and L2 on the embeddings (--user, --item) |
+    /// cnn: convolution blocks then the dense layers (--conv, --image).
     #[arg(long)]
     pub model: Option<String>,
+    /// cnn: image shape C,H,W of each row [default: from the width: 64 -> 1,8,8, 784 -> 1,28,28].
+    #[arg(long)]
+    pub image: Option<String>,
+    /// cnn: convolution blocks FILTERS:KERNEL[:POOL],... [default: 16:3:2,32:3:2].
+    #[arg(long)]
+    pub conv: Option<String>,
     /// recommender: the user id column.
     #[arg(long)]
     pub user: Option<String>,

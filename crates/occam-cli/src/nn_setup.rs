@@ -79,11 +79,93 @@ pub fn spec(o: &TrainOptions, n_in: usize, n_out: usize) -> Result<MlpSpec> {
             )
         })?;
     }
+    if o.model.as_deref() == Some("cnn") {
+        s.image = Some(image_shape(o.image.as_deref(), n_in)?);
+        s.conv = conv_blocks(o.conv.as_deref().unwrap_or("16:3:2,32:3:2"))?;
+        if o.hidden.is_none() {
+            s.hidden = vec![64];
+        }
+        // Each block must leave at least one pixel.
+        let (_, mut h, mut w) = s.image.expect("set above");
+        for b in &s.conv {
+            if b.kernel > h + 2 * (b.kernel / 2) || b.kernel > w + 2 * (b.kernel / 2) {
+                return Err(bad(
+                    "--conv",
+                    format!(
+                        "kernel {} is larger than the {h}x{w} image it sees",
+                        b.kernel
+                    ),
+                ));
+            }
+            (h, w) = (h / b.pool.max(1), w / b.pool.max(1));
+            if h == 0 || w == 0 {
+                return Err(bad("--conv", "the pooling shrinks the image to nothing"));
+            }
+        }
+    }
     s.dropout = frac("--dropout", o.dropout.unwrap_or(0.0))?;
     s.drop_connect = frac("--dropconnect", o.dropconnect.unwrap_or(0.0))?;
     s.batch_norm = o.batch_norm.unwrap_or(false);
     s.layer_norm = o.layer_norm.unwrap_or(false);
     Ok(s)
+}
+
+/// C,H,W from `--image`, or a square single-channel image when the width is a square.
+fn image_shape(arg: Option<&str>, n_in: usize) -> Result<(usize, usize, usize)> {
+    let dims: Vec<usize> = match arg {
+        Some(a) => a
+            .split(',')
+            .map(|t| t.trim().parse::<usize>())
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|_| bad("--image", format!("'{a}' is not C,H,W")))?,
+        None => {
+            let s = (n_in as f64).sqrt().round() as usize;
+            if s * s != n_in {
+                return Err(bad(
+                    "--image",
+                    format!("{n_in} features are not a square image; give --image C,H,W"),
+                ));
+            }
+            vec![1, s, s]
+        }
+    };
+    if dims.len() != 3 || dims.iter().product::<usize>() != n_in || dims.contains(&0) {
+        return Err(bad(
+            "--image",
+            format!("{dims:?} does not describe rows of {n_in} values"),
+        ));
+    }
+    Ok((dims[0], dims[1], dims[2]))
+}
+
+/// FILTERS:KERNEL[:POOL],... (pool default 2).
+fn conv_blocks(spec: &str) -> Result<Vec<occam_nn::net::ConvBlock>> {
+    spec.split(',')
+        .map(|b| {
+            let v: Vec<usize> = b
+                .split(':')
+                .map(|t| t.trim().parse::<usize>())
+                .collect::<std::result::Result<_, _>>()
+                .map_err(|_| bad("--conv", format!("'{b}' is not FILTERS:KERNEL[:POOL]")))?;
+            match v[..] {
+                [f, k] | [f, k, _] if f == 0 || k == 0 => Err(bad(
+                    "--conv",
+                    format!("'{b}': filters and kernel must be >= 1"),
+                )),
+                [f, k] => Ok(occam_nn::net::ConvBlock {
+                    filters: f,
+                    kernel: k,
+                    pool: 2,
+                }),
+                [f, k, p] => Ok(occam_nn::net::ConvBlock {
+                    filters: f,
+                    kernel: k,
+                    pool: p.max(1),
+                }),
+                _ => Err(bad("--conv", format!("'{b}' is not FILTERS:KERNEL[:POOL]"))),
+            }
+        })
+        .collect()
 }
 
 fn default_loss(task: Task) -> Loss {

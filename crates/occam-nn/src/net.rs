@@ -2,7 +2,10 @@
 //! -> [LayerNorm] -> activation -> [Dropout], then an output Dense. Every layer owns its
 //! output and input-gradient buffers, reused from step to step.
 
-use crate::layer::{ActKind, Activation, BatchNorm1d, Dense, Dropout, Layer, LayerNorm};
+use crate::layer::{
+    ActKind, Activation, BatchNorm1d, Conv2d, ConvShape, Dense, Dropout, Layer, LayerNorm, Pool2d,
+    PoolKind,
+};
 use crate::mat::{Batch, Mat};
 use crate::param::Param;
 use crate::real::Real;
@@ -27,6 +30,21 @@ pub struct MlpSpec {
     pub drop_connect: f64,
     pub batch_norm: bool,
     pub layer_norm: bool,
+    /// Image shape (channels, height, width) of the input rows, for convolutions.
+    #[serde(default)]
+    pub image: Option<(usize, usize, usize)>,
+    /// Convolution blocks before the dense layers (empty: an MLP).
+    #[serde(default)]
+    pub conv: Vec<ConvBlock>,
+}
+
+/// One convolution block: `filters` k x k kernels (stride 1, "same" zero padding k/2), the
+/// activation, then max pooling over `pool` x `pool` windows (1 = none).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ConvBlock {
+    pub filters: usize,
+    pub kernel: usize,
+    pub pool: usize,
 }
 
 impl MlpSpec {
@@ -40,6 +58,8 @@ impl MlpSpec {
             drop_connect: 0.0,
             batch_norm: false,
             layer_norm: false,
+            image: None,
+            conv: Vec::new(),
         }
     }
 }
@@ -56,6 +76,31 @@ impl<R: Real> Net<R> {
         let mut rng = Rng::stream(seed, 0x1417);
         let mut layers = Vec::new();
         let mut width = spec.n_in;
+        if !spec.conv.is_empty() {
+            let (mut c, mut h, mut w) = spec.image.expect("convolutions need the image shape");
+            assert_eq!(c * h * w, spec.n_in, "image shape and input width differ");
+            for b in &spec.conv {
+                let shape = ConvShape {
+                    c_in: c,
+                    h,
+                    w,
+                    c_out: b.filters,
+                    k: b.kernel,
+                    stride: 1,
+                    pad: b.kernel / 2,
+                };
+                let (ho, wo) = (shape.h_out(), shape.w_out());
+                layers.push(Layer::Conv(Conv2d::new(layers.len(), shape, &mut rng)));
+                layers.push(Layer::Act(Activation::new(spec.activation)));
+                (c, h, w) = (b.filters, ho, wo);
+                if b.pool > 1 {
+                    let p = Pool2d::new(PoolKind::Max, c, h, w, b.pool);
+                    (h, w) = (p.h_out(), p.w_out());
+                    layers.push(Layer::Pool(p));
+                }
+            }
+            width = c * h * w;
+        }
         for &h in &spec.hidden {
             let mut d = Dense::new(layers.len(), width, h, &mut rng);
             d.drop_connect = spec.drop_connect;

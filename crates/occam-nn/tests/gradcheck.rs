@@ -390,3 +390,87 @@ fn embedding_gradients_match_finite_differences_and_lazy_adam_leaves_other_rows(
         assert_eq!(moved, [0, 1, 4].contains(&r), "row {r}");
     }
 }
+
+#[test]
+fn convolution_and_pooling_gradients_match_finite_differences_alone_and_in_a_network() {
+    use occam_nn::layer::{Conv2d, ConvShape, Pool2d, PoolKind};
+    let shape = ConvShape {
+        c_in: 2,
+        h: 5,
+        w: 4,
+        c_out: 3,
+        k: 3,
+        stride: 1,
+        pad: 1,
+    };
+    let mut conv = Conv2d::<f64>::new(0, shape, &mut Rng::new(61));
+    let x = rand_mat(2, 2 * 5 * 4, 62);
+    let gy = rand_mat(2, 3 * 5 * 4, 63);
+    conv.forward(&x);
+    conv.backward(&gy, true);
+    let (gx, gw) = (conv.grad_in.data.clone(), conv.weight.grad.clone());
+    let mut c = conv.clone();
+    check("conv2d input", &x.data, &gx, &mut |v| {
+        c.forward(&Mat::from_vec(2, 40, v.to_vec()));
+        dot(&c.out, &gy)
+    });
+    let mut c = conv.clone();
+    let w0 = c.weight.value.clone();
+    check("conv2d kernel", &w0, &gw, &mut |v| {
+        c.weight.value = v.to_vec();
+        c.forward(&x);
+        dot(&c.out, &gy)
+    });
+    for kind in [PoolKind::Max, PoolKind::Avg] {
+        let mut p = Pool2d::<f64>::new(kind, 2, 4, 6, 2);
+        let xp = rand_mat(3, 48, 64);
+        let gp = rand_mat(3, 12, 65);
+        p.forward(&xp);
+        p.backward(&gp);
+        let g = p.grad_in.data.clone();
+        check(&format!("{kind:?} pooling"), &xp.data, &g, &mut |v| {
+            p.forward(&Mat::from_vec(3, 48, v.to_vec()));
+            dot(&p.out, &gp)
+        });
+    }
+    // A whole CNN: conv -> tanh -> max pool -> conv -> tanh -> dense -> softmax CE.
+    let mut spec = MlpSpec::new(36, vec![5], 3);
+    spec.activation = ActKind::Tanh;
+    spec.image = Some((1, 6, 6));
+    spec.conv = vec![
+        occam_nn::net::ConvBlock {
+            filters: 2,
+            kernel: 3,
+            pool: 2,
+        },
+        occam_nn::net::ConvBlock {
+            filters: 3,
+            kernel: 3,
+            pool: 1,
+        },
+    ];
+    let mut net: Net<f64> = Net::new(&spec, 66);
+    let xb = rand_mat(4, 36, 67);
+    let y: Vec<f64> = vec![0.0, 2.0, 1.0, 2.0];
+    let mut g = Mat::default();
+    let out = net.forward_train(Batch::Dense(&xb), &mut Rng::new(1));
+    Loss::SoftmaxCe.value_grad(out, &y, &mut g);
+    let gx = net.backward_to_input(Batch::Dense(&xb), &g).data.clone();
+    let names: Vec<String> = net.params().iter().map(|p| p.name.clone()).collect();
+    let grads: Vec<Vec<f64>> = net.params().iter().map(|p| p.grad.clone()).collect();
+    let values: Vec<Vec<f64>> = net.params().iter().map(|p| p.value.clone()).collect();
+    for k in 0..names.len() {
+        let mut c = net.clone();
+        check(&names[k], &values[k], &grads[k], &mut |v| {
+            c.params_mut()[k].value = v.to_vec();
+            let o = c.forward_train(Batch::Dense(&xb), &mut Rng::new(1));
+            Loss::SoftmaxCe.value_grad(o, &y, &mut Mat::default())
+        });
+    }
+    let mut c = net.clone();
+    check("cnn input", &xb.data, &gx, &mut |v| {
+        let m = Mat::from_vec(4, 36, v.to_vec());
+        let o = c.forward_train(Batch::Dense(&m), &mut Rng::new(1));
+        Loss::SoftmaxCe.value_grad(o, &y, &mut Mat::default())
+    });
+}

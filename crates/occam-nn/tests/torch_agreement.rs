@@ -2,7 +2,10 @@
 //! `fixtures/torch/gen_torch.py`: values and gradients agree to 1e-5 relative.
 
 use occam_core::rng::Rng;
-use occam_nn::layer::{ActKind, Activation, BatchNorm1d, Dense, Dropout, Embedding, LayerNorm};
+use occam_nn::layer::{
+    ActKind, Activation, BatchNorm1d, Conv2d, ConvShape, Dense, Dropout, Embedding, LayerNorm,
+    Pool2d, PoolKind,
+};
 use occam_nn::mat::{Batch, Csr, Mat};
 use occam_nn::optim::{Optimizer, OptimizerKind};
 use occam_nn::regularize::{L1Mode, LayerPenalty, LayerSelect, PenaltyPolicy};
@@ -349,6 +352,39 @@ fn every_layer_loss_and_optimizer_matches_pytorch() {
                 let v = loss_of(&c).value_grad(&c.mat("pred"), &c.t("target"), &mut g);
                 check(&c.name, "loss", &[v], &c.t("loss"));
                 check(&c.name, "grad_pred", &g.data, &c.t("grad_pred"));
+            }
+            "conv2d" => {
+                let u = |k: &str| c.cfg(k) as usize;
+                let shape = ConvShape {
+                    c_in: u("c_in"),
+                    h: u("h"),
+                    w: u("w"),
+                    c_out: u("c_out"),
+                    k: u("k"),
+                    stride: u("stride"),
+                    pad: u("pad"),
+                };
+                let mut l = Conv2d::from_params(0, shape, c.t("weight"), c.t("bias"));
+                let x = c.mat("x");
+                l.forward(&x);
+                check(&c.name, "y", &l.out.data, &c.t("y"));
+                l.backward(&c.mat("grad_y"), true);
+                check(&c.name, "grad_x", &l.grad_in.data, &c.t("grad_x"));
+                check(&c.name, "grad_weight", &l.weight.grad, &c.t("grad_weight"));
+                check(&c.name, "grad_bias", &l.bias.grad, &c.t("grad_bias"));
+            }
+            "maxpool2d" | "avgpool2d" => {
+                let u = |k: &str| c.cfg(k) as usize;
+                let kind = if c.kind == "maxpool2d" {
+                    PoolKind::Max
+                } else {
+                    PoolKind::Avg
+                };
+                let mut l = Pool2d::new(kind, u("c"), u("h"), u("w"), u("k"));
+                l.forward(&c.mat("x"));
+                check(&c.name, "y", &l.out.data, &c.t("y"));
+                l.backward(&c.mat("grad_y"));
+                check(&c.name, "grad_x", &l.grad_in.data, &c.t("grad_x"));
             }
             "embedding" => {
                 let (v, d) = (c.cfg("rows") as usize, c.cfg("dim") as usize);
