@@ -44,7 +44,27 @@ pub fn load_dataset(data_arg: &str, o: &TrainOptions, vocab: Option<&Path>) -> R
 
 pub fn prepare(data_arg: &str, o: TrainOptions, vocab: Option<&Path>) -> Result<Prepared> {
     let threads = nn_setup::set_threads(o.threads)?;
-    let d = load_dataset(data_arg, &o, vocab)?;
+    let d = if load::is_idx(data_arg) {
+        let labels = o
+            .labels
+            .as_deref()
+            .ok_or_else(|| UserError(format!("{data_arg}: idx images need --labels FILE")))?;
+        load::idx_dataset(data_arg, labels)?
+    } else {
+        load_dataset(data_arg, &o, vocab)?
+    };
+    let test_files = match (&o.test_images, &o.test_labels) {
+        (Some(i), Some(l)) => Some(load::idx_dataset(i, l)?),
+        (None, None) => None,
+        _ => anyhow::bail!(UserError(
+            "--test-images and --test-labels go together".into()
+        )),
+    };
+    if test_files.is_some() && o.test_fraction.unwrap_or(0.0) > 0.0 {
+        anyhow::bail!(UserError(
+            "--test-images replaces --test-fraction; give one of them".into()
+        ));
+    }
     let seed = o.seed.unwrap_or(0);
     let classes = d.task.is_classification().then_some(&d.y[..]);
     let s = split::train_val_test(
@@ -57,6 +77,10 @@ pub fn prepare(data_arg: &str, o: TrainOptions, vocab: Option<&Path>) -> Result<
     let train_ds = d.subset(&s.train);
     let pre = preprocess(&train_ds, !o.no_standardize.unwrap_or(false));
     let part = |rows: &[usize]| (!rows.is_empty()).then(|| engine_data(&d.subset(rows), &pre));
+    let (test, n_test) = match &test_files {
+        Some(t) => (Some(engine_data(t, &pre)), t.nrows()),
+        None => (part(&s.test), s.test.len()),
+    };
     let n_out = if d.task == Task::Multiclass {
         d.classes.len()
     } else {
@@ -74,8 +98,8 @@ pub fn prepare(data_arg: &str, o: TrainOptions, vocab: Option<&Path>) -> Result<
     Ok(Prepared {
         train: engine_data(&train_ds, &pre),
         val: part(&s.validation),
-        test: part(&s.test),
-        rows: (s.train.len(), s.validation.len(), s.test.len()),
+        test,
+        rows: (s.train.len(), s.validation.len(), n_test),
         opts: o,
         data: d,
         pre,

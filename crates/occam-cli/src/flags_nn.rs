@@ -40,6 +40,15 @@ pub struct TrainOptions {
     /// cnn: convolution blocks FILTERS:KERNEL[:POOL],... [default: 16:3:2,32:3:2].
     #[arg(long)]
     pub conv: Option<String>,
+    /// idx input: the labels file (idx) of the DATA images.
+    #[arg(long)]
+    pub labels: Option<String>,
+    /// idx input: test images (idx) used as the test split instead of --test-fraction.
+    #[arg(long)]
+    pub test_images: Option<String>,
+    /// idx input: labels of --test-images.
+    #[arg(long)]
+    pub test_labels: Option<String>,
     /// recommender: the user id column.
     #[arg(long)]
     pub user: Option<String>,

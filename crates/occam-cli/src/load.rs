@@ -154,3 +154,61 @@ mod tests {
         assert!(resolve("builtin:nope").is_err());
     }
 }
+
+/// Whether DATA names an idx file (by its name).
+pub fn is_idx(arg: &str) -> bool {
+    !arg.starts_with("builtin:") && format_of(arg) == Format::Idx
+}
+
+/// Images (idx, [n, h, w] or [n, c, h, w]) and their labels (idx, [n]) as a classification
+/// data set: pixels scaled to [0, 1], one feature per pixel (`px0`, ...), classes the label
+/// values in order.
+pub fn idx_dataset(images: &str, labels: &str) -> Result<Dataset> {
+    let src = resolve(images)?;
+    let img = idx::read_idx(&src.bytes, &src.path)?;
+    let lsrc = resolve(labels)?;
+    let lab = idx::read_idx(&lsrc.bytes, &lsrc.path)?;
+    let n = *img.dims.first().unwrap_or(&0);
+    if img.dims.len() < 2 || lab.dims.len() != 1 || lab.dims[0] != n {
+        anyhow::bail!(DataError::Mismatch {
+            detail: format!(
+                "{} has shape {:?} and {} has shape {:?}: need [n, ...] images and [n] labels",
+                src.path.display(),
+                img.dims,
+                lsrc.path.display(),
+                lab.dims
+            ),
+        });
+    }
+    let p: usize = img.dims[1..].iter().product();
+    let scale = if img.data.iter().any(|v| *v > 1.0) {
+        1.0 / 255.0
+    } else {
+        1.0
+    };
+    let mut cols = vec![Vec::with_capacity(n); p];
+    for i in 0..n {
+        for (j, col) in cols.iter_mut().enumerate() {
+            col.push(img.data[i * p + j] as f64 * scale);
+        }
+    }
+    let mut classes: Vec<i64> = lab.data.iter().map(|v| *v as i64).collect();
+    classes.sort_unstable();
+    classes.dedup();
+    let y = lab
+        .data
+        .iter()
+        .map(|v| classes.binary_search(&(*v as i64)).expect("a class") as f64)
+        .collect();
+    Ok(Dataset {
+        source: src.path.clone(),
+        x: occam_core::Matrix::Dense(occam_core::DenseMatrix::from_columns(n, cols)),
+        y,
+        feature_names: (0..p).map(|j| format!("px{j}")).collect(),
+        target_name: "label".into(),
+        task: occam_core::Task::Multiclass,
+        classes: classes.iter().map(|c| c.to_string()).collect(),
+        schema: Vec::new(),
+        rows_dropped: 0,
+    })
+}

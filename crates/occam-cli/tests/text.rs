@@ -62,7 +62,7 @@ fn sentence_polarity_bag_of_words_reaches_75_percent_and_lists_the_top_words() {
         "train",
         "builtin:sentences",
         "--model",
-        "cnn",
+        "lstm",
         "--out",
         dir.join("bad2").to_str().unwrap(),
     ]);
