@@ -134,27 +134,6 @@ pub fn idx_array(src: &Source) -> Result<idx::IdxArray> {
     Ok(idx::read_idx(&src.bytes, &src.path)?)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formats_by_name() {
-        assert_eq!(format_of("a/b.svm.gz"), Format::Libsvm);
-        assert_eq!(format_of("train-images-idx3-ubyte.gz"), Format::Idx);
-        assert_eq!(format_of("x.csv"), Format::Csv);
-    }
-
-    #[test]
-    fn every_builtin_loads() {
-        for b in builtin::BUILTINS {
-            let s = resolve(&format!("builtin:{}", b.name)).unwrap();
-            assert!(!s.bytes.is_empty(), "{}", b.name);
-        }
-        assert!(resolve("builtin:nope").is_err());
-    }
-}
-
 /// Whether DATA names an idx file (by its name).
 pub fn is_idx(arg: &str) -> bool {
     !arg.starts_with("builtin:") && format_of(arg) == Format::Idx
@@ -211,4 +190,25 @@ pub fn idx_dataset(images: &str, labels: &str) -> Result<Dataset> {
         schema: Vec::new(),
         rows_dropped: 0,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_by_name() {
+        assert_eq!(format_of("a/b.svm.gz"), Format::Libsvm);
+        assert_eq!(format_of("train-images-idx3-ubyte.gz"), Format::Idx);
+        assert_eq!(format_of("x.csv"), Format::Csv);
+    }
+
+    #[test]
+    fn every_builtin_loads() {
+        for b in builtin::BUILTINS {
+            let s = resolve(&format!("builtin:{}", b.name)).unwrap();
+            assert!(!s.bytes.is_empty(), "{}", b.name);
+        }
+        assert!(resolve("builtin:nope").is_err());
+    }
 }
