@@ -84,33 +84,12 @@ impl<R: Real> Conv2d<R> {
 
     fn im2col(&mut self, x: &Mat<R>) {
         let s = self.shape;
-        let (ho, wo, pk) = (s.h_out(), s.w_out(), s.patch());
-        let p = ho * wo;
+        let per = s.h_out() * s.w_out() * s.patch();
         self.col.clear();
-        self.col.resize(x.rows * p * pk, R::zero());
+        self.col.resize(x.rows * per, R::zero());
         for b in 0..x.rows {
-            let img = x.row(b);
-            for oh in 0..ho {
-                for ow in 0..wo {
-                    let r = (b * p + oh * wo + ow) * pk;
-                    for c in 0..s.c_in {
-                        for ki in 0..s.k {
-                            let ih = (oh * s.stride + ki) as isize - s.pad as isize;
-                            if ih < 0 || ih >= s.h as isize {
-                                continue;
-                            }
-                            for kj in 0..s.k {
-                                let iw = (ow * s.stride + kj) as isize - s.pad as isize;
-                                if iw < 0 || iw >= s.w as isize {
-                                    continue;
-                                }
-                                self.col[r + (c * s.k + ki) * s.k + kj] =
-                                    img[(c * s.h + ih as usize) * s.w + iw as usize];
-                            }
-                        }
-                    }
-                }
-            }
+            let (img, col) = (x.row(b), &mut self.col[b * per..(b + 1) * per]);
+            patches(&s, |c, i| col[c] = img[i]);
         }
     }
 
@@ -175,30 +154,10 @@ impl<R: Real> Conv2d<R> {
         );
         self.grad_in.resize(gy.rows, s.c_in * s.h * s.w);
         self.grad_in.data.iter_mut().for_each(|v| *v = R::zero());
-        let (ho, wo) = (s.h_out(), s.w_out());
+        let per = p * pk;
         for b in 0..gy.rows {
-            let gi = self.grad_in.row_mut(b);
-            for oh in 0..ho {
-                for ow in 0..wo {
-                    let r = (b * p + oh * wo + ow) * pk;
-                    for c in 0..s.c_in {
-                        for ki in 0..s.k {
-                            let ih = (oh * s.stride + ki) as isize - s.pad as isize;
-                            if ih < 0 || ih >= s.h as isize {
-                                continue;
-                            }
-                            for kj in 0..s.k {
-                                let iw = (ow * s.stride + kj) as isize - s.pad as isize;
-                                if iw < 0 || iw >= s.w as isize {
-                                    continue;
-                                }
-                                gi[(c * s.h + ih as usize) * s.w + iw as usize] +=
-                                    dcol[r + (c * s.k + ki) * s.k + kj];
-                            }
-                        }
-                    }
-                }
-            }
+            let (gi, dc) = (self.grad_in.row_mut(b), &dcol[b * per..(b + 1) * per]);
+            patches(&s, |c, i| gi[i] += dc[c]);
         }
     }
 
@@ -208,5 +167,34 @@ impl<R: Real> Conv2d<R> {
 
     pub fn params(&self) -> [&Param<R>; 2] {
         [&self.weight, &self.bias]
+    }
+}
+
+/// Calls `f(col, pixel)` for every (patch entry, input pixel) pair of one image that lies
+/// inside the image (padding is skipped): `col` indexes the image's rows of the im2col matrix
+/// (`out_pixel * c_in * k * k + (c * k + ki) * k + kj`), `pixel` its channels-first input.
+fn patches(s: &ConvShape, mut f: impl FnMut(usize, usize)) {
+    let (wo, pk) = (s.w_out(), s.patch());
+    for oh in 0..s.h_out() {
+        for ow in 0..wo {
+            let r = (oh * wo + ow) * pk;
+            for c in 0..s.c_in {
+                for ki in 0..s.k {
+                    let ih = (oh * s.stride + ki) as isize - s.pad as isize;
+                    if ih < 0 || ih >= s.h as isize {
+                        continue;
+                    }
+                    for kj in 0..s.k {
+                        let iw = (ow * s.stride + kj) as isize - s.pad as isize;
+                        if iw >= 0 && iw < s.w as isize {
+                            f(
+                                r + (c * s.k + ki) * s.k + kj,
+                                (c * s.h + ih as usize) * s.w + iw as usize,
+                            );
+                        }
+                    }
+                }
+            }
+        }
     }
 }
