@@ -211,6 +211,41 @@ fn linear_page(dir: &Path, v: &Value) -> Result<String> {
             "Mean CV error ± 1 SE against log(lambda); marker lines at lambda.min and lambda.1se.",
         )?);
         secs.push(section("metrics", "Cross-validation", html));
+        // The least penalized fit on the path stands in for the unregularized baseline (with
+        // p >> n an unpenalized GLM is not defined), scored by the same cross-validation.
+        let last = lambda.len() - 1;
+        let held = &v["held_out"];
+        let mut rows = vec![
+            vec![
+                "least penalized (smallest lambda)".into(),
+                format!("{:.6}", lambda[last]),
+                df[last].to_string(),
+                format!("{:.4} ± {:.4}", cvm[last], cvsd[last]),
+            ],
+            vec![
+                "lambda.1se".into(),
+                format!("{:.6}", lambda[i1se]),
+                df[i1se].to_string(),
+                format!("{:.4} ± {:.4}", cvm[i1se], cvsd[i1se]),
+            ],
+        ];
+        if let Some(h) = held.get("lambda.1se") {
+            rows[1].push(format!("{} (held out)", fmt(&h["accuracy"])));
+            rows[0].push(String::new());
+        }
+        let head = [
+            "model",
+            "lambda",
+            "features",
+            &format!("CV {}", fmt(&v["measure"])),
+            "accuracy",
+        ];
+        let n = rows[0].len();
+        secs.push(section(
+            "baseline",
+            "Baseline vs regularized",
+            table(&head[..n], &rows),
+        ));
         let coef: Vec<f64> = beta.iter().map(|b| b[i1se]).collect();
         let sel: Vec<String> = strings(&v["selected_1se"]);
         let mut html = paragraph(&format!(

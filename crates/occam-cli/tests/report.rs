@@ -31,7 +31,7 @@ fn assert_self_contained(html: &str) {
 const TRAIN_SECTIONS: [&str; 7] = [
     "data", "metrics", "baseline", "curves", "weights", "selected", "config",
 ];
-const CV_SECTIONS: [&str; 4] = ["run", "metrics", "selected", "path"];
+const CV_SECTIONS: [&str; 5] = ["run", "metrics", "baseline", "selected", "path"];
 
 #[test]
 fn train_and_linear_runs_write_reports_with_every_section() {
