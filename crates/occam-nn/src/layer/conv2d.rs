@@ -8,6 +8,7 @@ use crate::mat::{matmul, Mat, View};
 use crate::param::{Param, ParamKind};
 use crate::real::Real;
 use occam_core::rng::Rng;
+use rayon::prelude::*;
 
 /// Shape of a convolution: input (c, h, w), filters, kernel size, stride, padding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -41,6 +42,7 @@ pub struct Conv2d<R> {
     pub bias: Param<R>,
     col: Vec<R>,
     tmp: Vec<R>,
+    dcol: Vec<R>,
     pub out: Mat<R>,
     pub grad_in: Mat<R>,
 }
@@ -77,6 +79,7 @@ impl<R: Real> Conv2d<R> {
             shape,
             col: Vec::new(),
             tmp: Vec::new(),
+            dcol: Vec::new(),
             out: Mat::default(),
             grad_in: Mat::default(),
         }
@@ -87,10 +90,10 @@ impl<R: Real> Conv2d<R> {
         let per = s.h_out() * s.w_out() * s.patch();
         self.col.clear();
         self.col.resize(x.rows * per, R::zero());
-        for b in 0..x.rows {
-            let (img, col) = (x.row(b), &mut self.col[b * per..(b + 1) * per]);
-            patches(&s, |c, i| col[c] = img[i]);
-        }
+        self.col
+            .par_chunks_mut(per.max(1))
+            .zip(x.data.par_chunks(x.cols.max(1)))
+            .for_each(|(col, img)| patches(&s, |c, i| col[c] = img[i]));
     }
 
     /// Train and eval are the same map.
@@ -108,14 +111,18 @@ impl<R: Real> Conv2d<R> {
             false,
         );
         self.out.resize(x.rows, f * p);
-        for b in 0..x.rows {
-            let o = self.out.row_mut(b);
-            for q in 0..p {
-                for c in 0..f {
-                    o[c * p + q] = self.tmp[(b * p + q) * f + c] + self.bias.value[c];
+        let bias = &self.bias.value;
+        self.out
+            .data
+            .par_chunks_mut(f * p)
+            .zip(self.tmp.par_chunks(p * f))
+            .for_each(|(o, t)| {
+                for q in 0..p {
+                    for c in 0..f {
+                        o[c * p + q] = t[q * f + c] + bias[c];
+                    }
                 }
-            }
-        }
+            });
     }
 
     /// Backward after `forward(x)`.
@@ -125,15 +132,21 @@ impl<R: Real> Conv2d<R> {
         let n = gy.rows * p;
         // gy as [batch * p, f]
         self.tmp.resize(n * f, R::zero());
+        self.tmp
+            .par_chunks_mut(p * f)
+            .zip(gy.data.par_chunks(f * p))
+            .for_each(|(t, g)| {
+                for c in 0..f {
+                    for q in 0..p {
+                        t[q * f + c] = g[c * p + q];
+                    }
+                }
+            });
         self.bias.grad.iter_mut().for_each(|v| *v = R::zero());
         for b in 0..gy.rows {
             let g = gy.row(b);
             for c in 0..f {
-                for q in 0..p {
-                    let v = g[c * p + q];
-                    self.tmp[(b * p + q) * f + c] = v;
-                    self.bias.grad[c] += v;
-                }
+                self.bias.grad[c] += g[c * p..(c + 1) * p].iter().copied().sum::<R>();
             }
         }
         matmul(
@@ -154,11 +167,13 @@ impl<R: Real> Conv2d<R> {
         );
         self.grad_in.resize(gy.rows, s.c_in * s.h * s.w);
         self.grad_in.data.iter_mut().for_each(|v| *v = R::zero());
-        let per = p * pk;
-        for b in 0..gy.rows {
-            let (gi, dc) = (self.grad_in.row_mut(b), &dcol[b * per..(b + 1) * per]);
-            patches(&s, |c, i| gi[i] += dc[c]);
-        }
+        let (per, width) = (p * pk, s.c_in * s.h * s.w);
+        self.grad_in
+            .data
+            .par_chunks_mut(width.max(1))
+            .zip(dcol.par_chunks(per.max(1)))
+            .for_each(|(gi, dc)| patches(&s, |c, i| gi[i] += dc[c]));
+        self.dcol = dcol;
     }
 
     pub fn params_mut(&mut self) -> [&mut Param<R>; 2] {

@@ -5,6 +5,7 @@
 
 use crate::mat::Mat;
 use crate::real::Real;
+use rayon::prelude::*;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -48,68 +49,76 @@ impl<R: Real> Pool2d<R> {
 
     pub fn forward(&mut self, x: &Mat<R>) {
         let (ho, wo, k) = (self.h_out(), self.w_out(), self.k);
-        let per = self.c * ho * wo;
+        let (c, h, w, kind) = (self.c, self.h, self.w, self.kind);
+        let per = c * ho * wo;
         self.out.resize(x.rows, per);
         self.argmax.resize(x.rows * per, 0);
         let scale = R::of(1.0 / (k * k) as f64);
-        for b in 0..x.rows {
-            let img = x.row(b);
-            for c in 0..self.c {
-                for oh in 0..ho {
-                    for ow in 0..wo {
-                        let o = (c * ho + oh) * wo + ow;
-                        let mut best = (usize::MAX, R::neg_infinity());
-                        let mut sum = R::zero();
-                        for ki in 0..k {
-                            for kj in 0..k {
-                                let i = (c * self.h + oh * k + ki) * self.w + ow * k + kj;
-                                if img[i] > best.1 {
-                                    best = (i, img[i]);
+        self.out
+            .data
+            .par_chunks_mut(per.max(1))
+            .zip(self.argmax.par_chunks_mut(per.max(1)))
+            .zip(x.data.par_chunks(x.cols.max(1)))
+            .for_each(|((out, arg), img)| {
+                for ch in 0..c {
+                    for oh in 0..ho {
+                        for ow in 0..wo {
+                            let o = (ch * ho + oh) * wo + ow;
+                            let mut best = (usize::MAX, R::neg_infinity());
+                            let mut sum = R::zero();
+                            for ki in 0..k {
+                                for kj in 0..k {
+                                    let i = (ch * h + oh * k + ki) * w + ow * k + kj;
+                                    if img[i] > best.1 {
+                                        best = (i, img[i]);
+                                    }
+                                    sum += img[i];
                                 }
-                                sum += img[i];
                             }
+                            out[o] = match kind {
+                                PoolKind::Max => {
+                                    arg[o] = best.0;
+                                    best.1
+                                }
+                                PoolKind::Avg => sum * scale,
+                            };
                         }
-                        let v = match self.kind {
-                            PoolKind::Max => {
-                                self.argmax[b * per + o] = best.0;
-                                best.1
-                            }
-                            PoolKind::Avg => sum * scale,
-                        };
-                        self.out.data[b * per + o] = v;
                     }
                 }
-            }
-        }
+            });
     }
 
     pub fn backward(&mut self, gy: &Mat<R>) {
         let (ho, wo, k) = (self.h_out(), self.w_out(), self.k);
-        let per = self.c * ho * wo;
-        self.grad_in.resize(gy.rows, self.c * self.h * self.w);
+        let (c, h, w, kind) = (self.c, self.h, self.w, self.kind);
+        let per = c * ho * wo;
+        self.grad_in.resize(gy.rows, c * h * w);
         self.grad_in.data.iter_mut().for_each(|v| *v = R::zero());
         let scale = R::of(1.0 / (k * k) as f64);
-        for b in 0..gy.rows {
-            let g = gy.row(b);
-            let gi = self.grad_in.row_mut(b);
-            for c in 0..self.c {
-                for oh in 0..ho {
-                    for ow in 0..wo {
-                        let o = (c * ho + oh) * wo + ow;
-                        match self.kind {
-                            PoolKind::Max => gi[self.argmax[b * per + o]] += g[o],
-                            PoolKind::Avg => {
-                                for ki in 0..k {
-                                    for kj in 0..k {
-                                        gi[(c * self.h + oh * k + ki) * self.w + ow * k + kj] +=
-                                            g[o] * scale;
+        self.grad_in
+            .data
+            .par_chunks_mut((c * h * w).max(1))
+            .zip(gy.data.par_chunks(per.max(1)))
+            .zip(self.argmax.par_chunks(per.max(1)))
+            .for_each(|((gi, g), arg)| {
+                for ch in 0..c {
+                    for oh in 0..ho {
+                        for ow in 0..wo {
+                            let o = (ch * ho + oh) * wo + ow;
+                            match kind {
+                                PoolKind::Max => gi[arg[o]] += g[o],
+                                PoolKind::Avg => {
+                                    for ki in 0..k {
+                                        for kj in 0..k {
+                                            gi[(ch * h + oh * k + ki) * w + ow * k + kj] +=
+                                                g[o] * scale;
+                                        }
                                     }
                                 }
                             }
                         }
                     }
                 }
-            }
-        }
+            });
     }
 }
