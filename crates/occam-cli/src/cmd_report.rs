@@ -95,10 +95,11 @@ pub fn run(a: &ReportArgs) -> Result<()> {
 
 /// Writes the report of one run folder to `out`.
 pub fn write(dir: &Path, out: &Path) -> Result<()> {
-    let page = if dir.join("summary.json").exists() && dir.join("model.json").exists() {
-        network_page(dir)?
-    } else if dir.join("trials.jsonl").exists() && dir.join("summary.json").exists() {
+    // A tune folder also holds the chosen model, so it is recognised first.
+    let page = if dir.join("trials.jsonl").exists() && dir.join("summary.json").exists() {
         crate::report_pages::tune_page(dir)?
+    } else if dir.join("summary.json").exists() && dir.join("model.json").exists() {
+        network_page(dir)?
     } else if dir.join("recommendations.csv").exists() && dir.join("epochs.csv").exists() {
         crate::report_pages::recommender_page(dir)?
     } else if dir.join("features.csv").exists() && dir.join("path.csv").exists() {

@@ -2,7 +2,8 @@
 //! configs drawn by grid, random or TPE search (occam-select), the median pruning rule, every
 //! trial recorded in RUN_DIR/trials.jsonl (a rerun with the same out dir resumes), the choice
 //! by the best mean (`--rule min`) or the one-standard-error rule (`--rule 1se`), and the
-//! chosen network against the same network without regularization on held-out rows.
+//! chosen network against the same network without regularization on held-out rows; the
+//! chosen network is saved as model.safetensors + model.json for `occam predict`.
 
 use crate::cmd_train::{fit, load_dataset, unregularized, Prepared};
 use crate::flags_nn::TrainOptions;
@@ -416,6 +417,26 @@ fn finish(
         rows: (train.nrows(), 0, s.test.len()),
     };
     let (mut reg, _, _) = fit(&p, &cfg, &spec, None, |_, _| Ok(()), false)?;
+    // The chosen network, saved like `occam train` saves one (usable by `occam predict`).
+    let meta = occam_nn::model::ModelMeta {
+        format: occam_nn::model::FORMAT.into(),
+        spec: spec.clone(),
+        task: d.task,
+        loss: cfg.loss,
+        feature_names: d.feature_names.clone(),
+        target_name: d.target_name.clone(),
+        classes: d.classes.clone(),
+        preprocess: pre.clone(),
+        training: serde_json::to_value(&cfg)?,
+    };
+    output::write_atomic(
+        &a.out.join("model.safetensors"),
+        &occam_nn::model::save_weights(&reg.net)?,
+    )?;
+    output::write_atomic(
+        &a.out.join("model.json"),
+        (meta.to_json()? + "\n").as_bytes(),
+    )?;
     let (bspec, bcfg) = unregularized(&spec, &cfg);
     let (mut base, _, _) = fit(&p, &bcfg, &bspec, None, |_, _| Ok(()), false)?;
     let held = |tr: &mut Trainer<f32>| -> Value {
