@@ -219,15 +219,11 @@ pub fn path(a: &LinearPathArgs) -> Result<()> {
     }
     let fit = fit?;
     // The result files first: a reader that closes stdout early (`| head`) must not lose them.
+    let pj = path_json(&fit, &d);
     if let Some(p) = &a.json {
-        output::write_json(p, &path_json(&fit, &d))?;
+        output::write_json(p, &pj)?;
     }
-    let report = run_folder(
-        a.out.as_deref(),
-        "path.json",
-        &path_json(&fit, &d),
-        a.no_report,
-    )?;
+    let report = run_folder(a.out.as_deref(), "path.json", &pj, a.no_report)?;
     println!(
         "{} path, alpha {}, {} rows x {} features{}: {} lambdas in {:.3} s",
         cfg.family.name(),
@@ -393,10 +389,11 @@ pub fn cv(a: &LinearCvArgs) -> Result<()> {
         b.finish_and_clear();
     }
     let cv = cv?;
+    let cj = cv_json(&cv, &d);
     if let Some(p) = &a.json {
-        output::write_json(p, &cv_json(&cv, &d))?;
+        output::write_json(p, &cj)?;
     }
-    let report = run_folder(a.out.as_deref(), "cv.json", &cv_json(&cv, &d), a.no_report)?;
+    let report = run_folder(a.out.as_deref(), "cv.json", &cj, a.no_report)?;
     println!(
         "{}-fold CV of the {} path, alpha {}, {} rows x {} features: {:.3} s",
         cv.foldid.iter().max().map_or(0, |m| m + 1),

@@ -9,7 +9,7 @@ use crate::flags_nn::TrainOptions;
 use crate::nn_setup::{self, engine_data, preprocess};
 use crate::{output, UserError};
 use anyhow::Result;
-use occam_core::{split, Task};
+use occam_core::split;
 use occam_nn::lassonet::{lassonet_path, relax, LassoNet, PathSettings};
 use occam_nn::metrics::{predictions, task_metrics};
 use occam_nn::{Data, Gather, Loss, Mat};
@@ -134,11 +134,7 @@ fn run_in_pool(a: &PathArgs, o: TrainOptions) -> Result<()> {
     let train = engine_data(&train_ds, &pre);
     let val = engine_data(&d.subset(&s.validation), &pre);
     let test = (!s.test.is_empty()).then(|| engine_data(&d.subset(&s.test), &pre));
-    let n_out = if d.task == Task::Multiclass {
-        d.classes.len()
-    } else {
-        1
-    };
+    let n_out = nn_setup::n_outputs(&d);
     let mut spec = nn_setup::spec(&o, d.nfeatures(), n_out)?;
     if spec.hidden.is_empty() {
         spec.hidden = vec![32];

@@ -89,11 +89,7 @@ fn fit_mlp(
     use crate::nn_setup::{engine_data, preprocess};
     let sub = d.subset(rows);
     let pre = preprocess(&sub, true);
-    let n_out = if d.task == occam_core::Task::Multiclass {
-        d.classes.len()
-    } else {
-        1
-    };
+    let n_out = crate::nn_setup::n_outputs(d);
     let spec = crate::nn_setup::spec(o, d.nfeatures(), n_out)?;
     let mut cfg = crate::nn_setup::train_config(o, d.task)?;
     cfg.batch_size = cfg.batch_size.min(rows.len());
@@ -129,16 +125,12 @@ fn mlp_stability(train: &Dataset, a: &SelectArgs) -> Result<(Vec<f64>, f64)> {
                     &idx,
                     &mlp_options(a, Some(a.l1), a.seed ^ (2 * b + h) as u64),
                 )?;
-                let f = tr.net.dense()[0];
-                out.push(
-                    (0..p)
-                        .map(|j| {
-                            f.weight.value[j * f.n_out..(j + 1) * f.n_out]
-                                .iter()
-                                .any(|w| *w != 0.0)
-                        })
-                        .collect(),
-                );
+                let mut kept = vec![false; p];
+                tr.net.dense()[0]
+                    .active_inputs()
+                    .into_iter()
+                    .for_each(|j| kept[j] = true);
+                out.push(kept);
             }
             Ok(out)
         })
@@ -405,7 +397,6 @@ fn run_linear(a: &SelectArgs) -> Result<()> {
         let l = cv.cvm.len() - 1;
         (json!(cv.cvm[l]), json!(cv.cvsd[l]))
     };
-    let full = fit_path(&train.x, &train.y, &base, None)?;
     let lasso_cv = cross_validate(
         &train.x,
         &train.y,
@@ -417,6 +408,8 @@ fn run_linear(a: &SelectArgs) -> Result<()> {
             seed: a.seed,
         },
     )?;
+    // The CV's own full-data path is the baseline's path too.
+    let full = &lasso_cv.fit;
     let mut summary = json!({
         "method": "stability",
         "chosen": { "pairs": a.pairs, "weakness": a.weakness, "q": r.q_target, "threshold": a.threshold,

@@ -81,11 +81,7 @@ pub fn prepare(data_arg: &str, o: TrainOptions, vocab: Option<&Path>) -> Result<
         Some(t) => (Some(engine_data(t, &pre)), t.nrows()),
         None => (part(&s.test), s.test.len()),
     };
-    let n_out = if d.task == Task::Multiclass {
-        d.classes.len()
-    } else {
-        1
-    };
+    let n_out = nn_setup::n_outputs(&d);
     let spec = nn_setup::spec(&o, d.nfeatures(), n_out)?;
     let mut cfg = nn_setup::train_config(&o, d.task)?;
     cfg.validate()?;
@@ -405,19 +401,15 @@ fn finish(
         .collect();
     let first = dense[0];
     // Behind convolutions the first dense layer sees feature maps, not input columns.
-    let n_inputs = if p.spec.conv.is_empty() {
-        first.n_in
+    let kept: Vec<&String> = if p.spec.conv.is_empty() {
+        first
+            .active_inputs()
+            .into_iter()
+            .map(|j| &p.data.feature_names[j])
+            .collect()
     } else {
-        0
+        Vec::new()
     };
-    let kept: Vec<&String> = (0..n_inputs)
-        .filter(|&j| {
-            first.weight.value[j * first.n_out..(j + 1) * first.n_out]
-                .iter()
-                .any(|w| *w != 0.0)
-        })
-        .map(|j| &p.data.feature_names[j])
-        .collect();
     let pv = tr.reg.value(&tr.net);
     s.insert("zeros_per_layer".into(), json!(zeros));
     s.insert("input_features_kept".into(), json!(kept));

@@ -57,7 +57,7 @@ pub struct TuneArgs {
     pub out: PathBuf,
 }
 
-fn higher_is_better(metric: &str) -> bool {
+pub(crate) fn higher_is_better(metric: &str) -> bool {
     matches!(
         metric,
         "accuracy" | "precision" | "recall" | "f1" | "roc_auc" | "r2"
@@ -121,11 +121,7 @@ fn run_fold(
 ) -> Result<FoldResult> {
     let (dtr, dva) = (d.subset(tr), d.subset(va));
     let pre = preprocess(&dtr, !o.no_standardize.unwrap_or(false));
-    let n_out = if d.task == Task::Multiclass {
-        d.classes.len()
-    } else {
-        1
-    };
+    let n_out = nn_setup::n_outputs(d);
     let spec = nn_setup::spec(o, d.nfeatures(), n_out)?;
     let mut cfg = nn_setup::train_config(o, d.task)?;
     cfg.batch_size = cfg.batch_size.min(tr.len());
@@ -173,14 +169,7 @@ fn run_fold(
                 ))
             })?
     };
-    let first = tr_.net.dense()[0];
-    let kept = (0..first.n_in)
-        .filter(|&j| {
-            first.weight.value[j * first.n_out..(j + 1) * first.n_out]
-                .iter()
-                .any(|w| *w != 0.0)
-        })
-        .count();
+    let kept = tr_.net.dense()[0].active_inputs().len();
     Ok(FoldResult {
         score,
         kept,
@@ -392,11 +381,7 @@ fn finish(
     output::write_atomic(&a.out.join("trials.csv"), csv.as_bytes())?;
     // Final fit of the chosen config on all training rows, and the baseline, on the held-out rows.
     let topts = with_params(o, &trials[chosen].params);
-    let n_out = if d.task == Task::Multiclass {
-        d.classes.len()
-    } else {
-        1
-    };
+    let n_out = nn_setup::n_outputs(d);
     let spec = nn_setup::spec(&topts, d.nfeatures(), n_out)?;
     let mut cfg = nn_setup::train_config(&topts, d.task)?;
     cfg.patience = None;
@@ -451,13 +436,9 @@ fn finish(
             None => Value::Null,
         }
     };
-    let first = reg.net.dense()[0];
-    let selected: Vec<&String> = (0..first.n_in)
-        .filter(|&j| {
-            first.weight.value[j * first.n_out..(j + 1) * first.n_out]
-                .iter()
-                .any(|w| *w != 0.0)
-        })
+    let selected: Vec<&String> = reg.net.dense()[0]
+        .active_inputs()
+        .into_iter()
         .map(|j| &d.feature_names[j])
         .collect();
     let pick = |i: usize| json!({ "trial": i + 1, "params": trials[i].params, "cv_mean": trials[i].mean, "cv_se": trials[i].se, "features_kept": trials[i].features_kept });

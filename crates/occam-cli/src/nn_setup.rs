@@ -409,13 +409,18 @@ pub fn features(x: &Matrix, pre: &Preprocess) -> Features<f32> {
     }
 }
 
-/// The engine's view of a data set (targets scaled for regression).
-pub fn engine_data(d: &Dataset, pre: &Preprocess) -> Data<f32> {
-    let outputs = if d.task == Task::Multiclass {
+/// Network outputs for a data set: one per class for multiclass, else one.
+pub fn n_outputs(d: &Dataset) -> usize {
+    if d.task == Task::Multiclass {
         d.classes.len()
     } else {
         1
-    };
+    }
+}
+
+/// The engine's view of a data set (targets scaled for regression).
+pub fn engine_data(d: &Dataset, pre: &Preprocess) -> Data<f32> {
+    let outputs = n_outputs(d);
     let y = match pre.y_scale {
         Some((m, s)) => d.y.iter().map(|v| ((v - m) / s) as f32).collect(),
         None => d.y.iter().map(|&v| v as f32).collect(),

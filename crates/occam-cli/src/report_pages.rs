@@ -38,10 +38,7 @@ pub(crate) fn tune_page(dir: &Path) -> Result<String> {
         .filter_map(|l| serde_json::from_str(l).ok())
         .collect();
     let metric = s["metric"].as_str().unwrap_or("score").to_string();
-    let higher = matches!(
-        metric.as_str(),
-        "accuracy" | "precision" | "recall" | "f1" | "roc_auc" | "r2"
-    );
+    let higher = crate::cmd_tune::higher_is_better(&metric);
     let points: Vec<plots::TrialPoint> = trials
         .iter()
         .map(|t| plots::TrialPoint {

@@ -19,11 +19,15 @@ use occam_core::rng::Rng;
 const MIN_ROWS: usize = 128;
 const MAX_PARAMS: usize = 1 << 18;
 
-pub fn worth_splitting<R: Real>(net: &Net<R>, x: &Batch<R>) -> bool {
-    matches!(x, Batch::Dense(m) if m.rows >= MIN_ROWS)
-        && rayon::current_num_threads() > 1
-        && !net.spec.batch_norm
-        && net.n_params() <= MAX_PARAMS
+/// Whether the network can take the half-batch path at all (fixed for a network, so the
+/// trainer asks once): no batch norm and at most `MAX_PARAMS` weights.
+pub fn splittable<R: Real>(net: &Net<R>) -> bool {
+    !net.spec.batch_norm && net.n_params() <= MAX_PARAMS
+}
+
+/// Whether this batch should be split, for a `splittable` network.
+pub fn worth_splitting<R: Real>(x: &Batch<R>) -> bool {
+    matches!(x, Batch::Dense(m) if m.rows >= MIN_ROWS) && rayon::current_num_threads() > 1
 }
 
 /// The second half's network copy and the reused half-batch buffers.

@@ -194,6 +194,8 @@ pub struct Trainer<R> {
     grad: Mat<R>,
     gather: Gather<R>,
     halves: Option<Halves<R>>,
+    /// `parallel::splittable(&net)`, decided once.
+    splittable: bool,
 }
 
 impl<R: Real> Trainer<R> {
@@ -207,6 +209,7 @@ impl<R: Real> Trainer<R> {
         }
         let reg = Regularizer::new(&cfg.penalty, &net);
         let opt = Optimizer::new(cfg.optimizer, &net.params_mut());
+        let splittable = parallel::splittable(&net);
         Ok(Trainer {
             sched: cfg.schedule.start(cfg.lr),
             net,
@@ -222,6 +225,7 @@ impl<R: Real> Trainer<R> {
             grad: Mat::default(),
             gather: Gather::default(),
             halves: None,
+            splittable,
         })
     }
 
@@ -240,7 +244,7 @@ impl<R: Real> Trainer<R> {
     /// non-finite loss returns `None` before any weight changes.
     pub fn step(&mut self, x: Batch<R>, y: &[R], lr: f64, rng: &mut Rng) -> Option<f64> {
         let loss = match x {
-            Batch::Dense(m) if parallel::worth_splitting(&self.net, &x) => {
+            Batch::Dense(m) if self.splittable && parallel::worth_splitting(&x) => {
                 let h = self.halves.get_or_insert_with(|| Halves::new(&self.net));
                 h.forward_backward(&mut self.net, self.cfg.loss, m, y, rng)
             }

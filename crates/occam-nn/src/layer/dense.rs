@@ -178,6 +178,18 @@ impl<R: Real> Dense<R> {
         }
     }
 
+    /// Inputs whose outgoing weights (their row of W) are not all exactly zero: the input
+    /// features still in the model.
+    pub fn active_inputs(&self) -> Vec<usize> {
+        (0..self.n_in)
+            .filter(|&j| {
+                self.weight.value[j * self.n_out..(j + 1) * self.n_out]
+                    .iter()
+                    .any(|w| *w != R::zero())
+            })
+            .collect()
+    }
+
     pub fn params_mut(&mut self) -> [&mut Param<R>; 2] {
         [&mut self.weight, &mut self.bias]
     }
