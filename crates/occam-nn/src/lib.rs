@@ -21,9 +21,10 @@ pub mod regularize;
 pub mod simd;
 
 pub use layer::{ActKind, Layer};
+pub use layer::{CellKind, RecurrentShape};
 pub use loss::Loss;
 pub use mat::{Batch, Csr, Mat};
-pub use net::{MlpSpec, Net};
+pub use net::{MlpSpec, Net, RecurrentSpec};
 pub use optim::{Optimizer, OptimizerKind};
 pub use param::{Param, ParamKind};
 pub use real::Real;

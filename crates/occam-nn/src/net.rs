@@ -3,8 +3,8 @@
 //! output and input-gradient buffers, reused from step to step.
 
 use crate::layer::{
-    ActKind, Activation, BatchNorm1d, Conv2d, ConvShape, Dense, Dropout, Layer, LayerNorm, Pool2d,
-    PoolKind,
+    ActKind, Activation, BatchNorm1d, CellKind, Conv2d, ConvShape, Dense, Dropout, Gru, Layer,
+    LayerNorm, Lstm, Pool2d, PoolKind, RecurrentShape,
 };
 use crate::mat::{Batch, Mat};
 use crate::param::Param;
@@ -36,6 +36,21 @@ pub struct MlpSpec {
     /// Convolution blocks before the dense layers (empty: an MLP).
     #[serde(default)]
     pub conv: Vec<ConvBlock>,
+    /// A recurrent layer over windows before the dense layers (`None`: an MLP or CNN).
+    #[serde(default)]
+    pub recurrent: Option<RecurrentSpec>,
+}
+
+/// A recurrent layer: input rows are windows of `steps` steps of `features` values; the
+/// dense layers see its last hidden state.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RecurrentSpec {
+    pub cell: CellKind,
+    pub hidden: usize,
+    pub steps: usize,
+    pub features: usize,
+    /// Variational dropout on the hidden state entering the recurrent product, [0, 1).
+    pub recurrent_dropout: f64,
 }
 
 /// One convolution block: `filters` k x k kernels (stride 1, "same" zero padding k/2), the
@@ -60,6 +75,7 @@ impl MlpSpec {
             layer_norm: false,
             image: None,
             conv: Vec::new(),
+            recurrent: None,
         }
     }
 }
@@ -100,6 +116,35 @@ impl<R: Real> Net<R> {
                 }
             }
             width = c * h * w;
+        }
+        if let Some(r) = &spec.recurrent {
+            assert_eq!(
+                r.steps * r.features,
+                spec.n_in,
+                "window shape and input width differ"
+            );
+            let shape = RecurrentShape {
+                features: r.features,
+                steps: r.steps,
+                hidden: r.hidden,
+            };
+            let index = layers.len();
+            layers.push(match r.cell {
+                CellKind::Lstm => {
+                    let mut l = Lstm::new(index, shape, &mut rng);
+                    l.recurrent_dropout = r.recurrent_dropout;
+                    Layer::Lstm(l)
+                }
+                CellKind::Gru => {
+                    let mut l = Gru::new(index, shape, &mut rng);
+                    l.recurrent_dropout = r.recurrent_dropout;
+                    Layer::Gru(l)
+                }
+            });
+            if spec.dropout > 0.0 {
+                layers.push(Layer::Dropout(Dropout::new(spec.dropout)));
+            }
+            width = r.hidden;
         }
         for &h in &spec.hidden {
             let mut d = Dense::new(layers.len(), width, h, &mut rng);

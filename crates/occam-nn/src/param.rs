@@ -11,8 +11,11 @@ pub enum ParamKind {
     Bias,
     /// BatchNorm / LayerNorm scale and shift.
     Norm,
-    /// A convolution kernel, `[c_out, c_in * k * k]` (PyTorch's layout; saved as is).
+    /// A convolution kernel `[c_out, c_in * k * k]` or a recurrent layer's input weights
+    /// `[gates * hidden, features]` (PyTorch's layout; saved as is).
     Kernel,
+    /// A recurrent layer's hidden-to-hidden weights `[gates * hidden, hidden]` (saved as is).
+    Recurrent,
 }
 
 #[derive(Clone, Debug)]

@@ -106,6 +106,8 @@ pub struct PenaltyPolicy {
     pub overrides: Vec<(usize, LayerPenalty)>,
     pub penalize_bias: bool,
     pub l1_mode: L1Mode,
+    /// Coupled L2 on recurrent (hidden-to-hidden) weights only, added to the default terms.
+    pub recurrent_l2: f64,
 }
 
 /// The policy resolved against a network: one entry per parameter in `Net::params` order.
@@ -161,9 +163,15 @@ impl Regularizer {
                         pen.group_inputs = 0.0;
                     }
                     (rows, cols) = (n_in, n_out);
-                } else if p.kind == ParamKind::Kernel && policy.layers == LayerSelect::All {
-                    // Convolution kernels carry the per-weight terms (never the group ones).
-                    pen = policy.default.per_weight_only();
+                } else if matches!(p.kind, ParamKind::Kernel | ParamKind::Recurrent) {
+                    // Convolution kernels and recurrent weights carry the per-weight terms
+                    // (never the group ones); recurrent weights also their own L2.
+                    if policy.layers == LayerSelect::All {
+                        pen = policy.default.per_weight_only();
+                    }
+                    if p.kind == ParamKind::Recurrent {
+                        pen.l2 += policy.recurrent_l2;
+                    }
                 } else if policy.penalize_bias {
                     pen = policy.default.per_weight_only();
                 }

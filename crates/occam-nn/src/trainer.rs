@@ -111,6 +111,7 @@ impl TrainConfig {
         if self.patience == Some(0) {
             return Err(NnError::config("--patience", "must be at least 1"));
         }
+        nonneg("--recurrent-l2", self.penalty.recurrent_l2)?;
         let mut pens = vec![self.penalty.default];
         pens.extend(self.penalty.overrides.iter().map(|(_, p)| *p));
         for p in pens {

@@ -474,3 +474,57 @@ fn convolution_and_pooling_gradients_match_finite_differences_alone_and_in_a_net
         Loss::SoftmaxCe.value_grad(o, &y, &mut Mat::default())
     });
 }
+
+#[test]
+fn recurrent_gradients_match_finite_differences_with_and_without_recurrent_dropout() {
+    use occam_nn::{CellKind, RecurrentSpec};
+    // Window of 6 steps x 2 features -> LSTM/GRU(4) -> [dropout] -> dense(3) -> tanh -> dense(2), MSE.
+    for cell in [CellKind::Lstm, CellKind::Gru] {
+        for (rdrop, drop) in [(0.0, 0.0), (0.3, 0.2)] {
+            let mut spec = MlpSpec::new(12, vec![3], 2);
+            spec.activation = ActKind::Tanh;
+            spec.dropout = drop;
+            spec.recurrent = Some(RecurrentSpec {
+                cell,
+                hidden: 4,
+                steps: 6,
+                features: 2,
+                recurrent_dropout: rdrop,
+            });
+            let mut net: Net<f64> = Net::new(&spec, 71);
+            let xb = rand_mat(5, 12, 72);
+            let y = randn(10, 73);
+            let mut g = Mat::default();
+            let out = net.forward_train(Batch::Dense(&xb), &mut Rng::new(2));
+            Loss::Mse.value_grad(out, &y, &mut g);
+            let gx = net.backward_to_input(Batch::Dense(&xb), &g).data.clone();
+            let what = format!("{cell:?} recurrent dropout {rdrop}");
+            let names: Vec<String> = net.params().iter().map(|p| p.name.clone()).collect();
+            assert!(
+                names.iter().any(|n| n.ends_with("weight_hh_l0")),
+                "{names:?}"
+            );
+            let grads: Vec<Vec<f64>> = net.params().iter().map(|p| p.grad.clone()).collect();
+            let values: Vec<Vec<f64>> = net.params().iter().map(|p| p.value.clone()).collect();
+            for k in 0..names.len() {
+                let mut c = net.clone();
+                check(
+                    &format!("{what}: {}", names[k]),
+                    &values[k],
+                    &grads[k],
+                    &mut |v| {
+                        c.params_mut()[k].value = v.to_vec();
+                        let o = c.forward_train(Batch::Dense(&xb), &mut Rng::new(2));
+                        Loss::Mse.value_grad(o, &y, &mut Mat::default())
+                    },
+                );
+            }
+            let mut c = net.clone();
+            check(&format!("{what}: input"), &xb.data, &gx, &mut |v| {
+                let m = Mat::from_vec(5, 12, v.to_vec());
+                let o = c.forward_train(Batch::Dense(&m), &mut Rng::new(2));
+                Loss::Mse.value_grad(o, &y, &mut Mat::default())
+            });
+        }
+    }
+}

@@ -3,8 +3,8 @@
 
 use occam_core::rng::Rng;
 use occam_nn::layer::{
-    ActKind, Activation, BatchNorm1d, Conv2d, ConvShape, Dense, Dropout, Embedding, LayerNorm,
-    Pool2d, PoolKind,
+    ActKind, Activation, BatchNorm1d, Conv2d, ConvShape, Dense, Dropout, Embedding, Gru, LayerNorm,
+    Lstm, Pool2d, PoolKind, RecurrentShape,
 };
 use occam_nn::mat::{Batch, Csr, Mat};
 use occam_nn::optim::{Optimizer, OptimizerKind};
@@ -411,6 +411,39 @@ fn every_layer_loss_and_optimizer_matches_pytorch() {
                     c.name
                 );
             }
+            "lstm" | "gru" => {
+                let u = |k: &str| c.cfg(k) as usize;
+                let shape = RecurrentShape {
+                    features: u("features"),
+                    steps: u("steps"),
+                    hidden: u("hidden"),
+                };
+                let values = Some(["weight_ih", "weight_hh", "bias_ih", "bias_hh"].map(|k| c.t(k)));
+                let mut rng = Rng::new(0);
+                let x = c.mat("x");
+                let gy = c.mat("grad_y");
+                let (y, gx, grads) = if c.kind == "lstm" {
+                    let mut l = Lstm::from_params(0, shape, values, &mut rng);
+                    l.forward_train(&x, &mut rng);
+                    l.backward(&gy, true);
+                    let g = l.params().map(|p| p.grad.clone());
+                    (l.out.data.clone(), l.grad_in.data.clone(), g)
+                } else {
+                    let mut l = Gru::from_params(0, shape, values, &mut rng);
+                    l.forward_train(&x, &mut rng);
+                    l.backward(&gy, true);
+                    let g = l.params().map(|p| p.grad.clone());
+                    (l.out.data.clone(), l.grad_in.data.clone(), g)
+                };
+                check(&c.name, "y", &y, &c.t("y"));
+                check(&c.name, "grad_x", &gx, &c.t("grad_x"));
+                for (k, g) in ["weight_ih", "weight_hh", "bias_ih", "bias_hh"]
+                    .iter()
+                    .zip(&grads)
+                {
+                    check(&c.name, &format!("grad_{k}"), g, &c.t(&format!("grad_{k}")));
+                }
+            }
             "sgd" | "adam" | "adamw" => optimizer_case(&c),
             "mlp_step" => mlp_case(&c),
             k => panic!("{}: unknown fixture kind {k}", c.name),
@@ -436,6 +469,12 @@ fn every_layer_loss_and_optimizer_matches_pytorch() {
         "adam",
         "adamw",
         "mlp_step",
+        "conv2d",
+        "maxpool2d",
+        "avgpool2d",
+        "embedding",
+        "lstm",
+        "gru",
     ];
     for k in kinds {
         assert!(

@@ -7,8 +7,11 @@ pub mod conv2d;
 pub mod dense;
 pub mod dropout;
 pub mod embedding;
+pub mod gru;
 pub mod layernorm;
+pub mod lstm;
 pub mod pool;
+pub mod recurrent;
 
 use crate::mat::{Batch, Mat};
 use crate::param::Param;
@@ -21,8 +24,11 @@ pub use conv2d::{Conv2d, ConvShape};
 pub use dense::Dense;
 pub use dropout::Dropout;
 pub use embedding::{Embedding, LazyAdam};
+pub use gru::Gru;
 pub use layernorm::LayerNorm;
+pub use lstm::Lstm;
 pub use pool::{Pool2d, PoolKind};
+pub use recurrent::{CellKind, RecurrentShape};
 
 #[derive(Clone, Debug)]
 pub enum Layer<R> {
@@ -33,6 +39,8 @@ pub enum Layer<R> {
     LayerNorm(LayerNorm<R>),
     Conv(Conv2d<R>),
     Pool(Pool2d<R>),
+    Lstm(Lstm<R>),
+    Gru(Gru<R>),
 }
 
 fn dense_input<'a, R>(x: Batch<'a, R>, what: &str) -> &'a Mat<R> {
@@ -55,6 +63,8 @@ impl<R: Real> Layer<R> {
                 PoolKind::Max => "maxpool2d",
                 PoolKind::Avg => "avgpool2d",
             },
+            Layer::Lstm(_) => "lstm",
+            Layer::Gru(_) => "gru",
         }
     }
 
@@ -67,6 +77,8 @@ impl<R: Real> Layer<R> {
             Layer::LayerNorm(l) => l.forward_train(dense_input(x, "layer norm")),
             Layer::Conv(l) => l.forward(dense_input(x, "a convolution")),
             Layer::Pool(l) => l.forward(dense_input(x, "pooling")),
+            Layer::Lstm(l) => l.forward_train(dense_input(x, "an LSTM"), rng),
+            Layer::Gru(l) => l.forward_train(dense_input(x, "a GRU"), rng),
         }
     }
 
@@ -79,6 +91,8 @@ impl<R: Real> Layer<R> {
             Layer::LayerNorm(l) => l.forward_eval(dense_input(x, "layer norm")),
             Layer::Conv(l) => l.forward(dense_input(x, "a convolution")),
             Layer::Pool(l) => l.forward(dense_input(x, "pooling")),
+            Layer::Lstm(l) => l.forward_eval(dense_input(x, "an LSTM")),
+            Layer::Gru(l) => l.forward_eval(dense_input(x, "a GRU")),
         }
     }
 
@@ -92,6 +106,8 @@ impl<R: Real> Layer<R> {
             Layer::LayerNorm(l) => l.backward(gy),
             Layer::Conv(l) => l.backward(gy, need_grad_in),
             Layer::Pool(l) => l.backward(gy),
+            Layer::Lstm(l) => l.backward(gy, need_grad_in),
+            Layer::Gru(l) => l.backward(gy, need_grad_in),
         }
     }
 
@@ -104,6 +120,8 @@ impl<R: Real> Layer<R> {
             Layer::LayerNorm(l) => &l.out,
             Layer::Conv(l) => &l.out,
             Layer::Pool(l) => &l.out,
+            Layer::Lstm(l) => &l.out,
+            Layer::Gru(l) => &l.out,
         }
     }
 
@@ -116,6 +134,8 @@ impl<R: Real> Layer<R> {
             Layer::LayerNorm(l) => &l.grad_in,
             Layer::Conv(l) => &l.grad_in,
             Layer::Pool(l) => &l.grad_in,
+            Layer::Lstm(l) => &l.grad_in,
+            Layer::Gru(l) => &l.grad_in,
         }
     }
 
@@ -125,6 +145,8 @@ impl<R: Real> Layer<R> {
             Layer::BatchNorm(l) => l.params_mut().into_iter().collect(),
             Layer::LayerNorm(l) => l.params_mut().into_iter().collect(),
             Layer::Conv(l) => l.params_mut().into_iter().collect(),
+            Layer::Lstm(l) => l.params_mut().into_iter().collect(),
+            Layer::Gru(l) => l.params_mut().into_iter().collect(),
             Layer::Act(_) | Layer::Dropout(_) | Layer::Pool(_) => Vec::new(),
         }
     }
@@ -135,6 +157,8 @@ impl<R: Real> Layer<R> {
             Layer::BatchNorm(l) => l.params().into_iter().collect(),
             Layer::LayerNorm(l) => l.params().into_iter().collect(),
             Layer::Conv(l) => l.params().into_iter().collect(),
+            Layer::Lstm(l) => l.params().into_iter().collect(),
+            Layer::Gru(l) => l.params().into_iter().collect(),
             Layer::Act(_) | Layer::Dropout(_) | Layer::Pool(_) => Vec::new(),
         }
     }

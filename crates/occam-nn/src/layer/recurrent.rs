@@ -1,0 +1,150 @@
+//! What the LSTM and GRU layers share: the shape of a recurrent layer, its parameters in
+//! PyTorch's layout and names, the variational recurrent-dropout mask, and the copies
+//! between a batch's rows and the time-major buffers the step loop works on.
+//!
+//! Input rows are whole windows: `steps` time steps of `features` values each, step-major
+//! (`[x_1, x_2, ..., x_T]`, each `x_t` of length `features`). The layer's output is the last
+//! hidden state `h_T` (`hidden` values per row), the input of the dense head.
+//!
+//! Recurrent dropout (Gal & Ghahramani 2016, variational): one Bernoulli(1 - p) mask per
+//! sequence over the hidden units, the same at every step, applied to `h_{t-1}` where it
+//! enters the recurrent product (inverted scaling; evaluation uses no mask).
+
+use crate::param::{Param, ParamKind};
+use crate::real::Real;
+use occam_core::rng::Rng;
+
+/// Which recurrent cell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CellKind {
+    Lstm,
+    Gru,
+}
+
+impl CellKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            CellKind::Lstm => "lstm",
+            CellKind::Gru => "gru",
+        }
+    }
+    /// Gates per hidden unit (4 for LSTM: i, f, g, o; 3 for GRU: r, z, n).
+    pub fn gates(self) -> usize {
+        match self {
+            CellKind::Lstm => 4,
+            CellKind::Gru => 3,
+        }
+    }
+}
+
+/// Shape of a recurrent layer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RecurrentShape {
+    pub features: usize,
+    pub steps: usize,
+    pub hidden: usize,
+}
+
+/// The four parameters of a one-layer PyTorch `nn.LSTM` / `nn.GRU` at position `index`:
+/// `weight_ih_l0` `[G*H, F]`, `weight_hh_l0` `[G*H, H]`, `bias_ih_l0`, `bias_hh_l0` `[G*H]`,
+/// in PyTorch's gate order. `values` are in that order; `None` draws PyTorch's default
+/// initialisation, uniform on +-1/sqrt(H).
+pub fn params<R: Real>(
+    index: usize,
+    cell: CellKind,
+    s: RecurrentShape,
+    values: Option<[Vec<R>; 4]>,
+    rng: &mut Rng,
+) -> [Param<R>; 4] {
+    let gh = cell.gates() * s.hidden;
+    let sizes = [gh * s.features, gh * s.hidden, gh, gh];
+    let v = values.unwrap_or_else(|| {
+        let bound = 1.0 / (s.hidden.max(1) as f64).sqrt();
+        sizes.map(|n| {
+            (0..n)
+                .map(|_| R::of((2.0 * rng.uniform() - 1.0) * bound))
+                .collect()
+        })
+    });
+    let [wi, wh, bi, bh] = v;
+    let name = |p: &str| format!("layers.{index}.{p}_l0");
+    [
+        Param::new(
+            name("weight_ih"),
+            ParamKind::Kernel,
+            vec![gh, s.features],
+            wi,
+        ),
+        Param::new(
+            name("weight_hh"),
+            ParamKind::Recurrent,
+            vec![gh, s.hidden],
+            wh,
+        ),
+        Param::new(name("bias_ih"), ParamKind::Bias, vec![gh], bi),
+        Param::new(name("bias_hh"), ParamKind::Bias, vec![gh], bh),
+    ]
+}
+
+/// Draws the recurrent-dropout mask (`batch x hidden`, 0 or 1/(1-p)); empty when `p` is 0.
+pub fn dropout_mask<R: Real>(p: f64, n: usize, rng: &mut Rng, mask: &mut Vec<R>) {
+    mask.clear();
+    if p > 0.0 {
+        let keep = 1.0 - p;
+        let scale = R::of(1.0 / keep);
+        mask.extend((0..n).map(|_| {
+            if rng.uniform() < keep {
+                scale
+            } else {
+                R::zero()
+            }
+        }));
+    }
+}
+
+/// `h * mask` into `out` (a plain copy when the mask is empty).
+pub fn masked<R: Real>(h: &[R], mask: &[R], out: &mut [R]) {
+    if mask.is_empty() {
+        out.copy_from_slice(h);
+    } else {
+        for ((o, &v), &m) in out.iter_mut().zip(h).zip(mask) {
+            *o = v * m;
+        }
+    }
+}
+
+/// Batch rows `[b][t][f]` to the time-major buffer `[t][b][f]`.
+pub fn to_time_major<R: Real>(x: &[R], batch: usize, s: RecurrentShape, out: &mut Vec<R>) {
+    let f = s.features;
+    out.resize(batch * s.steps * f, R::zero());
+    for b in 0..batch {
+        for t in 0..s.steps {
+            let src = (b * s.steps + t) * f;
+            let dst = (t * batch + b) * f;
+            out[dst..dst + f].copy_from_slice(&x[src..src + f]);
+        }
+    }
+}
+
+/// The time-major buffer `[t][b][f]` back to batch rows `[b][t][f]`.
+pub fn from_time_major<R: Real>(xt: &[R], batch: usize, s: RecurrentShape, out: &mut [R]) {
+    let f = s.features;
+    for b in 0..batch {
+        for t in 0..s.steps {
+            let dst = (b * s.steps + t) * f;
+            let src = (t * batch + b) * f;
+            out[dst..dst + f].copy_from_slice(&xt[src..src + f]);
+        }
+    }
+}
+
+/// `out[j] = sum over rows of m[row][j]` (`m` is `rows x out.len()`).
+pub fn column_sums<R: Real>(m: &[R], out: &mut [R]) {
+    out.iter_mut().for_each(|v| *v = R::zero());
+    for row in m.chunks(out.len().max(1)) {
+        for (o, &v) in out.iter_mut().zip(row) {
+            *o += v;
+        }
+    }
+}
