@@ -100,6 +100,8 @@ pub fn write(dir: &Path, out: &Path) -> Result<()> {
         crate::report_pages::tune_page(dir)?
     } else if dir.join("summary.json").exists() && dir.join("model.json").exists() {
         network_page(dir)?
+    } else if crate::cmd_forecast::is_run(dir) {
+        crate::report_pages::forecast_page(dir)?
     } else if dir.join("recommendations.csv").exists() && dir.join("epochs.csv").exists() {
         crate::report_pages::recommender_page(dir)?
     } else if dir.join("features.csv").exists() && dir.join("path.csv").exists() {
@@ -112,7 +114,7 @@ pub fn write(dir: &Path, out: &Path) -> Result<()> {
         linear_page(dir, &read_json(&dir.join("path.json"))?)?
     } else {
         anyhow::bail!(UserError(format!(
-            "{}: not a run folder (no summary.json + model.json from `occam train`, trials.jsonl from `occam tune`, stability.csv from `occam select`, or cv.json / path.json from `occam linear`)",
+            "{}: not a run folder (no summary.json + model.json from `occam train`, forecasts.csv from `occam train --model lstm|gru`, trials.jsonl from `occam tune`, stability.csv from `occam select`, or cv.json / path.json from `occam linear`)",
             dir.display()
         )));
     };
@@ -317,7 +319,7 @@ fn linear_page(dir: &Path, v: &Value) -> Result<String> {
 }
 
 /// metrics.csv rows, with the first of accuracy / r2 / rmse as the panel metric.
-fn epochs(dir: &Path) -> Result<Vec<EpochRow>> {
+pub(crate) fn epochs(dir: &Path) -> Result<Vec<EpochRow>> {
     let p = dir.join("metrics.csv");
     let text =
         std::fs::read_to_string(&p).with_context(|| format!("cannot read {}", p.display()))?;

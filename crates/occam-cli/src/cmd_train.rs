@@ -122,7 +122,7 @@ fn resolved(p: &Prepared, data_arg: &str) -> Result<String> {
 }
 
 /// TOML has no null: unset options are left out.
-fn without_nulls(v: Value) -> Value {
+pub(crate) fn without_nulls(v: Value) -> Value {
     match v {
         Value::Object(m) => Value::Object(
             m.into_iter()
@@ -139,7 +139,7 @@ fn metrics_map(m: &[(String, f64)]) -> Value {
     Value::Object(m.iter().map(|(k, v)| (k.clone(), json!(v))).collect())
 }
 
-fn metrics_csv(history: &[EpochLog]) -> String {
+pub(crate) fn metrics_csv(history: &[EpochLog]) -> String {
     let names: Vec<&str> = history
         .first()
         .map(|h| h.val_metrics.iter().map(|(k, _)| k.as_str()).collect())
@@ -174,7 +174,7 @@ fn metrics_csv(history: &[EpochLog]) -> String {
     s
 }
 
-fn epoch_line(h: &EpochLog, epochs: usize) -> String {
+pub(crate) fn epoch_line(h: &EpochLog, epochs: usize) -> String {
     let mut s = format!("epoch {}/{epochs}: train {:.4}", h.epoch, h.train_loss);
     if let Some(v) = h.val_loss {
         s.push_str(&format!(", val {v:.4}"));
@@ -262,9 +262,10 @@ pub fn run(a: &TrainArgs) -> Result<()> {
         "mlp" | "cnn" => nn_setup::in_pool(|| run_in_pool(a, o)),
         "text" => crate::cmd_text::run(a, &o),
         "recommender" => crate::cmd_rec::run(a, &o),
+        "lstm" | "gru" => crate::cmd_forecast::run(a, &o),
         m => Err(occam_core::DataError::param(
             "--model",
-            format!("'{m}' is not mlp, cnn, text or recommender (lstm is not built yet)"),
+            format!("'{m}' is not mlp, cnn, lstm, gru, text or recommender"),
         )
         .into()),
     }

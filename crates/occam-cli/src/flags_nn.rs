@@ -16,7 +16,8 @@ pub struct TrainOptions {
     /// regression | binary | multiclass | counts (default: inferred from the target).
     #[arg(long)]
     pub task: Option<String>,
-    /// Missing values: error | mean | median | drop [default: error].
+    /// Missing values: error | mean | median | drop [default: error]. lstm/gru: error | drop
+    /// (leave out windows with a missing input) | interpolate (linear, plus an observed flag).
     #[arg(long)]
     pub missing: Option<String>,
     /// String columns to one-hot encode, comma separated.
@@ -31,9 +32,36 @@ pub struct TrainOptions {
     /// mlp (default) | text: a text column as bag of words / tf-idf into the elastic-net path
     /// with k-fold CV (see --text-column, --ngram, --min-df, --max-features, --tfidf) |
     /// recommender: matrix factorisation with biases and L2 on the embeddings (--user, --item) |
-    /// cnn: convolution blocks then the dense layers (--conv, --image).
+    /// cnn: convolution blocks then the dense layers (--conv, --image) |
+    /// lstm, gru: a recurrent layer over sliding windows of a time series, then the dense
+    /// layers (--time-column, --window, --horizon).
     #[arg(long)]
     pub model: Option<String>,
+    /// lstm/gru: the time column (YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]); missing time stamps
+    /// become missing values.
+    #[arg(long)]
+    pub time_column: Option<String>,
+    /// lstm/gru: input steps per window [default: the season].
+    #[arg(long)]
+    pub window: Option<usize>,
+    /// lstm/gru: forecast steps 1..=H ahead; scored at step H [default: 1].
+    #[arg(long)]
+    pub horizon: Option<usize>,
+    /// lstm/gru: seasonal period in steps, for the seasonal-naive baseline [default: 24 hourly, 7 daily, 52 weekly].
+    #[arg(long)]
+    pub season: Option<usize>,
+    /// lstm/gru: hidden units of the recurrent layer [default: 32].
+    #[arg(long)]
+    pub units: Option<usize>,
+    /// lstm/gru: variational dropout on the hidden state entering the recurrent weights.
+    #[arg(long)]
+    pub recurrent_dropout: Option<f64>,
+    /// lstm/gru: coupled L2 on the recurrent (hidden-to-hidden) weights, added to --l2.
+    #[arg(long)]
+    pub recurrent_l2: Option<f64>,
+    /// lstm/gru: inputs and targets relative to each window's last value [default: true].
+    #[arg(long)]
+    pub relative: Option<bool>,
     /// cnn: image shape C,H,W of each row [default: from the width: 64 -> 1,8,8, 784 -> 1,28,28].
     #[arg(long)]
     pub image: Option<String>,
@@ -163,10 +191,10 @@ pub struct TrainOptions {
     /// Loss: default from the task (mse, bce, softmax cross-entropy, poisson); or huber[:DELTA].
     #[arg(long)]
     pub loss: Option<String>,
-    /// Share of rows held out for validation [default: 0.2].
+    /// Share of rows held out for validation [default: 0.2; lstm/gru 0.1, the steps before the test part].
     #[arg(long)]
     pub val_fraction: Option<f64>,
-    /// Share of rows held out for the final test [default: 0].
+    /// Share of rows held out for the final test [default: 0; lstm/gru 0.2, the last steps].
     #[arg(long)]
     pub test_fraction: Option<f64>,
     /// Seed for the split, the initial weights, shuffles and masks [default: 0].

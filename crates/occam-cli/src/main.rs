@@ -5,6 +5,7 @@ mod builtin;
 mod cmd_bench;
 mod cmd_data;
 mod cmd_demo;
+mod cmd_forecast;
 mod cmd_linear;
 mod cmd_path;
 mod cmd_predict;

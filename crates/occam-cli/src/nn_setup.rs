@@ -306,6 +306,7 @@ pub fn train_config(o: &TrainOptions, task: Task) -> Result<TrainConfig> {
         overrides,
         penalize_bias: o.penalize_bias.unwrap_or(false),
         l1_mode,
+        recurrent_l2: o.recurrent_l2.unwrap_or(0.0),
     };
     Ok(c)
 }

@@ -355,3 +355,165 @@ pub(crate) fn recommender_page(dir: &Path) -> Result<String> {
     }
     .render())
 }
+
+/// The page of an `occam train --model lstm|gru` run: the series and its windows, the
+/// forecast against the seasonal-naive and last-value baselines, the test period plotted,
+/// learning curves and the configuration.
+pub(crate) fn forecast_page(dir: &Path) -> Result<String> {
+    let s = read_json(&dir.join("summary.json"))?;
+    let model = s["model"].as_str().unwrap_or("model").to_string();
+    let (se, w) = (&s["series"], &s["windows"]);
+    let data = table(
+        &["", ""],
+        &[
+            vec!["target".into(), fmt(&s["target"])],
+            vec![
+                "steps".into(),
+                format!(
+                    "{} from {} to {}, every {} s",
+                    fmt(&se["steps"]),
+                    fmt(&se["first"]),
+                    fmt(&se["last"]),
+                    fmt(&se["step_seconds"])
+                ),
+            ],
+            vec![
+                "missing values".into(),
+                format!(
+                    "{} ({} missing time stamps); handled by: {}",
+                    fmt(&se["missing"]),
+                    fmt(&se["missing_time_stamps"]),
+                    fmt(&se["gaps"])
+                ),
+            ],
+            vec![
+                "windows".into(),
+                format!(
+                    "{} steps in, forecast 1..{} ahead, season {}; {} train / {} validation / {} test; left out: {} (missing input), {} (missing target)",
+                    fmt(&w["window"]),
+                    fmt(&w["horizon"]),
+                    fmt(&w["season"]),
+                    fmt(&w["train"]),
+                    fmt(&w["validation"]),
+                    fmt(&w["test"]),
+                    fmt(&w["left_out_missing_input"]),
+                    fmt(&w["left_out_missing_target"])
+                ),
+            ],
+            vec![
+                "split by time".into(),
+                format!(
+                    "validation from {}, test from {}",
+                    fmt(&se["validation_starts"]),
+                    fmt(&se["test_starts"])
+                ),
+            ],
+        ],
+    );
+    let mut rows = Vec::new();
+    for part in ["validation", "test"] {
+        let p = &s["scores"][part];
+        for (name, key) in [
+            (model.as_str(), "model"),
+            ("seasonal naive", "seasonal_naive"),
+            ("last value", "last_value"),
+        ] {
+            rows.push(vec![
+                part.to_string(),
+                name.to_string(),
+                fmt(&p[key]["rmse"]),
+                fmt(&p[key]["mae"]),
+                fmt(&p[key]["n"]),
+            ]);
+        }
+    }
+    let horizon = fmt(&w["horizon"]);
+    let mut scores = table(&["part", "forecast", "RMSE", "MAE", "windows"], &rows);
+    scores.push_str(&paragraph(&format!(
+        "Scored at step {horizon} on the windows whose seasonal-naive value is observed. \
+         Training RMSE at step {horizon}: {}. Beats seasonal naive on test: {}.",
+        fmt(&s["train_model"]["rmse"]),
+        fmt(&s["beats_seasonal_naive"])
+    )));
+    let mut secs = vec![
+        section("data", "Series and windows", data),
+        section("baseline", "Forecast vs baselines", scores),
+    ];
+    if let Some(c) = s.get("comparison") {
+        let rows = ["rmse", "mae"]
+            .iter()
+            .map(|k| {
+                vec![
+                    k.to_string(),
+                    fmt(&c["regularized"][k]),
+                    fmt(&c["baseline"][k]),
+                ]
+            })
+            .collect::<Vec<_>>();
+        secs.push(section(
+            "comparison",
+            "Regularized vs unregularized",
+            table(
+                &[
+                    "test metric",
+                    "regularized",
+                    "no penalty, dropout or early stopping",
+                ],
+                &rows,
+            ),
+        ));
+    }
+    // The test period: actual, forecast and seasonal naive at the scored horizon.
+    let text = std::fs::read_to_string(dir.join("forecasts.csv"))?;
+    let (mut actual, mut fc, mut naive) = (Vec::new(), Vec::new(), Vec::new());
+    let mut first_time = String::new();
+    for l in text.lines().skip(1) {
+        let f: Vec<&str> = l.split(',').collect();
+        if f.len() == 7 && f[1] == "test" {
+            if first_time.is_empty() {
+                first_time = f[0].to_string();
+            }
+            let num = |i: usize| f[i].parse::<f64>().unwrap_or(f64::NAN);
+            actual.push(num(3));
+            fc.push(num(4));
+            naive.push(num(5));
+        }
+    }
+    let x: Vec<f64> = (0..actual.len()).map(|i| i as f64).collect();
+    let target = s["target"].as_str().unwrap_or("value").to_string();
+    secs.push(section(
+        "forecast",
+        "Test period",
+        plot(
+            plots::forecast(
+                &format!("Forecast {horizon} step(s) ahead"),
+                &x,
+                &[
+                    ("actual", actual),
+                    (model.as_str(), fc),
+                    ("seasonal naive", naive),
+                ],
+                &format!("scored test window (from {first_time})"),
+                &target,
+            ),
+            "Every scored test window in time order (forecasts.csv holds them with their times).",
+        )?,
+    ));
+    let rows = crate::cmd_report::epochs(dir)?;
+    secs.push(section(
+        "curves",
+        "Learning curves",
+        plot(
+            plots::learning_curves(&rows, s["best_epoch"].as_u64().map(|b| b as usize)),
+            "Training and validation loss (scaled units) per epoch; the panel shows the validation RMSE in the series' units over all steps ahead.",
+        )?,
+    ));
+    let config = std::fs::read_to_string(dir.join("config.toml")).unwrap_or_default();
+    secs.push(section("config", "Configuration", pre(&config)));
+    Ok(Page {
+        title: format!("occam {model} forecast: {}", dir.display()),
+        subtitle: format!("{target}, {horizon} step(s) ahead"),
+        sections: secs,
+    }
+    .render())
+}

@@ -12,6 +12,7 @@ pub mod matrix;
 pub mod metrics;
 pub mod penalty;
 pub mod rng;
+pub mod series;
 pub mod split;
 pub mod standardize;
 pub mod table;

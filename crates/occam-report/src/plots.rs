@@ -598,3 +598,47 @@ pub fn network_path(
         Ok(())
     })
 }
+
+/// A forecast against the truth: each series (actual first) as a line over the step index
+/// `x`; a missing value (NaN) breaks its line.
+pub fn forecast(
+    title: &str,
+    x: &[f64],
+    series: &[(&str, Vec<f64>)],
+    xdesc: &str,
+    ydesc: &str,
+) -> Result<String, String> {
+    let (x0, x1) = range(x.iter().copied());
+    let (y0, y1) = range(series.iter().flat_map(|(_, v)| v.iter().copied()));
+    render(|root| {
+        let mut c = axes(&root, title, (x0, x1), (y0, y1), xdesc, ydesc)?;
+        for (i, (name, v)) in series.iter().enumerate() {
+            let col = color(i);
+            // One polyline per run of finite values.
+            let mut runs: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+            for (&xi, &yi) in x.iter().zip(v) {
+                if yi.is_finite() {
+                    runs.last_mut().expect("non-empty").push((xi, yi));
+                } else if !runs.last().expect("non-empty").is_empty() {
+                    runs.push(Vec::new());
+                }
+            }
+            for (k, pts) in runs.into_iter().filter(|r| !r.is_empty()).enumerate() {
+                let s = c
+                    .draw_series(LineSeries::new(pts, col.stroke_width(2)))
+                    .map_err(err)?;
+                if k == 0 {
+                    s.label(*name).legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 18, y)], col.stroke_width(2))
+                    });
+                }
+            }
+        }
+        c.configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()
+            .map_err(err)?;
+        Ok(())
+    })
+}

@@ -196,3 +196,40 @@ fn bar_chart_sorts_by_magnitude_and_marks_the_threshold() {
     assert_eq!(polylines(&svg, 3).len(), 1);
     assert!(t.iter().any(|x| x == "threshold"));
 }
+
+#[test]
+fn forecast_plot_draws_each_series_and_breaks_lines_at_missing_values() {
+    let x: Vec<f64> = (0..30).map(|i| i as f64).collect();
+    let actual: Vec<f64> = x
+        .iter()
+        .map(|&i| if i == 12.0 { f64::NAN } else { (i * 0.4).sin() })
+        .collect();
+    let fc: Vec<f64> = x.iter().map(|&i| (i * 0.4).sin() + 0.1).collect();
+    let naive: Vec<f64> = x.iter().map(|&i| ((i - 6.0) * 0.4).sin()).collect();
+    let svg = plots::forecast(
+        "Test period",
+        &x,
+        &[("actual", actual), ("lstm", fc), ("seasonal naive", naive)],
+        "step",
+        "kWh",
+    )
+    .unwrap();
+    let lines = polylines(&svg, 2);
+    // actual is broken in two by its missing value; the forecasts are whole; then one
+    // legend sample per series.
+    assert_eq!(lines.len(), 4 + 3, "{}", lines.len());
+    assert_eq!(stroke(lines[0]), hex(plots::PALETTE[0]));
+    assert_eq!(stroke(lines[1]), hex(plots::PALETTE[0]));
+    assert_eq!(stroke(lines[2]), hex(plots::PALETTE[1]));
+    let t = texts(&svg);
+    for want in [
+        "Test period",
+        "step",
+        "kWh",
+        "actual",
+        "lstm",
+        "seasonal naive",
+    ] {
+        assert!(t.iter().any(|s| s == want), "missing text {want}: {t:?}");
+    }
+}
