@@ -143,10 +143,13 @@ pub struct TrainOptions {
     /// Dropout probability after each hidden activation.
     #[arg(long)]
     pub dropout: Option<f64>,
+    /// cnn: spatial dropout (whole channels) after each convolution block.
+    #[arg(long)]
+    pub spatial_dropout: Option<f64>,
     /// DropConnect probability on each hidden layer's weights.
     #[arg(long)]
     pub dropconnect: Option<f64>,
-    /// Batch normalisation after each hidden dense layer.
+    /// Batch normalisation after each hidden dense layer (cnn: also BatchNorm2d after each convolution).
     #[arg(long, num_args = 0..=1, default_missing_value = "true")]
     pub batch_norm: Option<bool>,
     /// Layer normalisation after each hidden dense layer.

@@ -105,6 +105,10 @@ pub fn spec(o: &TrainOptions, n_in: usize, n_out: usize) -> Result<MlpSpec> {
     }
     s.dropout = frac("--dropout", o.dropout.unwrap_or(0.0))?;
     s.drop_connect = frac("--dropconnect", o.dropconnect.unwrap_or(0.0))?;
+    s.spatial_dropout = frac("--spatial-dropout", o.spatial_dropout.unwrap_or(0.0))?;
+    if s.spatial_dropout > 0.0 && s.conv.is_empty() {
+        return Err(bad("--spatial-dropout", "needs convolutions (--model cnn)"));
+    }
     s.batch_norm = o.batch_norm.unwrap_or(false);
     s.layer_norm = o.layer_norm.unwrap_or(false);
     Ok(s)

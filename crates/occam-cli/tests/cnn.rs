@@ -64,3 +64,85 @@ fn digits_cnn_reaches_97_percent_on_the_held_out_quarter() {
     assert!(e.contains("--image"), "{e}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn digits_cnn_with_batchnorm2d_and_spatial_dropout_reaches_97_percent_and_predicts() {
+    let dir = tmp("cnn-bn");
+    let out = dir.join("run");
+    let (o, e, c) = occam(&[
+        "train",
+        "builtin:digits",
+        "--model",
+        "cnn",
+        "--conv",
+        "32:3:2,64:3:2",
+        "--batch-norm",
+        "--spatial-dropout",
+        "0.1",
+        "--epochs",
+        "40",
+        "--patience",
+        "10",
+        "--lr",
+        "3e-3",
+        "--test-fraction",
+        "0.25",
+        "--val-fraction",
+        "0.1",
+        "--seed",
+        "0",
+        "--threads",
+        "2",
+        "--no-report",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(c, Some(0), "{o}{e}");
+    let s = json(&out.join("summary.json"));
+    let acc = s["test_metrics"]["accuracy"].as_f64().unwrap();
+    assert!(
+        acc >= 0.97,
+        "digits CNN (batch norm, spatial dropout) test accuracy {acc}"
+    );
+    let m = json(&out.join("model.json"));
+    assert_eq!(m["spec"]["spatial_dropout"], 0.1);
+    // The BatchNorm2d running statistics are saved, one per channel, and predict uses them:
+    // its accuracy on the whole file is that of a model, not of an untrained network.
+    let st = std::fs::read(out.join("model.safetensors")).unwrap();
+    let n = u64::from_le_bytes(st[..8].try_into().unwrap()) as usize;
+    let header: serde_json::Value = serde_json::from_slice(&st[8..8 + n]).unwrap();
+    assert_eq!(
+        header["layers.1.running_var"]["shape"],
+        serde_json::json!([32])
+    );
+    let (po, pe, pc) = occam(&[
+        "predict",
+        out.to_str().unwrap(),
+        &datasets("digits_8x8.csv"),
+        "--out",
+        dir.join("p.csv").to_str().unwrap(),
+    ]);
+    assert_eq!(pc, Some(0), "{po}{pe}");
+    let a: f64 = pe
+        .split("accuracy")
+        .nth(1)
+        .and_then(|t| {
+            t.trim_start_matches([' ', ':', '='])
+                .split([' ', ',', '\n'])
+                .next()
+        })
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_else(|| panic!("no accuracy in: {pe}"));
+    assert!(a >= 0.97, "predict accuracy {a}: {pe}");
+    let (_, e, c) = occam(&[
+        "train",
+        "builtin:pima",
+        "--spatial-dropout",
+        "0.2",
+        "--out",
+        dir.join("bad").to_str().unwrap(),
+    ]);
+    assert_eq!(c, Some(2));
+    assert!(e.contains("--spatial-dropout"), "{e}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -1,9 +1,9 @@
-//! A sequential network built from an `MlpSpec`: per hidden layer Dense -> [BatchNorm1d]
+//! A sequential network built from an `MlpSpec`: per hidden layer Dense -> [BatchNorm]
 //! -> [LayerNorm] -> activation -> [Dropout], then an output Dense. Every layer owns its
 //! output and input-gradient buffers, reused from step to step.
 
 use crate::layer::{
-    ActKind, Activation, BatchNorm1d, CellKind, Conv2d, ConvShape, Dense, Dropout, Gru, Layer,
+    ActKind, Activation, BatchNorm, CellKind, Conv2d, ConvShape, Dense, Dropout, Gru, Layer,
     LayerNorm, Lstm, Pool2d, PoolKind, RecurrentShape,
 };
 use crate::mat::{Batch, Mat};
@@ -19,7 +19,9 @@ use occam_core::rng::Rng;
 /// | `activation` | relu | relu, gelu, tanh, sigmoid |
 /// | `dropout` | 0 | [0, 1), after each hidden activation |
 /// | `drop_connect` | 0 | [0, 1), on each hidden dense layer's weights |
-/// | `batch_norm` / `layer_norm` | false | after each hidden dense layer |
+/// | `batch_norm` | false | after each hidden dense layer (BatchNorm1d) and each convolution (BatchNorm2d) |
+/// | `layer_norm` | false | after each hidden dense layer |
+/// | `spatial_dropout` | 0 | [0, 1), whole channels after each convolution block |
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MlpSpec {
     pub n_in: usize,
@@ -39,6 +41,9 @@ pub struct MlpSpec {
     /// A recurrent layer over windows before the dense layers (`None`: an MLP or CNN).
     #[serde(default)]
     pub recurrent: Option<RecurrentSpec>,
+    /// Spatial dropout (whole channels) after each convolution block, [0, 1).
+    #[serde(default)]
+    pub spatial_dropout: f64,
 }
 
 /// A recurrent layer: input rows are windows of `steps` steps of `features` values; the
@@ -53,8 +58,9 @@ pub struct RecurrentSpec {
     pub recurrent_dropout: f64,
 }
 
-/// One convolution block: `filters` k x k kernels (stride 1, "same" zero padding k/2), the
-/// activation, then max pooling over `pool` x `pool` windows (1 = none).
+/// One convolution block: `filters` k x k kernels (stride 1, "same" zero padding k/2),
+/// [BatchNorm2d when `batch_norm`], the activation, max pooling over `pool` x `pool` windows
+/// (1 = none), then [spatial dropout when `spatial_dropout` > 0].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ConvBlock {
     pub filters: usize,
@@ -76,6 +82,7 @@ impl MlpSpec {
             image: None,
             conv: Vec::new(),
             recurrent: None,
+            spatial_dropout: 0.0,
         }
     }
 }
@@ -107,12 +114,22 @@ impl<R: Real> Net<R> {
                 };
                 let (ho, wo) = (shape.h_out(), shape.w_out());
                 layers.push(Layer::Conv(Conv2d::new(layers.len(), shape, &mut rng)));
+                if spec.batch_norm {
+                    let bn = BatchNorm::new_2d(layers.len(), b.filters, ho * wo);
+                    layers.push(Layer::BatchNorm(bn));
+                }
                 layers.push(Layer::Act(Activation::new(spec.activation)));
                 (c, h, w) = (b.filters, ho, wo);
                 if b.pool > 1 {
                     let p = Pool2d::new(PoolKind::Max, c, h, w, b.pool);
                     (h, w) = (p.h_out(), p.w_out());
                     layers.push(Layer::Pool(p));
+                }
+                if spec.spatial_dropout > 0.0 {
+                    layers.push(Layer::Dropout(Dropout::spatial(
+                        spec.spatial_dropout,
+                        h * w,
+                    )));
                 }
             }
             width = c * h * w;
@@ -151,7 +168,7 @@ impl<R: Real> Net<R> {
             d.drop_connect = spec.drop_connect;
             layers.push(Layer::Dense(d));
             if spec.batch_norm {
-                layers.push(Layer::BatchNorm(BatchNorm1d::new(layers.len(), h)));
+                layers.push(Layer::BatchNorm(BatchNorm::new(layers.len(), h)));
             }
             if spec.layer_norm {
                 layers.push(Layer::LayerNorm(LayerNorm::new(layers.len(), h)));

@@ -3,7 +3,7 @@
 //! tensor divided by its max abs gradient).
 
 use occam_core::rng::Rng;
-use occam_nn::layer::{ActKind, Activation, BatchNorm1d, Dense, Dropout, LayerNorm};
+use occam_nn::layer::{ActKind, Activation, BatchNorm, Dense, Dropout, LayerNorm};
 use occam_nn::mat::{Batch, Csr, Mat};
 use occam_nn::regularize::{L1Mode, LayerPenalty, PenaltyPolicy, Regularizer};
 use occam_nn::{Loss, MlpSpec, Net};
@@ -146,7 +146,7 @@ fn activation_dropout_and_norm_gradients_match_finite_differences() {
         dot(&dr.out, &gy)
     });
 
-    let mut bn = BatchNorm1d::new(0, d);
+    let mut bn = BatchNorm::new(0, d);
     bn.gamma.value = randn(d, 13);
     bn.beta.value = randn(d, 14);
     bn.forward_train(&x);
@@ -527,4 +527,76 @@ fn recurrent_gradients_match_finite_differences_with_and_without_recurrent_dropo
             });
         }
     }
+}
+
+#[test]
+fn batchnorm2d_and_spatial_dropout_gradients_match_finite_differences_in_a_cnn() {
+    // conv -> BatchNorm2d -> tanh -> max pool -> spatial dropout -> conv -> BatchNorm2d -> tanh
+    // -> spatial dropout -> dense -> BatchNorm1d -> tanh -> dense, softmax CE.
+    let mut spec = MlpSpec::new(36, vec![4], 3);
+    spec.activation = ActKind::Tanh;
+    spec.image = Some((1, 6, 6));
+    spec.batch_norm = true;
+    spec.spatial_dropout = 0.4;
+    spec.conv = vec![
+        occam_nn::net::ConvBlock {
+            filters: 3,
+            kernel: 3,
+            pool: 2,
+        },
+        occam_nn::net::ConvBlock {
+            filters: 2,
+            kernel: 3,
+            pool: 1,
+        },
+    ];
+    let mut net: Net<f64> = Net::new(&spec, 81);
+    let names: Vec<&str> = net.layers.iter().map(|l| l.name()).collect();
+    assert_eq!(
+        names.iter().filter(|n| **n == "batchnorm2d").count(),
+        2,
+        "{names:?}"
+    );
+    assert_eq!(
+        names.iter().filter(|n| **n == "dropout").count(),
+        2,
+        "{names:?}"
+    );
+    let xb = rand_mat(5, 36, 82);
+    let y: Vec<f64> = vec![0.0, 2.0, 1.0, 2.0, 1.0];
+    let mut g = Mat::default();
+    let out = net.forward_train(Batch::Dense(&xb), &mut Rng::new(4));
+    Loss::SoftmaxCe.value_grad(out, &y, &mut g);
+    let gx = net.backward_to_input(Batch::Dense(&xb), &g).data.clone();
+    let grads: Vec<Vec<f64>> = net.params().iter().map(|p| p.grad.clone()).collect();
+    let values: Vec<Vec<f64>> = net.params().iter().map(|p| p.value.clone()).collect();
+    let pnames: Vec<String> = net.params().iter().map(|p| p.name.clone()).collect();
+    // The biases of layers right before a batch norm.
+    let conv_biases: Vec<String> = net
+        .layers
+        .windows(2)
+        .filter(|w| matches!(w[1], occam_nn::Layer::BatchNorm(_)))
+        .flat_map(|w| w[0].params().into_iter().map(|p| p.name.clone()))
+        .filter(|n| n.ends_with(".bias"))
+        .collect();
+    assert_eq!(conv_biases.len(), 3);
+    for k in 0..pnames.len() {
+        if conv_biases.contains(&pnames[k]) {
+            // Batch norm removes a per-channel shift: the conv bias has no effect at all.
+            assert!(grads[k].iter().all(|g| g.abs() < 1e-12), "{}", pnames[k]);
+            continue;
+        }
+        let mut c = net.clone();
+        check(&pnames[k], &values[k], &grads[k], &mut |v| {
+            c.params_mut()[k].value = v.to_vec();
+            let o = c.forward_train(Batch::Dense(&xb), &mut Rng::new(4));
+            Loss::SoftmaxCe.value_grad(o, &y, &mut Mat::default())
+        });
+    }
+    let mut c = net.clone();
+    check("bn2d cnn input", &xb.data, &gx, &mut |v| {
+        let m = Mat::from_vec(5, 36, v.to_vec());
+        let o = c.forward_train(Batch::Dense(&m), &mut Rng::new(4));
+        Loss::SoftmaxCe.value_grad(o, &y, &mut Mat::default())
+    });
 }

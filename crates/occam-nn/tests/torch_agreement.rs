@@ -3,7 +3,7 @@
 
 use occam_core::rng::Rng;
 use occam_nn::layer::{
-    ActKind, Activation, BatchNorm1d, Conv2d, ConvShape, Dense, Dropout, Embedding, Gru, LayerNorm,
+    ActKind, Activation, BatchNorm, Conv2d, ConvShape, Dense, Dropout, Embedding, Gru, LayerNorm,
     Lstm, Pool2d, PoolKind, RecurrentShape,
 };
 use occam_nn::mat::{Batch, Csr, Mat};
@@ -307,9 +307,31 @@ fn every_layer_loss_and_optimizer_matches_pytorch() {
                 d.backward(&c.mat("grad_y"));
                 check(&c.name, "grad_x", &d.grad_in.data, &c.t("grad_x"));
             }
-            "batchnorm1d" => {
+            "dropout2d" => {
+                let p = c.cfg("p");
+                let pixels = (c.cfg("h") * c.cfg("w")) as usize;
+                let mut d = Dropout::spatial(p, pixels);
+                d.mask = c
+                    .t("mask")
+                    .iter()
+                    .flat_map(|m| std::iter::repeat_n(m / (1.0 - p), pixels))
+                    .collect();
+                d.apply_mask(&c.mat("x"));
+                check(&c.name, "y", &d.out.data, &c.t("y"));
+                d.backward(&c.mat("grad_y"));
+                check(&c.name, "grad_x", &d.grad_in.data, &c.t("grad_x"));
+                // A drawn mask is constant over each channel's pixels.
+                d.forward_train(&c.mat("x"), &mut Rng::new(5));
+                assert!(d.mask.chunks(pixels).all(|g| g.iter().all(|&v| v == g[0])));
+            }
+            "batchnorm1d" | "batchnorm2d" => {
                 let x = c.mat("x");
-                let mut b = BatchNorm1d::new(0, x.cols);
+                let mut b = if c.kind == "batchnorm2d" {
+                    let u = |k: &str| c.cfg(k) as usize;
+                    BatchNorm::new_2d(0, u("c"), u("h") * u("w"))
+                } else {
+                    BatchNorm::new(0, x.cols)
+                };
                 b.gamma.value = c.t("gamma");
                 b.beta.value = c.t("beta");
                 b.running_mean = c.t("running_mean");
@@ -475,6 +497,8 @@ fn every_layer_loss_and_optimizer_matches_pytorch() {
         "embedding",
         "lstm",
         "gru",
+        "batchnorm2d",
+        "dropout2d",
     ];
     for k in kinds {
         assert!(

@@ -1,15 +1,23 @@
-//! BatchNorm1d (Ioffe & Szegedy 2015): in training, each feature is normalised by the batch
-//! mean and biased variance, and running statistics are updated as PyTorch does
-//! (`running = (1 - momentum) * running + momentum * batch`, unbiased variance); evaluation
-//! normalises by the running statistics. Scale gamma and shift beta are `Norm` parameters.
+//! Batch normalisation (Ioffe & Szegedy 2015), PyTorch's BatchNorm1d and BatchNorm2d: in
+//! training, each channel is normalised by the batch mean and biased variance, and running
+//! statistics are updated as PyTorch does (`running = (1 - momentum) * running + momentum *
+//! batch`, unbiased variance); evaluation normalises by the running statistics. Scale gamma
+//! and shift beta are `Norm` parameters.
+//!
+//! 1d: a row is `dim` features, each its own channel. 2d: a row is a channels-first image
+//! (`channels * pixels` values) and a channel's statistics run over the batch and its pixels.
 
 use crate::mat::Mat;
 use crate::param::{norm_params, Param};
 use crate::real::Real;
 
 #[derive(Clone, Debug)]
-pub struct BatchNorm1d<R> {
+pub struct BatchNorm<R> {
+    /// Channels (features for 1d).
     pub dim: usize,
+    /// Values per channel in a row: 1 for 1d, height * width for 2d.
+    pub pixels: usize,
+    pub two_d: bool,
     pub eps: f64,
     pub momentum: f64,
     pub gamma: Param<R>,
@@ -22,11 +30,23 @@ pub struct BatchNorm1d<R> {
     pub grad_in: Mat<R>,
 }
 
-impl<R: Real> BatchNorm1d<R> {
+impl<R: Real> BatchNorm<R> {
+    /// BatchNorm over `dim` features.
     pub fn new(index: usize, dim: usize) -> Self {
+        BatchNorm::make(index, dim, 1, false)
+    }
+
+    /// BatchNorm2d over `channels` channels of `pixels` values each.
+    pub fn new_2d(index: usize, channels: usize, pixels: usize) -> Self {
+        BatchNorm::make(index, channels, pixels, true)
+    }
+
+    fn make(index: usize, dim: usize, pixels: usize, two_d: bool) -> Self {
         let (gamma, beta) = norm_params(index, dim);
-        BatchNorm1d {
+        BatchNorm {
             dim,
+            pixels,
+            two_d,
             eps: 1e-5,
             momentum: 0.1,
             gamma,
@@ -40,39 +60,52 @@ impl<R: Real> BatchNorm1d<R> {
         }
     }
 
+    /// Channel of column `j`.
+    fn ch(&self, j: usize) -> usize {
+        j / self.pixels
+    }
+
     pub fn forward_train(&mut self, x: &Mat<R>) {
-        let (b, d) = (x.rows, x.cols);
-        assert_eq!(d, self.dim, "batch norm: input width");
-        assert!(b > 1, "batch norm needs at least 2 rows per training batch");
+        let (b, w) = (x.rows, x.cols);
+        let (d, px) = (self.dim, self.pixels);
+        assert_eq!(w, d * px, "batch norm: input width");
+        let count = b * px;
+        assert!(
+            count > 1,
+            "batch norm needs at least 2 values per channel in a training batch"
+        );
         let mut mean = vec![R::zero(); d];
         for i in 0..b {
-            mean.iter_mut().zip(x.row(i)).for_each(|(m, &v)| *m += v);
+            for (j, &v) in x.row(i).iter().enumerate() {
+                mean[self.ch(j)] += v;
+            }
         }
-        let nb = R::of(b as f64);
+        let nb = R::of(count as f64);
         mean.iter_mut().for_each(|m| *m /= nb);
         let mut var = vec![R::zero(); d];
         for i in 0..b {
-            var.iter_mut()
-                .zip(x.row(i))
-                .zip(&mean)
-                .for_each(|((s, &v), &m)| *s += (v - m) * (v - m));
+            for (j, &v) in x.row(i).iter().enumerate() {
+                let c = self.ch(j);
+                var[c] += (v - mean[c]) * (v - mean[c]);
+            }
         }
         var.iter_mut().for_each(|s| *s /= nb);
         let eps = R::of(self.eps);
         self.inv_std.clear();
         self.inv_std
             .extend(var.iter().map(|&v| R::one() / (v + eps).sqrt()));
-        self.xhat.resize(b, d);
-        self.out.resize(b, d);
+        self.xhat.resize(b, w);
+        self.out.resize(b, w);
         for i in 0..b {
-            for j in 0..d {
-                let xh = (x.data[i * d + j] - mean[j]) * self.inv_std[j];
-                self.xhat.data[i * d + j] = xh;
-                self.out.data[i * d + j] = self.gamma.value[j] * xh + self.beta.value[j];
+            for j in 0..w {
+                let c = self.ch(j);
+                let xh = (x.data[i * w + j] - mean[c]) * self.inv_std[c];
+                self.xhat.data[i * w + j] = xh;
+                self.out.data[i * w + j] = self.gamma.value[c] * xh + self.beta.value[c];
             }
         }
         let m = R::of(self.momentum);
-        let unbias = R::of(b as f64 / (b as f64 - 1.0));
+        let unbias = R::of(count as f64 / (count as f64 - 1.0));
         for j in 0..d {
             self.running_mean[j] = (R::one() - m) * self.running_mean[j] + m * mean[j];
             self.running_var[j] = (R::one() - m) * self.running_var[j] + m * var[j] * unbias;
@@ -80,43 +113,45 @@ impl<R: Real> BatchNorm1d<R> {
     }
 
     pub fn forward_eval(&mut self, x: &Mat<R>) {
-        let d = self.dim;
-        assert_eq!(x.cols, d, "batch norm: input width");
-        self.out.resize(x.rows, d);
+        let w = self.dim * self.pixels;
+        assert_eq!(x.cols, w, "batch norm: input width");
+        self.out.resize(x.rows, w);
         let eps = R::of(self.eps);
-        let scale: Vec<R> = (0..d)
+        let scale: Vec<R> = (0..self.dim)
             .map(|j| self.gamma.value[j] / (self.running_var[j] + eps).sqrt())
             .collect();
         for i in 0..x.rows {
-            for j in 0..d {
-                self.out.data[i * d + j] =
-                    (x.data[i * d + j] - self.running_mean[j]) * scale[j] + self.beta.value[j];
+            for j in 0..w {
+                let c = self.ch(j);
+                self.out.data[i * w + j] =
+                    (x.data[i * w + j] - self.running_mean[c]) * scale[c] + self.beta.value[c];
             }
         }
     }
 
     /// Backward through the training-mode normalisation.
     pub fn backward(&mut self, gy: &Mat<R>) {
-        let (b, d) = (gy.rows, gy.cols);
+        let (b, w) = (gy.rows, gy.cols);
+        let d = self.dim;
         let mut sum_g = vec![R::zero(); d];
         let mut sum_gx = vec![R::zero(); d];
         for i in 0..b {
-            for j in 0..d {
-                let g = gy.data[i * d + j];
-                sum_g[j] += g;
-                sum_gx[j] += g * self.xhat.data[i * d + j];
+            for j in 0..w {
+                let (c, g) = (self.ch(j), gy.data[i * w + j]);
+                sum_g[c] += g;
+                sum_gx[c] += g * self.xhat.data[i * w + j];
             }
         }
         self.beta.grad.copy_from_slice(&sum_g);
         self.gamma.grad.copy_from_slice(&sum_gx);
-        self.grad_in.resize(b, d);
-        let nb = R::of(b as f64);
+        self.grad_in.resize(b, w);
+        let nb = R::of((b * self.pixels) as f64);
         for i in 0..b {
-            for j in 0..d {
-                let k = i * d + j;
-                let c = self.gamma.value[j] * self.inv_std[j] / nb;
+            for j in 0..w {
+                let (k, c) = (i * w + j, self.ch(j));
+                let f = self.gamma.value[c] * self.inv_std[c] / nb;
                 self.grad_in.data[k] =
-                    c * (nb * gy.data[k] - sum_g[j] - self.xhat.data[k] * sum_gx[j]);
+                    f * (nb * gy.data[k] - sum_g[c] - self.xhat.data[k] * sum_gx[c]);
             }
         }
     }

@@ -1,5 +1,7 @@
 //! Inverted dropout: in training each unit is kept with probability 1 - p and scaled by
-//! 1/(1 - p); evaluation is the identity.
+//! 1/(1 - p); evaluation is the identity. Spatial dropout (PyTorch's Dropout2d, Tompson et
+//! al. 2015) keeps or drops whole channels: one draw per group of `group` consecutive values
+//! (a channel's pixels in a channels-first row).
 
 use crate::mat::Mat;
 use crate::real::Real;
@@ -8,6 +10,8 @@ use occam_core::rng::Rng;
 #[derive(Clone, Debug)]
 pub struct Dropout<R> {
     pub p: f64,
+    /// Values sharing one draw: 1 for dropout, a channel's pixels for spatial dropout.
+    pub group: usize,
     /// The last training mask, scaled (0 or 1/(1-p)); empty after an eval pass.
     pub mask: Vec<R>,
     pub out: Mat<R>,
@@ -15,10 +19,19 @@ pub struct Dropout<R> {
 }
 
 impl<R: Real> Dropout<R> {
+    /// Spatial dropout over channels of `pixels` values.
+    pub fn spatial(p: f64, pixels: usize) -> Self {
+        Dropout {
+            group: pixels.max(1),
+            ..Dropout::new(p)
+        }
+    }
+
     pub fn new(p: f64) -> Self {
         assert!((0.0..1.0).contains(&p), "dropout p must be in [0, 1)");
         Dropout {
             p,
+            group: 1,
             mask: Vec::new(),
             out: Mat::default(),
             grad_in: Mat::default(),
@@ -28,14 +41,21 @@ impl<R: Real> Dropout<R> {
     pub fn forward_train(&mut self, x: &Mat<R>, rng: &mut Rng) {
         let keep = 1.0 - self.p;
         let scale = R::of(1.0 / keep);
+        let g = self.group.max(1);
+        assert_eq!(
+            x.cols % g,
+            0,
+            "spatial dropout: row width is not whole channels"
+        );
         self.mask.clear();
-        self.mask.extend((0..x.data.len()).map(|_| {
-            if rng.uniform() < keep {
+        for _ in 0..x.data.len() / g {
+            let m = if rng.uniform() < keep {
                 scale
             } else {
                 R::zero()
-            }
-        }));
+            };
+            self.mask.extend(std::iter::repeat_n(m, g));
+        }
         self.apply_mask(x);
     }
 

@@ -19,7 +19,7 @@ use crate::real::Real;
 use occam_core::rng::Rng;
 
 pub use activation::{ActKind, Activation};
-pub use batchnorm::BatchNorm1d;
+pub use batchnorm::BatchNorm;
 pub use conv2d::{Conv2d, ConvShape};
 pub use dense::Dense;
 pub use dropout::Dropout;
@@ -35,7 +35,7 @@ pub enum Layer<R> {
     Dense(Dense<R>),
     Act(Activation<R>),
     Dropout(Dropout<R>),
-    BatchNorm(BatchNorm1d<R>),
+    BatchNorm(BatchNorm<R>),
     LayerNorm(LayerNorm<R>),
     Conv(Conv2d<R>),
     Pool(Pool2d<R>),
@@ -56,6 +56,7 @@ impl<R: Real> Layer<R> {
             Layer::Dense(_) => "dense",
             Layer::Act(a) => a.kind.name(),
             Layer::Dropout(_) => "dropout",
+            Layer::BatchNorm(b) if b.two_d => "batchnorm2d",
             Layer::BatchNorm(_) => "batchnorm1d",
             Layer::LayerNorm(_) => "layernorm",
             Layer::Conv(_) => "conv2d",
