@@ -2,7 +2,7 @@
 //! matrix factorisation with biases (occam-nn `recommender.rs`) on a random 80/10/10 split,
 //! against the global-mean and user+item-bias baselines; L2 on the embeddings tuned on the
 //! validation rows (or the `--l2` given), and the same model without L2 or early stopping
-//! to show overfitting.
+//! to show overfitting. `--hidden W1,W2` adds an MLP on the concatenated user and item vectors.
 //! Writes summary.json, epochs.csv and recommendations.csv (top 10 unseen items per user).
 
 use crate::flags_nn::{TrainArgs, TrainOptions};
@@ -82,6 +82,13 @@ pub fn run(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
         batch_size: o.batch_size.unwrap_or(256),
         patience: o.patience.unwrap_or(5),
         seed,
+        mlp: o
+            .hidden
+            .iter()
+            .flatten()
+            .copied()
+            .filter(|&h| h > 0)
+            .collect(),
         ..Default::default()
     };
     let fit = |l2: f64, early_stopping: bool| -> (Recommender, Vec<RecEpoch>) {

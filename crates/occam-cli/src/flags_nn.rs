@@ -108,6 +108,7 @@ pub struct TrainOptions {
     #[arg(long)]
     pub folds: Option<usize>,
     /// Hidden layer widths, comma separated [default: 64,32]; 0 for none (a linear model).
+    /// recommender: an MLP on the concatenated user and item vectors [default: none].
     #[arg(long, value_delimiter = ',')]
     pub hidden: Option<Vec<usize>>,
     /// relu | gelu | tanh | sigmoid [default: relu].

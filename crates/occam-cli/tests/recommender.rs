@@ -67,3 +67,43 @@ fn insteval_recommender_with_tuned_l2_beats_the_baselines_and_the_unregularized_
     assert!(err.contains("--user"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn insteval_recommender_with_an_mlp_on_the_vectors_beats_the_baselines() {
+    let dir = tmp("rec-mlp");
+    let out = dir.join("run");
+    let (stdout, err, code) = occam(&[
+        "train",
+        "builtin:insteval",
+        "--model",
+        "recommender",
+        "--user",
+        "student",
+        "--item",
+        "lecturer",
+        "--target",
+        "rating",
+        "--hidden",
+        "16",
+        "--l2",
+        "0.01",
+        "--no-report",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(0), "{stdout}{err}");
+    let s = json(&out.join("summary.json"));
+    assert_eq!(s["config"]["mlp"], serde_json::json!([16]));
+    let test = |v: &serde_json::Value| v["test"]["rmse"].as_f64().unwrap();
+    let (reg, bias) = (
+        test(&s["regularized"]),
+        test(&s["baselines"]["user_item_bias"]),
+    );
+    assert!(
+        reg < bias,
+        "test RMSE: factorisation + MLP {reg}, bias {bias}"
+    );
+    let u = &s["unregularized"];
+    assert!(u["val_rmse"].as_f64().unwrap() - u["train_rmse"].as_f64().unwrap() > 0.5);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -1,12 +1,18 @@
 //! A recommender: matrix factorisation with biases (Koren, Bell & Volinsky 2009),
-//! `r_hat(u, i) = mu + b_u + b_i + p_u . q_i`, with the user and item vectors and biases in
+//! `r_hat(u, i) = mu + b_u + b_i + p_u . q_i`, optionally plus an MLP on the concatenated
+//! vectors, `+ f([p_u, q_i])` (He et al. 2017's NeuMF with shared vectors: ReLU hidden layers
+//! and one linear output, Adam, coupled L2 on its weight matrices), with the user and item
+//! vectors and biases in
 //! `Embedding` tables updated sparsely by lazy Adam, MSE loss, and coupled L2 on the
 //! embeddings (`l2 * w` added to each touched row's gradient). Training runs in seeded
 //! mini-batches with validation RMSE every epoch and early stopping that restores the best
 //! epoch. Also: the two baselines (global mean; user + item biases as plain means) and top-k.
 
 use crate::layer::{Embedding, LazyAdam};
-use crate::mat::Mat;
+use crate::mat::{Batch, Mat};
+use crate::net::{MlpSpec, Net};
+use crate::optim::{Optimizer, OptimizerKind};
+use crate::param::ParamKind;
 use occam_core::rng::Rng;
 
 /// Settings.
@@ -21,6 +27,7 @@ use occam_core::rng::Rng;
 /// | `patience` | 5 | epochs without a better validation RMSE that stop training |
 /// | `init` | 0.1 | standard deviation of the initial user and item vectors |
 /// | `early_stopping` | true | stop after `patience` and restore the best epoch; false: run all epochs, keep the last |
+/// | `mlp` | `[]` | hidden widths of the MLP on `[p_u, q_i]` (empty: none) |
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RecConfig {
     pub factors: usize,
@@ -32,6 +39,8 @@ pub struct RecConfig {
     pub init: f64,
     pub seed: u64,
     pub early_stopping: bool,
+    #[serde(default)]
+    pub mlp: Vec<usize>,
 }
 
 impl Default for RecConfig {
@@ -46,6 +55,7 @@ impl Default for RecConfig {
             init: 0.1,
             seed: 0,
             early_stopping: true,
+            mlp: Vec::new(),
         }
     }
 }
@@ -61,6 +71,8 @@ pub struct Recommender {
     pub users: Embedding<f32>,
     pub items: Embedding<f32>,
     opt: [LazyAdam<f32>; 4],
+    /// The MLP on `[p_u, q_i]` and its optimizer.
+    pub mlp: Option<(Net<f32>, Optimizer<f32>)>,
 }
 
 /// Per-epoch numbers.
@@ -97,7 +109,13 @@ impl Recommender {
             |n: usize| -> Vec<f32> { (0..n).map(|_| (cfg.init * rng.normal()) as f32).collect() };
         let users = Embedding::new(n_users, k, draw(n_users * k));
         let items = Embedding::new(n_items, k, draw(n_items * k));
+        let mlp = (!cfg.mlp.is_empty()).then(|| {
+            let mut net = Net::new(&MlpSpec::new(2 * k, cfg.mlp.clone(), 1), cfg.seed);
+            let opt = Optimizer::new(OptimizerKind::adam(), &net.params_mut());
+            (net, opt)
+        });
         Recommender {
+            mlp,
             mu,
             user_bias: Embedding::new(n_users, 1, vec![0.0; n_users]),
             item_bias: Embedding::new(n_items, 1, vec![0.0; n_items]),
@@ -112,7 +130,7 @@ impl Recommender {
         }
     }
 
-    pub fn predict(&self, u: usize, i: usize) -> f64 {
+    fn linear_part(&self, u: usize, i: usize) -> f64 {
         let k = self.users.dim;
         let dot: f32 = self.users.weight[u * k..(u + 1) * k]
             .iter()
@@ -122,8 +140,39 @@ impl Recommender {
         self.mu + self.user_bias.weight[u] as f64 + self.item_bias.weight[i] as f64 + dot as f64
     }
 
+    /// Predictions for (user, item) pairs.
+    pub fn predict_pairs(&self, pairs: &[(usize, usize)]) -> Vec<f64> {
+        let mut out: Vec<f64> = pairs.iter().map(|&(u, i)| self.linear_part(u, i)).collect();
+        if let Some((net, _)) = &self.mlp {
+            let mut net = net.clone();
+            let k = self.users.dim;
+            for (chunk, o) in pairs.chunks(4096).zip(out.chunks_mut(4096)) {
+                let x = self.concat(chunk.iter().copied(), k);
+                let y = net.forward_eval(Batch::Dense(&x));
+                o.iter_mut().zip(&y.data).for_each(|(a, &b)| *a += b as f64);
+            }
+        }
+        out
+    }
+
+    /// Rows `[p_u, q_i]` of the current tables.
+    fn concat(&self, pairs: impl ExactSizeIterator<Item = (usize, usize)>, k: usize) -> Mat<f32> {
+        let mut x = Mat::zeros(pairs.len(), 2 * k);
+        for (n, (u, i)) in pairs.enumerate() {
+            let r = x.row_mut(n);
+            r[..k].copy_from_slice(&self.users.weight[u * k..(u + 1) * k]);
+            r[k..].copy_from_slice(&self.items.weight[i * k..(i + 1) * k]);
+        }
+        x
+    }
+
+    pub fn predict(&self, u: usize, i: usize) -> f64 {
+        self.predict_pairs(&[(u, i)])[0]
+    }
+
     pub fn predict_all(&self, r: &[Rating]) -> Vec<f64> {
-        r.iter().map(|&(u, i, _)| self.predict(u, i)).collect()
+        let pairs: Vec<(usize, usize)> = r.iter().map(|&(u, i, _)| (u, i)).collect();
+        self.predict_pairs(&pairs)
     }
 
     /// One Adam step on a batch; returns its MSE.
@@ -139,6 +188,20 @@ impl Recommender {
             e.forward(ids);
         }
         let (b, k) = (batch.len(), self.users.dim);
+        // The MLP's share of each prediction, on the looked-up vectors.
+        let mut x = Mat::<f32>::zeros(b, 2 * k);
+        for n in 0..b {
+            let r = x.row_mut(n);
+            r[..k].copy_from_slice(self.users.out.row(n));
+            r[k..].copy_from_slice(self.items.out.row(n));
+        }
+        let mlp_out: Vec<f32> = match &mut self.mlp {
+            Some((net, _)) => net
+                .forward_train(Batch::Dense(&x), &mut Rng::new(0))
+                .data
+                .clone(),
+            None => vec![0.0; b],
+        };
         let mut g = Mat::<f32>::zeros(b, 1);
         let mut loss = 0.0;
         for (n, r) in batch.iter().enumerate() {
@@ -150,8 +213,9 @@ impl Recommender {
                 .zip(self.items.out.row(n))
                 .map(|(a, c)| a * c)
                 .sum();
-            let pred =
-                self.mu + (self.user_bias.out.data[n] + self.item_bias.out.data[n] + dot) as f64;
+            let pred = self.mu
+                + (self.user_bias.out.data[n] + self.item_bias.out.data[n] + dot + mlp_out[n])
+                    as f64;
             let e = pred - r.2;
             loss += e * e;
             g.data[n] = (2.0 * e / b as f64) as f32;
@@ -164,6 +228,24 @@ impl Recommender {
                 gu.data[n * k + j] = s * self.items.out.data[n * k + j];
                 gi.data[n * k + j] = s * self.users.out.data[n * k + j];
             }
+        }
+        if let Some((net, opt)) = &mut self.mlp {
+            let gx = net.backward_to_input(Batch::Dense(&x), &g);
+            for n in 0..b {
+                let r = gx.row(n);
+                for j in 0..k {
+                    gu.data[n * k + j] += r[j];
+                    gi.data[n * k + j] += r[k + j];
+                }
+            }
+            let l2 = cfg.l2 as f32;
+            let mut params = net.params_mut();
+            for p in params.iter_mut().filter(|p| p.kind == ParamKind::Weight) {
+                for (gr, &w) in p.grad.iter_mut().zip(&p.value) {
+                    *gr += l2 * w;
+                }
+            }
+            opt.step(&mut params, cfg.lr);
         }
         self.user_bias.backward(&us, &g);
         self.item_bias.backward(&is, &g);
@@ -217,10 +299,12 @@ impl Recommender {
 
     /// The `k` highest predicted items of user `u` among those not in `seen`.
     pub fn top_k(&self, u: usize, seen: &[usize], k: usize) -> Vec<(usize, f64)> {
-        let mut s: Vec<(usize, f64)> = (0..self.items.rows)
+        let cand: Vec<(usize, usize)> = (0..self.items.rows)
             .filter(|i| !seen.contains(i))
-            .map(|i| (i, self.predict(u, i)))
+            .map(|i| (u, i))
             .collect();
+        let pred = self.predict_pairs(&cand);
+        let mut s: Vec<(usize, f64)> = cand.iter().map(|c| c.1).zip(pred).collect();
         s.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         s.truncate(k);
         s
