@@ -37,6 +37,13 @@ pub struct SelectArgs {
     /// Selection-probability threshold pi_thr, in (0.5, 1].
     #[arg(long, default_value_t = 0.6)]
     pub threshold: f64,
+    /// Cluster stability selection: features selected in some half and correlated at least
+    /// this much (|r|) form clusters; a cluster is selected as a whole (linear model).
+    #[arg(long, default_value_t = 0.8)]
+    pub cluster_corr: f64,
+    /// Every feature on its own (plain stability selection; no clusters).
+    #[arg(long)]
+    pub no_clusters: bool,
     /// Share of rows held out for the comparison.
     #[arg(long, default_value_t = 0.25)]
     pub test_fraction: f64,
@@ -325,6 +332,7 @@ fn run_linear(a: &SelectArgs) -> Result<()> {
         q: a.q,
         threshold: a.threshold,
         seed: a.seed,
+        cluster_corr: (!a.no_clusters).then_some(a.cluster_corr),
     };
     let t0 = std::time::Instant::now();
     let r = stability_selection(&train.x, &train.y, &base, &cfg)?;
@@ -353,6 +361,25 @@ fn run_linear(a: &SelectArgs) -> Result<()> {
         println!(
             "  {:<24} probability {:.2}",
             train.feature_names[j], r.max_prob[j]
+        );
+    }
+    let cluster_names = |c: &occam_select::Cluster| -> Vec<String> {
+        c.members
+            .iter()
+            .map(|&j| train.feature_names[j].clone())
+            .collect()
+    };
+    for c in &r.clusters {
+        println!(
+            "cluster {} (|r| >= {}): any member selected with probability {:.2}{}; \
+             of the {} single half-sample lasso fits at the end of the range, {} kept exactly one member, {} all",
+            cluster_names(c).join(" + "),
+            a.cluster_corr,
+            c.max_prob,
+            if c.stable { ", stable: all members kept" } else { "" },
+            r.fits,
+            c.fits_one_member,
+            c.fits_all_members
         );
     }
     std::fs::create_dir_all(&a.out)
@@ -425,6 +452,12 @@ fn run_linear(a: &SelectArgs) -> Result<()> {
         "fits": r.fits,
         "fit_seconds": secs,
         "rows": { "train": train.nrows(), "test": s.test.len() },
+        "clusters": r.clusters.iter().map(|c| json!({
+            "members": cluster_names(c), "probability": c.max_prob, "stable": c.stable,
+            "member_probabilities": c.members.iter().map(|&j| r.max_prob[j]).collect::<Vec<_>>(),
+            "half_fits": r.fits, "half_fits_one_member": c.fits_one_member,
+            "half_fits_all_members": c.fits_all_members, "half_fits_no_member": c.fits_no_member,
+        })).collect::<Vec<_>>(),
     });
     if let Some(test) = &test {
         let (a0, beta) = refit(&train, &r.selected, &base)?;
@@ -435,6 +468,11 @@ fn run_linear(a: &SelectArgs) -> Result<()> {
         summary["regularized"] = held_out(base.family, test, &a0, &beta);
         summary["baseline"] = held_out(base.family, test, &base_a0, &base_beta);
         summary["lasso_1se"] = held_out(base.family, test, &la0, &lbeta);
+        let kept: Vec<&String> = (0..train.nfeatures())
+            .filter(|&j| lbeta.iter().any(|b| b[j] != 0.0))
+            .map(|j| &train.feature_names[j])
+            .collect();
+        summary["lasso_1se"]["features"] = json!(kept);
         summary["baseline_note"] = json!(format!(
             "baseline: the fit on all {} features at the path's smallest lambda ({:.3e}, the least penalized); regularized: the unpenalized refit on the {} stable features",
             train.nfeatures(), full.lambda[last], names.len()

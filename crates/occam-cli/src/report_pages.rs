@@ -193,6 +193,41 @@ pub(crate) fn select_page(dir: &Path) -> Result<String> {
         ),
         "The 30 features with the largest selection probabilities; the marker is the threshold.",
     )?);
+    let clusters = s["clusters"].as_array().cloned().unwrap_or_default();
+    if !clusters.is_empty() {
+        let rows: Vec<Vec<String>> = clusters
+            .iter()
+            .map(|c| {
+                vec![
+                    strings(&c["members"]).join(" + "),
+                    fmt(&c["probability"]),
+                    c["member_probabilities"]
+                        .as_array()
+                        .map(|v| v.iter().map(fmt).collect::<Vec<_>>().join(" / "))
+                        .unwrap_or_default(),
+                    fmt(&c["stable"]),
+                    format!(
+                        "{} of {}",
+                        fmt(&c["half_fits_one_member"]),
+                        fmt(&c["half_fits"])
+                    ),
+                ]
+            })
+            .collect();
+        html.push_str(&paragraph(
+            "Correlated features selected as one cluster (any member selected counts for the cluster; a stable cluster keeps all its members):",
+        ));
+        html.push_str(&table(
+            &[
+                "cluster",
+                "probability",
+                "members on their own",
+                "stable",
+                "single lasso fits keeping one member",
+            ],
+            &rows,
+        ));
+    }
     secs.push(section("selected", "Selected features", html));
     secs.push(section(
         "baseline",

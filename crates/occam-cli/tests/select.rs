@@ -1,8 +1,9 @@
 //! `occam select --stability` on the synthetic hidden-structure set: the stable features are
 //! the true ones (support F1 >= 0.9), the summary carries the chosen settings, the error
 //! bound, CV of the refit, and the held-out baseline-vs-regularized comparison, in which the
-//! refit on the stable features beats the least-penalized fit on all 1000 features; the
-//! network version keeps both members of the correlated pair.
+//! refit on the stable features beats the least-penalized fit on all 1000 features; both
+//! versions (linear, with the correlated pair as one cluster, and network) keep both members
+//! of the correlated pair, where most single lasso fits keep one.
 
 mod common;
 use common::*;
@@ -27,10 +28,42 @@ fn stability_selection_finds_the_true_features_and_beats_the_baseline_held_out()
         out.contains("stable features (expected false selections <="),
         "{out}"
     );
-    let (_, truth, _) = synthetic();
+    let (_, truth, pair) = synthetic();
     let found = strings(&s["selected_features"]);
     let f1 = support_f1(&found, &truth);
     assert!(f1 >= 0.9, "support F1 {f1}: {found:?}");
+    // The correlated pair is one cluster, selected as a whole: both members are kept, while
+    // most single lasso fits (one per half-sample, at the end of the lambda range) keep one.
+    assert!(
+        pair.iter().all(|p| found.contains(p)),
+        "both of {pair:?}: {found:?}"
+    );
+    let c = &s["clusters"][0];
+    assert_eq!(strings(&c["members"]), pair, "{}", s["clusters"]);
+    assert_eq!(c["stable"], true);
+    let (one, fits) = (
+        c["half_fits_one_member"].as_u64().unwrap(),
+        c["half_fits"].as_u64().unwrap(),
+    );
+    assert!(
+        2 * one > fits,
+        "{one} of {fits} single lasso fits kept exactly one member"
+    );
+    let member_p: Vec<f64> = c["member_probabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    assert!(
+        member_p.iter().any(|&p| p < 0.6),
+        "on their own, one member's probability stays below the threshold: {member_p:?}"
+    );
+    // Without clusters (plain stability selection) that member is lost.
+    let (_, plain, pdir) = select("linear-plain", &["--seed", "3", "--no-clusters"]);
+    let pf = strings(&plain["selected_features"]);
+    assert!(!pair.iter().all(|p| pf.contains(p)), "{pf:?}");
+    std::fs::remove_dir_all(&pdir).unwrap();
     for key in [
         "chosen",
         "rule",

@@ -8,4 +8,4 @@ pub mod search;
 pub mod space;
 pub mod stability;
 
-pub use stability::{stability_selection, StabilityConfig, StabilityResult};
+pub use stability::{stability_selection, Cluster, StabilityConfig, StabilityResult};

@@ -14,6 +14,16 @@
 //! selection probability over Lambda reaches `threshold` (pi_thr). MB's Theorem 1, which also
 //! holds for complementary pairs, bounds the expected number of falsely selected noise
 //! features by q_Lambda^2 / ((2 pi_thr - 1) p), reported as `error_bound`.
+//!
+//! Correlated features split their selections: in each half the lasso tends to keep one
+//! member of a highly correlated pair, so each member's probability can stay below the
+//! threshold although the pair is selected every time. With `cluster_corr` (default 0.8) the
+//! features selected in at least one half are grouped into clusters (single linkage on
+//! |correlation| >= cluster_corr over the rows given), and a cluster's selection probability
+//! is the share of halves that select any member (cluster stability selection, Faletto &
+//! Bien 2022). A stable cluster keeps all its members. For every cluster of two or more, the
+//! result also counts how many of the single half-sample lasso fits at the end of Lambda kept
+//! exactly one member.
 
 use occam_core::rng::Rng;
 use occam_core::Matrix;
@@ -29,6 +39,7 @@ use rayon::prelude::*;
 /// | `q` | ceil(sqrt(0.8 p)) | >= 1 features selected per half over Lambda |
 /// | `threshold` | 0.6 | (0.5, 1] |
 /// | `seed` | 0 | any |
+/// | `cluster_corr` | 0.8 | (0, 1]; None = every feature on its own |
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StabilityConfig {
     pub pairs: usize,
@@ -36,6 +47,7 @@ pub struct StabilityConfig {
     pub q: Option<usize>,
     pub threshold: f64,
     pub seed: u64,
+    pub cluster_corr: Option<f64>,
 }
 
 impl Default for StabilityConfig {
@@ -46,6 +58,7 @@ impl Default for StabilityConfig {
             q: None,
             threshold: 0.6,
             seed: 0,
+            cluster_corr: Some(0.8),
         }
     }
 }
@@ -71,6 +84,79 @@ pub struct StabilityResult {
     /// Bound on the expected number of false selections: q^2 / ((2 pi - 1) p).
     pub error_bound: f64,
     pub fits: usize,
+    /// Clusters of two or more correlated features (see the module doc).
+    pub clusters: Vec<Cluster>,
+}
+
+/// Correlated features treated as one unit.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Cluster {
+    pub members: Vec<usize>,
+    /// Largest share over Lambda of halves selecting any member.
+    pub max_prob: f64,
+    pub stable: bool,
+    /// Half-sample fits at the end of Lambda that kept exactly one member, all members, none.
+    pub fits_one_member: usize,
+    pub fits_all_members: usize,
+    pub fits_no_member: usize,
+}
+
+/// |correlation| of columns a and b.
+fn abs_corr(x: &Matrix, a: usize, b: usize) -> f64 {
+    let n = x.nrows();
+    let dense = |j: usize| {
+        let mut v = vec![0.0; n];
+        x.for_each_in_col(j, |i, val| v[i] = val);
+        v
+    };
+    let (va, vb) = (dense(a), dense(b));
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / n as f64;
+    let (ma, mb) = (mean(&va), mean(&vb));
+    let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
+    for i in 0..n {
+        let (da, db) = (va[i] - ma, vb[i] - mb);
+        sab += da * db;
+        saa += da * da;
+        sbb += db * db;
+    }
+    if saa == 0.0 || sbb == 0.0 {
+        0.0
+    } else {
+        (sab / (saa * sbb).sqrt()).abs()
+    }
+}
+
+/// Single-linkage clusters of `cand` at |correlation| >= `c`, only those of two or more.
+fn correlated_clusters(x: &Matrix, cand: &[usize], c: f64) -> Vec<Vec<usize>> {
+    let k = cand.len();
+    let mut parent: Vec<usize> = (0..k).collect();
+    fn root(p: &mut [usize], mut i: usize) -> usize {
+        while p[i] != i {
+            p[i] = p[p[i]];
+            i = p[i];
+        }
+        i
+    }
+    let pairs: Vec<(usize, usize)> = (0..k)
+        .into_par_iter()
+        .flat_map_iter(|a| {
+            (a + 1..k)
+                .filter(move |&b| abs_corr(x, cand[a], cand[b]) >= c)
+                .map(move |b| (a, b))
+        })
+        .collect();
+    for (a, b) in pairs {
+        let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
+        if ra != rb {
+            parent[ra.max(rb)] = ra.min(rb);
+        }
+    }
+    let mut groups: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
+    for i in 0..k {
+        let r = root(&mut parent, i);
+        groups.entry(r).or_default().push(cand[i]);
+    }
+    groups.into_values().filter(|g| g.len() > 1).collect()
 }
 
 fn invalid(param: &str, detail: String) -> LinearError {
@@ -100,6 +186,11 @@ pub fn stability_selection(
             "--threshold",
             format!("{} is not in (0.5, 1]", cfg.threshold),
         ));
+    }
+    if let Some(c) = cfg.cluster_corr {
+        if !(c > 0.0 && c <= 1.0) {
+            return Err(invalid("--cluster-corr", format!("{c} is not in (0, 1]")));
+        }
     }
     if n < 4 {
         return Err(invalid(
@@ -196,7 +287,47 @@ pub fn stability_selection(
         })
         .collect();
     let mut selected: Vec<usize> = (0..p).filter(|&j| max_prob[j] >= cfg.threshold).collect();
-    selected.sort_by(|&a, &b| max_prob[b].total_cmp(&max_prob[a]).then(a.cmp(&b)));
+    let mut clusters = Vec::new();
+    if let Some(c) = cfg.cluster_corr {
+        let cand: Vec<usize> = (0..p).filter(|&j| max_prob[j] > 0.0).collect();
+        for members in correlated_clusters(x, &cand, c) {
+            let any =
+                |sets: &Vec<Vec<usize>>, l: usize| sets[l].iter().any(|j| members.contains(j));
+            let cp = (0..=last)
+                .map(|l| halves.iter().filter(|h| any(h, l)).count() as f64 / m)
+                .fold(0.0, f64::max);
+            let kept = |h: &Vec<Vec<usize>>| members.iter().filter(|j| h[last].contains(j)).count();
+            let stable = cp >= cfg.threshold;
+            if stable {
+                for &j in &members {
+                    if !selected.contains(&j) {
+                        selected.push(j);
+                    }
+                }
+            }
+            clusters.push(Cluster {
+                max_prob: cp,
+                stable,
+                fits_one_member: halves.iter().filter(|h| kept(h) == 1).count(),
+                fits_all_members: halves.iter().filter(|h| kept(h) == members.len()).count(),
+                fits_no_member: halves.iter().filter(|h| kept(h) == 0).count(),
+                members,
+            });
+        }
+    }
+    // By decreasing probability, a cluster's members after its best one.
+    let cluster_prob = |j: usize| {
+        clusters
+            .iter()
+            .find(|c| c.members.contains(&j))
+            .map_or(max_prob[j], |c| c.max_prob.max(max_prob[j]))
+    };
+    selected.sort_by(|&a, &b| {
+        cluster_prob(b)
+            .total_cmp(&cluster_prob(a))
+            .then(max_prob[b].total_cmp(&max_prob[a]))
+            .then(a.cmp(&b))
+    });
     let q_lambda = union_size[last];
     Ok(StabilityResult {
         lambda,
@@ -210,5 +341,6 @@ pub fn stability_selection(
         q_target,
         threshold: cfg.threshold,
         fits: halves.len(),
+        clusters,
     })
 }
