@@ -152,9 +152,9 @@ fn correlated_clusters(x: &Matrix, cand: &[usize], c: f64) -> Vec<Vec<usize>> {
         }
     }
     let mut groups: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
-    for i in 0..k {
+    for (i, &j) in cand.iter().enumerate() {
         let r = root(&mut parent, i);
-        groups.entry(r).or_default().push(cand[i]);
+        groups.entry(r).or_default().push(j);
     }
     groups.into_values().filter(|g| g.len() > 1).collect()
 }
