@@ -2,7 +2,7 @@
 //! document-term matrix (occam-core `text.rs`: tokens, n-grams, vocabulary limits, tf-idf),
 //! fed to the elastic-net path with k-fold CV (occam-linear), and the words with the largest
 //! positive and negative weights at lambda.min. Writes cv.json, words.csv, summary.json and
-//! the report.
+//! the report. `--text-head mlp` feeds the same matrix, as sparse rows, to a network instead.
 
 use crate::cmd_linear::cv_json;
 use crate::flags_nn::{TrainArgs, TrainOptions};
@@ -83,6 +83,15 @@ pub fn run(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
         schema: Vec::new(),
         rows_dropped: 0,
     };
+    if o.text_head.as_deref().unwrap_or("linear") == "mlp" {
+        return text_network(a, o, d, &vec, &cfg);
+    }
+    if let Some(h) = o.text_head.as_deref().filter(|h| *h != "linear") {
+        anyhow::bail!(occam_core::DataError::param(
+            "--text-head",
+            format!("'{h}' is not linear or mlp")
+        ));
+    }
     let mut pc = PathConfig::new(if task == Task::Binary {
         Family::Binomial
     } else {
@@ -194,4 +203,30 @@ pub fn run(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
     }
     println!("wrote {}", out.display());
     Ok(())
+}
+
+/// `--text-head mlp`: the document-term matrix as sparse rows into the network's first dense
+/// layer (never densified), trained like any `occam train` network (penalties, dropout,
+/// early stopping, `--baseline`); without `--hidden` it is a linear model on the words.
+fn text_network(
+    a: &TrainArgs,
+    o: &TrainOptions,
+    d: Dataset,
+    vec: &Vectorizer,
+    cfg: &TextConfig,
+) -> Result<()> {
+    let mut o = o.clone();
+    o.hidden.get_or_insert_with(|| vec![0]);
+    // tf-idf rows are already on one scale (the sparse path is never standardized).
+    o.no_standardize = Some(true);
+    println!(
+        "occam train --model text --text-head mlp: {} texts, {} terms ({}-grams, min df {}, {}) as sparse rows",
+        d.nrows(),
+        vec.terms.len(),
+        cfg.ngram,
+        cfg.min_df,
+        if cfg.tfidf { "tf-idf" } else { "counts" },
+    );
+    let p = crate::cmd_train::prepare_dataset(d, o)?;
+    crate::nn_setup::in_pool(|| crate::cmd_train::run_prepared(a, p))
 }

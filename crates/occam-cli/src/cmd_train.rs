@@ -43,7 +43,6 @@ pub fn load_dataset(data_arg: &str, o: &TrainOptions, vocab: Option<&Path>) -> R
 }
 
 pub fn prepare(data_arg: &str, o: TrainOptions, vocab: Option<&Path>) -> Result<Prepared> {
-    let threads = nn_setup::set_threads(o.threads)?;
     let d = if load::is_idx(data_arg) {
         let labels = o
             .labels
@@ -53,6 +52,12 @@ pub fn prepare(data_arg: &str, o: TrainOptions, vocab: Option<&Path>) -> Result<
     } else {
         load_dataset(data_arg, &o, vocab)?
     };
+    prepare_dataset(d, o)
+}
+
+/// `prepare` for a data set already built (e.g. the document-term matrix of `--model text`).
+pub fn prepare_dataset(d: Dataset, o: TrainOptions) -> Result<Prepared> {
+    let threads = nn_setup::set_threads(o.threads)?;
     let test_files = match (&o.test_images, &o.test_labels) {
         (Some(i), Some(l)) => Some(load::idx_dataset(i, l)?),
         (None, None) => None,
@@ -273,6 +278,11 @@ pub fn run(a: &TrainArgs) -> Result<()> {
 
 fn run_in_pool(a: &TrainArgs, o: TrainOptions) -> Result<()> {
     let p = prepare(&a.data, o, a.vocab.as_deref())?;
+    run_prepared(a, p)
+}
+
+/// Trains the network of `p` into the run folder of `a` (inside the rayon pool).
+pub fn run_prepared(a: &TrainArgs, p: Prepared) -> Result<()> {
     let config_text = resolved(&p, &a.data)?;
     let out = &a.out;
     let ckpt = out.join("checkpoint.safetensors");
@@ -412,6 +422,9 @@ fn finish(
         Vec::new()
     };
     let pv = tr.reg.value(&tr.net);
+    if p.spec.conv.is_empty() && p.spec.recurrent.is_none() {
+        s.insert("top_inputs".into(), top_inputs(first, &p.data));
+    }
     s.insert("zeros_per_layer".into(), json!(zeros));
     s.insert("input_features_kept".into(), json!(kept));
     s.insert("n_input_features".into(), json!(first.n_in));
@@ -448,6 +461,47 @@ fn finish(
         }
     }
     Ok(Value::Object(s))
+}
+
+/// The input features with the largest first-layer weights: for a network without hidden
+/// layers and one output the signed weights (20 most positive, 20 most negative), else the
+/// 20 largest norms of a feature's outgoing weights.
+fn top_inputs(first: &occam_nn::layer::Dense<f32>, d: &Dataset) -> Value {
+    let (n_in, n_out) = (first.n_in, first.n_out);
+    let w = &first.weight.value;
+    let name = |j: usize| d.feature_names[j].clone();
+    if n_out == 1 {
+        let mut order: Vec<usize> = (0..n_in).filter(|&j| w[j] != 0.0).collect();
+        order.sort_by(|&a, &b| w[b].total_cmp(&w[a]).then(a.cmp(&b)));
+        let pick = |it: &mut dyn Iterator<Item = &usize>, pos: bool| -> Vec<Value> {
+            it.filter(|&&j| (w[j] > 0.0) == pos)
+                .take(20)
+                .map(|&j| json!([name(j), w[j]]))
+                .collect()
+        };
+        let toward = d.classes.last().cloned().unwrap_or_default();
+        return json!({
+            "weight": "signed",
+            "toward": toward,
+            "positive": pick(&mut order.iter(), true),
+            "negative": pick(&mut order.iter().rev(), false),
+        });
+    }
+    let norms: Vec<f32> = (0..n_in)
+        .map(|j| {
+            w[j * n_out..(j + 1) * n_out]
+                .iter()
+                .map(|v| v * v)
+                .sum::<f32>()
+                .sqrt()
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..n_in).filter(|&j| norms[j] > 0.0).collect();
+    order.sort_by(|&a, &b| norms[b].total_cmp(&norms[a]).then(a.cmp(&b)));
+    json!({
+        "weight": "norm",
+        "largest": order.iter().take(20).map(|&j| json!([name(j), norms[j]])).collect::<Vec<_>>(),
+    })
 }
 
 /// Named metric values of one run.

@@ -101,6 +101,10 @@ pub struct TrainOptions {
     /// text: tf-idf with unit-norm rows (false: raw counts) [default: true].
     #[arg(long)]
     pub tfidf: Option<bool>,
+    /// text: linear (the elastic-net path with k-fold CV) | mlp (sparse rows into a network's
+    /// first dense layer, with the network options) [default: linear].
+    #[arg(long)]
+    pub text_head: Option<String>,
     /// text: elastic-net mixing of the path (1 = lasso) [default: 0.5].
     #[arg(long)]
     pub alpha: Option<f64>,

@@ -70,3 +70,68 @@ fn sentence_polarity_bag_of_words_reaches_75_percent_and_lists_the_top_words() {
     assert!(err.contains("--model"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn sentence_polarity_as_sparse_rows_into_a_network_with_l1_lists_signed_words() {
+    let dir = tmp("text-mlp");
+    let out = dir.join("run");
+    let (o, e, c) = occam(&[
+        "train",
+        "builtin:sentences",
+        "--model",
+        "text",
+        "--text-head",
+        "mlp",
+        "--l1",
+        "3e-5",
+        "--epochs",
+        "30",
+        "--patience",
+        "5",
+        "--lr",
+        "3e-3",
+        "--test-fraction",
+        "0.2",
+        "--batch-size",
+        "64",
+        "--seed",
+        "0",
+        "--threads",
+        "2",
+        "--no-report",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(c, Some(0), "{o}{e}");
+    let s = json(&out.join("summary.json"));
+    let acc = s["test_metrics"]["accuracy"].as_f64().unwrap();
+    assert!(acc >= 0.73, "held-out accuracy {acc}");
+    // The proximal L1 step leaves words with exactly zero weight.
+    let kept = s["input_features_kept"].as_array().unwrap().len();
+    let all = s["n_input_features"].as_u64().unwrap() as usize;
+    assert!(kept < all * 9 / 10, "{kept} of {all} words kept");
+    let t = &s["top_inputs"];
+    assert_eq!(t["weight"], "signed");
+    let words = |k: &str| -> Vec<String> {
+        t[k].as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p[0].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (pos, neg) = (words("positive"), words("negative"));
+    assert_eq!((pos.len(), neg.len()), (20, 20));
+    assert!(
+        pos.iter()
+            .any(|w| ["enjoyable", "touching", "powerful", "refreshing"].contains(&w.as_str())),
+        "{pos:?}"
+    );
+    assert!(
+        neg.iter()
+            .any(|w| ["dull", "bad", "boring", "worst"].contains(&w.as_str())),
+        "{neg:?}"
+    );
+    let m = json(&out.join("model.json"));
+    assert_eq!(m["spec"]["n_in"].as_u64().unwrap() as usize, all);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
