@@ -139,6 +139,15 @@ pub fn serial<T>(f: impl FnOnce() -> T) -> T {
     out
 }
 
+/// Whether element-wise work over `n` values is worth spreading over the rayon pool (never
+/// inside `serial`).
+pub fn parallel_elementwise(n: usize) -> bool {
+    n >= ELEMENTWISE_SPLIT && rayon::current_num_threads() > 1 && !SERIAL.with(|s| s.get())
+}
+
+/// Chunk length of parallel element-wise loops, and the smallest length split at all.
+pub const ELEMENTWISE_SPLIT: usize = 1 << 16;
+
 /// How many row blocks a product of this size is split into (one per rayon thread, at most).
 fn row_blocks(m: usize, n: usize, k: usize) -> usize {
     let threads = rayon::current_num_threads();

@@ -60,6 +60,10 @@ impl<R: Real> Pool2d<R> {
             .zip(self.argmax.par_chunks_mut(per.max(1)))
             .zip(x.data.par_chunks(x.cols.max(1)))
             .for_each(|((out, arg), img)| {
+                if kind == PoolKind::Max && k == 2 {
+                    max2(img, out, arg, c, h, w);
+                    return;
+                }
                 for ch in 0..c {
                     for oh in 0..ho {
                         for ow in 0..wo {
@@ -120,5 +124,35 @@ impl<R: Real> Pool2d<R> {
                     }
                 }
             });
+    }
+}
+
+/// Max pooling over 2 x 2 windows of one image (the common case, without the general loop's
+/// index arithmetic): `out` and `arg` get each window's maximum and its input index (the
+/// first one on ties, in row-major window order, as the general loop).
+fn max2<R: Real>(img: &[R], out: &mut [R], arg: &mut [usize], c: usize, h: usize, w: usize) {
+    let (ho, wo) = (h / 2, w / 2);
+    for ch in 0..c {
+        for oh in 0..ho {
+            let r0 = (ch * h + 2 * oh) * w;
+            let (top, bot) = (&img[r0..r0 + w], &img[r0 + w..r0 + 2 * w]);
+            let o0 = (ch * ho + oh) * wo;
+            let (o, a) = (&mut out[o0..o0 + wo], &mut arg[o0..o0 + wo]);
+            for ow in 0..wo {
+                let j = 2 * ow;
+                let (mut bv, mut bi) = (top[j], r0 + j);
+                if top[j + 1] > bv {
+                    (bv, bi) = (top[j + 1], r0 + j + 1);
+                }
+                if bot[j] > bv {
+                    (bv, bi) = (bot[j], r0 + w + j);
+                }
+                if bot[j + 1] > bv {
+                    (bv, bi) = (bot[j + 1], r0 + w + j + 1);
+                }
+                o[ow] = bv;
+                a[ow] = bi;
+            }
+        }
     }
 }
