@@ -7,7 +7,8 @@
 # Architecture: conv 32 3x3 same -> ReLU -> maxpool 2 -> conv 64 3x3 same -> ReLU -> maxpool 2
 # -> dense 128 -> ReLU -> dense 10; Adam lr 2e-3, batch 64, 54,000 training images (occam holds
 # 6,000 out for validation, torch the same count). occam's time is its first epoch's
-# `seconds` in metrics.csv (training steps and the validation pass); torch's is the steps only.
+# `seconds` in metrics.csv (training steps and the validation pass); torch's the same (the
+# steps, then a pass over its 6,000 held-out images).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 F=../shared/data/fashion-mnist

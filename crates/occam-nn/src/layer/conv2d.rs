@@ -118,32 +118,32 @@ impl<R: Real> Conv2d<R> {
         let s = self.shape;
         let (p, pk, f) = (s.h_out() * s.w_out(), s.patch(), s.c_out);
         let b = gy.rows;
-        self.bias.grad.iter_mut().for_each(|v| *v = R::zero());
-        for i in 0..b {
-            for (c, row) in gy.row(i).chunks(p.max(1)).enumerate() {
-                self.bias.grad[c] += row.iter().copied().sum::<R>();
-            }
-        }
-        // dW = sum over images of gy_b [f, p] * col_b^T [p, pk]: one partial sum per thread,
-        // added in a fixed order.
+        // dW = sum over images of gy_b [f, p] * col_b^T [p, pk], and the bias gradient (row
+        // sums of gy_b): one partial sum per thread, added in a fixed order.
         let parts = rayon::current_num_threads().clamp(1, b.max(1));
         let per = b.div_ceil(parts);
         let col = &self.col;
-        let partial: Vec<Vec<R>> = (0..parts)
+        let partial: Vec<(Vec<R>, Vec<R>)> = (0..parts)
             .into_par_iter()
             .map(|t| {
                 let mut acc = vec![R::zero(); f * pk];
+                let mut bias = vec![R::zero(); f];
                 for i in t * per..((t + 1) * per).min(b) {
                     let ci = View::new(&col[i * pk * p..(i + 1) * pk * p], pk, p);
                     serial(|| matmul(&mut acc, View::new(gy.row(i), f, p), ci.t(), true));
+                    for (c, row) in gy.row(i).chunks(p.max(1)).enumerate() {
+                        bias[c] += row.iter().copied().sum::<R>();
+                    }
                 }
-                acc
+                (acc, bias)
             })
             .collect();
-        let g = &mut self.weight.grad;
+        let (g, gb) = (&mut self.weight.grad, &mut self.bias.grad);
         g.iter_mut().for_each(|v| *v = R::zero());
-        for part in &partial {
+        gb.iter_mut().for_each(|v| *v = R::zero());
+        for (part, bias) in &partial {
             g.iter_mut().zip(part).for_each(|(a, &v)| *a += v);
+            gb.iter_mut().zip(bias).for_each(|(a, &v)| *a += v);
         }
         if !need_grad_in {
             return;
