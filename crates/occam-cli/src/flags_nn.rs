@@ -65,7 +65,8 @@ pub struct TrainOptions {
     /// cnn: image shape C,H,W of each row [default: from the width: 64 -> 1,8,8, 784 -> 1,28,28].
     #[arg(long)]
     pub image: Option<String>,
-    /// cnn: convolution blocks FILTERS:KERNEL[:POOL],... [default: 16:3:2,32:3:2].
+    /// cnn: convolution blocks FILTERS:KERNEL[:POOL[:STRIDE]],... with POOL N, maxN or avgN
+    /// (padding KERNEL/2) [default: 16:3:2,32:3:2].
     #[arg(long)]
     pub conv: Option<String>,
     /// idx input: the labels file (idx) of the DATA images.

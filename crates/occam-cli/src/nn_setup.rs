@@ -97,6 +97,11 @@ pub fn spec(o: &TrainOptions, n_in: usize, n_out: usize) -> Result<MlpSpec> {
                     ),
                 ));
             }
+            let pad = b.kernel / 2;
+            (h, w) = (
+                (h + 2 * pad - b.kernel) / b.stride + 1,
+                (w + 2 * pad - b.kernel) / b.stride + 1,
+            );
             (h, w) = (h / b.pool.max(1), w / b.pool.max(1));
             if h == 0 || w == 0 {
                 return Err(bad("--conv", "the pooling shrinks the image to nothing"));
@@ -144,30 +149,50 @@ fn image_shape(arg: Option<&str>, n_in: usize) -> Result<(usize, usize, usize)> 
 
 /// FILTERS:KERNEL[:POOL],... (pool default 2).
 fn conv_blocks(spec: &str) -> Result<Vec<occam_nn::net::ConvBlock>> {
+    const FORM: &str = "FILTERS:KERNEL[:POOL[:STRIDE]] (POOL: N, maxN or avgN)";
     spec.split(',')
         .map(|b| {
-            let v: Vec<usize> = b
-                .split(':')
-                .map(|t| t.trim().parse::<usize>())
-                .collect::<std::result::Result<_, _>>()
-                .map_err(|_| bad("--conv", format!("'{b}' is not FILTERS:KERNEL[:POOL]")))?;
-            match v[..] {
-                [f, k] | [f, k, _] if f == 0 || k == 0 => Err(bad(
-                    "--conv",
-                    format!("'{b}': filters and kernel must be >= 1"),
-                )),
-                [f, k] => Ok(occam_nn::net::ConvBlock {
-                    filters: f,
-                    kernel: k,
-                    pool: 2,
-                }),
-                [f, k, p] => Ok(occam_nn::net::ConvBlock {
-                    filters: f,
-                    kernel: k,
-                    pool: p.max(1),
-                }),
-                _ => Err(bad("--conv", format!("'{b}' is not FILTERS:KERNEL[:POOL]"))),
+            let parts: Vec<&str> = b.split(':').map(str::trim).collect();
+            let num = |t: &str| t.parse::<usize>().ok();
+            let wrong = || bad("--conv", format!("'{b}' is not {FORM}"));
+            if !(2..=4).contains(&parts.len()) {
+                return Err(wrong());
             }
+            let (f, k) = (
+                num(parts[0]).ok_or_else(wrong)?,
+                num(parts[1]).ok_or_else(wrong)?,
+            );
+            let (pool_kind, pool) = match parts.get(2) {
+                None => (occam_nn::layer::PoolKind::Max, 2),
+                Some(t) => {
+                    let (kind, n) = if let Some(n) = t.strip_prefix("avg") {
+                        (occam_nn::layer::PoolKind::Avg, n)
+                    } else {
+                        (
+                            occam_nn::layer::PoolKind::Max,
+                            t.strip_prefix("max").unwrap_or(t),
+                        )
+                    };
+                    (kind, num(n).ok_or_else(wrong)?.max(1))
+                }
+            };
+            let stride = match parts.get(3) {
+                None => 1,
+                Some(t) => num(t).ok_or_else(wrong)?,
+            };
+            if f == 0 || k == 0 || stride == 0 {
+                return Err(bad(
+                    "--conv",
+                    format!("'{b}': filters, kernel and stride must be >= 1"),
+                ));
+            }
+            Ok(occam_nn::net::ConvBlock {
+                filters: f,
+                kernel: k,
+                pool,
+                pool_kind,
+                stride,
+            })
         })
         .collect()
 }

@@ -62,6 +62,58 @@ fn digits_cnn_reaches_97_percent_on_the_held_out_quarter() {
     ]);
     assert_eq!(c, Some(2));
     assert!(e.contains("--image"), "{e}");
+    // Average pooling and a strided convolution from the --conv spec.
+    let small = dir.join("avg");
+    let (o, e, c) = occam(&[
+        "train",
+        "builtin:digits",
+        "--model",
+        "cnn",
+        "--conv",
+        "8:3:avg2,8:3:1:2",
+        "--epochs",
+        "2",
+        "--no-report",
+        "--out",
+        small.to_str().unwrap(),
+    ]);
+    assert_eq!(c, Some(0), "{o}{e}");
+    let m = json(&small.join("model.json"));
+    let conv = &m["spec"]["conv"];
+    assert_eq!(
+        (conv[0]["pool_kind"].as_str(), conv[1]["stride"].as_u64()),
+        (Some("avg"), Some(2))
+    );
+    // 8x8 -> avg pool 4x4 -> stride 2: 2x2, 8 channels into the dense layer.
+    let st = std::fs::read(small.join("model.safetensors")).unwrap();
+    let n = u64::from_le_bytes(st[..8].try_into().unwrap()) as usize;
+    let header: serde_json::Value = serde_json::from_slice(&st[8..8 + n]).unwrap();
+    let dense = header
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(k, v)| {
+            k.ends_with(".weight")
+                && v["shape"].as_array().unwrap().len() == 2
+                && v["shape"][1] == 32
+        })
+        .map(|(k, _)| k.clone());
+    assert!(
+        dense.is_some(),
+        "a dense layer over 8 x 2 x 2 inputs: {header}"
+    );
+    let (_, e, c) = occam(&[
+        "train",
+        "builtin:digits",
+        "--model",
+        "cnn",
+        "--conv",
+        "8:3:mean2",
+        "--out",
+        dir.join("bad2").to_str().unwrap(),
+    ]);
+    assert_eq!(c, Some(2));
+    assert!(e.contains("--conv") && e.contains("avgN"), "{e}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

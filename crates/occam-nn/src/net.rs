@@ -58,14 +58,26 @@ pub struct RecurrentSpec {
     pub recurrent_dropout: f64,
 }
 
-/// One convolution block: `filters` k x k kernels (stride 1, "same" zero padding k/2),
-/// [BatchNorm2d when `batch_norm`], the activation, max pooling over `pool` x `pool` windows
-/// (1 = none), then [spatial dropout when `spatial_dropout` > 0].
+/// One convolution block: `filters` k x k kernels (zero padding k/2, so stride 1 keeps the
+/// size), [BatchNorm2d when `batch_norm`], the activation, max or average pooling over
+/// `pool` x `pool` windows (1 = none), then [spatial dropout when `spatial_dropout` > 0].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ConvBlock {
     pub filters: usize,
     pub kernel: usize,
     pub pool: usize,
+    #[serde(default = "max_pool")]
+    pub pool_kind: PoolKind,
+    #[serde(default = "one")]
+    pub stride: usize,
+}
+
+fn max_pool() -> PoolKind {
+    PoolKind::Max
+}
+
+fn one() -> usize {
+    1
 }
 
 impl MlpSpec {
@@ -109,7 +121,7 @@ impl<R: Real> Net<R> {
                     w,
                     c_out: b.filters,
                     k: b.kernel,
-                    stride: 1,
+                    stride: b.stride.max(1),
                     pad: b.kernel / 2,
                 };
                 let (ho, wo) = (shape.h_out(), shape.w_out());
@@ -121,7 +133,7 @@ impl<R: Real> Net<R> {
                 layers.push(Layer::Act(Activation::new(spec.activation)));
                 (c, h, w) = (b.filters, ho, wo);
                 if b.pool > 1 {
-                    let p = Pool2d::new(PoolKind::Max, c, h, w, b.pool);
+                    let p = Pool2d::new(b.pool_kind, c, h, w, b.pool);
                     (h, w) = (p.h_out(), p.w_out());
                     layers.push(Layer::Pool(p));
                 }

@@ -281,7 +281,11 @@ impl<R: Real> Trainer<R> {
         let n = data.rows();
         let mut out = Mat::zeros(n, data.outputs);
         // Convolutions keep per-image patch buffers: smaller chunks keep them small.
-        let chunk = if self.net.spec.conv.is_empty() { 1024 } else { 128 };
+        let chunk = if self.net.spec.conv.is_empty() {
+            1024
+        } else {
+            128
+        };
         let idx: Vec<usize> = (0..n).collect();
         for s in (0..n).step_by(chunk) {
             let e = (s + chunk).min(n);

@@ -433,7 +433,7 @@ fn convolution_and_pooling_gradients_match_finite_differences_alone_and_in_a_net
             dot(&p.out, &gp)
         });
     }
-    // A whole CNN: conv -> tanh -> max pool -> conv -> tanh -> dense -> softmax CE.
+    // A whole CNN: conv -> tanh -> max pool -> conv (stride 2) -> tanh -> dense -> softmax CE.
     let mut spec = MlpSpec::new(36, vec![5], 3);
     spec.activation = ActKind::Tanh;
     spec.image = Some((1, 6, 6));
@@ -442,11 +442,15 @@ fn convolution_and_pooling_gradients_match_finite_differences_alone_and_in_a_net
             filters: 2,
             kernel: 3,
             pool: 2,
+            pool_kind: occam_nn::layer::PoolKind::Max,
+            stride: 1,
         },
         occam_nn::net::ConvBlock {
             filters: 3,
             kernel: 3,
             pool: 1,
+            pool_kind: occam_nn::layer::PoolKind::Max,
+            stride: 2,
         },
     ];
     let mut net: Net<f64> = Net::new(&spec, 66);
@@ -531,7 +535,7 @@ fn recurrent_gradients_match_finite_differences_with_and_without_recurrent_dropo
 
 #[test]
 fn batchnorm2d_and_spatial_dropout_gradients_match_finite_differences_in_a_cnn() {
-    // conv -> BatchNorm2d -> tanh -> max pool -> spatial dropout -> conv -> BatchNorm2d -> tanh
+    // conv -> BatchNorm2d -> tanh -> avg pool -> spatial dropout -> conv -> BatchNorm2d -> tanh
     // -> spatial dropout -> dense -> BatchNorm1d -> tanh -> dense, softmax CE.
     let mut spec = MlpSpec::new(36, vec![4], 3);
     spec.activation = ActKind::Tanh;
@@ -543,11 +547,15 @@ fn batchnorm2d_and_spatial_dropout_gradients_match_finite_differences_in_a_cnn()
             filters: 3,
             kernel: 3,
             pool: 2,
+            pool_kind: occam_nn::layer::PoolKind::Avg,
+            stride: 1,
         },
         occam_nn::net::ConvBlock {
             filters: 2,
             kernel: 3,
             pool: 1,
+            pool_kind: occam_nn::layer::PoolKind::Max,
+            stride: 1,
         },
     ];
     let mut net: Net<f64> = Net::new(&spec, 81);
