@@ -198,3 +198,70 @@ fn digits_cnn_with_batchnorm2d_and_spatial_dropout_reaches_97_percent_and_predic
     assert!(e.contains("--spatial-dropout"), "{e}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Fashion-MNIST from ../shared/data (read by path, as users do), on a small budget: one
+/// epoch on 6,000 training images, scored on all 10,000 test images, with L1 by proximal
+/// step on the dense head. The full run (>= 90%) is in BENCHMARKS.md.
+#[test]
+fn fashion_mnist_idx_small_budget_cnn_with_l1_on_the_dense_head() {
+    let f = format!(
+        "{}/../../../shared/data/fashion-mnist",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let file = |n: &str| format!("{f}/{n}");
+    assert!(
+        std::path::Path::new(&file("train-images-idx3-ubyte.gz")).exists(),
+        "Fashion-MNIST is expected at {f} (../shared beside the repository)"
+    );
+    let dir = tmp("fashion");
+    let out = dir.join("run");
+    let (o, e, c) = occam(&[
+        "train",
+        &file("train-images-idx3-ubyte.gz"),
+        "--labels",
+        &file("train-labels-idx1-ubyte.gz"),
+        "--test-images",
+        &file("t10k-images-idx3-ubyte.gz"),
+        "--test-labels",
+        &file("t10k-labels-idx1-ubyte.gz"),
+        "--model",
+        "cnn",
+        "--epochs",
+        "1",
+        "--val-fraction",
+        "0.9",
+        "--batch-size",
+        "64",
+        "--lr",
+        "2e-3",
+        "--threads",
+        "2",
+        "--no-standardize",
+        "--l1",
+        "1e-3",
+        "--penalty-layers",
+        "first",
+        "--no-report",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(c, Some(0), "{o}{e}");
+    assert!(o.contains("6000 train"), "{o}");
+    let s = json(&out.join("summary.json"));
+    let acc = s["test_metrics"]["accuracy"].as_f64().unwrap();
+    assert!(acc >= 0.7, "test accuracy after one small epoch {acc}");
+    let head = &s["zeros_per_layer"][0];
+    let (z, t) = (
+        head["zeros"].as_u64().unwrap(),
+        head["total"].as_u64().unwrap(),
+    );
+    assert!(
+        z * 2 > t,
+        "L1 on the dense head: {z} of {t} weights exactly zero"
+    );
+    assert_eq!(
+        s["zeros_per_layer"][1]["zeros"], 0,
+        "the output layer is not penalized"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
