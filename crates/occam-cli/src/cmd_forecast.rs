@@ -454,13 +454,7 @@ fn run_in_pool(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
             c["baseline"]["rmse"].as_f64().unwrap_or(f64::NAN)
         );
     }
-    if !a.no_report {
-        let report = out.join("report.html");
-        crate::cmd_report::write(out, &report)?;
-        println!("wrote {}", report.display());
-    }
-    println!("wrote {}", out.display());
-    Ok(())
+    crate::cmd_report::finish_run(out, a.no_report)
 }
 
 /// True when `dir` holds a forecasting run.

@@ -93,6 +93,17 @@ pub fn run(a: &ReportArgs) -> Result<()> {
     Ok(())
 }
 
+/// The end of a run: RUN_DIR/report.html unless `no_report`, and the folder's name.
+pub fn finish_run(dir: &Path, no_report: bool) -> Result<()> {
+    if !no_report {
+        let report = dir.join("report.html");
+        write(dir, &report)?;
+        println!("wrote {}", report.display());
+    }
+    println!("wrote {}", dir.display());
+    Ok(())
+}
+
 /// Writes the report of one run folder to `out`.
 pub fn write(dir: &Path, out: &Path) -> Result<()> {
     // A tune folder also holds the chosen model, so it is recognised first.

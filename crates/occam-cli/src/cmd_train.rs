@@ -363,13 +363,7 @@ pub fn run_prepared(a: &TrainArgs, p: Prepared) -> Result<()> {
     } else {
         output::write_json(&out.join("summary.json"), &summary)?;
     }
-    if !a.no_report {
-        let report = out.join("report.html");
-        crate::cmd_report::write(out, &report)?;
-        println!("wrote {}", report.display());
-    }
-    println!("wrote {}", out.display());
-    Ok(())
+    crate::cmd_report::finish_run(out, a.no_report)
 }
 
 /// Writes the model files and returns the summary.

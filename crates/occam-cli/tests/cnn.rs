@@ -85,9 +85,7 @@ fn digits_cnn_reaches_97_percent_on_the_held_out_quarter() {
         (Some("avg"), Some(2))
     );
     // 8x8 -> avg pool 4x4 -> stride 2: 2x2, 8 channels into the dense layer.
-    let st = std::fs::read(small.join("model.safetensors")).unwrap();
-    let n = u64::from_le_bytes(st[..8].try_into().unwrap()) as usize;
-    let header: serde_json::Value = serde_json::from_slice(&st[8..8 + n]).unwrap();
+    let header = safetensors_header(&small.join("model.safetensors"));
     let dense = header
         .as_object()
         .unwrap()
@@ -160,9 +158,7 @@ fn digits_cnn_with_batchnorm2d_and_spatial_dropout_reaches_97_percent_and_predic
     assert_eq!(m["spec"]["spatial_dropout"], 0.1);
     // The BatchNorm2d running statistics are saved, one per channel, and predict uses them:
     // its accuracy on the whole file is that of a model, not of an untrained network.
-    let st = std::fs::read(out.join("model.safetensors")).unwrap();
-    let n = u64::from_le_bytes(st[..8].try_into().unwrap()) as usize;
-    let header: serde_json::Value = serde_json::from_slice(&st[8..8 + n]).unwrap();
+    let header = safetensors_header(&out.join("model.safetensors"));
     assert_eq!(
         header["layers.1.running_var"]["shape"],
         serde_json::json!([32])

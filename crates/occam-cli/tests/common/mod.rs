@@ -36,6 +36,13 @@ pub fn json(path: &std::path::Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
+/// The JSON header of a safetensors file (tensor names -> dtype, shape, offsets).
+pub fn safetensors_header(path: &std::path::Path) -> Value {
+    let st = std::fs::read(path).unwrap();
+    let n = u64::from_le_bytes(st[..8].try_into().unwrap()) as usize;
+    serde_json::from_slice(&st[8..8 + n]).unwrap()
+}
+
 pub fn strings(v: &Value) -> Vec<String> {
     v.as_array()
         .unwrap()

@@ -7,7 +7,9 @@
 //! Recurrent dropout masks `h_{t-1}` where it enters `W_hh`; the carry `z h_{t-1}` is
 //! unmasked. Output: `h_T`.
 
-use crate::layer::recurrent::{self, column_sums, masked, CellKind, RecurrentShape};
+use crate::layer::recurrent::{
+    self, column_sums, masked, CellKind, RecurrentParams, RecurrentShape,
+};
 use crate::loss::sigmoid;
 use crate::mat::{matmul, Mat, View};
 use crate::param::Param;
@@ -17,10 +19,7 @@ use occam_core::rng::Rng;
 #[derive(Clone, Debug)]
 pub struct Gru<R> {
     pub shape: RecurrentShape,
-    pub weight_ih: Param<R>,
-    pub weight_hh: Param<R>,
-    pub bias_ih: Param<R>,
-    pub bias_hh: Param<R>,
+    pub p: RecurrentParams<R>,
     /// Recurrent dropout probability (0 = off).
     pub recurrent_dropout: f64,
     mask: Vec<R>,
@@ -56,14 +55,9 @@ impl<R: Real> Gru<R> {
         values: Option<[Vec<R>; 4]>,
         rng: &mut Rng,
     ) -> Self {
-        let [weight_ih, weight_hh, bias_ih, bias_hh] =
-            recurrent::params(index, CellKind::Gru, shape, values, rng);
         Gru {
             shape,
-            weight_ih,
-            weight_hh,
-            bias_ih,
-            bias_hh,
+            p: RecurrentParams::new(index, CellKind::Gru, shape, values, rng),
             recurrent_dropout: 0.0,
             mask: Vec::new(),
             batch: 0,
@@ -102,7 +96,7 @@ impl<R: Real> Gru<R> {
         matmul(
             &mut self.gx,
             View::new(&self.xt, t_n * b, s.features),
-            View::new(&self.weight_ih.value, g3, s.features).t(),
+            View::new(&self.p.weight_ih.value, g3, s.features).t(),
             false,
         );
         self.hs.clear();
@@ -110,7 +104,7 @@ impl<R: Real> Gru<R> {
         self.hin.resize(t_n * b * h, R::zero());
         self.un.resize(t_n * b * h, R::zero());
         self.gh.resize(b * g3, R::zero());
-        let (bi, bh) = (&self.bias_ih.value, &self.bias_hh.value);
+        let (bi, bh) = (&self.p.bias_ih.value, &self.p.bias_hh.value);
         let one = R::one();
         for t in 0..t_n {
             let (p0, p1) = (t * b * h, (t + 1) * b * h);
@@ -119,7 +113,7 @@ impl<R: Real> Gru<R> {
             matmul(
                 &mut self.gh,
                 View::new(hin, b, h),
-                View::new(&self.weight_hh.value, g3, h).t(),
+                View::new(&self.p.weight_hh.value, g3, h).t(),
                 false,
             );
             let gx = &mut self.gx[t * b * g3..(t + 1) * b * g3];
@@ -188,7 +182,7 @@ impl<R: Real> Gru<R> {
                 matmul(
                     &mut dhin,
                     View::new(dgh, b, g3),
-                    View::new(&self.weight_hh.value, g3, h),
+                    View::new(&self.p.weight_hh.value, g3, h),
                     false,
                 );
                 if self.mask.is_empty() {
@@ -201,25 +195,25 @@ impl<R: Real> Gru<R> {
             }
         }
         matmul(
-            &mut self.weight_hh.grad,
+            &mut self.p.weight_hh.grad,
             View::new(&self.dgh, t_n * b, g3).t(),
             View::new(&self.hin, t_n * b, h),
             false,
         );
         matmul(
-            &mut self.weight_ih.grad,
+            &mut self.p.weight_ih.grad,
             View::new(&self.dgx, t_n * b, g3).t(),
             View::new(&self.xt, t_n * b, s.features),
             false,
         );
-        column_sums(&self.dgx, &mut self.bias_ih.grad);
-        column_sums(&self.dgh, &mut self.bias_hh.grad);
+        column_sums(&self.dgx, &mut self.p.bias_ih.grad);
+        column_sums(&self.dgh, &mut self.p.bias_hh.grad);
         if need_grad_in {
             let mut dxt = vec![R::zero(); t_n * b * s.features];
             matmul(
                 &mut dxt,
                 View::new(&self.dgx, t_n * b, g3),
-                View::new(&self.weight_ih.value, g3, s.features),
+                View::new(&self.p.weight_ih.value, g3, s.features),
                 false,
             );
             self.grad_in.resize(b, t_n * s.features);
@@ -228,20 +222,10 @@ impl<R: Real> Gru<R> {
     }
 
     pub fn params_mut(&mut self) -> [&mut Param<R>; 4] {
-        [
-            &mut self.weight_ih,
-            &mut self.weight_hh,
-            &mut self.bias_ih,
-            &mut self.bias_hh,
-        ]
+        self.p.params_mut()
     }
 
     pub fn params(&self) -> [&Param<R>; 4] {
-        [
-            &self.weight_ih,
-            &self.weight_hh,
-            &self.bias_ih,
-            &self.bias_hh,
-        ]
+        self.p.params()
     }
 }

@@ -9,7 +9,9 @@
 //! Backward walks the steps in reverse, collects the pre-activation gradients of every step,
 //! and forms the weight gradients as two products at the end. Output: `h_T`.
 
-use crate::layer::recurrent::{self, column_sums, masked, CellKind, RecurrentShape};
+use crate::layer::recurrent::{
+    self, column_sums, masked, CellKind, RecurrentParams, RecurrentShape,
+};
 use crate::loss::sigmoid;
 use crate::mat::{matmul, Mat, View};
 use crate::param::Param;
@@ -19,10 +21,7 @@ use occam_core::rng::Rng;
 #[derive(Clone, Debug)]
 pub struct Lstm<R> {
     pub shape: RecurrentShape,
-    pub weight_ih: Param<R>,
-    pub weight_hh: Param<R>,
-    pub bias_ih: Param<R>,
-    pub bias_hh: Param<R>,
+    pub p: RecurrentParams<R>,
     /// Recurrent dropout probability (0 = off).
     pub recurrent_dropout: f64,
     mask: Vec<R>,
@@ -55,14 +54,9 @@ impl<R: Real> Lstm<R> {
         values: Option<[Vec<R>; 4]>,
         rng: &mut Rng,
     ) -> Self {
-        let [weight_ih, weight_hh, bias_ih, bias_hh] =
-            recurrent::params(index, CellKind::Lstm, shape, values, rng);
         Lstm {
             shape,
-            weight_ih,
-            weight_hh,
-            bias_ih,
-            bias_hh,
+            p: RecurrentParams::new(index, CellKind::Lstm, shape, values, rng),
             recurrent_dropout: 0.0,
             mask: Vec::new(),
             batch: 0,
@@ -99,7 +93,7 @@ impl<R: Real> Lstm<R> {
         matmul(
             &mut self.gates,
             View::new(&self.xt, t_n * b, s.features),
-            View::new(&self.weight_ih.value, g4, s.features).t(),
+            View::new(&self.p.weight_ih.value, g4, s.features).t(),
             false,
         );
         self.cs.clear();
@@ -107,7 +101,7 @@ impl<R: Real> Lstm<R> {
         self.hs.clear();
         self.hs.resize((t_n + 1) * b * h, R::zero());
         self.hin.resize(t_n * b * h, R::zero());
-        let (bi, bh) = (&self.bias_ih.value, &self.bias_hh.value);
+        let (bi, bh) = (&self.p.bias_ih.value, &self.p.bias_hh.value);
         for t in 0..t_n {
             let (bh_prev, bh_cur) = (t * b * h, (t + 1) * b * h);
             let hin = &mut self.hin[t * b * h..(t + 1) * b * h];
@@ -116,7 +110,7 @@ impl<R: Real> Lstm<R> {
             matmul(
                 a,
                 View::new(hin, b, h),
-                View::new(&self.weight_hh.value, g4, h).t(),
+                View::new(&self.p.weight_hh.value, g4, h).t(),
                 true,
             );
             for r in 0..b {
@@ -175,32 +169,32 @@ impl<R: Real> Lstm<R> {
                 matmul(
                     &mut dhin,
                     View::new(da, b, g4),
-                    View::new(&self.weight_hh.value, g4, h),
+                    View::new(&self.p.weight_hh.value, g4, h),
                     false,
                 );
                 masked(&dhin, &self.mask, &mut dh);
             }
         }
         matmul(
-            &mut self.weight_hh.grad,
+            &mut self.p.weight_hh.grad,
             View::new(&self.da, t_n * b, g4).t(),
             View::new(&self.hin, t_n * b, h),
             false,
         );
         matmul(
-            &mut self.weight_ih.grad,
+            &mut self.p.weight_ih.grad,
             View::new(&self.da, t_n * b, g4).t(),
             View::new(&self.xt, t_n * b, s.features),
             false,
         );
-        column_sums(&self.da, &mut self.bias_ih.grad);
-        self.bias_hh.grad.copy_from_slice(&self.bias_ih.grad);
+        column_sums(&self.da, &mut self.p.bias_ih.grad);
+        self.p.bias_hh.grad.copy_from_slice(&self.p.bias_ih.grad);
         if need_grad_in {
             let mut dxt = vec![R::zero(); t_n * b * s.features];
             matmul(
                 &mut dxt,
                 View::new(&self.da, t_n * b, g4),
-                View::new(&self.weight_ih.value, g4, s.features),
+                View::new(&self.p.weight_ih.value, g4, s.features),
                 false,
             );
             self.grad_in.resize(b, t_n * s.features);
@@ -209,20 +203,10 @@ impl<R: Real> Lstm<R> {
     }
 
     pub fn params_mut(&mut self) -> [&mut Param<R>; 4] {
-        [
-            &mut self.weight_ih,
-            &mut self.weight_hh,
-            &mut self.bias_ih,
-            &mut self.bias_hh,
-        ]
+        self.p.params_mut()
     }
 
     pub fn params(&self) -> [&Param<R>; 4] {
-        [
-            &self.weight_ih,
-            &self.weight_hh,
-            &self.bias_ih,
-            &self.bias_hh,
-        ]
+        self.p.params()
     }
 }

@@ -48,43 +48,72 @@ pub struct RecurrentShape {
 
 /// The four parameters of a one-layer PyTorch `nn.LSTM` / `nn.GRU` at position `index`:
 /// `weight_ih_l0` `[G*H, F]`, `weight_hh_l0` `[G*H, H]`, `bias_ih_l0`, `bias_hh_l0` `[G*H]`,
-/// in PyTorch's gate order. `values` are in that order; `None` draws PyTorch's default
-/// initialisation, uniform on +-1/sqrt(H).
-pub fn params<R: Real>(
-    index: usize,
-    cell: CellKind,
-    s: RecurrentShape,
-    values: Option<[Vec<R>; 4]>,
-    rng: &mut Rng,
-) -> [Param<R>; 4] {
-    let gh = cell.gates() * s.hidden;
-    let sizes = [gh * s.features, gh * s.hidden, gh, gh];
-    let v = values.unwrap_or_else(|| {
-        let bound = 1.0 / (s.hidden.max(1) as f64).sqrt();
-        sizes.map(|n| {
-            (0..n)
-                .map(|_| R::of((2.0 * rng.uniform() - 1.0) * bound))
-                .collect()
-        })
-    });
-    let [wi, wh, bi, bh] = v;
-    let name = |p: &str| format!("layers.{index}.{p}_l0");
-    [
-        Param::new(
-            name("weight_ih"),
-            ParamKind::Kernel,
-            vec![gh, s.features],
-            wi,
-        ),
-        Param::new(
-            name("weight_hh"),
-            ParamKind::Recurrent,
-            vec![gh, s.hidden],
-            wh,
-        ),
-        Param::new(name("bias_ih"), ParamKind::Bias, vec![gh], bi),
-        Param::new(name("bias_hh"), ParamKind::Bias, vec![gh], bh),
-    ]
+/// in PyTorch's gate order.
+#[derive(Clone, Debug)]
+pub struct RecurrentParams<R> {
+    pub weight_ih: Param<R>,
+    pub weight_hh: Param<R>,
+    pub bias_ih: Param<R>,
+    pub bias_hh: Param<R>,
+}
+
+impl<R: Real> RecurrentParams<R> {
+    /// `values` in the order above; `None` draws PyTorch's default initialisation, uniform on
+    /// +-1/sqrt(H).
+    pub fn new(
+        index: usize,
+        cell: CellKind,
+        s: RecurrentShape,
+        values: Option<[Vec<R>; 4]>,
+        rng: &mut Rng,
+    ) -> Self {
+        let gh = cell.gates() * s.hidden;
+        let sizes = [gh * s.features, gh * s.hidden, gh, gh];
+        let v = values.unwrap_or_else(|| {
+            let bound = 1.0 / (s.hidden.max(1) as f64).sqrt();
+            sizes.map(|n| {
+                (0..n)
+                    .map(|_| R::of((2.0 * rng.uniform() - 1.0) * bound))
+                    .collect()
+            })
+        });
+        let [wi, wh, bi, bh] = v;
+        let name = |p: &str| format!("layers.{index}.{p}_l0");
+        RecurrentParams {
+            weight_ih: Param::new(
+                name("weight_ih"),
+                ParamKind::Kernel,
+                vec![gh, s.features],
+                wi,
+            ),
+            weight_hh: Param::new(
+                name("weight_hh"),
+                ParamKind::Recurrent,
+                vec![gh, s.hidden],
+                wh,
+            ),
+            bias_ih: Param::new(name("bias_ih"), ParamKind::Bias, vec![gh], bi),
+            bias_hh: Param::new(name("bias_hh"), ParamKind::Bias, vec![gh], bh),
+        }
+    }
+
+    pub fn params_mut(&mut self) -> [&mut Param<R>; 4] {
+        [
+            &mut self.weight_ih,
+            &mut self.weight_hh,
+            &mut self.bias_ih,
+            &mut self.bias_hh,
+        ]
+    }
+
+    pub fn params(&self) -> [&Param<R>; 4] {
+        [
+            &self.weight_ih,
+            &self.weight_hh,
+            &self.bias_ih,
+            &self.bias_hh,
+        ]
+    }
 }
 
 /// Draws the recurrent-dropout mask (`batch x hidden`, 0 or 1/(1-p)); empty when `p` is 0.
