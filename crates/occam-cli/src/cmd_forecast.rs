@@ -25,6 +25,90 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Instant;
 
+/// What `occam predict` needs to forecast past the end of a series: forecast.json.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ForecastModel {
+    pub format: String,
+    pub spec: MlpSpec,
+    pub time_column: String,
+    pub target: String,
+    pub covariates: Vec<String>,
+    pub step_seconds: i64,
+    pub season: usize,
+    pub windows: WindowSpec,
+    pub scaling: series::Scaling,
+}
+
+pub const FORECAST_FORMAT: &str = "occam-forecast-1";
+
+/// `occam predict RUN_DIR DATA` for a forecasting run: the series of DATA (same columns),
+/// its last window, and the forecasts of the `horizon` steps after its end.
+pub fn predict(dir: &Path, data: &str, out: Option<&Path>) -> Result<()> {
+    let fj = dir.join("forecast.json");
+    let m: ForecastModel = serde_json::from_str(
+        &std::fs::read_to_string(&fj).with_context(|| format!("cannot read {}", fj.display()))?,
+    )
+    .with_context(|| format!("{}: not a forecast description", fj.display()))?;
+    if m.format != FORECAST_FORMAT {
+        anyhow::bail!(UserError(format!(
+            "{}: format '{}', this occam reads '{FORECAST_FORMAT}'",
+            fj.display(),
+            m.format
+        )));
+    }
+    let src = load::resolve(data)?;
+    let t = RawTable::parse(&src.bytes, &src.path)?;
+    let ti = t.column_index(&m.time_column, "the model's time column")?;
+    let yi = t.column_index(&m.target, "the model's target")?;
+    let covs = m
+        .covariates
+        .iter()
+        .map(|c| t.column_index(c, "a model covariate"))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let s = series::read_series(&t, ti, yi, &covs)?;
+    if s.step != m.step_seconds {
+        anyhow::bail!(UserError(format!(
+            "{}: the series' step is {} s, the model was trained on steps of {} s",
+            src.path.display(),
+            s.step,
+            m.step_seconds
+        )));
+    }
+    let (x, center) = series::last_window(&s, &m.windows, &m.scaling)
+        .map_err(|e| UserError(format!("{}: {e}", src.path.display())))?;
+    let wp = dir.join("model.safetensors");
+    let bytes = std::fs::read(&wp).map_err(|e| UserError(format!("{}: {e}", wp.display())))?;
+    let mut net: Net<f32> = Net::new(&m.spec, 0);
+    occam_nn::tensors::load_net_tensors(&mut net, &occam_nn::tensors::decode(&bytes)?)
+        .with_context(|| wp.display().to_string())?;
+    let xm = Mat::from_vec(1, x.len(), x.iter().map(|&v| v as f32).collect());
+    let y = net.forward_eval(occam_nn::Batch::Dense(&xm));
+    let last = *s.times.last().expect("a series has steps");
+    let mut csv = String::from("time,steps_ahead,forecast\n");
+    for (h, &v) in y.data.iter().enumerate() {
+        let _ = writeln!(
+            csv,
+            "{},{},{}",
+            series::iso(last + (h as i64 + 1) * s.step),
+            h + 1,
+            center + m.scaling.scale * v as f64
+        );
+    }
+    match out {
+        Some(p) => {
+            output::write_atomic(p, csv.as_bytes())?;
+            eprintln!(
+                "forecast of {} steps after {} written to {}",
+                y.data.len(),
+                s.label(s.len() - 1),
+                p.display()
+            );
+        }
+        None => print!("{csv}"),
+    }
+    Ok(())
+}
+
 pub fn run(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
     nn_setup::in_pool(|| run_in_pool(a, o))
 }
@@ -361,6 +445,18 @@ fn run_in_pool(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
         Ok(())
     })?;
     output::write_atomic(&out.join("model.safetensors"), &save_weights(&tr.net)?)?;
+    let model = ForecastModel {
+        format: FORECAST_FORMAT.into(),
+        spec: p.net.clone(),
+        time_column: o.time_column.clone().unwrap_or_default(),
+        target: p.target.clone(),
+        covariates: s.covariate_names.clone(),
+        step_seconds: s.step,
+        season: p.season,
+        windows: p.spec_w,
+        scaling: p.win.scaling.clone(),
+    };
+    output::write_json(&out.join("forecast.json"), &model)?;
     let mut csv = String::from("time,part,origin,actual,forecast,seasonal_naive,last_value\n");
     let mut summary = Map::new();
     let mut parts = Map::new();

@@ -1,6 +1,8 @@
 //! `occam predict RUN_DIR DATA`: loads model.json + model.safetensors, checks that DATA has
 //! the model's features (by name for CSV, by count for libsvm), applies the training-time
-//! standardization and writes one row of predictions per input row.
+//! standardization and writes one row of predictions per input row. A forecasting run
+//! (`--model lstm|gru`) instead forecasts the steps after the end of DATA's series
+//! (`cmd_forecast::predict`).
 
 use crate::flags_nn::PredictArgs;
 use crate::load::{self, Format};
@@ -106,6 +108,9 @@ fn target_values(col: &[String], meta: &ModelMeta) -> Option<Vec<f64>> {
 }
 
 pub fn run(a: &PredictArgs) -> Result<()> {
+    if a.model.join("forecast.json").exists() {
+        return crate::cmd_forecast::predict(&a.model, &a.data, a.out.as_deref());
+    }
     let (meta, mut net) = load_run(&a.model)?;
     let src = load::resolve(&a.data)?;
     let (x, truth) = match src.format {

@@ -70,6 +70,32 @@ fn electricity_lstm_next_hour_beats_seasonal_naive_on_the_last_fifth() {
     for id in ["data", "baseline", "forecast", "curves", "config"] {
         assert!(html.contains(&format!("id=\"{id}\"")), "section {id}");
     }
+    // `occam predict` forecasts past the end of the series it is given: cut the file at the
+    // last scored test window's origin, and the forecast is that window's from forecasts.csv.
+    let last: Vec<&str> = test.last().unwrap().split(',').collect();
+    let (origin, want) = (last[2], last[4].parse::<f64>().unwrap());
+    let text = std::fs::read_to_string(&data).unwrap();
+    let mut cut = String::new();
+    for l in text.lines() {
+        cut.push_str(l);
+        cut.push('\n');
+        if l.split(',').nth(1) == Some(origin) {
+            break;
+        }
+    }
+    let part = d.join("cut.csv");
+    std::fs::write(&part, cut).unwrap();
+    let (so, se, code) = occam(&["predict", out.to_str().unwrap(), part.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{so}\n{se}");
+    let rows: Vec<&str> = so.lines().skip(1).collect();
+    assert_eq!(rows.len(), 1, "{so}");
+    let f: Vec<&str> = rows[0].split(',').collect();
+    assert_eq!(f[0], last[0], "the forecast is for the hour after the cut");
+    let got = f[2].parse::<f64>().unwrap();
+    assert!(
+        (got - want).abs() <= 1e-5 * want.abs().max(1.0),
+        "{got} vs {want}"
+    );
 }
 
 #[test]
@@ -141,6 +167,32 @@ fn co2_weekly_four_weeks_ahead_beats_seasonal_naive_with_missing_weeks_explicit(
     // drop leaves windows out; interpolate keeps them and adds the observed flag.
     assert!(seen[0].0 > 0 && seen[0].1 == 1, "{seen:?}");
     assert_eq!(seen[1], (0, 2));
+    // The 4 weeks after the end of the series, from the interpolating run.
+    let run = d.join("interpolate");
+    let (so, se, code) = occam(&["predict", run.to_str().unwrap(), &data]);
+    assert_eq!(code, Some(0), "{so}\n{se}");
+    let rows: Vec<Vec<String>> = so
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(String::from).collect())
+        .collect();
+    let times: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(
+        times,
+        [
+            "2002-01-05T00:00:00",
+            "2002-01-12T00:00:00",
+            "2002-01-19T00:00:00",
+            "2002-01-26T00:00:00"
+        ]
+    );
+    for r in &rows {
+        let v: f64 = r[2].parse().unwrap();
+        assert!(
+            (368.0..376.0).contains(&v),
+            "{r:?}: the series ends at 371.5 ppm"
+        );
+    }
 }
 
 #[test]

@@ -311,7 +311,7 @@ pub enum Part {
 /// | `relative` | inputs and targets relative to the window's last value (level-free; for trending series) |
 /// | `gaps` | missing inputs: drop the window or interpolate |
 /// | `val_fraction`, `test_fraction` | the last shares of the series, by target time |
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct WindowSpec {
     pub window: usize,
     pub horizon: usize,
@@ -319,6 +319,15 @@ pub struct WindowSpec {
     pub gaps: Gaps,
     pub val_fraction: f64,
     pub test_fraction: f64,
+}
+
+/// How the training part scaled the series: values `(v - center) / scale` with center the
+/// window's last value (relative) or `mean`; covariates `(v - mean) / sd` per column.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Scaling {
+    pub scale: f64,
+    pub mean: f64,
+    pub covariates: Vec<(f64, f64)>,
 }
 
 /// Windows as training rows. Scaled values are `(v - center) / scale`.
@@ -336,6 +345,8 @@ pub struct Windows {
     /// Per window: what was subtracted (the last value when relative, else the training mean).
     pub center: Vec<f64>,
     pub scale: f64,
+    /// The training part's scaling, to build new windows the same way.
+    pub scaling: Scaling,
     /// First grid index of the validation and of the test part.
     pub val_start: usize,
     pub test_start: usize,
@@ -361,16 +372,9 @@ pub fn windows(s: &Series, spec: &WindowSpec) -> std::result::Result<Windows, St
         ));
     }
     let interp = spec.gaps == Gaps::Interpolate;
-    let filled = |v: &[Option<f64>]| -> Vec<f64> {
-        if interp {
-            interpolate(v).unwrap_or_else(|| vec![0.0; v.len()])
-        } else {
-            v.iter().map(|x| x.unwrap_or(f64::NAN)).collect()
-        }
-    };
-    let values = filled(&s.values);
+    let values = fill(&s.values, interp);
     // Covariates standardized with the training part's observed values.
-    let covs: Vec<Vec<f64>> = s
+    let cov_stats: Vec<(f64, f64)> = s
         .covariates
         .iter()
         .map(|c| {
@@ -378,10 +382,10 @@ pub fn windows(s: &Series, spec: &WindowSpec) -> std::result::Result<Windows, St
             let m = obs.iter().sum::<f64>() / obs.len().max(1) as f64;
             let sd =
                 (obs.iter().map(|v| (v - m).powi(2)).sum::<f64>() / obs.len().max(1) as f64).sqrt();
-            let sd = if sd > 0.0 { sd } else { 1.0 };
-            filled(c).iter().map(|v| (v - m) / sd).collect()
+            (m, if sd > 0.0 { sd } else { 1.0 })
         })
         .collect();
+    let covs = standardized_covariates(s, &cov_stats, interp);
     let mut out = Windows {
         features: 1 + usize::from(interp) + covs.len(),
         origins: Vec::new(),
@@ -390,6 +394,11 @@ pub fn windows(s: &Series, spec: &WindowSpec) -> std::result::Result<Windows, St
         y: Vec::new(),
         center: Vec::new(),
         scale: 1.0,
+        scaling: Scaling {
+            scale: 1.0,
+            mean: 0.0,
+            covariates: cov_stats,
+        },
         val_start,
         test_start,
         dropped_inputs: 0,
@@ -438,20 +447,108 @@ pub fn windows(s: &Series, spec: &WindowSpec) -> std::result::Result<Windows, St
     let dm = d.iter().sum::<f64>() / d.len() as f64;
     let sd = (d.iter().map(|v| (v - dm).powi(2)).sum::<f64>() / d.len() as f64).sqrt();
     out.scale = if sd > 0.0 { sd } else { 1.0 };
+    out.scaling.scale = out.scale;
+    out.scaling.mean = mean;
     for &t in &out.origins {
         let c = center(t);
         out.center.push(c);
-        for i in t + 1 - w..=t {
-            out.x.push((values[i] - c) / out.scale);
-            if interp {
-                out.x.push(if s.values[i].is_some() { 1.0 } else { 0.0 });
-            }
-            out.x.extend(covs.iter().map(|cv| cv[i]));
-        }
+        window_inputs(
+            s,
+            &values,
+            &covs,
+            interp,
+            t + 1 - w..=t,
+            c,
+            out.scale,
+            &mut out.x,
+        );
         out.y
             .extend((t + 1..=t + h).map(|i| (values[i] - c) / out.scale));
     }
     Ok(out)
+}
+
+fn fill(v: &[Option<f64>], interp: bool) -> Vec<f64> {
+    if interp {
+        interpolate(v).unwrap_or_else(|| vec![0.0; v.len()])
+    } else {
+        v.iter().map(|x| x.unwrap_or(f64::NAN)).collect()
+    }
+}
+
+fn standardized_covariates(s: &Series, stats: &[(f64, f64)], interp: bool) -> Vec<Vec<f64>> {
+    s.covariates
+        .iter()
+        .zip(stats)
+        .map(|(c, &(m, sd))| fill(c, interp).iter().map(|v| (v - m) / sd).collect())
+        .collect()
+}
+
+/// Appends the inputs of the steps `steps` (value, [observed flag], covariates per step).
+#[allow(clippy::too_many_arguments)]
+fn window_inputs(
+    s: &Series,
+    values: &[f64],
+    covs: &[Vec<f64>],
+    interp: bool,
+    steps: std::ops::RangeInclusive<usize>,
+    center: f64,
+    scale: f64,
+    out: &mut Vec<f64>,
+) {
+    for i in steps {
+        out.push((values[i] - center) / scale);
+        if interp {
+            out.push(if s.values[i].is_some() { 1.0 } else { 0.0 });
+        }
+        out.extend(covs.iter().map(|cv| cv[i]));
+    }
+}
+
+/// The inputs of the window that ends at the series' last step, scaled as in training, and
+/// its center (forecasts are `center + scale * output`).
+pub fn last_window(
+    s: &Series,
+    spec: &WindowSpec,
+    sc: &Scaling,
+) -> std::result::Result<(Vec<f64>, f64), String> {
+    let (n, w) = (s.len(), spec.window);
+    if n < w {
+        return Err(format!(
+            "the series has {n} steps, fewer than one window ({w})"
+        ));
+    }
+    if sc.covariates.len() != s.covariates.len() {
+        return Err("the covariate columns differ from the training run's".into());
+    }
+    let interp = spec.gaps == Gaps::Interpolate;
+    let t = n - 1;
+    if !interp {
+        if let Some(i) = (t + 1 - w..=t).find(|&i| !s.complete(i)) {
+            return Err(format!(
+                "the last window has a missing value at {} (the run left such windows out; \
+                 it was trained with --missing drop)",
+                s.label(i)
+            ));
+        }
+    } else if s.values[t + 1 - w..=t].iter().all(|v| v.is_none()) {
+        return Err("the last window has no observed value".into());
+    }
+    let values = fill(&s.values, interp);
+    let covs = standardized_covariates(s, &sc.covariates, interp);
+    let center = if spec.relative { values[t] } else { sc.mean };
+    let mut x = Vec::with_capacity(w);
+    window_inputs(
+        s,
+        &values,
+        &covs,
+        interp,
+        t + 1 - w..=t,
+        center,
+        sc.scale,
+        &mut x,
+    );
+    Ok((x, center))
 }
 
 /// The seasonal-naive forecast of step `i` (the value one season earlier), when observed.
