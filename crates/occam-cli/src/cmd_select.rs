@@ -37,8 +37,9 @@ pub struct SelectArgs {
     /// Selection-probability threshold pi_thr, in (0.5, 1].
     #[arg(long, default_value_t = 0.6)]
     pub threshold: f64,
-    /// Cluster stability selection: features selected in some half and correlated at least
-    /// this much (|r|) form clusters; a cluster is selected as a whole (linear model).
+    /// Cluster stability selection: features selected in some half whose every pair is
+    /// correlated at least this much (|r|) form clusters; a cluster is selected as a whole
+    /// (linear model).
     #[arg(long, default_value_t = 0.8)]
     pub cluster_corr: f64,
     /// Every feature on its own (plain stability selection; no clusters).
@@ -369,7 +370,8 @@ fn run_linear(a: &SelectArgs) -> Result<()> {
             .map(|&j| train.feature_names[j].clone())
             .collect()
     };
-    for c in &r.clusters {
+    let others = r.clusters.iter().filter(|c| !c.stable).count();
+    for c in r.clusters.iter().filter(|c| c.stable) {
         println!(
             "cluster {} (|r| >= {}): any member selected with probability {:.2}{}; \
              of the {} single half-sample lasso fits at the end of the range, {} kept exactly one member, {} all",
@@ -380,6 +382,12 @@ fn run_linear(a: &SelectArgs) -> Result<()> {
             r.fits,
             c.fits_one_member,
             c.fits_all_members
+        );
+    }
+    if others > 0 {
+        println!(
+            "{others} other clusters of correlated features (|r| >= {}) are below the threshold; see summary.json",
+            a.cluster_corr
         );
     }
     std::fs::create_dir_all(&a.out)

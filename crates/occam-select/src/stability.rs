@@ -18,8 +18,9 @@
 //! Correlated features split their selections: in each half the lasso tends to keep one
 //! member of a highly correlated pair, so each member's probability can stay below the
 //! threshold although the pair is selected every time. With `cluster_corr` (default 0.8) the
-//! features selected in at least one half are grouped into clusters (single linkage on
-//! |correlation| >= cluster_corr over the rows given), and a cluster's selection probability
+//! features selected in at least one half are grouped into clusters (complete linkage: every
+//! pair in a cluster has |correlation| >= cluster_corr over the rows given; greedy, by
+//! decreasing selection probability), and a cluster's selection probability
 //! is the share of halves that select any member (cluster stability selection, Faletto &
 //! Bien 2022). A stable cluster keeps all its members. For every cluster of two or more, the
 //! result also counts how many of the single half-sample lasso fits at the end of Lambda kept
@@ -101,62 +102,49 @@ pub struct Cluster {
     pub fits_no_member: usize,
 }
 
-/// |correlation| of columns a and b.
-fn abs_corr(x: &Matrix, a: usize, b: usize) -> f64 {
+/// Column `j` centred and scaled to unit norm (all zeros when constant).
+fn unit_column(x: &Matrix, j: usize) -> Vec<f64> {
     let n = x.nrows();
-    let dense = |j: usize| {
-        let mut v = vec![0.0; n];
-        x.for_each_in_col(j, |i, val| v[i] = val);
-        v
-    };
-    let (va, vb) = (dense(a), dense(b));
-    let mean = |v: &[f64]| v.iter().sum::<f64>() / n as f64;
-    let (ma, mb) = (mean(&va), mean(&vb));
-    let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
-    for i in 0..n {
-        let (da, db) = (va[i] - ma, vb[i] - mb);
-        sab += da * db;
-        saa += da * da;
-        sbb += db * db;
+    let mut v = vec![0.0; n];
+    x.for_each_in_col(j, |i, val| v[i] = val);
+    let m = v.iter().sum::<f64>() / n as f64;
+    v.iter_mut().for_each(|e| *e -= m);
+    let norm = v.iter().map(|e| e * e).sum::<f64>().sqrt();
+    if norm > 0.0 {
+        v.iter_mut().for_each(|e| *e /= norm);
     }
-    if saa == 0.0 || sbb == 0.0 {
-        0.0
-    } else {
-        (sab / (saa * sbb).sqrt()).abs()
-    }
+    v
 }
 
-/// Single-linkage clusters of `cand` at |correlation| >= `c`, only those of two or more.
+/// Complete-linkage clusters of `cand` (in that order): a feature joins the first cluster
+/// whose every member it correlates with at |r| >= `c`, else starts its own. Every pair
+/// inside a cluster is that correlated (single linkage chains: on colon it merged about
+/// 250 genes into one cluster). Only clusters of two or more are returned.
 fn correlated_clusters(x: &Matrix, cand: &[usize], c: f64) -> Vec<Vec<usize>> {
-    let k = cand.len();
-    let mut parent: Vec<usize> = (0..k).collect();
-    fn root(p: &mut [usize], mut i: usize) -> usize {
-        while p[i] != i {
-            p[i] = p[p[i]];
-            i = p[i];
-        }
-        i
-    }
-    let pairs: Vec<(usize, usize)> = (0..k)
-        .into_par_iter()
-        .flat_map_iter(|a| {
-            (a + 1..k)
-                .filter(move |&b| abs_corr(x, cand[a], cand[b]) >= c)
-                .map(move |b| (a, b))
-        })
-        .collect();
-    for (a, b) in pairs {
-        let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
-        if ra != rb {
-            parent[ra.max(rb)] = ra.min(rb);
+    let cols: Vec<Vec<f64>> = cand.par_iter().map(|&j| unit_column(x, j)).collect();
+    let dot = |a: usize, b: usize| -> f64 {
+        cols[a]
+            .iter()
+            .zip(&cols[b])
+            .map(|(u, v)| u * v)
+            .sum::<f64>()
+            .abs()
+    };
+    let mut clusters: Vec<Vec<usize>> = Vec::new();
+    for a in 0..cand.len() {
+        match clusters
+            .iter_mut()
+            .find(|cl| cl.iter().all(|&b| dot(a, b) >= c))
+        {
+            Some(cl) => cl.push(a),
+            None => clusters.push(vec![a]),
         }
     }
-    let mut groups: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
-    for (i, &j) in cand.iter().enumerate() {
-        let r = root(&mut parent, i);
-        groups.entry(r).or_default().push(j);
-    }
-    groups.into_values().filter(|g| g.len() > 1).collect()
+    clusters
+        .into_iter()
+        .filter(|cl| cl.len() > 1)
+        .map(|cl| cl.into_iter().map(|a| cand[a]).collect())
+        .collect()
 }
 
 fn invalid(param: &str, detail: String) -> LinearError {
@@ -289,7 +277,8 @@ pub fn stability_selection(
     let mut selected: Vec<usize> = (0..p).filter(|&j| max_prob[j] >= cfg.threshold).collect();
     let mut clusters = Vec::new();
     if let Some(c) = cfg.cluster_corr {
-        let cand: Vec<usize> = (0..p).filter(|&j| max_prob[j] > 0.0).collect();
+        let mut cand: Vec<usize> = (0..p).filter(|&j| max_prob[j] > 0.0).collect();
+        cand.sort_by(|&a, &b| max_prob[b].total_cmp(&max_prob[a]).then(a.cmp(&b)));
         for members in correlated_clusters(x, &cand, c) {
             let any =
                 |sets: &Vec<Vec<usize>>, l: usize| sets[l].iter().any(|j| members.contains(j));
@@ -343,4 +332,55 @@ pub fn stability_selection(
         fits: halves.len(),
         clusters,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use occam_core::DenseMatrix;
+
+    #[test]
+    fn clusters_are_complete_linkage_so_a_chain_does_not_merge() {
+        // a ~ b and b ~ c at |r| ~ 0.7, but a and c are unrelated: at 0.6 single linkage would
+        // chain all three; complete linkage keeps {a, b} (a comes first) and leaves c alone.
+        // d is noise.
+        let mut r = Rng::new(7);
+        let n = 400;
+        let z: Vec<Vec<f64>> = (0..4)
+            .map(|_| (0..n).map(|_| r.normal()).collect())
+            .collect();
+        let a = z[0].clone();
+        let b: Vec<f64> = (0..n)
+            .map(|i| 0.7 * z[0][i] + 0.7 * z[1][i] + 0.1 * z[2][i])
+            .collect();
+        let c: Vec<f64> = (0..n).map(|i| z[1][i] + 0.15 * z[2][i]).collect();
+        let d = z[3].clone();
+        let x = Matrix::Dense(DenseMatrix::from_columns(n, vec![a, b, c, d]));
+        let r_ab = unit_column(&x, 0)
+            .iter()
+            .zip(unit_column(&x, 1))
+            .map(|(u, v)| u * v)
+            .sum::<f64>();
+        let r_bc = unit_column(&x, 1)
+            .iter()
+            .zip(unit_column(&x, 2))
+            .map(|(u, v)| u * v)
+            .sum::<f64>();
+        let r_ac = unit_column(&x, 0)
+            .iter()
+            .zip(unit_column(&x, 2))
+            .map(|(u, v)| u * v)
+            .sum::<f64>();
+        assert!(
+            r_ab > 0.6 && r_bc > 0.6 && r_ac < 0.2,
+            "{r_ab} {r_bc} {r_ac}"
+        );
+        let cl = correlated_clusters(&x, &[0, 1, 2, 3], 0.6);
+        assert_eq!(cl, vec![vec![0, 1]]);
+        // Starting from c, c and b pair up instead.
+        assert_eq!(
+            correlated_clusters(&x, &[2, 1, 0, 3], 0.6),
+            vec![vec![2, 1]]
+        );
+    }
 }
