@@ -7,9 +7,7 @@
 //! Recurrent dropout masks `h_{t-1}` where it enters `W_hh`; the carry `z h_{t-1}` is
 //! unmasked. Output: `h_T`.
 
-use crate::layer::recurrent::{
-    self, column_sums, masked, CellKind, RecurrentParams, RecurrentShape,
-};
+use crate::layer::recurrent::{self, masked, CellKind, RecurrentParams, RecurrentShape};
 use crate::loss::sigmoid;
 use crate::mat::{matmul, Mat, View};
 use crate::param::Param;
@@ -91,14 +89,7 @@ impl<R: Real> Gru<R> {
         let (b, h, t_n) = (x.rows, s.hidden, s.steps);
         let g3 = 3 * h;
         self.batch = b;
-        recurrent::to_time_major(&x.data, b, s, &mut self.xt);
-        self.gx.resize(t_n * b * g3, R::zero());
-        matmul(
-            &mut self.gx,
-            View::new(&self.xt, t_n * b, s.features),
-            View::new(&self.p.weight_ih.value, g3, s.features).t(),
-            false,
-        );
+        self.p.project_inputs(x, s, &mut self.xt, &mut self.gx);
         self.hs.clear();
         self.hs.resize((t_n + 1) * b * h, R::zero());
         self.hin.resize(t_n * b * h, R::zero());
@@ -194,31 +185,9 @@ impl<R: Real> Gru<R> {
                 }
             }
         }
-        matmul(
-            &mut self.p.weight_hh.grad,
-            View::new(&self.dgh, t_n * b, g3).t(),
-            View::new(&self.hin, t_n * b, h),
-            false,
-        );
-        matmul(
-            &mut self.p.weight_ih.grad,
-            View::new(&self.dgx, t_n * b, g3).t(),
-            View::new(&self.xt, t_n * b, s.features),
-            false,
-        );
-        column_sums(&self.dgx, &mut self.p.bias_ih.grad);
-        column_sums(&self.dgh, &mut self.p.bias_hh.grad);
-        if need_grad_in {
-            let mut dxt = vec![R::zero(); t_n * b * s.features];
-            matmul(
-                &mut dxt,
-                View::new(&self.dgx, t_n * b, g3),
-                View::new(&self.p.weight_ih.value, g3, s.features),
-                false,
-            );
-            self.grad_in.resize(b, t_n * s.features);
-            recurrent::from_time_major(&dxt, b, s, &mut self.grad_in.data);
-        }
+        let grad_in = need_grad_in.then_some(&mut self.grad_in);
+        self.p
+            .backward(&self.dgx, &self.dgh, &self.xt, &self.hin, b, s, grad_in);
     }
 
     pub fn params_mut(&mut self) -> [&mut Param<R>; 4] {

@@ -9,9 +9,7 @@
 //! Backward walks the steps in reverse, collects the pre-activation gradients of every step,
 //! and forms the weight gradients as two products at the end. Output: `h_T`.
 
-use crate::layer::recurrent::{
-    self, column_sums, masked, CellKind, RecurrentParams, RecurrentShape,
-};
+use crate::layer::recurrent::{self, masked, CellKind, RecurrentParams, RecurrentShape};
 use crate::loss::sigmoid;
 use crate::mat::{matmul, Mat, View};
 use crate::param::Param;
@@ -88,14 +86,7 @@ impl<R: Real> Lstm<R> {
         let (b, h, t_n) = (x.rows, s.hidden, s.steps);
         let g4 = 4 * h;
         self.batch = b;
-        recurrent::to_time_major(&x.data, b, s, &mut self.xt);
-        self.gates.resize(t_n * b * g4, R::zero());
-        matmul(
-            &mut self.gates,
-            View::new(&self.xt, t_n * b, s.features),
-            View::new(&self.p.weight_ih.value, g4, s.features).t(),
-            false,
-        );
+        self.p.project_inputs(x, s, &mut self.xt, &mut self.gates);
         self.cs.clear();
         self.cs.resize((t_n + 1) * b * h, R::zero());
         self.hs.clear();
@@ -175,31 +166,9 @@ impl<R: Real> Lstm<R> {
                 masked(&dhin, &self.mask, &mut dh);
             }
         }
-        matmul(
-            &mut self.p.weight_hh.grad,
-            View::new(&self.da, t_n * b, g4).t(),
-            View::new(&self.hin, t_n * b, h),
-            false,
-        );
-        matmul(
-            &mut self.p.weight_ih.grad,
-            View::new(&self.da, t_n * b, g4).t(),
-            View::new(&self.xt, t_n * b, s.features),
-            false,
-        );
-        column_sums(&self.da, &mut self.p.bias_ih.grad);
-        self.p.bias_hh.grad.copy_from_slice(&self.p.bias_ih.grad);
-        if need_grad_in {
-            let mut dxt = vec![R::zero(); t_n * b * s.features];
-            matmul(
-                &mut dxt,
-                View::new(&self.da, t_n * b, g4),
-                View::new(&self.p.weight_ih.value, g4, s.features),
-                false,
-            );
-            self.grad_in.resize(b, t_n * s.features);
-            recurrent::from_time_major(&dxt, b, s, &mut self.grad_in.data);
-        }
+        let grad_in = need_grad_in.then_some(&mut self.grad_in);
+        self.p
+            .backward(&self.da, &self.da, &self.xt, &self.hin, b, s, grad_in);
     }
 
     pub fn params_mut(&mut self) -> [&mut Param<R>; 4] {

@@ -10,6 +10,7 @@
 //! sequence over the hidden units, the same at every step, applied to `h_{t-1}` where it
 //! enters the recurrent product (inverted scaling; evaluation uses no mask).
 
+use crate::mat::{matmul, Mat, View};
 use crate::param::{Param, ParamKind};
 use crate::real::Real;
 use occam_core::rng::Rng;
@@ -97,6 +98,70 @@ impl<R: Real> RecurrentParams<R> {
         }
     }
 
+    /// The window rows of `x` to the time-major `xt` (`[T][B][F]`), and their input
+    /// projections `xt W_ih^T` into `proj` (`[T * B, G * H]`, without bias).
+    pub fn project_inputs(
+        &self,
+        x: &Mat<R>,
+        s: RecurrentShape,
+        xt: &mut Vec<R>,
+        proj: &mut Vec<R>,
+    ) {
+        let (tb, gh) = (s.steps * x.rows, self.weight_ih.shape[0]);
+        to_time_major(&x.data, x.rows, s, xt);
+        proj.resize(tb * gh, R::zero());
+        matmul(
+            proj,
+            View::new(xt, tb, s.features),
+            View::new(&self.weight_ih.value, gh, s.features).t(),
+            false,
+        );
+    }
+
+    /// Every parameter gradient from the gradients of the input projections `dx` and of the
+    /// recurrent projections `dh` (both `[T * B, G * H]`, time-major; the same slice for an
+    /// LSTM, where both biases enter the same sum), the time-major inputs `xt` and the hidden
+    /// states as they entered `W_hh`, `hin` (`[T * B, H]`). With `grad_in`, also the input
+    /// gradient as batch rows (`dx W_ih`).
+    #[allow(clippy::too_many_arguments)]
+    pub fn backward(
+        &mut self,
+        dx: &[R],
+        dh: &[R],
+        xt: &[R],
+        hin: &[R],
+        batch: usize,
+        s: RecurrentShape,
+        grad_in: Option<&mut Mat<R>>,
+    ) {
+        let (tb, gh) = (s.steps * batch, self.weight_ih.shape[0]);
+        matmul(
+            &mut self.weight_hh.grad,
+            View::new(dh, tb, gh).t(),
+            View::new(hin, tb, s.hidden),
+            false,
+        );
+        matmul(
+            &mut self.weight_ih.grad,
+            View::new(dx, tb, gh).t(),
+            View::new(xt, tb, s.features),
+            false,
+        );
+        column_sums(dx, &mut self.bias_ih.grad);
+        column_sums(dh, &mut self.bias_hh.grad);
+        if let Some(gi) = grad_in {
+            let mut dxt = vec![R::zero(); tb * s.features];
+            matmul(
+                &mut dxt,
+                View::new(dx, tb, gh),
+                View::new(&self.weight_ih.value, gh, s.features),
+                false,
+            );
+            gi.resize(batch, s.steps * s.features);
+            from_time_major(&dxt, batch, s, &mut gi.data);
+        }
+    }
+
     pub fn params_mut(&mut self) -> [&mut Param<R>; 4] {
         [
             &mut self.weight_ih,
@@ -144,7 +209,7 @@ pub fn masked<R: Real>(h: &[R], mask: &[R], out: &mut [R]) {
 }
 
 /// Batch rows `[b][t][f]` to the time-major buffer `[t][b][f]`.
-pub fn to_time_major<R: Real>(x: &[R], batch: usize, s: RecurrentShape, out: &mut Vec<R>) {
+fn to_time_major<R: Real>(x: &[R], batch: usize, s: RecurrentShape, out: &mut Vec<R>) {
     let f = s.features;
     out.resize(batch * s.steps * f, R::zero());
     for b in 0..batch {
@@ -157,7 +222,7 @@ pub fn to_time_major<R: Real>(x: &[R], batch: usize, s: RecurrentShape, out: &mu
 }
 
 /// The time-major buffer `[t][b][f]` back to batch rows `[b][t][f]`.
-pub fn from_time_major<R: Real>(xt: &[R], batch: usize, s: RecurrentShape, out: &mut [R]) {
+fn from_time_major<R: Real>(xt: &[R], batch: usize, s: RecurrentShape, out: &mut [R]) {
     let f = s.features;
     for b in 0..batch {
         for t in 0..s.steps {
@@ -169,7 +234,7 @@ pub fn from_time_major<R: Real>(xt: &[R], batch: usize, s: RecurrentShape, out: 
 }
 
 /// `out[j] = sum over rows of m[row][j]` (`m` is `rows x out.len()`).
-pub fn column_sums<R: Real>(m: &[R], out: &mut [R]) {
+fn column_sums<R: Real>(m: &[R], out: &mut [R]) {
     out.iter_mut().for_each(|v| *v = R::zero());
     for row in m.chunks(out.len().max(1)) {
         for (o, &v) in out.iter_mut().zip(row) {
