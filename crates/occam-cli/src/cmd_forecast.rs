@@ -300,19 +300,17 @@ fn errors(pairs: &[(f64, f64)]) -> Value {
     json!({ "rmse": mse.sqrt(), "mae": mae, "n": pairs.len() })
 }
 
-/// Forecasts on the original scale: `[window][horizon]` for the windows `idx`.
+/// Forecasts on the original scale, `[window][horizon]`, for the windows of `part`.
 fn forecasts(tr: &mut Trainer<f32>, p: &Prepared, part: usize) -> Vec<f64> {
     let out = tr.outputs(&p.parts[part]);
     let h = p.spec_w.horizon;
     p.rows[part]
         .iter()
-        .enumerate()
-        .flat_map(|(r, &k)| {
-            let c = p.win.center[k];
-            let scale = p.win.scale;
-            (0..h).map(move |j| (r, j, c, scale))
+        .zip(out.data.chunks(h))
+        .flat_map(|(&k, row)| {
+            row.iter()
+                .map(move |&v| p.win.center[k] + p.win.scale * v as f64)
         })
-        .map(|(r, j, c, scale)| c + scale * out.data[r * h + j] as f64)
         .collect()
 }
 
