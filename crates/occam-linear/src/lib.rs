@@ -2,6 +2,7 @@
 //! binomial, multinomial, poisson) along a whole regularization path, written the glmnet
 //! way: driver -> path -> point -> family.
 
+mod anderson;
 pub mod config;
 pub mod cv;
 mod design;

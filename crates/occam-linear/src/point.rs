@@ -2,6 +2,7 @@
 //! poisson): a proximal-Newton (IRLS) outer loop around cyclic coordinate descent with
 //! active-set cycling, as in Friedman, Hastie & Tibshirani (2010).
 
+use crate::anderson;
 use crate::config::Family;
 use crate::design::{Design, Work};
 use crate::family::gaussian::GapTerms;
@@ -20,7 +21,21 @@ const COVARIANCE_MAX_P: usize = 500;
 /// moves.
 struct Covariance {
     g: Vec<f64>,
+    /// The gradient at beta = 0 (X'W(y - ybar)): with it the quadratic objective is
+    /// -1/2 sum_j beta_j (g0_j + g_j) up to a constant, with no residual at hand.
+    g0: Vec<f64>,
     gram: Vec<Option<Vec<f64>>>,
+}
+
+/// The last iterates of an active-set loop, for Anderson acceleration: the coefficients
+/// (active set, then the intercept) and the state that is affine in them.
+#[derive(Default)]
+struct History {
+    x: Vec<Vec<f64>>,
+    rho: Vec<Vec<f64>>,
+    c: Vec<f64>,
+    g: Vec<Vec<f64>>,
+    len: usize,
 }
 
 pub(crate) struct Single<'a> {
@@ -42,6 +57,9 @@ pub(crate) struct Single<'a> {
     pub passes: usize,
     pub null_dev: f64,
     cov: Option<Covariance>,
+    hist: History,
+    /// Extrapolations tried and accepted (diagnostics).
+    pub accel: (usize, usize),
 }
 
 impl<'a> Single<'a> {
@@ -64,11 +82,15 @@ impl<'a> Single<'a> {
         let (rho, v) = family::working(fam, y, w, &eta);
         let wk = Work::new(rho, v);
         let cov = (fam == Family::Gaussian && d.p < COVARIANCE_MAX_P && d.dense_col(0).is_some())
-            .then(|| Covariance {
-                g: (0..d.p)
+            .then(|| {
+                let g: Vec<f64> = (0..d.p)
                     .map(|j| if d.usable[j] { d.grad(j, &wk) } else { 0.0 })
-                    .collect(),
-                gram: vec![None; d.p],
+                    .collect();
+                Covariance {
+                    g0: g.clone(),
+                    g,
+                    gram: vec![None; d.p],
+                }
             });
         Single {
             d,
@@ -88,6 +110,8 @@ impl<'a> Single<'a> {
             passes: 0,
             null_dev,
             cov,
+            hist: History::default(),
+            accel: (0, 0),
         }
     }
 
@@ -170,6 +194,7 @@ impl<'a> Single<'a> {
             }
             active.clear();
             active.extend(ws.iter().copied().filter(|&j| self.beta[j] != 0.0));
+            self.hist.len = 0;
             loop {
                 let mut dlx = 0.0f64;
                 for &j in &active {
@@ -183,6 +208,129 @@ impl<'a> Single<'a> {
                 if self.passes >= self.max_passes {
                     return false;
                 }
+                self.record(&active);
+                if self.hist.len == anderson::DEPTH + 1 {
+                    self.extrapolate(lambda, &active);
+                    self.hist.len = 0;
+                }
+            }
+        }
+    }
+
+    /// Stores the current iterate (coefficients on `active`, intercept, and the state that is
+    /// affine in them) into the history.
+    fn record(&mut self, active: &[usize]) {
+        let h = &mut self.hist;
+        let k = h.len;
+        if h.x.len() <= k {
+            h.x.push(Vec::new());
+            h.rho.push(Vec::new());
+            h.c.push(0.0);
+            h.g.push(Vec::new());
+        }
+        let x = &mut h.x[k];
+        x.clear();
+        x.extend(active.iter().map(|&j| self.beta[j]));
+        x.push(self.b0);
+        match &self.cov {
+            Some(c) => {
+                h.g[k].clear();
+                h.g[k].extend_from_slice(&c.g);
+            }
+            None => {
+                h.rho[k].clear();
+                h.rho[k].extend_from_slice(&self.wk.rho);
+                h.c[k] = self.wk.c;
+            }
+        }
+        h.len += 1;
+    }
+
+    /// Objective of the current quadratic model on `active` (up to a constant that does not
+    /// depend on the coefficients): 1/2 sum_i r_i^2 / v_i + penalty, r the weighted residual;
+    /// in covariance mode -1/2 sum_j beta_j (g0_j + g_j) + penalty.
+    fn model_objective(&self, lambda: f64, active: &[usize]) -> f64 {
+        let pen: f64 = active
+            .iter()
+            .map(|&j| {
+                let (l1, l2) = penalty_parts(lambda, self.alpha, self.pf[j]);
+                let b = self.beta[j];
+                l1 * b.abs() + 0.5 * l2 * b * b
+            })
+            .sum();
+        match &self.cov {
+            Some(c) => {
+                let q: f64 = active
+                    .iter()
+                    .map(|&j| self.beta[j] * (c.g0[j] + c.g[j]))
+                    .sum();
+                -0.5 * q + pen
+            }
+            None => {
+                let (rho, v, cc) = (&self.wk.rho, &self.wk.v, self.wk.c);
+                let mut q = 0.0;
+                for (r, &vi) in rho.iter().zip(v) {
+                    if vi > 0.0 {
+                        let ri = r + vi * cc;
+                        q += ri * ri / vi;
+                    }
+                }
+                0.5 * q + pen
+            }
+        }
+    }
+
+    /// Anderson extrapolation from the recorded iterates; kept only when it lowers the
+    /// objective of the quadratic model.
+    fn extrapolate(&mut self, lambda: f64, active: &[usize]) {
+        let h = &self.hist;
+        let xs: Vec<&[f64]> = h.x[..h.len].iter().map(|v| v.as_slice()).collect();
+        let Some(c) = anderson::weights(&xs) else {
+            return;
+        };
+        self.accel.0 += 1;
+        let before = self.model_objective(lambda, active);
+        let mut x = vec![0.0; active.len() + 1];
+        anderson::combine(&c, &xs, &mut x);
+        // Swap the extrapolated state in, keeping the current one to restore.
+        let old_beta: Vec<f64> = active.iter().map(|&j| self.beta[j]).collect();
+        let old_b0 = self.b0;
+        for (k, &j) in active.iter().enumerate() {
+            self.beta[j] = x[k];
+        }
+        self.b0 = x[active.len()];
+        let mut saved_state = Vec::new();
+        let saved_c = self.wk.c;
+        let saved_sum = self.wk.sum_rho;
+        match &mut self.cov {
+            Some(cv) => {
+                saved_state.extend_from_slice(&cv.g);
+                let gs: Vec<&[f64]> = h.g[..h.len].iter().map(|v| v.as_slice()).collect();
+                anderson::combine(&c, &gs, &mut cv.g);
+            }
+            None => {
+                saved_state.extend_from_slice(&self.wk.rho);
+                let rs: Vec<&[f64]> = h.rho[..h.len].iter().map(|v| v.as_slice()).collect();
+                anderson::combine(&c, &rs, &mut self.wk.rho);
+                self.wk.c = c.iter().zip(&h.c[1..h.len]).map(|(a, b)| a * b).sum();
+                self.wk.sum_rho = self.wk.rho.iter().sum();
+            }
+        }
+        let after = self.model_objective(lambda, active);
+        if after < before {
+            self.accel.1 += 1;
+            return;
+        }
+        for (k, &j) in active.iter().enumerate() {
+            self.beta[j] = old_beta[k];
+        }
+        self.b0 = old_b0;
+        match &mut self.cov {
+            Some(cv) => cv.g.copy_from_slice(&saved_state),
+            None => {
+                self.wk.rho.copy_from_slice(&saved_state);
+                self.wk.c = saved_c;
+                self.wk.sum_rho = saved_sum;
             }
         }
     }
