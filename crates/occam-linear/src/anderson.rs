@@ -33,7 +33,7 @@ pub(crate) fn weights(xs: &[&[f64]]) -> Option<Vec<f64>> {
         m[a][k] = 1.0;
     }
     let scale = (0..k).map(|a| m[a][a]).fold(0.0f64, f64::max);
-    if !(scale > 0.0) || !scale.is_finite() {
+    if scale <= 0.0 || !scale.is_finite() {
         return None;
     }
     // Gaussian elimination with partial pivoting on the augmented matrix.
@@ -46,8 +46,9 @@ pub(crate) fn weights(xs: &[&[f64]]) -> Option<Vec<f64>> {
         for r in col + 1..k {
             let f = m[r][col] / m[col][col];
             if f != 0.0 {
-                for c in col..=k {
-                    m[r][c] -= f * m[col][c];
+                let (top, bottom) = m.split_at_mut(r);
+                for (a, b) in bottom[0][col..].iter_mut().zip(&top[col][col..]) {
+                    *a -= f * b;
                 }
             }
         }
@@ -80,39 +81,61 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_linear_fixed_point_iteration_is_solved_exactly() {
-        // x_{k+1} = A x_k + b with a contraction A of dimension 2: two differences span the
-        // space, so the extrapolation from three iterates lands on the fixed point.
-        let a = [[0.9, 0.05], [0.02, 0.8]];
-        let b = [1.0, -0.5];
-        // fixed point: (I - A) x = b
-        let det = (1.0 - a[0][0]) * (1.0 - a[1][1]) - a[0][1] * a[1][0];
-        let star = [
-            ((1.0 - a[1][1]) * b[0] + a[0][1] * b[1]) / det,
-            ((1.0 - a[0][0]) * b[1] + a[1][0] * b[0]) / det,
-        ];
-        let mut xs = vec![vec![0.0, 0.0]];
-        for _ in 0..2 {
+    fn two_iterates_get_the_closed_form_weights() {
+        // K = 1 difference pair: minimise |c d1 + (1 - c) d2| over c.
+        let xs = [vec![0.0, 0.0], vec![1.0, 0.0], vec![1.5, 1.0]];
+        let views: Vec<&[f64]> = xs.iter().map(|v| v.as_slice()).collect();
+        let c = weights(&views).unwrap();
+        let (d1, d2) = ([1.0, 0.0], [0.5, 1.0]);
+        let dd = [d2[0] - d1[0], d2[1] - d1[1]];
+        let c1 = (d2[0] * dd[0] + d2[1] * dd[1]) / (dd[0] * dd[0] + dd[1] * dd[1]);
+        assert!(
+            (c[0] - c1).abs() < 1e-14 && (c[1] - (1.0 - c1)).abs() < 1e-14,
+            "{c:?}"
+        );
+    }
+
+    #[test]
+    fn extrapolation_beats_the_last_iterate_of_a_slow_linear_iteration() {
+        // x <- A x + b with A diagonal, eigenvalues 0.5..0.95: plain iteration gains 5% per
+        // step at worst; the affine combination of the residuals gains far more.
+        let dim = 10;
+        let a: Vec<f64> = (0..dim).map(|i| 0.5 + 0.05 * i as f64).collect();
+        let star: Vec<f64> = a.iter().map(|ai| 1.0 / (1.0 - ai)).collect();
+        let mut xs = vec![vec![0.0; dim]];
+        for _ in 0..DEPTH {
             let x = xs.last().unwrap();
-            xs.push(vec![
-                a[0][0] * x[0] + a[0][1] * x[1] + b[0],
-                a[1][0] * x[0] + a[1][1] * x[1] + b[1],
-            ]);
+            let next: Vec<f64> = x.iter().zip(&a).map(|(x, ai)| ai * x + 1.0).collect();
+            xs.push(next);
         }
         let views: Vec<&[f64]> = xs.iter().map(|v| v.as_slice()).collect();
         let c = weights(&views).expect("independent differences");
         assert!((c.iter().sum::<f64>() - 1.0).abs() < 1e-12);
-        let mut out = vec![0.0; 2];
+        let mut out = vec![0.0; dim];
         combine(&c, &views, &mut out);
-        // The last iterate is still far from the fixed point; the extrapolation is not.
-        assert!((xs[2][0] - star[0]).abs() > 1.0);
-        assert!((out[0] - star[0]).abs() < 1e-9, "{out:?} vs {star:?}");
-        assert!((out[1] - star[1]).abs() < 1e-9, "{out:?} vs {star:?}");
+        let dist = |x: &[f64]| {
+            x.iter()
+                .zip(&star)
+                .map(|(a, b)| (a - b) * (a - b))
+                .sum::<f64>()
+                .sqrt()
+        };
+        let (last, extr) = (dist(&xs[DEPTH]), dist(&out));
+        // Plain iteration needs about 20 more steps to cut the slowest error by this much.
+        assert!(
+            extr < 0.35 * last,
+            "extrapolated {extr} vs last iterate {last}"
+        );
     }
 
     #[test]
     fn dependent_differences_are_refused() {
-        let xs = [vec![0.0, 0.0], vec![1.0, 1.0], vec![2.0, 2.0], vec![3.0, 3.0]];
+        let xs = [
+            vec![0.0, 0.0],
+            vec![1.0, 1.0],
+            vec![2.0, 2.0],
+            vec![3.0, 3.0],
+        ];
         let views: Vec<&[f64]> = xs.iter().map(|v| v.as_slice()).collect();
         assert!(weights(&views).is_none());
         let still = [vec![1.0], vec![1.0]];

@@ -6,6 +6,7 @@
 //! designs keep `c = 0`; sparse designs move the centring term into the scalar `c`, so an
 //! update touches only a column's stored entries.
 
+use crate::kernels::{self, dot};
 use occam_core::{CscMatrix, Matrix};
 
 enum Kind<'a> {
@@ -23,6 +24,9 @@ pub(crate) struct Design<'a> {
     pub scale: Vec<f64>,
     /// False for constant columns, which never enter the model (glmnet's `ju`).
     pub usable: Vec<bool>,
+    /// Euclidean norm of each standardized column, sqrt(sum_i x~_ij^2) (unweighted): the
+    /// Cauchy-Schwarz bound |x~_j'u| <= norm_j ||u|| screens KKT checks.
+    pub norm: Vec<f64>,
 }
 
 /// Weighted working residual and weights of a quadratic approximation.
@@ -96,18 +100,28 @@ impl<'a> Design<'a> {
                 scale[j] = ss.sqrt();
             }
         }
+        let mut norm = vec![0.0; p];
         let kind = match x {
             Matrix::Dense(d) => {
                 let mut data = d.data.clone();
                 for j in 0..p {
                     let (c, s) = (center[j], scale[j]);
-                    data[j * n..(j + 1) * n]
-                        .iter_mut()
-                        .for_each(|v| *v = (*v - c) / s);
+                    let col = &mut data[j * n..(j + 1) * n];
+                    col.iter_mut().for_each(|v| *v = (*v - c) / s);
+                    norm[j] = dot(col, col).sqrt();
                 }
                 Kind::Dense(data)
             }
-            Matrix::Sparse(s) => Kind::Sparse(s),
+            Matrix::Sparse(sp) => {
+                for (j, nj) in norm.iter_mut().enumerate() {
+                    let m = center[j];
+                    let (_, rv) = sp.col(j);
+                    let stored: f64 = rv.iter().map(|x| (x - m) * (x - m)).sum();
+                    let implicit = (n - rv.len()) as f64 * m * m;
+                    *nj = (stored + implicit).sqrt() / scale[j];
+                }
+                Kind::Sparse(sp)
+            }
         };
         Design {
             kind,
@@ -116,6 +130,7 @@ impl<'a> Design<'a> {
             center,
             scale,
             usable,
+            norm,
         }
     }
 
@@ -140,6 +155,18 @@ impl<'a> Design<'a> {
                     b += x * wk.v[i as usize];
                 }
                 (a + wk.c * b - self.center[j] * wk.sum()) / self.scale[j]
+            }
+        }
+    }
+
+    /// grad(j) for each j of `cols` into `out`.
+    pub fn grads(&self, cols: &[usize], wk: &Work, out: &mut [f64]) {
+        match &self.kind {
+            Kind::Dense(d) if wk.c == 0.0 => kernels::dots(d, self.n, cols, &wk.rho, out),
+            _ => {
+                for (o, &j) in out.iter_mut().zip(cols) {
+                    *o = self.grad(j, wk);
+                }
             }
         }
     }
@@ -197,13 +224,7 @@ impl<'a> Design<'a> {
         match &self.kind {
             Kind::Dense(d) => {
                 let col = &d[j * self.n..(j + 1) * self.n];
-                let mut ds = 0.0;
-                for ((r, &x), &v) in wk.rho.iter_mut().zip(col).zip(&wk.v) {
-                    let t = delta * v * x;
-                    *r -= t;
-                    ds += t;
-                }
-                wk.sum_rho -= ds;
+                wk.sum_rho -= kernels::update(&mut wk.rho, col, &wk.v, delta);
             }
             Kind::Sparse(s) => {
                 let (ri, rv) = s.col(j);
@@ -262,21 +283,4 @@ impl<'a> Design<'a> {
         }
         eta
     }
-}
-
-#[inline]
-pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
-    // four accumulators let the compiler vectorise and keep rounding stable for a given length
-    let mut s = [0.0f64; 4];
-    let chunks = a.len() / 4;
-    for k in 0..chunks {
-        for l in 0..4 {
-            s[l] += a[4 * k + l] * b[4 * k + l];
-        }
-    }
-    let mut t = (s[0] + s[1]) + (s[2] + s[3]);
-    for k in 4 * chunks..a.len() {
-        t += a[k] * b[k];
-    }
-    t
 }

@@ -9,6 +9,7 @@ mod design;
 pub mod driver;
 pub mod error;
 mod family;
+mod kernels;
 pub mod kkt;
 mod path;
 mod point;

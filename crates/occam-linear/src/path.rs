@@ -22,6 +22,17 @@ pub(crate) trait Solver {
     /// Per feature, the size of the loss gradient that the penalty must balance
     /// (|g_j|, or the largest or the norm over classes).
     fn scores(&self) -> Vec<f64>;
+    /// Scores good enough for the KKT check and the duality gap at a point where feature j
+    /// must satisfy score_j <= `limit[j]`: exact for the working set `ws` and for every
+    /// feature that might violate its limit; for the others an upper bound below the limit
+    /// may stand in (it changes neither the check nor the gap).
+    /// The second vector holds estimates for the strong rule at the next lambda: the exact
+    /// score where one was computed, an earlier exact score where a bound stands in.
+    fn screened_scores(&mut self, ws: &[usize], limit: &[f64]) -> (Vec<f64>, Vec<f64>) {
+        let _ = (ws, limit);
+        let s = self.scores();
+        (s.clone(), s)
+    }
     fn deviance(&self) -> f64;
     fn null_deviance(&self) -> f64;
     /// Features with a non-zero coefficient (any class).
@@ -101,6 +112,7 @@ pub(crate) fn run(s: &mut dyn Solver, lambdas: Lambdas, cfg: &LoopSettings) -> R
     s.solve(BIG, &ws0);
     total_passes += s.passes();
     let mut scores = s.scores();
+    let mut strong = scores.clone();
     let amax = cfg.alpha.max(1e-3);
     let lambda_max = (0..p)
         .filter(|&j| cfg.usable[j] && cfg.pf[j] > 0.0)
@@ -137,7 +149,16 @@ pub(crate) fn run(s: &mut dyn Solver, lambdas: Lambdas, cfg: &LoopSettings) -> R
         // |g_j| < alpha * pf_j * (2 lambda - lambda_prev).
         let cut = cfg.alpha * (2.0 * lam - prev_lambda);
         let mut ws: Vec<usize> = (0..p)
-            .filter(|&j| cfg.usable[j] && (ever[j] || scores[j] >= cut * cfg.pf[j]))
+            .filter(|&j| cfg.usable[j] && (ever[j] || strong[j] >= cut * cfg.pf[j]))
+            .collect();
+        let limit: Vec<f64> = (0..p)
+            .map(|j| {
+                if cfg.usable[j] {
+                    lam * cfg.alpha * cfg.pf[j]
+                } else {
+                    f64::INFINITY
+                }
+            })
             .collect();
         let mut converged = true;
         // At lambda_max of the automatic grid the solution is the one just found: nothing
@@ -146,7 +167,7 @@ pub(crate) fn run(s: &mut dyn Solver, lambdas: Lambdas, cfg: &LoopSettings) -> R
         if !at_max {
             loop {
                 converged = s.solve(lam, &ws);
-                scores = s.scores();
+                (scores, strong) = s.screened_scores(&ws, &limit);
                 // KKT check on the discarded features.
                 let violators = kkt_violators(&scores, &ws, lam, cfg);
                 if violators.is_empty() || !converged {
@@ -166,7 +187,7 @@ pub(crate) fn run(s: &mut dyn Solver, lambdas: Lambdas, cfg: &LoopSettings) -> R
                 // fixed step, so the point is not over-solved.
                 factor *= ((tol / g).powi(2) * 0.5).clamp(1e-4, 0.1);
                 converged = s.tighten(lam, &ws, factor);
-                scores = s.scores();
+                (scores, strong) = s.screened_scores(&ws, &limit);
                 // A tighter solution can push a discarded feature over its KKT bound: admit
                 // it, or the gap could never close.
                 let late = kkt_violators(&scores, &ws, lam, cfg);
@@ -174,7 +195,7 @@ pub(crate) fn run(s: &mut dyn Solver, lambdas: Lambdas, cfg: &LoopSettings) -> R
                     ws.extend(late);
                     ws.sort_unstable();
                     converged = s.tighten(lam, &ws, factor);
-                    scores = s.scores();
+                    (scores, strong) = s.screened_scores(&ws, &limit);
                 }
                 g = s.relative_gap(lam, &scores).unwrap_or(0.0);
             }

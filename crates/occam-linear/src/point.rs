@@ -27,14 +27,11 @@ struct Covariance {
     gram: Vec<Option<Vec<f64>>>,
 }
 
-/// The last iterates of an active-set loop, for Anderson acceleration: the coefficients
-/// (active set, then the intercept) and the state that is affine in them.
+/// The last iterates of an active-set loop, for Anderson acceleration: the coefficients on
+/// the active set, then the intercept.
 #[derive(Default)]
 struct History {
     x: Vec<Vec<f64>>,
-    rho: Vec<Vec<f64>>,
-    c: Vec<f64>,
-    g: Vec<Vec<f64>>,
     len: usize,
 }
 
@@ -60,6 +57,14 @@ pub(crate) struct Single<'a> {
     hist: History,
     /// Extrapolations tried and accepted (diagnostics).
     pub accel: (usize, usize),
+    stale: Option<Stale>,
+}
+
+/// Exact |gradients| at an earlier residual `r0`; with the column norms they bound the
+/// gradients at any later residual r: |g_j(r)| <= |g_j(r0)| + norm_j ||r - r0||.
+struct Stale {
+    g: Vec<f64>,
+    r0: Vec<f64>,
 }
 
 impl<'a> Single<'a> {
@@ -112,6 +117,7 @@ impl<'a> Single<'a> {
             cov,
             hist: History::default(),
             accel: (0, 0),
+            stale: None,
         }
     }
 
@@ -142,6 +148,13 @@ impl<'a> Single<'a> {
         }
         let del = bn - bj;
         self.beta[j] = bn;
+        self.shift_state(j, del);
+        xvj * del * del
+    }
+
+    /// Moves the residual (or, in covariance mode, the gradient) for a change `del` of
+    /// coefficient j.
+    fn shift_state(&mut self, j: usize, del: f64) {
         match &mut self.cov {
             Some(c) => {
                 let d = self.d;
@@ -159,7 +172,6 @@ impl<'a> Single<'a> {
             }
             None => self.d.update(j, del, &mut self.wk),
         }
-        xvj * del * del
     }
 
     fn intercept_step(&mut self) -> f64 {
@@ -217,32 +229,16 @@ impl<'a> Single<'a> {
         }
     }
 
-    /// Stores the current iterate (coefficients on `active`, intercept, and the state that is
-    /// affine in them) into the history.
+    /// Stores the current iterate into the history.
     fn record(&mut self, active: &[usize]) {
         let h = &mut self.hist;
-        let k = h.len;
-        if h.x.len() <= k {
+        if h.x.len() <= h.len {
             h.x.push(Vec::new());
-            h.rho.push(Vec::new());
-            h.c.push(0.0);
-            h.g.push(Vec::new());
         }
-        let x = &mut h.x[k];
+        let x = &mut h.x[h.len];
         x.clear();
         x.extend(active.iter().map(|&j| self.beta[j]));
         x.push(self.b0);
-        match &self.cov {
-            Some(c) => {
-                h.g[k].clear();
-                h.g[k].extend_from_slice(&c.g);
-            }
-            None => {
-                h.rho[k].clear();
-                h.rho[k].extend_from_slice(&self.wk.rho);
-                h.c[k] = self.wk.c;
-            }
-        }
         h.len += 1;
     }
 
@@ -281,40 +277,41 @@ impl<'a> Single<'a> {
     }
 
     /// Anderson extrapolation from the recorded iterates; kept only when it lowers the
-    /// objective of the quadratic model.
+    /// objective of the quadratic model. The residual (or gradient) is moved to the
+    /// extrapolated point by the same updates a coordinate step makes, not combined from
+    /// stored copies: a combination with large weights would amplify their rounding, and the
+    /// duality gap is certified from this state.
     fn extrapolate(&mut self, lambda: f64, active: &[usize]) {
         let h = &self.hist;
         let xs: Vec<&[f64]> = h.x[..h.len].iter().map(|v| v.as_slice()).collect();
         let Some(c) = anderson::weights(&xs) else {
             return;
         };
-        self.accel.0 += 1;
-        let before = self.model_objective(lambda, active);
         let mut x = vec![0.0; active.len() + 1];
         anderson::combine(&c, &xs, &mut x);
-        // Swap the extrapolated state in, keeping the current one to restore.
+        if x.iter().any(|v| !v.is_finite()) {
+            return;
+        }
+        self.accel.0 += 1;
+        let before = self.model_objective(lambda, active);
         let old_beta: Vec<f64> = active.iter().map(|&j| self.beta[j]).collect();
         let old_b0 = self.b0;
+        let saved: Vec<f64> = match &self.cov {
+            Some(cv) => cv.g.clone(),
+            None => self.wk.rho.clone(),
+        };
+        let (saved_c, saved_sum) = (self.wk.c, self.wk.sum_rho);
         for (k, &j) in active.iter().enumerate() {
-            self.beta[j] = x[k];
+            let del = x[k] - old_beta[k];
+            if del != 0.0 {
+                self.beta[j] = x[k];
+                self.shift_state(j, del);
+            }
         }
-        self.b0 = x[active.len()];
-        let mut saved_state = Vec::new();
-        let saved_c = self.wk.c;
-        let saved_sum = self.wk.sum_rho;
-        match &mut self.cov {
-            Some(cv) => {
-                saved_state.extend_from_slice(&cv.g);
-                let gs: Vec<&[f64]> = h.g[..h.len].iter().map(|v| v.as_slice()).collect();
-                anderson::combine(&c, &gs, &mut cv.g);
-            }
-            None => {
-                saved_state.extend_from_slice(&self.wk.rho);
-                let rs: Vec<&[f64]> = h.rho[..h.len].iter().map(|v| v.as_slice()).collect();
-                anderson::combine(&c, &rs, &mut self.wk.rho);
-                self.wk.c = c.iter().zip(&h.c[1..h.len]).map(|(a, b)| a * b).sum();
-                self.wk.sum_rho = self.wk.rho.iter().sum();
-            }
+        let d0 = x[active.len()] - old_b0;
+        if d0 != 0.0 && self.intercept && self.cov.is_none() {
+            self.b0 += d0;
+            self.d.shift_intercept(d0, &mut self.wk);
         }
         let after = self.model_objective(lambda, active);
         if after < before {
@@ -326,9 +323,9 @@ impl<'a> Single<'a> {
         }
         self.b0 = old_b0;
         match &mut self.cov {
-            Some(cv) => cv.g.copy_from_slice(&saved_state),
+            Some(cv) => cv.g.copy_from_slice(&saved),
             None => {
-                self.wk.rho.copy_from_slice(&saved_state);
+                self.wk.rho.copy_from_slice(&saved);
                 self.wk.c = saved_c;
                 self.wk.sum_rho = saved_sum;
             }
@@ -378,15 +375,14 @@ impl<'a> Single<'a> {
         if let Some(c) = &self.cov {
             return c.g.clone();
         }
-        (0..self.d.p)
-            .map(|j| {
-                if self.d.usable[j] {
-                    self.d.grad(j, &self.wk)
-                } else {
-                    0.0
-                }
-            })
-            .collect()
+        let cols: Vec<usize> = (0..self.d.p).filter(|&j| self.d.usable[j]).collect();
+        let mut g = vec![0.0; cols.len()];
+        self.d.grads(&cols, &self.wk, &mut g);
+        let mut out = vec![0.0; self.d.p];
+        for (&j, gj) in cols.iter().zip(g) {
+            out[j] = gj;
+        }
+        out
     }
 }
 
@@ -414,6 +410,68 @@ impl Solver for Single<'_> {
 
     fn scores(&self) -> Vec<f64> {
         self.gradient().iter().map(|g| g.abs()).collect()
+    }
+
+    fn screened_scores(&mut self, ws: &[usize], limit: &[f64]) -> (Vec<f64>, Vec<f64>) {
+        if self.cov.is_some() {
+            let s = self.scores();
+            return (s.clone(), s);
+        }
+        let d = self.d;
+        let r: Vec<f64> = self
+            .wk
+            .rho
+            .iter()
+            .zip(&self.wk.v)
+            .map(|(r, v)| r + v * self.wk.c)
+            .collect();
+        let fresh = |r: Vec<f64>, s: &mut Self| {
+            let g = s.scores();
+            s.stale = Some(Stale {
+                g: g.clone(),
+                r0: r,
+            });
+            (g.clone(), g)
+        };
+        let Some(st) = &self.stale else {
+            return fresh(r, self);
+        };
+        let delta = r
+            .iter()
+            .zip(&st.r0)
+            .map(|(a, b)| (a - b) * (a - b))
+            .sum::<f64>()
+            .sqrt();
+        let mut in_ws = vec![false; d.p];
+        ws.iter().for_each(|&j| in_ws[j] = true);
+        let mut out = vec![0.0; d.p];
+        let mut est = vec![0.0; d.p];
+        let mut need = Vec::new();
+        for j in 0..d.p {
+            if !d.usable[j] {
+                continue;
+            }
+            // A margin of 1e-9 covers the rounding of the bound itself.
+            let bound = (st.g[j] + d.norm[j] * delta) * (1.0 + 1e-9);
+            if !in_ws[j] && bound < limit[j] {
+                out[j] = bound;
+                est[j] = st.g[j];
+            } else {
+                need.push(j);
+            }
+        }
+        let exact = need.len().saturating_sub(ws.len());
+        // When the bound fails for many features, start again from this residual.
+        if exact * 8 > d.p {
+            return fresh(r, self);
+        }
+        let mut g = vec![0.0; need.len()];
+        d.grads(&need, &self.wk, &mut g);
+        for (&j, gj) in need.iter().zip(&g) {
+            out[j] = gj.abs();
+            est[j] = out[j];
+        }
+        (out, est)
     }
 
     fn deviance(&self) -> f64 {

@@ -29,6 +29,10 @@ fn sparse_and_dense_paths_agree_on_movie_reviews() {
         cfg.nlambda = 20;
         cfg.lambda_min_ratio = Some(0.05);
         cfg.tol = 1e-13;
+        // Compare solutions, not iterates: both are certified to the same relative gap (the
+        // order of the sums differs between the two layouts, and with the acceleration's
+        // extrapolation so do the iterates).
+        cfg.gap_tol = Some(1e-13);
         let t = std::time::Instant::now();
         let a = occam_linear::fit_path(&sparse, &d.y, &cfg, None).unwrap();
         eprintln!(
