@@ -171,6 +171,55 @@ impl<'a> Design<'a> {
         }
     }
 
+    /// Columns `cols` of the weighted Gram matrix X~' diag(w) X~ (dense X only), column-major
+    /// p x cols.len() into `out`: one blocked matrix product, so X is read once per block
+    /// rather than once per column.
+    pub fn gram_cols(&self, cols: &[usize], w: &[f64], out: &mut [f64]) {
+        let Kind::Dense(d) = &self.kind else {
+            panic!("gram_cols needs dense X");
+        };
+        let (n, p, k) = (self.n, self.p, cols.len());
+        assert!(out.len() >= p * k && w.len() == n);
+        if k == 0 {
+            return;
+        }
+        let mut wx = vec![0.0; n * k];
+        for (s, &j) in cols.iter().enumerate() {
+            for ((o, x), wi) in wx[s * n..(s + 1) * n]
+                .iter_mut()
+                .zip(&d[j * n..(j + 1) * n])
+                .zip(w)
+            {
+                *o = x * wi;
+            }
+        }
+        // SAFETY: lhs X~' is p x n (row stride n, column stride 1) inside `d` (n * p values),
+        // rhs is n x k column-major inside `wx`, dst is p x k column-major inside `out`.
+        unsafe {
+            gemm::gemm(
+                p,
+                k,
+                n,
+                out.as_mut_ptr(),
+                p as isize,
+                1,
+                false,
+                d.as_ptr(),
+                1,
+                n as isize,
+                wx.as_ptr(),
+                n as isize,
+                1,
+                0.0,
+                1.0,
+                false,
+                false,
+                false,
+                gemm::Parallelism::None,
+            );
+        }
+    }
+
     /// The standardized column j when X is held dense.
     pub fn dense_col(&self, j: usize) -> Option<&[f64]> {
         match &self.kind {

@@ -14,6 +14,10 @@ use occam_core::penalty::{soft_threshold, ElasticNet};
 const MAX_OUTER: usize = 100;
 /// Gaussian with dense X and fewer features than this uses covariance updates (as glmnet).
 const COVARIANCE_MAX_P: usize = 500;
+/// ... and so does a tall design (n >= TALL * p) with up to this many features (the Gram
+/// matrix is p x p).
+const TALL_MAX_P: usize = 4096;
+const TALL: usize = 2;
 
 /// Covariance updates (Friedman et al. 2010, sec. 2.2): the gradient g_j = sum_i w_i x~_ij r_i
 /// is kept for every feature and moved by the Gram column of the updated coordinate, so an
@@ -25,6 +29,19 @@ struct Covariance {
     /// -1/2 sum_j beta_j (g0_j + g_j) up to a constant, with no residual at hand.
     g0: Vec<f64>,
     gram: Vec<Option<Vec<f64>>>,
+    /// sum_i w_i (y_i - b0)^2, with which the residual sums follow from g, g0 and beta.
+    yy: f64,
+}
+
+impl Covariance {
+    fn set_gram(&mut self, j: usize, mut col: Vec<f64>, usable: &[bool]) {
+        for (v, &u) in col.iter_mut().zip(usable) {
+            if !u {
+                *v = 0.0;
+            }
+        }
+        self.gram[j] = Some(col);
+    }
 }
 
 /// The last iterates of an active-set loop, for Anderson acceleration: the coefficients on
@@ -58,6 +75,8 @@ pub(crate) struct Single<'a> {
     /// Extrapolations tried and accepted (diagnostics).
     pub accel: (usize, usize),
     stale: Option<Stale>,
+    /// The linear predictor as of the last rebuild, while the coefficients have not moved.
+    eta: Option<Vec<f64>>,
 }
 
 /// Exact |gradients| at an earlier residual `r0`; with the column norms they bound the
@@ -86,7 +105,9 @@ impl<'a> Single<'a> {
         let null_dev = family::deviance(fam, y, w, &eta);
         let (rho, v) = family::working(fam, y, w, &eta);
         let wk = Work::new(rho, v);
-        let cov = (fam == Family::Gaussian && d.p < COVARIANCE_MAX_P && d.dense_col(0).is_some())
+        let cov = (fam == Family::Gaussian
+            && (d.p < COVARIANCE_MAX_P || (d.p <= TALL_MAX_P && d.n >= TALL * d.p))
+            && d.dense_col(0).is_some())
             .then(|| {
                 let g: Vec<f64> = (0..d.p)
                     .map(|j| if d.usable[j] { d.grad(j, &wk) } else { 0.0 })
@@ -95,6 +116,7 @@ impl<'a> Single<'a> {
                     g0: g.clone(),
                     g,
                     gram: vec![None; d.p],
+                    yy: y.iter().zip(w).map(|(y, w)| w * (y - b0) * (y - b0)).sum(),
                 }
             });
         Single {
@@ -118,6 +140,7 @@ impl<'a> Single<'a> {
             hist: History::default(),
             accel: (0, 0),
             stale: None,
+            eta: None,
         }
     }
 
@@ -157,15 +180,12 @@ impl<'a> Single<'a> {
     fn shift_state(&mut self, j: usize, del: f64) {
         match &mut self.cov {
             Some(c) => {
-                let d = self.d;
-                let w = self.w;
-                let col = c.gram[j].get_or_insert_with(|| {
-                    let xj = d.dense_col(j).expect("covariance mode needs dense X");
-                    let wx: Vec<f64> = xj.iter().zip(w).map(|(x, w)| x * w).collect();
-                    (0..d.p)
-                        .map(|k| if d.usable[k] { d.dot_col(k, &wx) } else { 0.0 })
-                        .collect()
-                });
+                if c.gram[j].is_none() {
+                    let mut col = vec![0.0; self.d.p];
+                    self.d.gram_cols(&[j], self.w, &mut col);
+                    c.set_gram(j, col, &self.d.usable);
+                }
+                let col = c.gram[j].as_ref().expect("just computed");
                 for (gk, ck) in c.g.iter_mut().zip(col.iter()) {
                     *gk -= del * ck;
                 }
@@ -188,8 +208,29 @@ impl<'a> Single<'a> {
         self.wk.vsum * d0 * d0
     }
 
+    /// Covariance mode: the Gram columns of the working set that are missing, in one blocked
+    /// product (glmnet computes each when its feature first moves; most of the working set
+    /// does move, and one product reads X once instead of once per column).
+    fn prefetch_gram(&mut self, ws: &[usize]) {
+        let Some(c) = &mut self.cov else {
+            return;
+        };
+        let missing: Vec<usize> = ws.iter().copied().filter(|&j| c.gram[j].is_none()).collect();
+        if missing.is_empty() {
+            return;
+        }
+        let p = self.d.p;
+        let mut block = vec![0.0; p * missing.len()];
+        self.d.gram_cols(&missing, self.w, &mut block);
+        for (s, &j) in missing.iter().enumerate() {
+            c.set_gram(j, block[s * p..(s + 1) * p].to_vec(), &self.d.usable);
+        }
+    }
+
     /// Coordinate descent on the current quadratic model over `ws` until converged.
     fn cd(&mut self, lambda: f64, ws: &[usize], thr: f64) -> bool {
+        self.prefetch_gram(ws);
+        self.eta = None;
         let mut active: Vec<usize> = Vec::new();
         loop {
             let mut dlx = 0.0f64;
@@ -337,6 +378,40 @@ impl<'a> Single<'a> {
         let (rho, v) = family::working(self.fam, self.y, self.w, &eta);
         self.wk = Work::new(rho, v);
         self.xv_ok.iter_mut().for_each(|f| *f = false);
+        self.eta = Some(eta);
+    }
+
+    /// Gaussian: (sum w r^2, sum w r y) for the residual r = y - eta, from the state the
+    /// solver keeps (O(n) from the working residual, O(nnz) in covariance mode) instead of
+    /// a product with X. Covariance mode: with c0 = g at beta = 0 and g = c0 - G beta,
+    /// r'Wr = y'Wy - beta'(c0 + g) and r'Wy = y'Wy - beta'c0 (y centred by b0; the intercept
+    /// term vanishes because X~ is centred, or b0 = 0 without an intercept).
+    fn residual_sums(&self) -> (f64, f64) {
+        match &self.cov {
+            Some(c) => {
+                let (mut bg, mut bc) = (0.0, 0.0);
+                for (j, &b) in self.beta.iter().enumerate() {
+                    if b != 0.0 {
+                        bg += b * (c.g0[j] + c.g[j]);
+                        bc += b * c.g0[j];
+                    }
+                }
+                (c.yy - bg, c.yy - bc)
+            }
+            None => {
+                // Gaussian working residual: rho = w (y - eta), v = w, so r = rho / w + c.
+                let (mut rss, mut ry) = (0.0, 0.0);
+                for i in 0..self.y.len() {
+                    let w = self.w[i];
+                    if w > 0.0 {
+                        let r = self.wk.rho[i] / w + self.wk.c;
+                        rss += w * r * r;
+                        ry += w * r * self.y[i];
+                    }
+                }
+                (rss, ry)
+            }
+        }
     }
 
     fn solve_thr(&mut self, lambda: f64, ws: &[usize], thr: f64) -> bool {
@@ -475,8 +550,16 @@ impl Solver for Single<'_> {
     }
 
     fn deviance(&self) -> f64 {
-        let eta = self.d.linear_predictor(self.b0, &self.beta);
-        family::deviance(self.fam, self.y, self.w, &eta)
+        if self.fam == Family::Gaussian {
+            return self.residual_sums().0;
+        }
+        match &self.eta {
+            Some(eta) => family::deviance(self.fam, self.y, self.w, eta),
+            None => {
+                let eta = self.d.linear_predictor(self.b0, &self.beta);
+                family::deviance(self.fam, self.y, self.w, &eta)
+            }
+        }
     }
 
     fn null_deviance(&self) -> f64 {
@@ -495,7 +578,6 @@ impl Solver for Single<'_> {
         if lambda >= BIG {
             return None;
         }
-        let eta = self.d.linear_predictor(self.b0, &self.beta);
         let pen = self.pen_value(lambda);
         let ybar = if self.intercept {
             self.y.iter().zip(self.w).map(|(y, w)| y * w).sum()
@@ -522,10 +604,16 @@ impl Solver for Single<'_> {
         };
         match self.fam {
             Family::Gaussian => {
-                let r: Vec<f64> = self.y.iter().zip(&eta).map(|(y, e)| y - e).collect();
-                Some(gaussian::relative_gap(&r, self.y, self.w, &terms))
+                let (rss, ry) = self.residual_sums();
+                Some(gaussian::relative_gap(rss, ry, &terms))
             }
-            Family::Binomial => Some(binomial::relative_gap(&eta, self.y, self.w, &terms)),
+            Family::Binomial => Some(match &self.eta {
+                Some(eta) => binomial::relative_gap(eta, self.y, self.w, &terms),
+                None => {
+                    let eta = self.d.linear_predictor(self.b0, &self.beta);
+                    binomial::relative_gap(&eta, self.y, self.w, &terms)
+                }
+            }),
             _ => None,
         }
     }

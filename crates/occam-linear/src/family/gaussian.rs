@@ -18,10 +18,9 @@ pub(crate) struct GapTerms<'a> {
 
 /// Relative duality gap of the elastic net on the standardized problem:
 /// P(b) = 1/2 sum w r^2 + pen(b), dual point theta = s * r (s rescales r into the dual-feasible
-/// set when alpha = 1). Returned relative to the null objective.
-pub(crate) fn relative_gap(r: &[f64], y: &[f64], w: &[f64], g: &GapTerms) -> f64 {
-    let rss: f64 = r.iter().zip(w).map(|(r, w)| w * r * r).sum();
-    let ry: f64 = r.iter().zip(y).zip(w).map(|((r, y), w)| w * r * y).sum();
+/// set when alpha = 1). Returned relative to the null objective. Only two sums of the
+/// residual r enter: `rss` = sum w r^2 and `ry` = sum w r y.
+pub(crate) fn relative_gap(rss: f64, ry: f64, g: &GapTerms) -> f64 {
     let primal = 0.5 * rss + g.pen_value;
     let s = dual_scale(g);
     let dual = s * ry - 0.5 * s * s * rss - conj_penalty(g, s);
