@@ -25,20 +25,7 @@ fn has_avx2_fma() -> bool {
 }
 
 #[inline(always)]
-fn dot_kernel(a: &[f64], b: &[f64]) -> f64 {
-    let n = a.len().min(b.len());
-    let (a, b) = (&a[..n], &b[..n]);
-    let mut s = [0.0f64; LANES];
-    let chunks = n / LANES;
-    for k in 0..chunks {
-        let (ak, bk) = (
-            &a[k * LANES..(k + 1) * LANES],
-            &b[k * LANES..(k + 1) * LANES],
-        );
-        for l in 0..LANES {
-            s[l] += ak[l] * bk[l];
-        }
-    }
+fn reduce(mut s: [f64; LANES]) -> f64 {
     let mut width = LANES;
     while width > 1 {
         width /= 2;
@@ -46,9 +33,24 @@ fn dot_kernel(a: &[f64], b: &[f64]) -> f64 {
             s[l] += s[l + width];
         }
     }
-    let mut t = s[0];
-    for k in chunks * LANES..n {
-        t += a[k] * b[k];
+    s[0]
+}
+
+#[inline(always)]
+fn dot_kernel(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut s = [0.0f64; LANES];
+    let (ac, bc) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    let (ar, br) = (ac.remainder(), bc.remainder());
+    for (ak, bk) in ac.zip(bc) {
+        for l in 0..LANES {
+            s[l] += ak[l] * bk[l];
+        }
+    }
+    let mut t = reduce(s);
+    for (x, y) in ar.iter().zip(br) {
+        t += x * y;
     }
     t
 }
@@ -66,26 +68,20 @@ fn update_kernel(r: &mut [f64], x: &[f64], v: &[f64], delta: f64) -> f64 {
     let n = r.len().min(x.len()).min(v.len());
     let (r, x, v) = (&mut r[..n], &x[..n], &v[..n]);
     let mut s = [0.0f64; LANES];
-    let chunks = n / LANES;
-    for k in 0..chunks {
-        let o = k * LANES;
+    let mut rc = r.chunks_exact_mut(LANES);
+    let (xc, vc) = (x.chunks_exact(LANES), v.chunks_exact(LANES));
+    let (xr, vr) = (xc.remainder(), vc.remainder());
+    for ((rk, xk), vk) in (&mut rc).zip(xc).zip(vc) {
         for l in 0..LANES {
-            let t = delta * v[o + l] * x[o + l];
-            r[o + l] -= t;
+            let t = delta * vk[l] * xk[l];
+            rk[l] -= t;
             s[l] += t;
         }
     }
-    let mut width = LANES;
-    while width > 1 {
-        width /= 2;
-        for l in 0..width {
-            s[l] += s[l + width];
-        }
-    }
-    let mut total = s[0];
-    for k in chunks * LANES..n {
-        let t = delta * v[k] * x[k];
-        r[k] -= t;
+    let mut total = reduce(s);
+    for ((ri, xi), vi) in rc.into_remainder().iter_mut().zip(xr).zip(vr) {
+        let t = delta * vi * xi;
+        *ri -= t;
         total += t;
     }
     total
