@@ -89,14 +89,13 @@ pub(crate) struct RawPath {
     pub warnings: Vec<PathWarning>,
 }
 
-/// Features outside the working set `ws` whose gradient exceeds their L1 bound at `lam`.
-fn kkt_violators(scores: &[f64], ws: &[usize], lam: f64, cfg: &LoopSettings) -> Vec<usize> {
+/// Features outside the working set `ws` whose score exceeds its L1 bound `limit[j]`
+/// (lambda * alpha * pf_j; infinite for unusable features).
+fn kkt_violators(scores: &[f64], ws: &[usize], limit: &[f64]) -> Vec<usize> {
     let mut in_ws = vec![false; scores.len()];
     ws.iter().for_each(|&j| in_ws[j] = true);
     (0..scores.len())
-        .filter(|&j| {
-            cfg.usable[j] && !in_ws[j] && scores[j] > lam * cfg.alpha * cfg.pf[j] * (1.0 + 1e-12)
-        })
+        .filter(|&j| !in_ws[j] && scores[j] > limit[j] * (1.0 + 1e-12))
         .collect()
 }
 
@@ -169,7 +168,7 @@ pub(crate) fn run(s: &mut dyn Solver, lambdas: Lambdas, cfg: &LoopSettings) -> R
                 converged = s.solve(lam, &ws);
                 (scores, strong) = s.screened_scores(&ws, &limit);
                 // KKT check on the discarded features.
-                let violators = kkt_violators(&scores, &ws, lam, cfg);
+                let violators = kkt_violators(&scores, &ws, &limit);
                 if violators.is_empty() || !converged {
                     break;
                 }
@@ -190,7 +189,7 @@ pub(crate) fn run(s: &mut dyn Solver, lambdas: Lambdas, cfg: &LoopSettings) -> R
                 (scores, strong) = s.screened_scores(&ws, &limit);
                 // A tighter solution can push a discarded feature over its KKT bound: admit
                 // it, or the gap could never close.
-                let late = kkt_violators(&scores, &ws, lam, cfg);
+                let late = kkt_violators(&scores, &ws, &limit);
                 if !late.is_empty() {
                     ws.extend(late);
                     ws.sort_unstable();

@@ -21,8 +21,8 @@ const TALL: usize = 2;
 
 /// Covariance updates (Friedman et al. 2010, sec. 2.2): the gradient g_j = sum_i w_i x~_ij r_i
 /// is kept for every feature and moved by the Gram column of the updated coordinate, so an
-/// update costs O(p) instead of O(n); a Gram column is computed once, when its feature first
-/// moves.
+/// update costs O(p) instead of O(n); the Gram columns of a working set are computed once, in
+/// one block (`Single::prefetch_gram`).
 struct Covariance {
     g: Vec<f64>,
     /// The gradient at beta = 0 (X'W(y - ybar)): with it the quadratic objective is
@@ -46,8 +46,8 @@ impl Covariance {
     }
 }
 
-/// The last iterates of an active-set loop, for Anderson acceleration: the coefficients on
-/// the active set, then the intercept.
+/// The last iterates of coordinate descent, for Anderson acceleration: the coefficients on
+/// the working set, then the intercept.
 #[derive(Default)]
 struct History {
     x: Vec<Vec<f64>>,
@@ -74,8 +74,6 @@ pub(crate) struct Single<'a> {
     pub null_dev: f64,
     cov: Option<Covariance>,
     hist: History,
-    /// Extrapolations tried and accepted (diagnostics).
-    pub accel: (usize, usize),
     stale: Option<Stale>,
     /// The linear predictor as of the last rebuild, while the coefficients have not moved.
     eta: Option<Vec<f64>>,
@@ -141,7 +139,6 @@ impl<'a> Single<'a> {
             null_dev,
             cov,
             hist: History::default(),
-            accel: (0, 0),
             stale: None,
             eta: None,
         }
@@ -360,24 +357,24 @@ impl<'a> Single<'a> {
         }
     }
 
-    /// Stores the current iterate into the history.
-    fn record(&mut self, active: &[usize]) {
+    /// Stores the current iterate (coefficients on `ws`, then the intercept) into the history.
+    fn record(&mut self, ws: &[usize]) {
         let h = &mut self.hist;
         if h.x.len() <= h.len {
             h.x.push(Vec::new());
         }
         let x = &mut h.x[h.len];
         x.clear();
-        x.extend(active.iter().map(|&j| self.beta[j]));
+        x.extend(ws.iter().map(|&j| self.beta[j]));
         x.push(self.b0);
         h.len += 1;
     }
 
-    /// Objective of the current quadratic model on `active` (up to a constant that does not
+    /// Objective of the current quadratic model on `ws` (up to a constant that does not
     /// depend on the coefficients): 1/2 sum_i r_i^2 / v_i + penalty, r the weighted residual;
     /// in covariance mode -1/2 sum_j beta_j (g0_j + g_j) + penalty.
-    fn model_objective(&self, lambda: f64, active: &[usize]) -> f64 {
-        let pen: f64 = active
+    fn model_objective(&self, lambda: f64, ws: &[usize]) -> f64 {
+        let pen: f64 = ws
             .iter()
             .map(|&j| {
                 let (l1, l2) = penalty_parts(lambda, self.alpha, self.pf[j]);
@@ -387,10 +384,7 @@ impl<'a> Single<'a> {
             .sum();
         match &self.cov {
             Some(c) => {
-                let q: f64 = active
-                    .iter()
-                    .map(|&j| self.beta[j] * (c.g0[j] + c.g[j]))
-                    .sum();
+                let q: f64 = ws.iter().map(|&j| self.beta[j] * (c.g0[j] + c.g[j])).sum();
                 -0.5 * q + pen
             }
             None => {
@@ -412,44 +406,42 @@ impl<'a> Single<'a> {
     /// extrapolated point by the same updates a coordinate step makes, not combined from
     /// stored copies: a combination with large weights would amplify their rounding, and the
     /// duality gap is certified from this state.
-    fn extrapolate(&mut self, lambda: f64, active: &[usize]) {
+    fn extrapolate(&mut self, lambda: f64, ws: &[usize]) {
         let h = &self.hist;
         let xs: Vec<&[f64]> = h.x[..h.len].iter().map(|v| v.as_slice()).collect();
         let Some(c) = anderson::weights(&xs) else {
             return;
         };
-        let mut x = vec![0.0; active.len() + 1];
+        let mut x = vec![0.0; ws.len() + 1];
         anderson::combine(&c, &xs, &mut x);
         if x.iter().any(|v| !v.is_finite()) {
             return;
         }
-        self.accel.0 += 1;
-        let before = self.model_objective(lambda, active);
-        let old_beta: Vec<f64> = active.iter().map(|&j| self.beta[j]).collect();
+        let before = self.model_objective(lambda, ws);
+        let old_beta: Vec<f64> = ws.iter().map(|&j| self.beta[j]).collect();
         let old_b0 = self.b0;
         let saved: Vec<f64> = match &self.cov {
             Some(cv) => cv.g.clone(),
             None => self.wk.rho.clone(),
         };
         let (saved_c, saved_sum) = (self.wk.c, self.wk.sum_rho);
-        for (k, &j) in active.iter().enumerate() {
+        for (k, &j) in ws.iter().enumerate() {
             let del = x[k] - old_beta[k];
             if del != 0.0 {
                 self.beta[j] = x[k];
                 self.shift_state(j, del);
             }
         }
-        let d0 = x[active.len()] - old_b0;
+        let d0 = x[ws.len()] - old_b0;
         if d0 != 0.0 && self.intercept && self.cov.is_none() {
             self.b0 += d0;
             self.d.shift_intercept(d0, &mut self.wk);
         }
-        let after = self.model_objective(lambda, active);
+        let after = self.model_objective(lambda, ws);
         if after < before {
-            self.accel.1 += 1;
             return;
         }
-        for (k, &j) in active.iter().enumerate() {
+        for (k, &j) in ws.iter().enumerate() {
             self.beta[j] = old_beta[k];
         }
         self.b0 = old_b0;
@@ -469,6 +461,15 @@ impl<'a> Single<'a> {
         self.wk = Work::new(rho, v);
         self.xv_ok.iter_mut().for_each(|f| *f = false);
         self.eta = Some(eta);
+    }
+
+    /// The linear predictor: kept from the last rebuild while the coefficients have not
+    /// moved since, else computed.
+    fn current_eta(&self) -> std::borrow::Cow<'_, [f64]> {
+        match &self.eta {
+            Some(eta) => std::borrow::Cow::Borrowed(eta),
+            None => std::borrow::Cow::Owned(self.d.linear_predictor(self.b0, &self.beta)),
+        }
     }
 
     /// Gaussian: (sum w r^2, sum w r y) for the residual r = y - eta, from the state the
@@ -682,13 +683,7 @@ impl Solver for Single<'_> {
         if self.fam == Family::Gaussian {
             return self.residual_sums().0;
         }
-        match &self.eta {
-            Some(eta) => family::deviance(self.fam, self.y, self.w, eta),
-            None => {
-                let eta = self.d.linear_predictor(self.b0, &self.beta);
-                family::deviance(self.fam, self.y, self.w, &eta)
-            }
-        }
+        family::deviance(self.fam, self.y, self.w, &self.current_eta())
     }
 
     fn null_deviance(&self) -> f64 {
@@ -736,13 +731,12 @@ impl Solver for Single<'_> {
                 let (rss, ry) = self.residual_sums();
                 Some(gaussian::relative_gap(rss, ry, &terms))
             }
-            Family::Binomial => Some(match &self.eta {
-                Some(eta) => binomial::relative_gap(eta, self.y, self.w, &terms),
-                None => {
-                    let eta = self.d.linear_predictor(self.b0, &self.beta);
-                    binomial::relative_gap(&eta, self.y, self.w, &terms)
-                }
-            }),
+            Family::Binomial => Some(binomial::relative_gap(
+                &self.current_eta(),
+                self.y,
+                self.w,
+                &terms,
+            )),
             _ => None,
         }
     }
