@@ -220,6 +220,61 @@ impl<'a> Design<'a> {
         }
     }
 
+    /// Appends the columns sqrt(v) * x~_j for j in `cols` to the column-major n-row matrix
+    /// `buf` (dense X only).
+    pub fn push_weighted_cols(&self, cols: &[usize], sv: &[f64], buf: &mut Vec<f64>) {
+        let Kind::Dense(d) = &self.kind else {
+            panic!("push_weighted_cols needs dense X");
+        };
+        let n = self.n;
+        buf.reserve(n * cols.len());
+        for &j in cols {
+            buf.extend(d[j * n..(j + 1) * n].iter().zip(sv).map(|(x, w)| x * w));
+        }
+    }
+
+    /// out = A' B for column-major n-row matrices A (n x a) and B (n x b): column-major
+    /// a x b with column stride `ld` (>= a), one blocked product.
+    pub fn cross(&self, a: &[f64], b: &[f64], ld: usize, out: &mut [f64]) {
+        let n = self.n;
+        let (ka, kb) = (a.len() / n, b.len() / n);
+        assert!(ld >= ka && out.len() >= ld * kb.saturating_sub(1) + ka);
+        if ka == 0 || kb == 0 {
+            return;
+        }
+        // SAFETY: lhs A' is ka x n (row stride n, column stride 1) inside `a`, rhs B is
+        // n x kb column-major inside `b`, dst is ka x kb with column stride ld inside `out`
+        // (sizes asserted above).
+        unsafe {
+            gemm::gemm(
+                ka,
+                kb,
+                n,
+                out.as_mut_ptr(),
+                ld as isize,
+                1,
+                false,
+                a.as_ptr(),
+                1,
+                n as isize,
+                b.as_ptr(),
+                n as isize,
+                1,
+                0.0,
+                1.0,
+                false,
+                false,
+                false,
+                gemm::Parallelism::None,
+            );
+        }
+    }
+
+    /// True when X is held as a dense standardized copy.
+    pub fn is_dense(&self) -> bool {
+        matches!(self.kind, Kind::Dense(_))
+    }
+
     /// The standardized column j when X is held dense.
     pub fn dense_col(&self, j: usize) -> Option<&[f64]> {
         match &self.kind {

@@ -3,6 +3,7 @@
 //! way: driver -> path -> point -> family.
 
 mod anderson;
+mod cholesky;
 pub mod config;
 pub mod cv;
 mod design;
@@ -11,6 +12,7 @@ pub mod error;
 mod family;
 mod kernels;
 pub mod kkt;
+mod local;
 mod path;
 mod point;
 pub mod predict;

@@ -11,6 +11,11 @@ const MIN_LAMBDAS: usize = 5;
 const DEV_MAX: f64 = 0.999;
 /// Stop when the deviance ratio changes less than this (glmnet's fdev).
 const FDEV: f64 = 1e-5;
+/// Tightening rounds per point towards a gap target, and the smallest threshold factor
+/// (below it the threshold is under the rounding of the updates): a gap the rounding does
+/// not let close ends the loop with a warning.
+const MAX_TIGHTEN: usize = 8;
+const MIN_FACTOR: f64 = 1e-20;
 
 /// What the path loop needs of a point solver (single-response or multinomial).
 pub(crate) trait Solver {
@@ -142,6 +147,10 @@ pub(crate) fn run(s: &mut dyn Solver, lambdas: Lambdas, cfg: &LoopSettings) -> R
         warnings: Vec::new(),
     };
     let mut prev_lambda = lambda_max;
+    // With a gap target, each point starts at the threshold factor the previous point ended
+    // with (neighbouring points need about the same), instead of climbing to it from 1 in
+    // tightening rounds that each re-solve; loosened tenfold when that over-solved.
+    let mut start = 1.0f64;
     for (m, &lam) in grid.iter().enumerate() {
         s.reset_passes();
         // Sequential strong rule (Tibshirani et al. 2012): discard j when
@@ -165,7 +174,11 @@ pub(crate) fn run(s: &mut dyn Solver, lambdas: Lambdas, cfg: &LoopSettings) -> R
         let at_max = auto && m == 0;
         if !at_max {
             loop {
-                converged = s.solve(lam, &ws);
+                converged = if cfg.gap_tol.is_some() {
+                    s.tighten(lam, &ws, start)
+                } else {
+                    s.solve(lam, &ws)
+                };
                 (scores, strong) = s.screened_scores(&ws, &limit);
                 // KKT check on the discarded features.
                 let violators = kkt_violators(&scores, &ws, &limit);
@@ -178,9 +191,12 @@ pub(crate) fn run(s: &mut dyn Solver, lambdas: Lambdas, cfg: &LoopSettings) -> R
         }
         let mut gap = s.relative_gap(lam, &scores);
         if let (Some(tol), Some(g)) = (cfg.gap_tol, gap) {
-            let mut factor = 1.0;
+            let mut factor = start;
+            let first = g;
             let mut g = g;
-            while g > tol && factor > 1e-12 && converged {
+            let mut rounds = 0;
+            while g > tol && rounds < MAX_TIGHTEN && factor > MIN_FACTOR && converged {
+                rounds += 1;
                 // The gap of the rescaled-residual dual point shrinks like sqrt(threshold):
                 // tighten by the square of the shortfall (within [1e-4, 0.1]) instead of a
                 // fixed step, so the point is not over-solved.
@@ -199,6 +215,11 @@ pub(crate) fn run(s: &mut dyn Solver, lambdas: Lambdas, cfg: &LoopSettings) -> R
                 g = s.relative_gap(lam, &scores).unwrap_or(0.0);
             }
             gap = Some(g);
+            start = if first < 0.01 * tol {
+                (factor * 10.0).min(1.0)
+            } else {
+                factor
+            };
             if g > tol {
                 warnings.push(PathWarning::GapNotReached {
                     lambda_index: m,

@@ -28,7 +28,7 @@ fn check_first(name: &str, k: usize) {
         TOL
     };
     if matches!(cfg.family, Family::Gaussian | Family::Binomial) {
-        cfg.gap_tol = Some(1e-12);
+        cfg.gap_tol = Some(1e-13);
     }
     // (Truncated comparisons skip the automatic path: its tail is what is slow.)
     let full = k >= all_lambda.len();

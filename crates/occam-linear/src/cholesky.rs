@@ -1,0 +1,160 @@
+//! Cholesky factorization and solves for the small dense systems of the Newton steps on an
+//! active set (row-major k x k, lower triangle); the inner products run through the
+//! dispatched dot kernel, so a factorization of k = 1,000 takes tens of milliseconds.
+
+use crate::kernels::dot;
+
+/// Columns per block of the blocked factorization.
+const NB: usize = 64;
+
+/// Overwrites the lower triangle of the symmetric k x k matrix `m` (row-major) with its
+/// Cholesky factor L (M = L L'); false when M is not numerically positive definite. Blocked
+/// and right-looking: each block column is factored in place, and the trailing matrix is
+/// updated by one matrix product (which does most of the k^3 / 3 work at full speed).
+pub(crate) fn factor(m: &mut [f64], k: usize) -> bool {
+    assert!(m.len() >= k * k);
+    let mut kb = 0;
+    while kb < k {
+        let e = (kb + NB).min(k);
+        // The diagonal block, then the panel below it, against the columns kb..j only (the
+        // earlier columns were applied by the trailing updates).
+        for j in kb..e {
+            let rj = j * k;
+            let d = m[rj + j] - dot(&m[rj + kb..rj + j], &m[rj + kb..rj + j]);
+            if d <= 1e-12 * m[rj + j].abs().max(f64::MIN_POSITIVE) || !d.is_finite() {
+                return false;
+            }
+            let d = d.sqrt();
+            m[rj + j] = d;
+            for i in j + 1..k {
+                let ri = i * k;
+                let s = dot(&m[ri + kb..ri + j], &m[rj + kb..rj + j]);
+                m[ri + j] = (m[ri + j] - s) / d;
+            }
+        }
+        if e < k {
+            let r = k - e;
+            let base = m.as_mut_ptr();
+            // SAFETY: dst is the trailing block rows e..k, columns e..k (row stride k); lhs
+            // is the panel rows e..k, columns kb..e, and rhs its transpose: disjoint from
+            // dst, all inside the k * k values asserted above.
+            unsafe {
+                gemm::gemm(
+                    r,
+                    r,
+                    e - kb,
+                    base.add(e * k + e),
+                    1,
+                    k as isize,
+                    true,
+                    base.add(e * k + kb) as *const f64,
+                    1,
+                    k as isize,
+                    base.add(e * k + kb) as *const f64,
+                    k as isize,
+                    1,
+                    1.0,
+                    -1.0,
+                    false,
+                    false,
+                    false,
+                    gemm::Parallelism::None,
+                );
+            }
+        }
+        kb = e;
+    }
+    true
+}
+
+/// Solves L L' x = b in place (b becomes x) with the factor from `factor`.
+pub(crate) fn solve(l: &[f64], b: &mut [f64], k: usize) {
+    for i in 0..k {
+        let s = b[i] - dot(&l[i * k..i * k + i], &b[..i]);
+        b[i] = s / l[i * k + i];
+    }
+    for i in (0..k).rev() {
+        let mut s = b[i];
+        for q in i + 1..k {
+            s -= l[q * k + i] * b[q];
+        }
+        b[i] = s / l[i * k + i];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn solves_an_spd_system_and_refuses_a_singular_one() {
+        // M = B'B + I for a fixed B, x known.
+        let k = 4;
+        let b = [
+            [1.0, 2.0, 0.5, -1.0],
+            [0.0, 1.5, -0.5, 2.0],
+            [3.0, -1.0, 1.0, 0.0],
+        ];
+        let mut m = vec![0.0; k * k];
+        for i in 0..k {
+            for j in 0..k {
+                m[i * k + j] = (0..3).map(|r| b[r][i] * b[r][j]).sum::<f64>();
+            }
+            m[i * k + i] += 1.0;
+        }
+        let x = [0.3, -1.2, 2.0, 0.7];
+        let mut rhs: Vec<f64> = (0..k)
+            .map(|i| (0..k).map(|j| m[i * k + j] * x[j]).sum())
+            .collect();
+        let mut f = m.clone();
+        assert!(factor(&mut f, k));
+        solve(&f, &mut rhs, k);
+        for i in 0..k {
+            assert!((rhs[i] - x[i]).abs() < 1e-12, "{rhs:?}");
+        }
+        // B'B alone has rank 3 < 4.
+        for i in 0..k {
+            m[i * k + i] -= 1.0;
+        }
+        assert!(!factor(&mut m, k));
+    }
+
+    #[test]
+    fn a_dense_system_over_several_blocks() {
+        // M = B'B / r + I with a dense pseudo-random B, so every trailing update matters.
+        let (k, r) = (3 * NB + 17, 300);
+        let mut state = 7u64;
+        let b: Vec<f64> = (0..r * k)
+            .map(|_| {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+            })
+            .collect();
+        let mut m = vec![0.0; k * k];
+        for i in 0..k {
+            for j in 0..k {
+                m[i * k + j] = (0..r).map(|t| b[t * k + i] * b[t * k + j]).sum::<f64>() / r as f64;
+            }
+            m[i * k + i] += 1.0;
+        }
+        let x: Vec<f64> = (0..k).map(|i| (i as f64 * 0.37).sin()).collect();
+        let mut rhs: Vec<f64> = (0..k)
+            .map(|i| (0..k).map(|j| m[i * k + j] * x[j]).sum())
+            .collect();
+        let mut f = m.clone();
+        assert!(factor(&mut f, k));
+        // L L' reproduces M (lower triangle).
+        for i in 0..k {
+            for j in 0..=i {
+                let v: f64 = (0..=j).map(|q| f[i * k + q] * f[j * k + q]).sum();
+                assert!((v - m[i * k + j]).abs() < 1e-12, "({i}, {j})");
+            }
+        }
+        solve(&f, &mut rhs, k);
+        for i in 0..k {
+            assert!((rhs[i] - x[i]).abs() < 1e-10);
+        }
+    }
+}
