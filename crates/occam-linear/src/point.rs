@@ -16,6 +16,10 @@ use occam_core::penalty::{soft_threshold, ElasticNet};
 const MAX_OUTER: usize = 100;
 /// Inexact IRLS: the inner threshold as a fraction of the last outer change.
 const INNER_FRACTION: f64 = 1e-3;
+/// Dense X without covariance updates runs each (IRLS) step on the working set's Gram block
+/// (`local.rs`) while the working set has fewer than LOCAL_MAX * n features: a pass then
+/// costs |S| per update instead of about 2n.
+const LOCAL_MAX: usize = 2;
 /// See `solve_thr`: the convergence threshold of a step with a kept Hessian, relative.
 const STALE_FINAL: f64 = 1e-2;
 /// How many times faster the blocked Cholesky factorization runs per multiply-add than a
@@ -343,8 +347,7 @@ impl<'a> Single<'a> {
             // A Cholesky factorization costs k^3 / 3 multiply-adds in matrix products (about
             // FACTOR_SPEED times as fast as the update loop), a pass over the active set k * len.
             let cost = (k * k) / (3 * FACTOR_SPEED * len).max(1) + anderson::DEPTH;
-            if self.passes >= after + cost {
-                self.newton_step(lambda, ws);
+            if self.passes >= after + cost && self.newton_step(lambda, ws) {
                 self.hist.len = 0;
                 return;
             }
@@ -361,7 +364,8 @@ impl<'a> Single<'a> {
     /// moves towards it up to the first coefficient that would change sign (which stops at
     /// zero), so the model objective cannot rise. On an equicorrelated design coordinate
     /// descent needs thousands of passes where this needs one factorization.
-    fn newton_step(&mut self, lambda: f64, ws: &[usize]) {
+    /// False when no step could be computed (a singular block).
+    fn newton_step(&mut self, lambda: f64, ws: &[usize]) -> bool {
         let a: Vec<usize> = ws
             .iter()
             .copied()
@@ -378,8 +382,12 @@ impl<'a> Single<'a> {
             (_, Some(c)) => c.newton_after = passes,
             _ => {}
         }
-        if let Some((coords, target)) = target {
-            self.move_towards(&coords, &target);
+        match target {
+            Some((coords, target)) => {
+                self.move_towards(&coords, &target);
+                true
+            }
+            None => false,
         }
     }
 
@@ -433,7 +441,9 @@ impl<'a> Single<'a> {
             l2s.push(0.0);
             rhs.push(l.g[q]);
         }
-        if slots.is_empty() || !l.solve_block(&slots, &l2s, lambda, &mut rhs) {
+        // Without a ridge part, more slots than observations make the block singular.
+        let singular = slots.len() > self.d.n && l2s.iter().all(|&v| v == 0.0);
+        if slots.is_empty() || singular || !l.solve_block(&slots, &l2s, lambda, &mut rhs) {
             return None;
         }
         for (t, &c) in rhs.iter_mut().zip(&coords) {
@@ -654,7 +664,30 @@ impl<'a> Single<'a> {
 
     fn solve_thr(&mut self, lambda: f64, ws: &[usize], thr: f64) -> bool {
         if self.fam == Family::Gaussian {
-            return self.cd(lambda, ws, thr);
+            // Dense X without covariance updates (p >> n): the working set's Gram block
+            // (fixed weights, so kept across lambdas and extended as features join) is
+            // cheaper per pass than the residual once |S| < 2n, and gives the Newton step.
+            if self.cov.is_some()
+                || !self.d.is_dense()
+                || ws.is_empty()
+                || ws.len() >= LOCAL_MAX * self.d.n
+            {
+                return self.cd(lambda, ws, thr);
+            }
+            self.use_local = true;
+            Local::prepare(
+                &mut self.local,
+                self.d,
+                &self.wk,
+                ws,
+                &self.beta,
+                self.b0,
+                false,
+            );
+            let done = self.cd(lambda, ws, thr);
+            self.use_local = false;
+            self.rebuild();
+            return done;
         }
         // Inexact Newton: the inner problem is solved only as far as the outer iteration
         // warrants (a fraction of the last outer change, never looser than the base
@@ -681,7 +714,7 @@ impl<'a> Single<'a> {
             self.use_local = self.fam != Family::Gaussian
                 && self.d.is_dense()
                 && !ws.is_empty()
-                && 2 * (ws.len() + 1) <= self.d.n;
+                && ws.len() < LOCAL_MAX * self.d.n;
             let mut stale = false;
             if self.use_local {
                 Local::prepare(
