@@ -183,53 +183,21 @@ impl<'a> Design<'a> {
         if k == 0 {
             return;
         }
-        let mut wx = vec![0.0; n * k];
-        for (s, &j) in cols.iter().enumerate() {
-            for ((o, x), wi) in wx[s * n..(s + 1) * n]
-                .iter_mut()
-                .zip(&d[j * n..(j + 1) * n])
-                .zip(w)
-            {
-                *o = x * wi;
-            }
-        }
-        // SAFETY: lhs X~' is p x n (row stride n, column stride 1) inside `d` (n * p values),
-        // rhs is n x k column-major inside `wx`, dst is p x k column-major inside `out`.
-        unsafe {
-            gemm::gemm(
-                p,
-                k,
-                n,
-                out.as_mut_ptr(),
-                p as isize,
-                1,
-                false,
-                d.as_ptr(),
-                1,
-                n as isize,
-                wx.as_ptr(),
-                n as isize,
-                1,
-                0.0,
-                1.0,
-                false,
-                false,
-                false,
-                gemm::Parallelism::None,
-            );
-        }
+        let mut wx = Vec::with_capacity(n * k);
+        self.push_weighted_cols(cols, w, &mut wx);
+        self.cross(d, &wx, p, out);
     }
 
-    /// Appends the columns sqrt(v) * x~_j for j in `cols` to the column-major n-row matrix
-    /// `buf` (dense X only).
-    pub fn push_weighted_cols(&self, cols: &[usize], sv: &[f64], buf: &mut Vec<f64>) {
+    /// Appends the columns u * x~_j (elementwise) for j in `cols` to the column-major n-row
+    /// matrix `buf` (dense X only).
+    pub fn push_weighted_cols(&self, cols: &[usize], u: &[f64], buf: &mut Vec<f64>) {
         let Kind::Dense(d) = &self.kind else {
             panic!("push_weighted_cols needs dense X");
         };
         let n = self.n;
         buf.reserve(n * cols.len());
         for &j in cols {
-            buf.extend(d[j * n..(j + 1) * n].iter().zip(sv).map(|(x, w)| x * w));
+            buf.extend(d[j * n..(j + 1) * n].iter().zip(u).map(|(x, w)| x * w));
         }
     }
 

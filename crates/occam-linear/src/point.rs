@@ -667,23 +667,10 @@ impl<'a> Single<'a> {
             // Dense X without covariance updates (p >> n): the working set's Gram block
             // (fixed weights, so kept across lambdas and extended as features join) is
             // cheaper per pass than the residual once |S| < 2n, and gives the Newton step.
-            if self.cov.is_some()
-                || !self.d.is_dense()
-                || ws.is_empty()
-                || ws.len() >= LOCAL_MAX * self.d.n
-            {
+            if !self.local_fits(ws) {
                 return self.cd(lambda, ws, thr);
             }
-            self.use_local = true;
-            Local::prepare(
-                &mut self.local,
-                self.d,
-                &self.wk,
-                ws,
-                &self.beta,
-                self.b0,
-                false,
-            );
+            self.start_local(ws, false);
             let done = self.cd(lambda, ws, thr);
             self.use_local = false;
             self.rebuild();
@@ -711,28 +698,9 @@ impl<'a> Single<'a> {
                     self.refresh = true;
                 }
             }
-            self.use_local = self.fam != Family::Gaussian
-                && self.d.is_dense()
-                && !ws.is_empty()
-                && ws.len() < LOCAL_MAX * self.d.n;
-            let mut stale = false;
-            if self.use_local {
-                Local::prepare(
-                    &mut self.local,
-                    self.d,
-                    &self.wk,
-                    ws,
-                    &self.beta,
-                    self.b0,
-                    self.refresh,
-                );
-                self.refresh = false;
-                let l = self.local.as_ref().expect("just prepared");
-                stale = l.stale;
-                for &j in ws {
-                    self.xv[j] = l.diag(l.slot(j));
-                }
-            }
+            self.use_local = false;
+            let stale = self.local_fits(ws) && self.start_local(ws, self.refresh);
+            self.refresh = false;
             let old: Vec<f64> = ws.iter().map(|&j| self.beta[j]).collect();
             let old_b0 = self.b0;
             let before = if stale { self.objective(lambda) } else { 0.0 };
@@ -761,6 +729,33 @@ impl<'a> Single<'a> {
         self.use_local = false;
         self.rebuild();
         done
+    }
+
+    /// Whether the working set runs in covariance form (dense X without the gaussian
+    /// covariance mode, fewer than LOCAL_MAX * n features).
+    fn local_fits(&self, ws: &[usize]) -> bool {
+        self.cov.is_none() && self.d.is_dense() && !ws.is_empty() && ws.len() < LOCAL_MAX * self.d.n
+    }
+
+    /// Switches the inner solve to the covariance form, its model set up at the current
+    /// state (a fresh Hessian when `fresh`); returns whether the Hessian is one kept from
+    /// earlier weights.
+    fn start_local(&mut self, ws: &[usize], fresh: bool) -> bool {
+        self.use_local = true;
+        Local::prepare(
+            &mut self.local,
+            self.d,
+            &self.wk,
+            ws,
+            &self.beta,
+            self.b0,
+            fresh,
+        );
+        let l = self.local.as_ref().expect("just prepared");
+        for &j in ws {
+            self.xv[j] = l.diag(l.slot(j));
+        }
+        l.stale
     }
 
     /// The curvature of the intercept in the current quadratic model.
