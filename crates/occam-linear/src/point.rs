@@ -20,6 +20,9 @@ const INNER_FRACTION: f64 = 1e-3;
 /// (`local.rs`) while the working set has fewer than LOCAL_MAX * n features: a pass then
 /// costs |S| per update instead of about 2n.
 const LOCAL_MAX: usize = 2;
+/// ... and while its Hessian (|S|+1)^2 and its weighted copy of the columns n (|S|+1) each
+/// hold at most this many values (1 GiB), so that it never takes much memory beside X.
+const LOCAL_MAX_VALUES: usize = 1 << 27;
 /// See `solve_thr`: the convergence threshold of a step with a kept Hessian, relative.
 const STALE_FINAL: f64 = 1e-2;
 /// How many times faster the blocked Cholesky factorization runs per multiply-add than a
@@ -732,9 +735,15 @@ impl<'a> Single<'a> {
     }
 
     /// Whether the working set runs in covariance form (dense X without the gaussian
-    /// covariance mode, fewer than LOCAL_MAX * n features).
+    /// covariance mode, fewer than LOCAL_MAX * n features, within LOCAL_MAX_VALUES).
     fn local_fits(&self, ws: &[usize]) -> bool {
-        self.cov.is_none() && self.d.is_dense() && !ws.is_empty() && ws.len() < LOCAL_MAX * self.d.n
+        let m = ws.len() + 1;
+        self.cov.is_none()
+            && self.d.is_dense()
+            && !ws.is_empty()
+            && ws.len() < LOCAL_MAX * self.d.n
+            && m * m <= LOCAL_MAX_VALUES
+            && m * self.d.n <= LOCAL_MAX_VALUES
     }
 
     /// Switches the inner solve to the covariance form, its model set up at the current
