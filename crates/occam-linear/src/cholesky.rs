@@ -8,11 +8,14 @@ use crate::kernels::dot;
 const NB: usize = 64;
 
 /// Overwrites the lower triangle of the symmetric k x k matrix `m` (row-major) with its
-/// Cholesky factor L (M = L L'); false when M is not numerically positive definite. Blocked
-/// and right-looking: each block column is factored in place, and the trailing matrix is
-/// updated by one matrix product (which does most of the k^3 / 3 work at full speed).
+/// Cholesky factor L (M = L L'; the upper triangle is used as scratch); false when M is not
+/// numerically positive definite: a pivot at most 1e-12 times its original diagonal entry.
+/// Blocked and right-looking: each block column is factored in place, and the trailing
+/// matrix is updated by one matrix product (which does most of the k^3 / 3 work at full
+/// speed).
 pub(crate) fn factor(m: &mut [f64], k: usize) -> bool {
     assert!(m.len() >= k * k);
+    let diag: Vec<f64> = (0..k).map(|j| m[j * k + j]).collect();
     let mut kb = 0;
     while kb < k {
         let e = (kb + NB).min(k);
@@ -21,7 +24,7 @@ pub(crate) fn factor(m: &mut [f64], k: usize) -> bool {
         for j in kb..e {
             let rj = j * k;
             let d = m[rj + j] - dot(&m[rj + kb..rj + j], &m[rj + kb..rj + j]);
-            if d <= 1e-12 * m[rj + j].abs().max(f64::MIN_POSITIVE) || !d.is_finite() {
+            if d <= 1e-12 * diag[j].abs().max(f64::MIN_POSITIVE) || !d.is_finite() {
                 return false;
             }
             let d = d.sqrt();
@@ -156,5 +159,32 @@ mod tests {
         for i in 0..k {
             assert!((rhs[i] - x[i]).abs() < 1e-10);
         }
+    }
+
+    #[test]
+    fn refuses_a_rank_deficient_matrix_past_the_first_block() {
+        // B'B with B of r = NB rows and k = 2 NB + 5 columns has rank r: the pivots of the
+        // columns past r are rounding noise, the first of them at the start of the second
+        // block, where the entry it is compared with has already been reduced.
+        let (k, r) = (2 * NB + 5, NB);
+        let mut state = 11u64;
+        let b: Vec<f64> = (0..r * k)
+            .map(|_| {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+            })
+            .collect();
+        let mut m = vec![0.0; k * k];
+        for i in 0..k {
+            for j in 0..k {
+                m[i * k + j] = (0..r).map(|t| b[t * k + i] * b[t * k + j]).sum::<f64>();
+            }
+            // A positive shift far below 1e-12 of the diagonal (about r / 12): such pivots
+            // are still refused.
+            m[i * k + i] += 1e-13;
+        }
+        assert!(!factor(&mut m, k));
     }
 }

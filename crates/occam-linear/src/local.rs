@@ -1,19 +1,24 @@
-//! Covariance-form IRLS on the working set, for the binomial and poisson families on dense
-//! designs whose working set S is small against n.
+//! Covariance-form steps on the working set S, for dense designs without the gaussian
+//! covariance mode: every IRLS step of binomial and poisson, and gaussian with p >> n, while
+//! |S| < 2n (see `point.rs`).
 //!
-//! Each IRLS step minimises a quadratic model of the penalized objective around the current
+//! Each step minimises a quadratic model of the penalized objective around the current
 //! coefficients b_c (proximal Newton; Lee, Sun & Saunders 2014):
 //!   1/2 (b - b_c)' H (b - b_c) - g_c' (b - b_c) + penalty(b),
-//! with g_c the gradient of the log-likelihood part and H = [X~_S 1]' V [X~_S 1] (the
-//! intercept is the last slot). Coordinate descent on the model keeps the model gradient
-//! g = g_c - H (b - b_c), so an update costs O(|S|) instead of O(n); the Newton step on the
-//! active set solves the model with the signs held, by one Cholesky factorization.
+//! with g_c the gradient of the log-likelihood part and H = [1 X~_F]' V [1 X~_F] (the
+//! intercept is slot 0, the features F of slots 1.. include S). Coordinate descent on the
+//! model keeps the model gradient g = g_c - H (b - b_c), so an update costs O(|F|) instead of
+//! O(n); the Newton step on the active set solves the model with the signs held, by one
+//! Cholesky factorization.
 //!
 //! H is not recomputed at every step: one computed at earlier weights V still defines a
 //! model whose minimiser is the exact solution once g_c is the gradient there (any positive
-//! definite H has the same fixed point). The point solver keeps it while each step contracts
-//! well and the objective falls, and computes a fresh one otherwise: a fresh H makes the step
-//! glmnet's IRLS step.
+//! definite H has the same fixed point). It is kept while the weights have drifted less than
+//! MAX_DRIFT from those it was computed at and F is at most twice S, and within MAX_VALUES;
+//! the point solver undoes a step with a kept H that raised the objective (checked at the next
+//! step: a final step, under a hundredth of the threshold, is not) and asks for a fresh one,
+//! as it does when such steps stop shrinking (a fresh H makes the step glmnet's IRLS step).
+//! For gaussian V is fixed, so H is exact and only extended.
 
 use crate::cholesky;
 use crate::design::{Design, Work};
@@ -21,6 +26,9 @@ use crate::design::{Design, Work};
 /// A Hessian is kept while the weights have drifted less than this from those it was
 /// computed at (see `Local::drift`).
 const MAX_DRIFT: f64 = 0.1;
+/// The most values H (m^2) and the weighted column copy (n m) may each hold (1 GiB); the
+/// point solver does not use this form beyond it.
+pub(crate) const MAX_VALUES: usize = 1 << 27;
 
 /// A factor of the active-set block of H, kept while H, the active set and lambda stay.
 struct Factor {
@@ -77,9 +85,13 @@ impl Local {
         fresh: bool,
     ) {
         let keep = !fresh
-            && slot
-                .as_ref()
-                .is_some_and(|l| l.feat.len() <= 2 * ws.len() && l.drift(&wk.v) <= MAX_DRIFT);
+            && slot.as_ref().is_some_and(|l| {
+                let m = l.m + ws.iter().filter(|&&j| l.pos[j] == usize::MAX).count();
+                l.feat.len() <= 2 * ws.len()
+                    && m * m <= MAX_VALUES
+                    && m * d.n <= MAX_VALUES
+                    && l.drift(&wk.v) <= MAX_DRIFT
+            });
         let l = slot.get_or_insert_with(|| Local {
             feat: Vec::new(),
             pos: vec![usize::MAX; d.p],

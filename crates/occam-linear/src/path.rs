@@ -15,7 +15,7 @@ const FDEV: f64 = 1e-5;
 /// (below it the threshold is under the rounding of the updates): a gap the rounding does
 /// not let close ends the loop with a warning.
 const MAX_TIGHTEN: usize = 8;
-const MIN_FACTOR: f64 = 1e-20;
+const MIN_FACTOR: f64 = 1e-14;
 
 /// What the path loop needs of a point solver (single-response or multinomial).
 pub(crate) trait Solver {
@@ -149,7 +149,8 @@ pub(crate) fn run(s: &mut dyn Solver, lambdas: Lambdas, cfg: &LoopSettings) -> R
     let mut prev_lambda = lambda_max;
     // With a gap target, each point starts at the threshold factor the previous point ended
     // with (neighbouring points need about the same), instead of climbing to it from 1 in
-    // tightening rounds that each re-solve; loosened tenfold when that over-solved.
+    // tightening rounds that each re-solve; loosened tenfold when that over-solved, and back
+    // to 1 after a point that missed the target.
     let mut start = 1.0f64;
     for (m, &lam) in grid.iter().enumerate() {
         s.reset_passes();
@@ -200,7 +201,7 @@ pub(crate) fn run(s: &mut dyn Solver, lambdas: Lambdas, cfg: &LoopSettings) -> R
                 // The gap of the rescaled-residual dual point shrinks like sqrt(threshold):
                 // tighten by the square of the shortfall (within [1e-4, 0.1]) instead of a
                 // fixed step, so the point is not over-solved.
-                factor *= ((tol / g).powi(2) * 0.5).clamp(1e-4, 0.1);
+                factor = (factor * ((tol / g).powi(2) * 0.5).clamp(1e-4, 0.1)).max(MIN_FACTOR);
                 converged = s.tighten(lam, &ws, factor);
                 (scores, strong) = s.screened_scores(&ws, &limit);
                 // A tighter solution can push a discarded feature over its KKT bound: admit
@@ -215,7 +216,9 @@ pub(crate) fn run(s: &mut dyn Solver, lambdas: Lambdas, cfg: &LoopSettings) -> R
                 g = s.relative_gap(lam, &scores).unwrap_or(0.0);
             }
             gap = Some(g);
-            start = if first < 0.01 * tol {
+            start = if g > tol {
+                1.0
+            } else if first < 0.01 * tol {
                 (factor * 10.0).min(1.0)
             } else {
                 factor

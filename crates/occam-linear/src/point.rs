@@ -8,7 +8,7 @@ use crate::config::Family;
 use crate::design::{Design, Work};
 use crate::family::gaussian::GapTerms;
 use crate::family::{self, binomial, gaussian};
-use crate::local::Local;
+use crate::local::{self, Local};
 use crate::path::{Solver, BIG};
 use occam_core::penalty::{soft_threshold, ElasticNet};
 
@@ -20,9 +20,6 @@ const INNER_FRACTION: f64 = 1e-3;
 /// (`local.rs`) while the working set has fewer than LOCAL_MAX * n features: a pass then
 /// costs |S| per update instead of about 2n.
 const LOCAL_MAX: usize = 2;
-/// ... and while its Hessian (|S|+1)^2 and its weighted copy of the columns n (|S|+1) each
-/// hold at most this many values (1 GiB), so that it never takes much memory beside X.
-const LOCAL_MAX_VALUES: usize = 1 << 27;
 /// See `solve_thr`: the convergence threshold of a step with a kept Hessian, relative.
 const STALE_FINAL: f64 = 1e-2;
 /// How many times faster the blocked Cholesky factorization runs per multiply-add than a
@@ -685,6 +682,7 @@ impl<'a> Single<'a> {
         let mut inner = self.thr.max(thr);
         // A step taken with a kept Hessian: the objective before it and where it started.
         let mut check: Option<(f64, Vec<f64>, f64)> = None;
+        let mut last_change = f64::INFINITY;
         let mut done = false;
         for _ in 0..MAX_OUTER {
             self.rebuild();
@@ -716,7 +714,14 @@ impl<'a> Single<'a> {
             }
             if stale {
                 check = Some((before, old, old_b0));
+                // Steps with a kept Hessian that stop shrinking below the threshold (at the
+                // rounding of a very small one) hand over to a fresh one, whose step certifies
+                // at the threshold itself.
+                if change < thr && change >= last_change {
+                    self.refresh = true;
+                }
             }
+            last_change = change;
             // A step with a fresh Hessian is a Newton step, whose remaining error is of the
             // order of its change squared; a kept Hessian converges only linearly, so its
             // steps must get STALE_FINAL times smaller before they certify the same.
@@ -735,15 +740,15 @@ impl<'a> Single<'a> {
     }
 
     /// Whether the working set runs in covariance form (dense X without the gaussian
-    /// covariance mode, fewer than LOCAL_MAX * n features, within LOCAL_MAX_VALUES).
+    /// covariance mode, fewer than LOCAL_MAX * n features, within local::MAX_VALUES).
     fn local_fits(&self, ws: &[usize]) -> bool {
         let m = ws.len() + 1;
         self.cov.is_none()
             && self.d.is_dense()
             && !ws.is_empty()
             && ws.len() < LOCAL_MAX * self.d.n
-            && m * m <= LOCAL_MAX_VALUES
-            && m * self.d.n <= LOCAL_MAX_VALUES
+            && m * m <= local::MAX_VALUES
+            && m * self.d.n <= local::MAX_VALUES
     }
 
     /// Switches the inner solve to the covariance form, its model set up at the current
