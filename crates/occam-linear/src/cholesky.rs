@@ -122,11 +122,9 @@ mod tests {
         assert!(!factor(&mut m, k));
     }
 
-    #[test]
-    fn a_dense_system_over_several_blocks() {
-        // M = B'B / r + I with a dense pseudo-random B, so every trailing update matters.
-        let (k, r) = (3 * NB + 17, 300);
-        let mut state = 7u64;
+    /// B'B (k x k, row-major) for a pseudo-random r x k matrix B with entries in [-0.5, 0.5).
+    fn random_gram(k: usize, r: usize, seed: u64) -> Vec<f64> {
+        let mut state = seed;
         let b: Vec<f64> = (0..r * k)
             .map(|_| {
                 state = state
@@ -138,8 +136,18 @@ mod tests {
         let mut m = vec![0.0; k * k];
         for i in 0..k {
             for j in 0..k {
-                m[i * k + j] = (0..r).map(|t| b[t * k + i] * b[t * k + j]).sum::<f64>() / r as f64;
+                m[i * k + j] = (0..r).map(|t| b[t * k + i] * b[t * k + j]).sum::<f64>();
             }
+        }
+        m
+    }
+
+    #[test]
+    fn a_dense_system_over_several_blocks() {
+        // M = B'B / r + I with a dense pseudo-random B, so every trailing update matters.
+        let (k, r) = (3 * NB + 17, 300);
+        let mut m: Vec<f64> = random_gram(k, r, 7).iter().map(|v| v / r as f64).collect();
+        for i in 0..k {
             m[i * k + i] += 1.0;
         }
         let x: Vec<f64> = (0..k).map(|i| (i as f64 * 0.37).sin()).collect();
@@ -167,20 +175,8 @@ mod tests {
         // columns past r are rounding noise, the first of them at the start of the second
         // block, where the entry it is compared with has already been reduced.
         let (k, r) = (2 * NB + 5, NB);
-        let mut state = 11u64;
-        let b: Vec<f64> = (0..r * k)
-            .map(|_| {
-                state = state
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
-            })
-            .collect();
-        let mut m = vec![0.0; k * k];
+        let mut m = random_gram(k, r, 11);
         for i in 0..k {
-            for j in 0..k {
-                m[i * k + j] = (0..r).map(|t| b[t * k + i] * b[t * k + j]).sum::<f64>();
-            }
             // A positive shift far below 1e-12 of the diagonal (about r / 12): such pivots
             // are still refused.
             m[i * k + i] += 1e-13;

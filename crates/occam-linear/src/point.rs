@@ -22,6 +22,9 @@ const INNER_FRACTION: f64 = 1e-3;
 const LOCAL_MAX: usize = 2;
 /// See `solve_thr`: the convergence threshold of a step with a kept Hessian, relative.
 const STALE_FINAL: f64 = 1e-2;
+/// Covariance mode fetches Gram columns in batches of at least this many (see
+/// `prefetch_gram`).
+const GRAM_BATCH: usize = 32;
 /// How many times faster the blocked Cholesky factorization runs per multiply-add than a
 /// coordinate-descent pass.
 const FACTOR_SPEED: usize = 8;
@@ -274,13 +277,24 @@ impl<'a> Single<'a> {
         let Some(c) = &mut self.cov else {
             return;
         };
-        let missing: Vec<usize> = ws
+        let mut missing: Vec<usize> = ws
             .iter()
             .copied()
             .filter(|&j| c.gram[j].is_none())
             .collect();
         if missing.is_empty() {
             return;
+        }
+        // Each product reads all of X: when few columns are missing, fetch also those of the
+        // features nearest to entering (largest |gradient|), up to GRAM_BATCH, instead of one
+        // product per feature as the working set grows.
+        if missing.len() < GRAM_BATCH {
+            let mut next: Vec<usize> = (0..self.d.p)
+                .filter(|&j| self.d.usable[j] && c.gram[j].is_none() && !missing.contains(&j))
+                .collect();
+            next.sort_by(|&a, &b| c.g[b].abs().total_cmp(&c.g[a].abs()).then(a.cmp(&b)));
+            next.truncate(GRAM_BATCH - missing.len());
+            missing.extend(next);
         }
         let p = self.d.p;
         let mut block = vec![0.0; p * missing.len()];
