@@ -2,6 +2,7 @@
 //! schema), file readers (CSV, libsvm, idx), standardization, seeded splits and folds,
 //! penalties with their proximal operators, metrics, and the typed error they all report.
 
+pub mod cpu;
 pub mod dataset;
 pub mod error;
 pub mod idx;

@@ -243,14 +243,6 @@ impl<'a> Design<'a> {
         matches!(self.kind, Kind::Dense(_))
     }
 
-    /// The standardized column j when X is held dense.
-    pub fn dense_col(&self, j: usize) -> Option<&[f64]> {
-        match &self.kind {
-            Kind::Dense(d) => Some(&d[j * self.n..(j + 1) * self.n]),
-            Kind::Sparse(_) => None,
-        }
-    }
-
     /// sum_i x~_ij u_i for any vector u.
     pub fn dot_col(&self, j: usize, u: &[f64]) -> f64 {
         match &self.kind {

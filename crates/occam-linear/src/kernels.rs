@@ -3,26 +3,11 @@
 //! is picked when the CPU has it. Both copies perform the same operations in the same order
 //! (no fused multiply-add is formed), so the result does not depend on the CPU.
 
-use std::sync::OnceLock;
+use occam_core::cpu::has_avx2_fma;
 
 /// Independent partial sums of a dot product: enough to fill the vector registers and hide
 /// the latency of the additions.
 const LANES: usize = 16;
-
-fn has_avx2_fma() -> bool {
-    static HAS: OnceLock<bool> = OnceLock::new();
-    *HAS.get_or_init(|| {
-        #[cfg(target_arch = "x86_64")]
-        {
-            std::arch::is_x86_feature_detected!("avx2")
-                && std::arch::is_x86_feature_detected!("fma")
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        {
-            false
-        }
-    })
-}
 
 #[inline(always)]
 fn reduce(mut s: [f64; LANES]) -> f64 {

@@ -132,7 +132,7 @@ impl<'a> Single<'a> {
         let wk = Work::new(rho, v);
         let cov = (fam == Family::Gaussian
             && (d.p < COVARIANCE_MAX_P || (d.p <= TALL_MAX_P && d.n >= TALL * d.p))
-            && d.dense_col(0).is_some())
+            && d.is_dense())
         .then(|| {
             let g: Vec<f64> = (0..d.p)
                 .map(|j| if d.usable[j] { d.grad(j, &wk) } else { 0.0 })

@@ -4,22 +4,8 @@
 
 use crate::real::Real;
 use std::any::TypeId;
-use std::sync::OnceLock;
 
-pub fn has_avx2_fma() -> bool {
-    static HAS: OnceLock<bool> = OnceLock::new();
-    *HAS.get_or_init(|| {
-        #[cfg(target_arch = "x86_64")]
-        {
-            std::arch::is_x86_feature_detected!("avx2")
-                && std::arch::is_x86_feature_detected!("fma")
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        {
-            false
-        }
-    })
-}
+pub use occam_core::cpu::has_avx2_fma;
 
 pub fn as_f32_mut<R: Real>(s: &mut [R]) -> Option<&mut [f32]> {
     if TypeId::of::<R>() == TypeId::of::<f32>() {
