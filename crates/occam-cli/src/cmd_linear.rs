@@ -4,6 +4,7 @@
 use crate::flags::{DataFlags, LinearCvArgs, LinearFlags, LinearPathArgs};
 use crate::{load, output, UserError};
 use anyhow::{bail, Result};
+use occam::{Linear, LinearCv, LinearModel, Mode, Rule, RunFolder, RunKind};
 use occam_core::{DataError, Dataset};
 use occam_linear::{CvConfig, CvFit, Family, Measure, PathConfig, PathFit};
 use serde_json::{json, Value};
@@ -46,74 +47,67 @@ fn read_numbers(path: &Path, what: &str) -> Result<Vec<(Option<String>, f64)>> {
     Ok(out)
 }
 
-/// Stage 2 of the linear flags: a validated PathConfig for this data set.
-pub fn path_config(f: &LinearFlags, d: &Dataset) -> Result<PathConfig> {
+/// Stage 2 of the linear flags: the facade's path settings for this data set (validated
+/// by `Linear::path_config`).
+pub fn linear_config(f: &LinearFlags, d: &Dataset) -> Result<Linear> {
     let family = match &f.family {
-        Some(s) => Family::parse(s)?,
-        None => Family::for_task(d.task),
+        Some(s) => Some(Family::parse(s)?),
+        None => None,
     };
-    match family {
-        Family::Binomial if d.classes.len() != 2 => bail!(UserError(format!(
-            "--family binomial needs a two-class target; '{}' has {} classes (use --family multinomial)",
-            d.target_name,
-            d.classes.len()
-        ))),
-        Family::Multinomial if d.classes.len() < 2 => bail!(UserError(format!(
-            "--family multinomial needs a class target; '{}' was read as {} (use --task multiclass)",
-            d.target_name,
-            d.task.name()
-        ))),
-        Family::Gaussian | Family::Poisson if d.task.is_classification() => bail!(UserError(format!(
-            "--family {} needs a numeric target; '{}' was read as classes (use --task regression or counts)",
-            family.name(),
-            d.target_name
-        ))),
-        _ => {}
+    if let Some(why) = occam::family_mismatch(family.unwrap_or(Family::for_task(d.task)), d) {
+        bail!(UserError(format!("--family {why}")));
     }
-    let mut cfg = PathConfig::new(family);
-    cfg.alpha = f.alpha;
-    cfg.nlambda = f.nlambda;
-    cfg.lambda_min_ratio = f.lambda_min_ratio;
-    cfg.lambda = f.lambda.clone();
-    cfg.standardize = !f.no_standardize;
-    cfg.intercept = !f.no_intercept;
-    cfg.tol = f.tol;
-    cfg.gap_tol = f.gap_tol;
-    cfg.grouped = f.grouped;
-    if f.grouped && family != Family::Multinomial {
-        bail!(UserError(
-            "--grouped applies to --family multinomial only".into()
-        ));
-    }
+    let penalty_factor = match &f.penalty_factor {
+        Some(p) => {
+            let rows = read_numbers(p, "penalty factor")?;
+            Some(if rows.iter().all(|(n, _)| n.is_some()) {
+                let mut pf = vec![1.0; d.nfeatures()];
+                for (name, v) in rows {
+                    let name = name.unwrap();
+                    let j = d
+                        .feature_names
+                        .iter()
+                        .position(|f| *f == name)
+                        .ok_or_else(|| {
+                            UserError(format!("{}: no feature named '{name}'", p.display()))
+                        })?;
+                    pf[j] = v;
+                }
+                pf
+            } else {
+                rows.into_iter().map(|(_, v)| v).collect()
+            })
+        }
+        None => None,
+    };
+    Ok(Linear {
+        family,
+        alpha: f.alpha,
+        nlambda: f.nlambda,
+        lambda_min_ratio: f.lambda_min_ratio,
+        lambda: f.lambda.clone(),
+        penalty_factor,
+        standardize: !f.no_standardize,
+        intercept: !f.no_intercept,
+        tol: f.tol,
+        gap_tol: f.gap_tol,
+        grouped: f.grouped,
+        relax: f.relax.then_some(f.gamma),
+    })
+}
+
+/// Stage 2 of the linear flags as the solver's validated PathConfig (the commands that call
+/// occam-linear directly: tune, select, text).
+pub fn path_config(f: &LinearFlags, d: &Dataset) -> Result<PathConfig> {
+    let mut lin = linear_config(f, d)?;
     if !(0.0..=1.0).contains(&f.gamma) {
         bail!(DataError::param(
             "--gamma",
             format!("{} is not in [0, 1]", f.gamma)
         ));
     }
-    if let Some(p) = &f.penalty_factor {
-        let rows = read_numbers(p, "penalty factor")?;
-        let pf = if rows.iter().all(|(n, _)| n.is_some()) {
-            let mut pf = vec![1.0; d.nfeatures()];
-            for (name, v) in rows {
-                let name = name.unwrap();
-                let j = d
-                    .feature_names
-                    .iter()
-                    .position(|f| *f == name)
-                    .ok_or_else(|| {
-                        UserError(format!("{}: no feature named '{name}'", p.display()))
-                    })?;
-                pf[j] = v;
-            }
-            pf
-        } else {
-            rows.into_iter().map(|(_, v)| v).collect()
-        };
-        cfg.penalty_factor = Some(pf);
-    }
-    cfg.validate(d.nrows(), d.nfeatures())?;
-    Ok(cfg)
+    lin.relax = None;
+    Ok(lin.path_config(d)?)
 }
 
 /// The fit as JSON with glmnet's names: lambda, a0, beta (nlambda x p; per class for
@@ -197,7 +191,9 @@ fn print_warnings(fit: &PathFit) {
 
 pub fn path(a: &LinearPathArgs) -> Result<()> {
     let d = load_data(&a.data)?;
-    let cfg = path_config(&a.linear, &d)?;
+    let lin = linear_config(&a.linear, &d)?;
+    let cfg = lin.path_config(&d)?;
+    let mut run = open_run(a.out.as_deref(), RunKind::LinearPath, a.force)?;
     let bar = crate::progress::bar(
         cfg.lambda.as_ref().map_or(cfg.nlambda, |l| l.len()) as u64,
         "lambdas",
@@ -207,13 +203,7 @@ pub fn path(a: &LinearPathArgs) -> Result<()> {
             b.set_position(done as u64);
         }
     };
-    let fit = occam_linear::fit_path_with_progress(
-        &d.x,
-        &d.y,
-        &cfg,
-        a.linear.relax.then_some(a.linear.gamma),
-        &tick,
-    );
+    let fit = occam_linear::fit_path_with_progress(&d.x, &d.y, &cfg, lin.relax, &tick);
     if let Some(b) = bar {
         b.finish_and_clear();
     }
@@ -223,7 +213,8 @@ pub fn path(a: &LinearPathArgs) -> Result<()> {
     if let Some(p) = &a.json {
         output::write_json(p, &pj)?;
     }
-    let report = run_folder(a.out.as_deref(), "path.json", &pj, a.no_report)?;
+    let model = LinearModel::from_path(&d, fit.clone(), None);
+    let report = finish_run(run.as_mut(), "path.json", &pj, &model, a.no_report)?;
     println!(
         "{} path, alpha {}, {} rows x {} features{}: {} lambdas in {:.3} s",
         cfg.family.name(),
@@ -372,28 +363,38 @@ pub fn print_cv(cv: &CvFit, d: &Dataset) {
 
 pub fn cv(a: &LinearCvArgs) -> Result<()> {
     let d = load_data(&a.data)?;
-    let cfg = path_config(&a.linear, &d)?;
+    let lin = linear_config(&a.linear, &d)?;
+    let cfg = lin.path_config(&d)?;
     let cvc = cv_config(a, &cfg, d.nrows())?;
-    let k = cvc
+    let est = LinearCv {
+        path: lin,
+        folds: cvc.folds,
+        foldid: cvc.foldid,
+        measure: cvc.measure,
+        seed: cvc.seed,
+        rule: Rule::parse(&a.rule)?,
+    };
+    let mut run = open_run(a.out.as_deref(), RunKind::LinearCv, a.force)?;
+    let k = est
         .foldid
         .as_ref()
-        .map_or(cvc.folds, |f| f.iter().max().map_or(0, |m| m + 1));
+        .map_or(est.folds, |f| f.iter().max().map_or(0, |m| m + 1));
     let bar = crate::progress::bar(k as u64 + 1, "path fits (all rows + folds)");
     let tick = || {
         if let Some(b) = &bar {
             b.inc(1);
         }
     };
-    let cv = occam_linear::cross_validate_with_progress(&d.x, &d.y, &cfg, &cvc, &tick);
+    let fitted = est.fit_with_progress(&d, &tick);
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    let cv = cv?;
+    let (model, cv) = fitted?;
     let cj = cv_json(&cv, &d);
     if let Some(p) = &a.json {
         output::write_json(p, &cj)?;
     }
-    let report = run_folder(a.out.as_deref(), "cv.json", &cj, a.no_report)?;
+    let report = finish_run(run.as_mut(), "cv.json", &cj, &model, a.no_report)?;
     println!(
         "{}-fold CV of the {} path, alpha {}, {} rows x {} features: {:.3} s",
         cv.foldid.iter().max().map_or(0, |m| m + 1),
@@ -414,26 +415,34 @@ pub fn cv(a: &LinearCvArgs) -> Result<()> {
     Ok(())
 }
 
-/// With `--out DIR`: writes DIR/NAME and (unless `no_report`) DIR/report.html; returns the
-/// path of what was written last.
-fn run_folder(
-    dir: Option<&std::path::Path>,
+/// With `--out DIR`: the run folder, refused when DIR already holds a run (unless `force`);
+/// checked before any work starts.
+fn open_run(dir: Option<&Path>, kind: RunKind, force: bool) -> Result<Option<RunFolder>> {
+    let mode = if force { Mode::Force } else { Mode::New };
+    Ok(match dir {
+        Some(d) => Some(RunFolder::create(d, kind, mode)?),
+        None => None,
+    })
+}
+
+/// Writes NAME (the result JSON), the model and (unless `no_report`) report.html into the
+/// run folder; returns the path of what was written last.
+fn finish_run(
+    run: Option<&mut RunFolder>,
     name: &str,
     v: &serde_json::Value,
+    model: &LinearModel,
     no_report: bool,
 ) -> Result<Option<std::path::PathBuf>> {
-    let Some(dir) = dir else {
+    let Some(run) = run else {
         return Ok(None);
     };
-    std::fs::create_dir_all(dir).map_err(|e| {
-        crate::UserError(format!("cannot create the folder {}: {e}", dir.display()))
-    })?;
-    let json = dir.join(name);
-    output::write_json(&json, v)?;
+    run.write_json(name, v)?;
+    model.save(run)?;
     if no_report {
-        return Ok(Some(json));
+        return Ok(Some(run.path(name)));
     }
-    let report = dir.join("report.html");
-    crate::cmd_report::write(dir, &report)?;
+    let report = run.path("report.html");
+    crate::cmd_report::write(run.dir(), &report)?;
     Ok(Some(report))
 }

@@ -1,150 +1,152 @@
-//! `occam predict RUN_DIR DATA`: loads model.json + model.safetensors, checks that DATA has
-//! the model's features (by name for CSV, by count for libsvm), applies the training-time
-//! standardization and writes one row of predictions per input row. A forecasting run
-//! (`--model lstm|gru`) instead forecasts the steps after the end of DATA's series
-//! (`cmd_forecast::predict`).
+//! `occam predict RUN_DIR DATA`: loads the model of a run folder and predicts one row per
+//! input row. The model's preprocessing (`occam::Preprocessor`) turns raw CSV rows into its
+//! features exactly as in training: columns by name, the training imputation values, the
+//! training one-hot levels (`--handle-unknown`); libsvm rows are read by position. Linear runs
+//! (`occam linear cv|path --out`) predict at the lambda cross-validation chose, or `--lambda`.
+//! A forecasting run (`--model lstm|gru`) instead forecasts the steps after the end of DATA's
+//! series (`cmd_forecast::predict`).
 
 use crate::flags_nn::PredictArgs;
-use crate::load::{self, Format};
+use crate::load::{self, Format, Source};
 use crate::{output, UserError};
 use anyhow::{Context, Result};
-use occam_core::table::{abbreviate, parse_cell, Cell, RawTable};
-use occam_core::{libsvm, DataError, DenseMatrix, Matrix, Task};
-use occam_nn::metrics::{predictions, task_metrics};
+use occam::{HandleUnknown, LinearModel, Predictions, Preprocessor, RawTable, RunFolder, RunKind};
+use occam_core::{libsvm, Matrix};
+use occam_nn::metrics::predictions;
 use occam_nn::model::{load as load_model, ModelMeta};
 use occam_nn::{Features, Mat, Net};
-use std::fmt::Write as _;
+use std::path::Path;
 
-pub fn load_run(dir: &std::path::Path) -> Result<(ModelMeta, Net<f32>)> {
+/// Reads `name` from the run: verified against the manifest when the run has one.
+fn read_run_file(dir: &Path, run: Option<&RunFolder>, name: &str) -> Result<Vec<u8>> {
+    match run {
+        Some(r) => Ok(r.read_listed(name)?),
+        None => {
+            let p = dir.join(name);
+            std::fs::read(&p).map_err(|e| {
+                UserError(format!(
+                    "{}: cannot read the model ({e}); MODEL is a run folder written by \
+                     `occam train` or `occam linear cv|path --out`",
+                    p.display()
+                ))
+                .into()
+            })
+        }
+    }
+}
+
+/// The network of a run folder (verified against its manifest when it has one).
+pub fn load_run(dir: &Path) -> Result<(ModelMeta, Net<f32>)> {
+    let run = manifest_run(dir)?;
+    let text = read_run_file(dir, run.as_ref(), "model.json")?;
     let mj = dir.join("model.json");
-    let text = std::fs::read_to_string(&mj).map_err(|e| {
-        UserError(format!(
-            "{}: cannot read the model description ({e}); MODEL is a run folder written by `occam train`",
-            mj.display()
-        ))
-    })?;
-    let meta = ModelMeta::from_json(&text).with_context(|| mj.display().to_string())?;
-    let wp = dir.join("model.safetensors");
-    let bytes = std::fs::read(&wp).map_err(|e| UserError(format!("{}: {e}", wp.display())))?;
-    let net = load_model(&meta, &bytes).with_context(|| wp.display().to_string())?;
+    let meta = ModelMeta::from_json(&String::from_utf8_lossy(&text))
+        .with_context(|| mj.display().to_string())?;
+    let bytes = read_run_file(dir, run.as_ref(), "model.safetensors")?;
+    let net = load_model(&meta, &bytes)
+        .with_context(|| dir.join("model.safetensors").display().to_string())?;
     Ok((meta, net))
 }
 
-/// The model's feature columns from a CSV table, by name; other columns are ignored.
-fn csv_features(t: &RawTable, meta: &ModelMeta) -> Result<(DenseMatrix, Option<Vec<f64>>)> {
-    let missing: Vec<&String> = meta
-        .feature_names
-        .iter()
-        .filter(|n| !t.headers.contains(n))
-        .collect();
-    if !missing.is_empty() {
-        anyhow::bail!(DataError::Mismatch {
-            detail: format!(
-                "{}: the model needs {} features and {} of them are not columns here: {}; the file's columns are: {}",
-                t.path.display(),
-                meta.feature_names.len(),
-                missing.len(),
-                abbreviate(&missing.into_iter().cloned().collect::<Vec<_>>(), 8),
-                abbreviate(&t.headers, 12)
-            ),
-        });
+/// The run folder's manifest, when it has one (runs made before the manifest have none).
+fn manifest_run(dir: &Path) -> Result<Option<RunFolder>> {
+    if dir.join(occam::run::MANIFEST).exists() {
+        Ok(Some(RunFolder::open(dir)?))
+    } else {
+        Ok(None)
     }
-    let n = t.nrows();
-    let mut cols = Vec::with_capacity(meta.feature_names.len());
-    for name in &meta.feature_names {
-        let j = t.column_index(name, "a model feature")?;
-        let mut col = Vec::with_capacity(n);
-        for (i, text) in t.columns[j].iter().enumerate() {
-            let (line, column) = (t.lines[i], j + 1);
-            match parse_cell(text) {
-                Cell::Number(v) => col.push(v),
-                Cell::Missing => anyhow::bail!(DataError::MissingValue {
-                    path: t.path.clone(),
-                    line,
-                    column,
-                    name: name.clone(),
-                }),
-                Cell::NonFinite => anyhow::bail!(DataError::NonFinite {
-                    path: t.path.clone(),
-                    line,
-                    column,
-                    name: name.clone(),
-                    text: text.clone(),
-                }),
-                Cell::Text => anyhow::bail!(DataError::NotNumeric {
-                    path: t.path.clone(),
-                    line,
-                    column,
-                    name: name.clone(),
-                    text: text.clone(),
-                    hint: String::new(),
-                }),
-            }
-        }
-        cols.push(col);
-    }
-    let truth = t
-        .headers
-        .iter()
-        .position(|h| *h == meta.target_name)
-        .and_then(|j| target_values(&t.columns[j], meta));
-    Ok((DenseMatrix::from_columns(n, cols), truth))
 }
 
-/// The target column as the model's y (class index or value), when every cell parses.
-fn target_values(col: &[String], meta: &ModelMeta) -> Option<Vec<f64>> {
-    col.iter()
-        .map(|s| {
-            if meta.task.is_classification() {
-                meta.classes
-                    .iter()
-                    .position(|c| c == s.trim())
-                    .map(|i| i as f64)
-            } else {
-                s.trim().parse::<f64>().ok()
-            }
-        })
-        .collect()
-}
-
-pub fn run(a: &PredictArgs) -> Result<()> {
-    if a.model.join("forecast.json").exists() {
-        return crate::cmd_forecast::predict(&a.model, &a.data, a.out.as_deref());
-    }
-    let (meta, mut net) = load_run(&a.model)?;
-    let src = load::resolve(&a.data)?;
-    let (x, truth) = match src.format {
+/// The model's features (and the target, when DATA has it) from the data source.
+fn features(
+    src: &Source,
+    pre: &Preprocessor,
+    unknown: HandleUnknown,
+) -> Result<(Matrix, Option<Vec<f64>>)> {
+    match src.format {
         Format::Csv => {
             let t = RawTable::parse(&src.bytes, &src.path)?;
-            let (m, truth) = csv_features(&t, &meta)?;
-            (Matrix::Dense(m), truth)
+            let f = pre.transform_table(&t, unknown)?;
+            Ok((f.x, f.y))
         }
         Format::Libsvm => {
             let d = libsvm::read_libsvm(&src.bytes, &src.path, None)?;
-            if d.nfeatures() > meta.spec.n_in {
-                anyhow::bail!(DataError::Mismatch {
-                    detail: format!(
-                        "{}: has feature index {} but the model was trained on {} features",
-                        src.path.display(),
-                        d.nfeatures(),
-                        meta.spec.n_in
-                    ),
-                });
-            }
-            let mut x = d.x;
-            if let Matrix::Sparse(s) = &mut x {
-                s.ncols = meta.spec.n_in;
-                s.indptr
-                    .resize(meta.spec.n_in + 1, *s.indptr.last().unwrap_or(&0));
-            }
-            let truth = (d.task == meta.task).then_some(d.y);
-            (x, truth)
+            let truth = (d.task == pre.task).then_some(d.y);
+            Ok((pre.transform_matrix(d.x, &src.path)?, truth))
         }
         Format::Idx => anyhow::bail!(UserError(format!(
-            "{}: idx input is not supported by MLP models",
+            "{}: idx input is not supported by `occam predict`",
             src.path.display()
         ))),
+    }
+}
+
+fn predict_linear(
+    run: &RunFolder,
+    a: &PredictArgs,
+    src: &Source,
+    unknown: HandleUnknown,
+) -> Result<(Predictions, Option<Vec<f64>>)> {
+    let mut model = LinearModel::load(run)?;
+    if let Some(s) = a.lambda {
+        model.set_lambda(s)?;
+    } else if model.lambda.is_none() {
+        anyhow::bail!(UserError(format!(
+            "{} holds a path fitted without cross-validation: give the lambda to predict \
+             with, --lambda VALUE",
+            run.dir().display()
+        )));
+    }
+    let (x, truth) = features(src, &model.preprocess, unknown)?;
+    Ok((model.predict(&x)?, truth))
+}
+
+fn predict_network(
+    a: &PredictArgs,
+    src: &Source,
+    unknown: HandleUnknown,
+) -> Result<(Predictions, Option<Vec<f64>>)> {
+    if a.lambda.is_some() {
+        anyhow::bail!(UserError("--lambda applies to linear models only".into()));
+    }
+    let (meta, mut net) = load_run(&a.model)?;
+    let run = manifest_run(&a.model)?;
+    let pre = if a.model.join("preprocess.json").exists() {
+        let bytes = read_run_file(&a.model, run.as_ref(), "preprocess.json")?;
+        let p = a.model.join("preprocess.json");
+        let pre: Preprocessor =
+            serde_json::from_slice(&bytes).map_err(|e| occam::Error::Model {
+                path: p.clone(),
+                detail: format!("cannot be read: {e}"),
+            })?;
+        pre.verify(&p)?;
+        if pre.feature_names != meta.feature_names {
+            anyhow::bail!(occam::Error::Model {
+                path: p,
+                detail: "its features are not the network's (model.json)".into(),
+            });
+        }
+        pre
+    } else {
+        Preprocessor {
+            columns: Vec::new(),
+            feature_names: meta.feature_names.clone(),
+            target: meta.target_name.clone(),
+            task: meta.task,
+            classes: meta.classes.clone(),
+        }
     };
+    let (x, truth) = features(src, &pre, unknown)?;
+    Ok((network_predictions(&meta, &mut net, &pre, x), truth))
+}
+
+/// The network's predictions for the feature matrix `x` (raw scale; standardized here).
+pub fn network_predictions(
+    meta: &ModelMeta,
+    net: &mut Net<f32>,
+    pre: &Preprocessor,
+    x: Matrix,
+) -> Predictions {
     let x = if meta.preprocess.sparse {
         x
     } else if let Matrix::Sparse(s) = &x {
@@ -163,43 +165,35 @@ pub fn run(a: &PredictArgs) -> Result<()> {
         out.data[s * meta.spec.n_out..e * meta.spec.n_out].copy_from_slice(&o.data);
     }
     let p = predictions(meta.task, &out, meta.preprocess.y_scale);
-    let mut csv = String::new();
-    match meta.task {
-        Task::Binary => {
-            let _ = writeln!(csv, "prob_{},predicted", meta.classes[1]);
-            for i in 0..n {
-                let q = p.row(i)[0];
-                let _ = writeln!(csv, "{q},{}", meta.classes[usize::from(q >= 0.5)]);
-            }
-        }
-        Task::Multiclass => {
-            let head: Vec<String> = meta.classes.iter().map(|c| format!("prob_{c}")).collect();
-            let _ = writeln!(csv, "{},predicted", head.join(","));
-            for i in 0..n {
-                let r = p.row(i);
-                let best = (0..r.len()).fold(0, |b, j| if r[j] > r[b] { j } else { b });
-                let vals: Vec<String> = r.iter().map(|v| v.to_string()).collect();
-                let _ = writeln!(csv, "{},{}", vals.join(","), meta.classes[best]);
-            }
-        }
-        Task::Regression | Task::Counts => {
-            let _ = writeln!(csv, "predicted_{}", meta.target_name);
-            for i in 0..n {
-                let _ = writeln!(csv, "{}", p.row(i)[0]);
-            }
-        }
+    let rows = (0..n).map(|i| p.row(i).to_vec()).collect();
+    Predictions::new(pre, rows)
+}
+
+pub fn run(a: &PredictArgs) -> Result<()> {
+    if a.model.join("forecast.json").exists() {
+        return crate::cmd_forecast::predict(&a.model, &a.data, a.out.as_deref());
     }
+    let unknown = HandleUnknown::parse(&a.handle_unknown, "--handle-unknown")?;
+    let src = load::resolve(&a.data)?;
+    let run = manifest_run(&a.model)?;
+    let (pred, truth) = match run.as_ref().map(RunFolder::kind) {
+        Some(RunKind::LinearCv | RunKind::LinearPath) => {
+            predict_linear(run.as_ref().expect("a manifest"), a, &src, unknown)?
+        }
+        _ => predict_network(a, &src, unknown)?,
+    };
+    let csv = pred.to_csv();
     match &a.out {
         Some(path) => {
             output::write_atomic(path, csv.as_bytes())?;
-            println!("wrote {} predictions to {}", n, path.display());
+            println!("wrote {} predictions to {}", pred.len(), path.display());
         }
         None => print!("{csv}"),
     }
     if let Some(y) = truth {
-        let m = task_metrics(meta.task, &p, &y);
+        let m = pred.metrics(&y);
         let txt: Vec<String> = m.iter().map(|(k, v)| format!("{k} {v:.4}")).collect();
-        eprintln!("against '{}': {}", meta.target_name, txt.join(", "));
+        eprintln!("against '{}': {}", pred.target, txt.join(", "));
     }
     Ok(())
 }

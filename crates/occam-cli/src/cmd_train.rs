@@ -6,6 +6,7 @@ use crate::flags_nn::{TrainArgs, TrainOptions};
 use crate::nn_setup::{self, engine_data, preprocess};
 use crate::{load, output, UserError};
 use anyhow::{Context, Result};
+use occam::{Mode, Preprocessor, RunFolder, RunKind};
 use occam_core::{split, CsvOptions, Dataset, MissingPolicy, Task};
 use occam_nn::model::{save_weights, ModelMeta, Preprocess, FORMAT};
 use occam_nn::{Data, EpochLog, Event, Net, TrainConfig, Trainer};
@@ -26,6 +27,8 @@ pub struct Prepared {
     pub cfg: TrainConfig,
     pub threads: usize,
     pub rows: (usize, usize, usize),
+    /// The rows of `data` held out as the test split (empty with `--test-images`).
+    pub test_rows: Vec<usize>,
 }
 
 /// The data set DATA with the reading options of `o`.
@@ -96,7 +99,13 @@ pub fn prepare_dataset(d: Dataset, o: TrainOptions) -> Result<Prepared> {
         ));
     }
     cfg.batch_size = cfg.batch_size.min(s.train.len());
+    let test_rows = if test_files.is_some() {
+        Vec::new()
+    } else {
+        s.test.clone()
+    };
     Ok(Prepared {
+        test_rows,
         train: engine_data(&train_ds, &pre),
         val: part(&s.validation),
         test,
@@ -287,6 +296,14 @@ pub fn run_prepared(a: &TrainArgs, p: Prepared) -> Result<()> {
     let out = &a.out;
     let ckpt = out.join("checkpoint.safetensors");
     let cfg_path = out.join("config.toml");
+    let mode = if a.resume {
+        Mode::Resume
+    } else if a.force {
+        Mode::Force
+    } else {
+        Mode::New
+    };
+    let mut run = RunFolder::create(out, RunKind::Mlp, mode)?;
     let resume = if a.resume {
         let saved = std::fs::read_to_string(&cfg_path)
             .with_context(|| format!("--resume: cannot read {}", cfg_path.display()))?;
@@ -299,15 +316,7 @@ pub fn run_prepared(a: &TrainArgs, p: Prepared) -> Result<()> {
         }
         Some(nn_setup::read_checkpoint(&ckpt)?)
     } else {
-        if out.join("summary.json").exists() || ckpt.exists() {
-            anyhow::bail!(UserError(format!(
-                "{} already holds a run; choose another --out, or --resume it",
-                out.display()
-            )));
-        }
-        std::fs::create_dir_all(out)
-            .map_err(|e| UserError(format!("cannot create the folder {}: {e}", out.display())))?;
-        output::write_atomic(&cfg_path, config_text.as_bytes())?;
+        run.write("config.toml", config_text.as_bytes())?;
         None
     };
     println!(
@@ -353,15 +362,15 @@ pub fn run_prepared(a: &TrainArgs, p: Prepared) -> Result<()> {
         Ok(other) => other.into(),
         Err(e) => e,
     })?;
-    let summary = finish(&p, &mut tr, &outcome, secs, out)?;
+    let summary = finish(&p, &mut tr, &outcome, secs, &mut run)?;
     if p.opts.baseline.unwrap_or(false) {
         let cmp = compare_baseline(&p)?;
         let mut s = summary;
         s["comparison"] = cmp;
-        output::write_json(&out.join("summary.json"), &s)?;
+        run.write_json("summary.json", &s)?;
         print_comparison(&s["comparison"]);
     } else {
-        output::write_json(&out.join("summary.json"), &summary)?;
+        run.write_json("summary.json", &summary)?;
     }
     crate::cmd_report::finish_run(out, a.no_report)
 }
@@ -372,7 +381,7 @@ fn finish(
     tr: &mut Trainer<f32>,
     outcome: &occam_nn::Outcome,
     secs: f64,
-    out: &Path,
+    run: &mut RunFolder,
 ) -> Result<Value> {
     let meta = ModelMeta {
         format: FORMAT.into(),
@@ -385,8 +394,25 @@ fn finish(
         preprocess: p.pre.clone(),
         training: serde_json::to_value(&p.cfg)?,
     };
-    output::write_atomic(&out.join("model.safetensors"), &save_weights(&tr.net)?)?;
-    output::write_atomic(&out.join("model.json"), (meta.to_json()? + "\n").as_bytes())?;
+    run.write("model.safetensors", &save_weights(&tr.net)?)?;
+    run.write("model.json", (meta.to_json()? + "\n").as_bytes())?;
+    let pre = Preprocessor::from_dataset(&p.data);
+    run.write_json("preprocess.json", &pre)?;
+    if !p.test_rows.is_empty() {
+        // The held-out rows' predictions as `occam predict` computes them, for the record.
+        let x = p.data.subset(&p.test_rows).x;
+        let pred = crate::cmd_predict::network_predictions(&meta, &mut tr.net, &pre, x);
+        let mut csv = String::new();
+        for (k, line) in pred.to_csv().lines().enumerate() {
+            let row = if k == 0 {
+                "row".to_string()
+            } else {
+                p.test_rows[k - 1].to_string()
+            };
+            csv.push_str(&format!("{row},{line}\n"));
+        }
+        run.write("test_predictions.csv", csv.as_bytes())?;
+    }
     let mut s = Map::new();
     if let Some(v) = &p.val {
         let (loss, m) = tr.evaluate(v);

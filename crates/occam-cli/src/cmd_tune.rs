@@ -400,6 +400,7 @@ fn finish(
         cfg: cfg.clone(),
         threads: rayon::current_num_threads(),
         rows: (train.nrows(), 0, s.test.len()),
+        test_rows: Vec::new(),
     };
     let (mut reg, _, _) = fit(&p, &cfg, &spec, None, |_, _| Ok(()), false)?;
     // The chosen network, saved like `occam train` saves one (usable by `occam predict`).

@@ -183,12 +183,15 @@ pub struct LinearPathArgs {
     /// Write the path as JSON (glmnet's field names).
     #[arg(long)]
     pub json: Option<PathBuf>,
-    /// Run folder: path.json and report.html.
+    /// Run folder: path.json, the model (for `occam predict --lambda`) and report.html.
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// With --out: do not write report.html.
     #[arg(long)]
     pub no_report: bool,
+    /// With --out: replace a run already in that folder.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Args, Debug)]
@@ -212,12 +215,18 @@ pub struct LinearCvArgs {
     /// Write the CV result as JSON.
     #[arg(long)]
     pub json: Option<PathBuf>,
-    /// Run folder: cv.json and report.html.
+    /// Run folder: cv.json, the model (for `occam predict`) and report.html.
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// With --out: do not write report.html.
     #[arg(long)]
     pub no_report: bool,
+    /// With --out: replace a run already in that folder.
+    #[arg(long)]
+    pub force: bool,
+    /// The lambda the saved model predicts with: 1se (lambda.1se) or min (lambda.min).
+    #[arg(long, default_value = "1se")]
+    pub rule: String,
 }
 
 #[cfg(test)]

@@ -252,8 +252,11 @@ pub struct TrainArgs {
     #[arg(long)]
     pub out: PathBuf,
     /// Continue an interrupted run from RUN_DIR/checkpoint.safetensors (same options).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "force")]
     pub resume: bool,
+    /// Replace a run already in RUN_DIR.
+    #[arg(long)]
+    pub force: bool,
     /// Do not write RUN_DIR/report.html.
     #[arg(long)]
     pub no_report: bool,
@@ -264,13 +267,20 @@ pub struct TrainArgs {
 
 #[derive(Args, Debug)]
 pub struct PredictArgs {
-    /// A run folder written by `occam train` (model.json + model.safetensors).
+    /// A run folder written by `occam train` or `occam linear cv|path --out`.
     pub model: PathBuf,
     /// Data with the model's feature columns (CSV by name, or libsvm); extra columns are ignored.
     pub data: String,
     /// Write predictions as CSV here (default: print to stdout).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// A category not seen in training: error (default) or zeros (all its one-hot columns 0).
+    #[arg(long, default_value = "error")]
+    pub handle_unknown: String,
+    /// Linear models: predict at this lambda instead of the one cross-validation chose
+    /// (required for a path fitted without CV).
+    #[arg(long)]
+    pub lambda: Option<f64>,
 }
 
 #[derive(Args, Debug)]

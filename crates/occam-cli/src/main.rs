@@ -41,6 +41,9 @@ impl std::error::Error for UserError {}
 /// The error kind printed as `error[kind]`, found by looking through the error chain.
 fn kind_of(e: &anyhow::Error) -> &'static str {
     for cause in e.chain() {
+        if let Some(o) = cause.downcast_ref::<occam::Error>() {
+            return o.kind();
+        }
         if let Some(d) = cause.downcast_ref::<occam_core::DataError>() {
             return d.kind();
         }
@@ -92,7 +95,14 @@ fn main() {
     default_sigpipe();
     let cli = Cli::parse(); // clap exits with code 2 on bad flags
     if let Err(e) = run(cli) {
-        let mut msg = e.to_string();
+        // The facade names a parameter as its config spells it (`lambda_min_ratio`); here
+        // that is the flag (`--lambda-min-ratio`).
+        let mut msg = match e.downcast_ref::<occam::Error>() {
+            Some(occam::Error::Param { param, detail }) if !param.starts_with('-') => {
+                format!("--{}: {detail}", param.replace('_', "-"))
+            }
+            _ => e.to_string(),
+        };
         for cause in e.chain().skip(1) {
             let c = cause.to_string();
             if !msg.contains(&c) {

@@ -326,7 +326,9 @@ fn numeric_column(
             }
         }
     }
-    if missing.is_empty() {
+    // Under mean/median the fill value is recorded even for a column with no missing cell,
+    // so that prediction can impute any column the way training would have.
+    if missing.is_empty() && !matches!(policy, MissingPolicy::Mean | MissingPolicy::Median) {
         return Ok((out, None));
     }
     let mut present: Vec<f64> = out.iter().copied().filter(|v| !v.is_nan()).collect();

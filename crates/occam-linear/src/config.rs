@@ -4,7 +4,7 @@ use crate::error::{param, LinearError};
 use occam_core::Task;
 
 /// The GLM family, as glmnet names them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Family {
     Gaussian,

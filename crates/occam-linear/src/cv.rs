@@ -11,7 +11,7 @@ use occam_core::{metrics, split, Matrix};
 use rayon::prelude::*;
 
 /// The loss averaged over held-out rows (glmnet's type.measure).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Measure {
     Deviance,

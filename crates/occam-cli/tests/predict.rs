@@ -1,0 +1,284 @@
+//! `occam predict` on the models of the estimator layer: a linear CV run predicts glmnet's
+//! `predict(cv, newx, s = "lambda.1se")` (fixtures by `fixtures/glmnet_predict/gen_predict.R`),
+//! and a network trained on raw rows with a categorical column and missing cells predicts the
+//! same values from the raw rows as the run recorded for its held-out rows.
+
+mod common;
+use common::{datasets, json, occam, tmp};
+use std::path::Path;
+
+fn fixture(name: &str) -> serde_json::Value {
+    json(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("tests/fixtures/glmnet_predict/{name}.json")),
+    )
+}
+
+fn floats(v: &serde_json::Value) -> Vec<f64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
+}
+
+/// Column `col` of a CSV file's rows (after the header) as numbers.
+fn csv_column(path: &Path, col: usize) -> Vec<f64> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(col).unwrap().parse().unwrap())
+        .collect()
+}
+
+/// `occam linear cv DATA --foldid F --out RUN`, then `occam predict RUN DATA`, against glmnet.
+fn check_linear_cv_predict(case: &str, builtin: &str, file: &str) {
+    let f = fixture(case);
+    let dir = tmp(&format!("predict-{case}"));
+    let folds: Vec<String> = floats(&f["foldid"]).iter().map(|v| v.to_string()).collect();
+    let fold_file = dir.join("folds.txt");
+    std::fs::write(&fold_file, folds.join("\n")).unwrap();
+    let run = dir.join("run");
+    let (o, e, c) = occam(&[
+        "linear",
+        "cv",
+        builtin,
+        "--foldid",
+        fold_file.to_str().unwrap(),
+        "--tol",
+        "1e-14",
+        "--gap-tol",
+        "1e-12",
+        "--no-report",
+        "--out",
+        run.to_str().unwrap(),
+    ]);
+    assert_eq!(c, Some(0), "{o}{e}");
+    let cv = json(&run.join("cv.json"));
+    let l1se = f["lambda_1se"].as_f64().unwrap();
+    assert!((cv["lambda_1se"].as_f64().unwrap() - l1se).abs() <= 1e-10 * l1se);
+    let manifest = json(&run.join("manifest.json"));
+    assert_eq!(manifest["kind"], "linear-cv");
+    for (rule, key) in [(None, "predict_1se"), (Some("min"), "predict_min")] {
+        let pred = dir.join(format!("{key}.csv"));
+        let mut args = vec![
+            "predict",
+            run.to_str().unwrap(),
+            file,
+            "--out",
+            pred.to_str().unwrap(),
+        ];
+        let lmin = f["lambda_min"].as_f64().unwrap().to_string();
+        if rule.is_some() {
+            args.extend(["--lambda", lmin.as_str()]);
+        }
+        let (o, e, c) = occam(&args);
+        assert_eq!(c, Some(0), "{o}{e}");
+        let got = csv_column(&pred, 0);
+        let want = floats(&f[key]);
+        assert_eq!(got.len(), want.len());
+        let worst = got
+            .iter()
+            .zip(&want)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max);
+        assert!(
+            worst <= 1e-8,
+            "{case} {key}: max |occam - glmnet| = {worst:e}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn linear_cv_run_predicts_glmnets_lambda_1se_on_diabetes() {
+    check_linear_cv_predict(
+        "diabetes_gaussian",
+        "builtin:diabetes",
+        &datasets("diabetes_regression.csv"),
+    );
+}
+
+#[test]
+fn linear_cv_run_predicts_glmnets_probabilities_on_pima() {
+    check_linear_cv_predict(
+        "pima_binomial",
+        "builtin:pima",
+        &datasets("pima_indians_diabetes.csv"),
+    );
+}
+
+#[test]
+fn linear_path_run_needs_a_lambda_and_an_existing_run_is_kept() {
+    let dir = tmp("predict-path");
+    let run = dir.join("run");
+    let r = run.to_str().unwrap();
+    let (o, e, c) = occam(&["linear", "path", "builtin:diabetes", "--out", r]);
+    assert_eq!(c, Some(0), "{o}{e}");
+    let before = std::fs::read(run.join("path.json")).unwrap();
+    let diabetes = datasets("diabetes_regression.csv");
+    let (_, e, c) = occam(&["predict", r, &diabetes]);
+    assert_eq!(c, Some(2));
+    assert!(e.contains("--lambda"), "{e}");
+    let (o, e, c) = occam(&["predict", r, &diabetes, "--lambda", "1.5"]);
+    assert_eq!(c, Some(0), "{e}");
+    assert_eq!(o.lines().count(), 443);
+    // A second run into the same folder is refused, and the first is untouched.
+    let (_, e, c) = occam(&[
+        "linear",
+        "path",
+        "builtin:diabetes",
+        "--alpha",
+        "0.5",
+        "--out",
+        r,
+    ]);
+    assert_eq!(c, Some(2));
+    assert!(
+        e.contains("error[run-folder]") && e.contains("--force"),
+        "{e}"
+    );
+    assert_eq!(std::fs::read(run.join("path.json")).unwrap(), before);
+    let (_, e, c) = occam(&[
+        "linear",
+        "path",
+        "builtin:diabetes",
+        "--alpha",
+        "0.5",
+        "--force",
+        "--out",
+        r,
+    ]);
+    assert_eq!(c, Some(0), "{e}");
+    assert_ne!(std::fs::read(run.join("path.json")).unwrap(), before);
+    // An edited coefficient file is refused.
+    let st = run.join("linear.safetensors");
+    let mut bytes = std::fs::read(&st).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x40;
+    std::fs::write(&st, bytes).unwrap();
+    let (_, e, c) = occam(&["predict", r, &diabetes, "--lambda", "1.5"]);
+    assert_eq!(c, Some(2));
+    assert!(
+        e.contains("error[bad-model]") && e.contains("has changed"),
+        "{e}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Pima with a categorical column (`city`) and missing cells, written as raw CSV.
+fn pima_with_city(path: &Path) -> Vec<Vec<String>> {
+    let text = std::fs::read_to_string(datasets("pima_indians_diabetes.csv")).unwrap();
+    let cities = ["oslo", "lima", "rome", "kyiv"];
+    let mut rows = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let mut cells: Vec<String> = line.split(',').map(str::to_string).collect();
+        if i == 0 {
+            cells.insert(0, "city".into());
+        } else {
+            let k = i - 1;
+            if k % 7 == 3 {
+                cells[1] = String::new(); // glucose
+            }
+            if k % 11 == 5 {
+                cells[5] = "NA".into(); // mass
+            }
+            let city = if k % 13 == 0 { "" } else { cities[(k * 7) % 4] };
+            cells.insert(0, city.into());
+        }
+        rows.push(cells);
+    }
+    let csv: Vec<String> = rows.iter().map(|r| r.join(",")).collect();
+    std::fs::write(path, csv.join("\n") + "\n").unwrap();
+    rows
+}
+
+#[test]
+fn network_with_categorical_and_missing_predicts_its_held_out_rows_from_raw_csv() {
+    let dir = tmp("predict-categorical");
+    let data = dir.join("pima_city.csv");
+    let rows = pima_with_city(&data);
+    let run = dir.join("run");
+    let r = run.to_str().unwrap();
+    let (o, e, c) = occam(&[
+        "train",
+        data.to_str().unwrap(),
+        "--categorical",
+        "city",
+        "--missing",
+        "mean",
+        "--test-fraction",
+        "0.25",
+        "--hidden",
+        "8",
+        "--epochs",
+        "20",
+        "--no-report",
+        "--out",
+        r,
+    ]);
+    assert_eq!(c, Some(0), "{o}{e}");
+    let recorded = std::fs::read_to_string(run.join("test_predictions.csv")).unwrap();
+    let held: Vec<(usize, f64)> = recorded
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let mut it = l.split(',');
+            (
+                it.next().unwrap().parse().unwrap(),
+                it.next().unwrap().parse().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(held.len(), 192);
+    // The held-out rows as raw CSV: target column left out, missing cells kept.
+    let mut raw = vec![rows[0][..rows[0].len() - 1].join(",")];
+    for &(i, _) in &held {
+        raw.push(rows[i + 1][..rows[i + 1].len() - 1].join(","));
+    }
+    assert!(raw.iter().any(|l| l.contains(",,") || l.starts_with(',')));
+    let raw_path = dir.join("raw.csv");
+    std::fs::write(&raw_path, raw.join("\n") + "\n").unwrap();
+    let out = dir.join("pred.csv");
+    let (o, e, c) = occam(&[
+        "predict",
+        r,
+        raw_path.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(c, Some(0), "{o}{e}");
+    let got = csv_column(&out, 0);
+    for (g, (i, want)) in got.iter().zip(&held) {
+        assert!((g - want).abs() <= 1e-6, "row {i}: {g} vs {want}");
+    }
+    // An unseen category: a clear error naming the column and value, or zeros when asked.
+    let unseen = dir.join("unseen.csv");
+    let mut first = rows[2][..rows[2].len() - 1].to_vec();
+    first[0] = "paris".into();
+    std::fs::write(&unseen, format!("{}\n{}\n", raw[0], first.join(","))).unwrap();
+    let (_, e, c) = occam(&["predict", r, unseen.to_str().unwrap()]);
+    assert_eq!(c, Some(2));
+    assert!(
+        e.contains("error[unknown-category]") && e.contains("'city'") && e.contains("'paris'"),
+        "{e}"
+    );
+    let (o, e, c) = occam(&[
+        "predict",
+        r,
+        unseen.to_str().unwrap(),
+        "--handle-unknown",
+        "zeros",
+    ]);
+    assert_eq!(c, Some(0), "{e}");
+    assert_eq!(o.lines().count(), 2, "{o}");
+    // The preprocessing is verified: an edited imputation value is refused.
+    let pj = run.join("preprocess.json");
+    let text = std::fs::read_to_string(&pj).unwrap();
+    std::fs::write(&pj, text.replacen("\"impute\": ", "\"impute\": 1", 1)).unwrap();
+    let (_, e, c) = occam(&["predict", r, raw_path.to_str().unwrap()]);
+    assert_eq!(c, Some(2));
+    assert!(e.contains("error[bad-model]"), "{e}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
