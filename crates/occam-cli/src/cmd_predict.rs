@@ -10,11 +10,12 @@ use crate::flags_nn::PredictArgs;
 use crate::load::{self, Format, Source};
 use crate::{output, UserError};
 use anyhow::{Context, Result};
-use occam::{HandleUnknown, LinearModel, Predictions, Preprocessor, RawTable, RunFolder, RunKind};
+use occam::{
+    HandleUnknown, LinearModel, MlpModel, Predictions, Preprocessor, RawTable, RunFolder, RunKind,
+};
 use occam_core::{libsvm, Matrix};
-use occam_nn::metrics::predictions;
 use occam_nn::model::{load as load_model, ModelMeta};
-use occam_nn::{Features, Mat, Net};
+use occam_nn::Net;
 use std::path::Path;
 
 /// Reads `name` from the run: verified against the manifest when the run has one.
@@ -103,70 +104,36 @@ fn predict_linear(
 
 fn predict_network(
     a: &PredictArgs,
+    run: Option<&RunFolder>,
     src: &Source,
     unknown: HandleUnknown,
 ) -> Result<(Predictions, Option<Vec<f64>>)> {
     if a.lambda.is_some() {
         anyhow::bail!(UserError("--lambda applies to linear models only".into()));
     }
-    let (meta, mut net) = load_run(&a.model)?;
-    let run = manifest_run(&a.model)?;
-    let pre = if a.model.join("preprocess.json").exists() {
-        let bytes = read_run_file(&a.model, run.as_ref(), "preprocess.json")?;
-        let p = a.model.join("preprocess.json");
-        let pre: Preprocessor =
-            serde_json::from_slice(&bytes).map_err(|e| occam::Error::Model {
-                path: p.clone(),
-                detail: format!("cannot be read: {e}"),
-            })?;
-        pre.verify(&p)?;
-        if pre.feature_names != meta.feature_names {
-            anyhow::bail!(occam::Error::Model {
-                path: p,
-                detail: "its features are not the network's (model.json)".into(),
-            });
-        }
-        pre
-    } else {
-        Preprocessor {
-            columns: Vec::new(),
-            feature_names: meta.feature_names.clone(),
-            target: meta.target_name.clone(),
-            task: meta.task,
-            classes: meta.classes.clone(),
+    let mut model = match run {
+        Some(r) => MlpModel::load(r)?,
+        None => {
+            // A run from before the manifest: numeric columns by name, nothing verified.
+            let (meta, net) = load_run(&a.model)?;
+            let preprocess = Preprocessor {
+                columns: Vec::new(),
+                feature_names: meta.feature_names.clone(),
+                target: meta.target_name.clone(),
+                task: meta.task,
+                classes: meta.classes.clone(),
+            };
+            MlpModel {
+                meta,
+                net,
+                preprocess,
+                history: Vec::new(),
+                outcome: None,
+            }
         }
     };
-    let (x, truth) = features(src, &pre, unknown)?;
-    Ok((network_predictions(&meta, &mut net, &pre, x), truth))
-}
-
-/// The network's predictions for the feature matrix `x` (raw scale; standardized here).
-pub fn network_predictions(
-    meta: &ModelMeta,
-    net: &mut Net<f32>,
-    pre: &Preprocessor,
-    x: Matrix,
-) -> Predictions {
-    let x = if meta.preprocess.sparse {
-        x
-    } else if let Matrix::Sparse(s) = &x {
-        Matrix::Dense(s.to_dense_cols(s.ncols))
-    } else {
-        x
-    };
-    let feats = crate::nn_setup::features(&x, &meta.preprocess);
-    let n = feats.rows();
-    let mut out: Mat<f32> = Mat::zeros(n, meta.spec.n_out);
-    let chunk = 1024;
-    for s in (0..n).step_by(chunk) {
-        let e = (s + chunk).min(n);
-        let part = slice_rows(&feats, s, e);
-        let o = net.forward_eval(part.as_batch());
-        out.data[s * meta.spec.n_out..e * meta.spec.n_out].copy_from_slice(&o.data);
-    }
-    let p = predictions(meta.task, &out, meta.preprocess.y_scale);
-    let rows = (0..n).map(|i| p.row(i).to_vec()).collect();
-    Predictions::new(pre, rows)
+    let (x, truth) = features(src, &model.preprocess, unknown)?;
+    Ok((model.predict(&x)?, truth))
 }
 
 pub fn run(a: &PredictArgs) -> Result<()> {
@@ -180,7 +147,7 @@ pub fn run(a: &PredictArgs) -> Result<()> {
         Some(RunKind::LinearCv | RunKind::LinearPath) => {
             predict_linear(run.as_ref().expect("a manifest"), a, &src, unknown)?
         }
-        _ => predict_network(a, &src, unknown)?,
+        Some(RunKind::Mlp) | None => predict_network(a, run.as_ref(), &src, unknown)?,
     };
     let csv = pred.to_csv();
     match &a.out {
@@ -196,24 +163,4 @@ pub fn run(a: &PredictArgs) -> Result<()> {
         eprintln!("against '{}': {}", pred.target, txt.join(", "));
     }
     Ok(())
-}
-
-fn slice_rows(f: &Features<f32>, s: usize, e: usize) -> Features<f32> {
-    match f {
-        Features::Dense(m) => Features::Dense(Mat::from_vec(
-            e - s,
-            m.cols,
-            m.data[s * m.cols..e * m.cols].to_vec(),
-        )),
-        Features::Sparse(c) => {
-            let (a, b) = (c.indptr[s], c.indptr[e]);
-            Features::Sparse(occam_nn::Csr {
-                rows: e - s,
-                cols: c.cols,
-                indptr: c.indptr[s..=e].iter().map(|v| v - a).collect(),
-                indices: c.indices[a..b].to_vec(),
-                values: c.values[a..b].to_vec(),
-            })
-        }
-    }
 }

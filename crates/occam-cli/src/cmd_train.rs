@@ -6,14 +6,13 @@ use crate::flags_nn::{TrainArgs, TrainOptions};
 use crate::nn_setup::{self, engine_data, preprocess};
 use crate::{load, output, UserError};
 use anyhow::{Context, Result};
-use occam::{Mode, Preprocessor, RunFolder, RunKind};
+use occam::{Mode, RunFolder, RunKind};
 use occam_core::{split, CsvOptions, Dataset, MissingPolicy, Task};
-use occam_nn::model::{save_weights, ModelMeta, Preprocess, FORMAT};
-use occam_nn::{Data, EpochLog, Event, Net, TrainConfig, Trainer};
+use occam_nn::model::{ModelMeta, Preprocess, FORMAT};
+use occam_nn::{Data, EpochLog, TrainConfig, Trainer};
 use serde_json::{json, Map, Value};
 use std::io::IsTerminal;
 use std::path::Path;
-use std::time::Instant;
 
 /// Everything one training run needs, resolved from flags, config file and data.
 pub struct Prepared {
@@ -208,20 +207,46 @@ pub(crate) fn epoch_line(h: &EpochLog, epochs: usize) -> String {
     s
 }
 
+/// The CLI's training callback: a progress bar on a terminal, and the caller's epoch hook
+/// (checkpointing, logging).
+struct Progress<F> {
+    bar: Option<indicatif::ProgressBar>,
+    epochs: usize,
+    on_epoch: F,
+}
+
+impl<F> occam::Callback for Progress<F>
+where
+    F: FnMut(&EpochLog, &Trainer<f32>) -> std::result::Result<(), String>,
+{
+    fn on_step(&mut self, _epoch: usize, _step: usize, _steps: usize, _loss: f64) {
+        if let Some(b) = &self.bar {
+            b.inc(1);
+        }
+    }
+
+    fn on_epoch(
+        &mut self,
+        log: &EpochLog,
+        trainer: &Trainer<f32>,
+    ) -> std::result::Result<(), String> {
+        if let Some(b) = &self.bar {
+            b.set_message(epoch_line(log, self.epochs));
+        }
+        (self.on_epoch)(log, trainer)
+    }
+}
+
 /// Trains one network; `on_epoch` sees every finished epoch (checkpointing, logging).
 pub fn fit(
     p: &Prepared,
     cfg: &TrainConfig,
     spec: &occam_nn::MlpSpec,
     resume: Option<occam_nn::TrainState<f32>>,
-    mut on_epoch: impl FnMut(&EpochLog, &Trainer<f32>) -> std::result::Result<(), String>,
+    on_epoch: impl FnMut(&EpochLog, &Trainer<f32>) -> std::result::Result<(), String>,
     show_progress: bool,
 ) -> Result<(Trainer<f32>, occam_nn::Outcome, f64)> {
-    let net: Net<f32> = Net::new(spec, cfg.seed);
-    let mut tr = match resume {
-        Some(st) => Trainer::resume(net, cfg.clone(), st)?,
-        None => Trainer::new(net, cfg.clone())?,
-    };
+    let done = resume.as_ref().map_or(0, |st| st.meta.history.len());
     let bar = (show_progress && std::io::stderr().is_terminal()).then(|| {
         let steps = p.train.rows().div_ceil(cfg.batch_size.max(1)) as u64;
         let b = indicatif::ProgressBar::new(steps * cfg.epochs as u64);
@@ -229,28 +254,23 @@ pub fn fit(
             indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} steps, eta {eta} {msg}")
                 .expect("valid template"),
         );
-        b.set_position(steps * tr.history.len() as u64);
+        b.set_position(steps * done as u64);
         b
     });
-    let t0 = Instant::now();
-    let outcome = tr.fit(&p.train, p.val.as_ref(), &mut |ev| match ev {
-        Event::Step { .. } => {
-            if let Some(b) = &bar {
-                b.inc(1);
-            }
-            Ok(())
-        }
-        Event::Epoch { log, trainer } => {
-            if let Some(b) = &bar {
-                b.set_message(epoch_line(log, cfg.epochs));
-            }
-            on_epoch(log, trainer)
-        }
-    });
-    if let Some(b) = &bar {
+    let mut cb = Progress {
+        bar,
+        epochs: cfg.epochs,
+        on_epoch,
+    };
+    let trained = occam::mlp::train_network(spec, cfg, &p.train, p.val.as_ref(), resume, &mut cb);
+    if let Some(b) = &cb.bar {
         b.finish_and_clear();
     }
-    Ok((tr, outcome?, t0.elapsed().as_secs_f64()))
+    let t = trained.map_err(|e| match e {
+        occam::Error::Nn(n) => anyhow::Error::from(n),
+        other => other.into(),
+    })?;
+    Ok((t.trainer, t.outcome, t.seconds))
 }
 
 /// The same architecture and training without any regularization: no penalty, no dropout or
@@ -394,14 +414,11 @@ fn finish(
         preprocess: p.pre.clone(),
         training: serde_json::to_value(&p.cfg)?,
     };
-    run.write("model.safetensors", &save_weights(&tr.net)?)?;
-    run.write("model.json", (meta.to_json()? + "\n").as_bytes())?;
-    let pre = Preprocessor::from_dataset(&p.data);
-    run.write_json("preprocess.json", &pre)?;
+    let mut model = occam::MlpModel::new(meta, tr.net.clone(), &p.data);
+    model.save(run)?;
     if !p.test_rows.is_empty() {
         // The held-out rows' predictions as `occam predict` computes them, for the record.
-        let x = p.data.subset(&p.test_rows).x;
-        let pred = crate::cmd_predict::network_predictions(&meta, &mut tr.net, &pre, x);
+        let pred = model.predict(&p.data.subset(&p.test_rows).x)?;
         let mut csv = String::new();
         for (k, line) in pred.to_csv().lines().enumerate() {
             let row = if k == 0 {

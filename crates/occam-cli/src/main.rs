@@ -62,6 +62,65 @@ fn kind_of(e: &anyhow::Error) -> &'static str {
     "error"
 }
 
+/// The parameter (or column role) an error in the chain names, as the config spells it.
+fn config_names(e: &anyhow::Error) -> Vec<String> {
+    use occam_core::DataError;
+    use occam_linear::LinearError;
+    fn of_data(d: &DataError) -> Option<&String> {
+        match d {
+            DataError::Param { param, .. } => Some(param),
+            DataError::MissingColumn { role, .. } => Some(role),
+            _ => None,
+        }
+    }
+    let mut out = Vec::new();
+    for cause in e.chain() {
+        let name = if let Some(o) = cause.downcast_ref::<occam::Error>() {
+            match o {
+                occam::Error::Param { param, .. } => Some(param),
+                occam::Error::Data(d) | occam::Error::Linear(LinearError::Data(d)) => of_data(d),
+                occam::Error::Nn(occam_nn::NnError::Config { param, .. }) => Some(param),
+                _ => None,
+            }
+        } else if let Some(d) = cause.downcast_ref::<DataError>() {
+            of_data(d)
+        } else if let Some(LinearError::Data(d)) = cause.downcast_ref::<LinearError>() {
+            of_data(d)
+        } else if let Some(occam_nn::NnError::Config { param, .. }) =
+            cause.downcast_ref::<occam_nn::NnError>()
+        {
+            Some(param)
+        } else {
+            None
+        };
+        out.extend(name.cloned());
+    }
+    out
+}
+
+/// The libraries name a parameter as its config spells it (`lambda_min_ratio`); the CLI
+/// prints the flag (`--lambda-min-ratio`). Names that are no flag (`data`, `x`, `y`, a
+/// phrase) stay as they are.
+fn with_flags(e: &anyhow::Error, mut msg: String) -> String {
+    for name in config_names(e) {
+        let plain = name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit());
+        if !plain || ["data", "x", "y", "validation"].contains(&name.as_str()) {
+            continue;
+        }
+        let flag = format!("--{}", name.replace('_', "-"));
+        msg = msg
+            .replacen(
+                &format!("invalid value for {name}:"),
+                &format!("invalid value for {flag}:"),
+                1,
+            )
+            .replacen(&format!("(for {name})"), &format!("(for {flag})"), 1);
+    }
+    msg
+}
+
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Data(DataCommand::Inspect(a)) => cmd_data::inspect(&a),
@@ -95,14 +154,7 @@ fn main() {
     default_sigpipe();
     let cli = Cli::parse(); // clap exits with code 2 on bad flags
     if let Err(e) = run(cli) {
-        // The facade names a parameter as its config spells it (`lambda_min_ratio`); here
-        // that is the flag (`--lambda-min-ratio`).
-        let mut msg = match e.downcast_ref::<occam::Error>() {
-            Some(occam::Error::Param { param, detail }) if !param.starts_with('-') => {
-                format!("--{}: {detail}", param.replace('_', "-"))
-            }
-            _ => e.to_string(),
-        };
+        let mut msg = e.to_string();
         for cause in e.chain().skip(1) {
             let c = cause.to_string();
             if !msg.contains(&c) {
@@ -110,7 +162,7 @@ fn main() {
                 msg.push_str(&c);
             }
         }
-        eprintln!("error[{}]: {msg}", kind_of(&e));
+        eprintln!("error[{}]: {}", kind_of(&e), with_flags(&e, msg));
         std::process::exit(2);
     }
 }

@@ -5,11 +5,11 @@
 use crate::flags_nn::TrainOptions;
 use crate::UserError;
 use anyhow::{Context, Result};
-use occam_core::{Dataset, Matrix, Standardizer, Task};
+use occam_core::{Dataset, Task};
 use occam_nn::model::Preprocess;
 use occam_nn::optim::schedule::Schedule;
 use occam_nn::regularize::{L1Mode, LayerPenalty, LayerSelect, PenaltyPolicy};
-use occam_nn::{ActKind, Csr, Data, Features, Loss, Mat, MlpSpec, OptimizerKind, TrainConfig};
+use occam_nn::{ActKind, Loss, MlpSpec, OptimizerKind, TrainConfig};
 use std::path::Path;
 
 fn bad(param: &str, msg: impl std::fmt::Display) -> anyhow::Error {
@@ -61,18 +61,21 @@ fn frac(param: &str, v: f64) -> Result<f64> {
     }
 }
 
-/// The architecture for `n_in` inputs and `n_out` outputs.
-pub fn spec(o: &TrainOptions, n_in: usize, n_out: usize) -> Result<MlpSpec> {
-    let hidden: Vec<usize> = o
-        .hidden
-        .clone()
-        .unwrap_or_else(|| vec![64, 32])
-        .into_iter()
-        .filter(|&h| h > 0)
-        .collect();
-    let mut s = MlpSpec::new(n_in, hidden, n_out);
+/// The facade's network estimator from the options: flag values parsed here, ranges checked
+/// by `occam::Mlp::spec` / `train_config`.
+pub fn estimator(o: &TrainOptions) -> Result<occam::Mlp> {
+    let mut m = occam::Mlp {
+        hidden: o.hidden.clone(),
+        dropout: o.dropout.unwrap_or(0.0),
+        dropconnect: o.dropconnect.unwrap_or(0.0),
+        spatial_dropout: o.spatial_dropout.unwrap_or(0.0),
+        batch_norm: o.batch_norm.unwrap_or(false),
+        layer_norm: o.layer_norm.unwrap_or(false),
+        standardize: !o.no_standardize.unwrap_or(false),
+        ..occam::Mlp::default()
+    };
     if let Some(a) = &o.activation {
-        s.activation = ActKind::parse(a).ok_or_else(|| {
+        m.activation = ActKind::parse(a).ok_or_else(|| {
             bad(
                 "--activation",
                 format!("'{a}' is not relu, gelu, tanh or sigmoid"),
@@ -80,140 +83,55 @@ pub fn spec(o: &TrainOptions, n_in: usize, n_out: usize) -> Result<MlpSpec> {
         })?;
     }
     if o.model.as_deref() == Some("cnn") {
-        s.image = Some(image_shape(o.image.as_deref(), n_in)?);
-        s.conv = conv_blocks(o.conv.as_deref().unwrap_or("16:3:2,32:3:2"))?;
-        if o.hidden.is_none() {
-            s.hidden = vec![64];
-        }
-        // Each block must leave at least one pixel.
-        let (_, mut h, mut w) = s.image.expect("set above");
-        for b in &s.conv {
-            if b.kernel > h + 2 * (b.kernel / 2) || b.kernel > w + 2 * (b.kernel / 2) {
-                return Err(bad(
-                    "--conv",
-                    format!(
-                        "kernel {} is larger than the {h}x{w} image it sees",
-                        b.kernel
-                    ),
-                ));
-            }
-            let pad = b.kernel / 2;
-            (h, w) = (
-                (h + 2 * pad - b.kernel) / b.stride + 1,
-                (w + 2 * pad - b.kernel) / b.stride + 1,
-            );
-            (h, w) = (h / b.pool.max(1), w / b.pool.max(1));
-            if h == 0 || w == 0 {
-                return Err(bad("--conv", "the pooling shrinks the image to nothing"));
-            }
-        }
-    }
-    s.dropout = frac("--dropout", o.dropout.unwrap_or(0.0))?;
-    s.drop_connect = frac("--dropconnect", o.dropconnect.unwrap_or(0.0))?;
-    s.spatial_dropout = frac("--spatial-dropout", o.spatial_dropout.unwrap_or(0.0))?;
-    if s.spatial_dropout > 0.0 && s.conv.is_empty() {
-        return Err(bad("--spatial-dropout", "needs convolutions (--model cnn)"));
-    }
-    s.batch_norm = o.batch_norm.unwrap_or(false);
-    s.layer_norm = o.layer_norm.unwrap_or(false);
-    Ok(s)
-}
-
-/// C,H,W from `--image`, or a square single-channel image when the width is a square.
-fn image_shape(arg: Option<&str>, n_in: usize) -> Result<(usize, usize, usize)> {
-    let dims: Vec<usize> = match arg {
-        Some(a) => a
+        m.image = o.image.as_deref().map(image_shape).transpose()?;
+        m.conv = o
+            .conv
+            .as_deref()
+            .unwrap_or("16:3:2,32:3:2")
             .split(',')
-            .map(|t| t.trim().parse::<usize>())
-            .collect::<std::result::Result<_, _>>()
-            .map_err(|_| bad("--image", format!("'{a}' is not C,H,W")))?,
-        None => {
-            let s = (n_in as f64).sqrt().round() as usize;
-            if s * s != n_in {
-                return Err(bad(
-                    "--image",
-                    format!("{n_in} features are not a square image; give --image C,H,W"),
-                ));
-            }
-            vec![1, s, s]
-        }
-    };
-    if dims.len() != 3 || dims.iter().product::<usize>() != n_in || dims.contains(&0) {
-        return Err(bad(
-            "--image",
-            format!("{dims:?} does not describe rows of {n_in} values"),
-        ));
+            .map(occam::mlp::parse_conv_block)
+            .collect::<occam::Result<_>>()?;
     }
-    Ok((dims[0], dims[1], dims[2]))
+    train_options(o, &mut m)?;
+    Ok(m)
 }
 
-/// FILTERS:KERNEL[:POOL],... (pool default 2).
-fn conv_blocks(spec: &str) -> Result<Vec<occam_nn::net::ConvBlock>> {
-    const FORM: &str = "FILTERS:KERNEL[:POOL[:STRIDE]] (POOL: N, maxN or avgN)";
-    spec.split(',')
-        .map(|b| {
-            let parts: Vec<&str> = b.split(':').map(str::trim).collect();
-            let num = |t: &str| t.parse::<usize>().ok();
-            let wrong = || bad("--conv", format!("'{b}' is not {FORM}"));
-            if !(2..=4).contains(&parts.len()) {
-                return Err(wrong());
-            }
-            let (f, k) = (
-                num(parts[0]).ok_or_else(wrong)?,
-                num(parts[1]).ok_or_else(wrong)?,
-            );
-            let (pool_kind, pool) = match parts.get(2) {
-                None => (occam_nn::layer::PoolKind::Max, 2),
-                Some(t) => {
-                    let (kind, n) = if let Some(n) = t.strip_prefix("avg") {
-                        (occam_nn::layer::PoolKind::Avg, n)
-                    } else {
-                        (
-                            occam_nn::layer::PoolKind::Max,
-                            t.strip_prefix("max").unwrap_or(t),
-                        )
-                    };
-                    (kind, num(n).ok_or_else(wrong)?.max(1))
-                }
-            };
-            let stride = match parts.get(3) {
-                None => 1,
-                Some(t) => num(t).ok_or_else(wrong)?,
-            };
-            if f == 0 || k == 0 || stride == 0 {
-                return Err(bad(
-                    "--conv",
-                    format!("'{b}': filters, kernel and stride must be >= 1"),
-                ));
-            }
-            Ok(occam_nn::net::ConvBlock {
-                filters: f,
-                kernel: k,
-                pool,
-                pool_kind,
-                stride,
-            })
-        })
-        .collect()
+/// The architecture for `n_in` inputs and `n_out` outputs.
+pub fn spec(o: &TrainOptions, n_in: usize, n_out: usize) -> Result<MlpSpec> {
+    let m = estimator(o)?;
+    // The flag names these two checks as `--dropout`, `--dropconnect`.
+    frac("--dropout", m.dropout)?;
+    frac("--dropconnect", m.dropconnect)?;
+    frac("--spatial-dropout", m.spatial_dropout)?;
+    Ok(m.spec(n_in, n_out)?)
 }
 
-fn default_loss(task: Task) -> Loss {
-    match task {
-        Task::Regression => Loss::Mse,
-        Task::Binary => Loss::BceLogits,
-        Task::Multiclass => Loss::SoftmaxCe,
-        Task::Counts => Loss::PoissonNll,
+/// C,H,W from `--image`.
+fn image_shape(a: &str) -> Result<(usize, usize, usize)> {
+    let dims: Vec<usize> = a
+        .split(',')
+        .map(|t| t.trim().parse::<usize>())
+        .collect::<std::result::Result<_, _>>()
+        .map_err(|_| bad("--image", format!("'{a}' is not C,H,W")))?;
+    match dims[..] {
+        [c, h, w] => Ok((c, h, w)),
+        _ => Err(bad("--image", format!("'{a}' is not C,H,W"))),
     }
 }
 
-/// The training config (validated by the library when the trainer is built).
+/// The training config for `task` (validated by the facade).
 pub fn train_config(o: &TrainOptions, task: Task) -> Result<TrainConfig> {
-    let loss = match o.loss.as_deref() {
-        None | Some("default") => default_loss(task),
+    if o.loss.as_deref().is_some_and(|s| s.starts_with("huber")) && task != Task::Regression {
+        return Err(bad("--loss", "huber applies to regression targets"));
+    }
+    Ok(estimator(o)?.train_config(task)?)
+}
+
+/// The training options of `o` into the estimator `m`.
+fn train_options(o: &TrainOptions, m: &mut occam::Mlp) -> Result<()> {
+    m.loss = match o.loss.as_deref() {
+        None | Some("default") => None,
         Some(s) if s.starts_with("huber") => {
-            if task != Task::Regression {
-                return Err(bad("--loss", "huber applies to regression targets"));
-            }
             let delta = match s.strip_prefix("huber:") {
                 Some(d) => d
                     .parse::<f64>()
@@ -222,7 +140,7 @@ pub fn train_config(o: &TrainOptions, task: Task) -> Result<TrainConfig> {
                     .ok_or_else(|| bad("--loss", format!("'{d}' is not a positive delta")))?,
                 None => 1.0,
             };
-            Loss::Huber { delta }
+            Some(Loss::Huber { delta })
         }
         Some(s) => {
             return Err(bad(
@@ -231,9 +149,8 @@ pub fn train_config(o: &TrainOptions, task: Task) -> Result<TrainConfig> {
             ))
         }
     };
-    let mut c = TrainConfig::new(loss);
     let opt = o.optimizer.as_deref().unwrap_or("adam");
-    c.optimizer = match opt {
+    m.optimizer = match opt {
         "adam" => OptimizerKind::adam(),
         "adamw" => OptimizerKind::AdamW {
             beta1: 0.9,
@@ -254,16 +171,16 @@ pub fn train_config(o: &TrainOptions, task: Task) -> Result<TrainConfig> {
     if o.momentum.is_some() && opt != "sgd" {
         return Err(bad("--momentum", "applies to --optimizer sgd only"));
     }
-    c.lr = o.lr.unwrap_or(if opt == "sgd" { 1e-2 } else { 1e-3 });
-    c.epochs = o.epochs.unwrap_or(100);
-    c.batch_size = o.batch_size.unwrap_or(32);
-    c.patience = o.patience;
-    c.min_delta = o.min_delta.unwrap_or(0.0);
-    c.restore_best = !o.no_restore_best.unwrap_or(false);
-    c.clip_norm = o.clip_norm;
-    c.clip_value = o.clip_value;
-    c.seed = o.seed.unwrap_or(0);
-    c.schedule = schedule(o.schedule.as_deref().unwrap_or("constant"))?;
+    m.lr = o.lr;
+    m.epochs = o.epochs.unwrap_or(100);
+    m.batch_size = o.batch_size.unwrap_or(32);
+    m.patience = o.patience;
+    m.min_delta = o.min_delta.unwrap_or(0.0);
+    m.restore_best = !o.no_restore_best.unwrap_or(false);
+    m.clip_norm = o.clip_norm;
+    m.clip_value = o.clip_value;
+    m.seed = o.seed.unwrap_or(0);
+    m.schedule = schedule(o.schedule.as_deref().unwrap_or("constant"))?;
     let en = match &o.elastic_net {
         None => None,
         Some(v) if v.len() == 2 => Some((v[0], v[1])),
@@ -329,7 +246,7 @@ pub fn train_config(o: &TrainOptions, task: Task) -> Result<TrainConfig> {
             ))
         }
     };
-    c.penalty = PenaltyPolicy {
+    m.penalty = PenaltyPolicy {
         default,
         layers,
         overrides,
@@ -337,7 +254,7 @@ pub fn train_config(o: &TrainOptions, task: Task) -> Result<TrainConfig> {
         l1_mode,
         recurrent_l2: o.recurrent_l2.unwrap_or(0.0),
     };
-    Ok(c)
+    Ok(())
 }
 
 fn schedule(s: &str) -> Result<Schedule> {
@@ -369,99 +286,11 @@ fn schedule(s: &str) -> Result<Schedule> {
     })
 }
 
+pub use occam::mlp::{engine_data, n_outputs};
+
 /// Standardization statistics from the training rows (dense input only).
 pub fn preprocess(train: &Dataset, standardize: bool) -> Preprocess {
-    let sparse = train.x.is_sparse();
-    let (mean, scale) = if standardize && !sparse {
-        let s = Standardizer::fit(&train.x, None);
-        (Some(s.mean), Some(s.scale))
-    } else {
-        (None, None)
-    };
-    let y_scale = (train.task == Task::Regression).then(|| {
-        let n = train.y.len() as f64;
-        let m = train.y.iter().sum::<f64>() / n;
-        let sd = (train.y.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / n).sqrt();
-        (m, if sd > 0.0 { sd } else { 1.0 })
-    });
-    Preprocess {
-        mean,
-        scale,
-        y_scale,
-        sparse,
-    }
-}
-
-/// Rows of `x` (dense: standardized as `pre` says) in the engine's f32 layout.
-pub fn features(x: &Matrix, pre: &Preprocess) -> Features<f32> {
-    match x {
-        Matrix::Dense(d) => {
-            let (n, p) = (d.nrows, d.ncols);
-            let mut m = Mat::zeros(n, p);
-            for j in 0..p {
-                let (mu, sc) = match (&pre.mean, &pre.scale) {
-                    (Some(mu), Some(sc)) => (mu[j], sc[j]),
-                    _ => (0.0, 1.0),
-                };
-                for (i, &v) in d.col(j).iter().enumerate() {
-                    m.data[i * p + j] = ((v - mu) / sc) as f32;
-                }
-            }
-            Features::Dense(m)
-        }
-        Matrix::Sparse(s) => {
-            let mut counts = vec![0usize; s.nrows + 1];
-            for &r in &s.indices {
-                counts[r as usize + 1] += 1;
-            }
-            for i in 0..s.nrows {
-                counts[i + 1] += counts[i];
-            }
-            let mut next = counts.clone();
-            let nnz = s.indices.len();
-            let (mut idx, mut val) = (vec![0u32; nnz], vec![0f32; nnz]);
-            for j in 0..s.ncols {
-                for k in s.indptr[j]..s.indptr[j + 1] {
-                    let r = s.indices[k] as usize;
-                    idx[next[r]] = j as u32;
-                    val[next[r]] = s.values[k] as f32;
-                    next[r] += 1;
-                }
-            }
-            Features::Sparse(Csr {
-                rows: s.nrows,
-                cols: s.ncols,
-                indptr: counts,
-                indices: idx,
-                values: val,
-            })
-        }
-    }
-}
-
-/// Network outputs for a data set: one per class for multiclass, else one.
-pub fn n_outputs(d: &Dataset) -> usize {
-    if d.task == Task::Multiclass {
-        d.classes.len()
-    } else {
-        1
-    }
-}
-
-/// The engine's view of a data set (targets scaled for regression).
-pub fn engine_data(d: &Dataset, pre: &Preprocess) -> Data<f32> {
-    let outputs = n_outputs(d);
-    let y = match pre.y_scale {
-        Some((m, s)) => d.y.iter().map(|v| ((v - m) / s) as f32).collect(),
-        None => d.y.iter().map(|&v| v as f32).collect(),
-    };
-    Data {
-        x: features(&d.x, pre),
-        y,
-        task: d.task,
-        outputs,
-        y_scale: pre.y_scale,
-    }
+    occam::mlp::scaling(train, standardize)
 }
 
 /// Sets the rayon pool size once per process.

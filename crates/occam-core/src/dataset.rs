@@ -23,7 +23,7 @@ impl Task {
             "multiclass" => Ok(Task::Multiclass),
             "counts" => Ok(Task::Counts),
             _ => Err(DataError::param(
-                "--task",
+                "task",
                 format!("'{s}' is not one of regression, binary, multiclass, counts"),
             )),
         }
@@ -65,7 +65,7 @@ impl MissingPolicy {
             "median" => Ok(MissingPolicy::Median),
             "drop" => Ok(MissingPolicy::Drop),
             _ => Err(DataError::param(
-                "--missing",
+                "missing",
                 format!("'{s}' is not one of error, mean, median, drop"),
             )),
         }
@@ -157,17 +157,17 @@ impl Dataset {
             Some(n) => n.clone(),
             None => t.headers.last().cloned().expect("a table has a header"),
         };
-        let ti = t.column_index(&target_name, "--target")?;
+        let ti = t.column_index(&target_name, "target")?;
         for c in &opts.categorical {
-            t.column_index(c, "--categorical")?;
+            t.column_index(c, "categorical")?;
         }
         for c in &opts.drop {
-            t.column_index(c, "--drop")?;
+            t.column_index(c, "drop")?;
         }
         let cols: Vec<usize> = match &opts.features {
             Some(f) => f
                 .iter()
-                .map(|n| t.column_index(n, "--features"))
+                .map(|n| t.column_index(n, "features"))
                 .collect::<Result<_>>()?,
             None => (0..t.headers.len())
                 .filter(|&j| j != ti && !opts.drop.contains(&t.headers[j]))
@@ -175,7 +175,7 @@ impl Dataset {
         };
         if let Some(&j) = cols.iter().find(|&&j| j == ti) {
             return Err(DataError::param(
-                "--features",
+                "features",
                 format!(
                     "'{}' is the target and cannot also be a feature",
                     t.headers[j]

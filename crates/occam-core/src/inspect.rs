@@ -42,7 +42,7 @@ pub struct Summary {
 /// Describes a CSV table with `target` as the target column (default last).
 pub fn summarize_table(t: &RawTable, target: Option<&str>) -> crate::error::Result<Summary> {
     let tname = target.map_or_else(|| t.headers.last().unwrap().clone(), str::to_string);
-    let ti = t.column_index(&tname, "--target")?;
+    let ti = t.column_index(&tname, "target")?;
     let columns: Vec<ColumnSummary> = t
         .headers
         .iter()

@@ -85,13 +85,13 @@ pub fn train_val_test(
 pub fn kfold(n: usize, k: usize, classes: Option<&[f64]>, seed: u64) -> Result<Vec<usize>> {
     if k < 2 {
         return Err(DataError::param(
-            "--folds",
+            "folds",
             format!("{k} folds: at least 2 are needed"),
         ));
     }
     if k > n {
         return Err(DataError::param(
-            "--folds",
+            "folds",
             format!("{k} folds for only {n} rows"),
         ));
     }

@@ -21,7 +21,7 @@ impl Family {
             "multinomial" => Ok(Family::Multinomial),
             "poisson" => Ok(Family::Poisson),
             _ => Err(param(
-                "--family",
+                "family",
                 format!("'{s}' is not one of gaussian, binomial, multinomial, poisson"),
             )),
         }
@@ -103,23 +103,23 @@ impl PathConfig {
     /// Checks every field against its range for a problem with n rows and p features.
     pub fn validate(&self, n: usize, p: usize) -> Result<(), LinearError> {
         if !(0.0..=1.0).contains(&self.alpha) {
-            return Err(param("--alpha", format!("{} is not in [0, 1]", self.alpha)));
+            return Err(param("alpha", format!("{} is not in [0, 1]", self.alpha)));
         }
         if self.nlambda == 0 {
-            return Err(param("--nlambda", "must be at least 1"));
+            return Err(param("nlambda", "must be at least 1"));
         }
         if let Some(r) = self.lambda_min_ratio {
             if !(r > 0.0 && r < 1.0) {
-                return Err(param("--lambda-min-ratio", format!("{r} is not in (0, 1)")));
+                return Err(param("lambda_min_ratio", format!("{r} is not in (0, 1)")));
             }
         }
         if let Some(l) = &self.lambda {
             if l.is_empty() {
-                return Err(param("--lambda", "the list is empty"));
+                return Err(param("lambda", "the list is empty"));
             }
             if let Some(v) = l.iter().find(|v| !(v.is_finite() && **v >= 0.0)) {
                 return Err(param(
-                    "--lambda",
+                    "lambda",
                     format!("{v} is not a finite non-negative number"),
                 ));
             }
@@ -127,29 +127,29 @@ impl PathConfig {
         if let Some(pf) = &self.penalty_factor {
             if pf.len() != p {
                 return Err(param(
-                    "--penalty-factor",
+                    "penalty_factor",
                     format!("{} factors given for {p} features", pf.len()),
                 ));
             }
             if let Some(v) = pf.iter().find(|v| !(v.is_finite() && **v >= 0.0)) {
                 return Err(param(
-                    "--penalty-factor",
+                    "penalty_factor",
                     format!("{v} is not a finite non-negative number"),
                 ));
             }
             if pf.iter().all(|&v| v == 0.0) {
                 return Err(param(
-                    "--penalty-factor",
+                    "penalty_factor",
                     "all factors are zero: nothing is penalized",
                 ));
             }
         }
         if !(self.tol > 0.0 && self.tol < 1.0) {
-            return Err(param("--tol", format!("{} is not in (0, 1)", self.tol)));
+            return Err(param("tol", format!("{} is not in (0, 1)", self.tol)));
         }
         if let Some(g) = self.gap_tol {
             if !(g > 0.0 && g < 1.0) {
-                return Err(param("--gap-tol", format!("{g} is not in (0, 1)")));
+                return Err(param("gap_tol", format!("{g} is not in (0, 1)")));
             }
         }
         if n < 2 {

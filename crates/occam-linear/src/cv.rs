@@ -31,7 +31,7 @@ impl Measure {
             "auc" => Measure::Auc,
             _ => {
                 return Err(param(
-                    "--measure",
+                    "measure",
                     format!("'{s}' is not one of deviance, mse, mae, class, auc"),
                 ))
             }
@@ -43,7 +43,7 @@ impl Measure {
         };
         if !ok {
             return Err(param(
-                "--measure",
+                "measure",
                 format!("'{s}' does not apply to the {} family", fam.name()),
             ));
         }
@@ -209,7 +209,7 @@ pub fn cross_validate_with_progress(
         Some(f) => {
             if f.len() != n {
                 return Err(param(
-                    "--foldid",
+                    "foldid",
                     format!("{} fold ids for {n} rows", f.len()),
                 ));
             }
@@ -223,13 +223,13 @@ pub fn cross_validate_with_progress(
     let k = foldid.iter().max().map_or(0, |m| m + 1);
     if k < 3 {
         return Err(param(
-            "--folds",
+            "folds",
             format!("{k} folds: cross-validation needs at least 3"),
         ));
     }
     if (0..k).any(|f| !foldid.contains(&f)) {
         return Err(param(
-            "--foldid",
+            "foldid",
             "fold numbers must be 1..K with every fold present",
         ));
     }

@@ -2,7 +2,7 @@
 
 #[derive(Debug, thiserror::Error)]
 pub enum NnError {
-    #[error("{param}: {message}")]
+    #[error("invalid value for {param}: {message}")]
     Config { param: String, message: String },
     #[error(
         "the training loss became {value} at epoch {epoch}, step {step}; training stopped \

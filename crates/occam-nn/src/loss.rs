@@ -6,7 +6,7 @@
 //! | `Mse` | (z - y)^2 | y, same shape as z |
 //! | `Huber` | 0.5 r^2 if abs(r) <= delta, else delta (abs(r) - delta/2) | y, same shape as z |
 //! | `BceLogits` | max(z,0) - z y + log(1 + exp(-abs(z))) | y in {0,1}, one per row |
-//! | `SoftmaxCe` | logsumexp(z) - z[y] (mean over rows) | class index per row |
+//! | `SoftmaxCe` | `logsumexp(z) - z[y]` (mean over rows) | class index per row |
 //! | `PoissonNll` | exp(z) - y z (z is the log rate) | count per row |
 
 use crate::mat::Mat;

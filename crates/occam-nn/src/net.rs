@@ -60,7 +60,7 @@ pub struct RecurrentSpec {
 
 /// One convolution block: `filters` k x k kernels (zero padding k/2, so stride 1 keeps the
 /// size), [BatchNorm2d when `batch_norm`], the activation, max or average pooling over
-/// `pool` x `pool` windows (1 = none), then [spatial dropout when `spatial_dropout` > 0].
+/// `pool` x `pool` windows (1 = none), then (spatial dropout when `spatial_dropout` > 0).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ConvBlock {
     pub filters: usize,

@@ -95,43 +95,43 @@ impl TrainConfig {
             }
         };
         if self.epochs == 0 {
-            return Err(NnError::config("--epochs", "must be at least 1"));
+            return Err(NnError::config("epochs", "must be at least 1"));
         }
         if self.batch_size == 0 {
-            return Err(NnError::config("--batch-size", "must be at least 1"));
+            return Err(NnError::config("batch_size", "must be at least 1"));
         }
-        pos("--lr", self.lr)?;
-        nonneg("--min-delta", self.min_delta)?;
+        pos("lr", self.lr)?;
+        nonneg("min_delta", self.min_delta)?;
         if let Some(c) = self.clip_norm {
-            pos("--clip-norm", c)?;
+            pos("clip_norm", c)?;
         }
         if let Some(c) = self.clip_value {
-            pos("--clip-value", c)?;
+            pos("clip_value", c)?;
         }
         if self.patience == Some(0) {
-            return Err(NnError::config("--patience", "must be at least 1"));
+            return Err(NnError::config("patience", "must be at least 1"));
         }
-        nonneg("--recurrent-l2", self.penalty.recurrent_l2)?;
+        nonneg("recurrent_l2", self.penalty.recurrent_l2)?;
         let mut pens = vec![self.penalty.default];
         pens.extend(self.penalty.overrides.iter().map(|(_, p)| *p));
         for p in pens {
-            nonneg("--l1", p.l1)?;
-            nonneg("--l2", p.l2)?;
-            nonneg("--weight-decay", p.weight_decay)?;
-            nonneg("--group-lasso", p.group_inputs)?;
-            nonneg("--group-lasso-neurons", p.group_neurons)?;
+            nonneg("l1", p.l1)?;
+            nonneg("l2", p.l2)?;
+            nonneg("weight_decay", p.weight_decay)?;
+            nonneg("group_lasso", p.group_inputs)?;
+            nonneg("group_lasso_neurons", p.group_neurons)?;
             if let Some((l, a)) = p.elastic_net {
-                nonneg("--elastic-net lambda", l)?;
+                nonneg("elastic_net", l)?;
                 if !(0.0..=1.0).contains(&a) {
                     return Err(NnError::config(
-                        "--elastic-net",
+                        "elastic_net",
                         format!("alpha {a} is not in [0, 1]"),
                     ));
                 }
             }
             if p.weight_decay * self.lr >= 1.0 {
                 return Err(NnError::config(
-                    "--weight-decay",
+                    "weight_decay",
                     "lr * weight decay must be below 1 (each step multiplies weights by 1 - lr * decay)",
                 ));
             }
@@ -203,10 +203,7 @@ impl<R: Real> Trainer<R> {
     pub fn new(mut net: Net<R>, cfg: TrainConfig) -> Result<Self> {
         cfg.validate()?;
         if net.spec.batch_norm && cfg.batch_size < 2 {
-            return Err(NnError::config(
-                "--batch-size",
-                "batch norm needs at least 2",
-            ));
+            return Err(NnError::config("batch_size", "batch norm needs at least 2"));
         }
         let reg = Regularizer::new(&cfg.penalty, &net);
         let opt = Optimizer::new(cfg.optimizer, &net.params_mut());
@@ -328,7 +325,7 @@ impl<R: Real> Trainer<R> {
     ) -> Result<Outcome> {
         if self.cfg.patience.is_some() && val.is_none() {
             return Err(NnError::config(
-                "--patience",
+                "patience",
                 "early stopping needs a validation split",
             ));
         }

@@ -70,7 +70,7 @@ pub struct StabilityResult {
     pub lambda: Vec<f64>,
     /// Lambda = lambda[..=last]: the range the probabilities are maximised over.
     pub last: usize,
-    /// Selection probability [lambda][feature].
+    /// Selection probability, indexed `[lambda][feature]`.
     pub prob: Vec<Vec<f64>>,
     /// Largest selection probability over Lambda, per feature.
     pub max_prob: Vec<f64>,
@@ -161,23 +161,23 @@ pub fn stability_selection(
 ) -> Result<StabilityResult, LinearError> {
     let (n, p) = (x.nrows(), x.ncols());
     if cfg.pairs == 0 {
-        return Err(invalid("--pairs", "must be at least 1".into()));
+        return Err(invalid("pairs", "must be at least 1".into()));
     }
     if !(cfg.weakness > 0.0 && cfg.weakness <= 1.0) {
         return Err(invalid(
-            "--weakness",
+            "weakness",
             format!("{} is not in (0, 1]", cfg.weakness),
         ));
     }
     if !(cfg.threshold > 0.5 && cfg.threshold <= 1.0) {
         return Err(invalid(
-            "--threshold",
+            "threshold",
             format!("{} is not in (0.5, 1]", cfg.threshold),
         ));
     }
     if let Some(c) = cfg.cluster_corr {
         if !(c > 0.0 && c <= 1.0) {
-            return Err(invalid("--cluster-corr", format!("{c} is not in (0, 1]")));
+            return Err(invalid("cluster_corr", format!("{c} is not in (0, 1]")));
         }
     }
     if n < 4 {

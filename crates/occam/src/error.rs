@@ -20,7 +20,7 @@ pub enum Error {
     #[error(transparent)]
     Nn(#[from] NnError),
     /// A configuration field out of its range; `param` is the field as the config spells it.
-    #[error("{param}: {detail}")]
+    #[error("invalid value for {param}: {detail}")]
     Param {
         /// The field, e.g. `alpha`.
         param: String,

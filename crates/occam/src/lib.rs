@@ -13,7 +13,7 @@
 //! let table = RawTable::parse(csv.as_bytes(), "toy.csv".as_ref()).unwrap();
 //! let data = Dataset::from_table(&table, &CsvOptions::default()).unwrap();
 //! let est = LinearCv { folds: 5, ..LinearCv::default() };
-//! let (model, cv) = est.fit(&data).unwrap();
+//! let (model, cv) = est.fit_cv(&data).unwrap();
 //! assert_eq!(model.lambda, Some(cv.lambda_1se));
 //! let pred = model.predict(&data.x).unwrap();
 //! assert_eq!(pred.len(), 10);
@@ -22,16 +22,24 @@
 #![deny(missing_docs)]
 
 pub mod error;
+pub mod estimator;
 pub mod linear;
+pub mod mlp;
 pub mod predict;
 pub mod preprocess;
 pub mod run;
 
 pub use error::{Error, Result};
+pub use estimator::{read_csv, split_rows, validate_data, Estimator, Fitted};
 pub use linear::{family_mismatch, CvChoice, Linear, LinearCv, LinearModel, Rule};
+pub use mlp::{Callback, Mlp, MlpModel};
 pub use occam_core::table::RawTable;
 pub use occam_core::{CsvOptions, Dataset, Matrix, MissingPolicy, Task};
 pub use occam_linear::{CvFit, Family, Measure, PathFit};
+pub use occam_nn::optim::schedule::Schedule;
+pub use occam_nn::{
+    ActKind, L1Mode, LayerPenalty, LayerSelect, Loss, OptimizerKind, PenaltyPolicy,
+};
 pub use predict::Predictions;
 pub use preprocess::{HandleUnknown, Preprocessor, Transformed};
 pub use run::{Mode, RunFolder, RunKind};

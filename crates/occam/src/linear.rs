@@ -4,6 +4,7 @@
 //! other), and saves to / loads from a run folder.
 
 use crate::error::{Error, Result};
+use crate::estimator::{validate_data, Estimator, Fitted};
 use crate::predict::Predictions;
 use crate::preprocess::Preprocessor;
 use crate::run::{RunFolder, RunKind};
@@ -103,8 +104,9 @@ pub fn family_mismatch(family: Family, d: &Dataset) -> Option<String> {
 }
 
 impl Linear {
-    /// The solver's configuration for data set `d`, validated.
+    /// The solver's configuration for data set `d`, validated (the data too).
     pub fn path_config(&self, d: &Dataset) -> Result<PathConfig> {
+        validate_data(d)?;
         let family = self.family.unwrap_or_else(|| Family::for_task(d.task));
         if let Some(why) = family_mismatch(family, d) {
             return Err(Error::param_err("family", why));
@@ -134,12 +136,51 @@ impl Linear {
         c.validate(d.nrows(), d.nfeatures())?;
         Ok(c)
     }
+}
 
-    /// Fits the whole path on `d` (no lambda is chosen: give one to predict).
-    pub fn fit(&self, d: &Dataset) -> Result<LinearModel> {
+impl Estimator for Linear {
+    type Model = LinearModel;
+
+    /// Fits the whole path on `d` (no lambda is chosen: set one to predict).
+    fn fit(&self, d: &Dataset) -> Result<LinearModel> {
         let cfg = self.path_config(d)?;
         let fit = occam_linear::fit_path(&d.x, &d.y, &cfg, self.relax)?;
         Ok(LinearModel::from_path(d, fit, None))
+    }
+}
+
+impl Estimator for LinearCv {
+    type Model = LinearModel;
+
+    /// Cross-validates the path; the model predicts at the rule's lambda.
+    fn fit(&self, d: &Dataset) -> Result<LinearModel> {
+        Ok(self.fit_cv(d)?.0)
+    }
+}
+
+impl Fitted for LinearModel {
+    fn run_kind(&self) -> RunKind {
+        if self.cv.is_some() {
+            RunKind::LinearCv
+        } else {
+            RunKind::LinearPath
+        }
+    }
+
+    fn predict(&mut self, x: &Matrix) -> Result<Predictions> {
+        LinearModel::predict(self, x)
+    }
+
+    fn preprocessor(&self) -> &Preprocessor {
+        &self.preprocess
+    }
+
+    fn save(&self, run: &mut RunFolder) -> Result<()> {
+        LinearModel::save(self, run)
+    }
+
+    fn load(run: &RunFolder) -> Result<LinearModel> {
+        LinearModel::load(run)
     }
 }
 
@@ -209,8 +250,9 @@ impl Default for LinearCv {
 }
 
 impl LinearCv {
-    /// Cross-validates the path on `d`; the model predicts at the rule's lambda.
-    pub fn fit(&self, d: &Dataset) -> Result<(LinearModel, CvFit)> {
+    /// Cross-validates the path on `d`; the model predicts at the rule's lambda. Returns the
+    /// whole cross-validation result beside the model.
+    pub fn fit_cv(&self, d: &Dataset) -> Result<(LinearModel, CvFit)> {
         self.fit_with_progress(d, &|| {})
     }
 

@@ -30,7 +30,7 @@ impl<R: Real> Embedding<R> {
         }
     }
 
-    /// out[b, :] = weight[ids[b], :] (train and eval are the same lookup).
+    /// `out[b, :] = weight[ids[b], :]` (train and eval are the same lookup).
     pub fn forward(&mut self, ids: &[usize]) {
         let d = self.dim;
         self.out.resize(ids.len(), d);

@@ -1,0 +1,24 @@
+//! A small CNN (two convolution blocks, batch norm) on the 8x8 digits, scored on held-out rows.
+use occam::mlp::parse_conv_block;
+use occam::{read_csv, CsvOptions, Fitted, Mlp};
+
+fn main() -> occam::Result<()> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../datasets/digits_8x8.csv");
+    let data = read_csv(path, &CsvOptions::default())?;
+    let (train, test) = occam::split_rows(&data, 0.25, 0)?;
+    let cnn = Mlp {
+        conv: vec![parse_conv_block("16:3:2")?, parse_conv_block("32:3:2")?],
+        batch_norm: true,
+        epochs: 15,
+        ..Mlp::default()
+    };
+    let mut model = cnn.fit(&train)?;
+    println!("{} parameters", model.net.n_params());
+    println!("held-out accuracy {:.3}", model.score(&test)?);
+    Ok(())
+}
+
+#[test]
+fn runs() {
+    main().unwrap();
+}

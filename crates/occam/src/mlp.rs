@@ -1,0 +1,664 @@
+//! The network estimator: [`Mlp`] (an MLP, or a CNN with `conv` blocks, with penalties done
+//! as occam-nn defines them) -> `fit` -> [`MlpModel`] (the network, its standardization and
+//! the [`Preprocessor`]) -> predict / save / load. Also the pieces the CLI's other network
+//! commands share: the standardization fitted on training rows ([`scaling`]), the engine's
+//! f32 rows ([`features`], [`engine_data`]), and [`train_network`] with a [`Callback`].
+
+use crate::error::{Error, Result};
+use crate::estimator::{validate_data, Estimator, Fitted};
+use crate::predict::Predictions;
+use crate::preprocess::Preprocessor;
+use crate::run::{RunFolder, RunKind};
+use occam_core::{split, Dataset, Matrix, Standardizer, Task};
+use occam_nn::layer::PoolKind;
+use occam_nn::metrics::predictions;
+use occam_nn::model::{load as load_net, save_weights, ModelMeta, Preprocess, FORMAT};
+use occam_nn::net::ConvBlock;
+use occam_nn::optim::schedule::Schedule;
+use occam_nn::regularize::PenaltyPolicy;
+use occam_nn::{
+    ActKind, Csr, Data, EpochLog, Event, Features, Loss, Mat, MlpSpec, Net, OptimizerKind, Outcome,
+    TrainConfig, TrainState, Trainer,
+};
+use std::time::Instant;
+
+/// A multilayer perceptron, or a CNN when `conv` is not empty.
+///
+/// | field | default | range | meaning |
+/// |---|---|---|---|
+/// | `hidden` | `[64, 32]` (`[64]` for a CNN) | each >= 1 | hidden layer widths |
+/// | `activation` | relu | | relu, gelu, tanh, sigmoid |
+/// | `dropout` | 0 | [0, 1) | dropout after each hidden layer |
+/// | `dropconnect` | 0 | [0, 1) | DropConnect on the dense weights |
+/// | `batch_norm`, `layer_norm` | false | | normalization after each hidden layer |
+/// | `conv` | none | | convolution blocks in front (a CNN) |
+/// | `image` | square, 1 channel | C*H*W = features | the image shape of a row |
+/// | `spatial_dropout` | 0 | [0, 1) | whole channels, after each convolution block |
+/// | `loss` | from the task | | MSE, BCE, softmax CE, Poisson NLL; Huber for regression |
+/// | `optimizer` | Adam | | Adam, AdamW, SGD (momentum, Nesterov) |
+/// | `lr` | 1e-3 (SGD 1e-2) | > 0 | learning rate |
+/// | `epochs` | 100 | >= 1 | passes over the training rows |
+/// | `batch_size` | 32 | >= 1 | rows per step (at most the training rows) |
+/// | `schedule` | constant | | learning-rate schedule |
+/// | `patience` | None | >= 1 | early stopping on the validation loss |
+/// | `min_delta` | 0 | >= 0 | improvement that resets the patience |
+/// | `restore_best` | true | | keep the best-validation weights at the end |
+/// | `clip_norm`, `clip_value` | None | > 0 | gradient clipping |
+/// | `penalty` | none | | L1 (proximal), L2, decay, elastic net, group lasso per layer |
+/// | `seed` | 0 | | weights, shuffles, dropout masks and the validation split |
+/// | `standardize` | true | | standardize dense features on the training rows |
+/// | `val_fraction` | 0.2 | [0, 1) | rows held out for validation by `fit` |
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mlp {
+    /// Hidden layer widths; `None` takes the default.
+    pub hidden: Option<Vec<usize>>,
+    /// The activation of hidden layers.
+    pub activation: ActKind,
+    /// Dropout probability after each hidden layer.
+    pub dropout: f64,
+    /// DropConnect probability on dense weights.
+    pub dropconnect: f64,
+    /// Batch normalization after each hidden layer (BatchNorm2d after convolutions).
+    pub batch_norm: bool,
+    /// Layer normalization after each hidden layer.
+    pub layer_norm: bool,
+    /// Convolution blocks before the dense layers.
+    pub conv: Vec<ConvBlock>,
+    /// (channels, height, width) of a row; `None`: one channel, square.
+    pub image: Option<(usize, usize, usize)>,
+    /// Spatial dropout after each convolution block.
+    pub spatial_dropout: f64,
+    /// The loss; `None` follows the task.
+    pub loss: Option<Loss>,
+    /// The optimizer.
+    pub optimizer: OptimizerKind,
+    /// The learning rate; `None`: 1e-3, or 1e-2 for SGD.
+    pub lr: Option<f64>,
+    /// Passes over the training rows.
+    pub epochs: usize,
+    /// Rows per step.
+    pub batch_size: usize,
+    /// The learning-rate schedule.
+    pub schedule: Schedule,
+    /// Epochs without improvement before stopping.
+    pub patience: Option<usize>,
+    /// The improvement that counts.
+    pub min_delta: f64,
+    /// Restore the best-validation weights at the end.
+    pub restore_best: bool,
+    /// Clip the gradient's global norm.
+    pub clip_norm: Option<f64>,
+    /// Clip each gradient value.
+    pub clip_value: Option<f64>,
+    /// The penalties, per layer.
+    pub penalty: PenaltyPolicy,
+    /// The seed of every random draw.
+    pub seed: u64,
+    /// Standardize dense features.
+    pub standardize: bool,
+    /// Validation rows held out by `fit`.
+    pub val_fraction: f64,
+}
+
+impl Default for Mlp {
+    fn default() -> Mlp {
+        let t = TrainConfig::new(Loss::Mse);
+        Mlp {
+            hidden: None,
+            activation: ActKind::Relu,
+            dropout: 0.0,
+            dropconnect: 0.0,
+            batch_norm: false,
+            layer_norm: false,
+            conv: Vec::new(),
+            image: None,
+            spatial_dropout: 0.0,
+            loss: None,
+            optimizer: t.optimizer,
+            lr: None,
+            epochs: t.epochs,
+            batch_size: t.batch_size,
+            schedule: t.schedule,
+            patience: None,
+            min_delta: t.min_delta,
+            restore_best: t.restore_best,
+            clip_norm: None,
+            clip_value: None,
+            penalty: PenaltyPolicy::default(),
+            seed: t.seed,
+            standardize: true,
+            val_fraction: 0.2,
+        }
+    }
+}
+
+fn frac(param: &str, v: f64) -> Result<f64> {
+    if (0.0..1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(Error::param_err(param, format!("{v} is not in [0, 1)")))
+    }
+}
+
+/// The loss that fits a task.
+pub fn default_loss(task: Task) -> Loss {
+    match task {
+        Task::Regression => Loss::Mse,
+        Task::Binary => Loss::BceLogits,
+        Task::Multiclass => Loss::SoftmaxCe,
+        Task::Counts => Loss::PoissonNll,
+    }
+}
+
+/// Network outputs for a data set: one per class for multiclass, else one.
+pub fn n_outputs(d: &Dataset) -> usize {
+    if d.task == Task::Multiclass {
+        d.classes.len()
+    } else {
+        1
+    }
+}
+
+impl Mlp {
+    /// The architecture for `n_in` inputs and `n_out` outputs, validated.
+    pub fn spec(&self, n_in: usize, n_out: usize) -> Result<MlpSpec> {
+        let cnn = !self.conv.is_empty();
+        let hidden = match &self.hidden {
+            Some(h) => h.iter().copied().filter(|&h| h > 0).collect(),
+            None if cnn => vec![64],
+            None => vec![64, 32],
+        };
+        let mut s = MlpSpec::new(n_in, hidden, n_out);
+        s.activation = self.activation;
+        if cnn {
+            let (c, h, w) = match self.image {
+                Some(i) => i,
+                None => {
+                    let side = (n_in as f64).sqrt().round() as usize;
+                    if side * side != n_in {
+                        return Err(Error::param_err(
+                            "image",
+                            format!("{n_in} features are not a square image; give C,H,W"),
+                        ));
+                    }
+                    (1, side, side)
+                }
+            };
+            if c * h * w != n_in || c == 0 || h == 0 || w == 0 {
+                return Err(Error::param_err(
+                    "image",
+                    format!("{:?} does not describe rows of {n_in} values", [c, h, w]),
+                ));
+            }
+            s.image = Some((c, h, w));
+            s.conv = self.conv.clone();
+            // Each block must leave at least one pixel.
+            let (mut h, mut w) = (h, w);
+            for b in &s.conv {
+                if b.filters == 0 || b.kernel == 0 || b.stride == 0 {
+                    return Err(Error::param_err(
+                        "conv",
+                        "filters, kernel and stride must be >= 1",
+                    ));
+                }
+                if b.kernel > h + 2 * (b.kernel / 2) || b.kernel > w + 2 * (b.kernel / 2) {
+                    return Err(Error::param_err(
+                        "conv",
+                        format!(
+                            "kernel {} is larger than the {h}x{w} image it sees",
+                            b.kernel
+                        ),
+                    ));
+                }
+                let pad = b.kernel / 2;
+                (h, w) = (
+                    (h + 2 * pad - b.kernel) / b.stride + 1,
+                    (w + 2 * pad - b.kernel) / b.stride + 1,
+                );
+                (h, w) = (h / b.pool.max(1), w / b.pool.max(1));
+                if h == 0 || w == 0 {
+                    return Err(Error::param_err(
+                        "conv",
+                        "the pooling shrinks the image to nothing",
+                    ));
+                }
+            }
+        }
+        s.dropout = frac("dropout", self.dropout)?;
+        s.drop_connect = frac("dropconnect", self.dropconnect)?;
+        s.spatial_dropout = frac("spatial_dropout", self.spatial_dropout)?;
+        if s.spatial_dropout > 0.0 && s.conv.is_empty() {
+            return Err(Error::param_err(
+                "spatial_dropout",
+                "needs convolutions (a CNN)",
+            ));
+        }
+        s.batch_norm = self.batch_norm;
+        s.layer_norm = self.layer_norm;
+        Ok(s)
+    }
+
+    /// The training settings for `task`, validated.
+    pub fn train_config(&self, task: Task) -> Result<TrainConfig> {
+        let loss = self.loss.unwrap_or_else(|| default_loss(task));
+        if matches!(loss, Loss::Huber { .. }) && task != Task::Regression {
+            return Err(Error::param_err(
+                "loss",
+                "huber applies to regression targets",
+            ));
+        }
+        let mut c = TrainConfig::new(loss);
+        c.optimizer = self.optimizer;
+        let sgd = matches!(self.optimizer, OptimizerKind::Sgd { .. });
+        c.lr = self.lr.unwrap_or(if sgd { 1e-2 } else { 1e-3 });
+        c.epochs = self.epochs;
+        c.batch_size = self.batch_size;
+        c.schedule = self.schedule;
+        c.patience = self.patience;
+        c.min_delta = self.min_delta;
+        c.restore_best = self.restore_best;
+        c.clip_norm = self.clip_norm;
+        c.clip_value = self.clip_value;
+        c.seed = self.seed;
+        c.penalty = self.penalty.clone();
+        c.validate()?;
+        Ok(c)
+    }
+
+    /// Holds out `val_fraction` of `d` (stratified for classes, seeded) for validation and
+    /// trains on the rest.
+    pub fn fit(&self, d: &Dataset) -> Result<MlpModel> {
+        validate_data(d)?;
+        frac("val_fraction", self.val_fraction)?;
+        let classes = d.task.is_classification().then_some(&d.y[..]);
+        let s = split::train_val_test(d.nrows(), classes, self.val_fraction, 0.0, self.seed)?;
+        let val = (!s.validation.is_empty()).then(|| d.subset(&s.validation));
+        self.fit_with(&d.subset(&s.train), val.as_ref(), &mut ())
+    }
+
+    /// Trains on `train`, validating on `val`, telling `cb` about every step and epoch.
+    pub fn fit_with(
+        &self,
+        train: &Dataset,
+        val: Option<&Dataset>,
+        cb: &mut dyn Callback,
+    ) -> Result<MlpModel> {
+        validate_data(train)?;
+        if let Some(v) = val {
+            validate_data(v)?;
+            if v.nfeatures() != train.nfeatures() {
+                return Err(Error::param_err(
+                    "validation",
+                    "has other feature columns than the training data",
+                ));
+            }
+        }
+        let spec = self.spec(train.nfeatures(), n_outputs(train))?;
+        let mut cfg = self.train_config(train.task)?;
+        if cfg.patience.is_some() && val.is_none() {
+            return Err(Error::param_err(
+                "patience",
+                "needs validation rows (val_fraction > 0)",
+            ));
+        }
+        cfg.batch_size = cfg.batch_size.min(train.nrows());
+        let pre = scaling(train, self.standardize);
+        let tdata = engine_data(train, &pre);
+        let vdata = val.map(|v| engine_data(v, &pre));
+        let fitted = train_network(&spec, &cfg, &tdata, vdata.as_ref(), None, cb)?;
+        Ok(MlpModel {
+            meta: ModelMeta {
+                format: FORMAT.into(),
+                spec,
+                task: train.task,
+                loss: cfg.loss,
+                feature_names: train.feature_names.clone(),
+                target_name: train.target_name.clone(),
+                classes: train.classes.clone(),
+                preprocess: pre,
+                training: serde_json::to_value(&cfg).expect("a config serializes"),
+            },
+            net: fitted.trainer.net,
+            preprocess: Preprocessor::from_dataset(train),
+            history: fitted.trainer.history,
+            outcome: Some(fitted.outcome),
+        })
+    }
+}
+
+/// What a training loop tells its caller. Every method has a default that does nothing.
+pub trait Callback {
+    /// After each optimizer step.
+    fn on_step(&mut self, _epoch: usize, _step: usize, _steps: usize, _loss: f64) {}
+    /// After each epoch (validation done); an `Err` stops training with that message.
+    fn on_epoch(
+        &mut self,
+        _log: &EpochLog,
+        _trainer: &Trainer<f32>,
+    ) -> std::result::Result<(), String> {
+        Ok(())
+    }
+}
+
+/// No callback.
+impl Callback for () {}
+
+/// A trained network with what ended its training.
+pub struct Trained {
+    /// The trainer: the network, its history, its optimizer state.
+    pub trainer: Trainer<f32>,
+    /// How training ended.
+    pub outcome: Outcome,
+    /// Seconds spent training.
+    pub seconds: f64,
+}
+
+/// Trains a network of `spec` (or resumes it from `resume`) on `train`, validating on `val`.
+pub fn train_network(
+    spec: &MlpSpec,
+    cfg: &TrainConfig,
+    train: &Data<f32>,
+    val: Option<&Data<f32>>,
+    resume: Option<TrainState<f32>>,
+    cb: &mut dyn Callback,
+) -> Result<Trained> {
+    let net: Net<f32> = Net::new(spec, cfg.seed);
+    let mut tr = match resume {
+        Some(st) => Trainer::resume(net, cfg.clone(), st)?,
+        None => Trainer::new(net, cfg.clone())?,
+    };
+    let t0 = Instant::now();
+    let outcome = tr.fit(train, val, &mut |ev| match ev {
+        Event::Step {
+            epoch,
+            step,
+            steps,
+            loss,
+        } => {
+            cb.on_step(epoch, step, steps, loss);
+            Ok(())
+        }
+        Event::Epoch { log, trainer } => cb.on_epoch(log, trainer),
+    })?;
+    Ok(Trained {
+        trainer: tr,
+        outcome,
+        seconds: t0.elapsed().as_secs_f64(),
+    })
+}
+
+/// Standardization statistics from the training rows (dense input only), and the target's
+/// scaling for regression.
+pub fn scaling(train: &Dataset, standardize: bool) -> Preprocess {
+    let sparse = train.x.is_sparse();
+    let (mean, scale) = if standardize && !sparse {
+        let s = Standardizer::fit(&train.x, None);
+        (Some(s.mean), Some(s.scale))
+    } else {
+        (None, None)
+    };
+    let y_scale = (train.task == Task::Regression).then(|| {
+        let n = train.y.len() as f64;
+        let m = train.y.iter().sum::<f64>() / n;
+        let sd = (train.y.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / n).sqrt();
+        (m, if sd > 0.0 { sd } else { 1.0 })
+    });
+    Preprocess {
+        mean,
+        scale,
+        y_scale,
+        sparse,
+    }
+}
+
+/// Rows of `x` (dense: standardized as `pre` says) in the engine's f32 layout.
+pub fn features(x: &Matrix, pre: &Preprocess) -> Features<f32> {
+    match x {
+        Matrix::Dense(d) => {
+            let (n, p) = (d.nrows, d.ncols);
+            let mut m = Mat::zeros(n, p);
+            for j in 0..p {
+                let (mu, sc) = match (&pre.mean, &pre.scale) {
+                    (Some(mu), Some(sc)) => (mu[j], sc[j]),
+                    _ => (0.0, 1.0),
+                };
+                for (i, &v) in d.col(j).iter().enumerate() {
+                    m.data[i * p + j] = ((v - mu) / sc) as f32;
+                }
+            }
+            Features::Dense(m)
+        }
+        Matrix::Sparse(s) => {
+            let mut counts = vec![0usize; s.nrows + 1];
+            for &r in &s.indices {
+                counts[r as usize + 1] += 1;
+            }
+            for i in 0..s.nrows {
+                counts[i + 1] += counts[i];
+            }
+            let mut next = counts.clone();
+            let nnz = s.indices.len();
+            let (mut idx, mut val) = (vec![0u32; nnz], vec![0f32; nnz]);
+            for j in 0..s.ncols {
+                for k in s.indptr[j]..s.indptr[j + 1] {
+                    let r = s.indices[k] as usize;
+                    idx[next[r]] = j as u32;
+                    val[next[r]] = s.values[k] as f32;
+                    next[r] += 1;
+                }
+            }
+            Features::Sparse(Csr {
+                rows: s.nrows,
+                cols: s.ncols,
+                indptr: counts,
+                indices: idx,
+                values: val,
+            })
+        }
+    }
+}
+
+/// The engine's view of a data set (targets scaled for regression).
+pub fn engine_data(d: &Dataset, pre: &Preprocess) -> Data<f32> {
+    let y = match pre.y_scale {
+        Some((m, s)) => d.y.iter().map(|v| ((v - m) / s) as f32).collect(),
+        None => d.y.iter().map(|&v| v as f32).collect(),
+    };
+    Data {
+        x: features(&d.x, pre),
+        y,
+        task: d.task,
+        outputs: n_outputs(d),
+        y_scale: pre.y_scale,
+    }
+}
+
+/// A trained network with its preprocessing.
+pub struct MlpModel {
+    /// Architecture, task, names and standardization (model.json).
+    pub meta: ModelMeta,
+    /// The network.
+    pub net: Net<f32>,
+    /// The steps from raw columns to features (preprocess.json).
+    pub preprocess: Preprocessor,
+    /// One log per epoch (empty for a loaded model).
+    pub history: Vec<EpochLog>,
+    /// How training ended (`None` for a loaded model).
+    pub outcome: Option<Outcome>,
+}
+
+impl MlpModel {
+    /// The model of a trained network `net` described by `meta`, fitted on `d`.
+    pub fn new(meta: ModelMeta, net: Net<f32>, d: &Dataset) -> MlpModel {
+        MlpModel {
+            meta,
+            net,
+            preprocess: Preprocessor::from_dataset(d),
+            history: Vec::new(),
+            outcome: None,
+        }
+    }
+
+    /// Predictions for the feature matrix `x` (raw scale: standardized here).
+    pub fn predict(&mut self, x: &Matrix) -> Result<Predictions> {
+        let p = self.meta.spec.n_in;
+        if x.ncols() != p {
+            return Err(Error::param_err(
+                "x",
+                format!("has {} feature columns, the model needs {p}", x.ncols()),
+            ));
+        }
+        let densified;
+        let x = match x {
+            Matrix::Sparse(s) if !self.meta.preprocess.sparse => {
+                densified = Matrix::Dense(s.to_dense_cols(s.ncols));
+                &densified
+            }
+            _ => x,
+        };
+        let feats = features(x, &self.meta.preprocess);
+        let n = feats.rows();
+        let k = self.meta.spec.n_out;
+        let mut out: Mat<f32> = Mat::zeros(n, k);
+        for s in (0..n).step_by(1024) {
+            let e = (s + 1024).min(n);
+            let o = self.net.forward_eval(slice_rows(&feats, s, e).as_batch());
+            out.data[s * k..e * k].copy_from_slice(&o.data);
+        }
+        let p = predictions(self.meta.task, &out, self.meta.preprocess.y_scale);
+        let rows = (0..n).map(|i| p.row(i).to_vec()).collect();
+        Ok(Predictions::new(&self.preprocess, rows))
+    }
+
+    /// Saves model.json, model.safetensors (PyTorch layout) and preprocess.json into `run`.
+    pub fn save(&self, run: &mut RunFolder) -> Result<()> {
+        run.write("model.safetensors", &save_weights(&self.net)?)?;
+        run.write("model.json", (self.meta.to_json()? + "\n").as_bytes())?;
+        run.write_json("preprocess.json", &self.preprocess)
+    }
+
+    /// Loads a model saved by [`MlpModel::save`], every file verified against the manifest.
+    pub fn load(run: &RunFolder) -> Result<MlpModel> {
+        if run.kind() != RunKind::Mlp {
+            return Err(Error::model(
+                run.dir(),
+                format!("holds a {} run, not a network", run.kind().name()),
+            ));
+        }
+        let mj = run.path("model.json");
+        let text = run.read_listed("model.json")?;
+        let meta = ModelMeta::from_json(&String::from_utf8_lossy(&text))
+            .map_err(|e| Error::model(&mj, e.to_string()))?;
+        let net = load_net(&meta, &run.read_listed("model.safetensors")?)
+            .map_err(|e| Error::model(run.path("model.safetensors"), e.to_string()))?;
+        let pp = run.path("preprocess.json");
+        let preprocess: Preprocessor = run.read_json("preprocess.json")?;
+        preprocess.verify(&pp)?;
+        if preprocess.feature_names != meta.feature_names || preprocess.task != meta.task {
+            return Err(Error::model(
+                &pp,
+                "its features or task are not the network's (model.json)",
+            ));
+        }
+        Ok(MlpModel {
+            meta,
+            net,
+            preprocess,
+            history: Vec::new(),
+            outcome: None,
+        })
+    }
+}
+
+impl Estimator for Mlp {
+    type Model = MlpModel;
+
+    fn fit(&self, d: &Dataset) -> Result<MlpModel> {
+        Mlp::fit(self, d)
+    }
+}
+
+impl Fitted for MlpModel {
+    fn run_kind(&self) -> RunKind {
+        RunKind::Mlp
+    }
+
+    fn predict(&mut self, x: &Matrix) -> Result<Predictions> {
+        MlpModel::predict(self, x)
+    }
+
+    fn preprocessor(&self) -> &Preprocessor {
+        &self.preprocess
+    }
+
+    fn save(&self, run: &mut RunFolder) -> Result<()> {
+        MlpModel::save(self, run)
+    }
+
+    fn load(run: &RunFolder) -> Result<MlpModel> {
+        MlpModel::load(run)
+    }
+}
+
+fn slice_rows(f: &Features<f32>, s: usize, e: usize) -> Features<f32> {
+    match f {
+        Features::Dense(m) => Features::Dense(Mat::from_vec(
+            e - s,
+            m.cols,
+            m.data[s * m.cols..e * m.cols].to_vec(),
+        )),
+        Features::Sparse(c) => {
+            let (a, b) = (c.indptr[s], c.indptr[e]);
+            Features::Sparse(Csr {
+                rows: e - s,
+                cols: c.cols,
+                indptr: c.indptr[s..=e].iter().map(|v| v - a).collect(),
+                indices: c.indices[a..b].to_vec(),
+                values: c.values[a..b].to_vec(),
+            })
+        }
+    }
+}
+
+/// A convolution block from `FILTERS:KERNEL[:POOL[:STRIDE]]` (POOL: N, maxN or avgN; default
+/// max 2; stride default 1).
+pub fn parse_conv_block(b: &str) -> Result<ConvBlock> {
+    const FORM: &str = "FILTERS:KERNEL[:POOL[:STRIDE]] (POOL: N, maxN or avgN)";
+    let parts: Vec<&str> = b.split(':').map(str::trim).collect();
+    let num = |t: &str| t.parse::<usize>().ok();
+    let wrong = || Error::param_err("conv", format!("'{b}' is not {FORM}"));
+    if !(2..=4).contains(&parts.len()) {
+        return Err(wrong());
+    }
+    let (f, k) = (
+        num(parts[0]).ok_or_else(wrong)?,
+        num(parts[1]).ok_or_else(wrong)?,
+    );
+    let (pool_kind, pool) = match parts.get(2) {
+        None => (PoolKind::Max, 2),
+        Some(t) => {
+            let (kind, n) = match t.strip_prefix("avg") {
+                Some(n) => (PoolKind::Avg, n),
+                None => (PoolKind::Max, t.strip_prefix("max").unwrap_or(t)),
+            };
+            (kind, num(n).ok_or_else(wrong)?.max(1))
+        }
+    };
+    let stride = match parts.get(3) {
+        None => 1,
+        Some(t) => num(t).ok_or_else(wrong)?,
+    };
+    if f == 0 || k == 0 || stride == 0 {
+        return Err(Error::param_err(
+            "conv",
+            format!("'{b}': filters, kernel and stride must be >= 1"),
+        ));
+    }
+    Ok(ConvBlock {
+        filters: f,
+        kernel: k,
+        pool,
+        pool_kind,
+        stride,
+    })
+}

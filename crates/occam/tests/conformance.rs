@@ -1,0 +1,343 @@
+//! The conformance suite (like scikit-learn's `check_estimator`): one generic check run over
+//! every estimator of the facade, on real data from the repository's datasets/: shapes, same
+//! seed -> same bits, save/load -> identical predictions, raw-CSV prediction through the
+//! model's preprocessing (categorical and missing cells included), and typed errors for NaN
+//! and infinite values, empty data, one class, a wrong feature count and an invalid config.
+
+use occam::mlp::parse_conv_block;
+use occam::{
+    CsvOptions, Dataset, Estimator, Fitted, HandleUnknown, Linear, LinearCv, Matrix, MissingPolicy,
+    Mlp, Mode, RawTable, Rule, RunFolder, Task,
+};
+use occam_core::DenseMatrix;
+use std::path::{Path, PathBuf};
+
+fn datasets(file: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../datasets")
+        .join(file)
+}
+
+fn table_of(text: &str, name: &str) -> RawTable {
+    RawTable::parse(text.as_bytes(), Path::new(name)).unwrap()
+}
+
+fn read(file: &str) -> String {
+    std::fs::read_to_string(datasets(file)).unwrap()
+}
+
+/// The first `rows` data rows of a CSV text (header kept).
+fn head(text: &str, rows: usize) -> String {
+    text.lines().take(rows + 1).collect::<Vec<_>>().join("\n") + "\n"
+}
+
+/// Pima with a categorical column (`city`) and missing cells in two numeric columns.
+fn pima_city() -> String {
+    let cities = ["oslo", "lima", "rome", "kyiv"];
+    let mut out = Vec::new();
+    for (i, line) in read("pima_indians_diabetes.csv").lines().enumerate() {
+        let mut cells: Vec<String> = line.split(',').map(str::to_string).collect();
+        if i == 0 {
+            cells.insert(0, "city".into());
+        } else {
+            let k = i - 1;
+            if k % 7 == 3 {
+                cells[1] = String::new();
+            }
+            if k % 11 == 5 {
+                cells[5] = "NA".into();
+            }
+            let c = if k % 13 == 0 { "" } else { cities[(k * 7) % 4] };
+            cells.insert(0, c.into());
+        }
+        out.push(cells.join(","));
+    }
+    out.join("\n") + "\n"
+}
+
+/// A data set and the raw CSV text it was read from.
+struct Case {
+    name: &'static str,
+    text: String,
+    opts: CsvOptions,
+}
+
+impl Case {
+    fn new(name: &'static str, text: String) -> Case {
+        Case {
+            name,
+            text,
+            opts: CsvOptions::default(),
+        }
+    }
+
+    fn table(&self) -> RawTable {
+        table_of(&self.text, self.name)
+    }
+
+    fn data(&self) -> Dataset {
+        Dataset::from_table(&self.table(), &self.opts).unwrap()
+    }
+}
+
+fn dense(d: &Dataset) -> DenseMatrix {
+    match &d.x {
+        Matrix::Dense(m) => m.clone(),
+        Matrix::Sparse(s) => s.to_dense_cols(s.ncols),
+    }
+}
+
+fn with_x(d: &Dataset, x: DenseMatrix) -> Dataset {
+    Dataset {
+        x: Matrix::Dense(x),
+        ..d.clone()
+    }
+}
+
+fn bits(p: &occam::Predictions) -> Vec<u64> {
+    p.rows.iter().flatten().map(|v| v.to_bits()).collect()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("occam-conf-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+/// The one generic check. `setup` finishes a fitted model (a path model gets its lambda);
+/// `invalid` is a broken copy of the config and `param` the field its error must name.
+fn conform<E: Estimator>(
+    est: &E,
+    case: &Case,
+    setup: impl Fn(&mut E::Model),
+    invalid: E,
+    param: &str,
+) {
+    let name = case.name;
+    let d = case.data();
+    let (n, p) = (d.nrows(), d.nfeatures());
+
+    // Fit and predict: one row per input row, the task's width, finite, probabilities valid.
+    let mut m = est.fit(&d).unwrap_or_else(|e| panic!("{name}: fit: {e}"));
+    setup(&mut m);
+    let pred = m.predict(&d.x).unwrap();
+    assert_eq!(pred.len(), n, "{name}");
+    let width = if d.task == Task::Multiclass {
+        d.classes.len()
+    } else {
+        1
+    };
+    for r in &pred.rows {
+        assert_eq!(r.len(), width, "{name}");
+        assert!(r.iter().all(|v| v.is_finite()), "{name}: {r:?}");
+        if d.task.is_classification() {
+            assert!(r.iter().all(|v| (0.0..=1.0).contains(v)), "{name}: {r:?}");
+        }
+        if d.task == Task::Multiclass {
+            assert!((r.iter().sum::<f64>() - 1.0).abs() < 1e-9, "{name}");
+        }
+    }
+    assert_eq!(pred.labels().len(), n);
+
+    // Same config, same seed, same threads: the same bits.
+    let mut again = est.fit(&d).unwrap();
+    setup(&mut again);
+    assert_eq!(bits(&again.predict(&d.x).unwrap()), bits(&pred), "{name}");
+
+    // Save and load: identical predictions; the folder is a run of the model's kind.
+    let dir = scratch(name);
+    let mut run = RunFolder::create(&dir, m.run_kind(), Mode::New).unwrap();
+    m.save(&mut run).unwrap();
+    let reopened = RunFolder::open(&dir).unwrap();
+    assert_eq!(reopened.kind(), m.run_kind());
+    let mut loaded = E::Model::load(&reopened).unwrap();
+    assert_eq!(bits(&loaded.predict(&d.x).unwrap()), bits(&pred), "{name}");
+
+    // Raw CSV rows through the model's preprocessing give the same predictions.
+    let raw = loaded
+        .predict_table(&case.table(), HandleUnknown::Error)
+        .unwrap();
+    assert_eq!(bits(&raw), bits(&pred), "{name}: raw CSV");
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    // A wrong feature count at predict is a typed error.
+    let x = dense(&d);
+    let fewer = DenseMatrix::from_columns(n, (0..p - 1).map(|j| x.col(j).to_vec()).collect());
+    let e = m.predict(&Matrix::Dense(fewer)).unwrap_err();
+    assert_eq!(e.kind(), "invalid-parameter", "{name}: {e}");
+
+    // NaN and infinity in X, infinity in y.
+    let mut cols: Vec<Vec<f64>> = (0..p).map(|j| x.col(j).to_vec()).collect();
+    cols[p - 1][n / 2] = f64::NAN;
+    let e = est
+        .fit(&with_x(&d, DenseMatrix::from_columns(n, cols.clone())))
+        .err()
+        .unwrap_or_else(|| panic!("{name}: NaN accepted"));
+    assert_eq!(e.param(), Some("x"), "{name}: {e}");
+    cols[p - 1][n / 2] = f64::INFINITY;
+    let e = est
+        .fit(&with_x(&d, DenseMatrix::from_columns(n, cols)))
+        .err()
+        .unwrap_or_else(|| panic!("{name}: inf accepted"));
+    assert!(e.to_string().contains("inf"), "{name}: {e}");
+    let mut yinf = d.clone();
+    yinf.y[0] = f64::INFINITY;
+    assert_eq!(est.fit(&yinf).err().unwrap().param(), Some("y"), "{name}");
+
+    // Empty data.
+    let e = est.fit(&d.subset(&[])).err().unwrap();
+    assert_eq!(e.param(), Some("data"), "{name}: {e}");
+
+    // One class.
+    if d.task.is_classification() {
+        let first: Vec<usize> = (0..n).filter(|&i| d.y[i] == d.y[0]).collect();
+        let e = est.fit(&d.subset(&first)).err().unwrap();
+        assert_eq!(e.kind(), "single-class", "{name}: {e}");
+    }
+
+    // An invalid config names its field.
+    let e = invalid.fit(&d).err().unwrap();
+    assert_eq!(e.param(), Some(param), "{name}: {e}");
+}
+
+fn small_cv() -> LinearCv {
+    LinearCv {
+        path: Linear {
+            nlambda: 30,
+            ..Linear::default()
+        },
+        folds: 5,
+        ..LinearCv::default()
+    }
+}
+
+fn small_mlp() -> Mlp {
+    Mlp {
+        hidden: Some(vec![8]),
+        epochs: 5,
+        ..Mlp::default()
+    }
+}
+
+#[test]
+fn linear_cv_gaussian_diabetes() {
+    let bad = LinearCv {
+        path: Linear {
+            alpha: 1.5,
+            ..Linear::default()
+        },
+        ..small_cv()
+    };
+    let case = Case::new("diabetes-cv", read("diabetes_regression.csv"));
+    conform(&small_cv(), &case, |_| {}, bad, "alpha");
+}
+
+#[test]
+fn linear_cv_binomial_pima_with_categorical_and_missing_cells() {
+    let mut case = Case::new("pima-city-cv", pima_city());
+    case.opts = CsvOptions {
+        categorical: vec!["city".into()],
+        missing: MissingPolicy::Mean,
+        ..CsvOptions::default()
+    };
+    let est = LinearCv {
+        rule: Rule::Min,
+        ..small_cv()
+    };
+    let bad = LinearCv {
+        folds: 1,
+        ..small_cv()
+    };
+    conform(&est, &case, |_| {}, bad, "folds");
+}
+
+#[test]
+fn linear_cv_multinomial_digits() {
+    let case = Case::new("digits-cv", head(&read("digits_8x8.csv"), 500));
+    let est = LinearCv {
+        path: Linear {
+            nlambda: 15,
+            ..Linear::default()
+        },
+        folds: 3,
+        ..LinearCv::default()
+    };
+    let bad = LinearCv {
+        path: Linear {
+            nlambda: 0,
+            ..Linear::default()
+        },
+        ..small_cv()
+    };
+    conform(&est, &case, |_| {}, bad, "nlambda");
+}
+
+#[test]
+fn linear_path_poisson_with_a_chosen_lambda() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../occam-linear/tests/fixtures/glmnet/poisson_synth.csv");
+    let mut case = Case::new("poisson-path", std::fs::read_to_string(fixture).unwrap());
+    case.opts.task = Some(Task::Counts);
+    let est = Linear {
+        nlambda: 20,
+        ..Linear::default()
+    };
+    let bad = Linear {
+        tol: 0.0,
+        ..Linear::default()
+    };
+    let setup = |m: &mut occam::LinearModel| {
+        assert!(m
+            .predict(&Matrix::Dense(DenseMatrix::from_columns(0, vec![])))
+            .is_err());
+        m.set_lambda(m.lambdas[10]).unwrap();
+    };
+    conform(&est, &case, setup, bad, "tol");
+}
+
+#[test]
+fn mlp_binary_pima_with_categorical_and_missing_cells() {
+    let mut case = Case::new("pima-city-mlp", pima_city());
+    case.opts = CsvOptions {
+        categorical: vec!["city".into()],
+        missing: MissingPolicy::Median,
+        ..CsvOptions::default()
+    };
+    let bad = Mlp {
+        dropout: 1.0,
+        ..small_mlp()
+    };
+    conform(&small_mlp(), &case, |_| {}, bad, "dropout");
+}
+
+#[test]
+fn mlp_regression_diabetes_with_l1_and_early_stopping() {
+    let case = Case::new("diabetes-mlp", read("diabetes_regression.csv"));
+    let mut est = Mlp {
+        patience: Some(3),
+        epochs: 20,
+        ..small_mlp()
+    };
+    est.penalty.default.l1 = 1e-3;
+    let bad = Mlp {
+        val_fraction: 0.0,
+        ..est.clone()
+    };
+    conform(&est, &case, |_| {}, bad, "patience");
+}
+
+#[test]
+fn cnn_multiclass_digits() {
+    let case = Case::new("digits-cnn", head(&read("digits_8x8.csv"), 400));
+    let est = Mlp {
+        conv: vec![parse_conv_block("4:3:2").unwrap()],
+        hidden: Some(vec![16]),
+        epochs: 2,
+        ..Mlp::default()
+    };
+    let bad = Mlp {
+        image: Some((1, 7, 7)),
+        ..est.clone()
+    };
+    conform(&est, &case, |_| {}, bad, "image");
+}
