@@ -1,14 +1,15 @@
 //! `occam demo`: the main job on the embedded Pima diabetes data — an L1-logistic path with
 //! 10-fold CV on a stratified 75% training split, the features selected at lambda.1se, and
-//! accuracy on the 25% held out.
+//! accuracy on the 25% held out. The run folder keeps the model, so `occam predict` uses it.
 
 use crate::cmd_linear::{cv_json, describe_selected, entry_order};
 use crate::flags::DemoArgs;
-use crate::{load, output, UserError};
+use crate::{load, output};
 use anyhow::Result;
+use occam::{Linear, LinearCv, RunKind};
 use occam_core::{metrics, split, CsvOptions};
 use occam_linear::predict::{coef_at, predict_class, predict_response};
-use occam_linear::{cross_validate, CvConfig, Family, Measure, PathConfig};
+use occam_linear::{Family, Measure};
 use serde_json::json;
 
 pub fn run(a: &DemoArgs) -> Result<()> {
@@ -31,14 +32,20 @@ pub fn run(a: &DemoArgs) -> Result<()> {
         counts[1],
         test.nrows()
     );
-    let cfg = PathConfig::new(Family::Binomial);
-    let cvc = CvConfig {
+    // Rerunning the demo replaces its own earlier run, never another kind of run.
+    let again = occam::RunFolder::open(&a.out).is_ok_and(|r| r.kind() == RunKind::LinearCv);
+    output::check_new_run(&a.out, RunKind::LinearCv, again)?;
+    let est = LinearCv {
+        path: Linear {
+            family: Some(Family::Binomial),
+            ..Linear::default()
+        },
         folds: 10,
-        foldid: None,
         measure: Measure::Deviance,
         seed: a.seed,
+        ..LinearCv::default()
     };
-    let cv = cross_validate(&train.x, &train.y, &cfg, &cvc)?;
+    let (model, cv) = est.fit_cv(&train)?;
     println!(
         "L1-logistic (lasso) path: {} lambdas, 10-fold CV by binomial deviance in {:.2} s",
         cv.fit.lambda.len(),
@@ -67,16 +74,17 @@ pub fn run(a: &DemoArgs) -> Result<()> {
             json!({ "lambda": cv.fit.lambda[l], "accuracy": acc, "auc": auc, "df": cv.fit.df[l] }),
         );
     }
-    if !a.out.is_dir() {
-        std::fs::create_dir_all(&a.out)
-            .map_err(|e| UserError(format!("cannot create the folder {}: {e}", a.out.display())))?;
-    }
     let mut v = cv_json(&cv, &train);
     v["held_out"] = serde_json::Value::Object(held_out);
     v["split_seed"] = json!(a.seed);
-    let path = a.out.join("cv.json");
-    output::write_json(&path, &v)?;
-    println!("wrote {}", path.display());
+    let mut run = output::new_run(&a.out, RunKind::LinearCv, again)?;
+    run.write_json("cv.json", &v)?;
+    model.save(&mut run)?;
+    println!(
+        "wrote {} and the model at lambda.1se (`occam predict {} DATA`)",
+        run.path("cv.json").display(),
+        a.out.display()
+    );
     let report = a.out.join("report.html");
     crate::cmd_report::write(&a.out, &report)?;
     println!("report: {}", report.display());

@@ -381,22 +381,11 @@ fn run_in_pool(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
         Some("gru") => CellKind::Gru,
         _ => CellKind::Lstm,
     };
+    output::refuse_resume(a.resume, &format!("--model {}", cell.name()))?;
+    output::check_new_run(&a.out, occam::RunKind::Forecast, a.force)?;
     let p = prepare(a, o, cell)?;
     let out = &a.out;
-    if a.resume {
-        anyhow::bail!(UserError(format!(
-            "--resume is not supported for --model {}; start a new run folder",
-            cell.name()
-        )));
-    }
-    if out.join("summary.json").exists() {
-        anyhow::bail!(UserError(format!(
-            "{} already holds a run; choose another --out",
-            out.display()
-        )));
-    }
-    std::fs::create_dir_all(out)
-        .map_err(|e| UserError(format!("cannot create the folder {}: {e}", out.display())))?;
+    let mut run = output::new_run(out, occam::RunKind::Forecast, a.force)?;
     let config = json!({
         "data": a.data, "options": o,
         "resolved": { "season": p.season, "window": p.spec_w.window, "horizon": p.spec_w.horizon,
@@ -404,8 +393,8 @@ fn run_in_pool(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
             "val_fraction": p.spec_w.val_fraction, "test_fraction": p.spec_w.test_fraction,
             "architecture": p.net, "training": p.cfg },
     });
-    output::write_atomic(
-        &out.join("config.toml"),
+    run.write(
+        "config.toml",
         toml::to_string_pretty(&crate::cmd_train::without_nulls(config.clone()))
             .context("cannot write the resolved config as TOML")?
             .as_bytes(),
@@ -442,7 +431,7 @@ fn run_in_pool(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
         }
         Ok(())
     })?;
-    output::write_atomic(&out.join("model.safetensors"), &save_weights(&tr.net)?)?;
+    run.write("model.safetensors", &save_weights(&tr.net)?)?;
     let model = ForecastModel {
         format: FORECAST_FORMAT.into(),
         spec: p.net.clone(),
@@ -454,7 +443,7 @@ fn run_in_pool(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
         windows: p.spec_w,
         scaling: p.win.scaling.clone(),
     };
-    output::write_json(&out.join("forecast.json"), &model)?;
+    run.write_json("forecast.json", &model)?;
     let mut csv = String::from("time,part,origin,actual,forecast,seasonal_naive,last_value\n");
     let mut summary = Map::new();
     let mut parts = Map::new();
@@ -522,8 +511,8 @@ fn run_in_pool(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
                     "baseline_epochs": bo.epochs_run }),
         );
     }
-    output::write_atomic(&out.join("forecasts.csv"), csv.as_bytes())?;
-    output::write_json(&out.join("summary.json"), &Value::Object(summary.clone()))?;
+    run.write("forecasts.csv", csv.as_bytes())?;
+    run.write_json("summary.json", &Value::Object(summary.clone()))?;
     println!(
         "trained {} epochs (best {}), {secs:.2} s",
         outcome.epochs_run,

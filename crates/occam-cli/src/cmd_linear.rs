@@ -4,7 +4,7 @@
 use crate::flags::{DataFlags, LinearCvArgs, LinearFlags, LinearPathArgs};
 use crate::{load, output, UserError};
 use anyhow::{bail, Result};
-use occam::{Linear, LinearCv, LinearModel, Mode, Rule, RunFolder, RunKind};
+use occam::{Linear, LinearCv, LinearModel, Rule, RunKind};
 use occam_core::{DataError, Dataset};
 use occam_linear::{CvConfig, CvFit, Family, Measure, PathConfig, PathFit};
 use serde_json::{json, Value};
@@ -193,7 +193,7 @@ pub fn path(a: &LinearPathArgs) -> Result<()> {
     let d = load_data(&a.data)?;
     let lin = linear_config(&a.linear, &d)?;
     let cfg = lin.path_config(&d)?;
-    let mut run = open_run(a.out.as_deref(), RunKind::LinearPath, a.force)?;
+    check_run(a.out.as_deref(), RunKind::LinearPath, a.force)?;
     let bar = crate::progress::bar(
         cfg.lambda.as_ref().map_or(cfg.nlambda, |l| l.len()) as u64,
         "lambdas",
@@ -214,7 +214,14 @@ pub fn path(a: &LinearPathArgs) -> Result<()> {
         output::write_json(p, &pj)?;
     }
     let model = LinearModel::from_path(&d, fit.clone(), None);
-    let report = finish_run(run.as_mut(), "path.json", &pj, &model, a.no_report)?;
+    let report = finish_run(
+        a.out.as_deref(),
+        RunKind::LinearPath,
+        a.force,
+        ("path.json", &pj),
+        &model,
+        a.no_report,
+    )?;
     println!(
         "{} path, alpha {}, {} rows x {} features{}: {} lambdas in {:.3} s",
         cfg.family.name(),
@@ -374,7 +381,7 @@ pub fn cv(a: &LinearCvArgs) -> Result<()> {
         seed: cvc.seed,
         rule: Rule::parse(&a.rule)?,
     };
-    let mut run = open_run(a.out.as_deref(), RunKind::LinearCv, a.force)?;
+    check_run(a.out.as_deref(), RunKind::LinearCv, a.force)?;
     let k = est
         .foldid
         .as_ref()
@@ -394,7 +401,14 @@ pub fn cv(a: &LinearCvArgs) -> Result<()> {
     if let Some(p) = &a.json {
         output::write_json(p, &cj)?;
     }
-    let report = finish_run(run.as_mut(), "cv.json", &cj, &model, a.no_report)?;
+    let report = finish_run(
+        a.out.as_deref(),
+        RunKind::LinearCv,
+        a.force,
+        ("cv.json", &cj),
+        &model,
+        a.no_report,
+    )?;
     println!(
         "{}-fold CV of the {} path, alpha {}, {} rows x {} features: {:.3} s",
         cv.foldid.iter().max().map_or(0, |m| m + 1),
@@ -415,28 +429,30 @@ pub fn cv(a: &LinearCvArgs) -> Result<()> {
     Ok(())
 }
 
-/// With `--out DIR`: the run folder, refused when DIR already holds a run (unless `force`);
-/// checked before any work starts.
-fn open_run(dir: Option<&Path>, kind: RunKind, force: bool) -> Result<Option<RunFolder>> {
-    let mode = if force { Mode::Force } else { Mode::New };
-    Ok(match dir {
-        Some(d) => Some(RunFolder::create(d, kind, mode)?),
-        None => None,
-    })
+/// With `--out DIR`: refuses DIR when it already holds a run (unless `force`), before any
+/// work starts.
+fn check_run(dir: Option<&Path>, kind: RunKind, force: bool) -> Result<()> {
+    if let Some(d) = dir {
+        output::check_new_run(d, kind, force)?;
+    }
+    Ok(())
 }
 
-/// Writes NAME (the result JSON), the model and (unless `no_report`) report.html into the
-/// run folder; returns the path of what was written last.
+/// With `--out DIR`: writes NAME (the result JSON), the model and (unless `no_report`)
+/// report.html into the run folder; returns the path of what was written last.
 fn finish_run(
-    run: Option<&mut RunFolder>,
-    name: &str,
-    v: &serde_json::Value,
+    dir: Option<&Path>,
+    kind: RunKind,
+    force: bool,
+    (name, v): (&str, &serde_json::Value),
     model: &LinearModel,
     no_report: bool,
 ) -> Result<Option<std::path::PathBuf>> {
-    let Some(run) = run else {
+    let Some(dir) = dir else {
         return Ok(None);
     };
+    let mut run = output::new_run(dir, kind, force)?;
+    let run = &mut run;
     run.write_json(name, v)?;
     model.save(run)?;
     if no_report {

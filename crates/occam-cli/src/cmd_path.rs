@@ -53,6 +53,9 @@ pub struct PathArgs {
     /// Do not write RUN_DIR/report.html.
     #[arg(long)]
     pub no_report: bool,
+    /// Replace a run already in the output folder.
+    #[arg(long)]
+    pub force: bool,
     /// Run folder: path.csv, features.csv, summary.json.
     #[arg(long)]
     pub out: PathBuf,
@@ -96,6 +99,7 @@ fn held_out(model: &mut LassoNet<f32>, loss: Loss, d: &Data<f32>) -> Value {
 }
 
 pub fn run(a: &PathArgs) -> Result<()> {
+    output::check_new_run(&a.out, occam::RunKind::NetworkPath, a.force)?;
     let o = nn_setup::merge(&a.opts, a.config.as_deref())?;
     nn_setup::set_threads(o.threads)?;
     nn_setup::in_pool(|| run_in_pool(a, o))
@@ -211,8 +215,7 @@ fn run_in_pool(a: &PathArgs, o: TrainOptions) -> Result<()> {
         .iter()
         .map(|l| l.and_then(|k| points.get(k + 1)).map(|q| q.lambda))
         .collect();
-    std::fs::create_dir_all(&a.out)
-        .map_err(|e| UserError(format!("cannot create the folder {}: {e}", a.out.display())))?;
+    let mut run = output::new_run(&a.out, occam::RunKind::NetworkPath, a.force)?;
     let mut csv = String::from("lambda,val_loss,relaxed_val_loss,relaxed_val_se,features,epochs\n");
     for (pt, (m, e)) in points.iter().zip(&se) {
         let _ = writeln!(
@@ -226,7 +229,7 @@ fn run_in_pool(a: &PathArgs, o: TrainOptions) -> Result<()> {
             pt.epochs
         );
     }
-    output::write_atomic(&a.out.join("path.csv"), csv.as_bytes())?;
+    run.write("path.csv", csv.as_bytes())?;
     let mut fcsv = String::from("feature,leave_lambda,in_chosen\n");
     let mut order: Vec<usize> = (0..p).collect();
     order.sort_by(|&x, &y| {
@@ -244,7 +247,7 @@ fn run_in_pool(a: &PathArgs, o: TrainOptions) -> Result<()> {
             points[chosen].active.binary_search(&j).is_ok()
         );
     }
-    output::write_atomic(&a.out.join("features.csv"), fcsv.as_bytes())?;
+    run.write("features.csv", fcsv.as_bytes())?;
     let selected: Vec<&String> = points[chosen]
         .active
         .iter()
@@ -268,7 +271,7 @@ fn run_in_pool(a: &PathArgs, o: TrainOptions) -> Result<()> {
         summary["baseline"] = held_out(&mut models[0], cfg.loss, t);
         summary["baseline_note"] = json!("baseline: the dense fit (lambda = 0) of the same network with its skip connection; regularized: the relaxed refit on the chosen point's features; penalized: the chosen point's own (shrunk) weights");
     }
-    output::write_json(&a.out.join("summary.json"), &summary)?;
+    run.write_json("summary.json", &summary)?;
     if !a.no_report {
         crate::cmd_report::write(&a.out, &a.out.join("report.html"))?;
     }

@@ -147,7 +147,15 @@ pub fn run(a: &PredictArgs) -> Result<()> {
         Some(RunKind::LinearCv | RunKind::LinearPath) => {
             predict_linear(run.as_ref().expect("a manifest"), a, &src, unknown)?
         }
-        Some(RunKind::Mlp) | None => predict_network(a, run.as_ref(), &src, unknown)?,
+        Some(RunKind::Mlp | RunKind::Tune) | None => {
+            predict_network(a, run.as_ref(), &src, unknown)?
+        }
+        Some(kind) => anyhow::bail!(UserError(format!(
+            "{} holds a {} run, which has no model for `occam predict` (it predicts with \
+             train, tune, linear cv|path and forecasting runs)",
+            a.model.display(),
+            kind.name()
+        ))),
     };
     let csv = pred.to_csv();
     match &a.out {

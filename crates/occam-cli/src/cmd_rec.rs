@@ -33,6 +33,8 @@ fn scores(pred: &[f64], r: &[Rating]) -> Value {
 }
 
 pub fn run(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
+    output::refuse_resume(a.resume, "--model recommender")?;
+    output::check_new_run(&a.out, occam::RunKind::Recommender, a.force)?;
     let src = load::resolve(&a.data)?;
     let t = RawTable::parse(&src.bytes, &src.path)?;
     let need = |v: &Option<String>, flag: &str| -> Result<usize> {
@@ -152,16 +154,15 @@ pub fn run(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
     summary["overfit_gap"] =
         json!({ "regularized": gap("regularized"), "unregularized": gap("unregularized") });
     let out = &a.out;
-    std::fs::create_dir_all(out)
-        .map_err(|e| UserError(format!("cannot create the folder {}: {e}", out.display())))?;
-    output::write_json(&out.join("summary.json"), &summary)?;
+    let mut run = output::new_run(out, occam::RunKind::Recommender, a.force)?;
+    run.write_json("summary.json", &summary)?;
     let mut csv = String::from("model,epoch,train_rmse,val_rmse\n");
     for (name, h) in [("regularized", &reg_hist), ("unregularized", &free_hist)] {
         for e in h.iter() {
             let _ = writeln!(csv, "{name},{},{},{}", e.epoch, e.train_rmse, e.val_rmse);
         }
     }
-    output::write_atomic(&out.join("epochs.csv"), csv.as_bytes())?;
+    run.write("epochs.csv", csv.as_bytes())?;
     let mut seen: Vec<Vec<usize>> = vec![Vec::new(); users.len()];
     for &(u, i, _) in &train {
         seen[u].push(i);
@@ -172,7 +173,7 @@ pub fn run(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
             let _ = writeln!(rec, "{name},{},{},{p:.4}", r + 1, items[i]);
         }
     }
-    output::write_atomic(&out.join("recommendations.csv"), rec.as_bytes())?;
+    run.write("recommendations.csv", rec.as_bytes())?;
     if !a.no_report {
         crate::cmd_report::write(out, &out.join("report.html"))?;
     }

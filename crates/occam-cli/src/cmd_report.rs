@@ -104,9 +104,29 @@ pub fn finish_run(dir: &Path, no_report: bool) -> Result<()> {
     Ok(())
 }
 
+/// The report page of a run folder, chosen by the run kind its manifest records.
+fn page_of(dir: &Path, kind: occam::RunKind) -> Result<String> {
+    use occam::RunKind as K;
+    match kind {
+        K::Tune => crate::report_pages::tune_page(dir),
+        K::Mlp => network_page(dir),
+        K::Forecast => crate::report_pages::forecast_page(dir),
+        K::Recommender => crate::report_pages::recommender_page(dir),
+        K::NetworkPath => crate::report_pages::network_path_page(dir),
+        K::Select => crate::report_pages::select_page(dir),
+        K::LinearCv | K::Text => linear_page(dir, &read_json(&dir.join("cv.json"))?),
+        K::LinearPath => linear_page(dir, &read_json(&dir.join("path.json"))?),
+    }
+}
+
 /// Writes the report of one run folder to `out`.
 pub fn write(dir: &Path, out: &Path) -> Result<()> {
-    // A tune folder also holds the chosen model, so it is recognised first.
+    if let Ok(run) = occam::RunFolder::open(dir) {
+        let page = page_of(dir, run.kind())?;
+        return output::write_atomic(out, page.as_bytes());
+    }
+    // A folder from before the manifest: recognised by its files. A tune folder also holds
+    // the chosen model, so it is recognised first.
     let page = if dir.join("trials.jsonl").exists() && dir.join("summary.json").exists() {
         crate::report_pages::tune_page(dir)?
     } else if dir.join("summary.json").exists() && dir.join("model.json").exists() {

@@ -5,7 +5,7 @@
 
 use crate::cmd_linear::{load_data, path_config};
 use crate::flags::{DataFlags, LinearFlags};
-use crate::{output, UserError};
+use crate::output;
 use anyhow::Result;
 use occam_core::{metrics, split, Dataset};
 use occam_linear::predict::{coef_at, predict_class, predict_response};
@@ -69,6 +69,9 @@ pub struct SelectArgs {
     /// Do not write RUN_DIR/report.html.
     #[arg(long)]
     pub no_report: bool,
+    /// Replace a run already in the output folder.
+    #[arg(long)]
+    pub force: bool,
     /// Run folder: summary.json and stability.csv.
     #[arg(long)]
     pub out: PathBuf,
@@ -208,6 +211,7 @@ fn refit(train: &Dataset, cols: &[usize], base: &PathConfig) -> Result<(Vec<f64>
 }
 
 pub fn run(a: &SelectArgs) -> Result<()> {
+    output::check_new_run(&a.out, occam::RunKind::Select, a.force)?;
     match a.model.as_str() {
         "linear" => run_linear(a),
         "mlp" => crate::nn_setup::in_pool(|| run_mlp(a)),
@@ -244,8 +248,7 @@ fn run_mlp(a: &SelectArgs) -> Result<()> {
             train.feature_names[j], prob[j]
         );
     }
-    std::fs::create_dir_all(&a.out)
-        .map_err(|e| UserError(format!("cannot create the folder {}: {e}", a.out.display())))?;
+    let mut run = output::new_run(&a.out, occam::RunKind::Select, a.force)?;
     let mut csv = String::from("feature,max_probability,stable_from_lambda,selected\n");
     let mut order: Vec<usize> = (0..p).collect();
     order.sort_by(|&x, &y| prob[y].total_cmp(&prob[x]).then(x.cmp(&y)));
@@ -260,7 +263,7 @@ fn run_mlp(a: &SelectArgs) -> Result<()> {
             sel
         );
     }
-    output::write_atomic(&a.out.join("stability.csv"), csv.as_bytes())?;
+    run.write("stability.csv", csv.as_bytes())?;
     let mut summary = json!({
         "method": "stability",
         "model": "mlp",
@@ -312,7 +315,7 @@ fn run_mlp(a: &SelectArgs) -> Result<()> {
             summary["baseline"]
         );
     }
-    output::write_json(&a.out.join("summary.json"), &summary)?;
+    run.write_json("summary.json", &summary)?;
     if !a.no_report {
         crate::cmd_report::write(&a.out, &a.out.join("report.html"))?;
     }
@@ -390,8 +393,7 @@ fn run_linear(a: &SelectArgs) -> Result<()> {
             a.cluster_corr
         );
     }
-    std::fs::create_dir_all(&a.out)
-        .map_err(|e| UserError(format!("cannot create the folder {}: {e}", a.out.display())))?;
+    let mut run = output::new_run(&a.out, occam::RunKind::Select, a.force)?;
     let mut csv = String::from("feature,max_probability,stable_from_lambda,selected\n");
     let mut order: Vec<usize> = (0..train.nfeatures()).collect();
     order.sort_by(|&x, &y| r.max_prob[y].total_cmp(&r.max_prob[x]).then(x.cmp(&y)));
@@ -405,7 +407,7 @@ fn run_linear(a: &SelectArgs) -> Result<()> {
             r.selected.contains(&j)
         );
     }
-    output::write_atomic(&a.out.join("stability.csv"), csv.as_bytes())?;
+    run.write("stability.csv", csv.as_bytes())?;
 
     // CV of the refit on the stable features (selection ran once on the training rows, so
     // this is optimistic), the baseline and the held-out comparison.
@@ -490,7 +492,7 @@ fn run_linear(a: &SelectArgs) -> Result<()> {
             println!("  {key:<12} {}", summary[key]);
         }
     }
-    output::write_json(&a.out.join("summary.json"), &summary)?;
+    run.write_json("summary.json", &summary)?;
     if !a.no_report {
         crate::cmd_report::write(&a.out, &a.out.join("report.html"))?;
     }

@@ -17,6 +17,10 @@ use serde_json::json;
 use std::fmt::Write as _;
 
 pub fn run(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
+    if o.text_head.as_deref().unwrap_or("linear") != "mlp" {
+        output::refuse_resume(a.resume, "--model text (the elastic-net head)")?;
+        output::check_new_run(&a.out, occam::RunKind::Text, a.force)?;
+    }
     let src = load::resolve(&a.data)?;
     let t = RawTable::parse(&src.bytes, &src.path)?;
     let text_col = o.text_column.clone().unwrap_or_else(|| "text".into());
@@ -172,14 +176,13 @@ pub fn run(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
             .join(", ")
     );
     let out = &a.out;
-    std::fs::create_dir_all(out)
-        .map_err(|e| UserError(format!("cannot create the folder {}: {e}", out.display())))?;
-    output::write_json(&out.join("cv.json"), &cv_json(&cv, &d))?;
+    let mut run = output::new_run(out, occam::RunKind::Text, a.force)?;
+    run.write_json("cv.json", &cv_json(&cv, &d))?;
     let mut csv = String::from("term,weight\n");
     for &j in &order {
         let _ = writeln!(csv, "{},{}", vec.terms[j].replace(',', " "), w[j]);
     }
-    output::write_atomic(&out.join("words.csv"), csv.as_bytes())?;
+    run.write("words.csv", csv.as_bytes())?;
     let summary = json!({
         "model": "text",
         "texts": d.nrows(),
@@ -197,7 +200,7 @@ pub fn run(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
         "top_positive": pos,
         "top_negative": neg,
     });
-    output::write_json(&out.join("summary.json"), &summary)?;
+    run.write_json("summary.json", &summary)?;
     if !a.no_report {
         crate::cmd_report::write(out, &out.join("report.html"))?;
     }

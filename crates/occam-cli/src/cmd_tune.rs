@@ -52,6 +52,9 @@ pub struct TuneArgs {
     /// Do not write RUN_DIR/report.html.
     #[arg(long)]
     pub no_report: bool,
+    /// Replace a run already in the output folder.
+    #[arg(long)]
+    pub force: bool,
     /// Run folder: trials.jsonl, trials.csv, summary.json, tune.toml.
     #[arg(long)]
     pub out: PathBuf,
@@ -234,8 +237,18 @@ fn run_in_pool(a: &TuneArgs, o: TrainOptions) -> Result<()> {
     let setup = json!({ "data": a.data, "options": o, "space": std::fs::read_to_string(&a.space)?, "search": a.search,
         "folds": folds, "metric": metric, "rule": a.rule, "prune": a.prune, "seed": seed });
     let setup_text = serde_json::to_string_pretty(&setup)?;
-    std::fs::create_dir_all(&a.out)
-        .map_err(|e| UserError(format!("cannot create the folder {}: {e}", a.out.display())))?;
+    // A folder with an earlier search of the same setup resumes it; --force starts afresh.
+    let resumable =
+        !a.force && occam::RunFolder::open(&a.out).is_ok_and(|r| r.kind() == occam::RunKind::Tune);
+    let mode = match (a.force, resumable) {
+        (true, _) => occam::Mode::Force,
+        (false, true) => occam::Mode::Resume,
+        (false, false) => occam::Mode::New,
+    };
+    let mut run = occam::RunFolder::create(&a.out, occam::RunKind::Tune, mode)?;
+    if a.force {
+        let _ = std::fs::remove_file(a.out.join("trials.jsonl"));
+    }
     let setup_path = a.out.join("tune.json");
     let trials_path = a.out.join("trials.jsonl");
     let mut trials: Vec<Trial> = Vec::new();
@@ -343,11 +356,12 @@ fn run_in_pool(a: &TuneArgs, o: TrainOptions) -> Result<()> {
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    finish(a, &o, &d, &train, &s, &trials, &metric, higher)
+    finish(&mut run, a, &o, &d, &train, &s, &trials, &metric, higher)
 }
 
 #[allow(clippy::too_many_arguments)]
 fn finish(
+    run: &mut occam::RunFolder,
     a: &TuneArgs,
     o: &TrainOptions,
     d: &Dataset,
@@ -378,7 +392,7 @@ fn finish(
             t.mean, t.se, t.features_kept, t.pruned, t.seconds
         );
     }
-    output::write_atomic(&a.out.join("trials.csv"), csv.as_bytes())?;
+    run.write("trials.csv", csv.as_bytes())?;
     // Final fit of the chosen config on all training rows, and the baseline, on the held-out rows.
     let topts = with_params(o, &trials[chosen].params);
     let n_out = nn_setup::n_outputs(d);
@@ -415,14 +429,7 @@ fn finish(
         preprocess: pre.clone(),
         training: serde_json::to_value(&cfg)?,
     };
-    output::write_atomic(
-        &a.out.join("model.safetensors"),
-        &occam_nn::model::save_weights(&reg.net)?,
-    )?;
-    output::write_atomic(
-        &a.out.join("model.json"),
-        (meta.to_json()? + "\n").as_bytes(),
-    )?;
+    occam::MlpModel::new(meta, reg.net.clone(), d).save(run)?;
     let (bspec, bcfg) = unregularized(&spec, &cfg);
     let (mut base, _, _) = fit(&p, &bcfg, &bspec, None, |_, _| Ok(()), false)?;
     let held = |tr: &mut Trainer<f32>| -> Value {
@@ -459,7 +466,7 @@ fn finish(
         "pruned": trials.iter().filter(|t| t.pruned).count(),
         "held_out_rows": s.test.len(),
     });
-    output::write_json(&a.out.join("summary.json"), &summary)?;
+    run.write_json("summary.json", &summary)?;
     if !a.no_report {
         crate::cmd_report::write(&a.out, &a.out.join("report.html"))?;
     }

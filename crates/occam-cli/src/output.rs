@@ -2,6 +2,7 @@
 //! renamed into place only when complete, so a failed run never clobbers an earlier result.
 
 use anyhow::{Context, Result};
+use occam::{Mode, RunFolder, RunKind};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -35,6 +36,37 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         let _ = std::fs::remove_file(&tmp);
     }
     result.with_context(|| format!("cannot write {}", path.display()))
+}
+
+fn mode(force: bool) -> Mode {
+    if force {
+        Mode::Force
+    } else {
+        Mode::New
+    }
+}
+
+/// Refuses the run folder `dir` when it already holds a run (unless `force`): called before
+/// any work starts, so a refused run costs nothing and touches nothing.
+pub fn check_new_run(dir: &Path, kind: RunKind, force: bool) -> Result<()> {
+    RunFolder::check(dir, kind, mode(force))?;
+    Ok(())
+}
+
+/// Creates the run folder `dir` for a new run of `kind` (see `check_new_run`).
+pub fn new_run(dir: &Path, kind: RunKind, force: bool) -> Result<RunFolder> {
+    Ok(RunFolder::create(dir, kind, mode(force))?)
+}
+
+/// A model kind that cannot continue an interrupted run says so instead of ignoring --resume.
+pub fn refuse_resume(resume: bool, what: &str) -> Result<()> {
+    if resume {
+        anyhow::bail!(crate::UserError(format!(
+            "--resume is not supported for {what}; start a new run folder (or --force to replace \
+             the run)"
+        )));
+    }
+    Ok(())
 }
 
 /// Serializes `value` as pretty JSON and writes it atomically.

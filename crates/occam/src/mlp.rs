@@ -539,7 +539,7 @@ impl MlpModel {
 
     /// Loads a model saved by [`MlpModel::save`], every file verified against the manifest.
     pub fn load(run: &RunFolder) -> Result<MlpModel> {
-        if run.kind() != RunKind::Mlp {
+        if !matches!(run.kind(), RunKind::Mlp | RunKind::Tune) {
             return Err(Error::model(
                 run.dir(),
                 format!("holds a {} run, not a network", run.kind().name()),

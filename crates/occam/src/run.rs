@@ -20,13 +20,17 @@ pub const RUN_FORMAT: &str = "occam-run-1";
 pub const MANIFEST: &str = "manifest.json";
 
 /// Files that mark a folder as holding a run (also those of runs made before the manifest).
-const RUN_MARKERS: [&str; 6] = [
+const RUN_MARKERS: [&str; 10] = [
     MANIFEST,
     "summary.json",
     "model.json",
     "checkpoint.safetensors",
     "cv.json",
     "path.json",
+    "trials.jsonl",
+    "stability.csv",
+    "forecasts.csv",
+    "recommendations.csv",
 ];
 
 /// What a run folder holds; the report and `predict` dispatch on it, never on file names.
@@ -39,6 +43,18 @@ pub enum RunKind {
     LinearCv,
     /// A multilayer perceptron or CNN (`occam train`).
     Mlp,
+    /// A hyperparameter search with its chosen network (`occam tune`).
+    Tune,
+    /// Stability selection (`occam select`).
+    Select,
+    /// The LassoNet path of a network (`occam path`).
+    NetworkPath,
+    /// A text model on tf-idf n-grams (`occam train --model text`).
+    Text,
+    /// Matrix factorisation (`occam train --model recommender`).
+    Recommender,
+    /// An LSTM/GRU forecaster (`occam train --model lstm|gru`).
+    Forecast,
 }
 
 impl RunKind {
@@ -48,6 +64,12 @@ impl RunKind {
             RunKind::LinearPath => "linear-path",
             RunKind::LinearCv => "linear-cv",
             RunKind::Mlp => "mlp",
+            RunKind::Tune => "tune",
+            RunKind::Select => "select",
+            RunKind::NetworkPath => "network-path",
+            RunKind::Text => "text",
+            RunKind::Recommender => "recommender",
+            RunKind::Forecast => "forecast",
         }
     }
 }
@@ -141,6 +163,36 @@ impl RunFolder {
     /// `Mode::Resume` needs a run of the same kind there; `Mode::Force` starts a fresh
     /// manifest in place (earlier files stay until the new run replaces them).
     pub fn create(dir: &Path, kind: RunKind, mode: Mode) -> Result<RunFolder> {
+        if let Some(open) = RunFolder::check(dir, kind, mode)? {
+            return Ok(open);
+        }
+        std::fs::create_dir_all(dir).map_err(|e| Error::Run {
+            path: dir.to_path_buf(),
+            detail: format!("cannot create the folder: {e}"),
+        })?;
+        let mut run = RunFolder {
+            dir: dir.to_path_buf(),
+            manifest: Manifest {
+                format: RUN_FORMAT.into(),
+                kind,
+                occam_version: env!("CARGO_PKG_VERSION").into(),
+                files: BTreeMap::new(),
+            },
+        };
+        run.save_manifest()?;
+        Ok(run)
+    }
+
+    /// What `create` checks, without touching anything: call it before the work starts and
+    /// `create` when there is something to write, so that a failed run leaves no folder
+    /// behind. Returns the open run for `Mode::Resume`.
+    pub fn check(dir: &Path, kind: RunKind, mode: Mode) -> Result<Option<RunFolder>> {
+        if dir.exists() && !dir.is_dir() {
+            return Err(Error::Run {
+                path: dir.to_path_buf(),
+                detail: "is a file, not a folder; choose another output folder".into(),
+            });
+        }
         match mode {
             Mode::New if holds_run(dir) => {
                 return Err(Error::Run {
@@ -165,25 +217,11 @@ impl RunFolder {
                         ),
                     });
                 }
-                return Ok(open);
+                return Ok(Some(open));
             }
             _ => {}
         }
-        std::fs::create_dir_all(dir).map_err(|e| Error::Run {
-            path: dir.to_path_buf(),
-            detail: format!("cannot create the folder: {e}"),
-        })?;
-        let mut run = RunFolder {
-            dir: dir.to_path_buf(),
-            manifest: Manifest {
-                format: RUN_FORMAT.into(),
-                kind,
-                occam_version: env!("CARGO_PKG_VERSION").into(),
-                files: BTreeMap::new(),
-            },
-        };
-        run.save_manifest()?;
-        Ok(run)
+        Ok(None)
     }
 
     /// Opens an existing run folder and reads its manifest.
