@@ -1,20 +1,12 @@
 //! Writing results safely: every output goes to a temporary file in the same folder and is
 //! renamed into place only when complete, so a failed run never clobbers an earlier result.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use occam::{Mode, RunFolder, RunKind};
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-fn temp_path(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
-}
-
-/// Writes `bytes` to `path` atomically (temporary file, fsync, rename).
+/// Writes `bytes` to `path` atomically (temporary file, fsync, rename): the facade's
+/// `occam::run::write_atomic`, for the files that live outside a run folder.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         if !dir.is_dir() {
@@ -25,17 +17,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
             )));
         }
     }
-    let tmp = temp_path(path);
-    let result = (|| -> std::io::Result<()> {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.with_context(|| format!("cannot write {}", path.display()))
+    Ok(occam::run::write_atomic(path, bytes)?)
 }
 
 fn mode(force: bool) -> Mode {

@@ -125,31 +125,22 @@ fn linear_path_run_needs_a_lambda_and_an_existing_run_is_kept() {
     assert_eq!(c, Some(0), "{e}");
     assert_eq!(o.lines().count(), 443);
     // A second run into the same folder is refused, and the first is untouched.
-    let (_, e, c) = occam(&[
-        "linear",
-        "path",
-        "builtin:diabetes",
-        "--alpha",
-        "0.5",
-        "--out",
-        r,
-    ]);
+    let second = |force: bool| {
+        let mut args = vec!["linear", "path", "builtin:diabetes", "--alpha", "0.5"];
+        if force {
+            args.push("--force");
+        }
+        args.extend(["--out", r]);
+        occam(&args)
+    };
+    let (_, e, c) = second(false);
     assert_eq!(c, Some(2));
     assert!(
         e.contains("error[run-folder]") && e.contains("--force"),
         "{e}"
     );
     assert_eq!(std::fs::read(run.join("path.json")).unwrap(), before);
-    let (_, e, c) = occam(&[
-        "linear",
-        "path",
-        "builtin:diabetes",
-        "--alpha",
-        "0.5",
-        "--force",
-        "--out",
-        r,
-    ]);
+    let (_, e, c) = second(true);
     assert_eq!(c, Some(0), "{e}");
     assert_ne!(std::fs::read(run.join("path.json")).unwrap(), before);
     // An edited coefficient file is refused.
@@ -167,43 +158,26 @@ fn linear_path_run_needs_a_lambda_and_an_existing_run_is_kept() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-/// Pima with a categorical column (`city`) and missing cells, written as raw CSV.
-fn pima_with_city(path: &Path) -> Vec<Vec<String>> {
-    let text = std::fs::read_to_string(datasets("pima_indians_diabetes.csv")).unwrap();
-    let cities = ["oslo", "lima", "rome", "kyiv"];
-    let mut rows = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let mut cells: Vec<String> = line.split(',').map(str::to_string).collect();
-        if i == 0 {
-            cells.insert(0, "city".into());
-        } else {
-            let k = i - 1;
-            if k % 7 == 3 {
-                cells[1] = String::new(); // glucose
-            }
-            if k % 11 == 5 {
-                cells[5] = "NA".into(); // mass
-            }
-            let city = if k % 13 == 0 { "" } else { cities[(k * 7) % 4] };
-            cells.insert(0, city.into());
-        }
-        rows.push(cells);
-    }
-    let csv: Vec<String> = rows.iter().map(|r| r.join(",")).collect();
-    std::fs::write(path, csv.join("\n") + "\n").unwrap();
-    rows
+/// datasets/synthetic/pima_city.csv (Pima with a categorical `city` and missing cells) as
+/// rows of cells.
+fn pima_city_rows() -> Vec<Vec<String>> {
+    std::fs::read_to_string(datasets("synthetic/pima_city.csv"))
+        .unwrap()
+        .lines()
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect()
 }
 
 #[test]
 fn network_with_categorical_and_missing_predicts_its_held_out_rows_from_raw_csv() {
     let dir = tmp("predict-categorical");
-    let data = dir.join("pima_city.csv");
-    let rows = pima_with_city(&data);
+    let data = datasets("synthetic/pima_city.csv");
+    let rows = pima_city_rows();
     let run = dir.join("run");
     let r = run.to_str().unwrap();
     let (o, e, c) = occam(&[
         "train",
-        data.to_str().unwrap(),
+        &data,
         "--categorical",
         "city",
         "--missing",

@@ -24,6 +24,23 @@ fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
     v
 }
 
+/// `occam train` on the InstEval ratings as a recommender, into `out`, plus `extra` flags.
+fn recommender<'a>(out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut v = vec![
+        "train",
+        "builtin:insteval",
+        "--model",
+        "recommender",
+        "--user",
+        "student",
+        "--item",
+        "lecturer",
+    ];
+    v.extend_from_slice(extra);
+    v.extend(["--out", out]);
+    v
+}
+
 #[test]
 fn every_command_refuses_a_folder_that_holds_a_run_and_leaves_it_as_it_was() {
     let dir = tmp("run-refuse");
@@ -54,18 +71,7 @@ fn every_command_refuses_a_folder_that_holds_a_run_and_leaves_it_as_it_was() {
             "--out",
             r,
         ],
-        vec![
-            "train",
-            "builtin:insteval",
-            "--model",
-            "recommender",
-            "--user",
-            "student",
-            "--item",
-            "lecturer",
-            "--out",
-            r,
-        ],
+        recommender(r, &[]),
         vec!["train", "builtin:sentences", "--model", "text", "--out", r],
         vec!["select", "builtin:diabetes", "--stability", "--out", r],
         vec!["path", "builtin:diabetes", "--out", r],
@@ -101,22 +107,7 @@ fn resume_is_refused_clearly_where_a_model_cannot_continue() {
     let out = dir.join("run");
     let o = out.to_str().unwrap();
     for (args, what) in [
-        (
-            vec![
-                "train",
-                "builtin:insteval",
-                "--model",
-                "recommender",
-                "--user",
-                "student",
-                "--item",
-                "lecturer",
-                "--resume",
-                "--out",
-                o,
-            ],
-            "--model recommender",
-        ),
+        (recommender(o, &["--resume"]), "--model recommender"),
         (
             vec![
                 "train",

@@ -31,30 +31,6 @@ fn head(text: &str, rows: usize) -> String {
     text.lines().take(rows + 1).collect::<Vec<_>>().join("\n") + "\n"
 }
 
-/// Pima with a categorical column (`city`) and missing cells in two numeric columns.
-fn pima_city() -> String {
-    let cities = ["oslo", "lima", "rome", "kyiv"];
-    let mut out = Vec::new();
-    for (i, line) in read("pima_indians_diabetes.csv").lines().enumerate() {
-        let mut cells: Vec<String> = line.split(',').map(str::to_string).collect();
-        if i == 0 {
-            cells.insert(0, "city".into());
-        } else {
-            let k = i - 1;
-            if k % 7 == 3 {
-                cells[1] = String::new();
-            }
-            if k % 11 == 5 {
-                cells[5] = "NA".into();
-            }
-            let c = if k % 13 == 0 { "" } else { cities[(k * 7) % 4] };
-            cells.insert(0, c.into());
-        }
-        out.push(cells.join(","));
-    }
-    out.join("\n") + "\n"
-}
-
 /// A data set and the raw CSV text it was read from.
 struct Case {
     name: &'static str,
@@ -234,7 +210,7 @@ fn linear_cv_gaussian_diabetes() {
 
 #[test]
 fn linear_cv_binomial_pima_with_categorical_and_missing_cells() {
-    let mut case = Case::new("pima-city-cv", pima_city());
+    let mut case = Case::new("pima-city-cv", read("synthetic/pima_city.csv"));
     case.opts = CsvOptions {
         categorical: vec!["city".into()],
         missing: MissingPolicy::Mean,
@@ -297,7 +273,7 @@ fn linear_path_poisson_with_a_chosen_lambda() {
 
 #[test]
 fn mlp_binary_pima_with_categorical_and_missing_cells() {
-    let mut case = Case::new("pima-city-mlp", pima_city());
+    let mut case = Case::new("pima-city-mlp", read("synthetic/pima_city.csv"));
     case.opts = CsvOptions {
         categorical: vec!["city".into()],
         missing: MissingPolicy::Median,
