@@ -147,12 +147,35 @@ pub fn run(a: &PredictArgs) -> Result<()> {
         Some(RunKind::LinearCv | RunKind::LinearPath) => {
             predict_linear(run.as_ref().expect("a manifest"), a, &src, unknown)?
         }
+        Some(RunKind::Recommender) => {
+            let model = occam::RecommenderModel::load(run.as_ref().expect("a manifest"))?;
+            if src.format != Format::Csv {
+                anyhow::bail!(UserError(format!(
+                    "{}: a recommender predicts CSV rows with its user and item columns",
+                    src.path.display()
+                )));
+            }
+            let t = RawTable::parse(&src.bytes, &src.path)?;
+            let values = model.predict_table(&t, unknown)?;
+            let truth = t
+                .headers
+                .iter()
+                .position(|h| *h == model.target)
+                .and_then(|j| t.columns[j].iter().map(|c| c.trim().parse().ok()).collect());
+            let pred = Predictions {
+                task: occam::Task::Regression,
+                classes: Vec::new(),
+                target: model.target.clone(),
+                rows: values.into_iter().map(|v| vec![v]).collect(),
+            };
+            (pred, truth)
+        }
         Some(RunKind::Mlp | RunKind::Tune) | None => {
             predict_network(a, run.as_ref(), &src, unknown)?
         }
         Some(kind) => anyhow::bail!(UserError(format!(
             "{} holds a {} run, which has no model for `occam predict` (it predicts with \
-             train, tune, linear cv|path and forecasting runs)",
+             train, tune, linear cv|path, recommender and forecasting runs)",
             a.model.display(),
             kind.name()
         ))),

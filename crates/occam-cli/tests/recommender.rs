@@ -55,6 +55,29 @@ fn insteval_recommender_with_tuned_l2_beats_the_baselines_and_the_unregularized_
         recs.lines().count(),
         1 + 10 * s["users"].as_u64().unwrap() as usize
     );
+    // The saved model predicts (student, lecturer) rows; its test RMSE is the run's.
+    let rows = dir.join("rows.csv");
+    std::fs::write(&rows, "student,lecturer,rating\n1,1919,5\n1,nobody,3\n").unwrap();
+    let r = out.to_str().unwrap();
+    let (o, e, c) = occam(&["predict", r, rows.to_str().unwrap()]);
+    assert_eq!(c, Some(2), "{o}{e}");
+    assert!(
+        e.contains("lecturer 'nobody' was not seen in training"),
+        "{e}"
+    );
+    let (o, e, c) = occam(&[
+        "predict",
+        r,
+        rows.to_str().unwrap(),
+        "--handle-unknown",
+        "zeros",
+    ]);
+    assert_eq!(c, Some(0), "{e}");
+    assert!(o.starts_with("predicted_rating\n"), "{o}");
+    assert_eq!(o.lines().count(), 3);
+    let (_, e, c) = occam(&["predict", r, &datasets("insteval_ratings.csv")]);
+    assert_eq!(c, Some(0), "{e}");
+    assert!(e.contains("rmse"), "{e}");
     let (_, err, code) = occam(&[
         "train",
         "builtin:insteval",

@@ -148,13 +148,18 @@ pub fn read_csv(
     path: impl AsRef<std::path::Path>,
     opts: &occam_core::CsvOptions,
 ) -> Result<Dataset> {
+    let t = read_csv_table(path)?;
+    Ok(Dataset::from_table(&t, opts)?)
+}
+
+/// Reads a CSV file (header row first) as a table of text cells, shape checked.
+pub fn read_csv_table(path: impl AsRef<std::path::Path>) -> Result<RawTable> {
     let path = path.as_ref();
     let bytes = std::fs::read(path).map_err(|source| Error::Io {
         path: path.to_path_buf(),
         source,
     })?;
-    let t = RawTable::parse(&bytes, path)?;
-    Ok(Dataset::from_table(&t, opts)?)
+    Ok(RawTable::parse(&bytes, path)?)
 }
 
 /// Splits `d` into training and held-out rows (`test_fraction` of them; stratified by class

@@ -27,10 +27,11 @@ pub mod linear;
 pub mod mlp;
 pub mod predict;
 pub mod preprocess;
+pub mod recommender;
 pub mod run;
 
 pub use error::{Error, Result};
-pub use estimator::{read_csv, split_rows, validate_data, Estimator, Fitted};
+pub use estimator::{read_csv, read_csv_table, split_rows, validate_data, Estimator, Fitted};
 pub use linear::{family_mismatch, CvChoice, Linear, LinearCv, LinearModel, Rule};
 pub use mlp::{Callback, Mlp, MlpModel};
 pub use occam_core::table::RawTable;
@@ -42,4 +43,5 @@ pub use occam_nn::{
 };
 pub use predict::Predictions;
 pub use preprocess::{HandleUnknown, Preprocessor, Transformed};
+pub use recommender::{Recommender, RecommenderModel};
 pub use run::{Mode, RunFolder, RunKind};
