@@ -12,95 +12,34 @@ use crate::cmd_train::{epoch_line, metrics_csv};
 use crate::flags_nn::{TrainArgs, TrainOptions};
 use crate::{load, nn_setup, output, UserError};
 use anyhow::{Context, Result};
-use occam_core::series::{self, Gaps, Series, WindowSpec, Windows};
+use occam::forecast::ForecastData;
+use occam_core::series::{self, Gaps, Series};
 use occam_core::table::RawTable;
-use occam_core::{DataError, Task};
-use occam_nn::mat::Mat;
-use occam_nn::model::save_weights;
-use occam_nn::{
-    CellKind, Data, Event, Features, MlpSpec, Net, RecurrentSpec, TrainConfig, Trainer,
-};
+use occam_core::DataError;
+use occam_nn::{CellKind, Trainer};
 use serde_json::{json, Map, Value};
 use std::fmt::Write as _;
 use std::path::Path;
-use std::time::Instant;
-
-/// What `occam predict` needs to forecast past the end of a series: forecast.json.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct ForecastModel {
-    pub format: String,
-    pub spec: MlpSpec,
-    pub time_column: String,
-    pub target: String,
-    pub covariates: Vec<String>,
-    pub step_seconds: i64,
-    pub season: usize,
-    pub windows: WindowSpec,
-    pub scaling: series::Scaling,
-}
-
-pub const FORECAST_FORMAT: &str = "occam-forecast-1";
 
 /// `occam predict RUN_DIR DATA` for a forecasting run: the series of DATA (same columns),
 /// its last window, and the forecasts of the `horizon` steps after its end.
 pub fn predict(dir: &Path, data: &str, out: Option<&Path>) -> Result<()> {
-    let fj = dir.join("forecast.json");
-    let m: ForecastModel = serde_json::from_str(
-        &std::fs::read_to_string(&fj).with_context(|| format!("cannot read {}", fj.display()))?,
-    )
-    .with_context(|| format!("{}: not a forecast description", fj.display()))?;
-    if m.format != FORECAST_FORMAT {
-        anyhow::bail!(UserError(format!(
-            "{}: format '{}', this occam reads '{FORECAST_FORMAT}'",
-            fj.display(),
-            m.format
-        )));
-    }
+    let run = occam::RunFolder::open(dir)?;
+    let mut model = occam::ForecasterModel::load(&run)?;
     let src = load::resolve(data)?;
     let t = RawTable::parse(&src.bytes, &src.path)?;
-    let ti = t.column_index(&m.time_column, "the model's time column")?;
-    let yi = t.column_index(&m.target, "the model's target")?;
-    let covs = m
-        .covariates
-        .iter()
-        .map(|c| t.column_index(c, "a model covariate"))
-        .collect::<std::result::Result<Vec<_>, _>>()?;
-    let s = series::read_series(&t, ti, yi, &covs)?;
-    if s.step != m.step_seconds {
-        anyhow::bail!(UserError(format!(
-            "{}: the series' step is {} s, the model was trained on steps of {} s",
-            src.path.display(),
-            s.step,
-            m.step_seconds
-        )));
-    }
-    let (x, center) = series::last_window(&s, &m.windows, &m.scaling)
-        .map_err(|e| UserError(format!("{}: {e}", src.path.display())))?;
-    let wp = dir.join("model.safetensors");
-    let bytes = std::fs::read(&wp).map_err(|e| UserError(format!("{}: {e}", wp.display())))?;
-    let mut net: Net<f32> = Net::new(&m.spec, 0);
-    occam_nn::tensors::load_net_tensors(&mut net, &occam_nn::tensors::decode(&bytes)?)
-        .with_context(|| wp.display().to_string())?;
-    let xm = Mat::from_vec(1, x.len(), x.iter().map(|&v| v as f32).collect());
-    let y = net.forward_eval(occam_nn::Batch::Dense(&xm));
-    let last = *s.times.last().expect("a series has steps");
+    let f = model.forecast(&t)?;
     let mut csv = String::from("time,steps_ahead,forecast\n");
-    for (h, &v) in y.data.iter().enumerate() {
-        let _ = writeln!(
-            csv,
-            "{},{},{}",
-            series::iso(last + (h as i64 + 1) * s.step),
-            h + 1,
-            center + m.scaling.scale * v as f64
-        );
+    for step in &f {
+        let _ = writeln!(csv, "{},{},{}", step.time, step.steps_ahead, step.value);
     }
     match out {
         Some(p) => {
             output::write_atomic(p, csv.as_bytes())?;
             eprintln!(
-                "forecast of {} steps after {} written to {}",
-                y.data.len(),
-                s.label(s.len() - 1),
+                "forecast of {} steps after the end of {} written to {}",
+                f.len(),
+                src.path.display(),
                 p.display()
             );
         }
@@ -111,20 +50,6 @@ pub fn predict(dir: &Path, data: &str, out: Option<&Path>) -> Result<()> {
 
 pub fn run(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
     nn_setup::in_pool(|| run_in_pool(a, o))
-}
-
-/// Everything a forecasting run needs.
-struct Prepared {
-    series: Series,
-    target: String,
-    season: usize,
-    spec_w: WindowSpec,
-    win: Windows,
-    parts: [Data<f32>; 3],
-    /// Window indices of each part, in time order.
-    rows: [Vec<usize>; 3],
-    net: MlpSpec,
-    cfg: TrainConfig,
 }
 
 fn gaps(o: &TrainOptions, s: &Series, t: &RawTable, ti: usize, target: &str) -> Result<Gaps> {
@@ -158,7 +83,8 @@ fn gaps(o: &TrainOptions, s: &Series, t: &RawTable, ti: usize, target: &str) -> 
     }
 }
 
-fn prepare(a: &TrainArgs, o: &TrainOptions, cell: CellKind) -> Result<Prepared> {
+/// The facade's forecaster from the options, and the series prepared for it.
+fn prepare(a: &TrainArgs, o: &TrainOptions, cell: CellKind) -> Result<ForecastData> {
     let src = load::resolve(&a.data)?;
     let t = RawTable::parse(&src.bytes, &src.path)?;
     let time_col = o.time_column.as_ref().ok_or_else(|| {
@@ -168,128 +94,37 @@ fn prepare(a: &TrainArgs, o: &TrainOptions, cell: CellKind) -> Result<Prepared> 
             t.headers.join(", ")
         ))
     })?;
-    let ti = t.column_index(time_col, "--time-column")?;
-    let target = o
-        .target
-        .clone()
-        .unwrap_or_else(|| t.headers.last().cloned().unwrap_or_default());
-    let yi = t.column_index(&target, "--target")?;
-    let covs = o
-        .features
-        .iter()
-        .flatten()
-        .map(|c| t.column_index(c, "--features"))
-        .collect::<std::result::Result<Vec<_>, _>>()?;
-    let s = series::read_series(&t, ti, yi, &covs)?;
-    let g = gaps(o, &s, &t, ti, &target)?;
-    let season = match o.season {
-        Some(0) => anyhow::bail!(DataError::param("--season", "must be at least 1")),
-        Some(k) => k,
-        None => series::default_season(s.step).ok_or_else(|| {
-            DataError::param(
-                "--season",
-                format!(
-                    "the series' step is {} s, which has no usual season; give --season STEPS",
-                    s.step
-                ),
-            )
-        })?,
-    };
-    let horizon = o.horizon.unwrap_or(1);
-    if horizon == 0 || horizon > season {
-        anyhow::bail!(DataError::param(
-            "--horizon",
-            format!("{horizon} must be between 1 and the season ({season} steps)")
-        ));
-    }
-    let frac = |name: &str, v: f64| -> Result<f64> {
-        if (0.0..1.0).contains(&v) {
-            Ok(v)
-        } else {
-            Err(DataError::param(name, format!("{v} is not in [0, 1)")).into())
-        }
-    };
-    let spec_w = WindowSpec {
-        window: o.window.unwrap_or(season),
-        horizon,
-        relative: o.relative.unwrap_or(true),
-        gaps: g,
-        val_fraction: frac("--val-fraction", o.val_fraction.unwrap_or(0.1))?,
-        test_fraction: frac("--test-fraction", o.test_fraction.unwrap_or(0.2))?,
-    };
-    if spec_w.val_fraction == 0.0 || spec_w.test_fraction == 0.0 {
-        anyhow::bail!(DataError::param(
-            "--val-fraction/--test-fraction",
-            "a forecast needs both a validation and a test part (> 0)"
-        ));
-    }
-    let win = series::windows(&s, &spec_w)
-        .map_err(|e| UserError(format!("{}: {e}", t.path.display())))?;
-    let width = spec_w.window * win.features;
-    let mut rows: [Vec<usize>; 3] = Default::default();
-    for (k, p) in win.parts.iter().enumerate() {
-        rows[*p as usize].push(k);
-    }
-    let data = |idx: &[usize]| -> Data<f32> {
-        let mut x = Vec::with_capacity(idx.len() * width);
-        let mut y = Vec::with_capacity(idx.len() * horizon);
-        for &k in idx {
-            x.extend(win.x[k * width..(k + 1) * width].iter().map(|&v| v as f32));
-            y.extend(
-                win.y[k * horizon..(k + 1) * horizon]
-                    .iter()
-                    .map(|&v| v as f32),
-            );
-        }
-        Data {
-            x: Features::Dense(Mat::from_vec(idx.len(), width, x)),
-            y,
-            task: Task::Regression,
-            outputs: horizon,
-            // Per-epoch metrics in the series' units (the centers cancel in the errors).
-            y_scale: Some((0.0, win.scale)),
-        }
-    };
-    let parts = [data(&rows[0]), data(&rows[1]), data(&rows[2])];
-    for (k, name) in ["training", "validation", "test"].iter().enumerate() {
-        if rows[k].is_empty() {
-            anyhow::bail!(UserError(format!(
-                "{}: no complete {name} window; lower --window or change the fractions",
-                t.path.display()
-            )));
-        }
-    }
+    let mut est = occam::Forecaster::new(time_col);
+    est.target = o.target.clone();
+    est.covariates = o.features.clone().unwrap_or_default();
+    est.cell = cell;
+    est.units = o.units.unwrap_or(32);
+    est.recurrent_dropout = o.recurrent_dropout.unwrap_or(0.0);
+    est.window = o.window;
+    est.horizon = o.horizon.unwrap_or(1);
+    est.season = o.season;
+    est.relative = o.relative.unwrap_or(true);
+    est.val_fraction = o.val_fraction.unwrap_or(0.1);
+    est.test_fraction = o.test_fraction.unwrap_or(0.2);
     let mut o2 = o.clone();
     o2.hidden.get_or_insert_with(Vec::new);
-    let mut net = nn_setup::spec(&o2, width, horizon)?;
-    let rd = o.recurrent_dropout.unwrap_or(0.0);
-    if !(0.0..1.0).contains(&rd) {
-        anyhow::bail!(DataError::param(
-            "--recurrent-dropout",
-            format!("{rd} is not in [0, 1)")
-        ));
-    }
-    net.recurrent = Some(RecurrentSpec {
-        cell,
-        hidden: o.units.unwrap_or(32).max(1),
-        steps: spec_w.window,
-        features: win.features,
-        recurrent_dropout: rd,
-    });
-    let mut cfg = nn_setup::train_config(o, Task::Regression)?;
-    cfg.validate()?;
-    cfg.batch_size = cfg.batch_size.min(rows[0].len());
-    Ok(Prepared {
-        series: s,
-        target,
-        season,
-        spec_w,
-        win,
-        parts,
-        rows,
-        net,
-        cfg,
-    })
+    est.network = nn_setup::estimator(&o2)?;
+    // The CLI's own message for missing values names its flag; the facade's names the field.
+    let ti = t.column_index(time_col, "time_column")?;
+    let yi = t.column_index(
+        &est.target
+            .clone()
+            .unwrap_or_else(|| t.headers.last().cloned().unwrap_or_default()),
+        "target",
+    )?;
+    let covs = est
+        .covariates
+        .iter()
+        .map(|c| t.column_index(c, "features"))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let s = series::read_series(&t, ti, yi, &covs)?;
+    est.gaps = Some(gaps(o, &s, &t, ti, &t.headers[yi])?);
+    Ok(est.prepare(&t)?)
 }
 
 /// Root mean square and mean absolute error of paired values.
@@ -300,30 +135,16 @@ fn errors(pairs: &[(f64, f64)]) -> Value {
     json!({ "rmse": mse.sqrt(), "mae": mae, "n": pairs.len() })
 }
 
-/// Forecasts on the original scale, `[window][horizon]`, for the windows of `part`.
-fn forecasts(tr: &mut Trainer<f32>, p: &Prepared, part: usize) -> Vec<f64> {
-    let out = tr.outputs(&p.parts[part]);
-    let h = p.spec_w.horizon;
-    p.rows[part]
-        .iter()
-        .zip(out.data.chunks(h))
-        .flat_map(|(&k, row)| {
-            row.iter()
-                .map(move |&v| p.win.center[k] + p.win.scale * v as f64)
-        })
-        .collect()
-}
-
 /// Scores of one part at the horizon, on the windows whose seasonal-naive value is observed:
 /// (model, seasonal naive, last value) errors, the CSV rows, and the model's error per step.
 fn score(
     tr: &mut Trainer<f32>,
-    p: &Prepared,
+    p: &ForecastData,
     part: usize,
     csv: &mut String,
 ) -> (Value, Value, Value, Vec<f64>, usize) {
-    let (h, s) = (p.spec_w.horizon, &p.series);
-    let f = forecasts(tr, p, part);
+    let (h, s) = (p.meta.windows.horizon, &p.series);
+    let f = p.forecasts(&mut tr.net, part);
     let (mut m, mut sn, mut lv) = (Vec::new(), Vec::new(), Vec::new());
     let mut per_step = vec![(0.0, 0usize); h];
     let mut unscored = 0;
@@ -338,7 +159,7 @@ fn score(
         }
         let i = t + h;
         let actual = s.values[i].expect("windows have observed targets");
-        let Some(naive) = series::seasonal_naive(s, i, p.season) else {
+        let Some(naive) = series::seasonal_naive(s, i, p.meta.season) else {
             unscored += 1;
             continue;
         };
@@ -361,19 +182,20 @@ fn score(
     (errors(&m), errors(&sn), errors(&lv), per_step, unscored)
 }
 
-fn train(
-    p: &Prepared,
-    spec: &MlpSpec,
-    cfg: &TrainConfig,
-    mut on_epoch: impl FnMut(&occam_nn::EpochLog, &Trainer<f32>) -> std::result::Result<(), String>,
-) -> Result<(Trainer<f32>, occam_nn::Outcome, f64)> {
-    let mut tr = Trainer::new(Net::new(spec, cfg.seed), cfg.clone())?;
-    let t0 = Instant::now();
-    let outcome = tr.fit(&p.parts[0], Some(&p.parts[1]), &mut |ev| match ev {
-        Event::Step { .. } => Ok(()),
-        Event::Epoch { log, trainer } => on_epoch(log, trainer),
-    })?;
-    Ok((tr, outcome, t0.elapsed().as_secs_f64()))
+/// Calls `F` after every epoch (the CLI's log lines and metrics.csv).
+struct EpochHook<F>(F);
+
+impl<F> occam::Callback for EpochHook<F>
+where
+    F: FnMut(&occam_nn::EpochLog, &Trainer<f32>) -> std::result::Result<(), String>,
+{
+    fn on_epoch(
+        &mut self,
+        log: &occam_nn::EpochLog,
+        trainer: &Trainer<f32>,
+    ) -> std::result::Result<(), String> {
+        (self.0)(log, trainer)
+    }
 }
 
 fn run_in_pool(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
@@ -388,10 +210,10 @@ fn run_in_pool(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
     let mut run = output::new_run(out, occam::RunKind::Forecast, a.force)?;
     let config = json!({
         "data": a.data, "options": o,
-        "resolved": { "season": p.season, "window": p.spec_w.window, "horizon": p.spec_w.horizon,
-            "relative": p.spec_w.relative, "gaps": p.spec_w.gaps,
-            "val_fraction": p.spec_w.val_fraction, "test_fraction": p.spec_w.test_fraction,
-            "architecture": p.net, "training": p.cfg },
+        "resolved": { "season": p.meta.season, "window": p.meta.windows.window, "horizon": p.meta.windows.horizon,
+            "relative": p.meta.windows.relative, "gaps": p.meta.windows.gaps,
+            "val_fraction": p.meta.windows.val_fraction, "test_fraction": p.meta.windows.test_fraction,
+            "architecture": p.meta.spec, "training": p.cfg },
     });
     run.write(
         "config.toml",
@@ -405,14 +227,14 @@ fn run_in_pool(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
          windows of {} steps, horizon {}, season {}: {} train / {} validation / {} test \
          ({} left out for a missing input, {} for a missing target)",
         cell.name(),
-        p.target,
+        p.meta.target,
         s.len(),
         s.step,
         s.missing(),
         s.inserted,
-        p.spec_w.window,
-        p.spec_w.horizon,
-        p.season,
+        p.meta.windows.window,
+        p.meta.windows.horizon,
+        p.meta.season,
         p.rows[0].len(),
         p.rows[1].len(),
         p.rows[2].len(),
@@ -420,30 +242,23 @@ fn run_in_pool(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
         p.win.dropped_targets
     );
     let epochs = p.cfg.epochs;
-    let (mut tr, outcome, secs) = train(&p, &p.net, &p.cfg, |log, trainer| {
-        output::write_atomic(
-            &out.join("metrics.csv"),
-            metrics_csv(&trainer.history).as_bytes(),
-        )
-        .map_err(|e| format!("{e:#}"))?;
-        if log.epoch % 10 == 0 || log.epoch == epochs {
-            println!("{}", epoch_line(log, epochs));
-        }
-        Ok(())
-    })?;
-    run.write("model.safetensors", &save_weights(&tr.net)?)?;
-    let model = ForecastModel {
-        format: FORECAST_FORMAT.into(),
-        spec: p.net.clone(),
-        time_column: o.time_column.clone().unwrap_or_default(),
-        target: p.target.clone(),
-        covariates: s.covariate_names.clone(),
-        step_seconds: s.step,
-        season: p.season,
-        windows: p.spec_w,
-        scaling: p.win.scaling.clone(),
-    };
-    run.write_json("forecast.json", &model)?;
+    let (model, trained) = p.train(
+        &p.meta.spec,
+        &p.cfg,
+        &mut EpochHook(|log: &occam_nn::EpochLog, trainer: &Trainer<f32>| {
+            output::write_atomic(
+                &out.join("metrics.csv"),
+                metrics_csv(&trainer.history).as_bytes(),
+            )
+            .map_err(|e| format!("{e:#}"))?;
+            if log.epoch.is_multiple_of(10) || log.epoch == epochs {
+                println!("{}", epoch_line(log, epochs));
+            }
+            Ok(())
+        }),
+    )?;
+    let (mut tr, outcome, secs) = (trained.trainer, trained.outcome, trained.seconds);
+    model.save(&mut run)?;
     let mut csv = String::from("time,part,origin,actual,forecast,seasonal_naive,last_value\n");
     let mut summary = Map::new();
     let mut parts = Map::new();
@@ -459,8 +274,8 @@ fn run_in_pool(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
     let test = &parts["test"];
     let beats = test["model"]["rmse"].as_f64() < test["seasonal_naive"]["rmse"].as_f64();
     let train_rmse = {
-        let f = forecasts(&mut tr, &p, 0);
-        let h = p.spec_w.horizon;
+        let f = p.forecasts(&mut tr.net, 0);
+        let h = p.meta.windows.horizon;
         let pairs: Vec<(f64, f64)> = p.rows[0]
             .iter()
             .enumerate()
@@ -472,18 +287,18 @@ fn run_in_pool(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
         errors(&pairs)
     };
     summary.insert("model".into(), json!(cell.name()));
-    summary.insert("target".into(), json!(p.target));
+    summary.insert("target".into(), json!(p.meta.target));
     summary.insert(
         "series".into(),
         json!({ "steps": s.len(), "step_seconds": s.step, "missing": s.missing(),
-                "missing_time_stamps": s.inserted, "gaps": p.spec_w.gaps,
+                "missing_time_stamps": s.inserted, "gaps": p.meta.windows.gaps,
                 "first": s.label(0), "last": s.label(s.len() - 1),
                 "validation_starts": s.label(p.win.val_start), "test_starts": s.label(p.win.test_start) }),
     );
     summary.insert(
         "windows".into(),
-        json!({ "window": p.spec_w.window, "horizon": p.spec_w.horizon, "season": p.season,
-                "relative": p.spec_w.relative, "features_per_step": p.win.features,
+        json!({ "window": p.meta.windows.window, "horizon": p.meta.windows.horizon, "season": p.meta.season,
+                "relative": p.meta.windows.relative, "features_per_step": p.win.features,
                 "train": p.rows[0].len(), "validation": p.rows[1].len(), "test": p.rows[2].len(),
                 "left_out_missing_input": p.win.dropped_inputs,
                 "left_out_missing_target": p.win.dropped_targets }),
@@ -498,12 +313,13 @@ fn run_in_pool(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
     summary.insert("n_params".into(), json!(tr.net.n_params()));
     summary.insert("penalty".into(), json!(tr.reg.value(&tr.net).penalty));
     if o.baseline.unwrap_or(false) {
-        let (bspec, bcfg) = crate::cmd_train::unregularized(&p.net, &p.cfg);
+        let (bspec, bcfg) = crate::cmd_train::unregularized(&p.meta.spec, &p.cfg);
         let mut bspec = bspec;
         if let Some(r) = bspec.recurrent.as_mut() {
             r.recurrent_dropout = 0.0;
         }
-        let (mut bt, bo, _) = train(&p, &bspec, &bcfg, |_, _| Ok(()))?;
+        let (_, b) = p.train(&bspec, &bcfg, &mut ())?;
+        let (mut bt, bo) = (b.trainer, b.outcome);
         let (bm, ..) = score(&mut bt, &p, 2, &mut String::new());
         summary.insert(
             "comparison".into(),
@@ -522,7 +338,7 @@ fn run_in_pool(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
         let v = &parts[name];
         println!(
             "{name} RMSE at step {}: {} {:.4}, seasonal naive {:.4}, last value {:.4} ({} windows)",
-            p.spec_w.horizon,
+            p.meta.windows.horizon,
             cell.name(),
             v["model"]["rmse"].as_f64().unwrap_or(f64::NAN),
             v["seasonal_naive"]["rmse"].as_f64().unwrap_or(f64::NAN),

@@ -23,6 +23,7 @@
 
 pub mod error;
 pub mod estimator;
+pub mod forecast;
 pub mod linear;
 pub mod mlp;
 pub mod predict;
@@ -32,6 +33,7 @@ pub mod run;
 
 pub use error::{Error, Result};
 pub use estimator::{read_csv, read_csv_table, split_rows, validate_data, Estimator, Fitted};
+pub use forecast::{Forecaster, ForecasterModel};
 pub use linear::{family_mismatch, CvChoice, Linear, LinearCv, LinearModel, Rule};
 pub use mlp::{Callback, Mlp, MlpModel};
 pub use occam_core::table::RawTable;
