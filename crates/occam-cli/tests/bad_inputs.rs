@@ -241,6 +241,22 @@ fn every_bad_input_is_a_clear_error_with_exit_code_2() {
             "line 2, token 3",
         ),
         case(
+            "libsvm_index_far_beyond_its_values",
+            "far.svm",
+            b"1 3:1\n0 4000000000:1\n",
+            &["data", "inspect", "{}"],
+            "libsvm",
+            "line 2, token 2: feature index 4000000000",
+        ),
+        case(
+            "libsvm_index_5e7_for_two_values",
+            "far2.svm",
+            b"1 50000000:1\n0 2:1\n",
+            &["linear", "path", "{}"],
+            "libsvm",
+            "renumber the features densely",
+        ),
+        case(
             "libsvm_zero_index",
             "z.svm",
             b"1 0:1\n0 1:1\n",
@@ -551,5 +567,37 @@ fn a_failed_run_never_clobbers_an_earlier_result() {
         .map(|e| e.unwrap().file_name())
         .collect();
     assert_eq!(names.len(), 1, "no temporary files are left: {names:?}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Inputs that used to panic now get an answer: a one-lambda path (glmnet's lambda_max, no
+/// feature) for `--nlambda 1`, and a description of a libsvm file with fractional labels.
+#[test]
+fn former_panics_now_answer() {
+    for cmd in ["path", "cv"] {
+        let out = occam()
+            .args(["linear", cmd, "builtin:diabetes", "--nlambda", "1"])
+            .output()
+            .unwrap();
+        let (o, e) = (
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+        );
+        assert_eq!(out.status.code(), Some(0), "{cmd}: {o}{e}");
+        assert!(
+            o.contains("no feature enters") || o.contains("intercept only"),
+            "{o}"
+        );
+    }
+    let dir = tmpdir("fractional-labels");
+    let f = dir.join("f.svm");
+    std::fs::write(&f, "1.5 1:2 3:4\n0 2:1\n2.5 1:1\n").unwrap();
+    let out = occam()
+        .args(["data", "inspect", f.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let o = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{o}");
+    assert!(o.contains("regression"), "{o}");
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -127,11 +127,16 @@ impl Dataset {
         self.feature_names.len()
     }
 
-    /// Counts per class, in the order of `classes`.
+    /// Counts per class, in the order of `classes` (empty for regression and counts).
     pub fn class_counts(&self) -> Vec<usize> {
         let mut c = vec![0usize; self.classes.len()];
+        if !self.task.is_classification() {
+            return c;
+        }
         for &v in &self.y {
-            c[v as usize] += 1;
+            if let Some(n) = c.get_mut(v as usize) {
+                *n += 1;
+            }
         }
         c
     }

@@ -8,6 +8,12 @@ use std::path::Path;
 /// Parses libsvm `bytes` read from `path`: one row per line, `label index:value ...`, indices
 /// 1-based and strictly ascending. `qid:` tokens and `#` comments are ignored. `task` overrides
 /// the task inferred from the labels.
+/// Feature indices up to this many columns are always accepted (2^20: hashed features; each
+/// column costs a pointer and a name even when empty).
+pub const MAX_FREE_COLUMNS: usize = 1 << 20;
+/// Above that, a file needs at least one stored value per this many columns.
+pub const MAX_COLUMNS_PER_VALUE: usize = 64;
+
 pub fn read_libsvm(bytes: &[u8], path: &Path, task: Option<Task>) -> Result<Dataset> {
     let err = |line: u64, token: usize, detail: String| DataError::Libsvm {
         path: path.to_path_buf(),
@@ -28,6 +34,8 @@ pub fn read_libsvm(bytes: &[u8], path: &Path, task: Option<Task>) -> Result<Data
     let mut cols: Vec<u32> = Vec::new();
     let mut vals: Vec<f64> = Vec::new();
     let mut ncols = 0usize;
+    // Where the largest feature index stands (line, token), for the size guard below.
+    let mut widest = (0u64, 0usize);
     for (ln, raw_line) in text.lines().enumerate() {
         let line = ln as u64 + 1;
         let content = raw_line.split('#').next().unwrap_or("").trim();
@@ -97,7 +105,10 @@ pub fn read_libsvm(bytes: &[u8], path: &Path, task: Option<Task>) -> Result<Data
             };
             cols.push((idx - 1) as u32);
             vals.push(v);
-            ncols = ncols.max(idx as usize);
+            if idx as usize > ncols {
+                ncols = idx as usize;
+                widest = (line, token);
+            }
         }
         row_ptr.push(cols.len());
     }
@@ -105,6 +116,20 @@ pub fn read_libsvm(bytes: &[u8], path: &Path, task: Option<Task>) -> Result<Data
         return Err(DataError::Empty {
             path: path.to_path_buf(),
         });
+    }
+    // A column costs memory even when empty (its pointer, its statistics): a feature index far
+    // beyond what the stored values could justify is refused before anything is allocated.
+    if ncols > MAX_FREE_COLUMNS && ncols / MAX_COLUMNS_PER_VALUE > vals.len() {
+        return Err(err(
+            widest.0,
+            widest.1,
+            format!(
+                "feature index {ncols} would make {ncols} columns for {} stored values; \
+                 indices above {MAX_FREE_COLUMNS} need at least one stored value per \
+                 {MAX_COLUMNS_PER_VALUE} columns (renumber the features densely)",
+                vals.len()
+            ),
+        ));
     }
     let nrows = labels.len();
     let x = CscMatrix::from_rows(nrows, ncols, &row_ptr, &cols, &vals);
@@ -143,6 +168,25 @@ mod tests {
 
     fn read(s: &str) -> Result<Dataset> {
         read_libsvm(s.as_bytes(), Path::new("t.svm"), None)
+    }
+
+    #[test]
+    fn a_feature_index_far_beyond_the_stored_values_is_refused_before_allocating() {
+        let at = format!("1 {}:1\n", MAX_FREE_COLUMNS);
+        assert_eq!(read(&at).unwrap().nfeatures(), MAX_FREE_COLUMNS);
+        let past = format!("1 2:1\n0 1:3 {}:1\n", MAX_FREE_COLUMNS + 1);
+        let e = read(&past).unwrap_err();
+        assert!(
+            e.to_string().contains("line 2, token 3") && e.to_string().contains("renumber"),
+            "{e}"
+        );
+        // Enough stored values justify wide files.
+        let mut dense = String::from("1");
+        for j in 1..=(MAX_FREE_COLUMNS / MAX_COLUMNS_PER_VALUE + 1) {
+            dense.push_str(&format!(" {j}:1"));
+        }
+        dense.push_str(&format!(" {}:1\n", MAX_FREE_COLUMNS + 1));
+        assert!(read(&dense).is_ok());
     }
 
     #[test]

@@ -253,7 +253,9 @@ pub(crate) fn run(s: &mut dyn Solver, lambdas: Lambdas, cfg: &LoopSettings) -> R
         out.dev_ratio.push(ratio);
         prev_lambda = lam;
         (cfg.progress)(m + 1, grid.len());
-        if !auto || m + 1 < MIN_LAMBDAS.min(grid.len()) {
+        // glmnet checks its early stops from the MIN_LAMBDAS-th lambda on; a shorter grid
+        // (nlambda < 5) ends before any check could matter.
+        if !auto || m + 1 < MIN_LAMBDAS {
             continue;
         }
         let r = &out.dev_ratio;
