@@ -99,6 +99,12 @@ fn held_out(model: &mut LassoNet<f32>, loss: Loss, d: &Data<f32>) -> Value {
 }
 
 pub fn run(a: &PathArgs) -> Result<()> {
+    if a.epochs_per_point == 0 {
+        anyhow::bail!(occam_core::DataError::param(
+            "--epochs-per-point",
+            "must be at least 1"
+        ));
+    }
     output::check_new_run(&a.out, occam::RunKind::NetworkPath, a.force)?;
     let o = nn_setup::merge(&a.opts, a.config.as_deref())?;
     nn_setup::set_threads(o.threads)?;

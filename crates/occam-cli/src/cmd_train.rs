@@ -59,6 +59,12 @@ pub fn prepare(data_arg: &str, o: TrainOptions, vocab: Option<&Path>) -> Result<
 
 /// `prepare` for a data set already built (e.g. the document-term matrix of `--model text`).
 pub fn prepare_dataset(d: Dataset, o: TrainOptions) -> Result<Prepared> {
+    if o.repeats == Some(0) {
+        anyhow::bail!(occam_core::DataError::param(
+            "--repeats",
+            "must be at least 1"
+        ));
+    }
     let threads = nn_setup::set_threads(o.threads)?;
     let test_files = match (&o.test_images, &o.test_labels) {
         (Some(i), Some(l)) => Some(load::idx_dataset(i, l)?),

@@ -196,6 +196,12 @@ pub fn run(a: &TuneArgs) -> Result<()> {
 }
 
 fn run_in_pool(a: &TuneArgs, o: TrainOptions) -> Result<()> {
+    if a.trials == 0 {
+        anyhow::bail!(occam_core::DataError::param(
+            "--trials",
+            "must be at least 1"
+        ));
+    }
     let space = read_space(&a.space)?;
     let method = match a.search.as_str() {
         "grid" => Method::Grid,

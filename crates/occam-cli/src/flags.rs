@@ -29,16 +29,20 @@ pub enum Command {
     #[command(subcommand)]
     Linear(Box<LinearCommand>),
     /// Train a neural network with penalties, dropout and early stopping.
+    #[command(allow_negative_numbers = true)]
     Train(Box<crate::flags_nn::TrainArgs>),
     /// The regularization path of a network (LassoNet): which features leave, and when.
+    #[command(allow_negative_numbers = true)]
     Path(Box<crate::cmd_path::PathArgs>),
     /// Choose penalties and architecture by k-fold CV: grid, random or TPE search.
+    #[command(allow_negative_numbers = true)]
     Tune(Box<crate::cmd_tune::TuneArgs>),
     /// Which features are stable: stability selection with a relaxed refit and a held-out comparison.
+    #[command(allow_negative_numbers = true)]
     Select(Box<crate::cmd_select::SelectArgs>),
     /// Write RUN_DIR/report.html: plots and tables of a run (several runs: a comparison page).
     Report(crate::cmd_report::ReportArgs),
-    /// Predict with a model saved by `occam train`.
+    /// Predict with the model of a run folder (train, tune, linear, recommender, forecast).
     Predict(crate::flags_nn::PredictArgs),
     /// Speed benchmarks against peers.
     #[command(subcommand)]
@@ -126,8 +130,10 @@ impl DataFlags {
 #[derive(Subcommand, Debug)]
 pub enum LinearCommand {
     /// Fit the whole regularization path.
+    #[command(allow_negative_numbers = true)]
     Path(LinearPathArgs),
     /// Cross-validate the path: cvm, cvsd, lambda.min and lambda.1se.
+    #[command(allow_negative_numbers = true)]
     Cv(LinearCvArgs),
 }
 

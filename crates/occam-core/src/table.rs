@@ -61,6 +61,9 @@ impl RawTable {
             None => return Err(DataError::Empty { path: path_buf }),
         };
         let mut headers = Vec::with_capacity(header.len());
+        // First column of each name: a duplicate is found in linear time on wide headers.
+        let mut seen: std::collections::HashMap<String, usize> =
+            std::collections::HashMap::with_capacity(header.len());
         for (j, h) in header.iter().enumerate() {
             let name = std::str::from_utf8(h).map_err(|_| DataError::Malformed {
                 path: path_buf.clone(),
@@ -74,7 +77,7 @@ impl RawTable {
                     column: j + 1,
                 });
             }
-            if let Some(first) = headers.iter().position(|h: &String| *h == name) {
+            if let Some(&first) = seen.get(&name) {
                 return Err(DataError::DuplicateColumn {
                     path: path_buf,
                     name,
@@ -82,7 +85,26 @@ impl RawTable {
                     second: j + 1,
                 });
             }
+            seen.insert(name.clone(), j);
             headers.push(name);
+        }
+        if let [only] = &headers[..] {
+            if let Some(sep) = [';', '\t', '|'].into_iter().find(|c| only.contains(*c)) {
+                let shown = if sep == '\t' {
+                    "tab".to_string()
+                } else {
+                    format!("'{sep}'")
+                };
+                return Err(DataError::Malformed {
+                    path: path_buf,
+                    line: 1,
+                    detail: format!(
+                        "the header is a single column that holds {shown} separators: the file \
+                         looks {shown}-separated, but occam reads comma-separated CSV; replace \
+                         the separators with commas"
+                    ),
+                });
+            }
         }
         let ncols = headers.len();
         let mut columns: Vec<Vec<String>> = vec![Vec::new(); ncols];
@@ -172,6 +194,42 @@ fn csv_error(e: csv::Error, path: &Path) -> DataError {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_wide_header_with_a_late_duplicate_names_both_columns() {
+        let mut names: Vec<String> = (0..100_000).map(|j| format!("c{j}")).collect();
+        names.push("c17".into());
+        let csv = format!(
+            "{}\n{}\n",
+            names.join(","),
+            vec!["1"; names.len()].join(",")
+        );
+        let e = RawTable::parse(csv.as_bytes(), Path::new("w.csv")).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                DataError::DuplicateColumn {
+                    first: 18,
+                    second: 100_001,
+                    ..
+                }
+            ),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_file_with_other_separators_is_named_as_such() {
+        for (text, what) in [("a;b\n1;2\n", "';'"), ("a\tb\n1\t2\n", "tab")] {
+            let e = RawTable::parse(text.as_bytes(), Path::new("s.csv")).unwrap_err();
+            assert!(
+                e.to_string().contains(&format!("looks {what}-separated")),
+                "{e}"
+            );
+        }
+        // One column without such characters is a table.
+        assert!(RawTable::parse(b"a\n1\n", Path::new("o.csv")).is_ok());
+    }
     use super::*;
 
     fn parse(s: &str) -> Result<RawTable> {

@@ -111,6 +111,55 @@ impl TrainConfig {
         if self.patience == Some(0) {
             return Err(NnError::config("patience", "must be at least 1"));
         }
+        if let OptimizerKind::Sgd { momentum, .. } = self.optimizer {
+            if !(0.0..1.0).contains(&momentum) {
+                return Err(NnError::config(
+                    "momentum",
+                    format!("{momentum} is not in [0, 1)"),
+                ));
+            }
+        }
+        match self.schedule {
+            Schedule::Constant => {}
+            Schedule::Step { every, gamma } => {
+                if every == 0 || !(gamma > 0.0 && gamma <= 1.0) {
+                    return Err(NnError::config(
+                        "schedule",
+                        format!(
+                            "step:{every}:{gamma}: the step needs EVERY >= 1 epochs and a \
+                             factor GAMMA in (0, 1]"
+                        ),
+                    ));
+                }
+            }
+            Schedule::Cosine { min_lr } => {
+                if !(min_lr.is_finite() && min_lr >= 0.0 && min_lr < self.lr) {
+                    return Err(NnError::config(
+                        "schedule",
+                        format!(
+                            "cosine:{min_lr}: MIN_LR must be >= 0 and below lr ({})",
+                            self.lr
+                        ),
+                    ));
+                }
+            }
+            Schedule::Plateau {
+                factor,
+                patience,
+                min_lr,
+            } => {
+                let bad_min = min_lr.is_nan() || min_lr < 0.0;
+                if !(factor > 0.0 && factor < 1.0) || patience == 0 || bad_min {
+                    return Err(NnError::config(
+                        "schedule",
+                        format!(
+                            "plateau:{factor}:{patience}: FACTOR must be in (0, 1) and \
+                             PATIENCE >= 1"
+                        ),
+                    ));
+                }
+            }
+        }
         nonneg("recurrent_l2", self.penalty.recurrent_l2)?;
         let mut pens = vec![self.penalty.default];
         pens.extend(self.penalty.overrides.iter().map(|(_, p)| *p));

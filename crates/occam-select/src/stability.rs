@@ -163,6 +163,14 @@ pub fn stability_selection(
     if cfg.pairs == 0 {
         return Err(invalid("pairs", "must be at least 1".into()));
     }
+    if let Some(q) = cfg.q {
+        if q == 0 || q > p {
+            return Err(invalid(
+                "q",
+                format!("{q} features per half is not between 1 and the {p} features"),
+            ));
+        }
+    }
     if !(cfg.weakness > 0.0 && cfg.weakness <= 1.0) {
         return Err(invalid(
             "weakness",

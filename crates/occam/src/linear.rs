@@ -83,11 +83,28 @@ impl Default for Linear {
 
 /// Why `family` cannot model the target of `d`, if it cannot (a sentence to show the user).
 pub fn family_mismatch(family: Family, d: &Dataset) -> Option<String> {
+    // What the target is, in words: "has 3 classes", or "has 1 distinct value".
+    let has = || {
+        if d.task.is_classification() {
+            format!("has {} classes", d.classes.len())
+        } else {
+            let mut v = d.y.clone();
+            v.sort_by(f64::total_cmp);
+            v.dedup();
+            let s = if v.len() == 1 { "" } else { "s" };
+            format!("has {} distinct value{s}", v.len())
+        }
+    };
     match family {
         Family::Binomial if d.classes.len() != 2 => Some(format!(
-            "binomial needs a two-class target; '{}' has {} classes (use multinomial)",
+            "binomial needs a two-class target; '{}' {}{}",
             d.target_name,
-            d.classes.len()
+            has(),
+            if d.classes.len() > 2 {
+                " (use multinomial)"
+            } else {
+                ""
+            }
         )),
         Family::Multinomial if d.classes.len() < 2 => Some(format!(
             "multinomial needs a class target; '{}' was read as {} (use task multiclass)",

@@ -163,11 +163,45 @@ impl Mlp {
     /// The architecture for `n_in` inputs and `n_out` outputs, validated.
     pub fn spec(&self, n_in: usize, n_out: usize) -> Result<MlpSpec> {
         let cnn = !self.conv.is_empty();
-        let hidden = match &self.hidden {
+        let hidden: Vec<usize> = match &self.hidden {
+            // A lone 0 means no hidden layer; a 0 among other widths is a mistake.
+            Some(h) if h.len() > 1 && h.contains(&0) => {
+                return Err(Error::param_err(
+                    "hidden",
+                    format!("{h:?}: every width must be at least 1 (a lone 0: no hidden layer)"),
+                ))
+            }
             Some(h) => h.iter().copied().filter(|&h| h > 0).collect(),
             None if cnn => vec![64],
             None => vec![64, 32],
         };
+        // Penalties named for dense layers the network does not have.
+        let dense_layers = hidden.len() + 1;
+        if let occam_nn::LayerSelect::List(l) = &self.penalty.layers {
+            if let Some(&k) = l.iter().find(|&&k| k >= dense_layers) {
+                return Err(Error::param_err(
+                    "penalty_layers",
+                    format!(
+                        "dense layer {k} does not exist: the network has {dense_layers} (0 to {})",
+                        dense_layers - 1
+                    ),
+                ));
+            }
+        }
+        if let Some((k, _)) = self
+            .penalty
+            .overrides
+            .iter()
+            .find(|(k, _)| *k >= dense_layers)
+        {
+            return Err(Error::param_err(
+                "layer_penalty",
+                format!(
+                    "dense layer {k} does not exist: the network has {dense_layers} (0 to {})",
+                    dense_layers - 1
+                ),
+            ));
+        }
         let mut s = MlpSpec::new(n_in, hidden, n_out);
         s.activation = self.activation;
         if cnn {
