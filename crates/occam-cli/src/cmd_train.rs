@@ -378,12 +378,31 @@ pub fn run_prepared(a: &TrainArgs, p: Prepared) -> Result<()> {
         true,
     )
     .map_err(|e| match e.downcast::<occam_nn::NnError>() {
-        Ok(occam_nn::NnError::NonFinite { epoch, step, value }) => {
-            anyhow::anyhow!(UserError(format!(
-            "the training loss became {value} at epoch {epoch}, step {step}; training stopped. \
-             The last good checkpoint is {} (try a smaller --lr or --clip-norm)",
-            ckpt.display()
-        )))
+        Ok(n @ (occam_nn::NnError::NonFinite { .. } | occam_nn::NnError::Diverged { .. })) => {
+            let what = match &n {
+                occam_nn::NnError::NonFinite { epoch, step, value } => {
+                    format!("the training loss became {value} at epoch {epoch}, step {step}")
+                }
+                occam_nn::NnError::Diverged {
+                    epoch,
+                    loss,
+                    first,
+                    factor,
+                } => format!(
+                    "the training loss reached {loss:.3e} at epoch {epoch}, over {factor:.0e} \
+                     times the first epoch's {first:.3e}"
+                ),
+                other => other.to_string(),
+            };
+            let keep = if ckpt.exists() {
+                format!("the last good checkpoint is {}", ckpt.display())
+            } else {
+                "no epoch finished, so there is no checkpoint".to_string()
+            };
+            anyhow::anyhow!(crate::Stopped(format!(
+                "{what}; training stopped and no model was written; {keep}. Try a smaller --lr \
+                 or --clip-norm"
+            )))
         }
         Ok(other) => other.into(),
         Err(e) => e,

@@ -39,8 +39,23 @@ impl std::fmt::Display for UserError {
 impl std::error::Error for UserError {}
 
 /// The error kind printed as `error[kind]`, found by looking through the error chain.
+/// Training that stopped because its loss became non-finite or exploded (exit code 3).
+#[derive(Debug)]
+pub struct Stopped(pub String);
+
+impl std::fmt::Display for Stopped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Stopped {}
+
 fn kind_of(e: &anyhow::Error) -> &'static str {
     for cause in e.chain() {
+        if cause.downcast_ref::<Stopped>().is_some() {
+            return "diverged";
+        }
         if let Some(o) = cause.downcast_ref::<occam::Error>() {
             return o.kind();
         }
@@ -162,7 +177,10 @@ fn main() {
                 msg.push_str(&c);
             }
         }
-        eprintln!("error[{}]: {}", kind_of(&e), with_flags(&e, msg));
-        std::process::exit(2);
+        let kind = kind_of(&e);
+        eprintln!("error[{kind}]: {}", with_flags(&e, msg));
+        // 3: training diverged (documented in the README); 2: every other bad input.
+        let diverged = matches!(kind, "diverged" | "non-finite-loss");
+        std::process::exit(if diverged { 3 } else { 2 });
     }
 }

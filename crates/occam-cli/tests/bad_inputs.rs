@@ -76,6 +76,12 @@ fn run_case(c: &Case) {
         c.name
     );
     assert!(
+        stderr.len() < 1500,
+        "{}: a {}-byte message is not one paragraph",
+        c.name,
+        stderr.len()
+    );
+    assert!(
         stderr.contains(&format!("error[{}]", c.kind)),
         "{}: expected error[{}], got: {stderr}",
         c.name,
@@ -95,6 +101,7 @@ const PATH: &[&str] = &["linear", "path", "{}"];
 #[test]
 fn every_bad_input_is_a_clear_error_with_exit_code_2() {
     let good = b"a,b,y\n1,2,0.5\n3,4,1.5\n5,7,2.5\n6,1,0.1\n";
+    let huge_cell = format!("a,y\n{},1\n2,0\n", "x".repeat(1_000_000)).into_bytes();
     let truncated = {
         let g = gz(&b"a,b,y\n1,2,3\n".repeat(2000));
         g[..g.len() / 2].to_vec()
@@ -383,6 +390,14 @@ fn every_bad_input_is_a_clear_error_with_exit_code_2() {
             &["linear", "cv", "{}", "--measure", "auc"],
             "invalid-parameter",
             "does not apply",
+        ),
+        case(
+            "a_megabyte_cell_is_not_echoed_whole",
+            "huge.csv",
+            &huge_cell,
+            PATH,
+            "not-numeric",
+            "... (1000000 characters)' is not a number",
         ),
         case(
             "semicolon_separated",

@@ -497,11 +497,39 @@ fn bad_training_options_and_configs_are_clear_errors_with_exit_code_2() {
         "--out",
         &o,
     ]);
-    assert_eq!(code, Some(2), "{err}");
+    // Exit code 3 (a diverged run, documented in the README), not 2 (a bad input).
+    assert_eq!(code, Some(3), "{err}");
     assert!(
-        err.contains("error[usage]") && err.contains("became"),
+        err.contains("error[diverged]") && err.contains("became"),
         "{err}"
     );
     assert!(!dir.join("nan/model.safetensors").exists());
+    // A loss that explodes without becoming NaN (1e6 times the first epoch's) stops too, with
+    // the checkpoint of the last good epoch on disk.
+    let o = out("exploding");
+    let (_, err, code) = occam(&[
+        "train",
+        "builtin:diabetes",
+        "--optimizer",
+        "sgd",
+        "--lr",
+        "0.5",
+        "--hidden",
+        "0",
+        "--epochs",
+        "20",
+        "--out",
+        &o,
+    ]);
+    assert_eq!(code, Some(3), "{err}");
+    assert!(
+        err.contains("error[diverged]") && err.contains("over 1e6 times"),
+        "{err}"
+    );
+    assert!(
+        dir.join("exploding/checkpoint.safetensors").exists(),
+        "{err}"
+    );
+    assert!(!dir.join("exploding/model.safetensors").exists());
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -36,7 +36,7 @@ pub enum DataError {
         line: u64,
         detail: String,
     },
-    #[error("{path}, line {line}, column {column} ('{name}'): '{text}' is not a number{hint}")]
+    #[error("{path}, line {line}, column {column} ('{name}'): '{}' is not a number{hint}", crate::table::cut(.text))]
     NotNumeric {
         path: PathBuf,
         line: u64,
@@ -46,8 +46,9 @@ pub enum DataError {
         hint: String,
     },
     #[error(
-        "{path}, line {line}, column {column} ('{name}'): '{text}' is not a finite number; \
-         write a missing value as an empty field or NA and choose --missing"
+        "{path}, line {line}, column {column} ('{name}'): '{}' is not a finite number; \
+         write a missing value as an empty field or NA and choose --missing",
+        crate::table::cut(.text)
     )]
     NonFinite {
         path: PathBuf,

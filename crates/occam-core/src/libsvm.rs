@@ -3,6 +3,7 @@
 use crate::dataset::{check_class_count, infer_task, Dataset, Task};
 use crate::error::{DataError, Result};
 use crate::matrix::{CscMatrix, Matrix};
+use crate::table::cut;
 use std::path::Path;
 
 /// Parses libsvm `bytes` read from `path`: one row per line, `label index:value ...`, indices
@@ -50,7 +51,7 @@ pub fn read_libsvm(bytes: &[u8], path: &Path, task: Option<Task>) -> Result<Data
                 return Err(err(
                     line,
                     1,
-                    format!("the label '{label_tok}' is not a finite number"),
+                    format!("the label '{}' is not a finite number", cut(label_tok)),
                 ))
             }
         };
@@ -65,12 +66,12 @@ pub fn read_libsvm(bytes: &[u8], path: &Path, task: Option<Task>) -> Result<Data
                 return Err(err(
                     line,
                     token,
-                    format!("'{tok}' is not of the form index:value"),
+                    format!("'{}' is not of the form index:value", cut(tok)),
                 ));
             };
             let idx: u64 = is
                 .parse()
-                .map_err(|_| err(line, token, format!("'{is}' is not a feature index")))?;
+                .map_err(|_| err(line, token, format!("'{}' is not a feature index", cut(is))))?;
             if idx == 0 {
                 return Err(err(
                     line,
@@ -99,7 +100,7 @@ pub fn read_libsvm(bytes: &[u8], path: &Path, task: Option<Task>) -> Result<Data
                     return Err(err(
                         line,
                         token,
-                        format!("the value '{vs}' is not a finite number"),
+                        format!("the value '{}' is not a finite number", cut(vs)),
                     ))
                 }
             };

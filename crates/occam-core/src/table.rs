@@ -174,6 +174,17 @@ impl RawTable {
     }
 }
 
+/// A cell's text as an error message shows it: trimmed, and cut after 60 characters with the
+/// full length noted (a 5 MB cell is not echoed whole).
+pub fn cut(text: &str) -> String {
+    const MAX: usize = 60;
+    let t = text.trim();
+    match t.char_indices().nth(MAX) {
+        None => t.to_string(),
+        Some((end, _)) => format!("{}... ({} characters)", &t[..end], t.chars().count()),
+    }
+}
+
 /// The first `k` names joined by commas, with a count of the rest.
 pub fn abbreviate(names: &[String], k: usize) -> String {
     let mut s = names.iter().take(k).cloned().collect::<Vec<_>>().join(", ");

@@ -13,6 +13,17 @@ pub enum NnError {
         step: usize,
         value: f64,
     },
+    #[error(
+        "the training loss reached {loss:.3e} at epoch {epoch}, over {factor:.0e} times the \
+         first epoch's {first:.3e}: training diverged and stopped (try a smaller learning \
+         rate or gradient clipping); the last good checkpoint is kept"
+    )]
+    Diverged {
+        epoch: usize,
+        loss: f64,
+        first: f64,
+        factor: f64,
+    },
     #[error("model file: {0}")]
     Model(String),
     #[error("{0}")]
@@ -33,6 +44,7 @@ impl NnError {
         match self {
             NnError::Config { .. } => "invalid-parameter",
             NnError::NonFinite { .. } => "non-finite-loss",
+            NnError::Diverged { .. } => "diverged",
             NnError::Model(_) => "bad-model",
             NnError::Data(_) => "bad-data",
             NnError::Callback(_) => "io",

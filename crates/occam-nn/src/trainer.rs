@@ -23,6 +23,10 @@ use crate::tensors::{load_net_tensors, net_tensors};
 use occam_core::rng::Rng;
 use std::time::Instant;
 
+/// Training stops as diverged when an epoch's training loss exceeds this many times the first
+/// epoch's.
+pub const DIVERGED: f64 = 1e6;
+
 /// Training hyperparameters.
 ///
 /// | field | default | range |
@@ -424,6 +428,18 @@ impl<R: Real> Trainer<R> {
             }
             self.gather = gather;
             let train_loss = sum / count.max(1) as f64;
+            // An exploding loss stops training before this epoch's weights are used anywhere
+            // (the caller's last checkpoint is the epoch before).
+            if let Some(first) = self.history.first().map(|h| h.train_loss) {
+                if first > 0.0 && train_loss > DIVERGED * first {
+                    return Err(NnError::Diverged {
+                        epoch: epoch + 1,
+                        loss: train_loss,
+                        first,
+                        factor: DIVERGED,
+                    });
+                }
+            }
             let (val_loss, val_metrics) = match val {
                 Some(v) => {
                     let (l, m) = self.evaluate(v);

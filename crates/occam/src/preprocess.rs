@@ -60,16 +60,8 @@ pub struct Transformed {
     pub y: Option<Vec<f64>>,
 }
 
-/// Cuts a cell's text for an error message.
-pub fn cut(text: &str) -> String {
-    const MAX: usize = 60;
-    let t = text.trim();
-    if t.chars().count() <= MAX {
-        return t.to_string();
-    }
-    let head: String = t.chars().take(MAX).collect();
-    format!("{head}... ({} characters)", t.chars().count())
-}
+/// A cell's text as error messages show it (cut after 60 characters).
+pub use occam_core::table::cut;
 
 impl Preprocessor {
     /// The preprocessing that produced the data set `d`.
