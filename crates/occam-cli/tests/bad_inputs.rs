@@ -400,6 +400,21 @@ fn every_bad_input_is_a_clear_error_with_exit_code_2() {
             "... (1000000 characters)' is not a number",
         ),
         case(
+            "tune_space_width_below_one",
+            "space.toml",
+            b"[width]\nint = [-3, 8]\n",
+            &[
+                "tune",
+                "builtin:pima",
+                "--space",
+                "{}",
+                "--out",
+                "{dir}/run",
+            ],
+            "usage",
+            "[width]: values must be at least 1",
+        ),
+        case(
             "semicolon_separated",
             "semi.csv",
             b"a;b;y\n1;2;0\n3;4;1\n",

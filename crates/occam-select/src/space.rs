@@ -55,6 +55,40 @@ pub struct Space {
     pub grid_points: Vec<usize>,
 }
 
+/// The smallest and largest value a dimension can take.
+fn bounds(d: &Dim) -> (f64, f64) {
+    match d {
+        Dim::LogUniform { lo, hi } | Dim::Uniform { lo, hi } => (*lo, *hi),
+        Dim::Choice(c) => c
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+                (a.min(v), b.max(v))
+            }),
+        Dim::Int { lo, hi } => (*lo as f64, *hi as f64),
+    }
+}
+
+/// Each known hyperparameter's own range: a space that could propose a width of -3 or a
+/// dropout of 1 is refused when it is read, not at the trial that draws it.
+fn check_range(name: &str, d: &Dim) -> Result<(), String> {
+    let (lo, hi) = bounds(d);
+    let (ok, want) = match name {
+        "width" | "depth" => (lo >= 1.0, "at least 1"),
+        "l1" | "l2" | "weight_decay" => (lo >= 0.0, ">= 0"),
+        "alpha" => (lo >= 0.0 && hi <= 1.0, "in [0, 1]"),
+        "dropout" | "dropconnect" => (lo >= 0.0 && hi < 1.0, "in [0, 1)"),
+        "lr" => (lo > 0.0, "> 0"),
+        _ => (true, ""),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "[{name}]: values must be {want}; the space allows {lo} to {hi}"
+        ))
+    }
+}
+
 /// Parameter values of one trial, by name.
 pub type Params = BTreeMap<String, f64>;
 
@@ -106,6 +140,7 @@ impl Space {
                 }
                 Dim::Int { lo, hi }
             };
+            check_range(name, &d)?;
             grid_points.push(s.grid.unwrap_or(4).max(1));
             dims.push((name.clone(), d));
         }
@@ -165,5 +200,35 @@ pub fn sample_dim(d: &Dim, rng: &mut Rng) -> f64 {
         Dim::Uniform { lo, hi } => lo + (hi - lo) * rng.uniform(),
         Dim::Choice(c) => c[rng.below(c.len())],
         Dim::Int { lo, hi } => (*lo + rng.below((hi - lo + 1) as usize) as i64) as f64,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(name: &str, spec: DimSpec) -> Result<Space, String> {
+        let mut m = BTreeMap::new();
+        m.insert(name.to_string(), spec);
+        Space::from_specs(&m)
+    }
+
+    #[test]
+    fn each_hyperparameter_keeps_its_own_range() {
+        let int = |lo, hi| DimSpec {
+            int: Some([lo, hi]),
+            ..Default::default()
+        };
+        let e = one("width", int(-3, 8)).unwrap_err();
+        assert!(e.contains("[width]") && e.contains("-3"), "{e}");
+        assert!(one("width", int(1, 8)).is_ok());
+        let choice = |c: Vec<f64>| DimSpec {
+            choice: Some(c),
+            ..Default::default()
+        };
+        assert!(one("dropout", choice(vec![0.0, 1.0])).is_err());
+        assert!(one("dropout", choice(vec![0.0, 0.5])).is_ok());
+        assert!(one("alpha", choice(vec![0.5, 1.5])).is_err());
+        assert!(one("l1", choice(vec![-1e-3])).is_err());
     }
 }
