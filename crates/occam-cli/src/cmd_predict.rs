@@ -147,6 +147,24 @@ pub fn run(a: &PredictArgs) -> Result<()> {
         Some(RunKind::LinearCv | RunKind::LinearPath) => {
             predict_linear(run.as_ref().expect("a manifest"), a, &src, unknown)?
         }
+        Some(RunKind::Text) => {
+            let model = occam::TextModel::load(run.as_ref().expect("a manifest"))?;
+            if src.format != Format::Csv {
+                anyhow::bail!(UserError(format!(
+                    "{}: a text model predicts CSV rows with its text column '{}'",
+                    src.path.display(),
+                    model.text_column
+                )));
+            }
+            let t = RawTable::parse(&src.bytes, &src.path)?;
+            let pre = &model.linear.preprocess;
+            let truth = t
+                .headers
+                .iter()
+                .position(|h| *h == pre.target)
+                .and_then(|j| pre.target_values(&t.columns[j]));
+            (model.predict_table(&t)?, truth)
+        }
         Some(RunKind::Recommender) => {
             let model = occam::RecommenderModel::load(run.as_ref().expect("a manifest"))?;
             if src.format != Format::Csv {
@@ -175,7 +193,7 @@ pub fn run(a: &PredictArgs) -> Result<()> {
         }
         Some(kind) => anyhow::bail!(UserError(format!(
             "{} holds a {} run, which has no model for `occam predict` (it predicts with \
-             train, tune, linear cv|path, recommender and forecasting runs)",
+             train, tune, linear cv|path, text, recommender and forecasting runs)",
             a.model.display(),
             kind.name()
         ))),

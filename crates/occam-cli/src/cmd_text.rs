@@ -12,7 +12,7 @@ use occam_core::table::RawTable;
 use occam_core::text::{TextConfig, Vectorizer};
 use occam_core::{Dataset, Matrix, Task};
 use occam_linear::predict::coef_at;
-use occam_linear::{cross_validate_with_progress, CvConfig, Family, Measure, PathConfig};
+use occam_linear::{CvConfig, Family, Measure, PathConfig};
 use serde_json::json;
 use std::fmt::Write as _;
 
@@ -129,11 +129,25 @@ pub fn run(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
             b.inc(1);
         }
     };
-    let cv = cross_validate_with_progress(&d.x, &d.y, &pc, &cvc, &tick);
+    // The facade's CV; the saved model predicts at lambda.min, the lambda this run reports.
+    let est = occam::LinearCv {
+        path: occam::Linear {
+            family: Some(pc.family),
+            alpha: pc.alpha,
+            standardize: pc.standardize,
+            ..occam::Linear::default()
+        },
+        folds: cvc.folds,
+        foldid: None,
+        measure: cvc.measure,
+        seed: cvc.seed,
+        rule: occam::Rule::Min,
+    };
+    let fitted = est.fit_with_progress(&d, &tick);
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    let cv = cv?;
+    let (linear, cv) = fitted?;
     let acc = 1.0 - cv.cvm[cv.index_min];
     println!(
         "CV accuracy at lambda.min ({:.5}): {:.2}% ± {:.2}, {} terms in the model",
@@ -183,6 +197,12 @@ pub fn run(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
         let _ = writeln!(csv, "{},{}", vec.terms[j].replace(',', " "), w[j]);
     }
     run.write("words.csv", csv.as_bytes())?;
+    let model = occam::TextModel {
+        text_column: text_col.clone(),
+        vectorizer: vec.clone(),
+        linear,
+    };
+    model.save(&mut run)?;
     let summary = json!({
         "model": "text",
         "texts": d.nrows(),

@@ -45,6 +45,24 @@ fn sentence_polarity_bag_of_words_reaches_75_percent_and_lists_the_top_words() {
     assert!(stdout.contains("words pointing to '1'"), "{stdout}");
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("<section id=\"words\">") && html.contains("enjoyable"));
+    // The run keeps its model (vocabulary + linear model at lambda.min): `occam predict` on
+    // raw texts, with words it never saw ignored.
+    let texts = dir.join("texts.csv");
+    std::fs::write(
+        &texts,
+        "text,label\n\"a wonderful , enjoyable film\",1\n\"dull and boring . bad\",0\n\"zzqx wibble\",1\n",
+    )
+    .unwrap();
+    let r = out.to_str().unwrap();
+    let (o, e, c) = occam(&["predict", r, texts.to_str().unwrap()]);
+    assert_eq!(c, Some(0), "{o}{e}");
+    let rows: Vec<&str> = o.lines().collect();
+    assert_eq!(rows[0], "prob_1,predicted");
+    assert!(rows[1].ends_with(",1") && rows[2].ends_with(",0"), "{o}");
+    assert!(e.contains("accuracy"), "{e}");
+    let (_, e, c) = occam(&["predict", r, &datasets("pima_indians_diabetes.csv")]);
+    assert_eq!(c, Some(2));
+    assert!(e.contains("'text'"), "{e}");
     // Bad settings are clear errors.
     let (_, err, code) = occam(&[
         "train",

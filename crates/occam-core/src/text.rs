@@ -123,6 +123,18 @@ impl Vectorizer {
         }
     }
 
+    /// The same vocabulary with its term index rebuilt (the index is not serialized: call
+    /// this after deserializing).
+    pub fn reindex(mut self) -> Vectorizer {
+        self.index = self
+            .terms
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.clone(), i as u32))
+            .collect();
+        self
+    }
+
     /// The document-term matrix of `texts` (rows = texts, columns = `terms`), sparse.
     pub fn transform(&self, texts: &[&str]) -> CscMatrix {
         let p = self.terms.len();

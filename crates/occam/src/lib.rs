@@ -30,6 +30,7 @@ pub mod predict;
 pub mod preprocess;
 pub mod recommender;
 pub mod run;
+pub mod text;
 
 pub use error::{Error, Result};
 pub use estimator::{read_csv, read_csv_table, split_rows, validate_data, Estimator, Fitted};
@@ -47,3 +48,4 @@ pub use predict::Predictions;
 pub use preprocess::{HandleUnknown, Preprocessor, Transformed};
 pub use recommender::{Recommender, RecommenderModel};
 pub use run::{Mode, RunFolder, RunKind};
+pub use text::TextModel;

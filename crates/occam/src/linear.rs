@@ -484,7 +484,10 @@ impl LinearModel {
 
     /// Loads a model saved by [`LinearModel::save`], verifying every file and shape.
     pub fn load(run: &RunFolder) -> Result<LinearModel> {
-        if !matches!(run.kind(), RunKind::LinearCv | RunKind::LinearPath) {
+        if !matches!(
+            run.kind(),
+            RunKind::LinearCv | RunKind::LinearPath | RunKind::Text
+        ) {
             return Err(Error::model(
                 run.dir(),
                 format!("holds a {} run, not a linear model", run.kind().name()),
