@@ -3,6 +3,7 @@
 //! into reused buffers.
 
 use crate::mat::{Batch, Csr, Mat};
+use crate::net::Net;
 use crate::real::Real;
 use occam_core::Task;
 
@@ -78,7 +79,12 @@ impl<R: Real> Gather<R> {
         for &i in idx {
             self.y.extend_from_slice(&data.y[i * w..(i + 1) * w]);
         }
-        match &data.x {
+        self.fill_x(&data.x, idx);
+    }
+
+    /// Copies the feature rows `idx` into the buffers (the targets are left as they are).
+    pub fn fill_x(&mut self, x: &Features<R>, idx: &[usize]) {
+        match x {
             Features::Dense(m) => {
                 self.is_sparse = false;
                 self.dense.resize(idx.len(), m.cols);
@@ -113,4 +119,21 @@ impl<R: Real> Gather<R> {
             Batch::Dense(&self.dense)
         }
     }
+}
+
+/// The network's outputs for every row of `x` (eval mode), in chunks gathered into `gather`'s
+/// buffers: 1,024 rows, or 128 behind convolutions (they keep per-image patch buffers).
+pub fn outputs<R: Real>(net: &mut Net<R>, x: &Features<R>, gather: &mut Gather<R>) -> Mat<R> {
+    let n = x.rows();
+    let k = net.spec.n_out;
+    let mut out = Mat::zeros(n, k);
+    let chunk = if net.spec.conv.is_empty() { 1024 } else { 128 };
+    let idx: Vec<usize> = (0..n).collect();
+    for s in (0..n).step_by(chunk) {
+        let e = (s + chunk).min(n);
+        gather.fill_x(x, &idx[s..e]);
+        let o = net.forward_eval(gather.batch());
+        out.data[s * k..e * k].copy_from_slice(&o.data);
+    }
+    out
 }

@@ -328,22 +328,7 @@ impl<R: Real> Trainer<R> {
 
     /// Eval-mode outputs for all rows of `data`, in chunks.
     pub fn outputs(&mut self, data: &Data<R>) -> Mat<R> {
-        let n = data.rows();
-        let mut out = Mat::zeros(n, data.outputs);
-        // Convolutions keep per-image patch buffers: smaller chunks keep them small.
-        let chunk = if self.net.spec.conv.is_empty() {
-            1024
-        } else {
-            128
-        };
-        let idx: Vec<usize> = (0..n).collect();
-        for s in (0..n).step_by(chunk) {
-            let e = (s + chunk).min(n);
-            self.gather.fill(data, &idx[s..e]);
-            let o = self.net.forward_eval(self.gather.batch());
-            out.data[s * data.outputs..e * data.outputs].copy_from_slice(&o.data);
-        }
-        out
+        crate::data::outputs(&mut self.net, &data.x, &mut self.gather)
     }
 
     /// Data loss (no penalty) and task metrics on `data`, in eval mode.

@@ -552,13 +552,7 @@ impl MlpModel {
         };
         let feats = features(x, &self.meta.preprocess);
         let n = feats.rows();
-        let k = self.meta.spec.n_out;
-        let mut out: Mat<f32> = Mat::zeros(n, k);
-        for s in (0..n).step_by(1024) {
-            let e = (s + 1024).min(n);
-            let o = self.net.forward_eval(slice_rows(&feats, s, e).as_batch());
-            out.data[s * k..e * k].copy_from_slice(&o.data);
-        }
+        let out = occam_nn::data::outputs(&mut self.net, &feats, &mut Default::default());
         let p = predictions(self.meta.task, &out, self.meta.preprocess.y_scale);
         let rows = (0..n).map(|i| p.row(i).to_vec()).collect();
         Ok(Predictions::new(&self.preprocess, rows))
@@ -631,26 +625,6 @@ impl Fitted for MlpModel {
 
     fn load(run: &RunFolder) -> Result<MlpModel> {
         MlpModel::load(run)
-    }
-}
-
-fn slice_rows(f: &Features<f32>, s: usize, e: usize) -> Features<f32> {
-    match f {
-        Features::Dense(m) => Features::Dense(Mat::from_vec(
-            e - s,
-            m.cols,
-            m.data[s * m.cols..e * m.cols].to_vec(),
-        )),
-        Features::Sparse(c) => {
-            let (a, b) = (c.indptr[s], c.indptr[e]);
-            Features::Sparse(Csr {
-                rows: e - s,
-                cols: c.cols,
-                indptr: c.indptr[s..=e].iter().map(|v| v - a).collect(),
-                indices: c.indices[a..b].to_vec(),
-                values: c.values[a..b].to_vec(),
-            })
-        }
     }
 }
 
