@@ -13,7 +13,7 @@ use crate::flags_nn::{TrainArgs, TrainOptions};
 use crate::{load, nn_setup, output, UserError};
 use anyhow::{Context, Result};
 use occam::forecast::ForecastData;
-use occam_core::series::{self, Gaps, Series};
+use occam_core::series::{self, Gaps};
 use occam_core::table::RawTable;
 use occam_core::DataError;
 use occam_nn::{CellKind, Trainer};
@@ -52,29 +52,13 @@ pub fn run(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
     nn_setup::in_pool(|| run_in_pool(a, o))
 }
 
-fn gaps(o: &TrainOptions, s: &Series, t: &RawTable, ti: usize, target: &str) -> Result<Gaps> {
+/// `--missing` for a series: `error` (the default) leaves the forecaster's `gaps` unset, so
+/// missing values are an error; `drop` and `interpolate` are the two policies.
+fn gaps(o: &TrainOptions) -> Result<Option<Gaps>> {
     match o.missing.as_deref().unwrap_or("error") {
-        "drop" => Ok(Gaps::Drop),
-        "interpolate" => Ok(Gaps::Interpolate),
-        "error" => {
-            if let Some(i) = s.values.iter().position(|v| v.is_none()) {
-                let at = match t.columns[ti].iter().position(|c| c.trim() == s.labels[i]) {
-                    Some(row) if !s.labels[i].is_empty() => {
-                        format!("at {} (line {})", s.labels[i], t.lines[row])
-                    }
-                    _ => format!("at {} (a missing time stamp)", s.label(i)),
-                };
-                anyhow::bail!(UserError(format!(
-                    "{}: '{target}' has {} missing values ({} of them missing time stamps), \
-                     the first {at}; choose --missing drop (leave out the windows that touch \
-                     one) or --missing interpolate (fill inputs linearly, with an observed flag)",
-                    t.path.display(),
-                    s.missing(),
-                    s.inserted
-                )));
-            }
-            Ok(Gaps::Drop)
-        }
+        "error" => Ok(None),
+        "drop" => Ok(Some(Gaps::Drop)),
+        "interpolate" => Ok(Some(Gaps::Interpolate)),
         m => Err(DataError::param(
             "--missing",
             format!("'{m}' is not error, drop or interpolate (for --model lstm/gru)"),
@@ -109,22 +93,24 @@ fn prepare(a: &TrainArgs, o: &TrainOptions, cell: CellKind) -> Result<ForecastDa
     let mut o2 = o.clone();
     o2.hidden.get_or_insert_with(Vec::new);
     est.network = nn_setup::estimator(&o2)?;
-    // The CLI's own message for missing values names its flag; the facade's names the field.
-    let ti = t.column_index(time_col, "time_column")?;
-    let yi = t.column_index(
-        &est.target
-            .clone()
-            .unwrap_or_else(|| t.headers.last().cloned().unwrap_or_default()),
-        "target",
-    )?;
-    let covs = est
-        .covariates
-        .iter()
-        .map(|c| t.column_index(c, "features"))
-        .collect::<std::result::Result<Vec<_>, _>>()?;
-    let s = series::read_series(&t, ti, yi, &covs)?;
-    est.gaps = Some(gaps(o, &s, &t, ti, &t.headers[yi])?);
-    Ok(est.prepare(&t)?)
+    est.gaps = gaps(o)?;
+    est.prepare(&t).map_err(|e| match e {
+        // The facade names its field (`gaps`); the CLI names its flag.
+        occam::Error::MissingInSeries {
+            path,
+            target,
+            missing,
+            inserted,
+            first,
+        } => UserError(format!(
+            "{}: '{target}' has {missing} missing values ({inserted} of them missing time \
+             stamps), the first {first}; choose --missing drop (leave out the windows that \
+             touch one) or --missing interpolate (fill inputs linearly, with an observed flag)",
+            path.display()
+        ))
+        .into(),
+        other => other.into(),
+    })
 }
 
 /// Root mean square and mean absolute error of paired values.

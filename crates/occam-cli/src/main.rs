@@ -124,7 +124,11 @@ fn with_flags(e: &anyhow::Error, mut msg: String) -> String {
         if !plain || ["data", "x", "y", "validation"].contains(&name.as_str()) {
             continue;
         }
-        let flag = format!("--{}", name.replace('_', "-"));
+        // The one field whose flag has another name: the forecaster's covariates.
+        let flag = match name.as_str() {
+            "covariates" => "--features".to_string(),
+            _ => format!("--{}", name.replace('_', "-")),
+        };
         msg = msg
             .replacen(
                 &format!("invalid value for {name}:"),

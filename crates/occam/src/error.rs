@@ -45,6 +45,26 @@ pub enum Error {
         /// The levels seen in training, abbreviated.
         known: String,
     },
+    /// A series with missing values while the forecaster's `gaps` does not say how to treat
+    /// them.
+    #[error(
+        "{}: '{target}' has {missing} missing values ({inserted} of them missing time stamps), \
+         the first {first}; set gaps to drop (leave out the windows that touch one) or \
+         interpolate (fill inputs linearly, with an observed flag)",
+        path.display()
+    )]
+    MissingInSeries {
+        /// The file read.
+        path: PathBuf,
+        /// The series' column.
+        target: String,
+        /// Missing values, inserted time stamps included.
+        missing: usize,
+        /// Time stamps missing from the regular grid.
+        inserted: usize,
+        /// Where the first one is: "at LABEL (line N)" or "at LABEL (a missing time stamp)".
+        first: String,
+    },
     /// A saved model that cannot be used as it is: missing, edited, or inconsistent.
     #[error("{}: {detail}", path.display())]
     Model {
@@ -80,6 +100,7 @@ impl Error {
             Error::Nn(n) => n.kind(),
             Error::Param { .. } => "invalid-parameter",
             Error::UnknownCategory { .. } => "unknown-category",
+            Error::MissingInSeries { .. } => "missing-value",
             Error::Model { .. } => "bad-model",
             Error::Run { .. } => "run-folder",
             Error::Io { .. } => "io",
@@ -92,6 +113,7 @@ impl Error {
             Error::Param { param, .. }
             | Error::Data(DataError::Param { param, .. })
             | Error::Linear(LinearError::Data(DataError::Param { param, .. })) => Some(param),
+            Error::MissingInSeries { .. } => Some("gaps"),
             _ => None,
         }
     }

@@ -108,18 +108,24 @@ impl Forecaster {
         let s = series::read_series(t, ti, yi, &covs)?;
         let gaps = match self.gaps {
             Some(g) => g,
-            None if s.missing() > 0 => {
-                return Err(Error::param_err(
-                    "gaps",
-                    format!(
-                        "'{target}' has {} missing values ({} of them missing time stamps); \
-                         choose drop (leave out the windows that touch one) or interpolate",
-                        s.missing(),
-                        s.inserted
-                    ),
-                ))
-            }
-            None => Gaps::Drop,
+            None => match s.values.iter().position(|v| v.is_none()) {
+                None => Gaps::Drop,
+                Some(i) => {
+                    let first = match t.columns[ti].iter().position(|c| c.trim() == s.labels[i]) {
+                        Some(row) if !s.labels[i].is_empty() => {
+                            format!("at {} (line {})", s.labels[i], t.lines[row])
+                        }
+                        _ => format!("at {} (a missing time stamp)", s.label(i)),
+                    };
+                    return Err(Error::MissingInSeries {
+                        path: t.path.clone(),
+                        target,
+                        missing: s.missing(),
+                        inserted: s.inserted,
+                        first,
+                    });
+                }
+            },
         };
         let season = match self.season {
             Some(0) => return Err(Error::param_err("season", "must be at least 1")),
@@ -308,10 +314,7 @@ impl ForecastData {
     /// series' scale, `[window][horizon]` flattened.
     pub fn forecasts(&self, net: &mut Net<f32>, part: usize) -> Vec<f64> {
         let h = self.meta.windows.horizon;
-        let Features::Dense(x) = &self.parts[part].x else {
-            unreachable!("windows are dense")
-        };
-        let out = net.forward_eval(Batch::Dense(x));
+        let out = occam_nn::data::outputs(net, &self.parts[part].x, &mut Default::default());
         self.rows[part]
             .iter()
             .zip(out.data.chunks(h))
