@@ -44,10 +44,9 @@ pub fn run(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
     est.l2 = o.l2;
     let src = load::resolve(&a.data)?;
     let t = RawTable::parse(&src.bytes, &src.path)?;
-    let table = est.ratings(&t)?;
-    let (n_users, n_items) = (table.users.len(), table.items.len());
     let fitted = est.fit(&t)?;
-    let (train, val, test) = (&fitted.train, &fitted.val, &fitted.test);
+    let (train, val, test, table) = (&fitted.train, &fitted.val, &fitted.test, &fitted.table);
+    let (n_users, n_items) = (table.users.len(), table.items.len());
     println!(
         "occam train --model recommender: {} ratings, {} users x {} items; {} train / {} validation / {} test",
         table.ratings.len(), n_users, n_items, train.len(), val.len(), test.len()
@@ -61,7 +60,7 @@ pub fn run(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
         early_stopping: false,
         ..est.clone()
     };
-    let free_model = free_est.fit_split(&table, train, val, 0.0)?;
+    let free_model = free_est.fit_split(table, train, val, 0.0)?;
     let (free, free_hist) = (&free_model.engine, &free_model.history);
     let mut tried = Vec::new();
     for &(l2, v) in &fitted.grid {

@@ -230,6 +230,7 @@ impl Recommender {
             train,
             val,
             test,
+            table,
         })
     }
 
@@ -297,6 +298,8 @@ pub struct RecommenderFit {
     pub val: Vec<Rating>,
     /// The held-out ratings.
     pub test: Vec<Rating>,
+    /// Every rating of the table with the user and item ids (as `Recommender::ratings`).
+    pub table: RatingTable,
 }
 
 /// `recommender.json`: everything but the tables.
