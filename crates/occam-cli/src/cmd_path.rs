@@ -145,11 +145,12 @@ fn run_in_pool(a: &PathArgs, o: TrainOptions) -> Result<()> {
     let val = engine_data(&d.subset(&s.validation), &pre);
     let test = (!s.test.is_empty()).then(|| engine_data(&d.subset(&s.test), &pre));
     let n_out = nn_setup::n_outputs(&d);
-    let mut spec = nn_setup::spec(&o, d.nfeatures(), n_out)?;
+    let est = nn_setup::estimator(&o)?;
+    let mut spec = est.spec(d.nfeatures(), n_out)?;
     if spec.hidden.is_empty() {
         spec.hidden = vec![32];
     }
-    let cfg = nn_setup::train_config(&o, d.task)?;
+    let cfg = est.train_config(d.task)?;
     let settings = PathSettings {
         m: a.hier_m,
         lambda_start: a.lambda_start,

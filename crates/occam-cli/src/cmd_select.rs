@@ -101,8 +101,9 @@ fn fit_mlp(
     let sub = d.subset(rows);
     let pre = preprocess(&sub, true);
     let n_out = crate::nn_setup::n_outputs(d);
-    let spec = crate::nn_setup::spec(o, d.nfeatures(), n_out)?;
-    let mut cfg = crate::nn_setup::train_config(o, d.task)?;
+    let est = crate::nn_setup::estimator(o)?;
+    let spec = est.spec(d.nfeatures(), n_out)?;
+    let mut cfg = est.train_config(d.task)?;
     cfg.batch_size = cfg.batch_size.min(rows.len());
     let mut tr = occam_nn::Trainer::new(occam_nn::Net::new(&spec, cfg.seed), cfg)?;
     tr.fit(&engine_data(&sub, &pre), None, &mut |_| Ok(()))?;

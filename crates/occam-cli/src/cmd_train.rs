@@ -95,9 +95,9 @@ pub fn prepare_dataset(d: Dataset, o: TrainOptions) -> Result<Prepared> {
         None => (part(&s.test), s.test.len()),
     };
     let n_out = nn_setup::n_outputs(&d);
-    let spec = nn_setup::spec(&o, d.nfeatures(), n_out)?;
-    let mut cfg = nn_setup::train_config(&o, d.task)?;
-    cfg.validate()?;
+    let est = nn_setup::estimator(&o)?;
+    let spec = est.spec(d.nfeatures(), n_out)?;
+    let mut cfg = est.train_config(d.task)?;
     if cfg.patience.is_some() && s.validation.is_empty() {
         anyhow::bail!(UserError(
             "--patience needs a validation split (--val-fraction > 0)".into()

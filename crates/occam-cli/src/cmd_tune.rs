@@ -125,8 +125,9 @@ fn run_fold(
     let (dtr, dva) = (d.subset(tr), d.subset(va));
     let pre = preprocess(&dtr, !o.no_standardize.unwrap_or(false));
     let n_out = nn_setup::n_outputs(d);
-    let spec = nn_setup::spec(o, d.nfeatures(), n_out)?;
-    let mut cfg = nn_setup::train_config(o, d.task)?;
+    let est = nn_setup::estimator(o)?;
+    let spec = est.spec(d.nfeatures(), n_out)?;
+    let mut cfg = est.train_config(d.task)?;
     cfg.batch_size = cfg.batch_size.min(tr.len());
     let (train, val) = (engine_data(&dtr, &pre), engine_data(&dva, &pre));
     let mut tr_ = Trainer::new(Net::<f32>::new(&spec, cfg.seed), cfg.clone())?;
@@ -402,8 +403,9 @@ fn finish(
     // Final fit of the chosen config on all training rows, and the baseline, on the held-out rows.
     let topts = with_params(o, &trials[chosen].params);
     let n_out = nn_setup::n_outputs(d);
-    let spec = nn_setup::spec(&topts, d.nfeatures(), n_out)?;
-    let mut cfg = nn_setup::train_config(&topts, d.task)?;
+    let est = nn_setup::estimator(&topts)?;
+    let spec = est.spec(d.nfeatures(), n_out)?;
+    let mut cfg = est.train_config(d.task)?;
     cfg.patience = None;
     cfg.restore_best = false;
     cfg.batch_size = cfg.batch_size.min(train.nrows());

@@ -1,15 +1,16 @@
-//! Stage 2 for `occam train`: merge the TOML config under the flags, apply defaults, validate,
-//! and build the library configs (`MlpSpec`, `TrainConfig`); and turn a `Dataset` into the
-//! engine's f32 rows with training-split standardization.
+//! Stage 2 for `occam train`: merge the TOML config under the flags and parse the flag values
+//! into the facade's `occam::Mlp` (its `spec` / `train_config` apply the defaults and check
+//! the ranges); the engine's f32 rows and the training-split standardization come from
+//! `occam::mlp`.
 
 use crate::flags_nn::TrainOptions;
 use crate::UserError;
 use anyhow::{Context, Result};
-use occam_core::{Dataset, Task};
+use occam_core::Dataset;
 use occam_nn::model::Preprocess;
 use occam_nn::optim::schedule::Schedule;
 use occam_nn::regularize::{L1Mode, LayerPenalty, LayerSelect, PenaltyPolicy};
-use occam_nn::{ActKind, Loss, MlpSpec, OptimizerKind, TrainConfig};
+use occam_nn::{ActKind, Loss, OptimizerKind};
 use std::path::Path;
 
 fn bad(param: &str, msg: impl std::fmt::Display) -> anyhow::Error {
@@ -53,14 +54,6 @@ pub fn merge(cli: &TrainOptions, config: Option<&Path>) -> Result<TrainOptions> 
     Ok(serde_json::from_value(base)?)
 }
 
-fn frac(param: &str, v: f64) -> Result<f64> {
-    if (0.0..1.0).contains(&v) {
-        Ok(v)
-    } else {
-        Err(bad(param, format!("{v} is not in [0, 1)")))
-    }
-}
-
 /// The facade's network estimator from the options: flag values parsed here, ranges checked
 /// by `occam::Mlp::spec` / `train_config`.
 pub fn estimator(o: &TrainOptions) -> Result<occam::Mlp> {
@@ -96,16 +89,6 @@ pub fn estimator(o: &TrainOptions) -> Result<occam::Mlp> {
     Ok(m)
 }
 
-/// The architecture for `n_in` inputs and `n_out` outputs.
-pub fn spec(o: &TrainOptions, n_in: usize, n_out: usize) -> Result<MlpSpec> {
-    let m = estimator(o)?;
-    // The flag names these two checks as `--dropout`, `--dropconnect`.
-    frac("--dropout", m.dropout)?;
-    frac("--dropconnect", m.dropconnect)?;
-    frac("--spatial-dropout", m.spatial_dropout)?;
-    Ok(m.spec(n_in, n_out)?)
-}
-
 /// C,H,W from `--image`.
 fn image_shape(a: &str) -> Result<(usize, usize, usize)> {
     let dims: Vec<usize> = a
@@ -117,14 +100,6 @@ fn image_shape(a: &str) -> Result<(usize, usize, usize)> {
         [c, h, w] => Ok((c, h, w)),
         _ => Err(bad("--image", format!("'{a}' is not C,H,W"))),
     }
-}
-
-/// The training config for `task` (validated by the facade).
-pub fn train_config(o: &TrainOptions, task: Task) -> Result<TrainConfig> {
-    if o.loss.as_deref().is_some_and(|s| s.starts_with("huber")) && task != Task::Regression {
-        return Err(bad("--loss", "huber applies to regression targets"));
-    }
-    Ok(estimator(o)?.train_config(task)?)
 }
 
 /// The training options of `o` into the estimator `m`.
