@@ -7,15 +7,26 @@ use occam_core::Matrix;
 
 /// Intercepts and coefficients per class at lambda `s`.
 pub fn coef_at(fit: &PathFit, s: f64) -> (Vec<f64>, Vec<Vec<f64>>) {
+    coef_at_parts(&fit.lambda, &fit.a0, &fit.beta, s)
+}
+
+/// `coef_at` on a path's parts: fitted `lambda`, intercepts `a0[l][k]`, coefficients
+/// `beta[k][l][j]` (a saved model keeps only these).
+pub fn coef_at_parts(
+    lambda: &[f64],
+    a0: &[Vec<f64>],
+    beta: &[Vec<Vec<f64>>],
+    s: f64,
+) -> (Vec<f64>, Vec<Vec<f64>>) {
     // Fitted lambdas in decreasing order (a user list may come in another order).
-    let mut order: Vec<usize> = (0..fit.lambda.len()).collect();
-    order.sort_by(|&a, &b| fit.lambda[b].total_cmp(&fit.lambda[a]));
-    let lam: Vec<f64> = order.iter().map(|&l| fit.lambda[l]).collect();
+    let mut order: Vec<usize> = (0..lambda.len()).collect();
+    order.sort_by(|&a, &b| lambda[b].total_cmp(&lambda[a]));
+    let lam: Vec<f64> = order.iter().map(|&l| lambda[l]).collect();
     let take = |l: usize| {
         let l = order[l];
         (
-            fit.a0[l].clone(),
-            fit.beta.iter().map(|b| b[l].clone()).collect::<Vec<_>>(),
+            a0[l].clone(),
+            beta.iter().map(|b| b[l].clone()).collect::<Vec<_>>(),
         )
     };
     let k = lam.len();

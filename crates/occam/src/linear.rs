@@ -9,7 +9,7 @@ use crate::predict::Predictions;
 use crate::preprocess::Preprocessor;
 use crate::run::{RunFolder, RunKind};
 use occam_core::{Dataset, Matrix, Task};
-use occam_linear::predict::{coef_at, predict_response};
+use occam_linear::predict::{coef_at_parts, predict_response};
 use occam_linear::{CvConfig, CvFit, Family, Measure, PathConfig, PathFit};
 use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 use serde::{Deserialize, Serialize};
@@ -389,24 +389,6 @@ impl LinearModel {
         Ok(())
     }
 
-    fn path(&self) -> PathFit {
-        PathFit {
-            family: self.family,
-            alpha: self.alpha,
-            lambda: self.lambdas.clone(),
-            a0: self.a0.clone(),
-            beta: self.beta.clone(),
-            df: Vec::new(),
-            dev_ratio: Vec::new(),
-            nulldev: 0.0,
-            relative_gap: Vec::new(),
-            passes: 0,
-            warnings: Vec::new(),
-            relaxed: None,
-            fit_seconds: 0.0,
-        }
-    }
-
     /// Intercepts and coefficients (per class) at the model's lambda.
     pub fn coef(&self) -> Result<(Vec<f64>, Vec<Vec<f64>>)> {
         let s = self.lambda.ok_or_else(|| {
@@ -415,7 +397,7 @@ impl LinearModel {
                 "a path fitted without cross-validation has no chosen lambda; give one",
             )
         })?;
-        Ok(coef_at(&self.path(), s))
+        Ok(coef_at_parts(&self.lambdas, &self.a0, &self.beta, s))
     }
 
     /// The fitted means at the model's lambda, one row per row of `x`: gaussian the value,
