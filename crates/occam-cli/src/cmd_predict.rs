@@ -18,33 +18,22 @@ use occam_nn::model::{load as load_model, ModelMeta};
 use occam_nn::Net;
 use std::path::Path;
 
-/// Reads `name` from the run: verified against the manifest when the run has one.
-fn read_run_file(dir: &Path, run: Option<&RunFolder>, name: &str) -> Result<Vec<u8>> {
-    match run {
-        Some(r) => Ok(r.read_listed(name)?),
-        None => {
-            let p = dir.join(name);
-            std::fs::read(&p).map_err(|e| {
-                UserError(format!(
-                    "{}: cannot read the model ({e}); MODEL is a run folder written by \
-                     `occam train` or `occam linear cv|path --out`",
-                    p.display()
-                ))
-                .into()
-            })
-        }
-    }
-}
-
-/// The network of a run folder (verified against its manifest when it has one).
-pub fn load_run(dir: &Path) -> Result<(ModelMeta, Net<f32>)> {
-    let run = manifest_run(dir)?;
-    let text = read_run_file(dir, run.as_ref(), "model.json")?;
+/// The network of a run folder from before the manifest: its files read as they are.
+fn load_legacy_network(dir: &Path) -> Result<(ModelMeta, Net<f32>)> {
+    let read = |name: &str| {
+        let p = dir.join(name);
+        std::fs::read(&p).map_err(|e| {
+            UserError(format!(
+                "{}: cannot read the model ({e}); MODEL is a run folder written by \
+                 `occam train` or `occam linear cv|path --out`",
+                p.display()
+            ))
+        })
+    };
     let mj = dir.join("model.json");
-    let meta = ModelMeta::from_json(&String::from_utf8_lossy(&text))
+    let meta = ModelMeta::from_json(&String::from_utf8_lossy(&read("model.json")?))
         .with_context(|| mj.display().to_string())?;
-    let bytes = read_run_file(dir, run.as_ref(), "model.safetensors")?;
-    let net = load_model(&meta, &bytes)
+    let net = load_model(&meta, &read("model.safetensors")?)
         .with_context(|| dir.join("model.safetensors").display().to_string())?;
     Ok((meta, net))
 }
@@ -82,6 +71,14 @@ fn features(
     }
 }
 
+/// DATA as a CSV table, for the models that read only CSV (`what` says why).
+fn csv_only(src: &Source, what: &str) -> Result<RawTable> {
+    if src.format != Format::Csv {
+        anyhow::bail!(UserError(format!("{}: {what}", src.path.display())));
+    }
+    Ok(RawTable::parse(&src.bytes, &src.path)?)
+}
+
 fn predict_linear(
     run: &RunFolder,
     a: &PredictArgs,
@@ -115,7 +112,7 @@ fn predict_network(
         Some(r) => MlpModel::load(r)?,
         None => {
             // A run from before the manifest: numeric columns by name, nothing verified.
-            let (meta, net) = load_run(&a.model)?;
+            let (meta, net) = load_legacy_network(&a.model)?;
             let preprocess = Preprocessor {
                 columns: Vec::new(),
                 feature_names: meta.feature_names.clone(),
@@ -149,14 +146,11 @@ pub fn run(a: &PredictArgs) -> Result<()> {
         }
         Some(RunKind::Text) => {
             let model = occam::TextModel::load(run.as_ref().expect("a manifest"))?;
-            if src.format != Format::Csv {
-                anyhow::bail!(UserError(format!(
-                    "{}: a text model predicts CSV rows with its text column '{}'",
-                    src.path.display(),
-                    model.text_column
-                )));
-            }
-            let t = RawTable::parse(&src.bytes, &src.path)?;
+            let what = format!(
+                "a text model predicts CSV rows with its text column '{}'",
+                model.text_column
+            );
+            let t = csv_only(&src, &what)?;
             let pre = &model.linear.preprocess;
             let truth = t
                 .headers
@@ -167,13 +161,10 @@ pub fn run(a: &PredictArgs) -> Result<()> {
         }
         Some(RunKind::Recommender) => {
             let model = occam::RecommenderModel::load(run.as_ref().expect("a manifest"))?;
-            if src.format != Format::Csv {
-                anyhow::bail!(UserError(format!(
-                    "{}: a recommender predicts CSV rows with its user and item columns",
-                    src.path.display()
-                )));
-            }
-            let t = RawTable::parse(&src.bytes, &src.path)?;
+            let t = csv_only(
+                &src,
+                "a recommender predicts CSV rows with its user and item columns",
+            )?;
             let values = model.predict_table(&t, unknown)?;
             let truth = t
                 .headers
