@@ -83,6 +83,8 @@ fn check_linear_cv_predict(case: &str, builtin: &str, file: &str) {
             .zip(&want)
             .map(|(a, b)| (a - b).abs())
             .fold(0.0, f64::max);
+        // Printed for BENCHMARKS.md (`-- --nocapture`).
+        eprintln!("{case} {key}: max |occam - glmnet| = {worst:.1e}");
         assert!(
             worst <= 1e-8,
             "{case} {key}: max |occam - glmnet| = {worst:e}"
