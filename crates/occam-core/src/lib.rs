@@ -11,6 +11,7 @@ pub mod inspect;
 pub mod libsvm;
 pub mod matrix;
 pub mod metrics;
+pub mod nan;
 pub mod penalty;
 pub mod rng;
 pub mod series;

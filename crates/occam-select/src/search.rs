@@ -30,9 +30,12 @@ pub enum Method {
 pub struct Trial {
     pub index: usize,
     pub params: Params,
+    #[serde(deserialize_with = "occam_core::nan::vec")]
     pub fold_scores: Vec<f64>,
-    /// Mean and standard error of the fold scores (NaN when pruned).
+    /// Mean and standard error of the fold scores (NaN when pruned; `null` in JSON).
+    #[serde(deserialize_with = "occam_core::nan::f64")]
     pub mean: f64,
+    #[serde(deserialize_with = "occam_core::nan::f64")]
     pub se: f64,
     /// Mean number of input features with a non-zero first-layer row (sparsity).
     pub features_kept: f64,
@@ -332,6 +335,20 @@ mod tests {
             seconds: 0.0,
             epoch_losses: vec![],
         }
+    }
+
+    #[test]
+    fn a_pruned_trial_reads_back_from_its_json_line() {
+        // A pruned trial's mean and SE are NaN, which JSON writes as null; a resumed search
+        // reads its trials.jsonl back, so null must read as NaN.
+        let mut t = trial(3, Params::new(), |_| f64::NAN);
+        t.se = f64::NAN;
+        t.pruned = true;
+        let line = serde_json::to_string(&t).unwrap();
+        assert!(line.contains("\"mean\":null"), "{line}");
+        let back: Trial = serde_json::from_str(&line).unwrap();
+        assert!(back.mean.is_nan() && back.se.is_nan() && back.fold_scores[0].is_nan());
+        assert_eq!((back.index, back.pruned), (3, true));
     }
 
     #[test]
