@@ -2,15 +2,15 @@
 //! 10-fold CV on a stratified 75% training split, the features selected at lambda.1se, and
 //! accuracy on the 25% held out. The run folder keeps the model, so `occam predict` uses it.
 
-use crate::cmd_linear::{cv_json, describe_selected, entry_order};
+use crate::cmd_linear::{describe_selected, entry_order};
 use crate::flags::DemoArgs;
 use crate::{load, output};
 use anyhow::Result;
+use occam::results::{CvResult, HeldOutPoint};
 use occam::{Linear, LinearCv, RunKind};
 use occam_core::{metrics, split, CsvOptions};
 use occam_linear::predict::{coef_at, predict_class, predict_response};
 use occam_linear::{Family, Measure};
-use serde_json::json;
 
 pub fn run(a: &DemoArgs) -> Result<()> {
     let src = load::resolve("builtin:pima")?;
@@ -53,7 +53,7 @@ pub fn run(a: &DemoArgs) -> Result<()> {
     );
     println!("order of entry: {}", entry_order(&cv.fit, &train));
     let truth: Vec<usize> = test.y.iter().map(|&v| v as usize).collect();
-    let mut held_out = serde_json::Map::new();
+    let mut held_out = std::collections::BTreeMap::new();
     for (name, l) in [("lambda.min", cv.index_min), ("lambda.1se", cv.index_1se)] {
         let (a0, beta) = coef_at(&cv.fit, cv.fit.lambda[l]);
         let mu = predict_response(Family::Binomial, &test.x, &a0, &beta);
@@ -71,12 +71,17 @@ pub fn run(a: &DemoArgs) -> Result<()> {
         println!("  selected: {}", describe_selected(&cv.fit, &train, l));
         held_out.insert(
             name.into(),
-            json!({ "lambda": cv.fit.lambda[l], "accuracy": acc, "auc": auc, "df": cv.fit.df[l] }),
+            HeldOutPoint {
+                lambda: cv.fit.lambda[l],
+                accuracy: acc,
+                auc,
+                df: cv.fit.df[l],
+            },
         );
     }
-    let mut v = cv_json(&cv, &train);
-    v["held_out"] = serde_json::Value::Object(held_out);
-    v["split_seed"] = json!(a.seed);
+    let mut v = CvResult::new(&cv, &train);
+    v.held_out = Some(held_out);
+    v.split_seed = Some(a.seed);
     let mut run = output::new_run(&a.out, RunKind::LinearCv, again)?;
     run.write_json("cv.json", &v)?;
     model.save(&mut run)?;

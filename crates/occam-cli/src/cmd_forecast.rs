@@ -8,16 +8,19 @@
 //! baselines), metrics.csv (per epoch), summary.json, config.toml, model.safetensors and
 //! report.html.
 
-use crate::cmd_train::{epoch_line, metrics_csv};
+use crate::cmd_train::epoch_line;
 use crate::flags_nn::{TrainArgs, TrainOptions};
 use crate::{load, nn_setup, output, UserError};
 use anyhow::{Context, Result};
 use occam::forecast::ForecastData;
+use occam::results::{
+    Errors, ForecastComparison, ForecastResult, ForecastScores, PartScores, SeriesInfo, WindowInfo,
+};
 use occam_core::series::{self, Gaps};
 use occam_core::table::RawTable;
 use occam_core::DataError;
 use occam_nn::{CellKind, Trainer};
-use serde_json::{json, Map, Value};
+use serde_json::json;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -113,22 +116,10 @@ fn prepare(a: &TrainArgs, o: &TrainOptions, cell: CellKind) -> Result<ForecastDa
     })
 }
 
-/// Root mean square and mean absolute error of paired values.
-fn errors(pairs: &[(f64, f64)]) -> Value {
-    let n = pairs.len().max(1) as f64;
-    let mse = pairs.iter().map(|(a, b)| (a - b).powi(2)).sum::<f64>() / n;
-    let mae = pairs.iter().map(|(a, b)| (a - b).abs()).sum::<f64>() / n;
-    json!({ "rmse": mse.sqrt(), "mae": mae, "n": pairs.len() })
-}
-
 /// Scores of one part at the horizon, on the windows whose seasonal-naive value is observed:
-/// (model, seasonal naive, last value) errors, the CSV rows, and the model's error per step.
-fn score(
-    tr: &mut Trainer<f32>,
-    p: &ForecastData,
-    part: usize,
-    csv: &mut String,
-) -> (Value, Value, Value, Vec<f64>, usize) {
+/// the model, seasonal naive and last value errors, the model's error per step, and the CSV
+/// rows.
+fn score(tr: &mut Trainer<f32>, p: &ForecastData, part: usize, csv: &mut String) -> PartScores {
     let (h, s) = (p.meta.windows.horizon, &p.series);
     let f = p.forecasts(&mut tr.net, part);
     let (mut m, mut sn, mut lv) = (Vec::new(), Vec::new(), Vec::new());
@@ -161,11 +152,17 @@ fn score(
             s.label(t)
         );
     }
-    let per_step = per_step
-        .iter()
-        .map(|(sum, n)| (sum / (*n).max(1) as f64).sqrt())
-        .collect();
-    (errors(&m), errors(&sn), errors(&lv), per_step, unscored)
+    PartScores {
+        model: Errors::of(&m),
+        seasonal_naive: Errors::of(&sn),
+        last_value: Errors::of(&lv),
+        rmse_per_step: per_step
+            .iter()
+            .map(|(sum, n)| (sum / (*n).max(1) as f64).sqrt())
+            .collect(),
+        windows: p.rows[part].len(),
+        unscored_no_seasonal_value: unscored,
+    }
 }
 
 /// Calls `F` after every epoch (the CLI's log lines and metrics.csv).
@@ -234,7 +231,7 @@ fn run_in_pool(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
         &mut EpochHook(|log: &occam_nn::EpochLog, trainer: &Trainer<f32>| {
             output::write_atomic(
                 &out.join("metrics.csv"),
-                metrics_csv(&trainer.history).as_bytes(),
+                occam::results::epochs_csv(&trainer.history).as_bytes(),
             )
             .map_err(|e| format!("{e:#}"))?;
             if log.epoch.is_multiple_of(10) || log.epoch == epochs {
@@ -246,20 +243,13 @@ fn run_in_pool(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
     let (mut tr, outcome, secs) = (trained.trainer, trained.outcome, trained.seconds);
     model.save(&mut run)?;
     let mut csv = String::from("time,part,origin,actual,forecast,seasonal_naive,last_value\n");
-    let mut summary = Map::new();
-    let mut parts = Map::new();
-    for (part, name) in [(1, "validation"), (2, "test")] {
-        let (m, sn, lv, per_step, unscored) = score(&mut tr, &p, part, &mut csv);
-        parts.insert(
-            name.into(),
-            json!({ "model": m, "seasonal_naive": sn, "last_value": lv,
-                    "rmse_per_step": per_step, "windows": p.rows[part].len(),
-                    "unscored_no_seasonal_value": unscored }),
-        );
-    }
-    let test = &parts["test"];
-    let beats = test["model"]["rmse"].as_f64() < test["seasonal_naive"]["rmse"].as_f64();
-    let train_rmse = {
+    let scores = ForecastScores {
+        validation: score(&mut tr, &p, 1, &mut csv),
+        test: score(&mut tr, &p, 2, &mut csv),
+    };
+    let test = &scores.test;
+    let beats = test.model.rmse < test.seasonal_naive.rmse;
+    let train_model = {
         let f = p.forecasts(&mut tr.net, 0);
         let h = p.meta.windows.horizon;
         let pairs: Vec<(f64, f64)> = p.rows[0]
@@ -270,35 +260,9 @@ fn run_in_pool(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
                 (f[r * h + h - 1], s.values[i].expect("observed target"))
             })
             .collect();
-        errors(&pairs)
+        Errors::of(&pairs)
     };
-    summary.insert("model".into(), json!(cell.name()));
-    summary.insert("target".into(), json!(p.meta.target));
-    summary.insert(
-        "series".into(),
-        json!({ "steps": s.len(), "step_seconds": s.step, "missing": s.missing(),
-                "missing_time_stamps": s.inserted, "gaps": p.meta.windows.gaps,
-                "first": s.label(0), "last": s.label(s.len() - 1),
-                "validation_starts": s.label(p.win.val_start), "test_starts": s.label(p.win.test_start) }),
-    );
-    summary.insert(
-        "windows".into(),
-        json!({ "window": p.meta.windows.window, "horizon": p.meta.windows.horizon, "season": p.meta.season,
-                "relative": p.meta.windows.relative, "features_per_step": p.win.features,
-                "train": p.rows[0].len(), "validation": p.rows[1].len(), "test": p.rows[2].len(),
-                "left_out_missing_input": p.win.dropped_inputs,
-                "left_out_missing_target": p.win.dropped_targets }),
-    );
-    summary.insert("train_model".into(), train_rmse);
-    summary.insert("scores".into(), Value::Object(parts.clone()));
-    summary.insert("beats_seasonal_naive".into(), json!(beats));
-    summary.insert("epochs_run".into(), json!(outcome.epochs_run));
-    summary.insert("best_epoch".into(), json!(outcome.best_epoch));
-    summary.insert("stopped_early".into(), json!(outcome.stopped_early));
-    summary.insert("fit_seconds".into(), json!(secs));
-    summary.insert("n_params".into(), json!(tr.net.n_params()));
-    summary.insert("penalty".into(), json!(tr.reg.value(&tr.net).penalty));
-    if o.baseline.unwrap_or(false) {
+    let comparison = if o.baseline.unwrap_or(false) {
         let (bspec, bcfg) = crate::cmd_train::unregularized(&p.meta.spec, &p.cfg);
         let mut bspec = bspec;
         if let Some(r) = bspec.recurrent.as_mut() {
@@ -306,43 +270,79 @@ fn run_in_pool(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
         }
         let (_, b) = p.train(&bspec, &bcfg, &mut ())?;
         let (mut bt, bo) = (b.trainer, b.outcome);
-        let (bm, ..) = score(&mut bt, &p, 2, &mut String::new());
-        summary.insert(
-            "comparison".into(),
-            json!({ "held_out": "test", "regularized": test["model"], "baseline": bm,
-                    "baseline_epochs": bo.epochs_run }),
-        );
-    }
+        Some(ForecastComparison {
+            held_out: "test".into(),
+            regularized: test.model.clone(),
+            baseline: score(&mut bt, &p, 2, &mut String::new()).model,
+            baseline_epochs: bo.epochs_run,
+        })
+    } else {
+        None
+    };
+    let w = &p.meta.windows;
+    let summary = ForecastResult {
+        model: cell.name().into(),
+        target: p.meta.target.clone(),
+        series: SeriesInfo {
+            steps: s.len(),
+            step_seconds: s.step,
+            missing: s.missing(),
+            missing_time_stamps: s.inserted,
+            gaps: w.gaps,
+            first: s.label(0),
+            last: s.label(s.len() - 1),
+            validation_starts: s.label(p.win.val_start),
+            test_starts: s.label(p.win.test_start),
+        },
+        windows: WindowInfo {
+            window: w.window,
+            horizon: w.horizon,
+            season: p.meta.season,
+            relative: w.relative,
+            features_per_step: p.win.features,
+            train: p.rows[0].len(),
+            validation: p.rows[1].len(),
+            test: p.rows[2].len(),
+            left_out_missing_input: p.win.dropped_inputs,
+            left_out_missing_target: p.win.dropped_targets,
+        },
+        train_model,
+        scores,
+        beats_seasonal_naive: beats,
+        epochs_run: outcome.epochs_run,
+        best_epoch: outcome.best_epoch,
+        stopped_early: outcome.stopped_early,
+        fit_seconds: secs,
+        n_params: tr.net.n_params(),
+        penalty: tr.reg.value(&tr.net).penalty,
+        comparison,
+    };
     run.write("forecasts.csv", csv.as_bytes())?;
-    run.write_json("summary.json", &Value::Object(summary.clone()))?;
+    run.write_json("summary.json", &summary)?;
     println!(
         "trained {} epochs (best {}), {secs:.2} s",
         outcome.epochs_run,
         outcome.best_epoch.map_or("-".into(), |b| b.to_string())
     );
-    for name in ["validation", "test"] {
-        let v = &parts[name];
+    for (name, v) in [
+        ("validation", &summary.scores.validation),
+        ("test", &summary.scores.test),
+    ] {
         println!(
             "{name} RMSE at step {}: {} {:.4}, seasonal naive {:.4}, last value {:.4} ({} windows)",
-            p.meta.windows.horizon,
+            w.horizon,
             cell.name(),
-            v["model"]["rmse"].as_f64().unwrap_or(f64::NAN),
-            v["seasonal_naive"]["rmse"].as_f64().unwrap_or(f64::NAN),
-            v["last_value"]["rmse"].as_f64().unwrap_or(f64::NAN),
-            v["model"]["n"]
+            v.model.rmse,
+            v.seasonal_naive.rmse,
+            v.last_value.rmse,
+            v.model.n
         );
     }
-    if let Some(c) = summary.get("comparison") {
+    if let Some(c) = &summary.comparison {
         println!(
             "baseline vs regularized on test: regularized RMSE {:.4}, unregularized {:.4}",
-            c["regularized"]["rmse"].as_f64().unwrap_or(f64::NAN),
-            c["baseline"]["rmse"].as_f64().unwrap_or(f64::NAN)
+            c.regularized.rmse, c.baseline.rmse
         );
     }
     crate::cmd_report::finish_run(out, a.no_report)
-}
-
-/// True when `dir` holds a forecasting run.
-pub fn is_run(dir: &Path) -> bool {
-    dir.join("forecasts.csv").exists() && dir.join("summary.json").exists()
 }

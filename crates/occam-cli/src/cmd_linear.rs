@@ -4,10 +4,10 @@
 use crate::flags::{DataFlags, LinearCvArgs, LinearFlags, LinearPathArgs};
 use crate::{load, output, UserError};
 use anyhow::{bail, Result};
+use occam::results::{CvResult, LinearResult};
 use occam::{Linear, LinearCv, LinearModel, Rule, RunKind};
 use occam_core::{DataError, Dataset};
 use occam_linear::{CvConfig, CvFit, Family, Measure, PathConfig, PathFit};
-use serde_json::{json, Value};
 use std::path::Path;
 
 /// Loads the data set named by the flags.
@@ -110,48 +110,6 @@ pub fn path_config(f: &LinearFlags, d: &Dataset) -> Result<PathConfig> {
     Ok(lin.path_config(d)?)
 }
 
-/// The fit as JSON with glmnet's names: lambda, a0, beta (nlambda x p; per class for
-/// multinomial), df, dev_ratio, nulldev.
-pub fn path_json(fit: &PathFit, d: &Dataset) -> Value {
-    let multi = fit.family == Family::Multinomial;
-    let a0: Value = if multi {
-        json!(fit.a0)
-    } else {
-        json!(fit.a0.iter().map(|a| a[0]).collect::<Vec<_>>())
-    };
-    let beta: Value = if multi {
-        json!(fit.beta)
-    } else {
-        json!(fit.beta[0])
-    };
-    let mut v = json!({
-        "family": fit.family,
-        "alpha": fit.alpha,
-        "lambda": fit.lambda,
-        "a0": a0,
-        "beta": beta,
-        "df": fit.df,
-        "dev_ratio": fit.dev_ratio,
-        "nulldev": fit.nulldev,
-        "feature_names": d.feature_names,
-        "classes": d.classes,
-        "target": d.target_name,
-        "n": d.nrows(),
-        "relative_gap": fit.relative_gap,
-        "passes": fit.passes,
-        "warnings": fit.warnings,
-        "fit_seconds": fit.fit_seconds,
-    });
-    if let Some(r) = &fit.relaxed {
-        v["relaxed"] = json!({
-            "gamma": r.gamma,
-            "a0": if multi { json!(r.a0) } else { json!(r.a0.iter().map(|a| a[0]).collect::<Vec<_>>()) },
-            "beta": if multi { json!(r.beta) } else { json!(r.beta[0]) },
-        });
-    }
-    v
-}
-
 fn print_path_table(fit: &PathFit) {
     println!("{:>4} {:>6} {:>8} {:>14}", "", "Df", "%Dev", "Lambda");
     for l in 0..fit.lambda.len() {
@@ -209,7 +167,7 @@ pub fn path(a: &LinearPathArgs) -> Result<()> {
     }
     let fit = fit?;
     // The result files first: a reader that closes stdout early (`| head`) must not lose them.
-    let pj = path_json(&fit, &d);
+    let pj = LinearResult::new(&fit, &d);
     if let Some(p) = &a.json {
         output::write_json(p, &pj)?;
     }
@@ -302,32 +260,6 @@ pub fn cv_config(a: &LinearCvArgs, cfg: &PathConfig, n: usize) -> Result<CvConfi
     })
 }
 
-pub fn cv_json(cv: &CvFit, d: &Dataset) -> Value {
-    let mut v = path_json(&cv.fit, d);
-    v["measure"] = json!(cv.measure);
-    v["cvm"] = json!(cv.cvm);
-    v["cvsd"] = json!(cv.cvsd);
-    v["lambda_min"] = json!(cv.lambda_min);
-    v["lambda_1se"] = json!(cv.lambda_1se);
-    v["index_min"] = json!(cv.index_min + 1);
-    v["index_1se"] = json!(cv.index_1se + 1);
-    v["foldid"] = json!(cv.foldid.iter().map(|f| f + 1).collect::<Vec<_>>());
-    v["selected_min"] = json!(cv
-        .fit
-        .selected(cv.index_min)
-        .iter()
-        .map(|&j| &d.feature_names[j])
-        .collect::<Vec<_>>());
-    v["selected_1se"] = json!(cv
-        .fit
-        .selected(cv.index_1se)
-        .iter()
-        .map(|&j| &d.feature_names[j])
-        .collect::<Vec<_>>());
-    v["cv_seconds"] = json!(cv.fit_seconds);
-    v
-}
-
 pub fn print_cv(cv: &CvFit, d: &Dataset) {
     println!(
         "{:>4} {:>6} {:>8} {:>14} {:>12} {:>12}",
@@ -397,7 +329,7 @@ pub fn cv(a: &LinearCvArgs) -> Result<()> {
         b.finish_and_clear();
     }
     let (model, cv) = fitted?;
-    let cj = cv_json(&cv, &d);
+    let cj = CvResult::new(&cv, &d);
     if let Some(p) = &a.json {
         output::write_json(p, &cj)?;
     }
@@ -444,7 +376,7 @@ fn finish_run(
     dir: Option<&Path>,
     kind: RunKind,
     force: bool,
-    (name, v): (&str, &serde_json::Value),
+    (name, v): (&str, &impl serde::Serialize),
     model: &LinearModel,
     no_report: bool,
 ) -> Result<Option<std::path::PathBuf>> {

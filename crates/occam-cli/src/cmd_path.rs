@@ -9,11 +9,11 @@ use crate::flags_nn::TrainOptions;
 use crate::nn_setup::{self, engine_data, preprocess};
 use crate::{output, UserError};
 use anyhow::Result;
+use occam::results::{HeldOut, Metrics, NetworkPathResult, PathChoice, Rows};
 use occam_core::split;
 use occam_nn::lassonet::{lassonet_path, relax, LassoNet, PathSettings};
 use occam_nn::metrics::{predictions, task_metrics};
 use occam_nn::{Data, Gather, Loss, Mat};
-use serde_json::{json, Value};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -80,7 +80,7 @@ fn loss_se(model: &mut LassoNet<f32>, loss: Loss, d: &Data<f32>) -> (f64, f64) {
     (m, sd / n.sqrt())
 }
 
-fn held_out(model: &mut LassoNet<f32>, loss: Loss, d: &Data<f32>) -> Value {
+fn held_out(model: &mut LassoNet<f32>, loss: Loss, d: &Data<f32>) -> Metrics {
     let mut g = Gather::default();
     let idx: Vec<usize> = (0..d.rows()).collect();
     g.fill(d, &idx);
@@ -90,12 +90,11 @@ fn held_out(model: &mut LassoNet<f32>, loss: Loss, d: &Data<f32>) -> Value {
         Some((mu, sd)) => d.y.iter().map(|v| *v as f64 * sd + mu).collect(),
         None => d.y.iter().map(|v| *v as f64).collect(),
     };
-    let mut m: serde_json::Map<String, Value> = task_metrics(d.task, &p, &y)
+    let loss = loss_se(model, loss, d).0;
+    task_metrics(d.task, &p, &y)
         .into_iter()
-        .map(|(k, v)| (k, json!(v)))
-        .collect();
-    m.insert("loss".into(), json!(loss_se(model, loss, d).0));
-    Value::Object(m)
+        .chain([("loss".to_string(), loss)])
+        .collect()
 }
 
 pub fn run(a: &PathArgs) -> Result<()> {
@@ -255,28 +254,42 @@ fn run_in_pool(a: &PathArgs, o: TrainOptions) -> Result<()> {
         );
     }
     run.write("features.csv", fcsv.as_bytes())?;
-    let selected: Vec<&String> = points[chosen]
+    let selected: Vec<String> = points[chosen]
         .active
         .iter()
-        .map(|&j| &d.feature_names[j])
+        .map(|&j| d.feature_names[j].clone())
         .collect();
-    let mut summary = json!({
-        "method": "lassonet",
-        "chosen": { "point": chosen, "lambda": points[chosen].lambda, "features": selected.len(), "hidden": spec.hidden, "m": a.hier_m },
-        "cv_mean": se[chosen].0,
-        "cv_se": se[chosen].1,
-        "cv_note": "validation loss of the relaxed fit at the chosen lambda and its standard error over validation rows (one split, not k-fold)",
-        "rule": a.rule,
-        "selected_features": selected,
-        "points": points.len(),
-        "path_seconds": secs,
-        "rows": { "train": s.train.len(), "validation": s.validation.len(), "test": s.test.len() },
-    });
+    let mut summary = NetworkPathResult {
+        method: "lassonet".into(),
+        chosen: PathChoice {
+            point: chosen,
+            lambda: points[chosen].lambda,
+            features: selected.len(),
+            hidden: spec.hidden.clone(),
+            m: a.hier_m,
+        },
+        cv_mean: se[chosen].0,
+        cv_se: se[chosen].1,
+        cv_note: "validation loss of the relaxed fit at the chosen lambda and its standard error over validation rows (one split, not k-fold)".into(),
+        rule: a.rule.clone(),
+        selected_features: selected,
+        points: points.len(),
+        path_seconds: secs,
+        rows: Rows {
+            train: s.train.len(),
+            validation: Some(s.validation.len()),
+            test: s.test.len(),
+        },
+        held_out: HeldOut::default(),
+        penalized: None,
+    };
     if let Some(t) = &test {
-        summary["regularized"] = held_out(&mut relaxed[chosen], cfg.loss, t);
-        summary["penalized"] = held_out(&mut models[chosen], cfg.loss, t);
-        summary["baseline"] = held_out(&mut models[0], cfg.loss, t);
-        summary["baseline_note"] = json!("baseline: the dense fit (lambda = 0) of the same network with its skip connection; regularized: the relaxed refit on the chosen point's features; penalized: the chosen point's own (shrunk) weights");
+        summary.held_out = HeldOut {
+            regularized: Some(held_out(&mut relaxed[chosen], cfg.loss, t)),
+            baseline: Some(held_out(&mut models[0], cfg.loss, t)),
+            baseline_note: Some("baseline: the dense fit (lambda = 0) of the same network with its skip connection; regularized: the relaxed refit on the chosen point's features; penalized: the chosen point's own (shrunk) weights".into()),
+        };
+        summary.penalized = Some(held_out(&mut models[chosen], cfg.loss, t));
     }
     run.write_json("summary.json", &summary)?;
     if !a.no_report {
@@ -286,15 +299,12 @@ fn run_in_pool(a: &PathArgs, o: TrainOptions) -> Result<()> {
         "chosen by --rule {}: lambda {:.4e}, {} features, validation loss {:.4} ± {:.4}",
         a.rule,
         points[chosen].lambda,
-        selected.len(),
+        summary.selected_features.len(),
         se[chosen].0,
         se[chosen].1
     );
-    if test.is_some() {
-        println!(
-            "held out: regularized {}\n          baseline    {}",
-            summary["regularized"], summary["baseline"]
-        );
+    if let (Some(r), Some(b)) = (&summary.held_out.regularized, &summary.held_out.baseline) {
+        println!("held out: regularized {r}\n          baseline    {b}");
     }
     println!("wrote {}", a.out.display());
     Ok(())

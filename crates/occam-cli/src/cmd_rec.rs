@@ -10,13 +10,29 @@
 use crate::flags_nn::{TrainArgs, TrainOptions};
 use crate::{load, output, UserError};
 use anyhow::Result;
+use occam::results::{
+    L2Try, OverfitGap, RatingBaselines, RatingCounts, RatingErrors, RatingScores, RecommenderResult,
+};
 use occam_core::table::RawTable;
 use occam_nn::recommender::{bias_baseline, mae, rmse, Rating, RecEpoch, Recommender};
-use serde_json::{json, Value};
 use std::fmt::Write as _;
 
-fn scores(pred: &[f64], r: &[Rating]) -> Value {
-    json!({ "rmse": rmse(pred, r), "mae": mae(pred, r) })
+fn scores(pred: &[f64], r: &[Rating]) -> RatingErrors {
+    RatingErrors {
+        rmse: rmse(pred, r),
+        mae: mae(pred, r),
+    }
+}
+
+/// A baseline without factors: validation RMSE and test errors.
+fn baseline(val: (&[f64], &[Rating]), test: (&[f64], &[Rating])) -> RatingScores {
+    RatingScores {
+        train_rmse: None,
+        val_rmse: rmse(val.0, val.1),
+        test: scores(test.0, test.1),
+        epochs_run: None,
+        l2: None,
+    }
 }
 
 pub fn run(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
@@ -62,43 +78,46 @@ pub fn run(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
     };
     let free_model = free_est.fit_split(table, train, val, 0.0)?;
     let (free, free_hist) = (&free_model.engine, &free_model.history);
-    let mut tried = Vec::new();
+    let mut l2_grid = Vec::new();
     for &(l2, v) in &fitted.grid {
         println!("L2 {l2:<8}: validation RMSE {v:.4}");
-        tried.push(json!({ "l2": l2, "val_rmse": v }));
+        l2_grid.push(L2Try { l2, val_rmse: v });
     }
     let l2 = fitted.model.config.l2;
     let (reg, reg_hist) = (&fitted.model.engine, &fitted.model.history);
-    let base = est.config(0.0)?;
-    let row = |m: &Recommender, h: &[RecEpoch]| -> Value {
-        json!({
-            "train_rmse": rmse(&m.predict_all(train), train),
-            "val_rmse": rmse(&m.predict_all(val), val),
-            "test": scores(&m.predict_all(test), test),
-            "epochs_run": h.len(),
-        })
+    let row = |m: &Recommender, h: &[RecEpoch], l2: Option<f64>| -> RatingScores {
+        RatingScores {
+            train_rmse: Some(rmse(&m.predict_all(train), train)),
+            val_rmse: rmse(&m.predict_all(val), val),
+            test: scores(&m.predict_all(test), test),
+            epochs_run: Some(h.len()),
+            l2,
+        }
     };
-    let mut summary = json!({
-        "model": "recommender",
-        "users": n_users,
-        "items": n_items,
-        "ratings": { "train": train.len(), "validation": val.len(), "test": test.len() },
-        "config": base,
-        "baselines": {
-            "global_mean": { "val_rmse": rmse(&mean_pred(val), val), "test": scores(&mean_pred(test), test) },
-            "user_item_bias": { "val_rmse": rmse(&bias_pred(val), val), "test": scores(&bias_pred(test), test) },
+    let (regularized, unregularized) = (row(reg, reg_hist, Some(l2)), row(free, free_hist, None));
+    let gap = |r: &RatingScores| r.val_rmse - r.train_rmse.unwrap_or(0.0);
+    let summary = RecommenderResult {
+        model: "recommender".into(),
+        users: n_users,
+        items: n_items,
+        ratings: RatingCounts {
+            train: train.len(),
+            validation: val.len(),
+            test: test.len(),
         },
-        "l2_grid": tried,
-        "regularized": row(reg, reg_hist),
-        "unregularized": row(free, free_hist),
-    });
-    summary["regularized"]["l2"] = json!(l2);
-    let gap = |k: &str| {
-        summary[k]["val_rmse"].as_f64().unwrap_or(0.0)
-            - summary[k]["train_rmse"].as_f64().unwrap_or(0.0)
+        config: est.config(0.0)?,
+        baselines: RatingBaselines {
+            global_mean: baseline((&mean_pred(val), val), (&mean_pred(test), test)),
+            user_item_bias: baseline((&bias_pred(val), val), (&bias_pred(test), test)),
+        },
+        l2_grid,
+        overfit_gap: OverfitGap {
+            regularized: gap(&regularized),
+            unregularized: gap(&unregularized),
+        },
+        regularized,
+        unregularized,
     };
-    summary["overfit_gap"] =
-        json!({ "regularized": gap("regularized"), "unregularized": gap("unregularized") });
     let out = &a.out;
     let mut run = output::new_run(out, occam::RunKind::Recommender, a.force)?;
     run.write_json("summary.json", &summary)?;
@@ -129,28 +148,22 @@ pub fn run(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
     if !a.no_report {
         crate::cmd_report::write(out, &out.join("report.html"))?;
     }
-    let t = |k: &str| summary[k]["test"]["rmse"].as_f64().unwrap_or(f64::NAN);
-    println!(
-        "test RMSE: global mean {:.4}, user+item bias {:.4}, factorisation with L2 {l2} {:.4}, without L2 {:.4}",
-        summary["baselines"]["global_mean"]["test"]["rmse"].as_f64().unwrap_or(f64::NAN),
-        summary["baselines"]["user_item_bias"]["test"]["rmse"].as_f64().unwrap_or(f64::NAN),
-        t("regularized"),
-        t("unregularized")
+    let (b, r, u) = (
+        &summary.baselines,
+        &summary.regularized,
+        &summary.unregularized,
     );
     println!(
+        "test RMSE: global mean {:.4}, user+item bias {:.4}, factorisation with L2 {l2} {:.4}, without L2 {:.4}",
+        b.global_mean.test.rmse, b.user_item_bias.test.rmse, r.test.rmse, u.test.rmse
+    );
+    let nan = |v: Option<f64>| v.unwrap_or(f64::NAN);
+    println!(
         "train vs validation RMSE: with L2 {:.4} / {:.4}, without L2 {:.4} / {:.4}",
-        summary["regularized"]["train_rmse"]
-            .as_f64()
-            .unwrap_or(f64::NAN),
-        summary["regularized"]["val_rmse"]
-            .as_f64()
-            .unwrap_or(f64::NAN),
-        summary["unregularized"]["train_rmse"]
-            .as_f64()
-            .unwrap_or(f64::NAN),
-        summary["unregularized"]["val_rmse"]
-            .as_f64()
-            .unwrap_or(f64::NAN)
+        nan(r.train_rmse),
+        r.val_rmse,
+        nan(u.train_rmse),
+        u.val_rmse
     );
     println!("wrote {}", out.display());
     Ok(())

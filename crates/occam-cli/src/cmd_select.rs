@@ -7,11 +7,13 @@ use crate::cmd_linear::{load_data, path_config};
 use crate::flags::{DataFlags, LinearFlags};
 use crate::output;
 use anyhow::Result;
+use occam::results::{
+    HeldOut, LassoPoint, Metrics, Rows, SelectResult, StabilityChoice, StableCluster,
+};
 use occam_core::{metrics, split, Dataset};
 use occam_linear::predict::{coef_at, predict_class, predict_response};
 use occam_linear::{cross_validate, fit_path, CvConfig, Family, Measure, PathConfig};
 use occam_select::{stability_selection, StabilityConfig};
-use serde_json::{json, Value};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -163,27 +165,41 @@ fn mlp_stability(train: &Dataset, a: &SelectArgs) -> Result<(Vec<f64>, f64)> {
 }
 
 /// Held-out metrics of coefficients (a0, beta) on `test`.
-fn held_out(family: Family, test: &Dataset, a0: &[f64], beta: &[Vec<f64>]) -> Value {
+fn held_out(family: Family, test: &Dataset, a0: &[f64], beta: &[Vec<f64>]) -> Metrics {
     let mu = predict_response(family, &test.x, a0, beta);
-    match family {
+    let (m, y) = (&mu[0], &test.y);
+    let named: Vec<(&str, f64)> = match family {
         Family::Gaussian => {
-            let mse = metrics::mse(&mu[0], &test.y);
-            json!({ "mse": mse, "rmse": mse.sqrt(), "r2": metrics::r2(&mu[0], &test.y) })
+            let mse = metrics::mse(m, y);
+            vec![
+                ("mse", mse),
+                ("rmse", mse.sqrt()),
+                ("r2", metrics::r2(m, y)),
+            ]
         }
-        Family::Poisson => json!({
-            "mean_deviance": test.y.iter().zip(&mu[0]).map(|(&y, &m)| metrics::poisson_dev(y, m)).sum::<f64>() / test.y.len() as f64,
-            "mae": metrics::mae(&mu[0], &test.y),
-        }),
+        Family::Poisson => {
+            let dev = y
+                .iter()
+                .zip(m)
+                .map(|(&y, &m)| metrics::poisson_dev(y, m))
+                .sum::<f64>();
+            vec![
+                ("mean_deviance", dev / y.len() as f64),
+                ("mae", metrics::mae(m, y)),
+            ]
+        }
         Family::Binomial | Family::Multinomial => {
-            let truth: Vec<usize> = test.y.iter().map(|&v| v as usize).collect();
+            let truth: Vec<usize> = y.iter().map(|&v| v as usize).collect();
             let acc = metrics::accuracy(&predict_class(family, &mu), &truth);
             if family == Family::Binomial {
-                json!({ "accuracy": acc, "auc": metrics::auc(&mu[0], &test.y), "log_loss": metrics::log_loss(&mu[0], &test.y) })
+                let (auc, ll) = (metrics::auc(m, y), metrics::log_loss(m, y));
+                vec![("accuracy", acc), ("auc", auc), ("log_loss", ll)]
             } else {
-                json!({ "accuracy": acc })
+                vec![("accuracy", acc)]
             }
         }
-    }
+    };
+    named.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
 }
 
 /// Coefficients of the unpenalized refit on the columns `cols` of `train` (the relaxed fit at
@@ -265,27 +281,46 @@ fn run_mlp(a: &SelectArgs) -> Result<()> {
         );
     }
     run.write("stability.csv", csv.as_bytes())?;
-    let mut summary = json!({
-        "method": "stability",
-        "model": "mlp",
-        "chosen": { "pairs": a.pairs, "q": q, "threshold": a.threshold, "l1": a.l1, "hidden": a.hidden, "epochs": a.epochs },
-        "rule": format!("selection probability >= {} at L1 = {}", a.threshold, a.l1),
-        "selected_features": names,
-        "selection_probability": selected.iter().map(|&j| prob[j]).collect::<Vec<_>>(),
-        "q_lambda": q,
-        "error_bound": bound,
-        "cv_mean": Value::Null,
-        "cv_se": Value::Null,
-        "cv_note": "no cross-validation for the network stability run; see the held-out comparison",
-        "fits": 2 * a.pairs,
-        "fit_seconds": secs,
-        "rows": { "train": train.nrows(), "test": s.test.len() },
-    });
+    let mut summary = SelectResult {
+        method: "stability".into(),
+        model: Some("mlp".into()),
+        chosen: StabilityChoice {
+            pairs: a.pairs,
+            q,
+            threshold: a.threshold,
+            weakness: None,
+            lambda_range: None,
+            family: None,
+            alpha: None,
+            l1: Some(a.l1),
+            hidden: Some(a.hidden.clone()),
+            epochs: Some(a.epochs),
+        },
+        rule: format!("selection probability >= {} at L1 = {}", a.threshold, a.l1),
+        selected_features: names.iter().map(|n| n.to_string()).collect(),
+        selection_probability: selected.iter().map(|&j| prob[j]).collect(),
+        q_lambda: q,
+        error_bound: bound,
+        cv_mean: None,
+        cv_se: None,
+        cv_note: "no cross-validation for the network stability run; see the held-out comparison"
+            .into(),
+        fits: 2 * a.pairs,
+        fit_seconds: secs,
+        rows: Rows {
+            train: train.nrows(),
+            validation: None,
+            test: s.test.len(),
+        },
+        clusters: Vec::new(),
+        held_out: HeldOut::default(),
+        lasso_1se: None,
+    };
     if !s.test.is_empty() && !selected.is_empty() {
         // Relaxed refit: the same network without penalty on the stable features only; the
         // baseline: the same network without penalty on all features.
         let all: Vec<usize> = (0..train.nrows()).collect();
-        let score = |cols: Option<&[usize]>| -> Result<Value> {
+        let score = |cols: Option<&[usize]>| -> Result<Metrics> {
             let (tr_ds, te_ds) = match cols {
                 Some(c) => {
                     let mut t = train.clone();
@@ -301,20 +336,18 @@ fn run_mlp(a: &SelectArgs) -> Result<()> {
             let mut tr = fit_mlp(&tr_ds, &all, &mlp_options(a, None, a.seed))?;
             let pre = crate::nn_setup::preprocess(&tr_ds, true);
             let (loss, m) = tr.evaluate(&crate::nn_setup::engine_data(&te_ds, &pre));
-            let mut v: serde_json::Map<String, Value> =
-                m.into_iter().map(|(k, x)| (k, json!(x))).collect();
-            v.insert("loss".into(), json!(loss));
-            Ok(Value::Object(v))
+            Ok(m.into_iter().chain([("loss".to_string(), loss)]).collect())
         };
-        summary["regularized"] = score(Some(&selected))?;
-        summary["baseline"] = score(None)?;
-        summary["baseline_note"] = json!("baseline: the same network without penalty on all features; regularized: the same network without penalty on the stable features only");
+        let (reg, base) = (score(Some(&selected))?, score(None)?);
         println!(
-            "held-out ({} rows):\n  regularized {}\n  baseline    {}",
-            s.test.len(),
-            summary["regularized"],
-            summary["baseline"]
+            "held-out ({} rows):\n  regularized {reg}\n  baseline    {base}",
+            s.test.len()
         );
+        summary.held_out = HeldOut {
+            regularized: Some(reg),
+            baseline: Some(base),
+            baseline_note: Some("baseline: the same network without penalty on all features; regularized: the same network without penalty on the stable features only".into()),
+        };
     }
     run.write_json("summary.json", &summary)?;
     if !a.no_report {
@@ -413,7 +446,7 @@ fn run_linear(a: &SelectArgs) -> Result<()> {
     // CV of the refit on the stable features (selection ran once on the training rows, so
     // this is optimistic), the baseline and the held-out comparison.
     let (cv_mean, cv_se) = if r.selected.is_empty() {
-        (Value::Null, Value::Null)
+        (None, None)
     } else {
         let xs = train.x.select_cols(&r.selected);
         let measure = if base.family == Family::Gaussian {
@@ -433,7 +466,7 @@ fn run_linear(a: &SelectArgs) -> Result<()> {
             },
         )?;
         let l = cv.cvm.len() - 1;
-        (json!(cv.cvm[l]), json!(cv.cvsd[l]))
+        (Some(cv.cvm[l]), Some(cv.cvsd[l]))
     };
     let lasso_cv = cross_validate(
         &train.x,
@@ -448,50 +481,88 @@ fn run_linear(a: &SelectArgs) -> Result<()> {
     )?;
     // The CV's own full-data path is the baseline's path too.
     let full = &lasso_cv.fit;
-    let mut summary = json!({
-        "method": "stability",
-        "chosen": { "pairs": a.pairs, "weakness": a.weakness, "q": r.q_target, "threshold": a.threshold,
-                    "lambda_range": [r.lambda[0], r.lambda[r.last]], "family": base.family.name(), "alpha": base.alpha },
-        "rule": format!("max selection probability over the lambda range >= {}", a.threshold),
-        "selected_features": names,
-        "selection_probability": r.selected.iter().map(|&j| r.max_prob[j]).collect::<Vec<_>>(),
-        "q_lambda": r.q_lambda,
-        "error_bound": r.error_bound,
-        "cv_mean": cv_mean,
-        "cv_se": cv_se,
-        "cv_note": "5-fold CV of the unpenalized refit on the stable features; selection used all training rows, so it is optimistic",
-        "fits": r.fits,
-        "fit_seconds": secs,
-        "rows": { "train": train.nrows(), "test": s.test.len() },
-        "clusters": r.clusters.iter().map(|c| json!({
-            "members": cluster_names(c), "probability": c.max_prob, "stable": c.stable,
-            "member_probabilities": c.members.iter().map(|&j| r.max_prob[j]).collect::<Vec<_>>(),
-            "half_fits": r.fits, "half_fits_one_member": c.fits_one_member,
-            "half_fits_all_members": c.fits_all_members, "half_fits_no_member": c.fits_no_member,
-        })).collect::<Vec<_>>(),
-    });
+    let mut summary = SelectResult {
+        method: "stability".into(),
+        model: None,
+        chosen: StabilityChoice {
+            pairs: a.pairs,
+            q: r.q_target as f64,
+            threshold: a.threshold,
+            weakness: Some(a.weakness),
+            lambda_range: Some([r.lambda[0], r.lambda[r.last]]),
+            family: Some(base.family.name().into()),
+            alpha: Some(base.alpha),
+            l1: None,
+            hidden: None,
+            epochs: None,
+        },
+        rule: format!("max selection probability over the lambda range >= {}", a.threshold),
+        selected_features: names.iter().map(|n| n.to_string()).collect(),
+        selection_probability: r.selected.iter().map(|&j| r.max_prob[j]).collect(),
+        q_lambda: r.q_lambda,
+        error_bound: r.error_bound,
+        cv_mean,
+        cv_se,
+        cv_note: "5-fold CV of the unpenalized refit on the stable features; selection used all training rows, so it is optimistic".into(),
+        fits: r.fits,
+        fit_seconds: secs,
+        rows: Rows {
+            train: train.nrows(),
+            validation: None,
+            test: s.test.len(),
+        },
+        clusters: r
+            .clusters
+            .iter()
+            .map(|c| StableCluster {
+                members: cluster_names(c),
+                probability: c.max_prob,
+                stable: c.stable,
+                member_probabilities: c.members.iter().map(|&j| r.max_prob[j]).collect(),
+                half_fits: r.fits,
+                half_fits_one_member: c.fits_one_member,
+                half_fits_all_members: c.fits_all_members,
+                half_fits_no_member: c.fits_no_member,
+            })
+            .collect(),
+        held_out: HeldOut::default(),
+        lasso_1se: None,
+    };
     if let Some(test) = &test {
         let (a0, beta) = refit(&train, &r.selected, &base)?;
         let last = full.lambda.len() - 1;
         let base_a0: Vec<f64> = full.a0[last].clone();
         let base_beta: Vec<Vec<f64>> = full.beta.iter().map(|b| b[last].clone()).collect();
         let (la0, lbeta) = coef_at(&lasso_cv.fit, lasso_cv.lambda_1se);
-        summary["regularized"] = held_out(base.family, test, &a0, &beta);
-        summary["baseline"] = held_out(base.family, test, &base_a0, &base_beta);
-        summary["lasso_1se"] = held_out(base.family, test, &la0, &lbeta);
-        let kept: Vec<&String> = (0..train.nfeatures())
+        let kept: Vec<String> = (0..train.nfeatures())
             .filter(|&j| lbeta.iter().any(|b| b[j] != 0.0))
-            .map(|j| &train.feature_names[j])
+            .map(|j| train.feature_names[j].clone())
             .collect();
-        summary["lasso_1se"]["features"] = json!(kept);
-        summary["baseline_note"] = json!(format!(
-            "baseline: the fit on all {} features at the path's smallest lambda ({:.3e}, the least penalized); regularized: the unpenalized refit on the {} stable features",
-            train.nfeatures(), full.lambda[last], names.len()
-        ));
+        let (reg, lasso, bl) = (
+            held_out(base.family, test, &a0, &beta),
+            held_out(base.family, test, &la0, &lbeta),
+            held_out(base.family, test, &base_a0, &base_beta),
+        );
         println!("held-out ({} rows):", test.nrows());
-        for key in ["regularized", "lasso_1se", "baseline"] {
-            println!("  {key:<12} {}", summary[key]);
+        for (key, m) in [
+            ("regularized", &reg),
+            ("lasso_1se", &lasso),
+            ("baseline", &bl),
+        ] {
+            println!("  {key:<12} {m}");
         }
+        summary.held_out = HeldOut {
+            regularized: Some(reg),
+            baseline: Some(bl),
+            baseline_note: Some(format!(
+                "baseline: the fit on all {} features at the path's smallest lambda ({:.3e}, the least penalized); regularized: the unpenalized refit on the {} stable features",
+                train.nfeatures(), full.lambda[last], names.len()
+            )),
+        };
+        summary.lasso_1se = Some(LassoPoint {
+            metrics: lasso,
+            features: kept,
+        });
     }
     run.write_json("summary.json", &summary)?;
     if !a.no_report {

@@ -4,7 +4,6 @@
 //! positive and negative weights at lambda.min. Writes cv.json, words.csv, summary.json and
 //! the report. `--text-head mlp` feeds the same matrix, as sparse rows, to a network instead.
 
-use crate::cmd_linear::cv_json;
 use crate::flags_nn::{TrainArgs, TrainOptions};
 use crate::{load, output, UserError};
 use anyhow::Result;
@@ -191,7 +190,7 @@ pub fn run(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
     );
     let out = &a.out;
     let mut run = output::new_run(out, occam::RunKind::Text, a.force)?;
-    run.write_json("cv.json", &cv_json(&cv, &d))?;
+    run.write_json("cv.json", &occam::results::CvResult::new(&cv, &d))?;
     let mut csv = String::from("term,weight\n");
     for &j in &order {
         let _ = writeln!(csv, "{},{}", vec.terms[j].replace(',', " "), w[j]);

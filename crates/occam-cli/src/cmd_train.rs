@@ -6,11 +6,13 @@ use crate::flags_nn::{TrainArgs, TrainOptions};
 use crate::nn_setup::{self, engine_data, preprocess};
 use crate::{load, output, UserError};
 use anyhow::{Context, Result};
+use occam::results::{Comparison, LayerZeros, Metrics, NetworkResult, SeedScores, TopInputs};
 use occam::{Mode, RunFolder, RunKind};
 use occam_core::{split, CsvOptions, Dataset, MissingPolicy, Task};
 use occam_nn::model::{ModelMeta, Preprocess, FORMAT};
 use occam_nn::{Data, EpochLog, TrainConfig, Trainer};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::Path;
 
@@ -152,45 +154,6 @@ pub(crate) fn without_nulls(v: Value) -> Value {
         Value::Array(a) => Value::Array(a.into_iter().map(without_nulls).collect()),
         other => other,
     }
-}
-
-fn metrics_map(m: &[(String, f64)]) -> Value {
-    Value::Object(m.iter().map(|(k, v)| (k.clone(), json!(v))).collect())
-}
-
-pub(crate) fn metrics_csv(history: &[EpochLog]) -> String {
-    let names: Vec<&str> = history
-        .first()
-        .map(|h| h.val_metrics.iter().map(|(k, _)| k.as_str()).collect())
-        .unwrap_or_default();
-    let layers = history.first().map_or(0, |h| h.zeros.len());
-    let mut s = String::from("epoch,lr,train_loss,val_loss,penalty,decay_term");
-    for n in &names {
-        s.push_str(&format!(",val_{n}"));
-    }
-    for l in 0..layers {
-        s.push_str(&format!(",zeros_layer{l},weights_layer{l}"));
-    }
-    s.push_str(",seconds\n");
-    for h in history {
-        s.push_str(&format!(
-            "{},{},{},{},{},{}",
-            h.epoch,
-            h.lr,
-            h.train_loss,
-            h.val_loss.map_or(String::new(), |v| v.to_string()),
-            h.penalty,
-            h.decay_term
-        ));
-        for (_, v) in &h.val_metrics {
-            s.push_str(&format!(",{v}"));
-        }
-        for (z, t) in &h.zeros {
-            s.push_str(&format!(",{z},{t}"));
-        }
-        s.push_str(&format!(",{:.4}\n", h.seconds));
-    }
-    s
 }
 
 pub(crate) fn epoch_line(h: &EpochLog, epochs: usize) -> String {
@@ -367,7 +330,7 @@ pub fn run_prepared(a: &TrainArgs, p: Prepared) -> Result<()> {
             output::write_atomic(&ckpt, &bytes).map_err(|e| format!("{e:#}"))?;
             output::write_atomic(
                 &out.join("metrics.csv"),
-                metrics_csv(&trainer.history).as_bytes(),
+                occam::results::epochs_csv(&trainer.history).as_bytes(),
             )
             .map_err(|e| format!("{e:#}"))?;
             if !quiet_terminal {
@@ -407,16 +370,13 @@ pub fn run_prepared(a: &TrainArgs, p: Prepared) -> Result<()> {
         Ok(other) => other.into(),
         Err(e) => e,
     })?;
-    let summary = finish(&p, &mut tr, &outcome, secs, &mut run)?;
+    let mut summary = finish(&p, &mut tr, &outcome, secs, &mut run)?;
     if p.opts.baseline.unwrap_or(false) {
         let cmp = compare_baseline(&p)?;
-        let mut s = summary;
-        s["comparison"] = cmp;
-        run.write_json("summary.json", &s)?;
-        print_comparison(&s["comparison"]);
-    } else {
-        run.write_json("summary.json", &summary)?;
+        print_comparison(&cmp);
+        summary.comparison = Some(cmp);
     }
+    run.write_json("summary.json", &summary)?;
     crate::cmd_report::finish_run(out, a.no_report)
 }
 
@@ -427,7 +387,7 @@ fn finish(
     outcome: &occam_nn::Outcome,
     secs: f64,
     run: &mut RunFolder,
-) -> Result<Value> {
+) -> Result<NetworkResult> {
     let meta = ModelMeta {
         format: FORMAT.into(),
         spec: p.spec.clone(),
@@ -455,50 +415,67 @@ fn finish(
         }
         run.write("test_predictions.csv", csv.as_bytes())?;
     }
-    let mut s = Map::new();
-    if let Some(v) = &p.val {
-        let (loss, m) = tr.evaluate(v);
-        s.insert("val_loss".into(), json!(loss));
-        s.insert("val_metrics".into(), metrics_map(&m));
-    }
-    if let Some(t) = &p.test {
-        let (loss, m) = tr.evaluate(t);
-        s.insert("test_loss".into(), json!(loss));
-        s.insert("test_metrics".into(), metrics_map(&m));
-    }
+    let metrics = |m: Vec<(String, f64)>| -> Metrics { m.into_iter().collect() };
+    let (val_loss, val_metrics) = match &p.val {
+        Some(v) => {
+            let (loss, m) = tr.evaluate(v);
+            (Some(loss), Some(metrics(m)))
+        }
+        None => (None, None),
+    };
+    let (test_loss, test_metrics) = match &p.test {
+        Some(t) => {
+            let (loss, m) = tr.evaluate(t);
+            (Some(loss), Some(metrics(m)))
+        }
+        None => (None, None),
+    };
     let dense = tr.net.dense();
-    let zeros: Vec<Value> = dense
-        .iter()
-        .enumerate()
-        .map(|(i, d)| json!({ "layer": i, "zeros": d.weight.zeros(), "total": d.weight.len() }))
-        .collect();
     let first = dense[0];
     // Behind convolutions the first dense layer sees feature maps, not input columns.
-    let kept: Vec<&String> = if p.spec.conv.is_empty() {
+    let kept: Vec<String> = if p.spec.conv.is_empty() {
         first
             .active_inputs()
             .into_iter()
-            .map(|j| &p.data.feature_names[j])
+            .map(|j| p.data.feature_names[j].clone())
             .collect()
     } else {
         Vec::new()
     };
-    let pv = tr.reg.value(&tr.net);
-    if p.spec.conv.is_empty() && p.spec.recurrent.is_none() {
-        s.insert("top_inputs".into(), top_inputs(first, &p.data));
-    }
-    s.insert("zeros_per_layer".into(), json!(zeros));
-    s.insert("input_features_kept".into(), json!(kept));
-    s.insert("n_input_features".into(), json!(first.n_in));
-    s.insert("epochs_run".into(), json!(outcome.epochs_run));
-    s.insert("best_epoch".into(), json!(outcome.best_epoch));
-    s.insert("stopped_early".into(), json!(outcome.stopped_early));
-    s.insert("fit_seconds".into(), json!(secs));
-    s.insert("penalty".into(), json!(pv.penalty));
-    s.insert("n_params".into(), json!(tr.net.n_params()));
-    s.insert("threads".into(), json!(p.threads));
+    let top_inputs = (p.spec.conv.is_empty() && p.spec.recurrent.is_none())
+        .then(|| TopInputs::of(first, &p.data.feature_names, &p.data.classes));
+    let s = NetworkResult {
+        val_loss,
+        val_metrics,
+        test_loss,
+        test_metrics,
+        top_inputs,
+        zeros_per_layer: dense
+            .iter()
+            .enumerate()
+            .map(|(i, d)| LayerZeros {
+                layer: i,
+                zeros: d.weight.zeros(),
+                total: d.weight.len(),
+            })
+            .collect(),
+        input_features_kept: kept,
+        n_input_features: first.n_in,
+        epochs_run: outcome.epochs_run,
+        best_epoch: outcome.best_epoch,
+        stopped_early: outcome.stopped_early,
+        fit_seconds: secs,
+        penalty: tr.reg.value(&tr.net).penalty,
+        n_params: tr.net.n_params(),
+        threads: p.threads,
+        comparison: None,
+    };
     let kept_note = if p.spec.conv.is_empty() {
-        format!("; {} of {} input features kept", kept.len(), first.n_in)
+        format!(
+            "; {} of {} input features kept",
+            s.input_features_kept.len(),
+            first.n_in
+        )
     } else {
         String::new()
     };
@@ -513,65 +490,20 @@ fn finish(
         },
         secs,
     );
-    for key in ["val_metrics", "test_metrics"] {
-        if let Some(Value::Object(m)) = s.get(key) {
-            let txt: Vec<String> = m
-                .iter()
-                .map(|(k, v)| format!("{k} {:.4}", v.as_f64().unwrap_or(f64::NAN)))
-                .collect();
-            println!("{key}: {}", txt.join(", "));
+    for (key, m) in [
+        ("val_metrics", &s.val_metrics),
+        ("test_metrics", &s.test_metrics),
+    ] {
+        if let Some(m) = m {
+            println!("{key}: {m}");
         }
     }
-    Ok(Value::Object(s))
+    Ok(s)
 }
-
-/// The input features with the largest first-layer weights: for a network without hidden
-/// layers and one output the signed weights (20 most positive, 20 most negative), else the
-/// 20 largest norms of a feature's outgoing weights.
-fn top_inputs(first: &occam_nn::layer::Dense<f32>, d: &Dataset) -> Value {
-    let (n_in, n_out) = (first.n_in, first.n_out);
-    let w = &first.weight.value;
-    let name = |j: usize| d.feature_names[j].clone();
-    if n_out == 1 {
-        let mut order: Vec<usize> = (0..n_in).filter(|&j| w[j] != 0.0).collect();
-        order.sort_by(|&a, &b| w[b].total_cmp(&w[a]).then(a.cmp(&b)));
-        let pick = |it: &mut dyn Iterator<Item = &usize>, pos: bool| -> Vec<Value> {
-            it.filter(|&&j| (w[j] > 0.0) == pos)
-                .take(20)
-                .map(|&j| json!([name(j), w[j]]))
-                .collect()
-        };
-        let toward = d.classes.last().cloned().unwrap_or_default();
-        return json!({
-            "weight": "signed",
-            "toward": toward,
-            "positive": pick(&mut order.iter(), true),
-            "negative": pick(&mut order.iter().rev(), false),
-        });
-    }
-    let norms: Vec<f32> = (0..n_in)
-        .map(|j| {
-            w[j * n_out..(j + 1) * n_out]
-                .iter()
-                .map(|v| v * v)
-                .sum::<f32>()
-                .sqrt()
-        })
-        .collect();
-    let mut order: Vec<usize> = (0..n_in).filter(|&j| norms[j] > 0.0).collect();
-    order.sort_by(|&a, &b| norms[b].total_cmp(&norms[a]).then(a.cmp(&b)));
-    json!({
-        "weight": "norm",
-        "largest": order.iter().take(20).map(|&j| json!([name(j), norms[j]])).collect::<Vec<_>>(),
-    })
-}
-
-/// Named metric values of one run.
-type Metrics = Vec<(String, f64)>;
 
 /// Trains the regularized and the unregularized network over `repeats` seeds and scores both
 /// on the held-out rows (test split when there is one, else validation).
-fn compare_baseline(p: &Prepared) -> Result<Value> {
+fn compare_baseline(p: &Prepared) -> Result<Comparison> {
     let repeats = p.opts.repeats.unwrap_or(1).max(1);
     let (held, name) = match (&p.test, &p.val) {
         (Some(t), _) => (t, "test"),
@@ -581,51 +513,49 @@ fn compare_baseline(p: &Prepared) -> Result<Value> {
         )),
     };
     let (bspec, bcfg) = unregularized(&p.spec, &p.cfg);
-    let mut runs: Vec<(&str, Vec<Metrics>)> = vec![("regularized", vec![]), ("baseline", vec![])];
-    let mut seeds = Vec::new();
-    for r in 0..repeats {
-        let seed = p.cfg.seed + r as u64;
-        seeds.push(seed);
+    let mut runs: [Vec<Vec<(String, f64)>>; 2] = [vec![], vec![]];
+    let seeds: Vec<u64> = (0..repeats as u64).map(|r| p.cfg.seed + r).collect();
+    for &seed in &seeds {
         for (k, (spec, cfg)) in [(&p.spec, &p.cfg), (&bspec, &bcfg)].into_iter().enumerate() {
             let mut c = cfg.clone();
             c.seed = seed;
             let (mut tr, _, _) = fit(p, &c, spec, None, |_, _| Ok(()), false)?;
             let (loss, mut m) = tr.evaluate(held);
             m.insert(0, ("loss".into(), loss));
-            runs[k].1.push(m);
+            runs[k].push(m);
         }
     }
-    let mut v = Map::new();
-    v.insert("held_out".into(), json!(name));
-    v.insert("repeats".into(), json!(repeats));
-    v.insert("seeds".into(), json!(seeds));
-    for (label, ms) in runs {
-        let mut per = Map::new();
-        for (i, (k, _)) in ms[0].iter().enumerate() {
-            let vals: Vec<f64> = ms.iter().map(|m| m[i].1).collect();
-            let mean = vals.iter().sum::<f64>() / vals.len() as f64;
-            per.insert(k.clone(), json!({ "mean": mean, "per_seed": vals }));
-        }
-        v.insert(label.into(), Value::Object(per));
-    }
-    Ok(Value::Object(v))
+    let per = |ms: &[Vec<(String, f64)>]| -> BTreeMap<String, SeedScores> {
+        ms[0]
+            .iter()
+            .enumerate()
+            .map(|(i, (k, _))| {
+                let vals: Vec<f64> = ms.iter().map(|m| m[i].1).collect();
+                let mean = vals.iter().sum::<f64>() / vals.len() as f64;
+                let scores = SeedScores {
+                    mean,
+                    per_seed: vals,
+                };
+                (k.clone(), scores)
+            })
+            .collect()
+    };
+    Ok(Comparison {
+        held_out: name.into(),
+        repeats,
+        seeds,
+        regularized: per(&runs[0]),
+        baseline: per(&runs[1]),
+    })
 }
 
-fn print_comparison(c: &Value) {
-    let r = &c["regularized"];
-    let b = &c["baseline"];
+fn print_comparison(c: &Comparison) {
     println!(
         "baseline vs regularized on {} rows over {} seed(s):",
-        c["held_out"].as_str().unwrap_or("?"),
-        c["repeats"]
+        c.held_out, c.repeats
     );
-    if let Some(m) = r.as_object() {
-        for k in m.keys() {
-            println!(
-                "  {k}: regularized {:.4}, unregularized {:.4}",
-                r[k]["mean"].as_f64().unwrap_or(f64::NAN),
-                b[k]["mean"].as_f64().unwrap_or(f64::NAN)
-            );
-        }
+    for (k, r) in &c.regularized {
+        let b = c.baseline.get(k).map_or(f64::NAN, |b| b.mean);
+        println!("  {k}: regularized {:.4}, unregularized {b:.4}", r.mean);
     }
 }

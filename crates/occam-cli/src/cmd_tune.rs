@@ -10,12 +10,13 @@ use crate::flags_nn::TrainOptions;
 use crate::nn_setup::{self, engine_data, preprocess};
 use crate::{output, UserError};
 use anyhow::{Context, Result};
+use occam::results::{HeldOut, Metrics, TrialPick, TuneChoice, TuneResult};
 use occam_core::{split, Dataset, Task};
 use occam_nn::{Event, Net, Trainer};
 use occam_select::search::{self, Method, Trial};
 use occam_select::space::{DimSpec, Params, Space};
 use rayon::prelude::*;
-use serde_json::{json, Value};
+use serde_json::json;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -58,13 +59,6 @@ pub struct TuneArgs {
     /// Run folder: trials.jsonl, trials.csv, summary.json, tune.toml.
     #[arg(long)]
     pub out: PathBuf,
-}
-
-pub(crate) fn higher_is_better(metric: &str) -> bool {
-    matches!(
-        metric,
-        "accuracy" | "precision" | "recall" | "f1" | "roc_auc" | "r2"
-    )
 }
 
 /// Options of one trial: the base options with the trial's values.
@@ -225,7 +219,7 @@ fn run_in_pool(a: &TuneArgs, o: TrainOptions) -> Result<()> {
         Task::Regression => "rmse".into(),
         Task::Counts => "poisson_deviance".into(),
     });
-    let higher = higher_is_better(&metric);
+    let higher = search::higher_is_better(&metric);
     let seed = o.seed.unwrap_or(0);
     let classes = d.task.is_classification().then_some(&d.y[..]);
     let s = split::train_val_test(
@@ -440,40 +434,46 @@ fn finish(
     occam::MlpModel::new(meta, reg.net.clone(), d).save(run)?;
     let (bspec, bcfg) = unregularized(&spec, &cfg);
     let (mut base, _, _) = fit(&p, &bcfg, &bspec, None, |_, _| Ok(()), false)?;
-    let held = |tr: &mut Trainer<f32>| -> Value {
-        match &test {
-            Some(t) => {
-                let (loss, m) = tr.evaluate(t);
-                let mut v: serde_json::Map<String, Value> =
-                    m.into_iter().map(|(k, x)| (k, json!(x))).collect();
-                v.insert("loss".into(), json!(loss));
-                Value::Object(v)
-            }
-            None => Value::Null,
-        }
+    let held = |tr: &mut Trainer<f32>| -> Option<Metrics> {
+        test.as_ref().map(|t| {
+            let (loss, m) = tr.evaluate(t);
+            m.into_iter().chain([("loss".to_string(), loss)]).collect()
+        })
     };
-    let selected: Vec<&String> = reg.net.dense()[0]
+    let selected: Vec<String> = reg.net.dense()[0]
         .active_inputs()
         .into_iter()
-        .map(|j| &d.feature_names[j])
+        .map(|j| d.feature_names[j].clone())
         .collect();
-    let pick = |i: usize| json!({ "trial": i + 1, "params": trials[i].params, "cv_mean": trials[i].mean, "cv_se": trials[i].se, "features_kept": trials[i].features_kept });
-    let summary = json!({
-        "chosen": { "trial": chosen + 1, "params": trials[chosen].params, "options": topts },
-        "cv_mean": trials[chosen].mean,
-        "cv_se": trials[chosen].se,
-        "metric": metric,
-        "rule": a.rule,
-        "min": pick(best),
-        "one_se": pick(se1),
-        "selected_features": selected,
-        "regularized": held(&mut reg),
-        "baseline": held(&mut base),
-        "baseline_note": "the same architecture trained the same way without any penalty, dropout or early stopping",
-        "trials": trials.len(),
-        "pruned": trials.iter().filter(|t| t.pruned).count(),
-        "held_out_rows": s.test.len(),
-    });
+    let pick = |i: usize| TrialPick {
+        trial: i + 1,
+        params: trials[i].params.clone(),
+        cv_mean: trials[i].mean,
+        cv_se: trials[i].se,
+        features_kept: trials[i].features_kept,
+    };
+    let summary = TuneResult {
+        chosen: TuneChoice {
+            trial: chosen + 1,
+            params: trials[chosen].params.clone(),
+            options: serde_json::to_value(&topts)?,
+        },
+        cv_mean: trials[chosen].mean,
+        cv_se: trials[chosen].se,
+        metric: metric.to_string(),
+        rule: a.rule.clone(),
+        min: pick(best),
+        one_se: pick(se1),
+        selected_features: selected,
+        held_out: HeldOut {
+            regularized: held(&mut reg),
+            baseline: held(&mut base),
+            baseline_note: Some("the same architecture trained the same way without any penalty, dropout or early stopping".into()),
+        },
+        trials: trials.len(),
+        pruned: trials.iter().filter(|t| t.pruned).count(),
+        held_out_rows: s.test.len(),
+    };
     run.write_json("summary.json", &summary)?;
     if !a.no_report {
         crate::cmd_report::write(&a.out, &a.out.join("report.html"))?;
@@ -496,11 +496,13 @@ fn finish(
         "chosen by --rule {}: trial {}; {} input features kept",
         a.rule,
         chosen + 1,
-        selected.len()
+        summary.selected_features.len()
     );
+    let show = |m: &Option<Metrics>| m.as_ref().map_or("-".into(), |m| m.to_string());
     println!(
         "held out: regularized {}\n          baseline    {}",
-        summary["regularized"], summary["baseline"]
+        show(&summary.held_out.regularized),
+        show(&summary.held_out.baseline)
     );
     println!("wrote {}", a.out.display());
     Ok(())

@@ -21,7 +21,6 @@ mod load;
 mod nn_setup;
 mod output;
 mod progress;
-mod report_pages;
 
 use clap::Parser;
 use flags::{BenchCommand, Cli, Command, DataCommand, LinearCommand};

@@ -10,7 +10,7 @@ pub enum LinearError {
 }
 
 /// Something the caller should know about a fit that still returned a result.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum PathWarning {
     /// The coordinate-descent pass limit was reached at this lambda (0-based index); the

@@ -1,9 +1,12 @@
 //! occam-report: pictures and one self-contained HTML page that answer "what did
-//! regularization do?". It draws from plain result data (paths, CV curves, epoch logs,
-//! weights) and never runs a solver; the CLI reads run folders and calls it.
+//! regularization do?". Every page is built from the typed results a run wrote
+//! (`occam::results`, read back by `occam::results::RunResult::read`); the report never runs
+//! a solver and never reads JSON by string key.
 
 pub mod html;
+pub mod pages;
 pub mod plots;
 pub mod png;
 
 pub use html::{Page, Section};
+pub use pages::{compare, render};

@@ -25,6 +25,15 @@ pub enum Method {
     Tpe,
 }
 
+/// Whether a larger value of the CV metric `metric` is better (accuracy, precision, recall,
+/// f1, roc_auc, r2) rather than smaller (losses and errors).
+pub fn higher_is_better(metric: &str) -> bool {
+    matches!(
+        metric,
+        "accuracy" | "precision" | "recall" | "f1" | "roc_auc" | "r2"
+    )
+}
+
 /// One evaluated configuration.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Trial {

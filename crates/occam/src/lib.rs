@@ -29,6 +29,7 @@ pub mod mlp;
 pub mod predict;
 pub mod preprocess;
 pub mod recommender;
+pub mod results;
 pub mod run;
 pub mod text;
 

@@ -1,0 +1,327 @@
+//! The pages of a trained network, a forecaster and a recommender.
+
+use super::{epoch_rows, num, opt, plot, section, Result};
+use crate::html::{esc, paragraph, pre, table};
+use crate::plots::{self, WeightSet};
+use crate::Page;
+use occam::results::{DenseWeights, ForecastRun, NetworkRun, RatingScores, RecommenderRun};
+
+fn metrics_rows(r: &occam::results::NetworkResult) -> Vec<Vec<String>> {
+    let (val, test) = (r.val_metrics.as_ref(), r.test_metrics.as_ref());
+    let mut names: Vec<&String> = Vec::new();
+    for m in [val, test].into_iter().flatten() {
+        for n in m.0.keys() {
+            if !names.contains(&n) {
+                names.push(n);
+            }
+        }
+    }
+    names.sort();
+    names
+        .iter()
+        .map(|n| {
+            vec![
+                n.to_string(),
+                opt(val.and_then(|m| m.get(n))),
+                opt(test.and_then(|m| m.get(n))),
+            ]
+        })
+        .collect()
+}
+
+pub(super) fn page(label: &str, r: &NetworkRun) -> Result<Page> {
+    let (s, meta) = (&r.result, &r.meta);
+    let names = &meta.feature_names;
+    let data_rows = vec![
+        vec!["task".into(), meta.task.name().to_string()],
+        vec!["target".into(), meta.target_name.clone()],
+        vec!["input features".into(), names.len().to_string()],
+        vec![
+            "hidden layers".into(),
+            serde_json::to_string(&meta.spec.hidden).unwrap_or_default(),
+        ],
+        vec!["parameters".into(), s.n_params.to_string()],
+        vec![
+            "epochs run (best)".into(),
+            format!(
+                "{} ({})",
+                s.epochs_run,
+                s.best_epoch.map_or("-".into(), |b| b.to_string())
+            ),
+        ],
+        vec!["stopped early".into(), s.stopped_early.to_string()],
+        vec!["fit seconds".into(), num(s.fit_seconds)],
+    ];
+    let mut secs = vec![
+        section("data", "Data and model", table(&["", ""], &data_rows)),
+        section(
+            "metrics",
+            "Metrics",
+            table(&["metric", "validation", "test"], &metrics_rows(s)),
+        ),
+    ];
+    let cmp_html = match &s.comparison {
+        Some(c) => {
+            let rows: Vec<Vec<String>> = c
+                .regularized
+                .iter()
+                .map(|(k, v)| {
+                    vec![
+                        k.clone(),
+                        num(v.mean),
+                        opt(c.baseline.get(k).map(|b| b.mean)),
+                    ]
+                })
+                .collect();
+            format!(
+                "{}{}",
+                paragraph(&format!(
+                    "The same architecture trained the same way without any penalty, dropout or early stopping, scored on the {} rows; means over {} seed(s).",
+                    c.held_out, c.repeats
+                )),
+                table(&["metric", "regularized", "unregularized"], &rows)
+            )
+        }
+        None => paragraph("No baseline in this run (train with --baseline to compare against the same network without regularization)."),
+    };
+    secs.push(section("baseline", "Baseline vs regularized", cmp_html));
+    secs.push(section(
+        "curves",
+        "Learning curves",
+        plot(plots::learning_curves(&epoch_rows(&r.epochs), s.best_epoch), "Training and validation loss per epoch, the penalty term as its own line, the best (early-stopping) epoch marked; below, the validation metric.")?,
+    ));
+    let mut wh = String::new();
+    for (i, DenseWeights { name, out, inp, w }) in r.weights.iter().enumerate() {
+        let set = [WeightSet {
+            label: format!("layer {i}"),
+            weights: w,
+        }];
+        wh.push_str(&plot(
+            plots::weight_histograms(&format!("Weights of dense layer {i} ({inp} -> {out})"), &set, 60),
+            &format!("{name}: distribution of the non-zero weights; the exact-zero count is in the legend."),
+        )?);
+    }
+    secs.push(section("weights", "Weight distributions", wh));
+    if let (true, Some(DenseWeights { out, inp, w, .. })) =
+        (meta.spec.conv.is_empty(), r.weights.first())
+    {
+        let norms: Vec<f64> = (0..*inp)
+            .map(|j| {
+                (0..*out)
+                    .map(|o| w[o * inp + j].powi(2))
+                    .sum::<f64>()
+                    .sqrt()
+            })
+            .collect();
+        let kept = norms.iter().filter(|n| **n > 0.0).count();
+        let mut html = paragraph(&format!(
+            "{kept} of {inp} input features have a non-zero first-layer column."
+        ));
+        html.push_str(&plot(
+            plots::bar_chart("Input features by first-layer weight norm", names, &norms, kept.clamp(1, 30), None, "L2 norm of the feature's first-layer weights"),
+            "The 30 input features with the largest first-layer weight norms (a feature with norm 0 is out of the model).",
+        )?);
+        if kept < *inp && kept <= 200 {
+            let list: Vec<&str> = (0..*inp)
+                .filter(|&j| norms[j] > 0.0)
+                .filter_map(|j| names.get(j).map(String::as_str))
+                .collect();
+            html.push_str(&format!("<p>Kept: {}</p>", esc(&list.join(", "))));
+        }
+        secs.push(section("selected", "Selected features", html));
+    }
+    secs.push(section("config", "Configuration", pre(&r.config)));
+    Ok(Page {
+        title: format!("occam train: {label}"),
+        subtitle: format!(
+            "{} network, {} input features",
+            meta.task.name(),
+            names.len()
+        ),
+        sections: secs,
+    })
+}
+
+pub(super) fn recommender(label: &str, r: &RecommenderRun) -> Result<Page> {
+    let s = &r.result;
+    let row = |name: &str, v: &RatingScores| -> Vec<String> {
+        vec![
+            name.to_string(),
+            opt(v.train_rmse),
+            num(v.val_rmse),
+            num(v.test.rmse),
+            num(v.test.mae),
+        ]
+    };
+    let rows = vec![
+        row("global mean", &s.baselines.global_mean),
+        row("user + item biases", &s.baselines.user_item_bias),
+        row(
+            &format!("factorisation, L2 {}", opt(s.regularized.l2)),
+            &s.regularized,
+        ),
+        row("factorisation, no regularization", &s.unregularized),
+    ];
+    let mut secs = vec![section(
+        "baseline",
+        "Baselines vs regularized",
+        table(
+            &[
+                "model",
+                "train RMSE",
+                "validation RMSE",
+                "test RMSE",
+                "test MAE",
+            ],
+            &rows,
+        ),
+    )];
+    let mut html = String::new();
+    for (name, rows) in &r.curves {
+        html.push_str(&plot(
+            plots::learning_curves(&epoch_rows(rows), None),
+            &format!("{name}: train RMSE (as 'train loss') and validation RMSE per epoch."),
+        )?);
+    }
+    secs.push(section("curves", "Learning curves", html));
+    let config = serde_json::to_string_pretty(&s.config).map_err(|e| e.to_string())?;
+    secs.push(section("config", "Configuration", pre(&config)));
+    Ok(Page {
+        title: format!("occam recommender: {label}"),
+        subtitle: format!("{} users x {} items", s.users, s.items),
+        sections: secs,
+    })
+}
+
+/// The page of an `occam train --model lstm|gru` run: the series and its windows, the
+/// forecast against the seasonal-naive and last-value baselines, the test period plotted,
+/// learning curves and the configuration.
+pub(super) fn forecast(label: &str, r: &ForecastRun) -> Result<Page> {
+    let s = &r.result;
+    let (se, w) = (&s.series, &s.windows);
+    let gaps = serde_json::to_value(se.gaps)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    let data = table(
+        &["", ""],
+        &[
+            vec!["target".into(), s.target.clone()],
+            vec![
+                "steps".into(),
+                format!(
+                    "{} from {} to {}, every {} s",
+                    se.steps, se.first, se.last, se.step_seconds
+                ),
+            ],
+            vec![
+                "missing values".into(),
+                format!(
+                    "{} ({} missing time stamps); handled by: {gaps}",
+                    se.missing, se.missing_time_stamps
+                ),
+            ],
+            vec![
+                "windows".into(),
+                format!(
+                    "{} steps in, forecast 1..{} ahead, season {}; {} train / {} validation / {} test; left out: {} (missing input), {} (missing target)",
+                    w.window, w.horizon, w.season, w.train, w.validation, w.test,
+                    w.left_out_missing_input, w.left_out_missing_target
+                ),
+            ],
+            vec![
+                "split by time".into(),
+                format!(
+                    "validation from {}, test from {}",
+                    se.validation_starts, se.test_starts
+                ),
+            ],
+        ],
+    );
+    let mut rows = Vec::new();
+    for (part, p) in [
+        ("validation", &s.scores.validation),
+        ("test", &s.scores.test),
+    ] {
+        for (name, e) in [
+            (s.model.as_str(), &p.model),
+            ("seasonal naive", &p.seasonal_naive),
+            ("last value", &p.last_value),
+        ] {
+            rows.push(vec![
+                part.to_string(),
+                name.to_string(),
+                num(e.rmse),
+                num(e.mae),
+                e.n.to_string(),
+            ]);
+        }
+    }
+    let horizon = w.horizon;
+    let mut scores = table(&["part", "forecast", "RMSE", "MAE", "windows"], &rows);
+    scores.push_str(&paragraph(&format!(
+        "Scored at step {horizon} on the windows whose seasonal-naive value is observed. \
+         Training RMSE at step {horizon}: {}. Beats seasonal naive on test: {}.",
+        num(s.train_model.rmse),
+        s.beats_seasonal_naive
+    )));
+    let mut secs = vec![
+        section("data", "Series and windows", data),
+        section("baseline", "Forecast vs baselines", scores),
+    ];
+    if let Some(c) = &s.comparison {
+        let rows = vec![
+            vec!["rmse".into(), num(c.regularized.rmse), num(c.baseline.rmse)],
+            vec!["mae".into(), num(c.regularized.mae), num(c.baseline.mae)],
+        ];
+        secs.push(section(
+            "comparison",
+            "Regularized vs unregularized",
+            table(
+                &[
+                    "test metric",
+                    "regularized",
+                    "no penalty, dropout or early stopping",
+                ],
+                &rows,
+            ),
+        ));
+    }
+    // The test period: actual, forecast and seasonal naive at the scored horizon.
+    let first_time = r.test.first().map_or("", |t| t.time.as_str());
+    let x: Vec<f64> = (0..r.test.len()).map(|i| i as f64).collect();
+    let col =
+        |f: fn(&occam::results::ForecastRow) -> f64| -> Vec<f64> { r.test.iter().map(f).collect() };
+    secs.push(section(
+        "forecast",
+        "Test period",
+        plot(
+            plots::forecast(
+                &format!("Forecast {horizon} step(s) ahead"),
+                &x,
+                &[
+                    ("actual", col(|t| t.actual)),
+                    (s.model.as_str(), col(|t| t.forecast)),
+                    ("seasonal naive", col(|t| t.seasonal_naive)),
+                ],
+                &format!("scored test window (from {first_time})"),
+                &s.target,
+            ),
+            "Every scored test window in time order (forecasts.csv holds them with their times).",
+        )?,
+    ));
+    secs.push(section(
+        "curves",
+        "Learning curves",
+        plot(
+            plots::learning_curves(&epoch_rows(&r.epochs), s.best_epoch),
+            "Training and validation loss (scaled units) per epoch; the panel shows the validation RMSE in the series' units over all steps ahead.",
+        )?,
+    ));
+    secs.push(section("config", "Configuration", pre(&r.config)));
+    Ok(Page {
+        title: format!("occam {} forecast: {label}", s.model),
+        subtitle: format!("{}, {horizon} step(s) ahead", s.target),
+        sections: secs,
+    })
+}
