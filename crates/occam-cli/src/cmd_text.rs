@@ -12,7 +12,6 @@ use occam_core::text::{TextConfig, Vectorizer};
 use occam_core::{Dataset, Matrix, Task};
 use occam_linear::predict::coef_at;
 use occam_linear::{CvConfig, Family, Measure, PathConfig};
-use serde_json::json;
 use std::fmt::Write as _;
 
 pub fn run(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
@@ -202,23 +201,23 @@ pub fn run(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
         linear,
     };
     model.save(&mut run)?;
-    let summary = json!({
-        "model": "text",
-        "texts": d.nrows(),
-        "terms": vec.terms.len(),
-        "vectorizer": cfg,
-        "alpha": pc.alpha,
-        "folds": folds,
-        "cv_accuracy": acc,
-        "cv_se": cv.cvsd[cv.index_min],
-        "lambda_min": cv.lambda_min,
-        "lambda_1se": cv.lambda_1se,
-        "cv_accuracy_1se": 1.0 - cv.cvm[cv.index_1se],
-        "terms_in_model": cv.fit.df[cv.index_min],
-        "positive_class": cls,
-        "top_positive": pos,
-        "top_negative": neg,
-    });
+    let summary = occam::results::TextResult {
+        model: "text".into(),
+        texts: d.nrows(),
+        terms: vec.terms.len(),
+        vectorizer: cfg,
+        alpha: pc.alpha,
+        folds,
+        cv_accuracy: acc,
+        cv_se: cv.cvsd[cv.index_min],
+        lambda_min: cv.lambda_min,
+        lambda_1se: cv.lambda_1se,
+        cv_accuracy_1se: 1.0 - cv.cvm[cv.index_1se],
+        terms_in_model: cv.fit.df[cv.index_min],
+        positive_class: cls.clone(),
+        top_positive: pos,
+        top_negative: neg,
+    };
     run.write_json("summary.json", &summary)?;
     if !a.no_report {
         crate::cmd_report::write(out, &out.join("report.html"))?;

@@ -222,3 +222,42 @@ impl CvResult {
         }
     }
 }
+
+/// The result of a text model (summary.json of `occam train --model text`); its path and CV
+/// are in cv.json ([`CvResult`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TextResult {
+    /// Always "text".
+    pub model: String,
+    /// Texts trained on.
+    pub texts: usize,
+    /// Terms in the vocabulary.
+    pub terms: usize,
+    /// How texts became rows.
+    pub vectorizer: occam_core::text::TextConfig,
+    /// The elastic-net mixing.
+    pub alpha: f64,
+    /// CV folds.
+    pub folds: usize,
+    /// CV accuracy at lambda.min.
+    #[serde(deserialize_with = "occam_core::nan::f64")]
+    pub cv_accuracy: f64,
+    /// Its standard error.
+    #[serde(deserialize_with = "occam_core::nan::f64")]
+    pub cv_se: f64,
+    /// lambda.min.
+    pub lambda_min: f64,
+    /// lambda.1se.
+    pub lambda_1se: f64,
+    /// CV accuracy at lambda.1se.
+    #[serde(deserialize_with = "occam_core::nan::f64")]
+    pub cv_accuracy_1se: f64,
+    /// Terms with a non-zero weight at lambda.min.
+    pub terms_in_model: usize,
+    /// The class a positive weight points to.
+    pub positive_class: String,
+    /// Up to 20 (term, weight) pointing to it, largest first.
+    pub top_positive: Vec<(String, f64)>,
+    /// Up to 20 pointing away, most negative first.
+    pub top_negative: Vec<(String, f64)>,
+}

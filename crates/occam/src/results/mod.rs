@@ -8,7 +8,7 @@ mod network;
 mod search;
 
 pub use linear::{
-    Coefficients, CvResult, HeldOutPoint, Intercepts, LinearResult, RelaxedCoefficients,
+    Coefficients, CvResult, HeldOutPoint, Intercepts, LinearResult, RelaxedCoefficients, TextResult,
 };
 pub use network::{
     Comparison, Errors, ForecastComparison, ForecastResult, ForecastScores, L2Try, LayerZeros,
