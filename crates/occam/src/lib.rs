@@ -31,6 +31,7 @@ pub mod preprocess;
 pub mod recommender;
 pub mod results;
 pub mod run;
+pub mod select;
 pub mod text;
 
 pub use error::{Error, Result};
