@@ -24,6 +24,7 @@
 pub mod error;
 pub mod estimator;
 pub mod forecast;
+pub mod lassonet;
 pub mod linear;
 pub mod mlp;
 pub mod predict;

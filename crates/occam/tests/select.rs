@@ -1,7 +1,8 @@
-//! Stability selection through the facade on real data: the diabetes data's strongest
-//! predictors are stable, the refit beats nothing-selected, the same seed gives the same
-//! bits (linear and network), and a bad threshold, zero pairs or a NaN cell are typed
-//! errors naming the field.
+//! Feature selection through the facade on real data (stability selection and the LassoNet
+//! path): the diabetes data's strongest predictors are stable and the refit on them scores
+//! held out, the LassoNet path drops features as lambda grows, the same seed gives the same
+//! bits, and a bad threshold, zero pairs, a NaN cell or a multiplier of 1 are typed errors
+//! naming the field.
 
 use occam::select::{NetworkStability, Stability};
 use occam::{CsvOptions, Dataset, Mlp, RawTable};
@@ -95,4 +96,45 @@ fn a_bad_setting_or_a_nan_cell_is_a_typed_error_naming_the_field() {
         m.data[3] = f64::NAN;
     }
     assert!(Stability::default().fit(&bad).is_err());
+}
+
+#[test]
+fn the_lassonet_path_drops_features_as_lambda_grows_and_repeats_bit_for_bit() {
+    use occam::lassonet::NetworkPath;
+    let d = data("diabetes_regression.csv", 300);
+    let est = NetworkPath {
+        network: Mlp {
+            hidden: Some(vec![8]),
+            ..Mlp::default()
+        },
+        epochs_dense: 20,
+        epochs_per_point: 5,
+        multiplier: 1.6,
+        max_points: 40,
+        ..NetworkPath::default()
+    };
+    let mut seen = 0;
+    let fit = est.fit(&d, |_| seen += 1).unwrap();
+    assert_eq!(seen, fit.points.len());
+    let counts: Vec<usize> = fit.points.iter().map(|p| p.active.len()).collect();
+    assert_eq!(
+        counts[0], 10,
+        "the dense fit keeps every feature: {counts:?}"
+    );
+    assert!(counts.last().unwrap() < &10, "{counts:?}");
+    assert!(fit.points.windows(2).all(|w| w[0].lambda < w[1].lambda));
+    let r = &fit.result;
+    assert!(r.chosen.point < fit.points.len());
+    assert_eq!(r.selected_features.len(), r.chosen.features);
+    assert!(fit.features_csv().lines().count() == 11);
+    assert!(r.held_out.regularized.is_some() && r.penalized.is_some());
+    let again = est.fit(&d, |_| ()).unwrap();
+    assert_eq!(again.path_csv(), fit.path_csv());
+    let e = NetworkPath {
+        multiplier: 1.0,
+        ..NetworkPath::default()
+    }
+    .fit(&d, |_| ())
+    .unwrap_err();
+    assert_eq!(e.param(), Some("multiplier"), "{e}");
 }
