@@ -11,16 +11,15 @@ use crate::nn_setup::{self, engine_data, preprocess};
 use crate::{output, UserError};
 use anyhow::{Context, Result};
 use occam::results::{HeldOut, Metrics, TrialPick, TuneChoice, TuneResult};
-use occam_core::{split, Dataset, Task};
-use occam_nn::{Event, Net, Trainer};
-use occam_select::search::{self, Method, Trial};
-use occam_select::space::{DimSpec, Params, Space};
-use rayon::prelude::*;
+use occam::tune::{Tunable, Tune};
+use occam_core::{split, Dataset};
+use occam_nn::Trainer;
+use occam_select::search::{Method, Trial};
+use occam_select::space::{DimSpec, Space};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 #[derive(clap::Args, Debug)]
 pub struct TuneArgs {
@@ -61,121 +60,6 @@ pub struct TuneArgs {
     pub out: PathBuf,
 }
 
-/// Options of one trial: the base options with the trial's values.
-fn with_params(base: &TrainOptions, p: &Params) -> TrainOptions {
-    let mut o = base.clone();
-    let get = |k: &str| p.get(k).copied();
-    if let Some(a) = get("alpha") {
-        let lam = get("l1").or(o.l1).unwrap_or(0.0);
-        o.elastic_net = Some(vec![lam, a]);
-        o.l1 = None;
-    } else if let Some(v) = get("l1") {
-        o.l1 = Some(v);
-    }
-    if let Some(v) = get("l2") {
-        o.l2 = Some(v);
-    }
-    if let Some(v) = get("weight_decay") {
-        o.weight_decay = Some(v);
-    }
-    if let Some(v) = get("dropout") {
-        o.dropout = Some(v);
-    }
-    if let Some(v) = get("dropconnect") {
-        o.dropconnect = Some(v);
-    }
-    if let Some(v) = get("lr") {
-        o.lr = Some(v);
-    }
-    if get("width").is_some() || get("depth").is_some() {
-        let h = o.hidden.clone().unwrap_or_else(|| vec![64, 32]);
-        let w = get("width").map_or(h.first().copied().unwrap_or(32), |v| v.round() as usize);
-        let d = get("depth").map_or(h.len(), |v| v.round() as usize);
-        o.hidden = Some(vec![w; d]);
-    }
-    o
-}
-
-/// One fold: train on `tr`, score on `va`.
-struct FoldResult {
-    score: f64,
-    kept: usize,
-    losses: Vec<f64>,
-    pruned: bool,
-}
-
-#[allow(clippy::too_many_arguments)]
-fn run_fold(
-    d: &Dataset,
-    tr: &[usize],
-    va: &[usize],
-    o: &TrainOptions,
-    metric: &str,
-    fold: usize,
-    history: &[Trial],
-    prune: bool,
-    stop: &AtomicBool,
-) -> Result<FoldResult> {
-    let (dtr, dva) = (d.subset(tr), d.subset(va));
-    let pre = preprocess(&dtr, !o.no_standardize.unwrap_or(false));
-    let n_out = nn_setup::n_outputs(d);
-    let est = nn_setup::estimator(o)?;
-    let spec = est.spec(d.nfeatures(), n_out)?;
-    let mut cfg = est.train_config(d.task)?;
-    cfg.batch_size = cfg.batch_size.min(tr.len());
-    let (train, val) = (engine_data(&dtr, &pre), engine_data(&dva, &pre));
-    let mut tr_ = Trainer::new(Net::<f32>::new(&spec, cfg.seed), cfg.clone())?;
-    let warmup = (cfg.epochs / 10).max(1);
-    let mut losses = Vec::new();
-    let r = tr_.fit(&train, Some(&val), &mut |ev| {
-        if let Event::Epoch { log, .. } = ev {
-            let l = log.val_loss.unwrap_or(f64::NAN);
-            losses.push(l);
-            if stop.load(Ordering::Relaxed) {
-                return Err("pruned".into());
-            }
-            if prune && search::should_prune(history, fold, log.epoch - 1, l, 5, warmup) {
-                stop.store(true, Ordering::Relaxed);
-                return Err("pruned".into());
-            }
-        }
-        Ok(())
-    });
-    match r {
-        Err(occam_nn::NnError::Callback(m)) if m == "pruned" => {
-            return Ok(FoldResult {
-                score: f64::NAN,
-                kept: 0,
-                losses,
-                pruned: true,
-            })
-        }
-        Err(e) => return Err(e.into()),
-        Ok(_) => {}
-    }
-    let (loss, m) = tr_.evaluate(&val);
-    let score = if metric == "loss" {
-        loss
-    } else {
-        m.iter()
-            .find(|(k, _)| k == metric)
-            .map(|(_, v)| *v)
-            .ok_or_else(|| {
-                UserError(format!(
-                    "--metric {metric} is not reported for a {} task",
-                    d.task.name()
-                ))
-            })?
-    };
-    let kept = tr_.net.dense()[0].active_inputs().len();
-    Ok(FoldResult {
-        score,
-        kept,
-        losses,
-        pruned: false,
-    })
-}
-
 fn read_space(path: &std::path::Path) -> Result<Space> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| UserError(format!("cannot read {}: {e}", path.display())))?;
@@ -214,12 +98,10 @@ fn run_in_pool(a: &TuneArgs, o: TrainOptions) -> Result<()> {
         ));
     }
     let d = load_dataset(&a.data, &o, None)?;
-    let metric = a.metric.clone().unwrap_or_else(|| match d.task {
-        Task::Binary | Task::Multiclass => "accuracy".into(),
-        Task::Regression => "rmse".into(),
-        Task::Counts => "poisson_deviance".into(),
-    });
-    let higher = search::higher_is_better(&metric);
+    let metric = a
+        .metric
+        .clone()
+        .unwrap_or_else(|| occam::tune::default_metric(d.task).into());
     let seed = o.seed.unwrap_or(0);
     let classes = d.task.is_classification().then_some(&d.y[..]);
     let s = split::train_val_test(
@@ -233,7 +115,8 @@ fn run_in_pool(a: &TuneArgs, o: TrainOptions) -> Result<()> {
     let ycls = train.task.is_classification().then_some(&train.y[..]);
     // --folds is shared with `occam train --model text` (default 10 there); tune's default is 5.
     let folds = o.folds.unwrap_or(5);
-    let foldid = split::kfold(train.nrows(), folds, ycls, seed)?;
+    // The folds are drawn again by the search; this checks them before the run folder exists.
+    split::kfold(train.nrows(), folds, ycls, seed)?;
     // The resolved setup; a rerun must match it to resume.
     let setup = json!({ "data": a.data, "options": o, "space": std::fs::read_to_string(&a.space)?, "search": a.search,
         "folds": folds, "metric": metric, "rule": a.rule, "prune": a.prune, "seed": seed });
@@ -289,53 +172,30 @@ fn run_in_pool(a: &TuneArgs, o: TrainOptions) -> Result<()> {
     if let Some(b) = &bar {
         b.set_position(trials.len() as u64);
     }
-    while trials.len() < a.trials {
-        let i = trials.len();
-        let Some(params) = search::propose(method, &space, &trials, i, seed, higher) else {
-            break;
-        };
-        let t0 = std::time::Instant::now();
-        let topts = with_params(&o, &params);
-        let stop = AtomicBool::new(false);
-        let results: Vec<FoldResult> = (0..folds)
-            .into_par_iter()
-            .map(|f| {
-                let tr: Vec<usize> = (0..train.nrows()).filter(|&r| foldid[r] != f).collect();
-                let va: Vec<usize> = (0..train.nrows()).filter(|&r| foldid[r] == f).collect();
-                run_fold(
-                    &train, &tr, &va, &topts, &metric, f, &trials, a.prune, &stop,
-                )
-            })
-            .collect::<Result<_>>()?;
-        let pruned = results.iter().any(|r| r.pruned);
-        let scores: Vec<f64> = results.iter().map(|r| r.score).collect();
-        let (mean, se) = if pruned {
-            (f64::NAN, f64::NAN)
-        } else {
-            search::mean_se(&scores)
-        };
-        let t = Trial {
-            index: i,
-            params,
-            fold_scores: scores,
-            mean,
-            se,
-            features_kept: results.iter().map(|r| r.kept as f64).sum::<f64>() / folds as f64,
-            pruned,
-            seconds: t0.elapsed().as_secs_f64(),
-            epoch_losses: results.into_iter().map(|r| r.losses).collect(),
-        };
+    let base = nn_setup::estimator(&o)?;
+    let tune = Tune {
+        estimator: base.clone(),
+        space,
+        method,
+        trials: a.trials,
+        folds,
+        metric: Some(metric.clone()),
+        prune: a.prune,
+        seed,
+    };
+    let trials = tune.search(&train, trials, &mut |trials| {
+        let t = &trials[trials.len() - 1];
         let shown: Vec<String> = t
             .params
             .iter()
             .map(|(k, v)| format!("{k}={v:.4}"))
             .collect();
         let msg = if t.pruned {
-            format!("trial {:>3}: {} pruned", i + 1, shown.join(" "))
+            format!("trial {:>3}: {} pruned", t.index + 1, shown.join(" "))
         } else {
             format!(
                 "trial {:>3}: {} {metric} {:.4} ± {:.4}, {:.0} features",
-                i + 1,
+                t.index + 1,
                 shown.join(" "),
                 t.mean,
                 t.se,
@@ -346,18 +206,20 @@ fn run_in_pool(a: &TuneArgs, o: TrainOptions) -> Result<()> {
         if let Some(b) = &bar {
             b.inc(1);
         }
-        trials.push(t);
         let mut jl = String::new();
-        for t in &trials {
-            jl.push_str(&serde_json::to_string(t)?);
+        for t in trials {
+            jl.push_str(&serde_json::to_string(t).map_err(|e| occam::Error::Model {
+                path: trials_path.clone(),
+                detail: e.to_string(),
+            })?);
             jl.push('\n');
         }
-        output::write_atomic(&trials_path, jl.as_bytes())?;
-    }
+        occam::run::write_atomic(&trials_path, jl.as_bytes())
+    })?;
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    finish(&mut run, a, &o, &d, &train, &s, &trials, &metric, higher)
+    finish(&mut run, a, &o, &base, &d, &train, &s, &trials, &metric)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -365,16 +227,15 @@ fn finish(
     run: &mut occam::RunFolder,
     a: &TuneArgs,
     o: &TrainOptions,
+    base: &occam::Mlp,
     d: &Dataset,
     train: &Dataset,
     s: &split::Split,
     trials: &[Trial],
     metric: &str,
-    higher: bool,
 ) -> Result<()> {
-    let best = search::best(trials, higher)
-        .ok_or_else(|| UserError("no trial completed (all pruned?)".into()))?;
-    let se1 = search::one_se(trials, higher).unwrap_or(best);
+    let (best, se1) = occam::tune::choose(trials, metric)
+        .map_err(|_| UserError("no trial completed (all pruned?)".into()))?;
     let chosen = if a.rule == "min" { best } else { se1 };
     let mut csv = String::from("trial");
     let names: Vec<String> = trials[0].params.keys().cloned().collect();
@@ -395,9 +256,8 @@ fn finish(
     }
     run.write("trials.csv", csv.as_bytes())?;
     // Final fit of the chosen config on all training rows, and the baseline, on the held-out rows.
-    let topts = with_params(o, &trials[chosen].params);
     let n_out = nn_setup::n_outputs(d);
-    let est = nn_setup::estimator(&topts)?;
+    let est = base.with_params(&trials[chosen].params)?;
     let spec = est.spec(d.nfeatures(), n_out)?;
     let mut cfg = est.train_config(d.task)?;
     cfg.patience = None;
@@ -406,7 +266,7 @@ fn finish(
     let pre = preprocess(train, !o.no_standardize.unwrap_or(false));
     let test = (!s.test.is_empty()).then(|| engine_data(&d.subset(&s.test), &pre));
     let p = Prepared {
-        opts: topts.clone(),
+        opts: o.clone(),
         data: train.clone(),
         train: engine_data(train, &pre),
         val: None,
@@ -456,7 +316,7 @@ fn finish(
         chosen: TuneChoice {
             trial: chosen + 1,
             params: trials[chosen].params.clone(),
-            options: serde_json::to_value(&topts)?,
+            options: serde_json::to_value(o)?,
         },
         cv_mean: trials[chosen].mean,
         cv_se: trials[chosen].se,

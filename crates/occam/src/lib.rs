@@ -34,6 +34,7 @@ pub mod results;
 pub mod run;
 pub mod select;
 pub mod text;
+pub mod tune;
 
 pub use error::{Error, Result};
 pub use estimator::{read_csv, read_csv_table, split_rows, validate_data, Estimator, Fitted};

@@ -1,0 +1,358 @@
+//! A search over an estimator's configuration: trials proposed by grid, random or TPE search
+//! (occam-select), each scored by k-fold cross-validation, the median pruning rule as a
+//! [`Callback`] that stops a trial's folds early, and the choice by the best mean or the
+//! one-standard-error rule. Any config that implements [`Tunable`] can be searched; the
+//! network config [`Mlp`] does.
+
+use crate::error::{Error, Result};
+use crate::mlp::{engine_data, n_outputs, scaling, train_network, Callback, Mlp};
+use occam_core::{split, Dataset, Task};
+use occam_nn::{EpochLog, NnError, Trainer};
+use rayon::prelude::*;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+pub use occam_select::search::{higher_is_better, Method, Trial};
+pub use occam_select::space::{DimSpec, Params, Space};
+
+/// One fold of one trial: the score on the fold's validation rows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FoldScore {
+    /// The metric on the validation rows (NaN when pruned).
+    pub score: f64,
+    /// Input features the fitted model keeps.
+    pub kept: usize,
+    /// Validation loss per epoch (what the pruning rule compares).
+    pub losses: Vec<f64>,
+    /// Whether the pruning rule stopped it.
+    pub pruned: bool,
+}
+
+/// A configuration a search can tune.
+pub trait Tunable: Clone + Send + Sync {
+    /// The configuration with a trial's parameters applied.
+    fn with_params(&self, p: &Params) -> Result<Self>;
+    /// Epochs per fit (the pruning rule waits a tenth of them).
+    fn epochs(&self) -> usize;
+    /// Trains on `train` and scores `metric` on `val`; `cb` sees every epoch and may stop
+    /// training with the message "pruned".
+    fn fold(
+        &self,
+        train: &Dataset,
+        val: &Dataset,
+        metric: &str,
+        cb: &mut dyn Callback,
+    ) -> Result<FoldScore>;
+}
+
+/// The metric a search scores by default: accuracy for classes, RMSE for regression, the
+/// Poisson deviance for counts.
+pub fn default_metric(task: Task) -> &'static str {
+    match task {
+        Task::Binary | Task::Multiclass => "accuracy",
+        Task::Regression => "rmse",
+        Task::Counts => "poisson_deviance",
+    }
+}
+
+/// The median pruning rule (Optuna's `MedianPruner`): after a warm-up, a fold whose
+/// validation loss at an epoch is above the median of earlier trials at that epoch is
+/// stopped, and so are the trial's other folds.
+pub struct MedianPruner<'a> {
+    history: &'a [Trial],
+    fold: usize,
+    warmup: usize,
+    stop: &'a AtomicBool,
+    enabled: bool,
+    /// The fold's validation loss per epoch so far.
+    pub losses: Vec<f64>,
+}
+
+impl<'a> MedianPruner<'a> {
+    /// The rule for `fold` against the recorded trials; `stop` is shared by a trial's folds.
+    pub fn new(
+        history: &'a [Trial],
+        fold: usize,
+        warmup: usize,
+        stop: &'a AtomicBool,
+        enabled: bool,
+    ) -> Self {
+        MedianPruner {
+            history,
+            fold,
+            warmup,
+            stop,
+            enabled,
+            losses: Vec::new(),
+        }
+    }
+}
+
+impl Callback for MedianPruner<'_> {
+    fn on_epoch(&mut self, log: &EpochLog, _: &Trainer<f32>) -> std::result::Result<(), String> {
+        let l = log.val_loss.unwrap_or(f64::NAN);
+        self.losses.push(l);
+        if self.stop.load(Ordering::Relaxed) {
+            return Err("pruned".into());
+        }
+        let min_trials = 5;
+        if self.enabled
+            && occam_select::search::should_prune(
+                self.history,
+                self.fold,
+                log.epoch - 1,
+                l,
+                min_trials,
+                self.warmup,
+            )
+        {
+            self.stop.store(true, Ordering::Relaxed);
+            return Err("pruned".into());
+        }
+        Ok(())
+    }
+}
+
+impl Tunable for Mlp {
+    /// `l1`, `l2`, `weight_decay` set the default layer penalty; `alpha` makes it an elastic
+    /// net of strength `l1` (or the configured L1); `dropout`, `dropconnect`, `lr` set those
+    /// fields; `width` and `depth` make the hidden layers `depth` layers of `width` (from
+    /// `[64, 32]` when no hidden layers are configured).
+    fn with_params(&self, p: &Params) -> Result<Self> {
+        let mut m = self.clone();
+        let get = |k: &str| p.get(k).copied();
+        let pen = &mut m.penalty.default;
+        if let Some(a) = get("alpha") {
+            let lam = get("l1").unwrap_or(pen.l1);
+            pen.elastic_net = Some((lam, a));
+            pen.l1 = 0.0;
+        } else if let Some(v) = get("l1") {
+            pen.l1 = v;
+        }
+        if let Some(v) = get("l2") {
+            pen.l2 = v;
+        }
+        if let Some(v) = get("weight_decay") {
+            pen.weight_decay = v;
+        }
+        if let Some(v) = get("dropout") {
+            m.dropout = v;
+        }
+        if let Some(v) = get("dropconnect") {
+            m.dropconnect = v;
+        }
+        if let Some(v) = get("lr") {
+            m.lr = Some(v);
+        }
+        if get("width").is_some() || get("depth").is_some() {
+            let h = m.hidden.clone().unwrap_or_else(|| vec![64, 32]);
+            let w = get("width").map_or(h.first().copied().unwrap_or(32), |v| v.round() as usize);
+            let d = get("depth").map_or(h.len(), |v| v.round() as usize);
+            m.hidden = Some(vec![w; d]);
+        }
+        if let Some(k) = p.keys().find(|k| {
+            ![
+                "alpha",
+                "l1",
+                "l2",
+                "weight_decay",
+                "dropout",
+                "dropconnect",
+                "lr",
+                "width",
+                "depth",
+            ]
+            .contains(&k.as_str())
+        }) {
+            return Err(Error::param_err(
+                "space",
+                format!("'{k}' is not a parameter of a network (alpha, l1, l2, weight_decay, dropout, dropconnect, lr, width, depth)"),
+            ));
+        }
+        Ok(m)
+    }
+
+    fn epochs(&self) -> usize {
+        self.epochs
+    }
+
+    fn fold(
+        &self,
+        train: &Dataset,
+        val: &Dataset,
+        metric: &str,
+        cb: &mut dyn Callback,
+    ) -> Result<FoldScore> {
+        let pre = scaling(train, self.standardize);
+        let spec = self.spec(train.nfeatures(), n_outputs(train))?;
+        let mut cfg = self.train_config(train.task)?;
+        cfg.batch_size = cfg.batch_size.min(train.nrows());
+        let (tdata, vdata) = (engine_data(train, &pre), engine_data(val, &pre));
+        let mut tr = match train_network(&spec, &cfg, &tdata, Some(&vdata), None, cb) {
+            Err(Error::Nn(NnError::Callback(m))) if m == "pruned" => {
+                return Ok(FoldScore {
+                    score: f64::NAN,
+                    kept: 0,
+                    losses: Vec::new(),
+                    pruned: true,
+                })
+            }
+            other => other?.trainer,
+        };
+        let (loss, m) = tr.evaluate(&vdata);
+        let score = if metric == "loss" {
+            loss
+        } else {
+            m.iter()
+                .find(|(k, _)| k == metric)
+                .map(|(_, v)| *v)
+                .ok_or_else(|| {
+                    Error::param_err(
+                        "metric",
+                        format!("{metric} is not reported for a {} task", train.task.name()),
+                    )
+                })?
+        };
+        Ok(FoldScore {
+            score,
+            kept: tr.net.dense()[0].active_inputs().len(),
+            losses: Vec::new(),
+            pruned: false,
+        })
+    }
+}
+
+/// The search's settings.
+///
+/// | field | default | meaning |
+/// |---|---|---|
+/// | `estimator` | (given) | the configuration the trials start from |
+/// | `space` | (given) | the dimensions searched |
+/// | `method` | `Method::Tpe` | grid, random or TPE |
+/// | `trials` | 40 | trials to run (a grid stops when exhausted) |
+/// | `folds` | 5 | CV folds per trial |
+/// | `metric` | [`default_metric`] of the task | the CV score |
+/// | `prune` | false | the median pruning rule |
+/// | `seed` | 0 | folds and proposals |
+#[derive(Clone, Debug)]
+pub struct Tune<E> {
+    /// The configuration the trials start from.
+    pub estimator: E,
+    /// The dimensions searched.
+    pub space: Space,
+    /// How trials are proposed.
+    pub method: Method,
+    /// Trials to run.
+    pub trials: usize,
+    /// CV folds per trial.
+    pub folds: usize,
+    /// The CV score; `None`: [`default_metric`].
+    pub metric: Option<String>,
+    /// Whether the median pruning rule stops poor trials early.
+    pub prune: bool,
+    /// The seed of the folds and the proposals.
+    pub seed: u64,
+}
+
+impl<E: Tunable> Tune<E> {
+    /// A search of `space` from `estimator` with the defaults above.
+    pub fn new(estimator: E, space: Space) -> Self {
+        Tune {
+            estimator,
+            space,
+            method: Method::Tpe,
+            trials: 40,
+            folds: 5,
+            metric: None,
+            prune: false,
+            seed: 0,
+        }
+    }
+
+    /// The metric this search scores on `d`.
+    pub fn metric_for(&self, d: &Dataset) -> String {
+        self.metric
+            .clone()
+            .unwrap_or_else(|| default_metric(d.task).to_string())
+    }
+
+    /// Runs trials on `train` until `trials` are recorded, continuing from `trials` (a
+    /// resumed search proposes what an uninterrupted one would); `on_trial` is told after
+    /// each (progress, checkpoints) and may stop the search with an error.
+    pub fn search(
+        &self,
+        train: &Dataset,
+        mut trials: Vec<Trial>,
+        on_trial: &mut dyn FnMut(&[Trial]) -> Result<()>,
+    ) -> Result<Vec<Trial>> {
+        crate::estimator::validate_data(train)?;
+        if self.trials == 0 {
+            return Err(Error::param_err("trials", "must be at least 1"));
+        }
+        let metric = self.metric_for(train);
+        let higher = higher_is_better(&metric);
+        let ycls = train.task.is_classification().then_some(&train.y[..]);
+        let foldid = split::kfold(train.nrows(), self.folds, ycls, self.seed)?;
+        let warmup = (self.estimator.epochs() / 10).max(1);
+        while trials.len() < self.trials {
+            let i = trials.len();
+            let Some(params) = occam_select::search::propose(
+                self.method,
+                &self.space,
+                &trials,
+                i,
+                self.seed,
+                higher,
+            ) else {
+                break;
+            };
+            let t0 = std::time::Instant::now();
+            let est = self.estimator.with_params(&params)?;
+            let stop = AtomicBool::new(false);
+            let history = &trials;
+            let results: Vec<FoldScore> = (0..self.folds)
+                .into_par_iter()
+                .map(|f| {
+                    let tr: Vec<usize> = (0..train.nrows()).filter(|&r| foldid[r] != f).collect();
+                    let va: Vec<usize> = (0..train.nrows()).filter(|&r| foldid[r] == f).collect();
+                    let mut pruner = MedianPruner::new(history, f, warmup, &stop, self.prune);
+                    let mut s =
+                        est.fold(&train.subset(&tr), &train.subset(&va), &metric, &mut pruner)?;
+                    s.losses = std::mem::take(&mut pruner.losses);
+                    Ok(s)
+                })
+                .collect::<Result<_>>()?;
+            let pruned = results.iter().any(|r| r.pruned);
+            let scores: Vec<f64> = results.iter().map(|r| r.score).collect();
+            let (mean, se) = if pruned {
+                (f64::NAN, f64::NAN)
+            } else {
+                occam_select::search::mean_se(&scores)
+            };
+            trials.push(Trial {
+                index: i,
+                params,
+                fold_scores: scores,
+                mean,
+                se,
+                features_kept: results.iter().map(|r| r.kept as f64).sum::<f64>()
+                    / self.folds as f64,
+                pruned,
+                seconds: t0.elapsed().as_secs_f64(),
+                epoch_losses: results.into_iter().map(|r| r.losses).collect(),
+            });
+            on_trial(&trials)?;
+        }
+        Ok(trials)
+    }
+}
+
+/// The trials the rules pick: (best mean, one-standard-error choice), as indices.
+pub fn choose(trials: &[Trial], metric: &str) -> Result<(usize, usize)> {
+    let higher = higher_is_better(metric);
+    let best = occam_select::search::best(trials, higher)
+        .ok_or_else(|| Error::param_err("trials", "no trial completed (all pruned?)"))?;
+    Ok((
+        best,
+        occam_select::search::one_se(trials, higher).unwrap_or(best),
+    ))
+}

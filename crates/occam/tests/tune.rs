@@ -1,0 +1,112 @@
+//! A search over the network config through the facade, on the Pima data: the trials are
+//! recorded with their fold scores, the same seed gives the same trials, a resumed search
+//! equals an uninterrupted one, the median pruner stops poor trials, and a space dimension
+//! that is no network parameter is a typed error naming `space`.
+
+use occam::tune::{choose, DimSpec, Method, Space, Tunable, Tune};
+use occam::{CsvOptions, Dataset, Mlp, RawTable};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+fn pima(rows: usize) -> Dataset {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../datasets/pima_indians_diabetes.csv");
+    let text = std::fs::read_to_string(&p).unwrap();
+    let head: String = text.lines().take(rows + 1).collect::<Vec<_>>().join("\n") + "\n";
+    let t = RawTable::parse(head.as_bytes(), &p).unwrap();
+    Dataset::from_table(&t, &CsvOptions::default()).unwrap()
+}
+
+fn space(toml_text: &str) -> Space {
+    let specs: BTreeMap<String, DimSpec> = toml::from_str(toml_text).unwrap();
+    Space::from_specs(&specs).unwrap()
+}
+
+fn search() -> Tune<Mlp> {
+    let net = Mlp {
+        hidden: Some(vec![8]),
+        epochs: 10,
+        ..Mlp::default()
+    };
+    Tune {
+        method: Method::Random,
+        trials: 4,
+        folds: 3,
+        seed: 7,
+        ..Tune::new(
+            net,
+            space("[l1]\nlog = [1e-4, 1e-1]\n[dropout]\nrange = [0.0, 0.5]\n"),
+        )
+    }
+}
+
+#[test]
+fn trials_repeat_bit_for_bit_and_a_resumed_search_equals_an_uninterrupted_one() {
+    let d = pima(300);
+    let t = search();
+    let mut told = 0;
+    let all = t
+        .search(&d, Vec::new(), &mut |tr| {
+            told = tr.len();
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!((all.len(), told), (4, 4));
+    for tr in &all {
+        assert_eq!(tr.fold_scores.len(), 3);
+        assert!(tr.mean > 0.5 && tr.mean <= 1.0, "accuracy {}", tr.mean);
+        assert_eq!(tr.epoch_losses.len(), 3);
+        assert!(tr.features_kept <= 8.0);
+    }
+    // Everything but the seconds each trial took.
+    let timeless = |v: Vec<occam::tune::Trial>| -> Vec<occam::tune::Trial> {
+        v.into_iter()
+            .map(|t| occam::tune::Trial { seconds: 0.0, ..t })
+            .collect()
+    };
+    let again = t.search(&d, Vec::new(), &mut |_| Ok(())).unwrap();
+    assert_eq!(timeless(again), timeless(all.clone()));
+    let resumed = t.search(&d, all[..2].to_vec(), &mut |_| Ok(())).unwrap();
+    assert_eq!(timeless(resumed), timeless(all.clone()));
+    let (best, se1) = choose(&all, "accuracy").unwrap();
+    assert!(all[se1].mean >= all[best].mean - all[best].se);
+}
+
+#[test]
+fn the_median_pruner_stops_trials_worse_than_the_earlier_ones() {
+    let d = pima(300);
+    let mut t = search();
+    t.prune = true;
+    t.trials = 10;
+    // A learning rate a thousand times too small cannot keep up with earlier trials.
+    t.space = space("[lr]\nlog = [1e-6, 1e-1]\n");
+    t.estimator.epochs = 20;
+    let trials = t.search(&d, Vec::new(), &mut |_| Ok(())).unwrap();
+    let pruned: Vec<_> = trials.iter().filter(|t| t.pruned).collect();
+    assert!(
+        !pruned.is_empty(),
+        "no trial pruned: {:?}",
+        trials.iter().map(|t| t.params["lr"]).collect::<Vec<_>>()
+    );
+    assert!(pruned.iter().all(|t| t.index >= 5 && t.mean.is_nan()));
+    // The fold that broke the rule stopped early (the others stop at their next epoch, or
+    // had already finished).
+    assert!(pruned
+        .iter()
+        .all(|t| t.epoch_losses.iter().any(|l| l.len() < 20)));
+}
+
+#[test]
+fn a_dimension_that_is_no_network_parameter_is_a_typed_error() {
+    let p: BTreeMap<String, f64> = [("momentum".to_string(), 0.9)].into_iter().collect();
+    let e = Mlp::default().with_params(&p).unwrap_err();
+    assert_eq!(e.param(), Some("space"), "{e}");
+    assert!(e.to_string().contains("momentum"), "{e}");
+    let mut t = search();
+    t.trials = 0;
+    assert_eq!(
+        t.search(&pima(50), Vec::new(), &mut |_| Ok(()))
+            .unwrap_err()
+            .param(),
+        Some("trials")
+    );
+}
