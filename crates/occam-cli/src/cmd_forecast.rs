@@ -13,10 +13,7 @@ use crate::flags_nn::{TrainArgs, TrainOptions};
 use crate::{load, nn_setup, output, UserError};
 use anyhow::{Context, Result};
 use occam::forecast::ForecastData;
-use occam::results::{
-    Errors, ForecastComparison, ForecastResult, ForecastScores, PartScores, SeriesInfo, WindowInfo,
-};
-use occam_core::series::{self, Gaps};
+use occam_core::series::Gaps;
 use occam_core::table::RawTable;
 use occam_core::DataError;
 use occam_nn::{CellKind, Trainer};
@@ -116,55 +113,6 @@ fn prepare(a: &TrainArgs, o: &TrainOptions, cell: CellKind) -> Result<ForecastDa
     })
 }
 
-/// Scores of one part at the horizon, on the windows whose seasonal-naive value is observed:
-/// the model, seasonal naive and last value errors, the model's error per step, and the CSV
-/// rows.
-fn score(tr: &mut Trainer<f32>, p: &ForecastData, part: usize, csv: &mut String) -> PartScores {
-    let (h, s) = (p.meta.windows.horizon, &p.series);
-    let f = p.forecasts(&mut tr.net, part);
-    let (mut m, mut sn, mut lv) = (Vec::new(), Vec::new(), Vec::new());
-    let mut per_step = vec![(0.0, 0usize); h];
-    let mut unscored = 0;
-    let name = ["train", "validation", "test"][part];
-    for (r, &k) in p.rows[part].iter().enumerate() {
-        let t = p.win.origins[k];
-        for j in 0..h {
-            let actual = s.values[t + 1 + j].expect("windows have observed targets");
-            let e = f[r * h + j] - actual;
-            per_step[j].0 += e * e;
-            per_step[j].1 += 1;
-        }
-        let i = t + h;
-        let actual = s.values[i].expect("windows have observed targets");
-        let Some(naive) = series::seasonal_naive(s, i, p.meta.season) else {
-            unscored += 1;
-            continue;
-        };
-        let last = s.values[t].unwrap_or(p.win.center[k]);
-        let fc = f[r * h + h - 1];
-        m.push((fc, actual));
-        sn.push((naive, actual));
-        lv.push((last, actual));
-        let _ = writeln!(
-            csv,
-            "{},{name},{},{actual},{fc},{naive},{last}",
-            s.label(i),
-            s.label(t)
-        );
-    }
-    PartScores {
-        model: Errors::of(&m),
-        seasonal_naive: Errors::of(&sn),
-        last_value: Errors::of(&lv),
-        rmse_per_step: per_step
-            .iter()
-            .map(|(sum, n)| (sum / (*n).max(1) as f64).sqrt())
-            .collect(),
-        windows: p.rows[part].len(),
-        unscored_no_seasonal_value: unscored,
-    }
-}
-
 /// Calls `F` after every epoch (the CLI's log lines and metrics.csv).
 struct EpochHook<F>(F);
 
@@ -240,83 +188,15 @@ fn run_in_pool(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
             Ok(())
         }),
     )?;
-    let (mut tr, outcome, secs) = (trained.trainer, trained.outcome, trained.seconds);
+    let mut trained = trained;
     model.save(&mut run)?;
-    let mut csv = String::from("time,part,origin,actual,forecast,seasonal_naive,last_value\n");
-    let scores = ForecastScores {
-        validation: score(&mut tr, &p, 1, &mut csv),
-        test: score(&mut tr, &p, 2, &mut csv),
-    };
-    let test = &scores.test;
-    let beats = test.model.rmse < test.seasonal_naive.rmse;
-    let train_model = {
-        let f = p.forecasts(&mut tr.net, 0);
-        let h = p.meta.windows.horizon;
-        let pairs: Vec<(f64, f64)> = p.rows[0]
-            .iter()
-            .enumerate()
-            .map(|(r, &k)| {
-                let i = p.win.origins[k] + h;
-                (f[r * h + h - 1], s.values[i].expect("observed target"))
-            })
-            .collect();
-        Errors::of(&pairs)
-    };
-    let comparison = if o.baseline.unwrap_or(false) {
-        let (bspec, bcfg) = crate::cmd_train::unregularized(&p.meta.spec, &p.cfg);
-        let mut bspec = bspec;
-        if let Some(r) = bspec.recurrent.as_mut() {
-            r.recurrent_dropout = 0.0;
-        }
-        let (_, b) = p.train(&bspec, &bcfg, &mut ())?;
-        let (mut bt, bo) = (b.trainer, b.outcome);
-        Some(ForecastComparison {
-            held_out: "test".into(),
-            regularized: test.model.clone(),
-            baseline: score(&mut bt, &p, 2, &mut String::new()).model,
-            baseline_epochs: bo.epochs_run,
-        })
+    let mut baseline = if o.baseline.unwrap_or(false) {
+        Some(p.train_unregularized()?)
     } else {
         None
     };
-    let w = &p.meta.windows;
-    let summary = ForecastResult {
-        model: cell.name().into(),
-        target: p.meta.target.clone(),
-        series: SeriesInfo {
-            steps: s.len(),
-            step_seconds: s.step,
-            missing: s.missing(),
-            missing_time_stamps: s.inserted,
-            gaps: w.gaps,
-            first: s.label(0),
-            last: s.label(s.len() - 1),
-            validation_starts: s.label(p.win.val_start),
-            test_starts: s.label(p.win.test_start),
-        },
-        windows: WindowInfo {
-            window: w.window,
-            horizon: w.horizon,
-            season: p.meta.season,
-            relative: w.relative,
-            features_per_step: p.win.features,
-            train: p.rows[0].len(),
-            validation: p.rows[1].len(),
-            test: p.rows[2].len(),
-            left_out_missing_input: p.win.dropped_inputs,
-            left_out_missing_target: p.win.dropped_targets,
-        },
-        train_model,
-        scores,
-        beats_seasonal_naive: beats,
-        epochs_run: outcome.epochs_run,
-        best_epoch: outcome.best_epoch,
-        stopped_early: outcome.stopped_early,
-        fit_seconds: secs,
-        n_params: tr.net.n_params(),
-        penalty: tr.reg.value(&tr.net).penalty,
-        comparison,
-    };
+    let (summary, csv) = p.result(&mut trained, baseline.as_mut());
+    let (outcome, secs, w) = (&trained.outcome, trained.seconds, &p.meta.windows);
     run.write("forecasts.csv", csv.as_bytes())?;
     run.write_json("summary.json", &summary)?;
     println!(

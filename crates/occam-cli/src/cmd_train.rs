@@ -242,21 +242,7 @@ pub fn fit(
     Ok((t.trainer, t.outcome, t.seconds))
 }
 
-/// The same architecture and training without any regularization: no penalty, no dropout or
-/// DropConnect, no early stopping (all epochs, last weights).
-pub fn unregularized(
-    spec: &occam_nn::MlpSpec,
-    cfg: &TrainConfig,
-) -> (occam_nn::MlpSpec, TrainConfig) {
-    let mut s = spec.clone();
-    s.dropout = 0.0;
-    s.drop_connect = 0.0;
-    let mut c = cfg.clone();
-    c.penalty = Default::default();
-    c.patience = None;
-    c.restore_best = false;
-    (s, c)
-}
+pub use occam::mlp::unregularized;
 
 pub fn run(a: &TrainArgs) -> Result<()> {
     let o = nn_setup::merge(&a.opts, a.config.as_deref())?;

@@ -6,6 +6,9 @@
 
 use crate::error::{Error, Result};
 use crate::mlp::{train_network, Callback, Mlp, Trained};
+use crate::results::{
+    Errors, ForecastComparison, ForecastResult, ForecastScores, PartScores, SeriesInfo, WindowInfo,
+};
 use crate::run::{RunFolder, RunKind};
 use occam_core::series::{self, Gaps, Scaling, Series, WindowSpec, Windows};
 use occam_core::table::RawTable;
@@ -323,6 +326,145 @@ impl ForecastData {
                     .map(move |&v| self.win.center[k] + self.win.scale * v as f64)
             })
             .collect()
+    }
+}
+
+impl ForecastData {
+    /// Trains the same network without any regularization (no penalty, dropout, recurrent
+    /// dropout or early stopping) on the same windows.
+    pub fn train_unregularized(&self) -> Result<Trained> {
+        let (mut spec, cfg) = crate::mlp::unregularized(&self.meta.spec, &self.cfg);
+        if let Some(r) = spec.recurrent.as_mut() {
+            r.recurrent_dropout = 0.0;
+        }
+        Ok(self.train(&spec, &cfg, &mut ())?.1)
+    }
+
+    /// Scores `net` on `part` (1 validation, 2 test) at the horizon, on the windows whose
+    /// seasonal-naive value is observed, against seasonal naive and the last value; appends
+    /// each scored window to `csv` (time, part, origin, actual, forecast, seasonal_naive,
+    /// last_value).
+    pub fn score(&self, net: &mut Net<f32>, part: usize, csv: &mut String) -> PartScores {
+        use std::fmt::Write as _;
+        let (h, s) = (self.meta.windows.horizon, &self.series);
+        let f = self.forecasts(net, part);
+        let (mut m, mut sn, mut lv) = (Vec::new(), Vec::new(), Vec::new());
+        let mut per_step = vec![(0.0, 0usize); h];
+        let mut unscored = 0;
+        let name = ["train", "validation", "test"][part];
+        for (r, &k) in self.rows[part].iter().enumerate() {
+            let t = self.win.origins[k];
+            let observed = |i: usize| s.values[i].unwrap_or(f64::NAN);
+            for (j, acc) in per_step.iter_mut().enumerate() {
+                let e = f[r * h + j] - observed(t + 1 + j);
+                acc.0 += e * e;
+                acc.1 += 1;
+            }
+            let i = t + h;
+            let actual = observed(i);
+            let Some(naive) = series::seasonal_naive(s, i, self.meta.season) else {
+                unscored += 1;
+                continue;
+            };
+            let last = s.values[t].unwrap_or(self.win.center[k]);
+            let fc = f[r * h + h - 1];
+            m.push((fc, actual));
+            sn.push((naive, actual));
+            lv.push((last, actual));
+            let _ = writeln!(
+                csv,
+                "{},{name},{},{actual},{fc},{naive},{last}",
+                s.label(i),
+                s.label(t)
+            );
+        }
+        PartScores {
+            model: Errors::of(&m),
+            seasonal_naive: Errors::of(&sn),
+            last_value: Errors::of(&lv),
+            rmse_per_step: per_step
+                .iter()
+                .map(|(sum, n)| (sum / (*n).max(1) as f64).sqrt())
+                .collect(),
+            windows: self.rows[part].len(),
+            unscored_no_seasonal_value: unscored,
+        }
+    }
+
+    /// The result of a trained forecaster (and of the unregularized one, when given), with
+    /// forecasts.csv: every scored validation and test window.
+    pub fn result(
+        &self,
+        trained: &mut Trained,
+        baseline: Option<&mut Trained>,
+    ) -> (ForecastResult, String) {
+        let mut csv = String::from("time,part,origin,actual,forecast,seasonal_naive,last_value\n");
+        let net = &mut trained.trainer.net;
+        let scores = ForecastScores {
+            validation: self.score(net, 1, &mut csv),
+            test: self.score(net, 2, &mut csv),
+        };
+        let (s, w, h) = (&self.series, &self.meta.windows, self.meta.windows.horizon);
+        let f = self.forecasts(net, 0);
+        let pairs: Vec<(f64, f64)> = self.rows[0]
+            .iter()
+            .enumerate()
+            .map(|(r, &k)| {
+                let i = self.win.origins[k] + h;
+                (f[r * h + h - 1], s.values[i].unwrap_or(f64::NAN))
+            })
+            .collect();
+        let comparison = baseline.map(|b| ForecastComparison {
+            held_out: "test".into(),
+            regularized: scores.test.model.clone(),
+            baseline: self.score(&mut b.trainer.net, 2, &mut String::new()).model,
+            baseline_epochs: b.outcome.epochs_run,
+        });
+        let tr = &trained.trainer;
+        let result = ForecastResult {
+            model: self
+                .meta
+                .spec
+                .recurrent
+                .as_ref()
+                .map_or("lstm", |r| r.cell.name())
+                .into(),
+            target: self.meta.target.clone(),
+            series: SeriesInfo {
+                steps: s.len(),
+                step_seconds: s.step,
+                missing: s.missing(),
+                missing_time_stamps: s.inserted,
+                gaps: w.gaps,
+                first: s.label(0),
+                last: s.label(s.len() - 1),
+                validation_starts: s.label(self.win.val_start),
+                test_starts: s.label(self.win.test_start),
+            },
+            windows: WindowInfo {
+                window: w.window,
+                horizon: h,
+                season: self.meta.season,
+                relative: w.relative,
+                features_per_step: self.win.features,
+                train: self.rows[0].len(),
+                validation: self.rows[1].len(),
+                test: self.rows[2].len(),
+                left_out_missing_input: self.win.dropped_inputs,
+                left_out_missing_target: self.win.dropped_targets,
+            },
+            train_model: Errors::of(&pairs),
+            beats_seasonal_naive: scores.test.model.rmse < scores.test.seasonal_naive.rmse,
+            scores,
+            epochs_run: trained.outcome.epochs_run,
+            best_epoch: trained.outcome.best_epoch,
+            stopped_early: trained.outcome.stopped_early,
+            fit_seconds: trained.seconds,
+            n_params: tr.net.n_params(),
+            penalty: tr.reg.value(&tr.net).penalty,
+            comparison,
+        };
+        (result, csv)
     }
 }
 

@@ -421,6 +421,20 @@ pub fn train_network(
     })
 }
 
+/// The same architecture and training without any regularization: no penalty, no dropout or
+/// DropConnect, no early stopping (all epochs, last weights) — the baseline every
+/// "regularized vs unregularized" comparison trains.
+pub fn unregularized(spec: &MlpSpec, cfg: &TrainConfig) -> (MlpSpec, TrainConfig) {
+    let mut s = spec.clone();
+    s.dropout = 0.0;
+    s.drop_connect = 0.0;
+    let mut c = cfg.clone();
+    c.penalty = Default::default();
+    c.patience = None;
+    c.restore_best = false;
+    (s, c)
+}
+
 /// Standardization statistics from the training rows (dense input only), and the target's
 /// scaling for regression.
 pub fn scaling(train: &Dataset, standardize: bool) -> Preprocess {
