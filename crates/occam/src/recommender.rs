@@ -5,6 +5,9 @@
 
 use crate::error::{Error, Result};
 use crate::preprocess::{cut, HandleUnknown};
+use crate::results::{
+    L2Try, OverfitGap, RatingBaselines, RatingCounts, RatingErrors, RatingScores, RecommenderResult,
+};
 use crate::run::{RunFolder, RunKind};
 use occam_core::split;
 use occam_core::table::{abbreviate, parse_cell, Cell, RawTable};
@@ -300,6 +303,122 @@ pub struct RecommenderFit {
     pub test: Vec<Rating>,
     /// Every rating of the table with the user and item ids (as `Recommender::ratings`).
     pub table: RatingTable,
+}
+
+/// A recommender's comparison: the chosen factorisation, the same one without L2 or early
+/// stopping (to show overfitting), and the global-mean and user + item bias baselines.
+pub struct RecommenderReport {
+    /// The result (summary.json).
+    pub result: RecommenderResult,
+    /// epochs.csv: train and validation RMSE per epoch of both factorisations.
+    pub epochs_csv: String,
+    /// recommendations.csv: the top 10 unseen items of every user by the chosen model.
+    pub recommendations_csv: String,
+}
+
+impl RecommenderFit {
+    /// Trains the factorisation of `est` without L2 or early stopping on the same split and
+    /// scores it, the chosen model and both baselines.
+    pub fn report(&self, est: &Recommender) -> Result<RecommenderReport> {
+        use occam_nn::recommender::{bias_baseline, mae};
+        use std::fmt::Write as _;
+        let (train, val, test, table) = (&self.train, &self.val, &self.test, &self.table);
+        let (n_users, n_items) = (table.users.len(), table.items.len());
+        let (mu, bu, bi) = bias_baseline(train, n_users, n_items);
+        let bias =
+            |r: &[Rating]| -> Vec<f64> { r.iter().map(|&(u, i, _)| mu + bu[u] + bi[i]).collect() };
+        let mean = |r: &[Rating]| -> Vec<f64> { vec![mu; r.len()] };
+        let errors = |pred: &[f64], r: &[Rating]| RatingErrors {
+            rmse: rmse(pred, r),
+            mae: mae(pred, r),
+        };
+        let baseline = |f: &dyn Fn(&[Rating]) -> Vec<f64>| RatingScores {
+            train_rmse: None,
+            val_rmse: rmse(&f(val), val),
+            test: errors(&f(test), test),
+            epochs_run: None,
+            l2: None,
+        };
+        // Without any regularization: no L2 and no early stopping (all epochs, last weights).
+        let free = Recommender {
+            early_stopping: false,
+            ..est.clone()
+        }
+        .fit_split(table, train, val, 0.0)?;
+        let row = |m: &RecommenderModel, l2: Option<f64>| -> RatingScores {
+            let e = &m.engine;
+            RatingScores {
+                train_rmse: Some(rmse(&e.predict_all(train), train)),
+                val_rmse: rmse(&e.predict_all(val), val),
+                test: errors(&e.predict_all(test), test),
+                epochs_run: Some(m.history.len()),
+                l2,
+            }
+        };
+        let regularized = row(&self.model, Some(self.model.config.l2));
+        let unregularized = row(&free, None);
+        let gap = |r: &RatingScores| r.val_rmse - r.train_rmse.unwrap_or(0.0);
+        let result = RecommenderResult {
+            model: "recommender".into(),
+            users: n_users,
+            items: n_items,
+            ratings: RatingCounts {
+                train: train.len(),
+                validation: val.len(),
+                test: test.len(),
+            },
+            config: est.config(0.0)?,
+            baselines: RatingBaselines {
+                global_mean: baseline(&mean),
+                user_item_bias: baseline(&bias),
+            },
+            l2_grid: self
+                .grid
+                .iter()
+                .map(|&(l2, v)| L2Try { l2, val_rmse: v })
+                .collect(),
+            overfit_gap: OverfitGap {
+                regularized: gap(&regularized),
+                unregularized: gap(&unregularized),
+            },
+            regularized,
+            unregularized,
+        };
+        let mut epochs_csv = String::from("model,epoch,train_rmse,val_rmse\n");
+        let curves: [(&str, &[RecEpoch]); 2] = [
+            ("regularized", &self.model.history),
+            ("unregularized", &free.history),
+        ];
+        for (name, h) in curves {
+            for e in h {
+                let _ = writeln!(
+                    epochs_csv,
+                    "{name},{},{},{}",
+                    e.epoch, e.train_rmse, e.val_rmse
+                );
+            }
+        }
+        let mut seen: Vec<Vec<usize>> = vec![Vec::new(); n_users];
+        for &(u, i, _) in train {
+            seen[u].push(i);
+        }
+        let mut recommendations_csv = String::from("user,rank,item,predicted\n");
+        for (u, name) in table.users.iter().enumerate() {
+            for (r, (item, p)) in self
+                .model
+                .top_k(name, &seen[u], 10)?
+                .into_iter()
+                .enumerate()
+            {
+                let _ = writeln!(recommendations_csv, "{name},{},{item},{p:.4}", r + 1);
+            }
+        }
+        Ok(RecommenderReport {
+            result,
+            epochs_csv,
+            recommendations_csv,
+        })
+    }
 }
 
 /// `recommender.json`: everything but the tables.
