@@ -6,13 +6,12 @@ use crate::flags_nn::{TrainArgs, TrainOptions};
 use crate::nn_setup::{self, engine_data, preprocess};
 use crate::{load, output, UserError};
 use anyhow::{Context, Result};
-use occam::results::{Comparison, LayerZeros, Metrics, NetworkResult, SeedScores, TopInputs};
+use occam::results::{Comparison, NetworkResult};
 use occam::{Mode, RunFolder, RunKind};
 use occam_core::{split, CsvOptions, Dataset, MissingPolicy, Task};
 use occam_nn::model::{ModelMeta, Preprocess, FORMAT};
 use occam_nn::{Data, EpochLog, TrainConfig, Trainer};
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::Path;
 
@@ -242,8 +241,6 @@ pub fn fit(
     Ok((t.trainer, t.outcome, t.seconds))
 }
 
-pub use occam::mlp::unregularized;
-
 pub fn run(a: &TrainArgs) -> Result<()> {
     let o = nn_setup::merge(&a.opts, a.config.as_deref())?;
     nn_setup::set_threads(o.threads)?;
@@ -401,66 +398,18 @@ fn finish(
         }
         run.write("test_predictions.csv", csv.as_bytes())?;
     }
-    let metrics = |m: Vec<(String, f64)>| -> Metrics { m.into_iter().collect() };
-    let (val_loss, val_metrics) = match &p.val {
-        Some(v) => {
-            let (loss, m) = tr.evaluate(v);
-            (Some(loss), Some(metrics(m)))
-        }
-        None => (None, None),
+    let parts = occam::network::Parts {
+        train: &p.train,
+        val: p.val.as_ref(),
+        test: p.test.as_ref(),
     };
-    let (test_loss, test_metrics) = match &p.test {
-        Some(t) => {
-            let (loss, m) = tr.evaluate(t);
-            (Some(loss), Some(metrics(m)))
-        }
-        None => (None, None),
-    };
-    let dense = tr.net.dense();
-    let first = dense[0];
-    // Behind convolutions the first dense layer sees feature maps, not input columns.
-    let kept: Vec<String> = if p.spec.conv.is_empty() {
-        first
-            .active_inputs()
-            .into_iter()
-            .map(|j| p.data.feature_names[j].clone())
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let top_inputs = (p.spec.conv.is_empty() && p.spec.recurrent.is_none())
-        .then(|| TopInputs::of(first, &p.data.feature_names, &p.data.classes));
-    let s = NetworkResult {
-        val_loss,
-        val_metrics,
-        test_loss,
-        test_metrics,
-        top_inputs,
-        zeros_per_layer: dense
-            .iter()
-            .enumerate()
-            .map(|(i, d)| LayerZeros {
-                layer: i,
-                zeros: d.weight.zeros(),
-                total: d.weight.len(),
-            })
-            .collect(),
-        input_features_kept: kept,
-        n_input_features: first.n_in,
-        epochs_run: outcome.epochs_run,
-        best_epoch: outcome.best_epoch,
-        stopped_early: outcome.stopped_early,
-        fit_seconds: secs,
-        penalty: tr.reg.value(&tr.net).penalty,
-        n_params: tr.net.n_params(),
-        threads: p.threads,
-        comparison: None,
-    };
+    let s = occam::network::result(tr, &p.spec, &p.data, &parts, outcome, secs, p.threads);
+    let first_n_in = s.n_input_features;
     let kept_note = if p.spec.conv.is_empty() {
         format!(
             "; {} of {} input features kept",
             s.input_features_kept.len(),
-            first.n_in
+            first_n_in
         )
     } else {
         String::new()
@@ -491,48 +440,22 @@ fn finish(
 /// on the held-out rows (test split when there is one, else validation).
 fn compare_baseline(p: &Prepared) -> Result<Comparison> {
     let repeats = p.opts.repeats.unwrap_or(1).max(1);
-    let (held, name) = match (&p.test, &p.val) {
+    let held = match (&p.test, &p.val) {
         (Some(t), _) => (t, "test"),
         (None, Some(v)) => (v, "validation"),
         _ => anyhow::bail!(UserError(
             "--baseline needs held-out rows (--test-fraction or --val-fraction)".into()
         )),
     };
-    let (bspec, bcfg) = unregularized(&p.spec, &p.cfg);
-    let mut runs: [Vec<Vec<(String, f64)>>; 2] = [vec![], vec![]];
     let seeds: Vec<u64> = (0..repeats as u64).map(|r| p.cfg.seed + r).collect();
-    for &seed in &seeds {
-        for (k, (spec, cfg)) in [(&p.spec, &p.cfg), (&bspec, &bcfg)].into_iter().enumerate() {
-            let mut c = cfg.clone();
-            c.seed = seed;
-            let (mut tr, _, _) = fit(p, &c, spec, None, |_, _| Ok(()), false)?;
-            let (loss, mut m) = tr.evaluate(held);
-            m.insert(0, ("loss".into(), loss));
-            runs[k].push(m);
-        }
-    }
-    let per = |ms: &[Vec<(String, f64)>]| -> BTreeMap<String, SeedScores> {
-        ms[0]
-            .iter()
-            .enumerate()
-            .map(|(i, (k, _))| {
-                let vals: Vec<f64> = ms.iter().map(|m| m[i].1).collect();
-                let mean = vals.iter().sum::<f64>() / vals.len() as f64;
-                let scores = SeedScores {
-                    mean,
-                    per_seed: vals,
-                };
-                (k.clone(), scores)
-            })
-            .collect()
+    let parts = occam::network::Parts {
+        train: &p.train,
+        val: p.val.as_ref(),
+        test: p.test.as_ref(),
     };
-    Ok(Comparison {
-        held_out: name.into(),
-        repeats,
-        seeds,
-        regularized: per(&runs[0]),
-        baseline: per(&runs[1]),
-    })
+    Ok(occam::network::compare_baseline(
+        &p.spec, &p.cfg, &parts, held, &seeds,
+    )?)
 }
 
 fn print_comparison(c: &Comparison) {

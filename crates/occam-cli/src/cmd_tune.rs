@@ -5,20 +5,18 @@
 //! chosen network against the same network without regularization on held-out rows; the
 //! chosen network is saved as model.safetensors + model.json for `occam predict`.
 
-use crate::cmd_train::{fit, load_dataset, unregularized, Prepared};
+use crate::cmd_train::load_dataset;
 use crate::flags_nn::TrainOptions;
-use crate::nn_setup::{self, engine_data, preprocess};
+use crate::nn_setup;
 use crate::{output, UserError};
 use anyhow::{Context, Result};
-use occam::results::{HeldOut, Metrics, TrialPick, TuneChoice, TuneResult};
-use occam::tune::{Tunable, Tune};
+use occam::results::Metrics;
+use occam::tune::Tune;
 use occam_core::{split, Dataset};
-use occam_nn::Trainer;
 use occam_select::search::{Method, Trial};
 use occam_select::space::{DimSpec, Space};
 use serde_json::json;
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
@@ -219,7 +217,7 @@ fn run_in_pool(a: &TuneArgs, o: TrainOptions) -> Result<()> {
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    finish(&mut run, a, &o, &base, &d, &train, &s, &trials, &metric)
+    finish(&mut run, a, &o, &tune, &d, &train, &s, &trials)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -227,135 +225,39 @@ fn finish(
     run: &mut occam::RunFolder,
     a: &TuneArgs,
     o: &TrainOptions,
-    base: &occam::Mlp,
+    tune: &Tune<occam::Mlp>,
     d: &Dataset,
     train: &Dataset,
     s: &split::Split,
     trials: &[Trial],
-    metric: &str,
 ) -> Result<()> {
-    let (best, se1) = occam::tune::choose(trials, metric)
-        .map_err(|_| UserError("no trial completed (all pruned?)".into()))?;
-    let chosen = if a.rule == "min" { best } else { se1 };
-    let mut csv = String::from("trial");
-    let names: Vec<String> = trials[0].params.keys().cloned().collect();
-    for n in &names {
-        let _ = write!(csv, ",{n}");
-    }
-    csv.push_str(",mean,se,features_kept,pruned,seconds\n");
-    for t in trials {
-        let _ = write!(csv, "{}", t.index + 1);
-        for n in &names {
-            let _ = write!(csv, ",{}", t.params.get(n).copied().unwrap_or(f64::NAN));
-        }
-        let _ = writeln!(
-            csv,
-            ",{},{},{},{},{:.3}",
-            t.mean, t.se, t.features_kept, t.pruned, t.seconds
-        );
-    }
-    run.write("trials.csv", csv.as_bytes())?;
-    // Final fit of the chosen config on all training rows, and the baseline, on the held-out rows.
-    let n_out = nn_setup::n_outputs(d);
-    let est = base.with_params(&trials[chosen].params)?;
-    let spec = est.spec(d.nfeatures(), n_out)?;
-    let mut cfg = est.train_config(d.task)?;
-    cfg.patience = None;
-    cfg.restore_best = false;
-    cfg.batch_size = cfg.batch_size.min(train.nrows());
-    let pre = preprocess(train, !o.no_standardize.unwrap_or(false));
-    let test = (!s.test.is_empty()).then(|| engine_data(&d.subset(&s.test), &pre));
-    let p = Prepared {
-        opts: o.clone(),
-        data: train.clone(),
-        train: engine_data(train, &pre),
-        val: None,
-        test: test.clone(),
-        pre: pre.clone(),
-        spec: spec.clone(),
-        cfg: cfg.clone(),
-        threads: rayon::current_num_threads(),
-        rows: (train.nrows(), 0, s.test.len()),
-        test_rows: Vec::new(),
-    };
-    let (mut reg, _, _) = fit(&p, &cfg, &spec, None, |_, _| Ok(()), false)?;
-    // The chosen network, saved like `occam train` saves one (usable by `occam predict`).
-    let meta = occam_nn::model::ModelMeta {
-        format: occam_nn::model::FORMAT.into(),
-        spec: spec.clone(),
-        task: d.task,
-        loss: cfg.loss,
-        feature_names: d.feature_names.clone(),
-        target_name: d.target_name.clone(),
-        classes: d.classes.clone(),
-        preprocess: pre.clone(),
-        training: serde_json::to_value(&cfg)?,
-    };
-    occam::MlpModel::new(meta, reg.net.clone(), d).save(run)?;
-    let (bspec, bcfg) = unregularized(&spec, &cfg);
-    let (mut base, _, _) = fit(&p, &bcfg, &bspec, None, |_, _| Ok(()), false)?;
-    let held = |tr: &mut Trainer<f32>| -> Option<Metrics> {
-        test.as_ref().map(|t| {
-            let (loss, m) = tr.evaluate(t);
-            m.into_iter().chain([("loss".to_string(), loss)]).collect()
-        })
-    };
-    let selected: Vec<String> = reg.net.dense()[0]
-        .active_inputs()
-        .into_iter()
-        .map(|j| d.feature_names[j].clone())
-        .collect();
-    let pick = |i: usize| TrialPick {
-        trial: i + 1,
-        params: trials[i].params.clone(),
-        cv_mean: trials[i].mean,
-        cv_se: trials[i].se,
-        features_kept: trials[i].features_kept,
-    };
-    let summary = TuneResult {
-        chosen: TuneChoice {
-            trial: chosen + 1,
-            params: trials[chosen].params.clone(),
-            options: serde_json::to_value(o)?,
-        },
-        cv_mean: trials[chosen].mean,
-        cv_se: trials[chosen].se,
-        metric: metric.to_string(),
-        rule: a.rule.clone(),
-        min: pick(best),
-        one_se: pick(se1),
-        selected_features: selected,
-        held_out: HeldOut {
-            regularized: held(&mut reg),
-            baseline: held(&mut base),
-            baseline_note: Some("the same architecture trained the same way without any penalty, dropout or early stopping".into()),
-        },
-        trials: trials.len(),
-        pruned: trials.iter().filter(|t| t.pruned).count(),
-        held_out_rows: s.test.len(),
-    };
+    let rule = occam::Rule::parse(&a.rule)?;
+    let test = (!s.test.is_empty()).then(|| d.subset(&s.test));
+    let fit = tune
+        .finish(d, train, test.as_ref(), trials, rule)
+        .map_err(|e| match e.param() {
+            Some("trials") => UserError("no trial completed (all pruned?)".into()).into(),
+            _ => anyhow::Error::from(e),
+        })?;
+    run.write("trials.csv", occam::tune::trials_csv(trials).as_bytes())?;
+    fit.model.save(run)?;
+    let mut summary = fit.result;
+    summary.chosen.options = serde_json::to_value(o)?;
+    let (metric, best, se1) = (&summary.metric, &summary.min, &summary.one_se);
     run.write_json("summary.json", &summary)?;
     if !a.no_report {
         crate::cmd_report::write(&a.out, &a.out.join("report.html"))?;
     }
-    println!(
-        "best (min): trial {} {metric} {:.4} ± {:.4}, {:.0} features",
-        best + 1,
-        trials[best].mean,
-        trials[best].se,
-        trials[best].features_kept
-    );
-    println!(
-        "one-SE:     trial {} {metric} {:.4} ± {:.4}, {:.0} features",
-        se1 + 1,
-        trials[se1].mean,
-        trials[se1].se,
-        trials[se1].features_kept
-    );
+    for (name, t) in [("best (min):", best), ("one-SE:    ", se1)] {
+        println!(
+            "{name} trial {} {metric} {:.4} ± {:.4}, {:.0} features",
+            t.trial, t.cv_mean, t.cv_se, t.features_kept
+        );
+    }
     println!(
         "chosen by --rule {}: trial {}; {} input features kept",
         a.rule,
-        chosen + 1,
+        summary.chosen.trial,
         summary.selected_features.len()
     );
     let show = |m: &Option<Metrics>| m.as_ref().map_or("-".into(), |m| m.to_string());

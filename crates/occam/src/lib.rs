@@ -27,6 +27,7 @@ pub mod forecast;
 pub mod lassonet;
 pub mod linear;
 pub mod mlp;
+pub mod network;
 pub mod predict;
 pub mod preprocess;
 pub mod recommender;

@@ -356,3 +356,133 @@ pub fn choose(trials: &[Trial], metric: &str) -> Result<(usize, usize)> {
         occam_select::search::one_se(trials, higher).unwrap_or(best),
     ))
 }
+
+/// trials.csv: one row per trial with its parameters, mean, SE, features kept, whether it was
+/// pruned and its seconds.
+pub fn trials_csv(trials: &[Trial]) -> String {
+    use std::fmt::Write as _;
+    let mut csv = String::from("trial");
+    let names: Vec<String> = trials
+        .first()
+        .map(|t| t.params.keys().cloned().collect())
+        .unwrap_or_default();
+    for n in &names {
+        let _ = write!(csv, ",{n}");
+    }
+    csv.push_str(",mean,se,features_kept,pruned,seconds\n");
+    for t in trials {
+        let _ = write!(csv, "{}", t.index + 1);
+        for n in &names {
+            let _ = write!(csv, ",{}", t.params.get(n).copied().unwrap_or(f64::NAN));
+        }
+        let _ = writeln!(
+            csv,
+            ",{},{},{},{},{:.3}",
+            t.mean, t.se, t.features_kept, t.pruned, t.seconds
+        );
+    }
+    csv
+}
+
+/// The end of a network search: the chosen trial trained on all training rows and the same
+/// network without regularization, both scored on the held-out rows.
+pub struct TuneFit {
+    /// The chosen network (no early stopping: all epochs, last weights).
+    pub model: crate::mlp::MlpModel,
+    /// The result (summary.json); `chosen.options` is left null for the caller to record
+    /// the options the trials started from.
+    pub result: crate::results::TuneResult,
+}
+
+impl Tune<Mlp> {
+    /// Picks the trial by `rule`, trains it on `train` and the unregularized network, and
+    /// scores both on `test` (when it has rows). `d` is the whole data set, whose columns the
+    /// saved model reads.
+    pub fn finish(
+        &self,
+        d: &Dataset,
+        train: &Dataset,
+        test: Option<&Dataset>,
+        trials: &[Trial],
+        rule: crate::linear::Rule,
+    ) -> Result<TuneFit> {
+        use crate::results::{HeldOut, Metrics, TrialPick, TuneChoice, TuneResult};
+        let metric = self.metric_for(train);
+        let (best, se1) = choose(trials, &metric)?;
+        let chosen = match rule {
+            crate::linear::Rule::Min => best,
+            crate::linear::Rule::OneSe => se1,
+        };
+        let est = self.estimator.with_params(&trials[chosen].params)?;
+        let spec = est.spec(d.nfeatures(), n_outputs(d))?;
+        let mut cfg = est.train_config(d.task)?;
+        cfg.patience = None;
+        cfg.restore_best = false;
+        cfg.batch_size = cfg.batch_size.min(train.nrows());
+        let pre = scaling(train, est.standardize);
+        let tdata = engine_data(train, &pre);
+        let test = test.map(|t| engine_data(t, &pre));
+        let mut reg = train_network(&spec, &cfg, &tdata, None, None, &mut ())?.trainer;
+        let (bspec, bcfg) = crate::mlp::unregularized(&spec, &cfg);
+        let mut base = train_network(&bspec, &bcfg, &tdata, None, None, &mut ())?.trainer;
+        let held = |tr: &mut Trainer<f32>| -> Option<Metrics> {
+            test.as_ref().map(|t| {
+                let (loss, m) = tr.evaluate(t);
+                m.into_iter().chain([("loss".to_string(), loss)]).collect()
+            })
+        };
+        let pick = |i: usize| TrialPick {
+            trial: i + 1,
+            params: trials[i].params.clone(),
+            cv_mean: trials[i].mean,
+            cv_se: trials[i].se,
+            features_kept: trials[i].features_kept,
+        };
+        let result = TuneResult {
+            chosen: TuneChoice {
+                trial: chosen + 1,
+                params: trials[chosen].params.clone(),
+                options: serde_json::Value::Null,
+            },
+            cv_mean: trials[chosen].mean,
+            cv_se: trials[chosen].se,
+            metric: metric.clone(),
+            rule: match rule {
+                crate::linear::Rule::Min => "min",
+                crate::linear::Rule::OneSe => "1se",
+            }
+            .into(),
+            min: pick(best),
+            one_se: pick(se1),
+            selected_features: reg.net.dense()[0]
+                .active_inputs()
+                .into_iter()
+                .map(|j| d.feature_names[j].clone())
+                .collect(),
+            held_out: HeldOut {
+                regularized: held(&mut reg),
+                baseline: held(&mut base),
+                baseline_note: Some("the same architecture trained the same way without any penalty, dropout or early stopping".into()),
+            },
+            trials: trials.len(),
+            pruned: trials.iter().filter(|t| t.pruned).count(),
+            held_out_rows: test.as_ref().map_or(0, |t| t.rows()),
+        };
+        let meta = occam_nn::model::ModelMeta {
+            format: occam_nn::model::FORMAT.into(),
+            spec,
+            task: d.task,
+            loss: cfg.loss,
+            feature_names: d.feature_names.clone(),
+            target_name: d.target_name.clone(),
+            classes: d.classes.clone(),
+            preprocess: pre,
+            training: serde_json::to_value(&cfg)
+                .map_err(|e| Error::param_err("training", e.to_string()))?,
+        };
+        Ok(TuneFit {
+            model: crate::mlp::MlpModel::new(meta, reg.net, d),
+            result,
+        })
+    }
+}
