@@ -1,4 +1,5 @@
-//! The CLI on the real data sets: inspect, sparse loading, the demo, linear path and cv JSON.
+//! The CLI on the real data sets: inspect, sparse loading, the demo, linear path and cv JSON,
+//! and `occam train --help` grouped by model kind.
 
 mod common;
 use common::*;
@@ -135,4 +136,41 @@ fn linear_cv_writes_lambda_min_and_1se() {
     }
     assert!(v["lambda_1se"].as_f64().unwrap() >= v["lambda_min"].as_f64().unwrap());
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn train_help_groups_the_options_by_model_kind() {
+    let (out, err, code) = occam(&["train", "--help"]);
+    assert_eq!(code, Some(0), "{err}");
+    // Each heading, in order, followed by its own options before the next heading.
+    let groups = [
+        ("Data:", "--categorical"),
+        ("Forecaster (--model lstm|gru):", "--time-column"),
+        ("Images (--model cnn, idx files):", "--conv"),
+        ("Recommender (--model recommender):", "--user"),
+        ("Text (--model text):", "--ngram"),
+        ("Network:", "--hidden"),
+        ("Penalties:", "--l1"),
+        ("Training:", "--epochs"),
+        ("Evaluation:", "--baseline"),
+    ];
+    let mut from = 0;
+    for (i, (head, flag)) in groups.iter().enumerate() {
+        let at = from
+            + out[from..]
+                .find(head)
+                .unwrap_or_else(|| panic!("{head} missing:\n{out}"));
+        let end = groups
+            .get(i + 1)
+            .and_then(|(next, _)| out[at..].find(next).map(|k| at + k))
+            .unwrap_or(out.len());
+        assert!(
+            out[at..end].contains(&format!("{flag} ")),
+            "{flag} not under {head}:\n{out}"
+        );
+        from = at;
+    }
+    // The recommender's columns are not listed among the text options.
+    let text = &out[out.find("Text (--model text):").unwrap()..out.find("Network:").unwrap()];
+    assert!(!text.contains("--user"), "{text}");
 }
