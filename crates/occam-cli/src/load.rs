@@ -1,214 +1,35 @@
-//! Resolving a DATA argument (a path or `builtin:NAME`) and loading it in the right format.
+//! DATA arguments (a path or `builtin:NAME`) through `occam::data`; an unknown builtin is a
+//! usage error of the command line.
 
-use crate::builtin;
 use anyhow::Result;
-use occam_core::{idx, input, libsvm, table::RawTable, CsvOptions, DataError, Dataset};
-use std::path::{Path, PathBuf};
+use occam_core::{idx, CsvOptions, Dataset};
+use std::path::Path;
 
-/// File formats occam reads.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    Csv,
-    Libsvm,
-    Idx,
-}
+pub use occam::data::{is_idx, Format, Source};
 
-/// A data argument resolved to its bytes (decompressed) and format.
-pub struct Source {
-    pub path: PathBuf,
-    pub bytes: Vec<u8>,
-    pub format: Format,
-    /// Feature names that come with a builtin (the movie-review vocabulary).
-    pub vocab: Option<Vec<String>>,
-}
-
-fn format_of(name: &str) -> Format {
-    let n = name
-        .strip_suffix(".gz")
-        .unwrap_or(name)
-        .to_ascii_lowercase();
-    if n.ends_with(".svm") || n.ends_with(".libsvm") || n.ends_with(".svmlight") {
-        Format::Libsvm
-    } else if n.ends_with("ubyte") || n.ends_with(".idx") || n.contains("-idx") {
-        Format::Idx
-    } else {
-        Format::Csv
-    }
-}
-
-/// Reads DATA: `builtin:NAME` from the binary, anything else from disk.
+/// Reads DATA; an unknown `builtin:NAME` is a usage error listing the builtins.
 pub fn resolve(arg: &str) -> Result<Source> {
-    if let Some(name) = arg.strip_prefix("builtin:") {
-        let b = builtin::find(name).ok_or_else(|| {
-            crate::UserError(format!(
-                "no builtin data set '{name}'; the builtins are: {}",
-                builtin::names()
-            ))
-        })?;
-        let path = PathBuf::from(format!("builtin:{}", b.name));
-        let bytes = input::decompress(b.bytes.to_vec(), &path)?;
-        let vocab = (b.name == "movie-reviews").then(|| {
-            String::from_utf8_lossy(builtin::MOVIE_VOCAB)
-                .split('\n')
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect()
-        });
-        return Ok(Source {
-            path,
-            bytes,
-            format: format_of(b.file),
-            vocab,
-        });
-    }
-    let path = PathBuf::from(arg);
-    let file = std::fs::File::open(&path).map_err(|source| DataError::Io {
-        path: path.clone(),
-        source,
-    })?;
-    let bytes = input::read_all(file, &path)?;
-    Ok(Source {
-        format: format_of(arg),
-        path,
-        bytes,
-        vocab: None,
-    })
+    occam::data::resolve(arg).map_err(usage)
 }
 
-/// Loads a supervised data set from CSV or libsvm (idx is read by its own commands).
+/// A supervised data set from CSV or libsvm.
 pub fn dataset(src: &Source, opts: &CsvOptions, vocab: Option<&Path>) -> Result<Dataset> {
-    let mut d = match src.format {
-        Format::Csv => {
-            let t = RawTable::parse(&src.bytes, &src.path)?;
-            Dataset::from_table(&t, opts)?
-        }
-        Format::Libsvm => {
-            if opts.target.is_some() || !opts.categorical.is_empty() {
-                anyhow::bail!(crate::UserError(format!(
-                    "{}: libsvm files carry their target as the first token; \
-                     --target and --categorical apply to CSV only",
-                    src.path.display()
-                )));
-            }
-            libsvm::read_libsvm(&src.bytes, &src.path, opts.task)?
-        }
-        Format::Idx => anyhow::bail!(crate::UserError(format!(
-            "{}: idx files hold images or labels, not a table; use `occam data inspect` on them",
-            src.path.display()
-        ))),
-    };
-    let names = match vocab {
-        Some(p) => {
-            let bytes = std::fs::read(p).map_err(|source| DataError::Io {
-                path: p.to_path_buf(),
-                source,
-            })?;
-            Some(
-                String::from_utf8_lossy(&bytes)
-                    .split('\n')
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_string)
-                    .collect::<Vec<_>>(),
-            )
-        }
-        None => src.vocab.clone(),
-    };
-    if let Some(names) = names {
-        if names.len() < d.nfeatures() {
-            anyhow::bail!(DataError::Mismatch {
-                detail: format!(
-                    "the vocabulary has {} names but {} has {} features",
-                    names.len(),
-                    src.path.display(),
-                    d.nfeatures()
-                )
-            });
-        }
-        d.feature_names = names[..d.nfeatures()].to_vec();
-    }
-    Ok(d)
+    occam::data::dataset(src, opts, vocab).map_err(usage)
 }
 
-/// Loads an idx file (images or labels).
+/// An idx file (images or labels).
 pub fn idx_array(src: &Source) -> Result<idx::IdxArray> {
-    Ok(idx::read_idx(&src.bytes, &src.path)?)
+    Ok(occam::data::idx_array(src)?)
 }
 
-/// Whether DATA names an idx file (by its name).
-pub fn is_idx(arg: &str) -> bool {
-    !arg.starts_with("builtin:") && format_of(arg) == Format::Idx
-}
-
-/// Images (idx, [n, h, w] or [n, c, h, w]) and their labels (idx, [n]) as a classification
-/// data set: pixels scaled to [0, 1], one feature per pixel (`px0`, ...), classes the label
-/// values in order.
+/// idx images and their labels as a classification data set.
 pub fn idx_dataset(images: &str, labels: &str) -> Result<Dataset> {
-    let src = resolve(images)?;
-    let img = idx::read_idx(&src.bytes, &src.path)?;
-    let lsrc = resolve(labels)?;
-    let lab = idx::read_idx(&lsrc.bytes, &lsrc.path)?;
-    let n = *img.dims.first().unwrap_or(&0);
-    if img.dims.len() < 2 || lab.dims.len() != 1 || lab.dims[0] != n {
-        anyhow::bail!(DataError::Mismatch {
-            detail: format!(
-                "{} has shape {:?} and {} has shape {:?}: need [n, ...] images and [n] labels",
-                src.path.display(),
-                img.dims,
-                lsrc.path.display(),
-                lab.dims
-            ),
-        });
-    }
-    let p: usize = img.dims[1..].iter().product();
-    let scale = if img.data.iter().any(|v| *v > 1.0) {
-        1.0 / 255.0
-    } else {
-        1.0
-    };
-    let mut cols = vec![Vec::with_capacity(n); p];
-    for i in 0..n {
-        for (j, col) in cols.iter_mut().enumerate() {
-            col.push(img.data[i * p + j] as f64 * scale);
-        }
-    }
-    let mut classes: Vec<i64> = lab.data.iter().map(|v| *v as i64).collect();
-    classes.sort_unstable();
-    classes.dedup();
-    let y = lab
-        .data
-        .iter()
-        .map(|v| classes.binary_search(&(*v as i64)).expect("a class") as f64)
-        .collect();
-    Ok(Dataset {
-        source: src.path.clone(),
-        x: occam_core::Matrix::Dense(occam_core::DenseMatrix::from_columns(n, cols)),
-        y,
-        feature_names: (0..p).map(|j| format!("px{j}")).collect(),
-        target_name: "label".into(),
-        task: occam_core::Task::Multiclass,
-        classes: classes.iter().map(|c| c.to_string()).collect(),
-        schema: Vec::new(),
-        rows_dropped: 0,
-    })
+    occam::data::idx_dataset(images, labels).map_err(usage)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formats_by_name() {
-        assert_eq!(format_of("a/b.svm.gz"), Format::Libsvm);
-        assert_eq!(format_of("train-images-idx3-ubyte.gz"), Format::Idx);
-        assert_eq!(format_of("x.csv"), Format::Csv);
-    }
-
-    #[test]
-    fn every_builtin_loads() {
-        for b in builtin::BUILTINS {
-            let s = resolve(&format!("builtin:{}", b.name)).unwrap();
-            assert!(!s.bytes.is_empty(), "{}", b.name);
-        }
-        assert!(resolve("builtin:nope").is_err());
+fn usage(e: occam::Error) -> anyhow::Error {
+    match e {
+        occam::Error::Param { param, detail } if param == "data" => crate::UserError(detail).into(),
+        other => other.into(),
     }
 }

@@ -1,7 +1,6 @@
 //! The `occam` binary: flags -> configs -> library calls. The only crate that decides where
 //! files go; every bad input is reported as one paragraph and exit code 2.
 
-mod builtin;
 mod cmd_bench;
 mod cmd_data;
 mod cmd_demo;

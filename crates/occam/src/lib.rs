@@ -21,6 +21,7 @@
 
 #![deny(missing_docs)]
 
+pub mod data;
 pub mod error;
 pub mod estimator;
 pub mod forecast;
