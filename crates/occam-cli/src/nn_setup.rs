@@ -8,9 +8,7 @@ use crate::UserError;
 use anyhow::{Context, Result};
 use occam_core::Dataset;
 use occam_nn::model::Preprocess;
-use occam_nn::optim::schedule::Schedule;
-use occam_nn::regularize::{L1Mode, LayerPenalty, LayerSelect, PenaltyPolicy};
-use occam_nn::{ActKind, Loss, OptimizerKind};
+use occam_nn::regularize::{LayerPenalty, PenaltyPolicy};
 use std::path::Path;
 
 fn bad(param: &str, msg: impl std::fmt::Display) -> anyhow::Error {
@@ -54,9 +52,10 @@ pub fn merge(cli: &TrainOptions, config: Option<&Path>) -> Result<TrainOptions> 
     Ok(serde_json::from_value(base)?)
 }
 
-/// The facade's network estimator from the options: flag values parsed here, ranges checked
-/// by `occam::Mlp::spec` / `train_config`.
+/// The facade's network estimator from the options: the text forms parsed by
+/// `occam::parse`, ranges checked by `occam::Mlp::spec` / `train_config`.
 pub fn estimator(o: &TrainOptions) -> Result<occam::Mlp> {
+    use occam::parse;
     let mut m = occam::Mlp {
         hidden: o.hidden.clone(),
         dropout: o.dropout.unwrap_or(0.0),
@@ -68,84 +67,15 @@ pub fn estimator(o: &TrainOptions) -> Result<occam::Mlp> {
         ..occam::Mlp::default()
     };
     if let Some(a) = &o.activation {
-        m.activation = ActKind::parse(a).ok_or_else(|| {
-            bad(
-                "--activation",
-                format!("'{a}' is not relu, gelu, tanh or sigmoid"),
-            )
-        })?;
+        m.activation = parse::activation(a)?;
     }
     if o.model.as_deref() == Some("cnn") {
-        m.image = o.image.as_deref().map(image_shape).transpose()?;
-        m.conv = o
-            .conv
-            .as_deref()
-            .unwrap_or("16:3:2,32:3:2")
-            .split(',')
-            .map(occam::mlp::parse_conv_block)
-            .collect::<occam::Result<_>>()?;
+        m.image = o.image.as_deref().map(parse::image).transpose()?;
+        m.conv = parse::conv_blocks(o.conv.as_deref().unwrap_or("16:3:2,32:3:2"))?;
     }
-    train_options(o, &mut m)?;
-    Ok(m)
-}
-
-/// C,H,W from `--image`.
-fn image_shape(a: &str) -> Result<(usize, usize, usize)> {
-    let dims: Vec<usize> = a
-        .split(',')
-        .map(|t| t.trim().parse::<usize>())
-        .collect::<std::result::Result<_, _>>()
-        .map_err(|_| bad("--image", format!("'{a}' is not C,H,W")))?;
-    match dims[..] {
-        [c, h, w] => Ok((c, h, w)),
-        _ => Err(bad("--image", format!("'{a}' is not C,H,W"))),
-    }
-}
-
-/// The training options of `o` into the estimator `m`.
-fn train_options(o: &TrainOptions, m: &mut occam::Mlp) -> Result<()> {
-    m.loss = match o.loss.as_deref() {
-        None | Some("default") => None,
-        Some(s) if s.starts_with("huber") => {
-            let delta = match s.strip_prefix("huber:") {
-                Some(d) => d
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|d| *d > 0.0)
-                    .ok_or_else(|| bad("--loss", format!("'{d}' is not a positive delta")))?,
-                None => 1.0,
-            };
-            Some(Loss::Huber { delta })
-        }
-        Some(s) => {
-            return Err(bad(
-                "--loss",
-                format!("'{s}' is not 'default' or 'huber[:DELTA]' (the loss follows the task)"),
-            ))
-        }
-    };
+    m.loss = parse::loss(o.loss.as_deref().unwrap_or("default"))?;
     let opt = o.optimizer.as_deref().unwrap_or("adam");
-    m.optimizer = match opt {
-        "adam" => OptimizerKind::adam(),
-        "adamw" => OptimizerKind::AdamW {
-            beta1: 0.9,
-            beta2: 0.999,
-            eps: 1e-8,
-        },
-        "sgd" => OptimizerKind::Sgd {
-            momentum: o.momentum.unwrap_or(0.9),
-            nesterov: o.nesterov.unwrap_or(false),
-        },
-        s => {
-            return Err(bad(
-                "--optimizer",
-                format!("'{s}' is not adam, adamw or sgd"),
-            ))
-        }
-    };
-    if o.momentum.is_some() && opt != "sgd" {
-        return Err(bad("--momentum", "applies to --optimizer sgd only"));
-    }
+    m.optimizer = parse::optimizer(opt, o.momentum, o.nesterov)?;
     m.lr = o.lr;
     m.epochs = o.epochs.unwrap_or(100);
     m.batch_size = o.batch_size.unwrap_or(32);
@@ -155,7 +85,7 @@ fn train_options(o: &TrainOptions, m: &mut occam::Mlp) -> Result<()> {
     m.clip_norm = o.clip_norm;
     m.clip_value = o.clip_value;
     m.seed = o.seed.unwrap_or(0);
-    m.schedule = schedule(o.schedule.as_deref().unwrap_or("constant"))?;
+    m.schedule = parse::schedule(o.schedule.as_deref().unwrap_or("constant"))?;
     let en = match &o.elastic_net {
         None => None,
         Some(v) if v.len() == 2 => Some((v[0], v[1])),
@@ -166,99 +96,41 @@ fn train_options(o: &TrainOptions, m: &mut occam::Mlp) -> Result<()> {
             ))
         }
     };
-    let weight_decay = o
-        .weight_decay
-        .unwrap_or(if opt == "adamw" { 0.01 } else { 0.0 });
     let default = LayerPenalty {
         l1: o.l1.unwrap_or(0.0),
         l2: o.l2.unwrap_or(0.0),
         elastic_net: en,
-        weight_decay,
+        weight_decay: o
+            .weight_decay
+            .unwrap_or(if opt == "adamw" { 0.01 } else { 0.0 }),
         group_inputs: o.group_lasso.unwrap_or(0.0),
         group_neurons: o.group_lasso_neurons.unwrap_or(0.0),
-    };
-    let layers = match o.penalty_layers.as_deref().unwrap_or("all") {
-        "all" => LayerSelect::All,
-        "first" => LayerSelect::First,
-        s => LayerSelect::List(
-            s.split(',')
-                .map(|t| t.trim().parse::<usize>())
-                .collect::<std::result::Result<_, _>>()
-                .map_err(|_| {
-                    bad(
-                        "--penalty-layers",
-                        format!("'{s}' is not all, first or a list like 0,2"),
-                    )
-                })?,
-        ),
     };
     let overrides = o
         .layer_penalty
         .iter()
         .flatten()
         .map(|e| {
-            (
-                e.layer,
-                LayerPenalty {
-                    l1: e.l1,
-                    l2: e.l2,
-                    elastic_net: e.elastic_net,
-                    weight_decay: e.weight_decay,
-                    group_inputs: e.group_lasso,
-                    group_neurons: e.group_lasso_neurons,
-                },
-            )
+            let pen = LayerPenalty {
+                l1: e.l1,
+                l2: e.l2,
+                elastic_net: e.elastic_net,
+                weight_decay: e.weight_decay,
+                group_inputs: e.group_lasso,
+                group_neurons: e.group_lasso_neurons,
+            };
+            (e.layer, pen)
         })
         .collect();
-    let l1_mode = match o.l1_mode.as_deref().unwrap_or("prox") {
-        "prox" => L1Mode::Prox,
-        "prox-uniform" => L1Mode::ProxUniform,
-        "subgradient" => L1Mode::Subgradient,
-        s => {
-            return Err(bad(
-                "--l1-mode",
-                format!("'{s}' is not prox, prox-uniform or subgradient"),
-            ))
-        }
-    };
     m.penalty = PenaltyPolicy {
         default,
-        layers,
+        layers: parse::penalty_layers(o.penalty_layers.as_deref().unwrap_or("all"))?,
         overrides,
         penalize_bias: o.penalize_bias.unwrap_or(false),
-        l1_mode,
+        l1_mode: parse::l1_mode(o.l1_mode.as_deref().unwrap_or("prox"))?,
         recurrent_l2: o.recurrent_l2.unwrap_or(0.0),
     };
-    Ok(())
-}
-
-fn schedule(s: &str) -> Result<Schedule> {
-    let parts: Vec<&str> = s.split(':').collect();
-    let num = |i: usize, d: f64| -> Result<f64> {
-        parts.get(i).map_or(Ok(d), |t| {
-            t.parse::<f64>()
-                .map_err(|_| bad("--schedule", format!("'{t}' in '{s}' is not a number")))
-        })
-    };
-    Ok(match parts[0] {
-        "constant" => Schedule::Constant,
-        "step" => Schedule::Step {
-            every: num(1, 30.0)? as usize,
-            gamma: num(2, 0.1)?,
-        },
-        "cosine" => Schedule::Cosine { min_lr: num(1, 0.0)? },
-        "plateau" => Schedule::Plateau {
-            factor: num(1, 0.1)?,
-            patience: num(2, 10.0)? as usize,
-            min_lr: 0.0,
-        },
-        _ => {
-            return Err(bad(
-                "--schedule",
-                format!("'{s}' is not constant, step:EVERY:GAMMA, cosine[:MIN_LR] or plateau[:FACTOR:PATIENCE]"),
-            ))
-        }
-    })
+    Ok(m)
 }
 
 pub use occam::mlp::{engine_data, n_outputs};

@@ -29,6 +29,7 @@ pub mod lassonet;
 pub mod linear;
 pub mod mlp;
 pub mod network;
+pub mod parse;
 pub mod predict;
 pub mod preprocess;
 pub mod recommender;
