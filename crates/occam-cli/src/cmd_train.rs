@@ -3,32 +3,30 @@
 //! (the resolved options) and checkpoint.safetensors (every epoch, for `--resume`).
 
 use crate::flags_nn::{TrainArgs, TrainOptions};
-use crate::nn_setup::{self, engine_data, preprocess};
+use crate::nn_setup;
 use crate::{load, output, UserError};
 use anyhow::{Context, Result};
 use occam::results::{Comparison, NetworkResult};
 use occam::{Mode, RunFolder, RunKind};
-use occam_core::{split, CsvOptions, Dataset, MissingPolicy, Task};
-use occam_nn::model::{ModelMeta, Preprocess, FORMAT};
-use occam_nn::{Data, EpochLog, TrainConfig, Trainer};
+use occam_core::{CsvOptions, Dataset, MissingPolicy, Task};
+use occam_nn::{EpochLog, TrainConfig, Trainer};
 use serde_json::{json, Value};
 use std::io::IsTerminal;
 use std::path::Path;
 
-/// Everything one training run needs, resolved from flags, config file and data.
+/// Everything one training run needs, resolved from flags, config file and data: the
+/// options, the threads and the facade's prepared run (split, scaling, spec, settings).
 pub struct Prepared {
     pub opts: TrainOptions,
-    pub data: Dataset,
-    pub train: Data<f32>,
-    pub val: Option<Data<f32>>,
-    pub test: Option<Data<f32>>,
-    pub pre: Preprocess,
-    pub spec: occam_nn::MlpSpec,
-    pub cfg: TrainConfig,
     pub threads: usize,
-    pub rows: (usize, usize, usize),
-    /// The rows of `data` held out as the test split (empty with `--test-images`).
-    pub test_rows: Vec<usize>,
+    pub run: occam::network::Prepared,
+}
+
+impl std::ops::Deref for Prepared {
+    type Target = occam::network::Prepared;
+    fn deref(&self) -> &Self::Target {
+        &self.run
+    }
 }
 
 /// The data set DATA with the reading options of `o`.
@@ -74,54 +72,28 @@ pub fn prepare_dataset(d: Dataset, o: TrainOptions) -> Result<Prepared> {
             "--test-images and --test-labels go together".into()
         )),
     };
-    if test_files.is_some() && o.test_fraction.unwrap_or(0.0) > 0.0 {
-        anyhow::bail!(UserError(
-            "--test-images replaces --test-fraction; give one of them".into()
-        ));
-    }
-    let seed = o.seed.unwrap_or(0);
-    let classes = d.task.is_classification().then_some(&d.y[..]);
-    let s = split::train_val_test(
-        d.nrows(),
-        classes,
-        o.val_fraction.unwrap_or(0.2),
-        o.test_fraction.unwrap_or(0.0),
-        seed,
+    let mut m = nn_setup::estimator(&o)?;
+    m.val_fraction = o.val_fraction.unwrap_or(0.2);
+    let test_fraction = o.test_fraction.unwrap_or(0.0);
+    let run = occam::network::Prepared::new(&m, d, test_fraction, test_files.as_ref()).map_err(
+        |e| -> anyhow::Error {
+            match e.param() {
+                Some("patience") => {
+                    UserError("--patience needs a validation split (--val-fraction > 0)".into())
+                        .into()
+                }
+                Some("test_fraction") => {
+                    UserError("--test-images replaces --test-fraction; give one of them".into())
+                        .into()
+                }
+                _ => e.into(),
+            }
+        },
     )?;
-    let train_ds = d.subset(&s.train);
-    let pre = preprocess(&train_ds, !o.no_standardize.unwrap_or(false));
-    let part = |rows: &[usize]| (!rows.is_empty()).then(|| engine_data(&d.subset(rows), &pre));
-    let (test, n_test) = match &test_files {
-        Some(t) => (Some(engine_data(t, &pre)), t.nrows()),
-        None => (part(&s.test), s.test.len()),
-    };
-    let n_out = nn_setup::n_outputs(&d);
-    let est = nn_setup::estimator(&o)?;
-    let spec = est.spec(d.nfeatures(), n_out)?;
-    let mut cfg = est.train_config(d.task)?;
-    if cfg.patience.is_some() && s.validation.is_empty() {
-        anyhow::bail!(UserError(
-            "--patience needs a validation split (--val-fraction > 0)".into()
-        ));
-    }
-    cfg.batch_size = cfg.batch_size.min(s.train.len());
-    let test_rows = if test_files.is_some() {
-        Vec::new()
-    } else {
-        s.test.clone()
-    };
     Ok(Prepared {
-        test_rows,
-        train: engine_data(&train_ds, &pre),
-        val: part(&s.validation),
-        test,
-        rows: (s.train.len(), s.validation.len(), n_test),
         opts: o,
-        data: d,
-        pre,
-        spec,
-        cfg,
         threads,
+        run,
     })
 }
 
@@ -371,39 +343,16 @@ fn finish(
     secs: f64,
     run: &mut RunFolder,
 ) -> Result<NetworkResult> {
-    let meta = ModelMeta {
-        format: FORMAT.into(),
-        spec: p.spec.clone(),
-        task: p.data.task,
-        loss: p.cfg.loss,
-        feature_names: p.data.feature_names.clone(),
-        target_name: p.data.target_name.clone(),
-        classes: p.data.classes.clone(),
-        preprocess: p.pre.clone(),
-        training: serde_json::to_value(&p.cfg)?,
-    };
-    let mut model = occam::MlpModel::new(meta, tr.net.clone(), &p.data);
+    let mut model = p.model(tr.net.clone())?;
     model.save(run)?;
     if !p.test_rows.is_empty() {
         // The held-out rows' predictions as `occam predict` computes them, for the record.
-        let pred = model.predict(&p.data.subset(&p.test_rows).x)?;
-        let mut csv = String::new();
-        for (k, line) in pred.to_csv().lines().enumerate() {
-            let row = if k == 0 {
-                "row".to_string()
-            } else {
-                p.test_rows[k - 1].to_string()
-            };
-            csv.push_str(&format!("{row},{line}\n"));
-        }
-        run.write("test_predictions.csv", csv.as_bytes())?;
+        run.write(
+            "test_predictions.csv",
+            p.test_predictions_csv(&mut model)?.as_bytes(),
+        )?;
     }
-    let parts = occam::network::Parts {
-        train: &p.train,
-        val: p.val.as_ref(),
-        test: p.test.as_ref(),
-    };
-    let s = occam::network::result(tr, &p.spec, &p.data, &parts, outcome, secs, p.threads);
+    let s = occam::network::result(tr, &p.spec, &p.data, &p.parts(), outcome, secs, p.threads);
     let first_n_in = s.n_input_features;
     let kept_note = if p.spec.conv.is_empty() {
         format!(
@@ -448,13 +397,12 @@ fn compare_baseline(p: &Prepared) -> Result<Comparison> {
         )),
     };
     let seeds: Vec<u64> = (0..repeats as u64).map(|r| p.cfg.seed + r).collect();
-    let parts = occam::network::Parts {
-        train: &p.train,
-        val: p.val.as_ref(),
-        test: p.test.as_ref(),
-    };
     Ok(occam::network::compare_baseline(
-        &p.spec, &p.cfg, &parts, held, &seeds,
+        &p.spec,
+        &p.cfg,
+        &p.parts(),
+        held,
+        &seeds,
     )?)
 }
 

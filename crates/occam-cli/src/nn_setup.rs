@@ -1,13 +1,10 @@
 //! Stage 2 for `occam train`: merge the TOML config under the flags and parse the flag values
-//! into the facade's `occam::Mlp` (its `spec` / `train_config` apply the defaults and check
-//! the ranges); the engine's f32 rows and the training-split standardization come from
-//! `occam::mlp`.
+//! into the facade's `occam::Mlp` (`occam::parse` reads the text forms; its `spec` /
+//! `train_config` apply the defaults and check the ranges); the rayon pool and checkpoints.
 
 use crate::flags_nn::TrainOptions;
 use crate::UserError;
 use anyhow::{Context, Result};
-use occam_core::Dataset;
-use occam_nn::model::Preprocess;
 use occam_nn::regularize::{LayerPenalty, PenaltyPolicy};
 use std::path::Path;
 
@@ -131,13 +128,6 @@ pub fn estimator(o: &TrainOptions) -> Result<occam::Mlp> {
         recurrent_l2: o.recurrent_l2.unwrap_or(0.0),
     };
     Ok(m)
-}
-
-pub use occam::mlp::{engine_data, n_outputs};
-
-/// Standardization statistics from the training rows (dense input only).
-pub fn preprocess(train: &Dataset, standardize: bool) -> Preprocess {
-    occam::mlp::scaling(train, standardize)
 }
 
 /// Sets the rayon pool size once per process.

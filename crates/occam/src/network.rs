@@ -127,3 +127,129 @@ pub fn compare_baseline(
         baseline: per(&runs[1]),
     })
 }
+
+/// A network run set up from a data set: the split, the training-split scaling, the engine's
+/// rows of each part, the architecture and the training settings.
+pub struct Prepared {
+    /// The whole data set.
+    pub data: Dataset,
+    /// The training rows.
+    pub train: Data<f32>,
+    /// The validation rows.
+    pub val: Option<Data<f32>>,
+    /// The test rows.
+    pub test: Option<Data<f32>>,
+    /// The scaling computed on the training rows.
+    pub pre: occam_nn::model::Preprocess,
+    /// The architecture.
+    pub spec: MlpSpec,
+    /// The training settings.
+    pub cfg: TrainConfig,
+    /// Rows in (train, validation, test).
+    pub rows: (usize, usize, usize),
+    /// The rows of `data` held out for test (empty when a separate test set was given).
+    pub test_rows: Vec<usize>,
+}
+
+impl Prepared {
+    /// Splits `d` by `m.val_fraction` and `test_fraction` (stratified for classes, seeded by
+    /// `m.seed`), or scores on `test_set` instead of a test split when given.
+    pub fn new(
+        m: &crate::mlp::Mlp,
+        d: Dataset,
+        test_fraction: f64,
+        test_set: Option<&Dataset>,
+    ) -> Result<Prepared> {
+        use crate::mlp::{engine_data, n_outputs, scaling};
+        use crate::Error;
+        if test_set.is_some() && test_fraction > 0.0 {
+            return Err(Error::param_err(
+                "test_fraction",
+                "a separate test set replaces the test split; give one of them",
+            ));
+        }
+        let classes = d.task.is_classification().then_some(&d.y[..]);
+        let s = occam_core::split::train_val_test(
+            d.nrows(),
+            classes,
+            m.val_fraction,
+            test_fraction,
+            m.seed,
+        )?;
+        let train_ds = d.subset(&s.train);
+        let pre = scaling(&train_ds, m.standardize);
+        let part = |rows: &[usize]| (!rows.is_empty()).then(|| engine_data(&d.subset(rows), &pre));
+        let (test, n_test) = match test_set {
+            Some(t) => (Some(engine_data(t, &pre)), t.nrows()),
+            None => (part(&s.test), s.test.len()),
+        };
+        let spec = m.spec(d.nfeatures(), n_outputs(&d))?;
+        let mut cfg = m.train_config(d.task)?;
+        if cfg.patience.is_some() && s.validation.is_empty() {
+            return Err(Error::param_err(
+                "patience",
+                "needs validation rows (val_fraction > 0)",
+            ));
+        }
+        cfg.batch_size = cfg.batch_size.min(s.train.len());
+        Ok(Prepared {
+            test_rows: if test_set.is_some() {
+                Vec::new()
+            } else {
+                s.test.clone()
+            },
+            train: engine_data(&train_ds, &pre),
+            val: part(&s.validation),
+            test,
+            rows: (s.train.len(), s.validation.len(), n_test),
+            data: d,
+            pre,
+            spec,
+            cfg,
+        })
+    }
+
+    /// The parts as [`result`] and [`compare_baseline`] take them.
+    pub fn parts(&self) -> Parts<'_> {
+        Parts {
+            train: &self.train,
+            val: self.val.as_ref(),
+            test: self.test.as_ref(),
+        }
+    }
+
+    /// The fitted model of a trained network on these parts.
+    pub fn model(&self, net: occam_nn::Net<f32>) -> Result<crate::mlp::MlpModel> {
+        let meta = occam_nn::model::ModelMeta {
+            format: occam_nn::model::FORMAT.into(),
+            spec: self.spec.clone(),
+            task: self.data.task,
+            loss: self.cfg.loss,
+            feature_names: self.data.feature_names.clone(),
+            target_name: self.data.target_name.clone(),
+            classes: self.data.classes.clone(),
+            preprocess: self.pre.clone(),
+            training: serde_json::to_value(&self.cfg)
+                .map_err(|e| crate::Error::param_err("training", e.to_string()))?,
+        };
+        Ok(crate::mlp::MlpModel::new(meta, net, &self.data))
+    }
+
+    /// test_predictions.csv: `model`'s predictions of the held-out test rows, each with its
+    /// row number in the data set (empty without test rows).
+    pub fn test_predictions_csv(&self, model: &mut crate::mlp::MlpModel) -> Result<String> {
+        if self.test_rows.is_empty() {
+            return Ok(String::new());
+        }
+        let pred = model.predict(&self.data.subset(&self.test_rows).x)?;
+        let mut csv = String::new();
+        for (k, line) in pred.to_csv().lines().enumerate() {
+            let row = match k {
+                0 => "row".to_string(),
+                _ => self.test_rows[k - 1].to_string(),
+            };
+            csv.push_str(&format!("{row},{line}\n"));
+        }
+        Ok(csv)
+    }
+}
