@@ -190,6 +190,10 @@ fn run_in_pool(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
     )?;
     let mut trained = trained;
     model.save(&mut run)?;
+    run.write(
+        "metrics.csv",
+        occam::results::epochs_csv(&trained.trainer.history).as_bytes(),
+    )?;
     let mut baseline = if o.baseline.unwrap_or(false) {
         Some(p.train_unregularized()?)
     } else {

@@ -325,6 +325,11 @@ pub fn run_prepared(a: &TrainArgs, p: Prepared) -> Result<()> {
         Ok(other) => other.into(),
         Err(e) => e,
     })?;
+    // The log written after every epoch, now listed in the manifest with its checksum.
+    run.write(
+        "metrics.csv",
+        occam::results::epochs_csv(&tr.history).as_bytes(),
+    )?;
     let mut summary = finish(&p, &mut tr, &outcome, secs, &mut run)?;
     if p.opts.baseline.unwrap_or(false) {
         let cmp = compare_baseline(&p)?;

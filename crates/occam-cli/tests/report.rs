@@ -1,7 +1,7 @@
 //! Reports: `occam report` on training and linear runs writes one self-contained page with
 //! every section; the colon weight overlay counts exact zeros per run; the page renders in
 //! headless Chromium (installed by scripts/install-chromium.sh) without console messages, and
-//! a screenshot is kept under target/ for a human to look at.
+//! a screenshot is kept under target/ for a human to look at; a garbage metrics.csv is refused.
 
 mod common;
 use common::*;
@@ -313,4 +313,43 @@ fn report_renders_in_headless_chromium_without_console_messages() {
     );
     eprintln!("screenshot: {}", shot.display());
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_garbage_metrics_csv_is_refused_not_drawn() {
+    let dir = tmp("garbage-metrics");
+    let run = dir.join("run");
+    ok(&[
+        "train",
+        &datasets("pima_indians_diabetes.csv"),
+        "--epochs",
+        "3",
+        "--no-report",
+        "--out",
+        s(&run),
+    ]);
+    let metrics = run.join("metrics.csv");
+    let text = std::fs::read_to_string(&metrics).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let mut cells: Vec<&str> = lines[2].split(',').collect();
+    cells[2] = "oops"; // train_loss
+    lines[2] = cells.join(",");
+    std::fs::write(&metrics, lines.join("\n") + "\n").unwrap();
+    // The manifest's checksum catches the edit.
+    let (_, err, code) = occam(&["report", s(&run)]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("metrics.csv") && err.contains("has changed"),
+        "{err}"
+    );
+    // A folder without a manifest (from before it) is read as it is: the bad cell is named.
+    std::fs::remove_file(run.join("manifest.json")).unwrap();
+    let (_, err, code) = occam(&["report", s(&run)]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("metrics.csv") && err.contains("line 3"),
+        "{err}"
+    );
+    assert!(!run.join("report.html").exists());
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,6 +1,7 @@
 //! Typed results: what a run writes reads back into the same types, through a real run folder
 //! (manifest and checksums), on the diabetes data; a NaN metric survives the JSON round trip;
-//! an edited result file and a folder that holds no run are typed errors.
+//! an edited result file and a folder that holds no run are typed errors; metrics.csv reads
+//! back strictly.
 
 use occam::results::{CvResult, LinearRun, Metrics, NetworkResult, RunResult};
 use occam::{CsvOptions, Dataset, LinearCv, Mode, RawTable, RunFolder, RunKind};
@@ -82,4 +83,33 @@ fn a_summary_missing_a_field_or_a_folder_without_a_run_is_a_typed_error() {
     assert_eq!(e.kind(), "run-folder", "{e}");
     assert!(e.to_string().contains("not a run folder"), "{e}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn metrics_csv_reads_back_strictly() {
+    use occam::results::parse_epochs;
+    let head = "epoch,lr,train_loss,val_loss,penalty,decay_term,val_accuracy,seconds\n";
+    let good = format!("{head}1,0.001,0.7,0.69,0.01,0,0.6,0.1\n2,0.001,0.6,,0.02,0,,0.1\n");
+    let e = parse_epochs(&good).unwrap();
+    assert_eq!(e.len(), 2);
+    assert_eq!(
+        (e[0].epoch, e[0].val_loss, e[1].val_loss),
+        (1, Some(0.69), None)
+    );
+    assert_eq!(e[0].metric, Some(("accuracy".to_string(), 0.6)));
+    for (bad, says) in [
+        ("epoch,lr,train_loss\n1,0.1,0.5\n", "no column 'val_loss'"),
+        (
+            &format!("{head}1,0.001,x,0.69,0.01,0,0.6,0.1\n") as &str,
+            "line 2, column 3",
+        ),
+        (&format!("{head}1,0.001,0.7,0.69\n"), "line 2: 4 fields"),
+        (
+            &format!("{head}2,0.001,0.7,0.69,0.01,0,0.6,0.1\n1,0.001,0.7,0.69,0.01,0,0.6,0.1\n"),
+            "line 3: epoch 1 does not follow epoch 2",
+        ),
+    ] {
+        let e = parse_epochs(bad).unwrap_err();
+        assert!(e.contains(says), "{e}");
+    }
 }

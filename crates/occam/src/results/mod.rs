@@ -117,36 +117,78 @@ pub fn epochs_csv(history: &[EpochLog]) -> String {
     s
 }
 
-/// Reads metrics.csv as written by [`epochs_csv`].
-pub fn parse_epochs(text: &str) -> Vec<Epoch> {
+/// Reads metrics.csv as written by [`epochs_csv`]; anything else (a missing column, a row of
+/// another width, a cell that is not a number, epochs out of order) is an error naming the
+/// line and the column.
+pub fn parse_epochs(text: &str) -> std::result::Result<Vec<Epoch>, String> {
     let mut lines = text.lines();
     let head: Vec<&str> = lines.next().unwrap_or("").split(',').collect();
-    let col = |n: &str| head.iter().position(|h| *h == n);
-    let metric = ["val_accuracy", "val_r2", "val_rmse"]
-        .iter()
-        .find_map(|m| col(m).map(|i| (m.trim_start_matches("val_").to_string(), i)));
-    let (ie, it, iv, ip) = (
-        col("epoch"),
-        col("train_loss"),
-        col("val_loss"),
-        col("penalty"),
-    );
-    lines
-        .map(|l| {
-            let f: Vec<&str> = l.split(',').collect();
-            let num =
-                |i: Option<usize>| i.and_then(|i| f.get(i)).and_then(|s| s.parse::<f64>().ok());
-            Epoch {
-                epoch: num(ie).unwrap_or(0.0) as usize,
-                train_loss: num(it).unwrap_or(f64::NAN),
-                val_loss: num(iv),
-                penalty: num(ip).unwrap_or(0.0),
-                metric: metric
-                    .as_ref()
-                    .and_then(|(n, i)| num(Some(*i)).map(|v| (n.clone(), v))),
-            }
+    let col = |n: &str| {
+        head.iter().position(|h| *h == n).ok_or_else(|| {
+            format!(
+                "line 1: no column '{n}' in the header (found {})",
+                occam_core::table::cut(&head.join(","))
+            )
         })
-        .collect()
+    };
+    let (ie, it, iv, ip) = (
+        col("epoch")?,
+        col("train_loss")?,
+        col("val_loss")?,
+        col("penalty")?,
+    );
+    let metric = ["val_accuracy", "val_r2", "val_rmse"].iter().find_map(|m| {
+        col(m)
+            .ok()
+            .map(|i| (m.trim_start_matches("val_").to_string(), i))
+    });
+    let mut out: Vec<Epoch> = Vec::new();
+    for (k, l) in lines.enumerate() {
+        let line = k + 2;
+        let f: Vec<&str> = l.split(',').collect();
+        if f.len() != head.len() {
+            return Err(format!(
+                "line {line}: {} fields, the header has {}",
+                f.len(),
+                head.len()
+            ));
+        }
+        let num = |i: usize| -> std::result::Result<f64, String> {
+            f[i].trim().parse::<f64>().map_err(|_| {
+                format!(
+                    "line {line}, column {} ('{}'): '{}' is not a number",
+                    i + 1,
+                    head[i],
+                    occam_core::table::cut(f[i])
+                )
+            })
+        };
+        let epoch = num(ie)?;
+        if epoch.fract() != 0.0
+            || epoch < 1.0
+            || out.last().is_some_and(|e| e.epoch as f64 >= epoch)
+        {
+            return Err(format!(
+                "line {line}: epoch {epoch} does not follow epoch {}",
+                out.last().map_or(0, |e| e.epoch)
+            ));
+        }
+        out.push(Epoch {
+            epoch: epoch as usize,
+            train_loss: num(it)?,
+            val_loss: if f[iv].is_empty() {
+                None
+            } else {
+                Some(num(iv)?)
+            },
+            penalty: num(ip)?,
+            metric: match &metric {
+                Some((n, i)) if !f[*i].is_empty() => Some((n.clone(), num(*i)?)),
+                _ => None,
+            },
+        });
+    }
+    Ok(out)
 }
 
 /// One dense layer's weights as saved: `[out, in]` row-major.
@@ -324,6 +366,11 @@ impl Files {
             .map_err(|e| Error::model(self.dir.join(name), format!("cannot be read: {e}")))
     }
 
+    fn epochs(&self) -> Result<Vec<Epoch>> {
+        parse_epochs(&self.text("metrics.csv")?)
+            .map_err(|e| Error::model(self.dir.join("metrics.csv"), e))
+    }
+
     fn has(&self, name: &str) -> bool {
         self.dir.join(name).exists()
     }
@@ -478,7 +525,7 @@ impl RunResult {
                         seasonal_naive: num(r.get(5)),
                     })
                     .collect(),
-                epochs: parse_epochs(&f.text("metrics.csv")?),
+                epochs: f.epochs()?,
                 config: f.text("config.toml").unwrap_or_default(),
             })),
         })
@@ -501,7 +548,7 @@ fn network(f: &Files) -> Result<NetworkRun> {
     Ok(NetworkRun {
         result: f.json("summary.json")?,
         meta: f.json("model.json")?,
-        epochs: parse_epochs(&f.text("metrics.csv")?),
+        epochs: f.epochs()?,
         weights: t
             .into_iter()
             .map(|x| DenseWeights {
