@@ -10,6 +10,7 @@ use crate::flags_nn::PredictArgs;
 use crate::load::{self, Format, Source};
 use crate::{output, UserError};
 use anyhow::{Context, Result};
+use occam::text::TextNetworkModel;
 use occam::{
     HandleUnknown, LinearModel, MlpModel, Predictions, Preprocessor, RawTable, RunFolder, RunKind,
 };
@@ -133,6 +134,14 @@ fn predict_network(
     Ok((model.predict(&x)?, truth))
 }
 
+/// The target column of `t`, when it has the model's, as the model's target values.
+fn truth_of(t: &RawTable, pre: &Preprocessor) -> Option<Vec<f64>> {
+    t.headers
+        .iter()
+        .position(|h| *h == pre.target)
+        .and_then(|j| pre.target_values(&t.columns[j]))
+}
+
 pub fn run(a: &PredictArgs) -> Result<()> {
     if a.model.join("forecast.json").exists() {
         return crate::cmd_forecast::predict(&a.model, &a.data, a.out.as_deref());
@@ -151,12 +160,7 @@ pub fn run(a: &PredictArgs) -> Result<()> {
                 model.text_column
             );
             let t = csv_only(&src, &what)?;
-            let pre = &model.linear.preprocess;
-            let truth = t
-                .headers
-                .iter()
-                .position(|h| *h == pre.target)
-                .and_then(|j| pre.target_values(&t.columns[j]));
+            let truth = truth_of(&t, &model.linear.preprocess);
             (model.predict_table(&t)?, truth)
         }
         Some(RunKind::Recommender) => {
@@ -178,6 +182,16 @@ pub fn run(a: &PredictArgs) -> Result<()> {
                 rows: values.into_iter().map(|v| vec![v]).collect(),
             };
             (pred, truth)
+        }
+        Some(RunKind::Mlp) if run.as_ref().is_some_and(TextNetworkModel::is_text) => {
+            let mut model = TextNetworkModel::load(run.as_ref().expect("a manifest"))?;
+            let what = format!(
+                "a text network predicts CSV rows with its text column '{}'",
+                model.text_column
+            );
+            let t = csv_only(&src, &what)?;
+            let truth = truth_of(&t, &model.network.preprocess);
+            (model.predict_table(&t)?, truth)
         }
         Some(RunKind::Mlp | RunKind::Tune) | None => {
             predict_network(a, run.as_ref(), &src, unknown)?

@@ -41,7 +41,7 @@ pub fn run(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
     let cfg = &est.vectorizer;
     if head == "mlp" {
         let (d, vec) = est.dataset(&t)?;
-        return text_network(a, o, d, &vec, cfg);
+        return text_network(a, o, d, &vec, cfg, &est.text_column);
     }
     let bar = crate::progress::bar(est.folds as u64 + 1, "path fits (all rows + folds)");
     let tick = || {
@@ -106,6 +106,7 @@ fn text_network(
     d: Dataset,
     vec: &Vectorizer,
     cfg: &TextConfig,
+    text_column: &str,
 ) -> Result<()> {
     let mut o = o.clone();
     o.hidden.get_or_insert_with(|| vec![0]);
@@ -120,5 +121,9 @@ fn text_network(
         if cfg.tfidf { "tf-idf" } else { "counts" },
     );
     let p = crate::cmd_train::prepare_dataset(d, o)?;
-    crate::nn_setup::in_pool(|| crate::cmd_train::run_prepared(a, p))
+    crate::nn_setup::in_pool(|| crate::cmd_train::run_prepared(a, p))?;
+    // The vocabulary travels with the network, so `occam predict` reads raw texts.
+    let mut run = occam::RunFolder::open(&a.out)?;
+    occam::text::save_vocabulary(&mut run, text_column, vec)?;
+    Ok(())
 }

@@ -1,5 +1,6 @@
 //! `occam train --model text` on sentence polarity (10,662 snippets): tf-idf bag of words into
-//! the elastic-net path reaches >= 75% 10-fold CV accuracy and lists the top 20 words each way.
+//! the elastic-net path reaches >= 75% 10-fold CV accuracy and lists the top 20 words each way;
+//! the network head keeps its vocabulary, so `occam predict` reads raw texts.
 
 mod common;
 use common::*;
@@ -151,5 +152,61 @@ fn sentence_polarity_as_sparse_rows_into_a_network_with_l1_lists_signed_words() 
     );
     let m = json(&out.join("model.json"));
     assert_eq!(m["spec"]["n_in"].as_u64().unwrap() as usize, all);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_text_network_predicts_raw_texts_as_it_did_on_its_held_out_rows() {
+    let dir = tmp("text-mlp-predict");
+    let out = dir.join("run");
+    // 600 sentences of each class, as a CSV of raw texts.
+    let all = std::fs::read_to_string(datasets("sentence_polarity.csv")).unwrap();
+    let lines: Vec<&str> = all.lines().collect();
+    let n = lines.len() - 1;
+    let mut csv = format!("{}\n", lines[0]);
+    for l in lines[1..601].iter().chain(&lines[n - 599..]) {
+        csv.push_str(l);
+        csv.push('\n');
+    }
+    std::fs::create_dir_all(&dir).unwrap();
+    let data = dir.join("texts.csv");
+    std::fs::write(&data, &csv).unwrap();
+    let (o, e, c) = occam(&[
+        "train",
+        data.to_str().unwrap(),
+        "--model",
+        "text",
+        "--text-head",
+        "mlp",
+        "--epochs",
+        "5",
+        "--test-fraction",
+        "0.25",
+        "--no-report",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(c, Some(0), "{o}{e}");
+    let (pred, e, c) = occam(&["predict", out.to_str().unwrap(), data.to_str().unwrap()]);
+    assert_eq!(c, Some(0), "{e}");
+    assert!(e.contains("accuracy"), "{e}");
+    let pred: Vec<&str> = pred.lines().collect();
+    let recorded = std::fs::read_to_string(out.join("test_predictions.csv")).unwrap();
+    let mut checked = 0;
+    for l in recorded.lines().skip(1) {
+        let (row, rest) = l.split_once(',').unwrap();
+        let row: usize = row.parse().unwrap();
+        assert_eq!(pred[row + 1], rest, "row {row}");
+        checked += 1;
+    }
+    assert_eq!(checked, 300);
+    // A table without the text column is a clear error.
+    let (_, e, c) = occam(&[
+        "predict",
+        out.to_str().unwrap(),
+        &datasets("pima_indians_diabetes.csv"),
+    ]);
+    assert_eq!(c, Some(2));
+    assert!(e.contains("'text'"), "{e}");
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -4,6 +4,7 @@
 
 use crate::error::{Error, Result};
 use crate::linear::{Linear, LinearCv, LinearModel, Rule};
+use crate::mlp::MlpModel;
 use crate::predict::Predictions;
 use crate::results::TextResult;
 use crate::run::{RunFolder, RunKind};
@@ -39,23 +40,14 @@ pub struct TextModel {
 impl TextModel {
     /// Predictions for the texts in the model's text column of `t` (other columns ignored).
     pub fn predict_table(&self, t: &RawTable) -> Result<Predictions> {
-        let j = t.column_index(&self.text_column, "text_column")?;
-        let texts: Vec<&str> = t.columns[j].iter().map(String::as_str).collect();
-        let x = occam_core::Matrix::Sparse(self.vectorizer.transform(&texts));
-        self.linear.predict(&x)
+        self.linear
+            .predict(&rows(t, &self.text_column, &self.vectorizer)?)
     }
 
     /// Saves `text.json` (the text column, the vocabulary) and the linear model.
     pub fn save(&self, run: &mut RunFolder) -> Result<()> {
         self.linear.save(run)?;
-        run.write_json(
-            "text.json",
-            &TextMeta {
-                format: TEXT_FORMAT.into(),
-                text_column: self.text_column.clone(),
-                vectorizer: self.vectorizer.clone(),
-            },
-        )
+        save_vocabulary(run, &self.text_column, &self.vectorizer)
     }
 
     /// Loads a model saved by [`TextModel::save`], verifying its files.
@@ -66,32 +58,96 @@ impl TextModel {
                 format!("holds a {} run, not a text model", run.kind().name()),
             ));
         }
-        let jp = run.path("text.json");
-        let meta: TextMeta = run.read_json("text.json")?;
-        if meta.format != TEXT_FORMAT {
-            return Err(Error::model(
-                &jp,
-                format!("format '{}' is not {TEXT_FORMAT}", meta.format),
-            ));
-        }
-        let v = &meta.vectorizer;
-        if v.idf.len() != v.terms.len() || v.idf.iter().any(|w| !w.is_finite()) {
-            return Err(Error::model(&jp, "the idf weights do not match the terms"));
-        }
-        if !v.terms.windows(2).all(|w| w[0] < w[1]) {
-            return Err(Error::model(&jp, "the terms are not sorted and distinct"));
-        }
         let linear = LinearModel::load(run)?;
-        if linear.preprocess.feature_names != meta.vectorizer.terms {
-            return Err(Error::model(
-                &jp,
-                "the vocabulary is not the linear model's features",
-            ));
-        }
+        let (text_column, vectorizer) = load_vocabulary(run, &linear.preprocess.feature_names)?;
         Ok(TextModel {
-            text_column: meta.text_column,
-            vectorizer: meta.vectorizer.reindex(),
+            text_column,
+            vectorizer,
             linear,
+        })
+    }
+}
+
+/// The document-term rows of the texts in column `column` of `t`.
+fn rows(t: &RawTable, column: &str, vectorizer: &Vectorizer) -> Result<Matrix> {
+    let j = t.column_index(column, "text_column")?;
+    let texts: Vec<&str> = t.columns[j].iter().map(String::as_str).collect();
+    Ok(Matrix::Sparse(vectorizer.transform(&texts)))
+}
+
+/// Writes `text.json`: the text column and the vocabulary a model's features come from.
+pub fn save_vocabulary(
+    run: &mut RunFolder,
+    text_column: &str,
+    vectorizer: &Vectorizer,
+) -> Result<()> {
+    run.write_json(
+        "text.json",
+        &TextMeta {
+            format: TEXT_FORMAT.into(),
+            text_column: text_column.to_string(),
+            vectorizer: vectorizer.clone(),
+        },
+    )
+}
+
+/// Reads `text.json`, checking its format, its idf weights and that its terms are `features`.
+fn load_vocabulary(run: &RunFolder, features: &[String]) -> Result<(String, Vectorizer)> {
+    let jp = run.path("text.json");
+    let meta: TextMeta = run.read_json("text.json")?;
+    if meta.format != TEXT_FORMAT {
+        return Err(Error::model(
+            &jp,
+            format!("format '{}' is not {TEXT_FORMAT}", meta.format),
+        ));
+    }
+    let v = &meta.vectorizer;
+    if v.idf.len() != v.terms.len() || v.idf.iter().any(|w| !w.is_finite()) {
+        return Err(Error::model(&jp, "the idf weights do not match the terms"));
+    }
+    if !v.terms.windows(2).all(|w| w[0] < w[1]) {
+        return Err(Error::model(&jp, "the terms are not sorted and distinct"));
+    }
+    if v.terms != features {
+        return Err(Error::model(
+            &jp,
+            "the vocabulary is not the model's features",
+        ));
+    }
+    Ok((meta.text_column, meta.vectorizer.reindex()))
+}
+
+/// A network on document-term rows (`occam train --model text --text-head mlp`): the
+/// vocabulary in front of an [`MlpModel`] whose input features are the terms.
+pub struct TextNetworkModel {
+    /// The column holding the texts.
+    pub text_column: String,
+    /// The vocabulary and its document frequencies.
+    pub vectorizer: Vectorizer,
+    /// The network.
+    pub network: MlpModel,
+}
+
+impl TextNetworkModel {
+    /// Whether the network run folder `run` holds a vocabulary (a text network).
+    pub fn is_text(run: &RunFolder) -> bool {
+        run.manifest().files.contains_key("text.json")
+    }
+
+    /// Predictions for the texts in the model's text column of `t`.
+    pub fn predict_table(&mut self, t: &RawTable) -> Result<Predictions> {
+        let x = rows(t, &self.text_column, &self.vectorizer)?;
+        self.network.predict(&x)
+    }
+
+    /// Loads the network and its vocabulary, verifying both.
+    pub fn load(run: &RunFolder) -> Result<TextNetworkModel> {
+        let network = MlpModel::load(run)?;
+        let (text_column, vectorizer) = load_vocabulary(run, &network.meta.feature_names)?;
+        Ok(TextNetworkModel {
+            text_column,
+            vectorizer,
+            network,
         })
     }
 }
