@@ -2,7 +2,6 @@
 //! 10-fold CV on a stratified 75% training split, the features selected at lambda.1se, and
 //! accuracy on the 25% held out. The run folder keeps the model, so `occam predict` uses it.
 
-use crate::cmd_linear::{describe_selected, entry_order};
 use crate::flags::DemoArgs;
 use crate::{load, output};
 use anyhow::Result;
@@ -51,7 +50,8 @@ pub fn run(a: &DemoArgs) -> Result<()> {
         cv.fit.lambda.len(),
         cv.fit_seconds
     );
-    println!("order of entry: {}", entry_order(&cv.fit, &train));
+    let mut v = CvResult::new(&cv, &train);
+    println!("order of entry: {}", v.path.entry_order());
     let truth: Vec<usize> = test.y.iter().map(|&v| v as usize).collect();
     let mut held_out = std::collections::BTreeMap::new();
     for (name, l) in [("lambda.min", cv.index_min), ("lambda.1se", cv.index_1se)] {
@@ -68,7 +68,7 @@ pub fn run(a: &DemoArgs) -> Result<()> {
             100.0 * acc,
             auc
         );
-        println!("  selected: {}", describe_selected(&cv.fit, &train, l));
+        println!("  selected: {}", v.path.describe_selected(l));
         held_out.insert(
             name.into(),
             HeldOutPoint {
@@ -79,7 +79,6 @@ pub fn run(a: &DemoArgs) -> Result<()> {
             },
         );
     }
-    let mut v = CvResult::new(&cv, &train);
     v.held_out = Some(held_out);
     v.split_seed = Some(a.seed);
     let mut run = output::new_run(&a.out, RunKind::LinearCv, again)?;

@@ -7,7 +7,7 @@ use anyhow::{bail, Result};
 use occam::results::{CvResult, LinearResult};
 use occam::{Linear, LinearCv, LinearModel, Rule, RunKind};
 use occam_core::{DataError, Dataset};
-use occam_linear::{CvConfig, CvFit, Family, Measure, PathConfig, PathFit};
+use occam_linear::{CvConfig, Family, Measure, PathConfig, PathFit};
 use std::path::Path;
 
 /// Loads the data set named by the flags.
@@ -110,37 +110,6 @@ pub fn path_config(f: &LinearFlags, d: &Dataset) -> Result<PathConfig> {
     Ok(lin.path_config(d)?)
 }
 
-fn print_path_table(fit: &PathFit) {
-    println!("{:>4} {:>6} {:>8} {:>14}", "", "Df", "%Dev", "Lambda");
-    for l in 0..fit.lambda.len() {
-        println!(
-            "{:>4} {:>6} {:>8.2} {:>14.6}",
-            l + 1,
-            fit.df[l],
-            100.0 * fit.dev_ratio[l],
-            fit.lambda[l]
-        );
-    }
-}
-
-/// "name (coef)" list of the selected features at lambda index l.
-pub fn describe_selected(fit: &PathFit, d: &Dataset, l: usize) -> String {
-    let sel = fit.selected(l);
-    if sel.is_empty() {
-        return "none (intercept only)".into();
-    }
-    sel.iter()
-        .map(|&j| {
-            if fit.nclass() == 1 {
-                format!("{} ({:+.4})", d.feature_names[j], fit.beta[0][l][j])
-            } else {
-                d.feature_names[j].clone()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 fn print_warnings(fit: &PathFit) {
     for w in &fit.warnings {
         eprintln!("warning: {w}");
@@ -190,8 +159,8 @@ pub fn path(a: &LinearPathArgs) -> Result<()> {
         fit.lambda.len(),
         fit.fit_seconds
     );
-    print_path_table(&fit);
-    let order = entry_order(&fit, &d);
+    print!("{pj}");
+    let order = pj.entry_order();
     println!("order of entry: {order}");
     print_warnings(&fit);
     if let Some(p) = &a.json {
@@ -201,30 +170,6 @@ pub fn path(a: &LinearPathArgs) -> Result<()> {
         println!("wrote {}", r.display());
     }
     Ok(())
-}
-
-/// The first 15 features in the order they enter the path.
-pub fn entry_order(fit: &PathFit, d: &Dataset) -> String {
-    let mut entered: Vec<(usize, usize)> = fit
-        .entry_index()
-        .into_iter()
-        .enumerate()
-        .filter_map(|(j, e)| e.map(|l| (l, j)))
-        .collect();
-    entered.sort();
-    let mut s: Vec<String> = entered
-        .iter()
-        .take(15)
-        .map(|&(_, j)| d.feature_names[j].clone())
-        .collect();
-    if entered.len() > 15 {
-        s.push(format!("... ({} in all)", entered.len()));
-    }
-    if s.is_empty() {
-        "no feature enters".into()
-    } else {
-        s.join(", ")
-    }
 }
 
 /// Stage 2 of the CV flags.
@@ -258,46 +203,6 @@ pub fn cv_config(a: &LinearCvArgs, cfg: &PathConfig, n: usize) -> Result<CvConfi
         measure: Measure::parse(&a.measure, cfg.family)?,
         seed: a.seed,
     })
-}
-
-pub fn print_cv(cv: &CvFit, d: &Dataset) {
-    println!(
-        "{:>4} {:>6} {:>8} {:>14} {:>12} {:>12}",
-        "",
-        "Df",
-        "%Dev",
-        "Lambda",
-        cv.measure.name(),
-        "SE"
-    );
-    for l in 0..cv.fit.lambda.len() {
-        let mark = if l == cv.index_min {
-            "  <- lambda.min"
-        } else if l == cv.index_1se {
-            "  <- lambda.1se"
-        } else {
-            ""
-        };
-        println!(
-            "{:>4} {:>6} {:>8.2} {:>14.6} {:>12.5} {:>12.5}{mark}",
-            l + 1,
-            cv.fit.df[l],
-            100.0 * cv.fit.dev_ratio[l],
-            cv.fit.lambda[l],
-            cv.cvm[l],
-            cv.cvsd[l]
-        );
-    }
-    for (name, l) in [("lambda.min", cv.index_min), ("lambda.1se", cv.index_1se)] {
-        println!(
-            "{name} = {:.6} (#{}, {} = {:.5}): {}",
-            cv.fit.lambda[l],
-            l + 1,
-            cv.measure.name(),
-            cv.cvm[l],
-            describe_selected(&cv.fit, d, l)
-        );
-    }
 }
 
 pub fn cv(a: &LinearCvArgs) -> Result<()> {
@@ -350,7 +255,7 @@ pub fn cv(a: &LinearCvArgs) -> Result<()> {
         d.nfeatures(),
         cv.fit_seconds
     );
-    print_cv(&cv, &d);
+    print!("{cj}");
     print_warnings(&cv.fit);
     if let Some(p) = &a.json {
         println!("wrote {}", p.display());

@@ -113,3 +113,33 @@ fn metrics_csv_reads_back_strictly() {
         assert!(e.contains(says), "{e}");
     }
 }
+
+#[test]
+fn a_cv_result_prints_like_cv_glmnet_and_names_what_enters_first() {
+    let d = diabetes();
+    let (_, cv) = LinearCv {
+        folds: 5,
+        ..LinearCv::default()
+    }
+    .fit_cv(&d)
+    .unwrap();
+    let r = CvResult::new(&cv, &d);
+    let text = r.to_string();
+    let rows = text
+        .lines()
+        .filter(|l| l.ends_with("<- lambda.min"))
+        .count();
+    assert_eq!(rows, 1, "{text}");
+    assert!(text.contains(&format!(
+        "lambda.1se = {:.6} (#{}",
+        r.lambda_1se, r.index_1se
+    )));
+    // bmi and s5 are the first to enter the diabetes lasso path (as in Efron et al. 2004).
+    let order = r.path.entry_order();
+    assert!(order.starts_with("bmi, s5"), "{order}");
+    assert_eq!(
+        r.path.selected(r.index_1se - 1).len(),
+        r.path.df[r.index_1se - 1]
+    );
+    assert_eq!(r.path.to_string().lines().count(), r.path.lambda.len() + 1);
+}

@@ -261,3 +261,135 @@ pub struct TextResult {
     /// Up to 20 pointing away, most negative first.
     pub top_negative: Vec<(String, f64)>,
 }
+
+impl Coefficients {
+    /// The coefficient of feature `j` at lambda `l` in each class (one entry for one response).
+    fn at(&self, l: usize, j: usize) -> Vec<f64> {
+        match self {
+            Coefficients::One(b) => vec![b[l][j]],
+            Coefficients::PerClass(b) => b.iter().map(|c| c[l][j]).collect(),
+        }
+    }
+}
+
+impl LinearResult {
+    /// For each feature, the index of the first lambda where it is non-zero.
+    pub fn entry_index(&self) -> Vec<Option<usize>> {
+        (0..self.feature_names.len())
+            .map(|j| (0..self.lambda.len()).find(|&l| self.beta.at(l, j).iter().any(|b| *b != 0.0)))
+            .collect()
+    }
+
+    /// The features non-zero at lambda `l`, in order of entry.
+    pub fn selected(&self, l: usize) -> Vec<usize> {
+        let entry = self.entry_index();
+        let mut sel: Vec<usize> = (0..self.feature_names.len())
+            .filter(|&j| self.beta.at(l, j).iter().any(|b| *b != 0.0))
+            .collect();
+        sel.sort_by_key(|&j| (entry[j], j));
+        sel
+    }
+
+    /// "name (+coef), ..." of the features selected at lambda `l` (names only for several
+    /// classes), or "none (intercept only)".
+    pub fn describe_selected(&self, l: usize) -> String {
+        let sel = self.selected(l);
+        if sel.is_empty() {
+            return "none (intercept only)".into();
+        }
+        sel.iter()
+            .map(|&j| match &self.beta {
+                Coefficients::One(b) => format!("{} ({:+.4})", self.feature_names[j], b[l][j]),
+                Coefficients::PerClass(_) => self.feature_names[j].clone(),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The first 15 features in the order they enter the path.
+    pub fn entry_order(&self) -> String {
+        let mut entered: Vec<(usize, usize)> = self
+            .entry_index()
+            .into_iter()
+            .enumerate()
+            .filter_map(|(j, e)| e.map(|l| (l, j)))
+            .collect();
+        entered.sort();
+        let mut s: Vec<String> = entered
+            .iter()
+            .take(15)
+            .map(|&(_, j)| self.feature_names[j].clone())
+            .collect();
+        if entered.len() > 15 {
+            s.push(format!("... ({} in all)", entered.len()));
+        }
+        if s.is_empty() {
+            "no feature enters".into()
+        } else {
+            s.join(", ")
+        }
+    }
+}
+
+/// glmnet's printout of a path: Df, %Dev and Lambda per lambda.
+impl std::fmt::Display for LinearResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "{:>4} {:>6} {:>8} {:>14}", "", "Df", "%Dev", "Lambda")?;
+        for l in 0..self.lambda.len() {
+            writeln!(
+                f,
+                "{:>4} {:>6} {:>8.2} {:>14.6}",
+                l + 1,
+                self.df[l],
+                100.0 * self.dev_ratio[l],
+                self.lambda[l]
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// cv.glmnet's printout: per lambda Df, %Dev, Lambda, the CV measure and its SE with
+/// lambda.min and lambda.1se marked, then the features each keeps.
+impl std::fmt::Display for CvResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let p = &self.path;
+        let m = self.measure.name();
+        let (imin, i1se) = (self.index_min.max(1) - 1, self.index_1se.max(1) - 1);
+        writeln!(
+            f,
+            "{:>4} {:>6} {:>8} {:>14} {m:>12} {:>12}",
+            "", "Df", "%Dev", "Lambda", "SE"
+        )?;
+        for l in 0..p.lambda.len() {
+            let mark = if l == imin {
+                "  <- lambda.min"
+            } else if l == i1se {
+                "  <- lambda.1se"
+            } else {
+                ""
+            };
+            writeln!(
+                f,
+                "{:>4} {:>6} {:>8.2} {:>14.6} {:>12.5} {:>12.5}{mark}",
+                l + 1,
+                p.df[l],
+                100.0 * p.dev_ratio[l],
+                p.lambda[l],
+                self.cvm[l],
+                self.cvsd[l]
+            )?;
+        }
+        for (name, l) in [("lambda.min", imin), ("lambda.1se", i1se)] {
+            writeln!(
+                f,
+                "{name} = {:.6} (#{}, {m} = {:.5}): {}",
+                p.lambda[l],
+                l + 1,
+                self.cvm[l],
+                p.describe_selected(l)
+            )?;
+        }
+        Ok(())
+    }
+}
