@@ -95,6 +95,9 @@ fn run_in_pool(a: &TuneArgs, o: TrainOptions) -> Result<()> {
             format!("'{}' is not min or 1se", a.rule)
         ));
     }
+    // Every dimension must be a network parameter: checked before the run folder exists.
+    let names = space.dims.iter().map(|(n, _)| (n.clone(), 1.0)).collect();
+    occam::tune::Tunable::with_params(&nn_setup::estimator(&o)?, &names)?;
     let d = load_dataset(&a.data, &o, None)?;
     let metric = a
         .metric

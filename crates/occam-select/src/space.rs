@@ -12,13 +12,16 @@
 //! ```
 //!
 //! Grid search takes `grid` points per continuous dimension (default 4; log-spaced for `log`).
-//! Names occam tune understands: l1, l2, weight_decay, alpha, dropout, dropconnect, lr,
-//! width, depth.
+//! Names a search understands: l1, l2, weight_decay, alpha, dropout, dropconnect, lr,
+//! width, depth (a network) and alpha, lambda (a linear model).
 
 use occam_core::rng::Rng;
 use std::collections::BTreeMap;
 
-pub const KNOWN: [&str; 9] = [
+/// The dimensions a search understands: a network's (l1, l2, weight_decay, alpha, dropout,
+/// dropconnect, lr, width, depth) and a linear model's (alpha, lambda); each config refuses
+/// the ones it has not.
+pub const KNOWN: [&str; 10] = [
     "l1",
     "l2",
     "weight_decay",
@@ -28,6 +31,7 @@ pub const KNOWN: [&str; 9] = [
     "lr",
     "width",
     "depth",
+    "lambda",
 ];
 
 /// One dimension as written in the file.

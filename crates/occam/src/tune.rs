@@ -221,6 +221,75 @@ impl Tunable for Mlp {
     }
 }
 
+/// A linear model's search space: `alpha` (the elastic-net mixing) and `lambda` (the
+/// penalty the path is fitted down to, as glmnet's `lambda = ...`); each fold fits on its
+/// training rows and scores the metric at that lambda on its validation rows. There are no
+/// epochs, so the pruning rule never stops a trial.
+impl Tunable for crate::linear::Linear {
+    fn with_params(&self, p: &Params) -> Result<Self> {
+        let mut m = self.clone();
+        for (k, &v) in p {
+            match k.as_str() {
+                "alpha" => m.alpha = v,
+                "lambda" => m.lambda = Some(vec![v]),
+                _ => {
+                    return Err(Error::param_err(
+                        "space",
+                        format!("'{k}' is not a parameter of a linear model (alpha, lambda)"),
+                    ))
+                }
+            }
+        }
+        Ok(m)
+    }
+
+    fn epochs(&self) -> usize {
+        1
+    }
+
+    fn fold(
+        &self,
+        train: &Dataset,
+        val: &Dataset,
+        metric: &str,
+        _cb: &mut dyn Callback,
+    ) -> Result<FoldScore> {
+        use crate::estimator::Estimator;
+        let lambda = match self.lambda.as_deref() {
+            Some([l]) => *l,
+            _ => {
+                return Err(Error::param_err(
+                    "lambda",
+                    "a linear search needs one lambda: a lambda dimension in the space, or a fixed lambda",
+                ))
+            }
+        };
+        let mut model = self.fit(train)?;
+        model.set_lambda(lambda)?;
+        let m = model.predict(&val.x)?.metrics(&val.y);
+        let score = m
+            .iter()
+            .find(|(k, _)| k == metric)
+            .map(|(_, v)| *v)
+            .ok_or_else(|| {
+                Error::param_err(
+                    "metric",
+                    format!("{metric} is not reported for a {} task", train.task.name()),
+                )
+            })?;
+        let (_, beta) = model.coef()?;
+        let kept = (0..train.nfeatures())
+            .filter(|&j| beta.iter().any(|b| b[j] != 0.0))
+            .count();
+        Ok(FoldScore {
+            score,
+            kept,
+            losses: Vec::new(),
+            pruned: false,
+        })
+    }
+}
+
 /// The search's settings.
 ///
 /// | field | default | meaning |

@@ -1,7 +1,8 @@
 //! A search over the network config through the facade, on the Pima data: the trials are
 //! recorded with their fold scores, the same seed gives the same trials, a resumed search
 //! equals an uninterrupted one, the median pruner stops poor trials, and a space dimension
-//! that is no network parameter is a typed error naming `space`.
+//! that is no network parameter is a typed error naming `space`; the same search tunes a
+//! linear model over alpha and lambda.
 
 use occam::tune::{choose, DimSpec, Method, Space, Tunable, Tune};
 use occam::{CsvOptions, Dataset, Mlp, RawTable};
@@ -108,5 +109,67 @@ fn a_dimension_that_is_no_network_parameter_is_a_typed_error() {
             .unwrap_err()
             .param(),
         Some("trials")
+    );
+}
+
+#[test]
+fn the_same_search_tunes_a_linear_model_and_each_fold_is_the_model_fitted_on_it() {
+    use occam::{Estimator, Linear};
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../datasets/diabetes_regression.csv");
+    let t = RawTable::parse(&std::fs::read(&p).unwrap(), &p).unwrap();
+    let d = Dataset::from_table(&t, &CsvOptions::default()).unwrap();
+    let tune = Tune {
+        method: Method::Random,
+        trials: 6,
+        folds: 5,
+        seed: 3,
+        ..Tune::new(
+            Linear::default(),
+            space("[alpha]\nrange = [0.1, 1.0]\n[lambda]\nlog = [0.01, 30.0]\n"),
+        )
+    };
+    let trials = tune.search(&d, Vec::new(), &mut |_| Ok(())).unwrap();
+    assert_eq!(trials.len(), 6);
+    assert!(
+        trials.iter().all(|t| t.mean > 40.0 && t.mean < 80.0),
+        "RMSE {:?}",
+        trials.iter().map(|t| t.mean).collect::<Vec<_>>()
+    );
+    // Fold 0 of the first trial, fitted by hand on the same rows, scores the same.
+    let foldid = occam_core::split::kfold(d.nrows(), 5, None, 3).unwrap();
+    let (tr, va): (Vec<usize>, Vec<usize>) = (0..d.nrows()).partition(|&r| foldid[r] != 0);
+    let lin = Linear::default().with_params(&trials[0].params).unwrap();
+    let mut m = lin.fit(&d.subset(&tr)).unwrap();
+    m.set_lambda(trials[0].params["lambda"]).unwrap();
+    let val = d.subset(&va);
+    let rmse = m
+        .predict(&val.x)
+        .unwrap()
+        .metrics(&val.y)
+        .into_iter()
+        .find(|(k, _)| k == "rmse")
+        .unwrap()
+        .1;
+    assert_eq!(rmse, trials[0].fold_scores[0]);
+    // A larger lambda keeps fewer features.
+    let (small, large) = trials.iter().fold((&trials[0], &trials[0]), |(s, l), t| {
+        (
+            if t.params["lambda"] < s.params["lambda"] {
+                t
+            } else {
+                s
+            },
+            if t.params["lambda"] > l.params["lambda"] {
+                t
+            } else {
+                l
+            },
+        )
+    });
+    assert!(small.features_kept >= large.features_kept);
+    let p: BTreeMap<String, f64> = [("dropout".to_string(), 0.1)].into_iter().collect();
+    assert_eq!(
+        Linear::default().with_params(&p).unwrap_err().param(),
+        Some("space")
     );
 }
