@@ -1,6 +1,7 @@
 //! What every estimator shares: the [`Estimator`] / [`Fitted`] traits (config -> `fit` ->
-//! fitted model -> predict / save / load) that the conformance suite runs over, and the
-//! checks every `fit` makes on its data before any work starts.
+//! fitted model -> predict / save / load) and, for the estimators that fit from a raw table
+//! (text, recommender, forecaster), [`TableEstimator`] / [`TableModel`]; the conformance
+//! suites run over both. Also the checks every `fit` makes on its data before any work.
 
 use crate::error::{Error, Result};
 use crate::predict::Predictions;
@@ -174,4 +175,100 @@ pub fn split_rows(d: &Dataset, test_fraction: f64, seed: u64) -> Result<(Dataset
     let classes = d.task.is_classification().then_some(&d.y[..]);
     let s = occam_core::split::train_val_test(d.nrows(), classes, 0.0, test_fraction, seed)?;
     Ok((d.subset(&s.train), d.subset(&s.test)))
+}
+
+/// An estimator that fits from a raw table with columns of its own kind (texts, ratings, a
+/// time series) rather than from a numeric [`Dataset`].
+pub trait TableEstimator {
+    /// The fitted model.
+    type Model: TableModel;
+    /// Fits the model on `t` (validating the configuration and the table first).
+    fn fit_table(&self, t: &RawTable) -> Result<Self::Model>;
+}
+
+/// A model fitted from a table: it predicts from a table's own columns, and saves to / loads
+/// from a run folder.
+pub trait TableModel: Sized {
+    /// The kind of run folder the model is saved in.
+    fn table_run_kind(&self) -> RunKind;
+    /// One row of numbers per prediction: a text's class probabilities, a rating, the
+    /// forecasts after the end of a series.
+    fn predict_rows(&mut self, t: &RawTable) -> Result<Vec<Vec<f64>>>;
+    /// Writes the model's files into `run`.
+    fn save_to(&self, run: &mut RunFolder) -> Result<()>;
+    /// Reads a model written by `save_to`, verifying every file.
+    fn load_from(run: &RunFolder) -> Result<Self>;
+}
+
+impl TableEstimator for crate::text::Text {
+    type Model = crate::text::TextModel;
+    fn fit_table(&self, t: &RawTable) -> Result<Self::Model> {
+        Ok(self.fit_with_progress(t, &|| ())?.model)
+    }
+}
+
+impl TableModel for crate::text::TextModel {
+    fn table_run_kind(&self) -> RunKind {
+        RunKind::Text
+    }
+    fn predict_rows(&mut self, t: &RawTable) -> Result<Vec<Vec<f64>>> {
+        Ok(self.predict_table(t)?.rows)
+    }
+    fn save_to(&self, run: &mut RunFolder) -> Result<()> {
+        self.save(run)
+    }
+    fn load_from(run: &RunFolder) -> Result<Self> {
+        Self::load(run)
+    }
+}
+
+impl TableEstimator for crate::recommender::Recommender {
+    type Model = crate::recommender::RecommenderModel;
+    fn fit_table(&self, t: &RawTable) -> Result<Self::Model> {
+        Ok(self.fit(t)?.model)
+    }
+}
+
+impl TableModel for crate::recommender::RecommenderModel {
+    fn table_run_kind(&self) -> RunKind {
+        RunKind::Recommender
+    }
+    /// The predicted rating of each (user, item) row; an unknown id is an error.
+    fn predict_rows(&mut self, t: &RawTable) -> Result<Vec<Vec<f64>>> {
+        let v = self.predict_table(t, crate::preprocess::HandleUnknown::Error)?;
+        Ok(v.into_iter().map(|r| vec![r]).collect())
+    }
+    fn save_to(&self, run: &mut RunFolder) -> Result<()> {
+        self.save(run)
+    }
+    fn load_from(run: &RunFolder) -> Result<Self> {
+        Self::load(run)
+    }
+}
+
+impl TableEstimator for crate::forecast::Forecaster {
+    type Model = crate::forecast::ForecasterModel;
+    fn fit_table(&self, t: &RawTable) -> Result<Self::Model> {
+        Ok(self.fit(t)?.0)
+    }
+}
+
+impl TableModel for crate::forecast::ForecasterModel {
+    fn table_run_kind(&self) -> RunKind {
+        RunKind::Forecast
+    }
+    /// The forecasts of the steps after the end of the series in `t`, one per row.
+    fn predict_rows(&mut self, t: &RawTable) -> Result<Vec<Vec<f64>>> {
+        Ok(self
+            .forecast(t)?
+            .into_iter()
+            .map(|f| vec![f.value])
+            .collect())
+    }
+    fn save_to(&self, run: &mut RunFolder) -> Result<()> {
+        self.save(run)
+    }
+    fn load_from(run: &RunFolder) -> Result<Self> {
+        Self::load(run)
+    }
 }

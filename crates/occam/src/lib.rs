@@ -40,7 +40,10 @@ pub mod text;
 pub mod tune;
 
 pub use error::{Error, Result};
-pub use estimator::{read_csv, read_csv_table, split_rows, validate_data, Estimator, Fitted};
+pub use estimator::{
+    read_csv, read_csv_table, split_rows, validate_data, Estimator, Fitted, TableEstimator,
+    TableModel,
+};
 pub use forecast::{Forecaster, ForecasterModel};
 pub use linear::{family_mismatch, CvChoice, Linear, LinearCv, LinearModel, Rule};
 pub use mlp::{Callback, Mlp, MlpModel};
