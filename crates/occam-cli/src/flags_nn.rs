@@ -140,7 +140,9 @@ pub struct TrainOptions {
     /// Group lasso over neurons (each unit's incoming weights).
     #[arg(help_heading = "Penalties", long)]
     pub group_lasso_neurons: Option<f64>,
-    /// Dense layers the penalties apply to: all | first | list like 0,2 [default: all].
+    /// Dense layers the penalties apply to: auto (L1, elastic net and --group-lasso on the
+    /// first layer, where a zero drops an input; L2, weight decay and --group-lasso-neurons on
+    /// every layer) | all | first | list like 0,2 [default: auto].
     #[arg(help_heading = "Penalties", long)]
     pub penalty_layers: Option<String>,
     /// Also penalize biases and normalisation parameters (exempt by default).

@@ -121,7 +121,7 @@ pub fn estimator(o: &TrainOptions) -> Result<occam::Mlp> {
         .collect();
     m.penalty = PenaltyPolicy {
         default,
-        layers: parse::penalty_layers(o.penalty_layers.as_deref().unwrap_or("all"))?,
+        layers: parse::penalty_layers(o.penalty_layers.as_deref().unwrap_or("auto"))?,
         overrides,
         penalize_bias: o.penalize_bias.unwrap_or(false),
         l1_mode: parse::l1_mode(o.l1_mode.as_deref().unwrap_or("prox"))?,

@@ -128,9 +128,12 @@ pub fn schedule(s: &str) -> Result<Schedule> {
     })
 }
 
-/// `all`, `first` or a list of dense layers, `0,2`: where the default penalty applies.
+/// `auto` (the selection terms L1, elastic net and input group lasso on the first dense
+/// layer, the shrinkage terms on every layer), `all`, `first` or a list of dense layers,
+/// `0,2`: where the default penalty applies.
 pub fn penalty_layers(s: &str) -> Result<LayerSelect> {
     Ok(match s {
+        "auto" => LayerSelect::Auto,
         "all" => LayerSelect::All,
         "first" => LayerSelect::First,
         _ => LayerSelect::List(
@@ -140,7 +143,7 @@ pub fn penalty_layers(s: &str) -> Result<LayerSelect> {
                 .map_err(|_| {
                     Error::param_err(
                         "penalty_layers",
-                        format!("'{s}' is not all, first or a list like 0,2"),
+                        format!("'{s}' is not auto, all, first or a list like 0,2"),
                     )
                 })?,
         ),
