@@ -210,6 +210,17 @@ impl Regularizer {
         }
     }
 
+    /// Whether a selection term (L1, elastic net, group lasso) acts on some weights: then
+    /// early stopping compares the validation loss plus the penalty term (see `Trainer`).
+    pub fn selects(&self) -> bool {
+        self.slots.iter().any(|s| {
+            s.pen.l1 > 0.0
+                || s.pen.elastic_net.is_some_and(|(l, _)| l > 0.0)
+                || s.pen.group_inputs > 0.0
+                || s.pen.group_neurons > 0.0
+        })
+    }
+
     pub fn is_active(&self) -> bool {
         self.slots.iter().any(|s| !s.pen.is_zero())
     }

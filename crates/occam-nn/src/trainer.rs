@@ -36,7 +36,7 @@ pub const DIVERGED: f64 = 1e6;
 /// | `optimizer` | adam (0.9, 0.999, 1e-8) | sgd, adam, adamw |
 /// | `lr` | 1e-3 | > 0 |
 /// | `schedule` | constant | constant, step, cosine, plateau |
-/// | `patience` | none | >= 1 epochs without a `min_delta` gain in validation loss |
+/// | `patience` | none | >= 1 epochs without a `min_delta` gain in validation loss (plus the penalty term when L1, elastic net or group lasso is on) |
 /// | `min_delta` | 0 | >= 0 |
 /// | `restore_best` | true | restore the best-validation weights at the end |
 /// | `clip_norm`, `clip_value` | none | > 0 |
@@ -432,6 +432,7 @@ impl<R: Real> Trainer<R> {
                 }
                 None => (None, Vec::new()),
             };
+            let pv = self.reg.value(&self.net);
             if let Some(v) = val_loss {
                 if !v.is_finite() {
                     return Err(NnError::NonFinite {
@@ -440,6 +441,14 @@ impl<R: Real> Trainer<R> {
                         value: v,
                     });
                 }
+                // With a selection penalty the epochs are compared on the validation
+                // objective (loss + penalty), so the restored weights are never ones from
+                // before the proximal steps zeroed what the penalty removes.
+                let v = if self.reg.selects() {
+                    v + pv.penalty
+                } else {
+                    v
+                };
                 if v < self.best_val - self.cfg.min_delta || self.best_epoch.is_none() {
                     self.best_val = v;
                     self.best_epoch = Some(epoch + 1);
@@ -454,7 +463,6 @@ impl<R: Real> Trainer<R> {
                     }
                 }
             }
-            let pv = self.reg.value(&self.net);
             let log = EpochLog {
                 epoch: epoch + 1,
                 lr,
