@@ -20,15 +20,20 @@ fn diabetes() -> Dataset {
     Dataset::from_table(&t, &CsvOptions::default()).unwrap()
 }
 
-#[test]
-fn a_cv_result_reads_back_from_its_run_folder_unchanged() {
+/// The diabetes data and its 5-fold cross-validated lasso path.
+fn diabetes_cv() -> (Dataset, occam::CvFit) {
     let d = diabetes();
-    let (_, cv) = LinearCv {
+    let est = LinearCv {
         folds: 5,
         ..LinearCv::default()
-    }
-    .fit_cv(&d)
-    .unwrap();
+    };
+    let (_, cv) = est.fit_cv(&d).unwrap();
+    (d, cv)
+}
+
+#[test]
+fn a_cv_result_reads_back_from_its_run_folder_unchanged() {
+    let (d, cv) = diabetes_cv();
     let result = CvResult::new(&cv, &d);
     assert_eq!(result.path.feature_names.len(), 10);
     assert_eq!(result.index_1se, cv.index_1se + 1);
@@ -116,13 +121,7 @@ fn metrics_csv_reads_back_strictly() {
 
 #[test]
 fn a_cv_result_prints_like_cv_glmnet_and_names_what_enters_first() {
-    let d = diabetes();
-    let (_, cv) = LinearCv {
-        folds: 5,
-        ..LinearCv::default()
-    }
-    .fit_cv(&d)
-    .unwrap();
+    let (d, cv) = diabetes_cv();
     let r = CvResult::new(&cv, &d);
     let text = r.to_string();
     let rows = text
