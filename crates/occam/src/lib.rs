@@ -4,7 +4,13 @@
 //! documented defaults; `fit` takes a [`Dataset`] and returns a separate fitted type that
 //! carries its preprocessing ([`Preprocessor`]), predicts ([`Predictions`]) and saves to / loads
 //! from a [`RunFolder`] (safetensors for tensors, JSON for the rest, a manifest with a
-//! checksum of every file).
+//! checksum of every file). Estimators that fit from a raw table (texts, ratings, a time
+//! series) implement [`TableEstimator`].
+//!
+//! Choosing strengths and features: [`tune`] (grid, random or TPE search over any
+//! [`tune::Tunable`] config), [`select`] (stability selection), [`lassonet`] (the LassoNet
+//! path). Every run's result is a typed struct in [`results`], which occam-report draws its
+//! pages from. [`data`] reads the embedded data sets and CSV / libsvm / idx files.
 //!
 //! ```
 //! use occam::{CsvOptions, Dataset, LinearCv, RawTable};
