@@ -72,8 +72,12 @@ pub fn read_idx(bytes: &[u8], path: &Path) -> Result<IdxArray> {
     let dims: Vec<usize> = (0..ndim)
         .map(|k| u32::from_be_bytes(bytes[4 + 4 * k..8 + 4 * k].try_into().unwrap()) as usize)
         .collect();
-    let count: usize = dims.iter().product();
-    let need = header + count * width;
+    // Checked: a header of large dimensions must be an error, not an overflow.
+    let need = dims
+        .iter()
+        .try_fold(width as usize, |acc: usize, &d| acc.checked_mul(d))
+        .and_then(|b| b.checked_add(header))
+        .ok_or_else(|| err(format!("dimensions {dims:?} overflow the address space")))?;
     if bytes.len() != need {
         return Err(err(format!(
             "dimensions {dims:?} of {ty} need {need} bytes, but the file has {}",
