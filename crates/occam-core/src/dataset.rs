@@ -455,13 +455,18 @@ fn encode_target(
     // Classification: labels sorted numerically when all numeric, else as text.
     let mut labels: Vec<String> = texts.iter().map(|s| s.to_string()).collect();
     if first_text.is_none() {
+        // -0 is the label 0 (and equal to it, while total_cmp orders it first).
+        let numeric: Vec<f64> = numeric
+            .iter()
+            .map(|&v| if v == 0.0 { 0.0 } else { v })
+            .collect();
         let mut vals = numeric.clone();
         vals.sort_by(f64::total_cmp);
-        vals.dedup();
+        vals.dedup_by(|a, b| a.total_cmp(b).is_eq());
         labels = vals.iter().map(|v| format!("{v}")).collect();
         let y = numeric
             .iter()
-            .map(|v| vals.binary_search_by(|a| a.total_cmp(v)).unwrap() as f64)
+            .map(|v| vals.binary_search_by(|a| a.total_cmp(v)).unwrap_or(0) as f64)
             .collect();
         return check_classes(t, name, y, labels, task);
     }
@@ -531,6 +536,15 @@ mod tests {
         assert_eq!(d.classes, ["0", "1"]);
         assert_eq!(d.class_counts(), [1, 2]);
         assert_eq!(d.feature_names, ["a", "b"]);
+    }
+
+    #[test]
+    fn a_minus_zero_label_is_the_class_zero() {
+        // Found by the fuzzer: -0 and 0 are equal but ordered apart, and the class lookup
+        // of a -0 label panicked.
+        let d = ds("a,y\n1,0\n2,-0\n3,1\n4,1\n", &CsvOptions::default()).unwrap();
+        assert_eq!(d.classes, ["0", "1"]);
+        assert_eq!(d.class_counts(), [2, 2]);
     }
 
     #[test]
