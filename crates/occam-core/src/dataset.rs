@@ -455,19 +455,8 @@ fn encode_target(
     // Classification: labels sorted numerically when all numeric, else as text.
     let mut labels: Vec<String> = texts.iter().map(|s| s.to_string()).collect();
     if first_text.is_none() {
-        // -0 is the label 0 (and equal to it, while total_cmp orders it first).
-        let numeric: Vec<f64> = numeric
-            .iter()
-            .map(|&v| if v == 0.0 { 0.0 } else { v })
-            .collect();
-        let mut vals = numeric.clone();
-        vals.sort_by(f64::total_cmp);
-        vals.dedup_by(|a, b| a.total_cmp(b).is_eq());
+        let (y, vals) = numeric_classes(&numeric);
         labels = vals.iter().map(|v| format!("{v}")).collect();
-        let y = numeric
-            .iter()
-            .map(|v| vals.binary_search_by(|a| a.total_cmp(v)).unwrap_or(0) as f64)
-            .collect();
         return check_classes(t, name, y, labels, task);
     }
     labels.sort();
@@ -517,6 +506,23 @@ pub fn check_class_count(
         });
     }
     Ok(())
+}
+
+/// Numeric class labels as class indices and the sorted distinct labels; -0 is the label 0
+/// (equal to it, while `total_cmp` orders it first). Shared by the CSV and libsvm readers.
+pub(crate) fn numeric_classes(values: &[f64]) -> (Vec<f64>, Vec<f64>) {
+    let values: Vec<f64> = values
+        .iter()
+        .map(|&v| if v == 0.0 { 0.0 } else { v })
+        .collect();
+    let mut distinct = values.clone();
+    distinct.sort_by(f64::total_cmp);
+    distinct.dedup_by(|a, b| a.total_cmp(b).is_eq());
+    let y = values
+        .iter()
+        .map(|v| distinct.binary_search_by(|a| a.total_cmp(v)).unwrap_or(0) as f64)
+        .collect();
+    (y, distinct)
 }
 
 #[cfg(test)]

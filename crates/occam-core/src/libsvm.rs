@@ -137,20 +137,9 @@ pub fn read_libsvm(bytes: &[u8], path: &Path, task: Option<Task>) -> Result<Data
     drop((cols, vals, row_ptr));
     let task = task.unwrap_or_else(|| infer_task(&labels));
     let (y, classes) = if task.is_classification() {
-        // -0 is the label 0 (equal to it, while total_cmp orders it first).
-        let labels: Vec<f64> = labels
-            .iter()
-            .map(|&v| if v == 0.0 { 0.0 } else { v })
-            .collect();
-        let mut d = labels.clone();
-        d.sort_by(f64::total_cmp);
-        d.dedup_by(|a, b| a.total_cmp(b).is_eq());
+        let (y, d) = crate::dataset::numeric_classes(&labels);
         let names: Vec<String> = d.iter().map(|v| format!("{v}")).collect();
         check_class_count(path, "label", &names, nrows, task)?;
-        let y = labels
-            .iter()
-            .map(|v| d.binary_search_by(|a| a.total_cmp(v)).unwrap_or(0) as f64)
-            .collect();
         (y, names)
     } else {
         (labels, Vec::new())
