@@ -1,5 +1,5 @@
 //! `occam train DATA --model lstm|gru --time-column C --target COL --out RUN_DIR`: a recurrent
-//! network over sliding windows of a time series (occam-core `series.rs`), split by time
+//! network over sliding windows of a time series (occam-core `series`), split by time
 //! (train, then validation, then the last `--test-fraction` of the series as test), against
 //! the seasonal-naive (same step one season earlier) and last-value baselines, scored at
 //! step `--horizon` on the same windows.
@@ -13,9 +13,7 @@ use crate::flags_nn::{TrainArgs, TrainOptions};
 use crate::{load, nn_setup, output, UserError};
 use anyhow::{Context, Result};
 use occam::forecast::ForecastData;
-use occam_core::series::Gaps;
 use occam_core::table::RawTable;
-use occam_core::DataError;
 use occam_nn::{CellKind, Trainer};
 use serde_json::json;
 use std::fmt::Write as _;
@@ -23,9 +21,7 @@ use std::path::Path;
 
 /// `occam predict RUN_DIR DATA` for a forecasting run: the series of DATA (same columns),
 /// its last window, and the forecasts of the `horizon` steps after its end.
-pub fn predict(dir: &Path, data: &str, out: Option<&Path>) -> Result<()> {
-    let run = occam::RunFolder::open(dir)?;
-    let mut model = occam::ForecasterModel::load(&run)?;
+pub fn predict(model: &mut occam::ForecasterModel, data: &str, out: Option<&Path>) -> Result<()> {
     let src = load::resolve(data)?;
     let t = RawTable::parse(&src.bytes, &src.path)?;
     let f = model.forecast(&t)?;
@@ -52,21 +48,6 @@ pub fn run(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
     nn_setup::in_pool(|| run_in_pool(a, o))
 }
 
-/// `--missing` for a series: `error` (the default) leaves the forecaster's `gaps` unset, so
-/// missing values are an error; `drop` and `interpolate` are the two policies.
-fn gaps(o: &TrainOptions) -> Result<Option<Gaps>> {
-    match o.missing.as_deref().unwrap_or("error") {
-        "error" => Ok(None),
-        "drop" => Ok(Some(Gaps::Drop)),
-        "interpolate" => Ok(Some(Gaps::Interpolate)),
-        m => Err(DataError::param(
-            "--missing",
-            format!("'{m}' is not error, drop or interpolate (for --model lstm/gru)"),
-        )
-        .into()),
-    }
-}
-
 /// The facade's forecaster from the options, and the series prepared for it.
 fn prepare(a: &TrainArgs, o: &TrainOptions, cell: CellKind) -> Result<ForecastData> {
     let src = load::resolve(&a.data)?;
@@ -78,22 +59,7 @@ fn prepare(a: &TrainArgs, o: &TrainOptions, cell: CellKind) -> Result<ForecastDa
             t.headers.join(", ")
         ))
     })?;
-    let mut est = occam::Forecaster::new(time_col);
-    est.target = o.target.clone();
-    est.covariates = o.features.clone().unwrap_or_default();
-    est.cell = cell;
-    est.units = o.units.unwrap_or(32);
-    est.recurrent_dropout = o.recurrent_dropout.unwrap_or(0.0);
-    est.window = o.window;
-    est.horizon = o.horizon.unwrap_or(1);
-    est.season = o.season;
-    est.relative = o.relative.unwrap_or(true);
-    est.val_fraction = o.val_fraction.unwrap_or(0.1);
-    est.test_fraction = o.test_fraction.unwrap_or(0.2);
-    let mut o2 = o.clone();
-    o2.hidden.get_or_insert_with(Vec::new);
-    est.network = nn_setup::estimator(&o2)?;
-    est.gaps = gaps(o)?;
+    let est = o.forecaster(time_col)?;
     est.prepare(&t).map_err(|e| match e {
         // The facade names its field (`gaps`); the CLI names its flag.
         occam::Error::MissingInSeries {
@@ -200,33 +166,8 @@ fn run_in_pool(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
         None
     };
     let (summary, csv) = p.result(&mut trained, baseline.as_mut());
-    let (outcome, secs, w) = (&trained.outcome, trained.seconds, &p.meta.windows);
     run.write("forecasts.csv", csv.as_bytes())?;
     run.write_json("summary.json", &summary)?;
-    println!(
-        "trained {} epochs (best {}), {secs:.2} s",
-        outcome.epochs_run,
-        outcome.best_epoch.map_or("-".into(), |b| b.to_string())
-    );
-    for (name, v) in [
-        ("validation", &summary.scores.validation),
-        ("test", &summary.scores.test),
-    ] {
-        println!(
-            "{name} RMSE at step {}: {} {:.4}, seasonal naive {:.4}, last value {:.4} ({} windows)",
-            w.horizon,
-            cell.name(),
-            v.model.rmse,
-            v.seasonal_naive.rmse,
-            v.last_value.rmse,
-            v.model.n
-        );
-    }
-    if let Some(c) = &summary.comparison {
-        println!(
-            "baseline vs regularized on test: regularized RMSE {:.4}, unregularized {:.4}",
-            c.regularized.rmse, c.baseline.rmse
-        );
-    }
+    print!("{summary}");
     crate::cmd_report::finish_run(out, a.no_report)
 }

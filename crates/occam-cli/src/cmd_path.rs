@@ -79,7 +79,7 @@ fn run_in_pool(a: &PathArgs, o: TrainOptions) -> Result<()> {
         ));
     }
     let d = load_dataset(&a.data, &o, None)?;
-    let mut network = nn_setup::estimator(&o)?;
+    let mut network = o.mlp()?;
     network.seed = o.seed.unwrap_or(0);
     network.val_fraction = o.val_fraction.unwrap_or(0.2);
     let est = NetworkPath {
@@ -125,14 +125,6 @@ fn run_in_pool(a: &PathArgs, o: TrainOptions) -> Result<()> {
         _ => e.into(),
     })?;
     let s = &fit.result;
-    println!(
-        "{} train / {} validation / {} test rows; {} points in {:.2} s",
-        s.rows.train,
-        s.rows.validation.unwrap_or(0),
-        s.rows.test,
-        s.points,
-        s.path_seconds
-    );
     let mut run = output::new_run(&a.out, occam::RunKind::NetworkPath, a.force)?;
     run.write("path.csv", fit.path_csv().as_bytes())?;
     run.write("features.csv", fit.features_csv().as_bytes())?;
@@ -140,13 +132,7 @@ fn run_in_pool(a: &PathArgs, o: TrainOptions) -> Result<()> {
     if !a.no_report {
         crate::cmd_report::write(&a.out, &a.out.join("report.html"))?;
     }
-    println!(
-        "chosen by --rule {}: lambda {:.4e}, {} features, validation loss {:.4} ± {:.4}",
-        a.rule, s.chosen.lambda, s.chosen.features, s.cv_mean, s.cv_se
-    );
-    if let (Some(r), Some(b)) = (&s.held_out.regularized, &s.held_out.baseline) {
-        println!("held out: regularized {r}\n          baseline    {b}");
-    }
+    print!("{s}");
     println!("wrote {}", a.out.display());
     Ok(())
 }

@@ -8,33 +8,14 @@
 //! `occam predict` uses on (user, item) rows.
 
 use crate::flags_nn::{TrainArgs, TrainOptions};
-use crate::{load, output, UserError};
+use crate::{load, output};
 use anyhow::Result;
 use occam_core::table::RawTable;
 
 pub fn run(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
     output::refuse_resume(a.resume, "--model recommender")?;
     output::check_new_run(&a.out, occam::RunKind::Recommender, a.force)?;
-    let need = |v: &Option<String>, flag: &str| -> Result<String> {
-        Ok(v.clone()
-            .ok_or_else(|| UserError(format!("--model recommender needs {flag} COL")))?)
-    };
-    let mut est = occam::Recommender::new(&need(&o.user, "--user")?, &need(&o.item, "--item")?);
-    est.target = o.target.clone();
-    est.factors = o.factors.unwrap_or(est.factors);
-    est.lr = o.lr.unwrap_or(est.lr);
-    est.epochs = o.epochs.unwrap_or(est.epochs);
-    est.batch_size = o.batch_size.unwrap_or(est.batch_size);
-    est.patience = o.patience.unwrap_or(est.patience);
-    est.seed = o.seed.unwrap_or(0);
-    est.hidden = o
-        .hidden
-        .iter()
-        .flatten()
-        .copied()
-        .filter(|&h| h > 0)
-        .collect();
-    est.l2 = o.l2;
+    let est = o.recommender()?;
     let src = load::resolve(&a.data)?;
     let t = RawTable::parse(&src.bytes, &src.path)?;
     let fitted = est.fit(&t)?;
@@ -47,7 +28,6 @@ pub fn run(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
     for &(l2, v) in &fitted.grid {
         println!("L2 {l2:<8}: validation RMSE {v:.4}");
     }
-    let l2 = fitted.model.config.l2;
     let report = fitted.report(&est)?;
     let summary = &report.result;
     let out = &a.out;
@@ -59,23 +39,7 @@ pub fn run(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
     if !a.no_report {
         crate::cmd_report::write(out, &out.join("report.html"))?;
     }
-    let (b, r, u) = (
-        &summary.baselines,
-        &summary.regularized,
-        &summary.unregularized,
-    );
-    println!(
-        "test RMSE: global mean {:.4}, user+item bias {:.4}, factorisation with L2 {l2} {:.4}, without L2 {:.4}",
-        b.global_mean.test.rmse, b.user_item_bias.test.rmse, r.test.rmse, u.test.rmse
-    );
-    let nan = |v: Option<f64>| v.unwrap_or(f64::NAN);
-    println!(
-        "train vs validation RMSE: with L2 {:.4} / {:.4}, without L2 {:.4} / {:.4}",
-        nan(r.train_rmse),
-        r.val_rmse,
-        nan(u.train_rmse),
-        u.val_rmse
-    );
+    print!("{summary}");
     println!("wrote {}", out.display());
     Ok(())
 }

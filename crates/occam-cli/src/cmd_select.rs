@@ -3,11 +3,12 @@
 //! comparison against the least-penalized fit on all features (the baseline) and the
 //! lasso at lambda.1se. Writes summary.json and stability.csv.
 
-use crate::cmd_linear::{linear_config, load_data, path_config};
-use crate::flags::{DataFlags, LinearFlags};
+use crate::cmd_linear::path_config;
+use crate::flags::DataFlags;
 use crate::output;
 use anyhow::Result;
-use occam::select::{NetworkStability, Stability, StabilityFit};
+use occam::options::LinearOptions;
+use occam::select::{NetworkStability, Stability};
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
@@ -15,7 +16,7 @@ pub struct SelectArgs {
     #[command(flatten)]
     pub data: DataFlags,
     #[command(flatten)]
-    pub linear: LinearFlags,
+    pub linear: LinearOptions,
     /// Stability selection (the method this command runs).
     #[arg(long, required = true)]
     pub stability: bool,
@@ -74,12 +75,12 @@ pub struct SelectArgs {
 
 pub fn run(a: &SelectArgs) -> Result<()> {
     output::check_new_run(&a.out, occam::RunKind::Select, a.force)?;
-    let d = load_data(&a.data)?;
+    let d = a.data.load()?;
     let fit = match a.model.as_str() {
         "linear" => {
             path_config(&a.linear, &d)?;
             let est = Stability {
-                linear: linear_config(&a.linear, &d)?,
+                linear: crate::cmd_linear::linear(&a.linear, &d)?,
                 pairs: a.pairs,
                 weakness: a.weakness,
                 q: a.q,
@@ -88,9 +89,7 @@ pub fn run(a: &SelectArgs) -> Result<()> {
                 test_fraction: a.test_fraction,
                 seed: a.seed,
             };
-            let fit = est.fit(&d)?;
-            print_linear(&fit, a);
-            fit
+            est.fit(&d)?
         }
         "mlp" => {
             let defaults = NetworkStability::default();
@@ -107,20 +106,7 @@ pub fn run(a: &SelectArgs) -> Result<()> {
                 test_fraction: a.test_fraction,
                 seed: a.seed,
             };
-            let fit = crate::nn_setup::in_pool(|| Ok::<_, anyhow::Error>(est.fit(&d)?))?;
-            let r = &fit.result;
-            println!(
-                "network stability selection: {} fits of hidden {:?} with L1 {} on the first layer, {:.2} s",
-                r.fits, a.hidden, a.l1, r.fit_seconds
-            );
-            println!(
-                "q = {:.1} input features kept per half; {} stable (expected false selections <= {:.2}):",
-                r.q_lambda,
-                r.selected_features.len(),
-                r.error_bound
-            );
-            print_selected(&fit);
-            fit
+            crate::nn_setup::in_pool(|| Ok::<_, anyhow::Error>(est.fit(&d)?))?
         }
         s => {
             return Err(occam_core::DataError::param(
@@ -130,15 +116,7 @@ pub fn run(a: &SelectArgs) -> Result<()> {
             .into())
         }
     };
-    let h = &fit.result.held_out;
-    if let (Some(reg), Some(base)) = (&h.regularized, &h.baseline) {
-        println!("held-out ({} rows):", fit.result.rows.test);
-        println!("  {:<12} {reg}", "regularized");
-        if let Some(l) = &fit.result.lasso_1se {
-            println!("  {:<12} {}", "lasso_1se", l.metrics);
-        }
-        println!("  {:<12} {base}", "baseline");
-    }
+    print!("{fit}");
     let mut run = output::new_run(&a.out, occam::RunKind::Select, a.force)?;
     run.write("stability.csv", fit.csv().as_bytes())?;
     run.write_json("summary.json", &fit.result)?;
@@ -147,52 +125,4 @@ pub fn run(a: &SelectArgs) -> Result<()> {
     }
     println!("wrote {}", a.out.display());
     Ok(())
-}
-
-fn print_selected(fit: &StabilityFit) {
-    let r = &fit.result;
-    for (name, p) in r.selected_features.iter().zip(&r.selection_probability) {
-        println!("  {name:<24} probability {p:.2}");
-    }
-}
-
-fn print_linear(fit: &StabilityFit, a: &SelectArgs) {
-    let r = &fit.result;
-    if let Some(s) = &fit.selection {
-        println!(
-            "stability selection: {} path fits on half-samples of {} rows, {:.2} s",
-            s.fits,
-            r.rows.train / 2,
-            r.fit_seconds
-        );
-        println!(
-            "lambda range: {:.5} .. {:.5} ({} lambdas), q = {:.1} features per half (target {}), threshold {}",
-            s.lambda[0], s.lambda[s.last], s.last + 1, s.q_lambda, s.q_target, s.threshold
-        );
-    }
-    println!(
-        "{} stable features (expected false selections <= {:.2}):",
-        r.selected_features.len(),
-        r.error_bound
-    );
-    print_selected(fit);
-    for c in r.clusters.iter().filter(|c| c.stable) {
-        println!(
-            "cluster {} (|r| >= {}): any member selected with probability {:.2}, stable: all members kept; \
-             of the {} single half-sample lasso fits at the end of the range, {} kept exactly one member, {} all",
-            c.members.join(" + "),
-            a.cluster_corr,
-            c.probability,
-            c.half_fits,
-            c.half_fits_one_member,
-            c.half_fits_all_members
-        );
-    }
-    let others = r.clusters.iter().filter(|c| !c.stable).count();
-    if others > 0 {
-        println!(
-            "{others} other clusters of correlated features (|r| >= {}) are below the threshold; see summary.json",
-            a.cluster_corr
-        );
-    }
 }

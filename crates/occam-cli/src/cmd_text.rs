@@ -25,19 +25,7 @@ pub fn run(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
     }
     let src = load::resolve(&a.data)?;
     let t = RawTable::parse(&src.bytes, &src.path)?;
-    let est = occam::text::Text {
-        text_column: o.text_column.clone().unwrap_or_else(|| "text".into()),
-        target: o.target.clone(),
-        vectorizer: TextConfig {
-            ngram: o.ngram.unwrap_or(1),
-            min_df: o.min_df.unwrap_or(2),
-            max_features: o.max_features.unwrap_or(50_000),
-            tfidf: o.tfidf.unwrap_or(true),
-        },
-        alpha: o.alpha.unwrap_or(0.5),
-        folds: o.folds.unwrap_or(10),
-        seed: o.seed.unwrap_or(0),
-    };
+    let est = o.text();
     let cfg = &est.vectorizer;
     if head == "mlp" {
         let (d, vec) = est.dataset(&t)?;
@@ -65,25 +53,7 @@ pub fn run(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
         est.folds,
         est.alpha
     );
-    println!(
-        "CV accuracy at lambda.min ({:.5}): {:.2}% ± {:.2}, {} terms in the model",
-        cv.lambda_min,
-        100.0 * s.cv_accuracy,
-        100.0 * s.cv_se,
-        s.terms_in_model
-    );
-    let cls = &s.positive_class;
-    let words = |v: &[(String, f64)]| {
-        v.iter()
-            .map(|e| e.0.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    println!("words pointing to '{cls}': {}", words(&s.top_positive));
-    println!(
-        "words pointing away from '{cls}': {}",
-        words(&s.top_negative)
-    );
+    print!("{s}");
     let out = &a.out;
     let mut run = output::new_run(out, occam::RunKind::Text, a.force)?;
     run.write_json("cv.json", &occam::results::CvResult::new(cv, &fit.data))?;

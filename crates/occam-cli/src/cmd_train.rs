@@ -8,7 +8,7 @@ use crate::{load, output, UserError};
 use anyhow::{Context, Result};
 use occam::results::{Comparison, NetworkResult};
 use occam::{Mode, RunFolder, RunKind};
-use occam_core::{CsvOptions, Dataset, MissingPolicy, Task};
+use occam_core::Dataset;
 use occam_nn::{EpochLog, TrainConfig, Trainer};
 use serde_json::{json, Value};
 use std::io::IsTerminal;
@@ -31,16 +31,7 @@ impl std::ops::Deref for Prepared {
 
 /// The data set DATA with the reading options of `o`.
 pub fn load_dataset(data_arg: &str, o: &TrainOptions, vocab: Option<&Path>) -> Result<Dataset> {
-    let copts = CsvOptions {
-        target: o.target.clone(),
-        missing: MissingPolicy::parse(o.missing.as_deref().unwrap_or("error"))?,
-        categorical: o.categorical.clone().unwrap_or_default(),
-        features: o.features.clone(),
-        drop: o.drop.clone().unwrap_or_default(),
-        task: o.task.as_deref().map(Task::parse).transpose()?,
-    };
-    let src = load::resolve(data_arg)?;
-    load::dataset(&src, &copts, vocab)
+    o.data_options(vocab).load(data_arg).map_err(load::usage)
 }
 
 pub fn prepare(data_arg: &str, o: TrainOptions, vocab: Option<&Path>) -> Result<Prepared> {
@@ -72,8 +63,7 @@ pub fn prepare_dataset(d: Dataset, o: TrainOptions) -> Result<Prepared> {
             "--test-images and --test-labels go together".into()
         )),
     };
-    let mut m = nn_setup::estimator(&o)?;
-    m.val_fraction = o.val_fraction.unwrap_or(0.2);
+    let m = o.mlp()?;
     let test_fraction = o.test_fraction.unwrap_or(0.0);
     let run = occam::network::Prepared::new(&m, d, test_fraction, test_files.as_ref()).map_err(
         |e| -> anyhow::Error {
@@ -332,10 +322,9 @@ pub fn run_prepared(a: &TrainArgs, p: Prepared) -> Result<()> {
     )?;
     let mut summary = finish(&p, &mut tr, &outcome, secs, &mut run)?;
     if p.opts.baseline.unwrap_or(false) {
-        let cmp = compare_baseline(&p)?;
-        print_comparison(&cmp);
-        summary.comparison = Some(cmp);
+        summary.comparison = Some(compare_baseline(&p)?);
     }
+    print!("{summary}");
     run.write_json("summary.json", &summary)?;
     crate::cmd_report::finish_run(out, a.no_report)
 }
@@ -358,35 +347,6 @@ fn finish(
         )?;
     }
     let s = occam::network::result(tr, &p.spec, &p.data, &p.parts(), outcome, secs, p.threads);
-    let first_n_in = s.n_input_features;
-    let kept_note = if p.spec.conv.is_empty() {
-        format!(
-            "; {} of {} input features kept",
-            s.input_features_kept.len(),
-            first_n_in
-        )
-    } else {
-        String::new()
-    };
-    println!(
-        "trained {} epochs (best {}{}), {:.2} s{kept_note}",
-        outcome.epochs_run,
-        outcome.best_epoch.map_or("-".into(), |b| b.to_string()),
-        if outcome.stopped_early {
-            ", stopped early"
-        } else {
-            ""
-        },
-        secs,
-    );
-    for (key, m) in [
-        ("val_metrics", &s.val_metrics),
-        ("test_metrics", &s.test_metrics),
-    ] {
-        if let Some(m) = m {
-            println!("{key}: {m}");
-        }
-    }
     Ok(s)
 }
 
@@ -409,15 +369,4 @@ fn compare_baseline(p: &Prepared) -> Result<Comparison> {
         held,
         &seeds,
     )?)
-}
-
-fn print_comparison(c: &Comparison) {
-    println!(
-        "baseline vs regularized on {} rows over {} seed(s):",
-        c.held_out, c.repeats
-    );
-    for (k, r) in &c.regularized {
-        let b = c.baseline.get(k).map_or(f64::NAN, |b| b.mean);
-        println!("  {k}: regularized {:.4}, unregularized {b:.4}", r.mean);
-    }
 }

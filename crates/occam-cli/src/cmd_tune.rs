@@ -8,10 +8,9 @@
 use crate::cmd_train::load_dataset;
 use crate::flags_nn::TrainOptions;
 use crate::nn_setup;
-use crate::{output, UserError};
-use anyhow::{Context, Result};
-use occam::results::Metrics;
-use occam::tune::Tune;
+use crate::UserError;
+use anyhow::Result;
+use occam::tune::{Journal, Tune};
 use occam_core::{split, Dataset};
 use occam_select::search::{Method, Trial};
 use occam_select::space::{DimSpec, Space};
@@ -97,7 +96,7 @@ fn run_in_pool(a: &TuneArgs, o: TrainOptions) -> Result<()> {
     }
     // Every dimension must be a network parameter: checked before the run folder exists.
     let names = space.dims.iter().map(|(n, _)| (n.clone(), 1.0)).collect();
-    occam::tune::Tunable::with_params(&nn_setup::estimator(&o)?, &names)?;
+    occam::tune::Tunable::with_params(&o.mlp()?, &names)?;
     let d = load_dataset(&a.data, &o, None)?;
     let metric = a
         .metric
@@ -131,34 +130,10 @@ fn run_in_pool(a: &TuneArgs, o: TrainOptions) -> Result<()> {
         (false, false) => occam::Mode::New,
     };
     let mut run = occam::RunFolder::create(&a.out, occam::RunKind::Tune, mode)?;
-    if a.force {
-        let _ = std::fs::remove_file(a.out.join("trials.jsonl"));
-    }
-    let setup_path = a.out.join("tune.json");
-    let trials_path = a.out.join("trials.jsonl");
-    let mut trials: Vec<Trial> = Vec::new();
-    if trials_path.exists() {
-        let saved = std::fs::read_to_string(&setup_path).unwrap_or_default();
-        if saved != setup_text {
-            anyhow::bail!(UserError(format!(
-                "{} holds trials of another search (data, options, space or settings differ from {}); use another --out",
-                a.out.display(),
-                setup_path.display()
-            )));
-        }
-        for (i, line) in std::fs::read_to_string(&trials_path)?.lines().enumerate() {
-            trials.push(
-                serde_json::from_str(line)
-                    .with_context(|| format!("{}, line {}", trials_path.display(), i + 1))?,
-            );
-        }
-        println!(
-            "resuming: {} trials recorded in {}",
-            trials.len(),
-            trials_path.display()
-        );
-    } else {
-        output::write_atomic(&setup_path, setup_text.as_bytes())?;
+    let (journal, trials) = Journal::open(&run, &setup_text, mode != occam::Mode::Resume)?;
+    if !trials.is_empty() {
+        let path = journal.path().display();
+        println!("resuming: {} trials recorded in {path}", trials.len());
     }
     println!(
         "occam tune: {} search, {} trials, {}-fold CV by {} on {} training rows ({} held out)",
@@ -173,7 +148,7 @@ fn run_in_pool(a: &TuneArgs, o: TrainOptions) -> Result<()> {
     if let Some(b) = &bar {
         b.set_position(trials.len() as u64);
     }
-    let base = nn_setup::estimator(&o)?;
+    let base = o.mlp()?;
     let tune = Tune {
         estimator: base.clone(),
         space,
@@ -207,15 +182,7 @@ fn run_in_pool(a: &TuneArgs, o: TrainOptions) -> Result<()> {
         if let Some(b) = &bar {
             b.inc(1);
         }
-        let mut jl = String::new();
-        for t in trials {
-            jl.push_str(&serde_json::to_string(t).map_err(|e| occam::Error::Model {
-                path: trials_path.clone(),
-                detail: e.to_string(),
-            })?);
-            jl.push('\n');
-        }
-        occam::run::write_atomic(&trials_path, jl.as_bytes())
+        journal.write(trials)
     })?;
     if let Some(b) = bar {
         b.finish_and_clear();
@@ -246,29 +213,11 @@ fn finish(
     fit.model.save(run)?;
     let mut summary = fit.result;
     summary.chosen.options = serde_json::to_value(o)?;
-    let (metric, best, se1) = (&summary.metric, &summary.min, &summary.one_se);
     run.write_json("summary.json", &summary)?;
     if !a.no_report {
         crate::cmd_report::write(&a.out, &a.out.join("report.html"))?;
     }
-    for (name, t) in [("best (min):", best), ("one-SE:    ", se1)] {
-        println!(
-            "{name} trial {} {metric} {:.4} ± {:.4}, {:.0} features",
-            t.trial, t.cv_mean, t.cv_se, t.features_kept
-        );
-    }
-    println!(
-        "chosen by --rule {}: trial {}; {} input features kept",
-        a.rule,
-        summary.chosen.trial,
-        summary.selected_features.len()
-    );
-    let show = |m: &Option<Metrics>| m.as_ref().map_or("-".into(), |m| m.to_string());
-    println!(
-        "held out: regularized {}\n          baseline    {}",
-        show(&summary.held_out.regularized),
-        show(&summary.held_out.baseline)
-    );
+    print!("{summary}");
     println!("wrote {}", a.out.display());
     Ok(())
 }

@@ -3,7 +3,7 @@
 //! come from one table.
 
 use clap::{Args, Parser, Subcommand};
-use occam_core::{CsvOptions, MissingPolicy, Task};
+use occam::options::{CvOptions, DataOptions, LinearOptions};
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
@@ -90,40 +90,14 @@ pub struct InspectArgs {
 pub struct DataFlags {
     /// CSV with a header, libsvm (optionally .gz), or builtin:NAME (pima, diabetes, colon, ...).
     pub data: String,
-    /// Target column (default: the last column).
-    #[arg(long)]
-    pub target: Option<String>,
-    /// Missing values (empty, NA, ?): error | mean | median | drop.
-    #[arg(long, default_value = "error")]
-    pub missing: String,
-    /// String columns to one-hot encode, comma separated.
-    #[arg(long, value_delimiter = ',')]
-    pub categorical: Vec<String>,
-    /// Use only these feature columns, comma separated.
-    #[arg(long, value_delimiter = ',')]
-    pub features: Option<Vec<String>>,
-    /// Leave these columns out, comma separated.
-    #[arg(long, value_delimiter = ',')]
-    pub drop: Vec<String>,
-    /// Task: regression | binary | multiclass | counts (default: inferred from the target).
-    #[arg(long)]
-    pub task: Option<String>,
-    /// Feature names for a libsvm file, one per line (line i names feature i).
-    #[arg(long)]
-    pub vocab: Option<PathBuf>,
+    #[command(flatten)]
+    pub opts: DataOptions,
 }
 
 impl DataFlags {
-    /// Stage 2: validated reader options.
-    pub fn csv_options(&self) -> occam_core::Result<CsvOptions> {
-        Ok(CsvOptions {
-            target: self.target.clone(),
-            missing: MissingPolicy::parse(&self.missing)?,
-            categorical: self.categorical.clone(),
-            features: self.features.clone(),
-            drop: self.drop.clone(),
-            task: self.task.as_deref().map(Task::parse).transpose()?,
-        })
+    /// The data set DATA, read with the options.
+    pub fn load(&self) -> anyhow::Result<occam_core::Dataset> {
+        self.opts.load(&self.data).map_err(crate::load::usage)
     }
 }
 
@@ -137,55 +111,12 @@ pub enum LinearCommand {
     Cv(LinearCvArgs),
 }
 
-#[derive(Args, Debug, Clone)]
-pub struct LinearFlags {
-    /// gaussian | binomial | multinomial | poisson (default: from the task).
-    #[arg(long)]
-    pub family: Option<String>,
-    /// Elastic-net mixing: 1 = lasso, 0 = ridge.
-    #[arg(long, default_value_t = 1.0)]
-    pub alpha: f64,
-    /// Number of lambdas.
-    #[arg(long, default_value_t = 100)]
-    pub nlambda: usize,
-    /// Smallest lambda as a fraction of lambda_max (default 1e-4 if n > p, else 1e-2).
-    #[arg(long)]
-    pub lambda_min_ratio: Option<f64>,
-    /// Explicit lambdas, comma separated (any order; reported in that order).
-    #[arg(long, value_delimiter = ',')]
-    pub lambda: Option<Vec<f64>>,
-    /// File with one penalty factor per feature (one number per line, or name,factor lines).
-    #[arg(long)]
-    pub penalty_factor: Option<PathBuf>,
-    /// Do not standardize the features.
-    #[arg(long)]
-    pub no_standardize: bool,
-    /// Fit without an intercept.
-    #[arg(long)]
-    pub no_intercept: bool,
-    /// Convergence threshold (glmnet's thresh).
-    #[arg(long, default_value_t = 1e-7)]
-    pub tol: f64,
-    /// Also require a certified relative duality gap below this (gaussian, binomial).
-    #[arg(long)]
-    pub gap_tol: Option<f64>,
-    /// Relaxed fit: unpenalized refit on each active set, blended with --gamma.
-    #[arg(long)]
-    pub relax: bool,
-    /// Relaxation blend for --relax (0 = fully relaxed, 1 = the penalized fit).
-    #[arg(long, default_value_t = 0.0)]
-    pub gamma: f64,
-    /// Multinomial: group each feature's coefficients across classes (glmnet's "grouped").
-    #[arg(long)]
-    pub grouped: bool,
-}
-
 #[derive(Args, Debug)]
 pub struct LinearPathArgs {
     #[command(flatten)]
     pub data: DataFlags,
     #[command(flatten)]
-    pub linear: LinearFlags,
+    pub linear: LinearOptions,
     /// Write the path as JSON (glmnet's field names).
     #[arg(long)]
     pub json: Option<PathBuf>,
@@ -205,19 +136,9 @@ pub struct LinearCvArgs {
     #[command(flatten)]
     pub data: DataFlags,
     #[command(flatten)]
-    pub linear: LinearFlags,
-    /// Number of folds.
-    #[arg(long, default_value_t = 10)]
-    pub folds: usize,
-    /// File with one fold id (1..K) per row, instead of random folds.
-    #[arg(long)]
-    pub foldid: Option<PathBuf>,
-    /// deviance | mse | mae | class | auc (default: deviance).
-    #[arg(long, default_value = "deviance")]
-    pub measure: String,
-    /// Seed for the folds.
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
+    pub linear: LinearOptions,
+    #[command(flatten)]
+    pub cv: CvOptions,
     /// Write the CV result as JSON.
     #[arg(long)]
     pub json: Option<PathBuf>,
@@ -230,9 +151,6 @@ pub struct LinearCvArgs {
     /// With --out: replace a run already in that folder.
     #[arg(long)]
     pub force: bool,
-    /// The lambda the saved model predicts with: 1se (lambda.1se) or min (lambda.min).
-    #[arg(long, default_value = "1se")]
-    pub rule: String,
 }
 
 #[cfg(test)]

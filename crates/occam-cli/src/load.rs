@@ -27,7 +27,7 @@ pub fn idx_dataset(images: &str, labels: &str) -> Result<Dataset> {
     occam::data::idx_dataset(images, labels).map_err(usage)
 }
 
-fn usage(e: occam::Error) -> anyhow::Error {
+pub fn usage(e: occam::Error) -> anyhow::Error {
     match e {
         occam::Error::Param { param, detail } if param == "data" => crate::UserError(detail).into(),
         other => other.into(),

@@ -1,16 +1,10 @@
-//! Stage 2 for `occam train`: merge the TOML config under the flags and parse the flag values
-//! into the facade's `occam::Mlp` (`occam::parse` reads the text forms; its `spec` /
-//! `train_config` apply the defaults and check the ranges); the rayon pool and checkpoints.
+//! Stage 2 for the network commands: the TOML config under the flags (the options resolve
+//! into the facade's `occam::Mlp` by `TrainOptions::mlp`); the rayon pool and checkpoints.
 
 use crate::flags_nn::TrainOptions;
 use crate::UserError;
 use anyhow::{Context, Result};
-use occam_nn::regularize::{LayerPenalty, PenaltyPolicy};
 use std::path::Path;
-
-fn bad(param: &str, msg: impl std::fmt::Display) -> anyhow::Error {
-    occam_core::DataError::param(param, msg.to_string()).into()
-}
 
 /// Flags over the TOML file: every option set on the command line replaces the file's.
 pub fn merge(cli: &TrainOptions, config: Option<&Path>) -> Result<TrainOptions> {
@@ -37,104 +31,14 @@ pub fn merge(cli: &TrainOptions, config: Option<&Path>) -> Result<TrainOptions> 
             e.message()
         ))
     })?;
-    let mut base = serde_json::to_value(&file)?;
-    let over = serde_json::to_value(cli)?;
-    if let (Some(b), Some(o)) = (base.as_object_mut(), over.as_object()) {
-        for (k, v) in o {
-            if !v.is_null() {
-                b.insert(k.clone(), v.clone());
-            }
-        }
-    }
-    Ok(serde_json::from_value(base)?)
-}
-
-/// The facade's network estimator from the options: the text forms parsed by
-/// `occam::parse`, ranges checked by `occam::Mlp::spec` / `train_config`.
-pub fn estimator(o: &TrainOptions) -> Result<occam::Mlp> {
-    use occam::parse;
-    let mut m = occam::Mlp {
-        hidden: o.hidden.clone(),
-        dropout: o.dropout.unwrap_or(0.0),
-        dropconnect: o.dropconnect.unwrap_or(0.0),
-        spatial_dropout: o.spatial_dropout.unwrap_or(0.0),
-        batch_norm: o.batch_norm.unwrap_or(false),
-        layer_norm: o.layer_norm.unwrap_or(false),
-        standardize: !o.no_standardize.unwrap_or(false),
-        ..occam::Mlp::default()
-    };
-    if let Some(a) = &o.activation {
-        m.activation = parse::activation(a)?;
-    }
-    if o.model.as_deref() == Some("cnn") {
-        m.image = o.image.as_deref().map(parse::image).transpose()?;
-        m.conv = parse::conv_blocks(o.conv.as_deref().unwrap_or("16:3:2,32:3:2"))?;
-    }
-    m.loss = parse::loss(o.loss.as_deref().unwrap_or("default"))?;
-    let opt = o.optimizer.as_deref().unwrap_or("adam");
-    m.optimizer = parse::optimizer(opt, o.momentum, o.nesterov)?;
-    m.lr = o.lr;
-    m.epochs = o.epochs.unwrap_or(100);
-    m.batch_size = o.batch_size.unwrap_or(32);
-    m.patience = o.patience;
-    m.min_delta = o.min_delta.unwrap_or(0.0);
-    m.restore_best = !o.no_restore_best.unwrap_or(false);
-    m.clip_norm = o.clip_norm;
-    m.clip_value = o.clip_value;
-    m.seed = o.seed.unwrap_or(0);
-    m.schedule = parse::schedule(o.schedule.as_deref().unwrap_or("constant"))?;
-    let en = match &o.elastic_net {
-        None => None,
-        Some(v) if v.len() == 2 => Some((v[0], v[1])),
-        Some(v) => {
-            return Err(bad(
-                "--elastic-net",
-                format!("expected LAMBDA,ALPHA, got {} numbers", v.len()),
-            ))
-        }
-    };
-    let default = LayerPenalty {
-        l1: o.l1.unwrap_or(0.0),
-        l2: o.l2.unwrap_or(0.0),
-        elastic_net: en,
-        weight_decay: o
-            .weight_decay
-            .unwrap_or(if opt == "adamw" { 0.01 } else { 0.0 }),
-        group_inputs: o.group_lasso.unwrap_or(0.0),
-        group_neurons: o.group_lasso_neurons.unwrap_or(0.0),
-    };
-    let overrides = o
-        .layer_penalty
-        .iter()
-        .flatten()
-        .map(|e| {
-            let pen = LayerPenalty {
-                l1: e.l1,
-                l2: e.l2,
-                elastic_net: e.elastic_net,
-                weight_decay: e.weight_decay,
-                group_inputs: e.group_lasso,
-                group_neurons: e.group_lasso_neurons,
-            };
-            (e.layer, pen)
-        })
-        .collect();
-    m.penalty = PenaltyPolicy {
-        default,
-        layers: parse::penalty_layers(o.penalty_layers.as_deref().unwrap_or("auto"))?,
-        overrides,
-        penalize_bias: o.penalize_bias.unwrap_or(false),
-        l1_mode: parse::l1_mode(o.l1_mode.as_deref().unwrap_or("prox"))?,
-        recurrent_l2: o.recurrent_l2.unwrap_or(0.0),
-    };
-    Ok(m)
+    Ok(cli.over(&file))
 }
 
 /// Sets the rayon pool size once per process.
 pub fn set_threads(threads: Option<usize>) -> Result<usize> {
     let n = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     if n == 0 {
-        return Err(bad("--threads", "must be at least 1"));
+        return Err(occam_core::DataError::param("--threads", "must be at least 1").into());
     }
     // A second call in the same process (tests) keeps the first pool.
     let _ = rayon::ThreadPoolBuilder::new()

@@ -34,7 +34,9 @@ pub mod forecast;
 pub mod lassonet;
 pub mod linear;
 pub mod mlp;
+pub mod model;
 pub mod network;
+pub mod options;
 pub mod parse;
 pub mod predict;
 pub mod preprocess;
@@ -53,6 +55,7 @@ pub use estimator::{
 pub use forecast::{Forecaster, ForecasterModel};
 pub use linear::{family_mismatch, CvChoice, Linear, LinearCv, LinearModel, Rule};
 pub use mlp::{Callback, Mlp, MlpModel};
+pub use model::Model;
 pub use occam_core::table::RawTable;
 pub use occam_core::{CsvOptions, Dataset, Matrix, MissingPolicy, Task};
 pub use occam_linear::{CvFit, Family, Measure, PathFit};

@@ -44,6 +44,82 @@ pub struct StabilityFit {
     pub selection: Option<StabilityResult>,
 }
 
+/// The summary the CLI prints: how the selection ran, the stable features with their
+/// probabilities, the clusters, and the held-out comparison.
+impl std::fmt::Display for StabilityFit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let r = &self.result;
+        if let Some(s) = &self.selection {
+            writeln!(
+                f,
+                "stability selection: {} path fits on half-samples of {} rows, {:.2} s",
+                s.fits,
+                r.rows.train / 2,
+                r.fit_seconds
+            )?;
+            writeln!(
+                f,
+                "lambda range: {:.5} .. {:.5} ({} lambdas), q = {:.1} features per half (target {}), threshold {}",
+                s.lambda[0], s.lambda[s.last], s.last + 1, s.q_lambda, s.q_target, s.threshold
+            )?;
+            writeln!(
+                f,
+                "{} stable features (expected false selections <= {:.2}):",
+                r.selected_features.len(),
+                r.error_bound
+            )?;
+        } else {
+            writeln!(
+                f,
+                "network stability selection: {} fits of hidden {:?} with L1 {} on the first layer, {:.2} s",
+                r.fits,
+                r.chosen.hidden.clone().unwrap_or_default(),
+                r.chosen.l1.unwrap_or(f64::NAN),
+                r.fit_seconds
+            )?;
+            writeln!(
+                f,
+                "q = {:.1} input features kept per half; {} stable (expected false selections <= {:.2}):",
+                r.q_lambda,
+                r.selected_features.len(),
+                r.error_bound
+            )?;
+        }
+        for (name, p) in r.selected_features.iter().zip(&r.selection_probability) {
+            writeln!(f, "  {name:<24} probability {p:.2}")?;
+        }
+        for c in r.clusters.iter().filter(|c| c.stable) {
+            writeln!(
+                f,
+                "cluster {}: any member selected with probability {:.2}, stable: all members kept; \
+                 of the {} single half-sample lasso fits at the end of the range, {} kept exactly one member, {} all",
+                c.members.join(" + "),
+                c.probability,
+                c.half_fits,
+                c.half_fits_one_member,
+                c.half_fits_all_members
+            )?;
+        }
+        let others = r.clusters.iter().filter(|c| !c.stable).count();
+        if others > 0 {
+            writeln!(
+                f,
+                "{others} other clusters of correlated features are below the threshold; see summary.json"
+            )?;
+        }
+        let h = &r.held_out;
+        if let (Some(reg), Some(base)) = (&h.regularized, &h.baseline) {
+            writeln!(f, "held-out ({} rows):", r.rows.test)?;
+            writeln!(f, "  {:<12} {reg}", "regularized")?;
+            if let Some(l) = &r.lasso_1se {
+                writeln!(f, "  {:<12} {}", "lasso_1se", l.metrics)?;
+            }
+            writeln!(f, "  {:<12} {base}", "baseline")?;
+        }
+        Ok(())
+    }
+}
+
 impl StabilityFit {
     /// stability.csv: feature, max_probability, stable_from_lambda, selected.
     pub fn csv(&self) -> String {

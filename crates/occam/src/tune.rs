@@ -426,6 +426,77 @@ pub fn choose(trials: &[Trial], metric: &str) -> Result<(usize, usize)> {
     ))
 }
 
+/// The trials of a search as they finish, one JSON line each in RUN/trials.jsonl (written
+/// whole and atomically after every trial), beside the search's setup in RUN/tune.json: a
+/// rerun of the same setup resumes where the last one stopped.
+#[derive(Clone, Debug)]
+pub struct Journal {
+    path: std::path::PathBuf,
+}
+
+impl Journal {
+    /// The journal of the run folder `run` for the search described by `setup` (any text
+    /// that a rerun must match: data, options, space, settings), and the trials it holds.
+    /// `fresh` (a new or replaced run) starts an empty journal; otherwise a journal of
+    /// another setup is refused.
+    pub fn open(
+        run: &crate::run::RunFolder,
+        setup: &str,
+        fresh: bool,
+    ) -> Result<(Journal, Vec<Trial>)> {
+        let (path, setup_path) = (run.path("trials.jsonl"), run.path("tune.json"));
+        let journal = Journal { path };
+        let io = |path: &std::path::Path| {
+            let path = path.to_path_buf();
+            move |source| Error::Io { path, source }
+        };
+        if fresh || !journal.path.exists() {
+            if journal.path.exists() {
+                std::fs::remove_file(&journal.path).map_err(io(&journal.path))?;
+            }
+            crate::run::write_atomic(&setup_path, setup.as_bytes())?;
+            return Ok((journal, Vec::new()));
+        }
+        if std::fs::read_to_string(&setup_path).unwrap_or_default() != setup {
+            return Err(Error::Run {
+                path: run.dir().to_path_buf(),
+                detail: format!(
+                    "holds trials of another search (data, options, space or settings differ \
+                     from {}); use another run folder",
+                    setup_path.display()
+                ),
+            });
+        }
+        let text = std::fs::read_to_string(&journal.path).map_err(io(&journal.path))?;
+        let trials = text
+            .lines()
+            .enumerate()
+            .map(|(i, line)| {
+                serde_json::from_str(line)
+                    .map_err(|e| Error::model(&journal.path, format!("line {}: {e}", i + 1)))
+            })
+            .collect::<Result<Vec<Trial>>>()?;
+        Ok((journal, trials))
+    }
+
+    /// The file the trials are kept in.
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+
+    /// Records `trials` (all of them so far).
+    pub fn write(&self, trials: &[Trial]) -> Result<()> {
+        let mut lines = String::new();
+        for t in trials {
+            let line =
+                serde_json::to_string(t).map_err(|e| Error::model(&self.path, e.to_string()))?;
+            lines.push_str(&line);
+            lines.push('\n');
+        }
+        crate::run::write_atomic(&self.path, lines.as_bytes())
+    }
+}
+
 /// trials.csv: one row per trial with its parameters, mean, SE, features kept, whether it was
 /// pruned and its seconds.
 pub fn trials_csv(trials: &[Trial]) -> String {

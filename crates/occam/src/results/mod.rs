@@ -6,6 +6,7 @@
 mod linear;
 mod network;
 mod search;
+mod summary;
 
 pub use linear::{
     Coefficients, CvResult, HeldOutPoint, Intercepts, LinearResult, RelaxedCoefficients, TextResult,

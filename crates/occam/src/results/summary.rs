@@ -1,0 +1,203 @@
+//! What each result says on a terminal: `Display` prints the summary the CLI shows after a
+//! run (and a Rust or Python user gets with `println!("{result}")` / `print(result)`).
+//! The glmnet-style tables of the linear results are in `linear.rs`.
+
+use super::{
+    ForecastResult, Metrics, NetworkPathResult, NetworkResult, RecommenderResult, TextResult,
+    TuneResult,
+};
+use std::fmt::{self, Display, Formatter};
+
+fn or_dash(m: &Option<Metrics>) -> String {
+    m.as_ref().map_or("-".into(), |m| m.to_string())
+}
+
+fn best(b: Option<usize>) -> String {
+    b.map_or("-".into(), |b| b.to_string())
+}
+
+impl Display for NetworkResult {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "trained {} epochs (best {}{}), {:.2} s",
+            self.epochs_run,
+            best(self.best_epoch),
+            if self.stopped_early {
+                ", stopped early"
+            } else {
+                ""
+            },
+            self.fit_seconds
+        )?;
+        // Behind convolutions the first layer sees feature maps, not input columns.
+        if self.top_inputs.is_some() {
+            write!(
+                f,
+                "; {} of {} input features kept",
+                self.input_features_kept.len(),
+                self.n_input_features
+            )?;
+        }
+        writeln!(f)?;
+        for (key, m) in [
+            ("val_metrics", &self.val_metrics),
+            ("test_metrics", &self.test_metrics),
+        ] {
+            if let Some(m) = m {
+                writeln!(f, "{key}: {m}")?;
+            }
+        }
+        if let Some(c) = &self.comparison {
+            writeln!(
+                f,
+                "baseline vs regularized on {} rows over {} seed(s):",
+                c.held_out, c.repeats
+            )?;
+            for (k, r) in &c.regularized {
+                let b = c.baseline.get(k).map_or(f64::NAN, |b| b.mean);
+                writeln!(f, "  {k}: regularized {:.4}, unregularized {b:.4}", r.mean)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Display for ForecastResult {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "trained {} epochs (best {}), {:.2} s",
+            self.epochs_run,
+            best(self.best_epoch),
+            self.fit_seconds
+        )?;
+        for (name, v) in [
+            ("validation", &self.scores.validation),
+            ("test", &self.scores.test),
+        ] {
+            writeln!(
+                f,
+                "{name} RMSE at step {}: {} {:.4}, seasonal naive {:.4}, last value {:.4} ({} windows)",
+                self.windows.horizon,
+                self.model,
+                v.model.rmse,
+                v.seasonal_naive.rmse,
+                v.last_value.rmse,
+                v.model.n
+            )?;
+        }
+        if let Some(c) = &self.comparison {
+            writeln!(
+                f,
+                "baseline vs regularized on test: regularized RMSE {:.4}, unregularized {:.4}",
+                c.regularized.rmse, c.baseline.rmse
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl Display for RecommenderResult {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        let (b, r, u) = (&self.baselines, &self.regularized, &self.unregularized);
+        writeln!(
+            f,
+            "test RMSE: global mean {:.4}, user+item bias {:.4}, factorisation with L2 {} {:.4}, \
+             without L2 {:.4}",
+            b.global_mean.test.rmse,
+            b.user_item_bias.test.rmse,
+            r.l2.unwrap_or(self.config.l2),
+            r.test.rmse,
+            u.test.rmse
+        )?;
+        let nan = |v: Option<f64>| v.unwrap_or(f64::NAN);
+        writeln!(
+            f,
+            "train vs validation RMSE: with L2 {:.4} / {:.4}, without L2 {:.4} / {:.4}",
+            nan(r.train_rmse),
+            r.val_rmse,
+            nan(u.train_rmse),
+            u.val_rmse
+        )
+    }
+}
+
+impl Display for TextResult {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "CV accuracy at lambda.min ({:.5}): {:.2}% ± {:.2}, {} terms in the model",
+            self.lambda_min,
+            100.0 * self.cv_accuracy,
+            100.0 * self.cv_se,
+            self.terms_in_model
+        )?;
+        let words = |v: &[(String, f64)]| {
+            v.iter()
+                .map(|e| e.0.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let cls = &self.positive_class;
+        writeln!(
+            f,
+            "words pointing to '{cls}': {}",
+            words(&self.top_positive)
+        )?;
+        writeln!(
+            f,
+            "words pointing away from '{cls}': {}",
+            words(&self.top_negative)
+        )
+    }
+}
+
+impl Display for TuneResult {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        for (name, t) in [("best (min):", &self.min), ("one-SE:    ", &self.one_se)] {
+            writeln!(
+                f,
+                "{name} trial {} {} {:.4} ± {:.4}, {:.0} features",
+                t.trial, self.metric, t.cv_mean, t.cv_se, t.features_kept
+            )?;
+        }
+        writeln!(
+            f,
+            "chosen by the {} rule: trial {}; {} input features kept",
+            self.rule,
+            self.chosen.trial,
+            self.selected_features.len()
+        )?;
+        writeln!(
+            f,
+            "held out: regularized {}\n          baseline    {}",
+            or_dash(&self.held_out.regularized),
+            or_dash(&self.held_out.baseline)
+        )
+    }
+}
+
+impl Display for NetworkPathResult {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        let r = &self.rows;
+        writeln!(
+            f,
+            "{} train / {} validation / {} test rows; {} points in {:.2} s",
+            r.train,
+            r.validation.unwrap_or(0),
+            r.test,
+            self.points,
+            self.path_seconds
+        )?;
+        writeln!(
+            f,
+            "chosen by the {} rule: lambda {:.4e}, {} features, validation loss {:.4} ± {:.4}",
+            self.rule, self.chosen.lambda, self.chosen.features, self.cv_mean, self.cv_se
+        )?;
+        if let (Some(r), Some(b)) = (&self.held_out.regularized, &self.held_out.baseline) {
+            writeln!(f, "held out: regularized {r}\n          baseline    {b}")?;
+        }
+        Ok(())
+    }
+}
