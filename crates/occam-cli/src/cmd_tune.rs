@@ -158,6 +158,7 @@ fn run_in_pool(a: &TuneArgs, o: TrainOptions) -> Result<()> {
         metric: Some(metric.clone()),
         prune: a.prune,
         seed,
+        rule: occam::Rule::parse(&a.rule)?,
     };
     let trials = tune.search(&train, trials, &mut |trials| {
         let t = &trials[trials.len() - 1];
@@ -201,10 +202,9 @@ fn finish(
     s: &split::Split,
     trials: &[Trial],
 ) -> Result<()> {
-    let rule = occam::Rule::parse(&a.rule)?;
     let test = (!s.test.is_empty()).then(|| d.subset(&s.test));
     let fit = tune
-        .finish(d, train, test.as_ref(), trials, rule)
+        .finish(d, train, test.as_ref(), trials)
         .map_err(|e| match e.param() {
             Some("trials") => UserError("no trial completed (all pruned?)".into()).into(),
             _ => anyhow::Error::from(e),

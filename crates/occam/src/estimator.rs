@@ -18,6 +18,63 @@ pub trait Estimator {
     fn fit(&self, d: &Dataset) -> Result<Self::Model>;
 }
 
+/// A feature selector: which columns of a data set to keep (stability selection, the
+/// LassoNet path). The conformance suite runs over every selector as over every estimator.
+pub trait Selector {
+    /// Selects on `d` (validating the configuration and the data first).
+    fn select(&self, d: &Dataset) -> Result<Selection>;
+}
+
+/// The columns a [`Selector`] kept.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Selection {
+    /// Every feature, in the data set's order.
+    pub feature_names: Vec<String>,
+    /// Whether each feature is kept.
+    pub support: Vec<bool>,
+    /// Each feature's score, larger meaning more strongly kept: the selection probability
+    /// (stability selection) or the lambda at which it leaves the path (LassoNet; 0 when it
+    /// never enters).
+    pub scores: Vec<f64>,
+}
+
+impl Selection {
+    /// The names of the kept features, in the data set's order.
+    pub fn selected(&self) -> Vec<&str> {
+        self.feature_names
+            .iter()
+            .zip(&self.support)
+            .filter(|(_, &s)| s)
+            .map(|(n, _)| n.as_str())
+            .collect()
+    }
+
+    /// The kept columns of `d`, which must have the features selected on (by name and
+    /// order). The result has no raw-column schema: it is read by feature name.
+    pub fn transform(&self, d: &Dataset) -> Result<Dataset> {
+        if d.feature_names != self.feature_names {
+            return Err(Error::param_err(
+                "data",
+                format!(
+                    "the selection was made on {} features ({}...), this data set has {}",
+                    self.feature_names.len(),
+                    self.feature_names.first().map_or("", String::as_str),
+                    d.nfeatures()
+                ),
+            ));
+        }
+        let cols: Vec<usize> = (0..self.support.len())
+            .filter(|&j| self.support[j])
+            .collect();
+        Ok(Dataset {
+            x: d.x.select_cols(&cols),
+            feature_names: cols.iter().map(|&j| d.feature_names[j].clone()).collect(),
+            schema: Vec::new(),
+            ..d.clone()
+        })
+    }
+}
+
 /// A fitted model: it predicts, carries its preprocessing, and saves to / loads from a run
 /// folder.
 pub trait Fitted: Sized {

@@ -6,6 +6,7 @@
 //! on held-out rows.
 
 use crate::error::{Error, Result};
+use crate::estimator::{Selection, Selector};
 use crate::linear::Rule;
 use crate::mlp::{engine_data, n_outputs, scaling, Mlp};
 use crate::results::{HeldOut, Metrics, NetworkPathResult, PathChoice, Rows};
@@ -314,6 +315,19 @@ impl NetworkPath {
             relaxed: se,
             leave,
             feature_names: d.feature_names.clone(),
+        })
+    }
+}
+
+/// The features of the chosen point, scored by the lambda at which each leaves the path.
+impl Selector for NetworkPath {
+    fn select(&self, d: &Dataset) -> Result<Selection> {
+        let fit = self.fit(d, |_| {})?;
+        let kept = &fit.result.selected_features;
+        Ok(Selection {
+            feature_names: fit.feature_names.clone(),
+            support: fit.feature_names.iter().map(|f| kept.contains(f)).collect(),
+            scores: fit.leave.iter().map(|l| l.unwrap_or(0.0)).collect(),
         })
     }
 }

@@ -49,8 +49,8 @@ pub mod tune;
 
 pub use error::{Error, Result};
 pub use estimator::{
-    read_csv, read_csv_table, split_rows, validate_data, Estimator, Fitted, TableEstimator,
-    TableModel,
+    read_csv, read_csv_table, split_rows, validate_data, Estimator, Fitted, Selection, Selector,
+    TableEstimator, TableModel,
 };
 pub use forecast::{Forecaster, ForecasterModel};
 pub use linear::{family_mismatch, CvChoice, Linear, LinearCv, LinearModel, Rule};

@@ -5,6 +5,7 @@
 //! result the report renders and the per-feature table (stability.csv).
 
 use crate::error::{Error, Result};
+use crate::estimator::{Selection, Selector};
 use crate::linear::Linear;
 use crate::mlp::{engine_data, n_outputs, scaling, Mlp};
 use crate::results::{
@@ -121,6 +122,22 @@ impl std::fmt::Display for StabilityFit {
 }
 
 impl StabilityFit {
+    /// The selection: every feature's largest selection probability, kept when stable.
+    pub fn selection_of(&self, feature_names: &[String]) -> Selection {
+        let mut support = vec![false; feature_names.len()];
+        let mut scores = vec![0.0; feature_names.len()];
+        for r in &self.rows {
+            if let Some(j) = feature_names.iter().position(|f| *f == r.feature) {
+                support[j] = r.selected;
+                scores[j] = r.probability;
+            }
+        }
+        Selection {
+            feature_names: feature_names.to_vec(),
+            support,
+            scores,
+        }
+    }
     /// stability.csv: feature, max_probability, stable_from_lambda, selected.
     pub fn csv(&self) -> String {
         let mut csv = String::from("feature,max_probability,stable_from_lambda,selected\n");
@@ -618,5 +635,17 @@ impl NetworkStability {
             rows,
             selection: None,
         })
+    }
+}
+
+impl Selector for Stability {
+    fn select(&self, d: &Dataset) -> Result<Selection> {
+        Ok(self.fit(d)?.selection_of(&d.feature_names))
+    }
+}
+
+impl Selector for NetworkStability {
+    fn select(&self, d: &Dataset) -> Result<Selection> {
+        Ok(self.fit(d)?.selection_of(&d.feature_names))
     }
 }

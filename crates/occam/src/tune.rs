@@ -302,6 +302,10 @@ impl Tunable for crate::linear::Linear {
 /// | `metric` | [`default_metric`] of the task | the CV score |
 /// | `prune` | false | the median pruning rule |
 /// | `seed` | 0 | folds and proposals |
+/// | `rule` | 1se | the trial chosen: the most regularized within one SE of the best, or the best |
+///
+/// As an [`Estimator`](crate::Estimator) (for any tunable estimator), `fit` runs the search
+/// on all rows and fits the chosen configuration on them.
 #[derive(Clone, Debug)]
 pub struct Tune<E> {
     /// The configuration the trials start from.
@@ -320,6 +324,8 @@ pub struct Tune<E> {
     pub prune: bool,
     /// The seed of the folds and the proposals.
     pub seed: u64,
+    /// Which trial is chosen.
+    pub rule: crate::linear::Rule,
 }
 
 impl<E: Tunable> Tune<E> {
@@ -334,7 +340,17 @@ impl<E: Tunable> Tune<E> {
             metric: None,
             prune: false,
             seed: 0,
+            rule: crate::linear::Rule::OneSe,
         }
+    }
+
+    /// The index of the trial the rule chooses.
+    pub fn chosen(&self, trials: &[Trial], d: &Dataset) -> Result<usize> {
+        let (best, se1) = choose(trials, &self.metric_for(d))?;
+        Ok(match self.rule {
+            crate::linear::Rule::Min => best,
+            crate::linear::Rule::OneSe => se1,
+        })
     }
 
     /// The metric this search scores on `d`.
@@ -544,15 +560,11 @@ impl Tune<Mlp> {
         train: &Dataset,
         test: Option<&Dataset>,
         trials: &[Trial],
-        rule: crate::linear::Rule,
     ) -> Result<TuneFit> {
         use crate::results::{HeldOut, Metrics, TrialPick, TuneChoice, TuneResult};
         let metric = self.metric_for(train);
         let (best, se1) = choose(trials, &metric)?;
-        let chosen = match rule {
-            crate::linear::Rule::Min => best,
-            crate::linear::Rule::OneSe => se1,
-        };
+        let chosen = self.chosen(trials, train)?;
         let est = self.estimator.with_params(&trials[chosen].params)?;
         let spec = est.spec(d.nfeatures(), n_outputs(d))?;
         let mut cfg = est.train_config(d.task)?;
@@ -587,7 +599,7 @@ impl Tune<Mlp> {
             cv_mean: trials[chosen].mean,
             cv_se: trials[chosen].se,
             metric: metric.clone(),
-            rule: match rule {
+            rule: match self.rule {
                 crate::linear::Rule::Min => "min",
                 crate::linear::Rule::OneSe => "1se",
             }
@@ -624,5 +636,15 @@ impl Tune<Mlp> {
             model: crate::mlp::MlpModel::new(meta, reg.net, d),
             result,
         })
+    }
+}
+
+impl<E: Tunable + crate::Estimator> crate::Estimator for Tune<E> {
+    type Model = E::Model;
+
+    fn fit(&self, d: &Dataset) -> Result<E::Model> {
+        let trials = self.search(d, Vec::new(), &mut |_| Ok(()))?;
+        let chosen = self.chosen(&trials, d)?;
+        self.estimator.with_params(&trials[chosen].params)?.fit(d)
     }
 }

@@ -3,11 +3,14 @@
 //! seed -> same bits, save/load -> identical predictions, raw-CSV prediction through the
 //! model's preprocessing (categorical and missing cells included), and typed errors for NaN
 //! and infinite values, empty data, one class, a wrong feature count and an invalid config.
+//! The search (`Tune`, over a network and over a linear path) runs through the same check;
+//! the selectors (stability selection, network stability, the LassoNet path) through
+//! `conform_selector`.
 
 use occam::mlp::parse_conv_block;
 use occam::{
     CsvOptions, Dataset, Estimator, Fitted, HandleUnknown, Linear, LinearCv, Matrix, MissingPolicy,
-    Mlp, Mode, RawTable, Rule, RunFolder, Task,
+    Mlp, Mode, RawTable, Rule, RunFolder, Selector, Task,
 };
 use occam_core::DenseMatrix;
 use std::path::{Path, PathBuf};
@@ -316,4 +319,172 @@ fn cnn_multiclass_digits() {
         ..est.clone()
     };
     conform(&est, &case, |_| {}, bad, "image");
+}
+
+fn space(toml_text: &str) -> occam::tune::Space {
+    let specs: std::collections::BTreeMap<String, occam::tune::DimSpec> =
+        toml::from_str(toml_text).unwrap();
+    occam::tune::Space::from_specs(&specs).unwrap()
+}
+
+#[test]
+fn tune_over_the_mlp_on_pima_with_categorical_and_missing_cells() {
+    use occam::tune::{Method, Tune};
+    let mut case = Case::new(
+        "pima-city-tune",
+        head(&read("synthetic/pima_city.csv"), 300),
+    );
+    case.opts = CsvOptions {
+        categorical: vec!["city".into()],
+        missing: MissingPolicy::Median,
+        ..CsvOptions::default()
+    };
+    let est = Tune {
+        method: Method::Random,
+        trials: 3,
+        folds: 3,
+        seed: 5,
+        ..Tune::new(small_mlp(), space("[l1]\nlog = [1e-4, 1e-2]\n"))
+    };
+    let bad = Tune {
+        trials: 0,
+        ..est.clone()
+    };
+    conform(&est, &case, |_| {}, bad, "trials");
+}
+
+#[test]
+fn tune_over_the_linear_path_on_diabetes() {
+    use occam::tune::{Method, Tune};
+    let case = Case::new("diabetes-tune", read("diabetes_regression.csv"));
+    let est = Tune {
+        method: Method::Grid,
+        trials: 4,
+        folds: 3,
+        rule: Rule::Min,
+        ..Tune::new(
+            Linear::default(),
+            space("[alpha]\nrange = [0.5, 1.0]\n[lambda]\nlog = [0.1, 10.0]\n"),
+        )
+    };
+    let bad = Tune {
+        folds: 1,
+        ..est.clone()
+    };
+    let setup = |m: &mut occam::LinearModel| m.set_lambda(m.lambdas[0]).unwrap();
+    conform(&est, &case, setup, bad, "folds");
+}
+
+/// The generic check of a selector: one support flag and one score per feature, same seed ->
+/// same bits, `transform` keeps exactly the selected columns, and the same typed errors as
+/// an estimator's (NaN and infinite cells, an infinite target, no rows, one class, an
+/// invalid config naming its field).
+fn conform_selector<S: Selector>(sel: &S, case: &Case, invalid: S, param: &str) {
+    let name = case.name;
+    let d = case.data();
+    let (n, p) = (d.nrows(), d.nfeatures());
+    let s = sel.select(&d).unwrap_or_else(|e| panic!("{name}: {e}"));
+    assert_eq!(s.feature_names, d.feature_names, "{name}");
+    assert_eq!((s.support.len(), s.scores.len()), (p, p), "{name}");
+    assert!(
+        s.scores.iter().all(|v| v.is_finite() && *v >= 0.0),
+        "{name}: {s:?}"
+    );
+    let again = sel.select(&d).unwrap();
+    assert_eq!(again.support, s.support, "{name}");
+    let score_bits =
+        |s: &occam::Selection| s.scores.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+    assert_eq!(score_bits(&again), score_bits(&s), "{name}");
+    let kept = s.transform(&d).unwrap();
+    assert_eq!(kept.feature_names, s.selected(), "{name}");
+    assert_eq!((kept.nrows(), kept.nfeatures()), (n, s.selected().len()));
+    let fewer = Dataset {
+        feature_names: d.feature_names[1..].to_vec(),
+        ..d.clone()
+    };
+    assert_eq!(s.transform(&fewer).unwrap_err().param(), Some("data"));
+
+    let x = dense(&d);
+    let mut cols: Vec<Vec<f64>> = (0..p).map(|j| x.col(j).to_vec()).collect();
+    cols[0][n / 3] = f64::NAN;
+    let e = sel
+        .select(&with_x(&d, DenseMatrix::from_columns(n, cols.clone())))
+        .unwrap_err();
+    assert_eq!(e.param(), Some("x"), "{name}: {e}");
+    cols[0][n / 3] = f64::NEG_INFINITY;
+    let e = sel
+        .select(&with_x(&d, DenseMatrix::from_columns(n, cols)))
+        .unwrap_err();
+    assert!(e.to_string().contains("inf"), "{name}: {e}");
+    let mut yinf = d.clone();
+    yinf.y[1] = f64::INFINITY;
+    assert_eq!(sel.select(&yinf).unwrap_err().param(), Some("y"), "{name}");
+    let e = sel.select(&d.subset(&[])).unwrap_err();
+    assert_eq!(e.param(), Some("data"), "{name}: {e}");
+    if d.task.is_classification() {
+        let first: Vec<usize> = (0..n).filter(|&i| d.y[i] == d.y[0]).collect();
+        let e = sel.select(&d.subset(&first)).unwrap_err();
+        assert_eq!(e.kind(), "single-class", "{name}: {e}");
+    }
+    let e = invalid.select(&d).unwrap_err();
+    assert_eq!(e.param(), Some(param), "{name}: {e}");
+}
+
+#[test]
+fn stability_selection_on_diabetes() {
+    use occam::select::Stability;
+    let case = Case::new("diabetes-stability", read("diabetes_regression.csv"));
+    let est = Stability {
+        pairs: 8,
+        ..Stability::default()
+    };
+    let bad = Stability {
+        threshold: 0.4,
+        ..est.clone()
+    };
+    conform_selector(&est, &case, bad, "threshold");
+}
+
+#[test]
+fn network_stability_selection_on_pima() {
+    use occam::select::NetworkStability;
+    let case = Case::new(
+        "pima-netstab",
+        head(&read("pima_indians_diabetes.csv"), 200),
+    );
+    let est = NetworkStability {
+        network: Mlp {
+            epochs: 4,
+            ..small_mlp()
+        },
+        pairs: 2,
+        ..NetworkStability::default()
+    };
+    let bad = NetworkStability {
+        pairs: 0,
+        ..est.clone()
+    };
+    conform_selector(&est, &case, bad, "pairs");
+}
+
+#[test]
+fn the_lassonet_path_as_a_selector_on_diabetes() {
+    use occam::lassonet::NetworkPath;
+    let case = Case::new(
+        "diabetes-lassonet",
+        head(&read("diabetes_regression.csv"), 300),
+    );
+    let est = NetworkPath {
+        network: small_mlp(),
+        epochs_dense: 10,
+        epochs_per_point: 3,
+        multiplier: 2.0,
+        max_points: 20,
+        ..NetworkPath::default()
+    };
+    let bad = NetworkPath {
+        multiplier: 1.0,
+        ..est.clone()
+    };
+    conform_selector(&est, &case, bad, "multiplier");
 }
