@@ -50,7 +50,7 @@ pub fn run(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
 
 /// The facade's forecaster from the options, and the series prepared for it.
 fn prepare(a: &TrainArgs, o: &TrainOptions, cell: CellKind) -> Result<ForecastData> {
-    let src = load::resolve(&a.data)?;
+    let src = load::resolve(&a.input.data)?;
     let t = RawTable::parse(&src.bytes, &src.path)?;
     let time_col = o.time_column.as_ref().ok_or_else(|| {
         UserError(format!(
@@ -101,12 +101,12 @@ fn run_in_pool(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
         _ => CellKind::Lstm,
     };
     output::refuse_resume(a.resume, &format!("--model {}", cell.name()))?;
-    output::check_new_run(&a.out, occam::RunKind::Forecast, a.force)?;
+    output::check_new_run(&a.run.out, occam::RunKind::Forecast, a.run.force)?;
     let p = prepare(a, o, cell)?;
-    let out = &a.out;
-    let mut run = output::new_run(out, occam::RunKind::Forecast, a.force)?;
+    let out = &a.run.out;
+    let mut run = output::new_run(out, occam::RunKind::Forecast, a.run.force)?;
     let config = json!({
-        "data": a.data, "options": o,
+        "data": a.input.data, "options": o,
         "resolved": { "season": p.meta.season, "window": p.meta.windows.window, "horizon": p.meta.windows.horizon,
             "relative": p.meta.windows.relative, "gaps": p.meta.windows.gaps,
             "val_fraction": p.meta.windows.val_fraction, "test_fraction": p.meta.windows.test_fraction,
@@ -169,5 +169,5 @@ fn run_in_pool(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
     run.write("forecasts.csv", csv.as_bytes())?;
     run.write_json("summary.json", &summary)?;
     print!("{summary}");
-    crate::cmd_report::finish_run(out, a.no_report)
+    crate::cmd_report::finish_run(out, a.run.no_report)
 }

@@ -40,7 +40,7 @@ pub fn path(a: &LinearPathArgs) -> Result<()> {
     let d = a.data.load()?;
     let lin = linear(&a.linear, &d)?;
     let cfg = lin.path_config(&d)?;
-    check_run(a.out.as_deref(), RunKind::LinearPath, a.force)?;
+    check_run(a.output.out.as_deref(), RunKind::LinearPath, a.output.force)?;
     let bar = crate::progress::bar(
         cfg.lambda.as_ref().map_or(cfg.nlambda, |l| l.len()) as u64,
         "lambdas",
@@ -57,17 +57,17 @@ pub fn path(a: &LinearPathArgs) -> Result<()> {
     let fit = fit?;
     // The result files first: a reader that closes stdout early (`| head`) must not lose them.
     let pj = LinearResult::new(&fit, &d);
-    if let Some(p) = &a.json {
+    if let Some(p) = &a.output.json {
         output::write_json(p, &pj)?;
     }
     let model = LinearModel::from_path(&d, fit.clone(), None);
     let report = finish_run(
-        a.out.as_deref(),
+        a.output.out.as_deref(),
         RunKind::LinearPath,
-        a.force,
+        a.output.force,
         ("path.json", &pj),
         &model,
-        a.no_report,
+        a.output.no_report,
     )?;
     println!(
         "{} path, alpha {}, {} rows x {} features{}: {} lambdas in {:.3} s",
@@ -83,7 +83,7 @@ pub fn path(a: &LinearPathArgs) -> Result<()> {
     let order = pj.entry_order();
     println!("order of entry: {order}");
     print_warnings(&fit);
-    if let Some(p) = &a.json {
+    if let Some(p) = &a.output.json {
         println!("wrote {}", p.display());
     }
     if let Some(r) = report {
@@ -97,7 +97,7 @@ pub fn cv(a: &LinearCvArgs) -> Result<()> {
     let lin = linear(&a.linear, &d)?;
     let cfg = lin.path_config(&d)?;
     let est = a.cv.linear_cv(lin, &d)?;
-    check_run(a.out.as_deref(), RunKind::LinearCv, a.force)?;
+    check_run(a.output.out.as_deref(), RunKind::LinearCv, a.output.force)?;
     let k = est
         .foldid
         .as_ref()
@@ -114,16 +114,16 @@ pub fn cv(a: &LinearCvArgs) -> Result<()> {
     }
     let (model, cv) = fitted?;
     let cj = CvResult::new(&cv, &d);
-    if let Some(p) = &a.json {
+    if let Some(p) = &a.output.json {
         output::write_json(p, &cj)?;
     }
     let report = finish_run(
-        a.out.as_deref(),
+        a.output.out.as_deref(),
         RunKind::LinearCv,
-        a.force,
+        a.output.force,
         ("cv.json", &cj),
         &model,
-        a.no_report,
+        a.output.no_report,
     )?;
     println!(
         "{}-fold CV of the {} path, alpha {}, {} rows x {} features: {:.3} s",
@@ -136,7 +136,7 @@ pub fn cv(a: &LinearCvArgs) -> Result<()> {
     );
     print!("{cj}");
     print_warnings(&cv.fit);
-    if let Some(p) = &a.json {
+    if let Some(p) = &a.output.json {
         println!("wrote {}", p.display());
     }
     if let Some(r) = report {

@@ -9,17 +9,11 @@ use crate::flags_nn::TrainOptions;
 use crate::{nn_setup, output};
 use anyhow::Result;
 use occam::lassonet::NetworkPath;
-use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
 pub struct PathArgs {
-    /// CSV with a header, libsvm (optionally .gz), or builtin:NAME.
-    pub data: String,
     #[command(flatten)]
-    pub opts: TrainOptions,
-    /// TOML file with training options (flags win).
-    #[arg(long)]
-    pub config: Option<PathBuf>,
+    pub input: crate::flags::NetworkData,
     /// First positive lambda.
     #[arg(long, default_value_t = 1.0)]
     pub lambda_start: f64,
@@ -44,15 +38,8 @@ pub struct PathArgs {
     /// 1se (sparsest point within one SE of the best validation loss) | min.
     #[arg(long, default_value = "1se")]
     pub rule: String,
-    /// Do not write RUN_DIR/report.html.
-    #[arg(long)]
-    pub no_report: bool,
-    /// Replace a run already in the output folder.
-    #[arg(long)]
-    pub force: bool,
-    /// Run folder: path.csv, features.csv, summary.json.
-    #[arg(long)]
-    pub out: PathBuf,
+    #[command(flatten)]
+    pub run: crate::flags::RunFlags,
 }
 
 pub fn run(a: &PathArgs) -> Result<()> {
@@ -62,8 +49,8 @@ pub fn run(a: &PathArgs) -> Result<()> {
             "must be at least 1"
         ));
     }
-    output::check_new_run(&a.out, occam::RunKind::NetworkPath, a.force)?;
-    let o = nn_setup::merge(&a.opts, a.config.as_deref())?;
+    output::check_new_run(&a.run.out, occam::RunKind::NetworkPath, a.run.force)?;
+    let o = nn_setup::merge(&a.input.opts, a.input.config.as_deref())?;
     nn_setup::set_threads(o.threads)?;
     nn_setup::in_pool(|| run_in_pool(a, o))
 }
@@ -78,7 +65,7 @@ fn run_in_pool(a: &PathArgs, o: TrainOptions) -> Result<()> {
             "need multiplier > 1, lambda-start > 0, hier-m > 0"
         ));
     }
-    let d = load_dataset(&a.data, &o, None)?;
+    let d = load_dataset(&a.input.data, &o, None)?;
     let mut network = o.mlp()?;
     network.seed = o.seed.unwrap_or(0);
     network.val_fraction = o.val_fraction.unwrap_or(0.2);
@@ -125,14 +112,14 @@ fn run_in_pool(a: &PathArgs, o: TrainOptions) -> Result<()> {
         _ => e.into(),
     })?;
     let s = &fit.result;
-    let mut run = output::new_run(&a.out, occam::RunKind::NetworkPath, a.force)?;
+    let mut run = output::new_run(&a.run.out, occam::RunKind::NetworkPath, a.run.force)?;
     run.write("path.csv", fit.path_csv().as_bytes())?;
     run.write("features.csv", fit.features_csv().as_bytes())?;
     run.write_json("summary.json", s)?;
-    if !a.no_report {
-        crate::cmd_report::write(&a.out, &a.out.join("report.html"))?;
+    if !a.run.no_report {
+        crate::cmd_report::write(&a.run.out, &a.run.out.join("report.html"))?;
     }
     print!("{s}");
-    println!("wrote {}", a.out.display());
+    println!("wrote {}", a.run.out.display());
     Ok(())
 }

@@ -14,9 +14,9 @@ use occam_core::table::RawTable;
 
 pub fn run(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
     output::refuse_resume(a.resume, "--model recommender")?;
-    output::check_new_run(&a.out, occam::RunKind::Recommender, a.force)?;
+    output::check_new_run(&a.run.out, occam::RunKind::Recommender, a.run.force)?;
     let est = o.recommender()?;
-    let src = load::resolve(&a.data)?;
+    let src = load::resolve(&a.input.data)?;
     let t = RawTable::parse(&src.bytes, &src.path)?;
     let fitted = est.fit(&t)?;
     let (train, val, test, table) = (&fitted.train, &fitted.val, &fitted.test, &fitted.table);
@@ -30,13 +30,13 @@ pub fn run(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
     }
     let report = fitted.report(&est)?;
     let summary = &report.result;
-    let out = &a.out;
-    let mut run = output::new_run(out, occam::RunKind::Recommender, a.force)?;
+    let out = &a.run.out;
+    let mut run = output::new_run(out, occam::RunKind::Recommender, a.run.force)?;
     run.write_json("summary.json", summary)?;
     run.write("epochs.csv", report.epochs_csv.as_bytes())?;
     fitted.model.save(&mut run)?;
     run.write("recommendations.csv", report.recommendations_csv.as_bytes())?;
-    if !a.no_report {
+    if !a.run.no_report {
         crate::cmd_report::write(out, &out.join("report.html"))?;
     }
     print!("{summary}");

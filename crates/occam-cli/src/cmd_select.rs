@@ -9,7 +9,6 @@ use crate::output;
 use anyhow::Result;
 use occam::options::LinearOptions;
 use occam::select::{NetworkStability, Stability};
-use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
 pub struct SelectArgs {
@@ -62,19 +61,12 @@ pub struct SelectArgs {
     /// mlp: learning rate (Adam).
     #[arg(long, default_value_t = 1e-3)]
     pub lr: f64,
-    /// Do not write RUN_DIR/report.html.
-    #[arg(long)]
-    pub no_report: bool,
-    /// Replace a run already in the output folder.
-    #[arg(long)]
-    pub force: bool,
-    /// Run folder: summary.json and stability.csv.
-    #[arg(long)]
-    pub out: PathBuf,
+    #[command(flatten)]
+    pub run: crate::flags::RunFlags,
 }
 
 pub fn run(a: &SelectArgs) -> Result<()> {
-    output::check_new_run(&a.out, occam::RunKind::Select, a.force)?;
+    output::check_new_run(&a.run.out, occam::RunKind::Select, a.run.force)?;
     let d = a.data.load()?;
     let fit = match a.model.as_str() {
         "linear" => {
@@ -117,12 +109,12 @@ pub fn run(a: &SelectArgs) -> Result<()> {
         }
     };
     print!("{fit}");
-    let mut run = output::new_run(&a.out, occam::RunKind::Select, a.force)?;
+    let mut run = output::new_run(&a.run.out, occam::RunKind::Select, a.run.force)?;
     run.write("stability.csv", fit.csv().as_bytes())?;
     run.write_json("summary.json", &fit.result)?;
-    if !a.no_report {
-        crate::cmd_report::write(&a.out, &a.out.join("report.html"))?;
+    if !a.run.no_report {
+        crate::cmd_report::write(&a.run.out, &a.run.out.join("report.html"))?;
     }
-    println!("wrote {}", a.out.display());
+    println!("wrote {}", a.run.out.display());
     Ok(())
 }

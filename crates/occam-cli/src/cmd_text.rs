@@ -21,9 +21,9 @@ pub fn run(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
     }
     if head == "linear" {
         output::refuse_resume(a.resume, "--model text (the elastic-net head)")?;
-        output::check_new_run(&a.out, occam::RunKind::Text, a.force)?;
+        output::check_new_run(&a.run.out, occam::RunKind::Text, a.run.force)?;
     }
-    let src = load::resolve(&a.data)?;
+    let src = load::resolve(&a.input.data)?;
     let t = RawTable::parse(&src.bytes, &src.path)?;
     let est = o.text();
     let cfg = &est.vectorizer;
@@ -54,13 +54,13 @@ pub fn run(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
         est.alpha
     );
     print!("{s}");
-    let out = &a.out;
-    let mut run = output::new_run(out, occam::RunKind::Text, a.force)?;
+    let out = &a.run.out;
+    let mut run = output::new_run(out, occam::RunKind::Text, a.run.force)?;
     run.write_json("cv.json", &occam::results::CvResult::new(cv, &fit.data))?;
     run.write("words.csv", fit.words_csv().as_bytes())?;
     fit.model.save(&mut run)?;
     run.write_json("summary.json", s)?;
-    if !a.no_report {
+    if !a.run.no_report {
         crate::cmd_report::write(out, &out.join("report.html"))?;
     }
     println!("wrote {}", out.display());
@@ -93,7 +93,7 @@ fn text_network(
     let p = crate::cmd_train::prepare_dataset(d, o)?;
     crate::nn_setup::in_pool(|| crate::cmd_train::run_prepared(a, p))?;
     // The vocabulary travels with the network, so `occam predict` reads raw texts.
-    let mut run = occam::RunFolder::open(&a.out)?;
+    let mut run = occam::RunFolder::open(&a.run.out)?;
     occam::text::save_vocabulary(&mut run, text_column, vec)?;
     Ok(())
 }

@@ -204,7 +204,7 @@ pub fn fit(
 }
 
 pub fn run(a: &TrainArgs) -> Result<()> {
-    let o = nn_setup::merge(&a.opts, a.config.as_deref())?;
+    let o = nn_setup::merge(&a.input.opts, a.input.config.as_deref())?;
     nn_setup::set_threads(o.threads)?;
     match o.model.as_deref().unwrap_or("mlp") {
         "mlp" | "cnn" => nn_setup::in_pool(|| run_in_pool(a, o)),
@@ -220,19 +220,19 @@ pub fn run(a: &TrainArgs) -> Result<()> {
 }
 
 fn run_in_pool(a: &TrainArgs, o: TrainOptions) -> Result<()> {
-    let p = prepare(&a.data, o, a.vocab.as_deref())?;
+    let p = prepare(&a.input.data, o, a.vocab.as_deref())?;
     run_prepared(a, p)
 }
 
 /// Trains the network of `p` into the run folder of `a` (inside the rayon pool).
 pub fn run_prepared(a: &TrainArgs, p: Prepared) -> Result<()> {
-    let config_text = resolved(&p, &a.data)?;
-    let out = &a.out;
+    let config_text = resolved(&p, &a.input.data)?;
+    let out = &a.run.out;
     let ckpt = out.join("checkpoint.safetensors");
     let cfg_path = out.join("config.toml");
     let mode = if a.resume {
         Mode::Resume
-    } else if a.force {
+    } else if a.run.force {
         Mode::Force
     } else {
         Mode::New
@@ -326,7 +326,7 @@ pub fn run_prepared(a: &TrainArgs, p: Prepared) -> Result<()> {
     }
     print!("{summary}");
     run.write_json("summary.json", &summary)?;
-    crate::cmd_report::finish_run(out, a.no_report)
+    crate::cmd_report::finish_run(out, a.run.no_report)
 }
 
 /// Writes the model files and returns the summary.

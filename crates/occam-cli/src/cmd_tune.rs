@@ -20,13 +20,8 @@ use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
 pub struct TuneArgs {
-    /// CSV with a header, libsvm (optionally .gz), or builtin:NAME.
-    pub data: String,
     #[command(flatten)]
-    pub opts: TrainOptions,
-    /// TOML file with base training options (flags win).
-    #[arg(long)]
-    pub config: Option<PathBuf>,
+    pub input: crate::flags::NetworkData,
     /// The search space (TOML: [l1] log = [1e-4, 1e-1], [dropout] range = [0, 0.5], ...).
     #[arg(long)]
     pub space: PathBuf,
@@ -46,15 +41,8 @@ pub struct TuneArgs {
     /// Prune a trial whose fold validation loss is above the median of earlier trials.
     #[arg(long)]
     pub prune: bool,
-    /// Do not write RUN_DIR/report.html.
-    #[arg(long)]
-    pub no_report: bool,
-    /// Replace a run already in the output folder.
-    #[arg(long)]
-    pub force: bool,
-    /// Run folder: trials.jsonl, trials.csv, summary.json, tune.toml.
-    #[arg(long)]
-    pub out: PathBuf,
+    #[command(flatten)]
+    pub run: crate::flags::RunFlags,
 }
 
 fn read_space(path: &std::path::Path) -> Result<Space> {
@@ -66,7 +54,7 @@ fn read_space(path: &std::path::Path) -> Result<Space> {
 }
 
 pub fn run(a: &TuneArgs) -> Result<()> {
-    let o = nn_setup::merge(&a.opts, a.config.as_deref())?;
+    let o = nn_setup::merge(&a.input.opts, a.input.config.as_deref())?;
     nn_setup::set_threads(o.threads)?;
     nn_setup::in_pool(|| run_in_pool(a, o))
 }
@@ -97,7 +85,7 @@ fn run_in_pool(a: &TuneArgs, o: TrainOptions) -> Result<()> {
     // Every dimension must be a network parameter: checked before the run folder exists.
     let names = space.dims.iter().map(|(n, _)| (n.clone(), 1.0)).collect();
     occam::tune::Tunable::with_params(&o.mlp()?, &names)?;
-    let d = load_dataset(&a.data, &o, None)?;
+    let d = load_dataset(&a.input.data, &o, None)?;
     let metric = a
         .metric
         .clone()
@@ -118,18 +106,18 @@ fn run_in_pool(a: &TuneArgs, o: TrainOptions) -> Result<()> {
     // The folds are drawn again by the search; this checks them before the run folder exists.
     split::kfold(train.nrows(), folds, ycls, seed)?;
     // The resolved setup; a rerun must match it to resume.
-    let setup = json!({ "data": a.data, "options": o, "space": std::fs::read_to_string(&a.space)?, "search": a.search,
+    let setup = json!({ "data": a.input.data, "options": o, "space": std::fs::read_to_string(&a.space)?, "search": a.search,
         "folds": folds, "metric": metric, "rule": a.rule, "prune": a.prune, "seed": seed });
     let setup_text = serde_json::to_string_pretty(&setup)?;
     // A folder with an earlier search of the same setup resumes it; --force starts afresh.
-    let resumable =
-        !a.force && occam::RunFolder::open(&a.out).is_ok_and(|r| r.kind() == occam::RunKind::Tune);
-    let mode = match (a.force, resumable) {
+    let resumable = !a.run.force
+        && occam::RunFolder::open(&a.run.out).is_ok_and(|r| r.kind() == occam::RunKind::Tune);
+    let mode = match (a.run.force, resumable) {
         (true, _) => occam::Mode::Force,
         (false, true) => occam::Mode::Resume,
         (false, false) => occam::Mode::New,
     };
-    let mut run = occam::RunFolder::create(&a.out, occam::RunKind::Tune, mode)?;
+    let mut run = occam::RunFolder::create(&a.run.out, occam::RunKind::Tune, mode)?;
     let (journal, trials) = Journal::open(&run, &setup_text, mode != occam::Mode::Resume)?;
     if !trials.is_empty() {
         let path = journal.path().display();
@@ -214,10 +202,10 @@ fn finish(
     let mut summary = fit.result;
     summary.chosen.options = serde_json::to_value(o)?;
     run.write_json("summary.json", &summary)?;
-    if !a.no_report {
-        crate::cmd_report::write(&a.out, &a.out.join("report.html"))?;
+    if !a.run.no_report {
+        crate::cmd_report::write(&a.run.out, &a.run.out.join("report.html"))?;
     }
     print!("{summary}");
-    println!("wrote {}", a.out.display());
+    println!("wrote {}", a.run.out.display());
     Ok(())
 }

@@ -3,7 +3,7 @@
 //! come from one table.
 
 use clap::{Args, Parser, Subcommand};
-use occam::options::{CvOptions, DataOptions, LinearOptions};
+use occam::options::{CvOptions, DataOptions, LinearOptions, TrainOptions};
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
@@ -101,6 +101,49 @@ impl DataFlags {
     }
 }
 
+/// Where a run goes: the run folder, and what happens to a run already there.
+#[derive(Args, Debug, Clone)]
+pub struct RunFlags {
+    /// Run folder: the results, the model (where the command makes one) and report.html.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Replace a run already in the run folder.
+    #[arg(long)]
+    pub force: bool,
+    /// Do not write RUN_DIR/report.html.
+    #[arg(long)]
+    pub no_report: bool,
+}
+
+/// The data of a network command: DATA, the training options, a TOML config under them.
+#[derive(Args, Debug, Clone)]
+pub struct NetworkData {
+    /// CSV with a header, libsvm (optionally .gz), or builtin:NAME.
+    pub data: String,
+    #[command(flatten)]
+    pub opts: TrainOptions,
+    /// TOML file with any of the training options (flags win).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+}
+
+/// Where a linear fit goes: JSON and, optionally, a run folder.
+#[derive(Args, Debug, Clone)]
+pub struct LinearOutput {
+    /// Write the result as JSON (glmnet's field names).
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    /// Run folder: path.json or cv.json, the model (for `occam predict`) and report.html.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// With --out: do not write report.html.
+    #[arg(long)]
+    pub no_report: bool,
+    /// With --out: replace a run already in that folder.
+    #[arg(long)]
+    pub force: bool,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum LinearCommand {
     /// Fit the whole regularization path.
@@ -117,18 +160,8 @@ pub struct LinearPathArgs {
     pub data: DataFlags,
     #[command(flatten)]
     pub linear: LinearOptions,
-    /// Write the path as JSON (glmnet's field names).
-    #[arg(long)]
-    pub json: Option<PathBuf>,
-    /// Run folder: path.json, the model (for `occam predict --lambda`) and report.html.
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// With --out: do not write report.html.
-    #[arg(long)]
-    pub no_report: bool,
-    /// With --out: replace a run already in that folder.
-    #[arg(long)]
-    pub force: bool,
+    #[command(flatten)]
+    pub output: LinearOutput,
 }
 
 #[derive(Args, Debug)]
@@ -139,18 +172,8 @@ pub struct LinearCvArgs {
     pub linear: LinearOptions,
     #[command(flatten)]
     pub cv: CvOptions,
-    /// Write the CV result as JSON.
-    #[arg(long)]
-    pub json: Option<PathBuf>,
-    /// Run folder: cv.json, the model (for `occam predict`) and report.html.
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// With --out: do not write report.html.
-    #[arg(long)]
-    pub no_report: bool,
-    /// With --out: replace a run already in that folder.
-    #[arg(long)]
-    pub force: bool,
+    #[command(flatten)]
+    pub output: LinearOutput,
 }
 
 #[cfg(test)]

@@ -10,25 +10,13 @@ use std::path::PathBuf;
 
 #[derive(Args, Debug)]
 pub struct TrainArgs {
-    /// CSV with a header, libsvm (optionally .gz), or builtin:NAME.
-    pub data: String,
     #[command(flatten)]
-    pub opts: TrainOptions,
-    /// TOML file with any of the options above (flags win).
-    #[arg(long)]
-    pub config: Option<PathBuf>,
-    /// Run folder: model, metrics.csv, summary.json, config.toml, checkpoint.
-    #[arg(long)]
-    pub out: PathBuf,
+    pub input: crate::flags::NetworkData,
+    #[command(flatten)]
+    pub run: crate::flags::RunFlags,
     /// Continue an interrupted run from RUN_DIR/checkpoint.safetensors (same options).
     #[arg(long, conflicts_with = "force")]
     pub resume: bool,
-    /// Replace a run already in RUN_DIR.
-    #[arg(long)]
-    pub force: bool,
-    /// Do not write RUN_DIR/report.html.
-    #[arg(long)]
-    pub no_report: bool,
     /// Feature names for a libsvm file, one per line.
     #[arg(long)]
     pub vocab: Option<PathBuf>,

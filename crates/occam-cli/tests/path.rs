@@ -61,17 +61,7 @@ fn network_path_recovers_the_hidden_structure_and_records_when_each_feature_leav
     let found = strings(&s["selected_features"]);
     let f1 = support_f1(&found, &truth);
     assert!(f1 >= 0.9, "support F1 {f1}: {found:?}");
-    for key in [
-        "chosen",
-        "cv_mean",
-        "cv_se",
-        "rule",
-        "selected_features",
-        "baseline",
-        "regularized",
-    ] {
-        assert!(!s[key].is_null(), "summary.{key} missing");
-    }
+    assert_choice_fields(&s, &[]);
     let r2 = |k: &str| s[k]["r2"].as_f64().unwrap();
     assert!(
         r2("regularized") > r2("baseline"),

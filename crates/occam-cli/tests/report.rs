@@ -129,30 +129,15 @@ fn train_and_linear_runs_write_reports_with_every_section() {
     assert!(demo.join("report.html").exists());
 
     // Not a run folder, and several folders without --out: clear errors, exit 2.
-    let (_, err, code) = occam(&["report", s(&dir)]);
-    assert_eq!(code, Some(2));
-    assert!(err.contains("not a run folder"), "{err}");
-    let (_, err, code) = occam(&["report", s(&run), s(&run)]);
-    assert_eq!(code, Some(2));
-    assert!(err.contains("--out"), "{err}");
+    fails_naming(&["report", s(&dir)], "not a run folder");
+    fails_naming(&["report", s(&run), s(&run)], "--out");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn colon_weight_overlay_counts_exact_zeros_l1_most_l2_none() {
     let dir = tmp("overlay");
-    let base = [
-        "builtin:colon",
-        "--hidden",
-        "32",
-        "--epochs",
-        "300",
-        "--val-fraction",
-        "0.35",
-        "--threads",
-        "2",
-        "--no-report",
-    ];
+    let base: Vec<&str> = COLON.iter().copied().chain(["--no-report"]).collect();
     let runs: [(&str, &[&str]); 4] = [
         ("none", &[]),
         ("L2", &["--l2", "0.01"]),

@@ -149,17 +149,12 @@ fn loss_of(c: &Case) -> Loss {
     }
 }
 
-fn optimizer_case(c: &Case) {
-    let p0 = c.t("param0");
-    let n = p0.len();
-    let grads = c.t("grads");
-    let want = c.t("params");
-    let lr = c.cfg("lr");
-    let wd = c.cfg("weight_decay");
-    let kind = match c.kind.as_str() {
+/// The optimizer `kind` (sgd, adam, else adamw) with the case's hyperparameters.
+fn optimizer_of(c: &Case, kind: &str, nesterov: bool) -> OptimizerKind {
+    match kind {
         "sgd" => OptimizerKind::Sgd {
             momentum: c.cfg("momentum"),
-            nesterov: c.config["nesterov"].as_bool().unwrap(),
+            nesterov,
         },
         "adam" => OptimizerKind::Adam {
             beta1: c.cfg("beta1"),
@@ -171,7 +166,18 @@ fn optimizer_case(c: &Case) {
             beta2: c.cfg("beta2"),
             eps: c.cfg("eps"),
         },
-    };
+    }
+}
+
+fn optimizer_case(c: &Case) {
+    let p0 = c.t("param0");
+    let n = p0.len();
+    let grads = c.t("grads");
+    let want = c.t("params");
+    let lr = c.cfg("lr");
+    let wd = c.cfg("weight_decay");
+    let nesterov = c.config["nesterov"].as_bool().unwrap_or(false);
+    let kind = optimizer_of(c, &c.kind, nesterov);
     // Coupled L2 (sgd, adam) goes into the gradient; AdamW's decay is decoupled. This is
     // what occam's Regularizer does for --l2 and --weight-decay; here it is spelled out.
     let mut p = Param::new("w".into(), ParamKind::Weight, vec![n], p0);
@@ -224,15 +230,8 @@ fn mlp_case(c: &Case) {
     let mut cfg = TrainConfig::new(loss);
     cfg.lr = c.cfg("lr");
     cfg.optimizer = match c.config["optimizer"].as_str().unwrap() {
-        "adam" => OptimizerKind::Adam {
-            beta1: c.cfg("beta1"),
-            beta2: c.cfg("beta2"),
-            eps: c.cfg("eps"),
-        },
-        _ => OptimizerKind::Sgd {
-            momentum: c.cfg("momentum"),
-            nesterov: false,
-        },
+        "adam" => optimizer_of(c, "adam", false),
+        _ => optimizer_of(c, "sgd", false),
     };
     let l1 = c.cfg("l1_prox");
     cfg.penalty = PenaltyPolicy {

@@ -29,6 +29,23 @@ fn err<E: std::fmt::Debug>(e: E) -> String {
     format!("plot: {e:?}")
 }
 
+/// A legend key: a short line in the series' colour.
+fn line_key(col: RGBColor) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
+    move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], col.stroke_width(2))
+}
+
+/// Draws the legend of the labelled series on a white box of this opacity.
+fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    c: &mut ChartContext<'a, DB, CT>,
+    opacity: f64,
+) -> Result<(), String> {
+    c.configure_series_labels()
+        .background_style(WHITE.mix(opacity))
+        .border_style(BLACK)
+        .draw()
+        .map_err(err)
+}
+
 fn color(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]
 }
@@ -286,18 +303,12 @@ pub fn learning_curves(rows: &[EpochRow], best_epoch: Option<usize>) -> Result<S
             c.draw_series(LineSeries::new(pts, col.stroke_width(2)))
                 .map_err(err)?
                 .label(name)
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 18, y)], col.stroke_width(2))
-                });
+                .legend(line_key(col));
         }
         if let Some(b) = best_epoch {
             vline(&mut c, b as f64, (y0, y1), MIN_COLOR, "best epoch")?;
         }
-        c.configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .draw()
-            .map_err(err)?;
+        legend(&mut c, 0.8)?;
         if has_metric {
             let name = rows
                 .iter()
@@ -373,15 +384,9 @@ pub fn weight_histograms(
             c.draw_series(LineSeries::new(pts, col.stroke_width(2)))
                 .map_err(err)?
                 .label(label)
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 18, y)], col.stroke_width(2))
-                });
+                .legend(line_key(col));
         }
-        c.configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()
-            .map_err(err)?;
+        legend(&mut c, 0.85)?;
         Ok(())
     })
 }
@@ -492,12 +497,8 @@ pub fn search_history(
         c.draw_series(LineSeries::new(best, col.stroke_width(2)))
             .map_err(err)?
             .label("best so far")
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], col.stroke_width(2)));
-        c.configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .draw()
-            .map_err(err)?;
+            .legend(line_key(col));
+        legend(&mut c, 0.8)?;
         Ok(())
     })
 }
@@ -580,14 +581,10 @@ pub fn network_path(
             ))
             .map_err(err)?
             .label(name)
-            .legend(move |(a, b)| PathElement::new(vec![(a, b), (a + 18, b)], col.stroke_width(2)));
+            .legend(line_key(col));
         }
         vline(&mut c, x[chosen], (y0, y1), MIN_COLOR, "chosen")?;
-        c.configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .draw()
-            .map_err(err)?;
+        legend(&mut c, 0.8)?;
         let xdesc = "log(lambda) (leftmost: the dense fit)";
         let mut c2 = axes(&bottom, "", (x0, x1), (f0, f1), xdesc, "features")?;
         c2.draw_series(LineSeries::new(
@@ -628,17 +625,11 @@ pub fn forecast(
                     .draw_series(LineSeries::new(pts, col.stroke_width(2)))
                     .map_err(err)?;
                 if k == 0 {
-                    s.label(*name).legend(move |(x, y)| {
-                        PathElement::new(vec![(x, y), (x + 18, y)], col.stroke_width(2))
-                    });
+                    s.label(*name).legend(line_key(col));
                 }
             }
         }
-        c.configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .draw()
-            .map_err(err)?;
+        legend(&mut c, 0.8)?;
         Ok(())
     })
 }

@@ -53,16 +53,14 @@ fn stability_selection_recovers_the_truth_and_keeps_both_members_of_the_correlat
     let (d, truth, pair) = load();
     let truth: BTreeSet<String> = truth.into_iter().collect();
     let base = PathConfig::new(Family::Gaussian);
-    let r = stability_selection(
-        &d.x,
-        &d.y,
-        &base,
-        &StabilityConfig {
+    let select = || {
+        let cfg = StabilityConfig {
             seed: 7,
             ..Default::default()
-        },
-    )
-    .unwrap();
+        };
+        stability_selection(&d.x, &d.y, &base, &cfg).unwrap()
+    };
+    let r = select();
     let found: BTreeSet<String> = r
         .selected
         .iter()
@@ -94,16 +92,7 @@ fn stability_selection_recovers_the_truth_and_keeps_both_members_of_the_correlat
     assert!(r.q_lambda <= r.q_target as f64);
     assert!((r.error_bound - r.q_lambda.powi(2) / (0.2 * 1000.0)).abs() < 1e-9);
     // Same seed, same result.
-    let again = stability_selection(
-        &d.x,
-        &d.y,
-        &base,
-        &StabilityConfig {
-            seed: 7,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let again = select();
     assert_eq!(again, r);
 
     // The single lasso fit chosen by 10-fold CV (lambda.1se).

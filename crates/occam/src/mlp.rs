@@ -602,13 +602,18 @@ impl MlpModel {
                 "its features or task are not the network's (model.json)",
             ));
         }
-        Ok(MlpModel {
+        Ok(MlpModel::from_parts(meta, net, preprocess))
+    }
+
+    /// A model from its parts, without a training history.
+    pub fn from_parts(meta: ModelMeta, net: Net<f32>, preprocess: Preprocessor) -> MlpModel {
+        MlpModel {
             meta,
             net,
             preprocess,
             history: Vec::new(),
             outcome: None,
-        })
+        }
     }
 }
 

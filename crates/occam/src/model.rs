@@ -165,13 +165,7 @@ fn legacy_network(dir: &Path) -> Result<MlpModel> {
         task: meta.task,
         classes: meta.classes.clone(),
     };
-    Ok(MlpModel {
-        meta,
-        net,
-        preprocess,
-        history: Vec::new(),
-        outcome: None,
-    })
+    Ok(MlpModel::from_parts(meta, net, preprocess))
 }
 
 /// The model's features (and the target, when the data has it) from the data source.

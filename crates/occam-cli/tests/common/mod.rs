@@ -68,3 +68,59 @@ pub fn support_f1(found: &[String], truth: &[String]) -> f64 {
     let tp = found.iter().filter(|f| truth.contains(f)).count() as f64;
     2.0 * tp / (found.len() + truth.len()) as f64
 }
+
+/// Runs `occam args`, which must fail as a usage error (exit code 2) whose message contains
+/// `names` (the flag or value at fault); returns the message.
+pub fn fails_naming(args: &[&str], names: &str) -> String {
+    let (_, e, c) = occam(args);
+    assert_eq!(c, Some(2), "{args:?}: {e}");
+    assert!(e.contains(names), "{args:?}: {e}");
+    e
+}
+
+/// `occam train` on the InstEval ratings as a recommender, into `out`, plus `extra` flags.
+pub fn recommender<'a>(out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut v = vec![
+        "train",
+        "builtin:insteval",
+        "--model",
+        "recommender",
+        "--user",
+        "student",
+        "--item",
+        "lecturer",
+    ];
+    v.extend_from_slice(extra);
+    v.extend(["--out", out]);
+    v
+}
+
+/// A small L1-ready network on the colon genes: hidden 32, 300 epochs, 35% validation rows,
+/// two threads (the sparsity tests add their penalty and `--out`).
+pub const COLON: &[&str] = &[
+    "builtin:colon",
+    "--hidden",
+    "32",
+    "--epochs",
+    "300",
+    "--val-fraction",
+    "0.35",
+    "--threads",
+    "2",
+];
+
+/// The fields every search result (tune, path, select) has, checked present.
+pub fn assert_choice_fields(s: &Value, more: &[&str]) {
+    let keys = [
+        "chosen",
+        "cv_mean",
+        "cv_se",
+        "rule",
+        "selected_features",
+        "baseline",
+        "regularized",
+    ];
+    for key in keys.iter().chain(more) {
+        assert!(!s[key].is_null(), "summary.{key} missing");
+    }
+}

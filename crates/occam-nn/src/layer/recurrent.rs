@@ -181,6 +181,89 @@ impl<R: Real> RecurrentParams<R> {
     }
 }
 
+/// A recurrent layer: what every cell keeps (shape, parameters, recurrent dropout, the
+/// time-major input, the hidden states, output and input gradient) and the cell's own
+/// buffers `C`, whose [`Cell`] rules run the steps forward and backward through time.
+#[derive(Clone, Debug)]
+pub struct Recurrent<R, C> {
+    pub shape: RecurrentShape,
+    pub p: RecurrentParams<R>,
+    /// Recurrent dropout probability (0 = off).
+    pub recurrent_dropout: f64,
+    pub(crate) mask: Vec<R>,
+    pub(crate) batch: usize,
+    /// Input, time-major `[T][B][F]`.
+    pub(crate) xt: Vec<R>,
+    /// Hidden states `[T+1][B][H]`.
+    pub(crate) hs: Vec<R>,
+    /// The hidden states as they enter the recurrent product (masked), `[T][B][H]`.
+    pub(crate) hin: Vec<R>,
+    pub out: Mat<R>,
+    pub grad_in: Mat<R>,
+    pub(crate) cell: C,
+}
+
+/// The step rules of a recurrent cell (LSTM, GRU) over the shared state of its layer.
+pub trait Cell<R: Real>: Default + Sized {
+    const KIND: CellKind;
+    /// Forward over a batch of windows `x`; leaves `h_T` in `l.out`.
+    fn run(l: &mut Recurrent<R, Self>, x: &Mat<R>);
+    /// Backward after a forward pass: `gy` is d loss / d h_T.
+    fn backward(l: &mut Recurrent<R, Self>, gy: &Mat<R>, need_grad_in: bool);
+}
+
+impl<R: Real, C: Cell<R>> Recurrent<R, C> {
+    pub fn new(index: usize, shape: RecurrentShape, rng: &mut Rng) -> Self {
+        Self::from_params(index, shape, None, rng)
+    }
+
+    /// `values`: weight_ih, weight_hh, bias_ih, bias_hh in PyTorch's layout.
+    pub fn from_params(
+        index: usize,
+        shape: RecurrentShape,
+        values: Option<[Vec<R>; 4]>,
+        rng: &mut Rng,
+    ) -> Self {
+        Recurrent {
+            shape,
+            p: RecurrentParams::new(index, C::KIND, shape, values, rng),
+            recurrent_dropout: 0.0,
+            mask: Vec::new(),
+            batch: 0,
+            xt: Vec::new(),
+            hs: Vec::new(),
+            hin: Vec::new(),
+            out: Mat::default(),
+            grad_in: Mat::default(),
+            cell: C::default(),
+        }
+    }
+
+    pub fn forward_train(&mut self, x: &Mat<R>, rng: &mut Rng) {
+        let n = x.rows * self.shape.hidden;
+        dropout_mask(self.recurrent_dropout, n, rng, &mut self.mask);
+        C::run(self, x);
+    }
+
+    pub fn forward_eval(&mut self, x: &Mat<R>) {
+        self.mask.clear();
+        C::run(self, x);
+    }
+
+    /// Backward after `forward_train(x)`: `gy` is d loss / d h_T.
+    pub fn backward(&mut self, gy: &Mat<R>, need_grad_in: bool) {
+        C::backward(self, gy, need_grad_in);
+    }
+
+    pub fn params_mut(&mut self) -> [&mut Param<R>; 4] {
+        self.p.params_mut()
+    }
+
+    pub fn params(&self) -> [&Param<R>; 4] {
+        self.p.params()
+    }
+}
+
 /// Draws the recurrent-dropout mask (`batch x hidden`, 0 or 1/(1-p)); empty when `p` is 0.
 pub fn dropout_mask<R: Real>(p: f64, n: usize, rng: &mut Rng, mask: &mut Vec<R>) {
     mask.clear();
