@@ -90,6 +90,7 @@ fn run_in_pool(a: &TuneArgs, o: TrainOptions) -> Result<()> {
         .metric
         .clone()
         .unwrap_or_else(|| occam::tune::default_metric(d.task).into());
+    occam::tune::check_metric(&metric, &d)?;
     let seed = o.seed.unwrap_or(0);
     let classes = d.task.is_classification().then_some(&d.y[..]);
     let s = split::train_val_test(

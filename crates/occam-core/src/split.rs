@@ -39,17 +39,14 @@ pub fn train_val_test(
     test_frac: f64,
     seed: u64,
 ) -> Result<Split> {
-    for (name, f) in [
-        ("validation fraction", val_frac),
-        ("test fraction", test_frac),
-    ] {
+    for (name, f) in [("val_fraction", val_frac), ("test_fraction", test_frac)] {
         if !(0.0..1.0).contains(&f) {
             return Err(DataError::param(name, format!("{f} is not in [0, 1)")));
         }
     }
     if val_frac + test_frac >= 1.0 {
         return Err(DataError::param(
-            "validation + test fraction",
+            "val_fraction + test_fraction",
             format!("{} leaves no training rows", val_frac + test_frac),
         ));
     }

@@ -51,6 +51,9 @@ impl ModelMeta {
                 m.format
             )));
         }
+        m.spec
+            .check()
+            .map_err(|e| NnError::Model(format!("model.json: {e}")))?;
         if m.feature_names.len() != m.spec.n_in {
             return Err(NnError::Model(format!(
                 "model.json lists {} feature names for {} inputs",
@@ -69,7 +72,79 @@ pub fn save_weights<R: Real>(net: &Net<R>) -> Result<Vec<u8>> {
 
 /// A network of `meta`'s architecture with the weights in `bytes`.
 pub fn load<R: Real>(meta: &ModelMeta, bytes: &[u8]) -> Result<Net<R>> {
+    // Every weight is stored in `bytes` (4 bytes or more each): a shape that needs more is
+    // refused before the network is allocated.
+    let weights = meta
+        .spec
+        .check()
+        .map_err(|e| NnError::Model(format!("model.json: {e}")))?;
+    if weights.saturating_mul(4) > bytes.len() {
+        return Err(NnError::Model(format!(
+            "model.json describes at least {weights} weights, but the weights file has only {} bytes",
+            bytes.len()
+        )));
+    }
     let mut net = Net::new(&meta.spec, 0);
     load_net_tensors(&mut net, &decode(bytes)?)?;
     Ok(net)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta(spec: MlpSpec) -> ModelMeta {
+        ModelMeta {
+            format: FORMAT.into(),
+            feature_names: (0..spec.n_in).map(|j| format!("x{j}")).collect(),
+            spec,
+            task: Task::Regression,
+            loss: Loss::Mse,
+            target_name: "y".into(),
+            classes: Vec::new(),
+            preprocess: Preprocess {
+                mean: None,
+                scale: None,
+                y_scale: None,
+                sparse: false,
+            },
+            training: serde_json::Value::Null,
+        }
+    }
+
+    #[test]
+    fn a_shape_the_weights_file_cannot_hold_is_refused_before_allocating() {
+        let spec = MlpSpec::new(3, vec![4], 1);
+        let net: Net<f32> = Net::new(&spec, 1);
+        let bytes = save_weights(&net).unwrap();
+        let m = meta(spec.clone());
+        assert_eq!(load::<f32>(&m, &bytes).unwrap().n_params(), net.n_params());
+        // 2^40 hidden units: 35 TB if allocated; refused by the count against the file.
+        let huge = meta(MlpSpec::new(3, vec![1 << 40], 1));
+        let e = load::<f32>(&huge, &bytes).unwrap_err().to_string();
+        assert!(e.contains("weights file"), "{e}");
+        let overflow = MlpSpec::new(usize::MAX / 2, vec![4], 1);
+        assert!(overflow.check().unwrap_err().contains("overflow"));
+        let zero = meta(MlpSpec::new(3, vec![0], 1));
+        assert!(load::<f32>(&zero, &bytes).is_err());
+        let mut bad_conv = MlpSpec::new(16, vec![4], 1);
+        bad_conv.conv = vec![crate::net::ConvBlock {
+            filters: 2,
+            kernel: 3,
+            pool: 9,
+            pool_kind: crate::layer::PoolKind::Max,
+            stride: 1,
+        }];
+        bad_conv.image = Some((1, 4, 4));
+        assert!(bad_conv.check().unwrap_err().contains("pooling"));
+        bad_conv.image = Some((1, 4, 5));
+        assert!(bad_conv.check().unwrap_err().contains("image"));
+        let mut drop = MlpSpec::new(3, vec![4], 1);
+        drop.dropout = 1.5;
+        let text = meta(drop).to_json().unwrap();
+        assert!(ModelMeta::from_json(&text)
+            .unwrap_err()
+            .to_string()
+            .contains("dropout"));
+    }
 }

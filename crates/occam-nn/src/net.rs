@@ -81,6 +81,83 @@ fn one() -> usize {
 }
 
 impl MlpSpec {
+    /// Checks what [`Net::new`] assumes of a spec that was read from a file (shapes that fit
+    /// together, probabilities in [0, 1), no zero width) and returns a lower bound of the
+    /// weights it holds, in checked arithmetic: a loader compares it with the weights file
+    /// before allocating anything, so an edited shape cannot ask for terabytes.
+    pub fn check(&self) -> std::result::Result<usize, String> {
+        let over = || "the layer sizes overflow the address space".to_string();
+        let mul = |a: usize, b: usize| a.checked_mul(b).ok_or_else(over);
+        let mut weights = 0usize;
+        let mut width = self.n_in;
+        for (name, p) in [
+            ("dropout", self.dropout),
+            ("drop_connect", self.drop_connect),
+            ("spatial_dropout", self.spatial_dropout),
+        ] {
+            if !(0.0..1.0).contains(&p) {
+                return Err(format!("{name} {p} is not in [0, 1)"));
+            }
+        }
+        if !self.conv.is_empty() {
+            let (mut c, mut h, mut w) = self.image.ok_or("convolutions without an image shape")?;
+            if mul(mul(c, h)?, w)? != self.n_in {
+                return Err(format!("image {c}x{h}x{w} is not the {} inputs", self.n_in));
+            }
+            for b in &self.conv {
+                let (k, s, pad) = (b.kernel, b.stride.max(1), b.kernel / 2);
+                if b.filters == 0 || k == 0 || k > h + 2 * pad || k > w + 2 * pad {
+                    return Err(format!(
+                        "a {k}x{k} convolution of {} filters on {h}x{w} maps",
+                        b.filters
+                    ));
+                }
+                weights = weights
+                    .checked_add(mul(mul(b.filters, c)?, k * k)?)
+                    .ok_or_else(over)?;
+                (c, h, w) = (
+                    b.filters,
+                    (h + 2 * pad - k) / s + 1,
+                    (w + 2 * pad - k) / s + 1,
+                );
+                if b.pool > 1 {
+                    if b.pool > h || b.pool > w {
+                        return Err(format!("{0}x{0} pooling of {h}x{w} maps", b.pool));
+                    }
+                    (h, w) = (h / b.pool, w / b.pool);
+                }
+            }
+            width = mul(mul(c, h)?, w)?;
+        }
+        if let Some(r) = &self.recurrent {
+            if mul(r.steps, r.features)? != self.n_in || r.hidden == 0 {
+                return Err(format!(
+                    "a recurrent layer of {} units over {} steps of {} features does not take {} inputs",
+                    r.hidden, r.steps, r.features, self.n_in
+                ));
+            }
+            if !(0.0..1.0).contains(&r.recurrent_dropout) {
+                return Err(format!(
+                    "recurrent_dropout {} is not in [0, 1)",
+                    r.recurrent_dropout
+                ));
+            }
+            let per_gate = r.features.checked_add(r.hidden).ok_or_else(over)?;
+            weights = weights
+                .checked_add(mul(mul(r.cell.gates(), r.hidden)?, per_gate)?)
+                .ok_or_else(over)?;
+            width = r.hidden;
+        }
+        for &next in self.hidden.iter().chain([&self.n_out]) {
+            if next == 0 {
+                return Err("a layer of width 0".into());
+            }
+            weights = weights.checked_add(mul(width, next)?).ok_or_else(over)?;
+            width = next;
+        }
+        Ok(weights)
+    }
+
     pub fn new(n_in: usize, hidden: Vec<usize>, n_out: usize) -> Self {
         MlpSpec {
             n_in,

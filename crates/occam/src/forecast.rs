@@ -170,6 +170,9 @@ impl Forecaster {
         if self.window == Some(0) {
             return Err(Error::param_err("window", "must be at least 1"));
         }
+        if self.units == 0 {
+            return Err(Error::param_err("units", "must be at least 1"));
+        }
         let spec_w = WindowSpec {
             window: self.window.unwrap_or(season),
             horizon,

@@ -180,6 +180,11 @@ impl NetworkPath {
                 "must be at least 1",
             ),
             ("max_points", self.max_points > 0, "must be at least 1"),
+            (
+                "path_patience",
+                self.path_patience > 0,
+                "must be at least 1",
+            ),
         ];
         for (param, ok, why) in checks {
             if !ok {

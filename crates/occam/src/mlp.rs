@@ -668,7 +668,7 @@ pub fn parse_conv_block(b: &str) -> Result<ConvBlock> {
                 Some(n) => (PoolKind::Avg, n),
                 None => (PoolKind::Max, t.strip_prefix("max").unwrap_or(t)),
             };
-            (kind, num(n).ok_or_else(wrong)?.max(1))
+            (kind, num(n).filter(|&n| n >= 1).ok_or_else(wrong)?)
         }
     };
     let stride = match parts.get(3) {

@@ -229,6 +229,11 @@ impl Text {
                 format!("{} is not in 1..=5", cfg.ngram),
             ));
         }
+        for (param, v) in [("min_df", cfg.min_df), ("max_features", cfg.max_features)] {
+            if v == 0 {
+                return Err(Error::param_err(param, "must be at least 1"));
+            }
+        }
         let ti = t.column_index(&self.text_column, "text_column")?;
         let target = match &self.target {
             Some(n) => n.clone(),

@@ -54,6 +54,35 @@ pub fn default_metric(task: Task) -> &'static str {
     }
 }
 
+/// Checks that a search on `d` can score `metric`: `loss`, or a metric its task reports
+/// (checked before any work, so that a bad metric never touches a run folder).
+pub fn check_metric(metric: &str, d: &Dataset) -> Result<()> {
+    // The names come from the metrics themselves, computed on two made-up rows.
+    let k = d.classes.len().max(2);
+    let (p, y) = match d.task {
+        Task::Binary => (vec![0.25, 0.75], vec![0.0, 1.0]),
+        Task::Multiclass => ((0..2 * k).map(|_| 1.0 / k as f64).collect(), vec![0.0, 1.0]),
+        Task::Regression | Task::Counts => (vec![1.0, 2.0], vec![1.0, 2.0]),
+    };
+    let cols = p.len() / 2;
+    let names: Vec<String> =
+        occam_nn::metrics::task_metrics(d.task, &occam_nn::Mat::from_vec(2, cols, p), &y)
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+    if metric == "loss" || names.iter().any(|n| n == metric) {
+        return Ok(());
+    }
+    Err(Error::param_err(
+        "metric",
+        format!(
+            "{metric} is not reported for a {} task (loss, {})",
+            d.task.name(),
+            names.join(", ")
+        ),
+    ))
+}
+
 /// The median pruning rule (Optuna's `MedianPruner`): after a warm-up, a fold whose
 /// validation loss at an epoch is above the median of earlier trials at that epoch is
 /// stopped, and so are the trial's other folds.
@@ -370,6 +399,7 @@ impl<E: Tunable> Tune<E> {
         on_trial: &mut dyn FnMut(&[Trial]) -> Result<()>,
     ) -> Result<Vec<Trial>> {
         crate::estimator::validate_data(train)?;
+        check_metric(&self.metric_for(train), train)?;
         if self.trials == 0 {
             return Err(Error::param_err("trials", "must be at least 1"));
         }
