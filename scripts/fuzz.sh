@@ -1,5 +1,6 @@
 #!/bin/sh
-# Fuzzes every reader of occam (tests/fuzz.rs in crates/occam: csv, libsvm, idx, gzip, space)
+# Fuzzes every reader of occam (tests/fuzz.rs in crates/occam: csv, libsvm, idx, gzip, space,
+# config, model, weights)
 # for SECONDS per target (default 600) and keeps any input that made a reader panic as a
 # regression input under crates/occam/tests/fuzz_regressions/<target>/, which every test run
 # replays. Prints the inputs tried per target; exits 1 when something panicked.
@@ -9,7 +10,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 seconds="${1:-600}"
-targets="${2:-csv libsvm idx gzip space}"
+targets="${2:-csv libsvm idx gzip space config model weights}"
 crashes=target/fuzz-crashes
 rm -rf "$crashes"
 status=0

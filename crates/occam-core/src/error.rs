@@ -114,6 +114,9 @@ pub enum DataError {
     Param { param: String, detail: String },
     #[error("{detail}")]
     Mismatch { detail: String },
+    /// An input that would need more memory than the input budget allows.
+    #[error("{path}: {detail}")]
+    TooLarge { path: PathBuf, detail: String },
 }
 
 impl DataError {
@@ -139,6 +142,7 @@ impl DataError {
             DataError::Idx { .. } => "idx",
             DataError::Param { .. } => "invalid-parameter",
             DataError::Mismatch { .. } => "mismatch",
+            DataError::TooLarge { .. } => "too-large",
         }
     }
 

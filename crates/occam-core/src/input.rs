@@ -22,18 +22,46 @@ pub fn read_all(mut reader: impl Read, path: &Path) -> Result<Vec<u8>> {
     decompress(raw, path)
 }
 
+/// The most bytes a gzip input may decompress to, unless `OCCAM_MAX_INPUT_BYTES` sets
+/// another budget: 8 GiB. Deflate expands up to about 1000-fold, so a small file can ask for
+/// far more memory than its data justify; past the budget it is refused, not read.
+pub const MAX_DECOMPRESSED: u64 = 8 << 30;
+
+/// The decompression budget in bytes: `OCCAM_MAX_INPUT_BYTES`, or [`MAX_DECOMPRESSED`].
+pub fn max_decompressed() -> u64 {
+    std::env::var("OCCAM_MAX_INPUT_BYTES")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(MAX_DECOMPRESSED)
+}
+
 /// Decompresses `raw` if it is gzip, else returns it unchanged.
 pub fn decompress(raw: Vec<u8>, path: &Path) -> Result<Vec<u8>> {
+    decompress_within(raw, path, max_decompressed())
+}
+
+/// [`decompress`] with the budget `limit` in bytes.
+pub fn decompress_within(raw: Vec<u8>, path: &Path, limit: u64) -> Result<Vec<u8>> {
     if !is_gzip(&raw) {
         return Ok(raw);
     }
-    let mut out = Vec::with_capacity(raw.len() * 4);
+    let mut out = Vec::with_capacity(raw.len().saturating_mul(4).min(limit as usize));
     flate2::read::MultiGzDecoder::new(&raw[..])
+        .take(limit.saturating_add(1))
         .read_to_end(&mut out)
         .map_err(|e| DataError::Corrupt {
             path: path.to_path_buf(),
             detail: format!("the gzip stream is truncated or damaged ({e})"),
         })?;
+    if out.len() as u64 > limit {
+        return Err(DataError::TooLarge {
+            path: path.to_path_buf(),
+            detail: format!(
+                "decompresses to more than {limit} bytes, the input budget (set \
+                 OCCAM_MAX_INPUT_BYTES to allow more)"
+            ),
+        });
+    }
     Ok(out)
 }
 
@@ -54,6 +82,16 @@ mod tests {
         let p = Path::new("x");
         assert_eq!(read_all(&b"a,b\n1,2\n"[..], p).unwrap(), b"a,b\n1,2\n");
         assert_eq!(read_all(&gz(b"hello")[..], p).unwrap(), b"hello");
+    }
+
+    #[test]
+    fn a_stream_past_the_budget_is_refused_before_it_is_read_whole() {
+        // 64 KiB of zeros compress to about 100 bytes; a budget of 1 KiB refuses them.
+        let bomb = gz(&vec![0u8; 64 << 10]);
+        let e = decompress_within(bomb.clone(), Path::new("b.gz"), 1024).unwrap_err();
+        assert_eq!(e.kind(), "too-large");
+        assert!(e.to_string().contains("OCCAM_MAX_INPUT_BYTES"), "{e}");
+        assert_eq!(decompress(bomb, Path::new("b.gz")).unwrap().len(), 64 << 10);
     }
 
     #[test]

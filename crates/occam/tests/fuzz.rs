@@ -1,14 +1,17 @@
 //! Mutation fuzzing on stable Rust: every reader (CSV into a data set, libsvm, idx, gzip, a
-//! TOML search space) gets inputs mutated from small real seeds (bytes flipped, inserted,
+//! TOML search space, a TOML training config, a model folder's model.json and its weights)
+//! gets inputs mutated from small real seeds (bytes flipped, inserted,
 //! deleted, duplicated, set to the values parsers trip on), and must return a result or a
 //! typed error, never panic. A short deterministic pass runs with the tests; `scripts/fuzz.sh`
 //! runs each target for a given time (`FUZZ_SECONDS`) and keeps any crashing input under
 //! `tests/fuzz_regressions/<target>/`, which every run replays.
 
+use occam::options::TrainOptions;
 use occam::tune::{DimSpec, Space};
-use occam::{CsvOptions, Dataset, MissingPolicy, RawTable};
+use occam::{CsvOptions, Dataset, MissingPolicy, Mlp, RawTable, Task};
 use occam_core::rng::Rng;
 use occam_core::{idx, input, libsvm};
+use occam_nn::model::{load as load_net, save_weights, ModelMeta};
 use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -30,6 +33,25 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     e.write_all(bytes).unwrap();
     e.finish().unwrap()
+}
+
+/// A small network trained on Pima rows: its model.json and its weights (safetensors), the
+/// seeds of the model targets.
+fn model_files() -> &'static (String, Vec<u8>) {
+    static FILES: std::sync::OnceLock<(String, Vec<u8>)> = std::sync::OnceLock::new();
+    FILES.get_or_init(|| {
+        let text = std::fs::read(repo("datasets/pima_indians_diabetes.csv")).unwrap();
+        let t = RawTable::parse(&head_lines(&text, 60), Path::new("pima.csv")).unwrap();
+        let d = Dataset::from_table(&t, &CsvOptions::default()).unwrap();
+        let m = Mlp {
+            hidden: Some(vec![3]),
+            epochs: 1,
+            ..Mlp::default()
+        }
+        .fit(&d)
+        .unwrap();
+        (m.meta.to_json().unwrap(), save_weights(&m.net).unwrap())
+    })
 }
 
 /// Small real inputs each target starts from.
@@ -72,6 +94,14 @@ fn seeds(target: &str) -> Vec<Vec<u8>> {
                 .to_vec(),
             b"[lr]\nchoice = [1e-3, 3e-3]\n[alpha]\nrange = [0.1, 1.0]\n".to_vec(),
         ],
+        "config" => vec![
+            b"l1 = 0.01\nhidden = [16, 8]\noptimizer = \"sgd\"\nschedule = \"step:10:0.5\"\n\
+              penalty_layers = \"0,1\"\nelastic_net = [0.1, 0.5]\n\n[[layer_penalty]]\nlayer = 1\nl2 = 0.1\n"
+                .to_vec(),
+            b"model = \"cnn\"\nconv = \"8:3:2\"\nimage = \"1,8,8\"\ndropout = 0.2\nepochs = 3\n".to_vec(),
+        ],
+        "model" => vec![model_files().0.clone().into_bytes()],
+        "weights" => vec![model_files().1.clone()],
         _ => unreachable!("no target {target}"),
     }
 }
@@ -101,6 +131,30 @@ fn run(target: &str, bytes: &[u8]) {
             if let Ok(plain) = input::decompress(bytes.to_vec(), path) {
                 let _ = RawTable::parse(&plain, path);
             }
+        }
+        "config" => {
+            if let Ok(o) = toml::from_str::<TrainOptions>(&String::from_utf8_lossy(bytes)) {
+                if let Ok(m) = o.mlp() {
+                    let _ = m.spec(64, 1);
+                    let _ = m.train_config(Task::Binary);
+                }
+            }
+        }
+        "model" => {
+            if let Ok(meta) = ModelMeta::from_json(&String::from_utf8_lossy(bytes)) {
+                if let Ok(mut net) = load_net::<f32>(&meta, &model_files().1) {
+                    let x = occam_nn::Mat::from_vec(1, meta.spec.n_in, vec![0.5; meta.spec.n_in]);
+                    let _ = occam_nn::data::outputs(
+                        &mut net,
+                        &occam_nn::Features::Dense(x),
+                        &mut Default::default(),
+                    );
+                }
+            }
+        }
+        "weights" => {
+            let meta = ModelMeta::from_json(&model_files().0).unwrap();
+            let _ = load_net::<f32>(&meta, bytes);
         }
         "space" => {
             if let Ok(specs) =
@@ -185,7 +239,9 @@ fn fuzz(
     (tried, crashes)
 }
 
-const TARGETS: [&str; 5] = ["csv", "libsvm", "idx", "gzip", "space"];
+const TARGETS: [&str; 8] = [
+    "csv", "libsvm", "idx", "gzip", "space", "config", "model", "weights",
+];
 
 /// The tests that silence the panic hook run one at a time (the hook is global).
 static HOOK: std::sync::Mutex<()> = std::sync::Mutex::new(());
