@@ -6,46 +6,30 @@
 //! loses nothing.
 
 mod common;
-use common::occam;
+use common::{occam, ELECTRICITY, INSTEVAL};
 use std::collections::BTreeMap;
 use std::path::Path;
+
+/// One epoch.
+const ONE: &[&str] = &["--epochs", "1"];
 
 /// The commands, each with the arguments that make it run on embedded data.
 fn command(kind: &str) -> Vec<&'static str> {
     match kind {
         "mlp" => vec!["train", "builtin:pima", "--epochs", "1"],
         "cnn" => vec!["train", "builtin:digits", "--model", "cnn", "--epochs", "1"],
-        "lstm" => vec![
-            "train",
-            "builtin:electricity",
-            "--model",
-            "lstm",
-            "--time-column",
-            "hour_ending_local",
-            "--target",
-            "consumption_kwh",
-            "--features",
-            "off_peak",
-            "--missing",
-            "interpolate",
-            "--epochs",
-            "1",
-        ],
+        "lstm" => {
+            let series = ["--features", "off_peak", "--missing", "interpolate"];
+            [
+                &["train", "builtin:electricity", "--model", "lstm"],
+                ELECTRICITY,
+                &series,
+                ONE,
+            ]
+            .concat()
+        }
         "text" => vec!["train", "builtin:sentences", "--model", "text"],
-        "rec" => vec![
-            "train",
-            "builtin:insteval",
-            "--model",
-            "recommender",
-            "--user",
-            "student",
-            "--item",
-            "lecturer",
-            "--target",
-            "rating",
-            "--epochs",
-            "1",
-        ],
+        "rec" => [INSTEVAL, &["--target", "rating"], ONE].concat(),
         "path" => vec!["linear", "path", "builtin:diabetes"],
         "cv" => vec!["linear", "cv", "builtin:diabetes"],
         "select" => vec!["select", "builtin:diabetes", "--stability"],

@@ -78,21 +78,29 @@ pub fn fails_naming(args: &[&str], names: &str) -> String {
     e
 }
 
+/// `occam train` on the InstEval ratings as a recommender (append the options).
+pub const INSTEVAL: &[&str] = &[
+    "train",
+    "builtin:insteval",
+    "--model",
+    "recommender",
+    "--user",
+    "student",
+    "--item",
+    "lecturer",
+];
+
+/// The electricity series' time and target columns, for a forecaster.
+pub const ELECTRICITY: &[&str] = &[
+    "--time-column",
+    "hour_ending_local",
+    "--target",
+    "consumption_kwh",
+];
+
 /// `occam train` on the InstEval ratings as a recommender, into `out`, plus `extra` flags.
 pub fn recommender<'a>(out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
-    let mut v = vec![
-        "train",
-        "builtin:insteval",
-        "--model",
-        "recommender",
-        "--user",
-        "student",
-        "--item",
-        "lecturer",
-    ];
-    v.extend_from_slice(extra);
-    v.extend(["--out", out]);
-    v
+    [INSTEVAL, extra, &["--out", out]].concat()
 }
 
 /// A small L1-ready network on the colon genes: hidden 32, 300 epochs, 35% validation rows,
