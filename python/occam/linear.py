@@ -1,0 +1,321 @@
+"""Penalized linear models along the whole regularization path, the glmnet way, with
+scikit-learn's estimator API.
+
+Names: ``l1_ratio`` is the elastic-net mixing (glmnet's ``alpha``: 1 = lasso, 0 = ridge);
+``lambdas`` are the penalty strengths (glmnet's ``lambda``, scikit-learn's ``alphas``). The
+cross-validated estimators choose ``lambda_`` by the one-standard-error rule
+(``rule="1se"``, glmnet's ``lambda.1se``) or the best mean (``rule="min"``).
+"""
+
+import re
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.utils.validation import check_array, check_is_fitted, check_X_y
+
+from . import _occam
+
+# The core names a parameter as its config spells it; the Python names differ for these.
+_PARAM_NAMES = {
+    "alpha": "l1_ratio",
+    "nlambda": "n_lambdas",
+    "lambda": "lambdas",
+    "intercept": "fit_intercept",
+    "folds": "cv",
+    "seed": "random_state",
+}
+
+
+def _python_message(e):
+    """The core's message with the parameter as this package names it."""
+    msg = str(e)
+    m = re.match(r"invalid value for (\w+):", msg)
+    if m and m.group(1) in _PARAM_NAMES:
+        msg = msg.replace(m.group(0), f"invalid value for {_PARAM_NAMES[m.group(1)]}:", 1)
+    return msg
+
+
+def _as_list(v):
+    return None if v is None else [float(x) for x in np.ravel(v)]
+
+
+class _LinearPath(BaseEstimator):
+    """What the path estimators share: validation, the core call, the fitted attributes."""
+
+    def _path_params(self):
+        return dict(
+            l1_ratio=float(self.l1_ratio),
+            n_lambdas=int(self.n_lambdas),
+            lambda_min_ratio=self.lambda_min_ratio,
+            lambdas=_as_list(self.lambdas),
+            penalty_factor=_as_list(self.penalty_factor),
+            standardize=bool(self.standardize),
+            fit_intercept=bool(self.fit_intercept),
+            tol=float(self.tol),
+            gap_tol=self.gap_tol,
+        )
+
+    def _validate(self, X, y, y_numeric):
+        has_names = hasattr(X, "columns")
+        names = [str(c) for c in X.columns] if has_names else None
+        X, y = check_X_y(X, y, dtype=np.float64, y_numeric=y_numeric, order="C")
+        if has_names:
+            self.feature_names_in_ = np.asarray(names, dtype=object)
+        else:
+            names = [f"x{j}" for j in range(X.shape[1])]
+        self.n_features_in_ = X.shape[1]
+        return X, y, names
+
+    def _call(self, X, y, task, names, classes, **extra):
+        try:
+            fit = _occam.fit_linear(
+                X, np.ascontiguousarray(y, dtype=np.float64), task, names, classes,
+                **self._path_params(), **extra,
+            )
+        except ValueError as e:
+            raise ValueError(_python_message(e)) from None
+        self._set_fitted(fit)
+        return self
+
+    def _set_fitted(self, fit):
+        self._fit = fit
+        self.lambdas_ = fit.lambdas
+        path = fit.coef_path  # [class, feature, lambda]
+        self.intercept_path_ = fit.intercept_path
+        self.coef_path_ = path[0] if path.shape[0] == 1 else path
+        if fit.is_cv:
+            self.lambda_min_ = fit.lambda_min
+            self.lambda_1se_ = fit.lambda_1se
+            self.cv_mean_ = fit.cv_mean
+            self.cv_se_ = fit.cv_se
+        self._set_coef()
+
+    def _set_coef(self):
+        fit = self._fit
+        self.lambda_ = fit.lambda_
+        if self.lambda_ is None:
+            return
+        a0, beta = fit.coef()
+        self.intercept_ = float(a0[0]) if a0.shape[0] == 1 else a0
+        self.coef_ = beta[0] if beta.shape[0] == 1 else beta
+        names = fit.feature_names
+        kept = np.any(np.atleast_2d(beta) != 0.0, axis=0)
+        self.selected_features_ = [names[j] for j in range(len(names)) if kept[j]]
+
+    def _core_predict(self, X):
+        check_is_fitted(self, "_fit")
+        if self._fit.lambda_ is None:
+            raise ValueError(
+                "this path was fitted without cross-validation and without a lambda to "
+                "predict at: give lambda_value"
+            )
+        X = check_array(X, dtype=np.float64, order="C")
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {X.shape[1]} features, but {type(self).__name__} was fitted "
+                f"with {self.n_features_in_}"
+            )
+        try:
+            return self._fit.predict(X)
+        except ValueError as e:
+            raise ValueError(_python_message(e)) from None
+
+    def save(self, path, force=False):
+        """Writes the run folder ``path`` that ``occam predict`` and ``occam report`` read
+        (the model and cv.json or path.json); ``force`` replaces a run already there."""
+        check_is_fitted(self, "_fit")
+        self._fit.save(str(path), force)
+
+    def summary(self):
+        """The glmnet-style table the command line prints."""
+        check_is_fitted(self, "_fit")
+        return self._fit.summary()
+
+
+def _cv_params(self):
+    return dict(
+        folds=int(self.cv),
+        foldid=None if self.foldid is None else [int(f) - 1 for f in np.ravel(self.foldid)],
+        measure=self.measure,
+        seed=int(self.random_state),
+        rule=self.rule,
+    )
+
+
+_REGRESSION_FAMILIES = {"gaussian": "regression", "poisson": "counts"}
+
+
+class ElasticNetCV(RegressorMixin, _LinearPath):
+    """The elastic-net path of a gaussian or Poisson GLM with k-fold cross-validation
+    (glmnet's ``cv.glmnet``).
+
+    Parameters: ``family`` ("gaussian" | "poisson"), ``l1_ratio``, ``n_lambdas``,
+    ``lambda_min_ratio`` (default 1e-4 when n > p, else 1e-2), ``lambdas`` (explicit),
+    ``penalty_factor`` (per feature), ``standardize``, ``fit_intercept``, ``tol`` (glmnet's
+    ``thresh``), ``gap_tol`` (also certify this relative duality gap), ``cv`` (folds),
+    ``foldid`` (1-based fold of each row, as glmnet's), ``measure`` ("deviance" | "mse" |
+    "mae"), ``rule`` ("1se" | "min"), ``random_state`` (the folds).
+
+    Attributes: ``coef_``, ``intercept_``, ``lambda_`` (the rule's), ``lambdas_``,
+    ``lambda_min_``, ``lambda_1se_``, ``cv_mean_``, ``cv_se_``, ``coef_path_``
+    (features x lambdas), ``selected_features_``.
+    """
+
+    def __init__(self, *, family="gaussian", l1_ratio=1.0, n_lambdas=100,
+                 lambda_min_ratio=None, lambdas=None, penalty_factor=None, standardize=True,
+                 fit_intercept=True, tol=1e-7, gap_tol=None, cv=10, foldid=None,
+                 measure="deviance", rule="1se", random_state=1):
+        self.family = family
+        self.l1_ratio = l1_ratio
+        self.n_lambdas = n_lambdas
+        self.lambda_min_ratio = lambda_min_ratio
+        self.lambdas = lambdas
+        self.penalty_factor = penalty_factor
+        self.standardize = standardize
+        self.fit_intercept = fit_intercept
+        self.tol = tol
+        self.gap_tol = gap_tol
+        self.cv = cv
+        self.foldid = foldid
+        self.measure = measure
+        self.rule = rule
+        self.random_state = random_state
+
+    def fit(self, X, y):
+        if self.family not in _REGRESSION_FAMILIES:
+            raise ValueError(
+                f"invalid value for family: '{self.family}' is not gaussian or poisson "
+                "(LogisticNetCV fits binomial and multinomial)"
+            )
+        X, y, names = self._validate(X, y, y_numeric=True)
+        task = _REGRESSION_FAMILIES[self.family]
+        return self._call(X, y, task, names, [], family=self.family, **_cv_params(self))
+
+    def predict(self, X):
+        """The fitted mean at ``lambda_`` (counts for Poisson)."""
+        return self._core_predict(X)[:, 0]
+
+
+class LogisticNetCV(ClassifierMixin, _LinearPath):
+    """The elastic-net path of a binomial (two classes) or multinomial logistic regression
+    with k-fold cross-validation. Parameters and attributes as :class:`ElasticNetCV`
+    (``measure``: "deviance" | "class" | "auc" | "mse" | "mae"; ``grouped`` multinomial
+    lasso is not exposed yet), plus ``classes_``; ``coef_`` is (1, features) for two
+    classes and (classes, features) for more, as scikit-learn's ``LogisticRegression``.
+    """
+
+    def __init__(self, *, l1_ratio=1.0, n_lambdas=100, lambda_min_ratio=None, lambdas=None,
+                 penalty_factor=None, standardize=True, fit_intercept=True, tol=1e-7,
+                 gap_tol=None, cv=10, foldid=None, measure="deviance", rule="1se",
+                 random_state=1):
+        self.l1_ratio = l1_ratio
+        self.n_lambdas = n_lambdas
+        self.lambda_min_ratio = lambda_min_ratio
+        self.lambdas = lambdas
+        self.penalty_factor = penalty_factor
+        self.standardize = standardize
+        self.fit_intercept = fit_intercept
+        self.tol = tol
+        self.gap_tol = gap_tol
+        self.cv = cv
+        self.foldid = foldid
+        self.measure = measure
+        self.rule = rule
+        self.random_state = random_state
+
+    def fit(self, X, y):
+        X, y, names = self._validate(X, y, y_numeric=False)
+        self.classes_, codes = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError(f"y has one class ({self.classes_[0]!r}); a classifier needs two")
+        task = "binary" if len(self.classes_) == 2 else "multiclass"
+        labels = [str(c) for c in self.classes_]
+        self._call(X, codes.astype(np.float64), task, names, labels, **_cv_params(self))
+        if task == "binary":
+            self.coef_ = np.atleast_2d(self.coef_)
+            self.intercept_ = np.atleast_1d(self.intercept_)
+        return self
+
+    def predict_proba(self, X):
+        p = self._core_predict(X)
+        if len(self.classes_) == 2:
+            return np.column_stack([1.0 - p[:, 0], p[:, 0]])
+        return p
+
+    def predict(self, X):
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+
+class ElasticNet(RegressorMixin, _LinearPath):
+    """The elastic-net path of a gaussian or Poisson GLM without cross-validation
+    (glmnet's ``glmnet``); it predicts at ``lambda_value`` (default: the smallest fitted
+    lambda, the least penalized). Parameters as :class:`ElasticNetCV` without the CV ones,
+    plus ``relax`` (gamma of the relaxed fit: 0 = unpenalized refit on each active set).
+    """
+
+    def __init__(self, *, family="gaussian", l1_ratio=1.0, n_lambdas=100,
+                 lambda_min_ratio=None, lambdas=None, lambda_value=None, penalty_factor=None,
+                 standardize=True, fit_intercept=True, tol=1e-7, gap_tol=None, relax=None):
+        self.family = family
+        self.l1_ratio = l1_ratio
+        self.n_lambdas = n_lambdas
+        self.lambda_min_ratio = lambda_min_ratio
+        self.lambdas = lambdas
+        self.lambda_value = lambda_value
+        self.penalty_factor = penalty_factor
+        self.standardize = standardize
+        self.fit_intercept = fit_intercept
+        self.tol = tol
+        self.gap_tol = gap_tol
+        self.relax = relax
+
+    def fit(self, X, y):
+        if self.family not in _REGRESSION_FAMILIES:
+            raise ValueError(
+                f"invalid value for family: '{self.family}' is not gaussian or poisson"
+            )
+        X, y, names = self._validate(X, y, y_numeric=True)
+        task = _REGRESSION_FAMILIES[self.family]
+        self._call(X, y, task, names, [], family=self.family, relax=self.relax)
+        lam = self.lambdas_[-1] if self.lambda_value is None else float(self.lambda_value)
+        try:
+            self._fit.set_lambda(lam)
+        except ValueError as e:
+            raise ValueError(_python_message(e)) from None
+        self._set_coef()
+        return self
+
+    def predict(self, X):
+        return self._core_predict(X)[:, 0]
+
+
+def _labels(texts):
+    """Class labels as saved (text) back as numbers when every one reads as a number."""
+    for kind in (int, float):
+        try:
+            return np.asarray([kind(t) for t in texts])
+        except ValueError:
+            continue
+    return np.asarray(texts, dtype=object)
+
+
+def load(path):
+    """The linear model of a run folder written by ``save`` or by ``occam linear cv|path
+    --out``, as the estimator that fits it (fitted; its constructor parameters are the
+    defaults, the fitted attributes are the saved model's)."""
+    fit = _occam.load_linear(str(path))
+    if fit.family in ("binomial", "multinomial"):
+        est = LogisticNetCV()
+        est.classes_ = _labels(fit.classes)
+    elif fit.is_cv:
+        est = ElasticNetCV(family=fit.family)
+    else:
+        est = ElasticNet(family=fit.family)
+    names = fit.feature_names
+    est.n_features_in_ = len(names)
+    est.feature_names_in_ = np.asarray(names, dtype=object)
+    est._set_fitted(fit)
+    if fit.family == "binomial":
+        est.coef_ = np.atleast_2d(est.coef_)
+        est.intercept_ = np.atleast_1d(est.intercept_)
+    return est
