@@ -20,6 +20,13 @@ pub struct Parts<'a> {
     pub test: Option<&'a Data<f32>>,
 }
 
+/// A trained network's metrics on the held-out rows `d`, with its loss beside them (the
+/// held-out comparisons of the search, stability selection and the baseline).
+pub fn held_out_metrics(trainer: &mut Trainer<f32>, d: &Data<f32>) -> Metrics {
+    let (loss, m) = trainer.evaluate(d);
+    m.into_iter().chain([("loss".to_string(), loss)]).collect()
+}
+
 /// The result of `trainer`'s network, trained on `data`'s columns as `spec` with `outcome`
 /// in `seconds` on `threads` threads.
 pub fn result(

@@ -610,8 +610,10 @@ impl NetworkStability {
                 }
                 let mut tr = self.train(&free, &tr_ds, &all)?;
                 let pre = scaling(&tr_ds, free.standardize);
-                let (loss, m) = tr.evaluate(&engine_data(&te_ds, &pre));
-                Ok(m.into_iter().chain([("loss".to_string(), loss)]).collect())
+                Ok(crate::network::held_out_metrics(
+                    &mut tr,
+                    &engine_data(&te_ds, &pre),
+                ))
             };
             result.held_out = HeldOut {
                 regularized: Some(score(Some(&selected))?),

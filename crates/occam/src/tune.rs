@@ -608,10 +608,8 @@ impl Tune<Mlp> {
         let (bspec, bcfg) = crate::mlp::unregularized(&spec, &cfg);
         let mut base = train_network(&bspec, &bcfg, &tdata, None, None, &mut ())?.trainer;
         let held = |tr: &mut Trainer<f32>| -> Option<Metrics> {
-            test.as_ref().map(|t| {
-                let (loss, m) = tr.evaluate(t);
-                m.into_iter().chain([("loss".to_string(), loss)]).collect()
-            })
+            test.as_ref()
+                .map(|t| crate::network::held_out_metrics(tr, t))
         };
         let pick = |i: usize| TrialPick {
             trial: i + 1,
