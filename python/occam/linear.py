@@ -8,8 +8,11 @@ cross-validated estimators choose ``lambda_`` by the one-standard-error rule
 """
 
 import re
+import tempfile
+from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.validation import check_array, check_is_fitted, check_X_y
 
@@ -35,6 +38,22 @@ def _python_message(e):
     return msg
 
 
+def _core_matrix(X):
+    """What the core reads: a C-ordered float64 matrix, or a SciPy matrix's CSC parts
+    (canonical: sorted, no duplicates)."""
+    if sp.issparse(X):
+        X = sp.csc_matrix(X, dtype=np.float64)
+        X.sum_duplicates()
+        X.sort_indices()
+        return (
+            np.ascontiguousarray(X.data, dtype=np.float64),
+            np.ascontiguousarray(X.indices, dtype=np.int64),
+            np.ascontiguousarray(X.indptr, dtype=np.int64),
+            (int(X.shape[0]), int(X.shape[1])),
+        )
+    return np.ascontiguousarray(X, dtype=np.float64)
+
+
 def _as_list(v):
     return None if v is None else [float(x) for x in np.ravel(v)]
 
@@ -58,7 +77,9 @@ class _LinearPath(BaseEstimator):
     def _validate(self, X, y, y_numeric):
         has_names = hasattr(X, "columns")
         names = [str(c) for c in X.columns] if has_names else None
-        X, y = check_X_y(X, y, dtype=np.float64, y_numeric=y_numeric, order="C")
+        X, y = check_X_y(
+            X, y, accept_sparse="csc", dtype=np.float64, y_numeric=y_numeric, order="C"
+        )
         if has_names:
             self.feature_names_in_ = np.asarray(names, dtype=object)
         else:
@@ -69,7 +90,7 @@ class _LinearPath(BaseEstimator):
     def _call(self, X, y, task, names, classes, **extra):
         try:
             fit = _occam.fit_linear(
-                X, np.ascontiguousarray(y, dtype=np.float64), task, names, classes,
+                _core_matrix(X), np.ascontiguousarray(y, dtype=np.float64), task, names, classes,
                 **self._path_params(), **extra,
             )
         except ValueError as e:
@@ -109,16 +130,39 @@ class _LinearPath(BaseEstimator):
                 "this path was fitted without cross-validation and without a lambda to "
                 "predict at: give lambda_value"
             )
-        X = check_array(X, dtype=np.float64, order="C")
+        X = check_array(X, accept_sparse="csc", dtype=np.float64, order="C")
         if X.shape[1] != self.n_features_in_:
             raise ValueError(
                 f"X has {X.shape[1]} features, but {type(self).__name__} was fitted "
                 f"with {self.n_features_in_}"
             )
         try:
-            return self._fit.predict(X)
+            return self._fit.predict(_core_matrix(X))
         except ValueError as e:
             raise ValueError(_python_message(e)) from None
+
+    def __getstate__(self):
+        # The compiled model travels as the files of its run folder.
+        # A copy: object.__getstate__ may hand back the instance's own __dict__.
+        state = dict(super().__getstate__())
+        fit = state.pop("_fit", None)
+        if fit is not None:
+            with tempfile.TemporaryDirectory() as d:
+                run = Path(d) / "run"
+                fit.save(str(run), False)
+                state["_run_files"] = {p.name: p.read_bytes() for p in run.iterdir()}
+        return state
+
+    def __setstate__(self, state):
+        files = state.pop("_run_files", None)
+        super().__setstate__(state)
+        if files is not None:
+            with tempfile.TemporaryDirectory() as d:
+                run = Path(d) / "run"
+                run.mkdir()
+                for name, data in files.items():
+                    (run / name).write_bytes(data)
+                self._fit = _occam.load_linear(str(run))
 
     def save(self, path, force=False):
         """Writes the run folder ``path`` that ``occam predict`` and ``occam report`` read

@@ -21,18 +21,88 @@ fn py_err(e: occam::Error) -> PyErr {
     }
 }
 
-/// The data set of a float matrix `x` (rows x features), its target `y` (class indices for
+/// A sparse matrix in SciPy's CSC parts (`data`, `indices`, `indptr`, `(rows, columns)`),
+/// checked entry by entry: a malformed one is a `ValueError`, never a panic later.
+type CscParts<'py> = (
+    PyReadonlyArray1<'py, f64>,
+    PyReadonlyArray1<'py, i64>,
+    PyReadonlyArray1<'py, i64>,
+    (usize, usize),
+);
+
+fn csc_matrix(parts: CscParts<'_>) -> PyResult<Matrix> {
+    let (data, indices, indptr, (nrows, ncols)) = parts;
+    let values = data.as_array().to_vec();
+    let bad = |what: &str| PyValueError::new_err(format!("the sparse matrix: {what}"));
+    let indptr: Vec<usize> = indptr
+        .as_array()
+        .iter()
+        .map(|&v| usize::try_from(v).map_err(|_| bad("a negative column pointer")))
+        .collect::<PyResult<_>>()?;
+    if indptr.len() != ncols + 1 || indptr[0] != 0 || indptr[ncols] != values.len() {
+        return Err(bad("indptr does not match its columns and stored values"));
+    }
+    if indptr.windows(2).any(|w| w[0] > w[1]) {
+        return Err(bad("indptr decreases"));
+    }
+    let indices: Vec<u32> = indices
+        .as_array()
+        .iter()
+        .map(|&v| {
+            u32::try_from(v)
+                .ok()
+                .filter(|&r| (r as usize) < nrows)
+                .ok_or_else(|| bad("a row index out of range"))
+        })
+        .collect::<PyResult<_>>()?;
+    if indices.len() != values.len() {
+        return Err(bad("indices and data differ in length"));
+    }
+    for j in 0..ncols {
+        if indices[indptr[j]..indptr[j + 1]]
+            .windows(2)
+            .any(|w| w[0] >= w[1])
+        {
+            return Err(bad("row indices of a column are not sorted and unique"));
+        }
+    }
+    Ok(Matrix::Sparse(occam_core::CscMatrix {
+        nrows,
+        ncols,
+        indptr,
+        indices,
+        values,
+    }))
+}
+
+/// A dense float matrix (NumPy, rows x features) or SciPy's CSC parts.
+fn matrix_of(x: &Bound<'_, PyAny>) -> PyResult<Matrix> {
+    if let Ok(dense) = x.extract::<PyReadonlyArray2<f64>>() {
+        let x = dense.as_array();
+        let (n, p) = x.dim();
+        let cols: Vec<Vec<f64>> = (0..p).map(|j| x.column(j).to_vec()).collect();
+        return Ok(Matrix::Dense(DenseMatrix::from_columns(n, cols)));
+    }
+    match x.extract::<CscParts<'_>>() {
+        Ok(parts) => csc_matrix(parts),
+        Err(_) => Err(PyTypeError::new_err(
+            "X must be a float64 NumPy matrix or the CSC parts of a SciPy sparse matrix",
+        )),
+    }
+}
+
+/// The data set of a matrix `x` (rows x features), its target `y` (class indices for
 /// classifiers) and names; every feature a numeric column, so a saved model reads a CSV by
 /// these names.
 fn dataset(
-    x: PyReadonlyArray2<f64>,
+    x: &Bound<'_, PyAny>,
     y: PyReadonlyArray1<f64>,
     task: &str,
     feature_names: Vec<String>,
     classes: Vec<String>,
 ) -> PyResult<Dataset> {
-    let x = x.as_array();
-    let (n, p) = x.dim();
+    let x = matrix_of(x)?;
+    let (n, p) = (x.nrows(), x.ncols());
     if feature_names.len() != p {
         return Err(PyValueError::new_err(format!(
             "{} feature names for {p} columns",
@@ -53,10 +123,9 @@ fn dataset(
         "multiclass" => Task::Multiclass,
         t => return Err(PyValueError::new_err(format!("unknown task '{t}'"))),
     };
-    let cols: Vec<Vec<f64>> = (0..p).map(|j| x.column(j).to_vec()).collect();
     Ok(Dataset {
         source: PathBuf::from("<numpy>"),
-        x: Matrix::Dense(DenseMatrix::from_columns(n, cols)),
+        x,
         y,
         schema: feature_names
             .iter()
@@ -207,12 +276,10 @@ impl LinearFit {
     fn predict<'py>(
         &self,
         py: Python<'py>,
-        x: PyReadonlyArray2<f64>,
+        x: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-        let x = x.as_array();
-        let (n, p) = x.dim();
-        let cols: Vec<Vec<f64>> = (0..p).map(|j| x.column(j).to_vec()).collect();
-        let m = Matrix::Dense(DenseMatrix::from_columns(n, cols));
+        let m = matrix_of(x)?;
+        let n = m.nrows();
         let mut model = self.model.clone();
         let pred = occam::Fitted::predict(&mut model, &m).map_err(py_err)?;
         let width = pred.rows.first().map_or(1, Vec::len);
@@ -282,7 +349,7 @@ impl LinearFit {
 #[allow(clippy::too_many_arguments)]
 fn fit_linear(
     py: Python<'_>,
-    x: PyReadonlyArray2<f64>,
+    x: &Bound<'_, PyAny>,
     y: PyReadonlyArray1<f64>,
     task: &str,
     feature_names: Vec<String>,

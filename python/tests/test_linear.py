@@ -171,3 +171,29 @@ def test_scikit_learn_pipelines_clone_and_grid_search():
     b = occam.ElasticNetCV(cv=5, random_state=7).fit(X, y)
     np.testing.assert_array_equal(a.cv_mean_, b.cv_mean_)
     np.testing.assert_array_equal(a.coef_, b.coef_)
+
+
+def test_sparse_input_fits_the_same_path_as_dense():
+    from scipy import sparse
+
+    X, y = table("diabetes_regression.csv")
+    grid = np.geomspace(40.0, 0.1, 30)
+    dense = occam.ElasticNet(lambdas=grid, tol=1e-13, gap_tol=1e-12).fit(X.to_numpy(), y)
+    csr = sparse.csr_matrix(X.to_numpy())
+    sp_fit = occam.ElasticNet(lambdas=grid, tol=1e-13, gap_tol=1e-12).fit(csr, y)
+    scale = np.max(np.abs(dense.coef_path_))
+    assert np.max(np.abs(sp_fit.coef_path_ - dense.coef_path_)) <= 1e-6 * scale
+    np.testing.assert_allclose(sp_fit.predict(csr), dense.predict(X.to_numpy()), rtol=1e-6)
+    cv = occam.ElasticNetCV(cv=5).fit(csr, y)
+    assert cv.predict(csr).shape == (len(y),)
+
+
+def test_a_fitted_estimator_pickles_and_predicts_the_same():
+    import pickle
+
+    X, y = table("pima_indians_diabetes.csv")
+    clf = occam.LogisticNetCV(cv=5).fit(X, y)
+    again = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(again.predict_proba(X), clf.predict_proba(X))
+    np.testing.assert_array_equal(again.lambda_1se_, clf.lambda_1se_)
+    assert pickle.loads(pickle.dumps(occam.ElasticNet(l1_ratio=0.3))).l1_ratio == 0.3
