@@ -142,41 +142,6 @@ fn dataset(
     })
 }
 
-/// The path settings from keyword arguments (glmnet's meanings; see `occam/linear.py`).
-#[allow(clippy::too_many_arguments)]
-fn linear_config(
-    family: Option<&str>,
-    l1_ratio: f64,
-    n_lambdas: usize,
-    lambda_min_ratio: Option<f64>,
-    lambdas: Option<Vec<f64>>,
-    penalty_factor: Option<Vec<f64>>,
-    standardize: bool,
-    fit_intercept: bool,
-    tol: f64,
-    gap_tol: Option<f64>,
-    relax: Option<f64>,
-) -> PyResult<Linear> {
-    let family = family
-        .map(Family::parse)
-        .transpose()
-        .map_err(|e| PyValueError::new_err(e.to_string()))?;
-    Ok(Linear {
-        family,
-        alpha: l1_ratio,
-        nlambda: n_lambdas,
-        lambda_min_ratio,
-        lambda: lambdas,
-        penalty_factor,
-        standardize,
-        intercept: fit_intercept,
-        tol,
-        gap_tol,
-        grouped: false,
-        relax,
-    })
-}
-
 /// Intercepts per class and coefficients per class and feature.
 type Coef<'py> = (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray2<f64>>);
 
@@ -372,19 +337,24 @@ fn fit_linear(
     rule: &str,
 ) -> PyResult<LinearFit> {
     let d = dataset(x, y, task, feature_names, classes)?;
-    let lin = linear_config(
+    let family = family
+        .map(Family::parse)
+        .transpose()
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    let lin = Linear {
         family,
-        l1_ratio,
-        n_lambdas,
+        alpha: l1_ratio,
+        nlambda: n_lambdas,
         lambda_min_ratio,
-        lambdas,
+        lambda: lambdas,
         penalty_factor,
         standardize,
-        fit_intercept,
+        intercept: fit_intercept,
         tol,
         gap_tol,
+        grouped: false,
         relax,
-    )?;
+    };
     // The fit runs without the interpreter lock: other Python threads go on meanwhile.
     match folds {
         Some(folds) => {
