@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
-from sklearn.utils.validation import check_array, check_is_fitted, check_X_y
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _occam
 
@@ -74,17 +75,21 @@ class _LinearPath(BaseEstimator):
             gap_tol=self.gap_tol,
         )
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
     def _validate(self, X, y, y_numeric):
-        has_names = hasattr(X, "columns")
-        names = [str(c) for c in X.columns] if has_names else None
-        X, y = check_X_y(
-            X, y, accept_sparse="csc", dtype=np.float64, y_numeric=y_numeric, order="C"
+        X, y = validate_data(
+            self, X, y, accept_sparse="csc", dtype=np.float64, y_numeric=y_numeric, order="C"
         )
-        if has_names:
-            self.feature_names_in_ = np.asarray(names, dtype=object)
+        if X.shape[0] < 2:
+            raise ValueError(f"n_samples={X.shape[0]}: a path needs at least 2 samples")
+        if hasattr(self, "feature_names_in_"):
+            names = [str(c) for c in self.feature_names_in_]
         else:
             names = [f"x{j}" for j in range(X.shape[1])]
-        self.n_features_in_ = X.shape[1]
         return X, y, names
 
     def _call(self, X, y, task, names, classes, **extra):
@@ -130,12 +135,7 @@ class _LinearPath(BaseEstimator):
                 "this path was fitted without cross-validation and without a lambda to "
                 "predict at: give lambda_value"
             )
-        X = check_array(X, accept_sparse="csc", dtype=np.float64, order="C")
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X has {X.shape[1]} features, but {type(self).__name__} was fitted "
-                f"with {self.n_features_in_}"
-            )
+        X = validate_data(self, X, reset=False, accept_sparse="csc", dtype=np.float64, order="C")
         try:
             return self._fit.predict(_core_matrix(X))
         except ValueError as e:
@@ -269,6 +269,7 @@ class LogisticNetCV(ClassifierMixin, _LinearPath):
 
     def fit(self, X, y):
         X, y, names = self._validate(X, y, y_numeric=False)
+        check_classification_targets(y)
         self.classes_, codes = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
             raise ValueError(f"y has one class ({self.classes_[0]!r}); a classifier needs two")
@@ -286,8 +287,12 @@ class LogisticNetCV(ClassifierMixin, _LinearPath):
             return np.column_stack([1.0 - p[:, 0], p[:, 0]])
         return p
 
+    def predict_log_proba(self, X):
+        return np.log(self.predict_proba(X))
+
     def predict(self, X):
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
 
 
 class ElasticNet(RegressorMixin, _LinearPath):

@@ -150,8 +150,10 @@ def test_bad_input_is_a_value_error_naming_the_parameter():
     with pytest.raises(ValueError):
         occam.ElasticNetCV().fit(bad, y)
     est = occam.ElasticNetCV(cv=5).fit(X, y)
-    with pytest.raises(ValueError, match="features"):
+    with pytest.raises(ValueError, match="feature names"):
         est.predict(X.iloc[:, :5])
+    with pytest.raises(ValueError, match="5 features"):
+        occam.ElasticNetCV(cv=5).fit(X.to_numpy(), y).predict(X.to_numpy()[:, :5])
     with pytest.raises(ValueError, match="one class"):
         occam.LogisticNetCV().fit(X, np.zeros(len(y)))
 
@@ -197,3 +199,21 @@ def test_a_fitted_estimator_pickles_and_predicts_the_same():
     np.testing.assert_array_equal(again.predict_proba(X), clf.predict_proba(X))
     np.testing.assert_array_equal(again.lambda_1se_, clf.lambda_1se_)
     assert pickle.loads(pickle.dumps(occam.ElasticNet(l1_ratio=0.3))).l1_ratio == 0.3
+
+
+@pytest.mark.parametrize(
+    "est",
+    [
+        occam.ElasticNetCV(cv=3, n_lambdas=20),
+        occam.LogisticNetCV(cv=3, n_lambdas=20),
+        occam.ElasticNet(n_lambdas=20),
+    ],
+    ids=lambda e: type(e).__name__,
+)
+def test_scikit_learn_check_estimator(est):
+    from sklearn.utils.estimator_checks import check_estimator
+
+    results = check_estimator(est, on_fail=None)
+    failed = [(r["check_name"], str(r["exception"])[:200]) for r in results if r["status"] == "failed"]
+    assert not failed, failed
+    assert len(results) >= 50

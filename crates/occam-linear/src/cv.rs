@@ -184,6 +184,37 @@ fn fold_measure(fam: Family, measure: Measure, mu: &[Vec<f64>], y: &[f64]) -> f6
     }
 }
 
+/// A fold whose training rows lack a class cannot score its held-out rows of that class:
+/// refused before any fit, naming the class (its 0-based code) and how many rows it has.
+fn every_class_trains_in_every_fold(
+    y: &[f64],
+    foldid: &[usize],
+    k: usize,
+    given: bool,
+) -> Result<(), LinearError> {
+    let classes = y.iter().fold(0usize, |m, &v| m.max(v as usize)) + 1;
+    let mut count = vec![0usize; classes];
+    let mut per_fold = vec![vec![0usize; classes]; k];
+    for (&v, &f) in y.iter().zip(foldid) {
+        count[v as usize] += 1;
+        per_fold[f][v as usize] += 1;
+    }
+    for (f, in_fold) in per_fold.iter().enumerate() {
+        if let Some(c) = (0..classes).find(|&c| count[c] > 0 && count[c] == in_fold[c]) {
+            return Err(param(
+                if given { "foldid" } else { "folds" },
+                format!(
+                    "fold {} holds every row of class {c} ({} rows), so its training part has \
+                     none: each class needs rows in at least two folds",
+                    f + 1,
+                    count[c]
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Cross-validates the path of `cfg` on X, y.
 pub fn cross_validate(
     x: &Matrix,
@@ -232,6 +263,9 @@ pub fn cross_validate_with_progress(
             "foldid",
             "fold numbers must be 1..K with every fold present",
         ));
+    }
+    if matches!(cfg.family, Family::Binomial | Family::Multinomial) {
+        every_class_trains_in_every_fold(y, &foldid, k, cv.foldid.is_some())?;
     }
     let full = fit_path(x, y, cfg, None)?;
     done();
