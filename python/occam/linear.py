@@ -55,6 +55,13 @@ def _core_matrix(X):
     return np.ascontiguousarray(X, dtype=np.float64)
 
 
+def _keep(est, params):
+    """Stores the constructor's arguments as they are (scikit-learn's rule for __init__)."""
+    for name, value in params.items():
+        if name != "self":
+            setattr(est, name, value)
+
+
 def _as_list(v):
     return None if v is None else [float(x) for x in np.ravel(v)]
 
@@ -209,21 +216,7 @@ class ElasticNetCV(RegressorMixin, _LinearPath):
                  lambda_min_ratio=None, lambdas=None, penalty_factor=None, standardize=True,
                  fit_intercept=True, tol=1e-7, gap_tol=None, cv=10, foldid=None,
                  measure="deviance", rule="1se", random_state=1):
-        self.family = family
-        self.l1_ratio = l1_ratio
-        self.n_lambdas = n_lambdas
-        self.lambda_min_ratio = lambda_min_ratio
-        self.lambdas = lambdas
-        self.penalty_factor = penalty_factor
-        self.standardize = standardize
-        self.fit_intercept = fit_intercept
-        self.tol = tol
-        self.gap_tol = gap_tol
-        self.cv = cv
-        self.foldid = foldid
-        self.measure = measure
-        self.rule = rule
-        self.random_state = random_state
+        _keep(self, locals())
 
     def fit(self, X, y):
         if self.family not in _REGRESSION_FAMILIES:
@@ -252,20 +245,7 @@ class LogisticNetCV(ClassifierMixin, _LinearPath):
                  penalty_factor=None, standardize=True, fit_intercept=True, tol=1e-7,
                  gap_tol=None, cv=10, foldid=None, measure="deviance", rule="1se",
                  random_state=1):
-        self.l1_ratio = l1_ratio
-        self.n_lambdas = n_lambdas
-        self.lambda_min_ratio = lambda_min_ratio
-        self.lambdas = lambdas
-        self.penalty_factor = penalty_factor
-        self.standardize = standardize
-        self.fit_intercept = fit_intercept
-        self.tol = tol
-        self.gap_tol = gap_tol
-        self.cv = cv
-        self.foldid = foldid
-        self.measure = measure
-        self.rule = rule
-        self.random_state = random_state
+        _keep(self, locals())
 
     def fit(self, X, y):
         X, y, names = self._validate(X, y, y_numeric=False)
@@ -305,18 +285,7 @@ class ElasticNet(RegressorMixin, _LinearPath):
     def __init__(self, *, family="gaussian", l1_ratio=1.0, n_lambdas=100,
                  lambda_min_ratio=None, lambdas=None, lambda_value=None, penalty_factor=None,
                  standardize=True, fit_intercept=True, tol=1e-7, gap_tol=None, relax=None):
-        self.family = family
-        self.l1_ratio = l1_ratio
-        self.n_lambdas = n_lambdas
-        self.lambda_min_ratio = lambda_min_ratio
-        self.lambdas = lambdas
-        self.lambda_value = lambda_value
-        self.penalty_factor = penalty_factor
-        self.standardize = standardize
-        self.fit_intercept = fit_intercept
-        self.tol = tol
-        self.gap_tol = gap_tol
-        self.relax = relax
+        _keep(self, locals())
 
     def fit(self, X, y):
         if self.family not in _REGRESSION_FAMILIES:
