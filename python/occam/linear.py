@@ -177,6 +177,13 @@ class _LinearPath(BaseEstimator):
         check_is_fitted(self, "_fit")
         self._fit.save(str(path), force)
 
+    def report(self, path, force=False):
+        """Saves the run folder ``path`` (as ``save``) and writes its report.html, the page
+        ``occam report`` draws: the coefficient paths, the CV curve with lambda.min and
+        lambda.1se, the selected features. Returns the page's path."""
+        check_is_fitted(self, "_fit")
+        return Path(self._fit.report(str(path), force))
+
     def summary(self):
         """The glmnet-style table the command line prints."""
         check_is_fitted(self, "_fit")

@@ -281,6 +281,19 @@ impl LinearFit {
         self.model.cv.is_some()
     }
 
+    /// `save` into `dir`, then the run's report.html, the page `occam report` draws
+    /// (coefficient paths, the CV curve, the selected features). Returns the page's path.
+    #[pyo3(signature = (dir, force = false))]
+    fn report(&self, dir: PathBuf, force: bool) -> PyResult<PathBuf> {
+        self.save(dir.clone(), force)?;
+        let run = occam::results::RunResult::read(&dir).map_err(py_err)?;
+        let page = occam_report::render(&dir.display().to_string(), &run)
+            .map_err(PyValueError::new_err)?;
+        let out = dir.join("report.html");
+        occam::run::write_atomic(&out, page.as_bytes()).map_err(py_err)?;
+        Ok(out)
+    }
+
     /// The feature names, in column order.
     #[getter]
     fn feature_names(&self) -> Vec<String> {

@@ -217,3 +217,20 @@ def test_scikit_learn_check_estimator(est):
     failed = [(r["check_name"], str(r["exception"])[:200]) for r in results if r["status"] == "failed"]
     assert not failed, failed
     assert len(results) >= 50
+
+
+def test_report_writes_the_page_the_command_line_draws(tmp_path):
+    X, y = table("pima_indians_diabetes.csv")
+    clf = occam.LogisticNetCV(cv=5).fit(X, y)
+    page = clf.report(tmp_path / "run")
+    html = page.read_text()
+    assert page.name == "report.html" and "<svg" in html
+    for word in ("lambda.1se", "glucose"):
+        assert word in html, word
+    # The same page as `occam report` draws from the saved folder.
+    cli = tmp_path / "cli.html"
+    subprocess.run(
+        [occam_bin(), "report", str(tmp_path / "run"), "--out", str(cli)],
+        check=True, capture_output=True,
+    )
+    assert cli.read_text() == html
