@@ -96,10 +96,7 @@ where
 }
 
 fn run_in_pool(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
-    let cell = match o.model.as_deref() {
-        Some("gru") => CellKind::Gru,
-        _ => CellKind::Lstm,
-    };
+    let cell = o.cell();
     output::refuse_resume(a.resume, &format!("--model {}", cell.name()))?;
     output::check_new_run(&a.run.out, occam::RunKind::Forecast, a.run.force)?;
     let p = prepare(a, o, cell)?;

@@ -360,17 +360,16 @@ impl TrainOptions {
     /// later by [`Mlp::spec`] / [`Mlp::train_config`].
     pub fn mlp(&self) -> Result<Mlp> {
         let o = self;
-        let mut m = Mlp {
-            hidden: o.hidden.clone(),
-            dropout: o.dropout.unwrap_or(0.0),
-            dropconnect: o.dropconnect.unwrap_or(0.0),
-            spatial_dropout: o.spatial_dropout.unwrap_or(0.0),
-            batch_norm: o.batch_norm.unwrap_or(false),
-            layer_norm: o.layer_norm.unwrap_or(false),
-            standardize: !o.no_standardize.unwrap_or(false),
-            val_fraction: o.val_fraction.unwrap_or(0.2),
-            ..Mlp::default()
-        };
+        // Unset options keep the estimator's defaults (the table on `Mlp`).
+        let mut m = Mlp::default();
+        m.hidden = o.hidden.clone();
+        m.dropout = o.dropout.unwrap_or(m.dropout);
+        m.dropconnect = o.dropconnect.unwrap_or(m.dropconnect);
+        m.spatial_dropout = o.spatial_dropout.unwrap_or(m.spatial_dropout);
+        m.batch_norm = o.batch_norm.unwrap_or(m.batch_norm);
+        m.layer_norm = o.layer_norm.unwrap_or(m.layer_norm);
+        m.standardize = o.no_standardize.map_or(m.standardize, |no| !no);
+        m.val_fraction = o.val_fraction.unwrap_or(m.val_fraction);
         if let Some(a) = &o.activation {
             m.activation = parse::activation(a)?;
         }
@@ -382,15 +381,17 @@ impl TrainOptions {
         let opt = o.optimizer.as_deref().unwrap_or("adam");
         m.optimizer = parse::optimizer(opt, o.momentum, o.nesterov)?;
         m.lr = o.lr;
-        m.epochs = o.epochs.unwrap_or(100);
-        m.batch_size = o.batch_size.unwrap_or(32);
+        m.epochs = o.epochs.unwrap_or(m.epochs);
+        m.batch_size = o.batch_size.unwrap_or(m.batch_size);
         m.patience = o.patience;
-        m.min_delta = o.min_delta.unwrap_or(0.0);
-        m.restore_best = !o.no_restore_best.unwrap_or(false);
+        m.min_delta = o.min_delta.unwrap_or(m.min_delta);
+        m.restore_best = o.no_restore_best.map_or(m.restore_best, |no| !no);
         m.clip_norm = o.clip_norm;
         m.clip_value = o.clip_value;
-        m.seed = o.seed.unwrap_or(0);
-        m.schedule = parse::schedule(o.schedule.as_deref().unwrap_or("constant"))?;
+        m.seed = o.seed.unwrap_or(m.seed);
+        if let Some(s) = &o.schedule {
+            m.schedule = parse::schedule(s)?;
+        }
         let en = match o.elastic_net.as_deref() {
             None => None,
             Some(&[lambda, alpha]) => Some((lambda, alpha)),
@@ -489,14 +490,19 @@ impl TrainOptions {
         Ok(r)
     }
 
+    /// The recurrent cell of a forecaster: GRU for `model = "gru"`, else LSTM.
+    pub fn cell(&self) -> CellKind {
+        match self.model.as_deref() {
+            Some("gru") => CellKind::Gru,
+            _ => CellKind::Lstm,
+        }
+    }
+
     /// The forecaster (`model = "lstm"` or `"gru"`) of the series stamped by `time_column`;
     /// `missing` is error (the default), drop or interpolate, `features` the covariates.
     pub fn forecaster(&self, time_column: &str) -> Result<Forecaster> {
         let mut f = Forecaster::new(time_column);
-        f.cell = match self.model.as_deref() {
-            Some("gru") => CellKind::Gru,
-            _ => CellKind::Lstm,
-        };
+        f.cell = self.cell();
         f.target = self.target.clone();
         f.covariates = self.features.clone().unwrap_or_default();
         f.units = self.units.unwrap_or(f.units);
