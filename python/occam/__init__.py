@@ -7,7 +7,22 @@ core. A fitted model ``save``s to the run folder format of the ``occam`` command
 the command line trained.
 """
 
+from . import _occam, linear, network
 from ._occam import __version__
-from .linear import ElasticNet, ElasticNetCV, LogisticNetCV, load
+from .linear import ElasticNet, ElasticNetCV, LogisticNetCV
+from .network import MLPClassifier, MLPRegressor
 
-__all__ = ["ElasticNet", "ElasticNetCV", "LogisticNetCV", "load", "__version__"]
+
+def load(path):
+    """The model of a run folder written by an estimator's ``save`` or by the command line
+    (``occam linear cv|path``, ``occam train``), as the fitted estimator that fits it."""
+    fit = _occam.load_model(str(path))
+    if isinstance(fit, _occam.LinearFit):
+        return linear.from_fit(fit)
+    return network.from_fit(fit)
+
+
+__all__ = [
+    "ElasticNet", "ElasticNetCV", "LogisticNetCV", "MLPClassifier", "MLPRegressor", "load",
+    "__version__",
+]

@@ -7,17 +7,13 @@ cross-validated estimators choose ``lambda_`` by the one-standard-error rule
 (``rule="1se"``, glmnet's ``lambda.1se``) or the best mean (``rule="min"``).
 """
 
-import re
-import tempfile
-from pathlib import Path
-
 import numpy as np
-import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _occam
+from ._base import RunFolderState, core_matrix, feature_names, keep, labels, python_message
 
 # The core names a parameter as its config spells it; the Python names differ for these.
 _PARAM_NAMES = {
@@ -31,43 +27,17 @@ _PARAM_NAMES = {
 
 
 def _python_message(e):
-    """The core's message with the parameter as this package names it."""
-    msg = str(e)
-    m = re.match(r"invalid value for (\w+):", msg)
-    if m and m.group(1) in _PARAM_NAMES:
-        msg = msg.replace(m.group(0), f"invalid value for {_PARAM_NAMES[m.group(1)]}:", 1)
-    return msg
-
-
-def _core_matrix(X):
-    """What the core reads: a C-ordered float64 matrix, or a SciPy matrix's CSC parts
-    (canonical: sorted, no duplicates)."""
-    if sp.issparse(X):
-        X = sp.csc_matrix(X, dtype=np.float64)
-        X.sum_duplicates()
-        X.sort_indices()
-        return (
-            np.ascontiguousarray(X.data, dtype=np.float64),
-            np.ascontiguousarray(X.indices, dtype=np.int64),
-            np.ascontiguousarray(X.indptr, dtype=np.int64),
-            (int(X.shape[0]), int(X.shape[1])),
-        )
-    return np.ascontiguousarray(X, dtype=np.float64)
-
-
-def _keep(est, params):
-    """Stores the constructor's arguments as they are (scikit-learn's rule for __init__)."""
-    for name, value in params.items():
-        if name != "self":
-            setattr(est, name, value)
+    return python_message(e, _PARAM_NAMES)
 
 
 def _as_list(v):
     return None if v is None else [float(x) for x in np.ravel(v)]
 
 
-class _LinearPath(BaseEstimator):
+class _LinearPath(RunFolderState, BaseEstimator):
     """What the path estimators share: validation, the core call, the fitted attributes."""
+
+    _load = staticmethod(_occam.load_linear)
 
     def _path_params(self):
         return dict(
@@ -93,16 +63,12 @@ class _LinearPath(BaseEstimator):
         )
         if X.shape[0] < 2:
             raise ValueError(f"n_samples={X.shape[0]}: a path needs at least 2 samples")
-        if hasattr(self, "feature_names_in_"):
-            names = [str(c) for c in self.feature_names_in_]
-        else:
-            names = [f"x{j}" for j in range(X.shape[1])]
-        return X, y, names
+        return X, y, feature_names(self, X.shape[1])
 
     def _call(self, X, y, task, names, classes, **extra):
         try:
             fit = _occam.fit_linear(
-                _core_matrix(X), np.ascontiguousarray(y, dtype=np.float64), task, names, classes,
+                core_matrix(X), np.ascontiguousarray(y, dtype=np.float64), task, names, classes,
                 **self._path_params(), **extra,
             )
         except ValueError as e:
@@ -144,50 +110,9 @@ class _LinearPath(BaseEstimator):
             )
         X = validate_data(self, X, reset=False, accept_sparse="csc", dtype=np.float64, order="C")
         try:
-            return self._fit.predict(_core_matrix(X))
+            return self._fit.predict(core_matrix(X))
         except ValueError as e:
             raise ValueError(_python_message(e)) from None
-
-    def __getstate__(self):
-        # The compiled model travels as the files of its run folder.
-        # A copy: object.__getstate__ may hand back the instance's own __dict__.
-        state = dict(super().__getstate__())
-        fit = state.pop("_fit", None)
-        if fit is not None:
-            with tempfile.TemporaryDirectory() as d:
-                run = Path(d) / "run"
-                fit.save(str(run), False)
-                state["_run_files"] = {p.name: p.read_bytes() for p in run.iterdir()}
-        return state
-
-    def __setstate__(self, state):
-        files = state.pop("_run_files", None)
-        super().__setstate__(state)
-        if files is not None:
-            with tempfile.TemporaryDirectory() as d:
-                run = Path(d) / "run"
-                run.mkdir()
-                for name, data in files.items():
-                    (run / name).write_bytes(data)
-                self._fit = _occam.load_linear(str(run))
-
-    def save(self, path, force=False):
-        """Writes the run folder ``path`` that ``occam predict`` and ``occam report`` read
-        (the model and cv.json or path.json); ``force`` replaces a run already there."""
-        check_is_fitted(self, "_fit")
-        self._fit.save(str(path), force)
-
-    def report(self, path, force=False):
-        """Saves the run folder ``path`` (as ``save``) and writes its report.html, the page
-        ``occam report`` draws: the coefficient paths, the CV curve with lambda.min and
-        lambda.1se, the selected features. Returns the page's path."""
-        check_is_fitted(self, "_fit")
-        return Path(self._fit.report(str(path), force))
-
-    def summary(self):
-        """The glmnet-style table the command line prints."""
-        check_is_fitted(self, "_fit")
-        return self._fit.summary()
 
 
 def _cv_params(self):
@@ -223,7 +148,7 @@ class ElasticNetCV(RegressorMixin, _LinearPath):
                  lambda_min_ratio=None, lambdas=None, penalty_factor=None, standardize=True,
                  fit_intercept=True, tol=1e-7, gap_tol=None, cv=10, foldid=None,
                  measure="deviance", rule="1se", random_state=1):
-        _keep(self, locals())
+        keep(self, locals())
 
     def fit(self, X, y):
         if self.family not in _REGRESSION_FAMILIES:
@@ -252,7 +177,7 @@ class LogisticNetCV(ClassifierMixin, _LinearPath):
                  penalty_factor=None, standardize=True, fit_intercept=True, tol=1e-7,
                  gap_tol=None, cv=10, foldid=None, measure="deviance", rule="1se",
                  random_state=1):
-        _keep(self, locals())
+        keep(self, locals())
 
     def fit(self, X, y):
         X, y, names = self._validate(X, y, y_numeric=False)
@@ -292,7 +217,7 @@ class ElasticNet(RegressorMixin, _LinearPath):
     def __init__(self, *, family="gaussian", l1_ratio=1.0, n_lambdas=100,
                  lambda_min_ratio=None, lambdas=None, lambda_value=None, penalty_factor=None,
                  standardize=True, fit_intercept=True, tol=1e-7, gap_tol=None, relax=None):
-        _keep(self, locals())
+        keep(self, locals())
 
     def fit(self, X, y):
         if self.family not in _REGRESSION_FAMILIES:
@@ -314,24 +239,12 @@ class ElasticNet(RegressorMixin, _LinearPath):
         return self._core_predict(X)[:, 0]
 
 
-def _labels(texts):
-    """Class labels as saved (text) back as numbers when every one reads as a number."""
-    for kind in (int, float):
-        try:
-            return np.asarray([kind(t) for t in texts])
-        except ValueError:
-            continue
-    return np.asarray(texts, dtype=object)
-
-
-def load(path):
-    """The linear model of a run folder written by ``save`` or by ``occam linear cv|path
-    --out``, as the estimator that fits it (fitted; its constructor parameters are the
+def from_fit(fit):
+    """The estimator of a loaded linear fit (fitted; its constructor parameters are the
     defaults, the fitted attributes are the saved model's)."""
-    fit = _occam.load_linear(str(path))
     if fit.family in ("binomial", "multinomial"):
         est = LogisticNetCV()
-        est.classes_ = _labels(fit.classes)
+        est.classes_ = labels(fit.classes)
     elif fit.is_cv:
         est = ElasticNetCV(family=fit.family)
     else:

@@ -12,6 +12,8 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use std::path::PathBuf;
 
+mod network;
+
 /// A facade error as a Python exception: a bad parameter or bad data is a `ValueError`
 /// whose message names the parameter; a file that cannot be read is an `OSError`.
 fn py_err(e: occam::Error) -> PyErr {
@@ -19,6 +21,16 @@ fn py_err(e: occam::Error) -> PyErr {
         occam::Error::Io { .. } => pyo3::exceptions::PyOSError::new_err(e.to_string()),
         other => PyValueError::new_err(other.to_string()),
     }
+}
+
+/// Writes report.html into the run folder `dir`: the page `occam report` draws from it.
+fn write_report(dir: &std::path::Path) -> PyResult<PathBuf> {
+    let run = occam::results::RunResult::read(dir).map_err(py_err)?;
+    let page =
+        occam_report::render(&dir.display().to_string(), &run).map_err(PyValueError::new_err)?;
+    let out = dir.join("report.html");
+    occam::run::write_atomic(&out, page.as_bytes()).map_err(py_err)?;
+    Ok(out)
 }
 
 /// A sparse matrix in SciPy's CSC parts (`data`, `indices`, `indptr`, `(rows, columns)`),
@@ -286,12 +298,7 @@ impl LinearFit {
     #[pyo3(signature = (dir, force = false))]
     fn report(&self, dir: PathBuf, force: bool) -> PyResult<PathBuf> {
         self.save(dir.clone(), force)?;
-        let run = occam::results::RunResult::read(&dir).map_err(py_err)?;
-        let page = occam_report::render(&dir.display().to_string(), &run)
-            .map_err(PyValueError::new_err)?;
-        let out = dir.join("report.html");
-        occam::run::write_atomic(&out, page.as_bytes()).map_err(py_err)?;
-        Ok(out)
+        write_report(&dir)
     }
 
     /// The feature names, in column order.
@@ -404,16 +411,19 @@ fn fit_linear(
     }
 }
 
+/// The linear fit of `model`, loaded from the run folder `dir` with its cv.json or path.json.
+fn linear_fit(dir: &std::path::Path, model: LinearModel) -> PyResult<LinearFit> {
+    let run = occam::RunFolder::open(dir).map_err(py_err)?;
+    let cv = run.read_json::<CvResult>("cv.json").ok();
+    let path = run.read_json::<LinearResult>("path.json").ok();
+    Ok(LinearFit { model, cv, path })
+}
+
 /// Loads the linear model of a run folder written by `save` or by `occam linear cv|path`.
 #[pyfunction]
 fn load_linear(dir: PathBuf) -> PyResult<LinearFit> {
     match occam::Model::load(&dir).map_err(py_err)? {
-        occam::Model::Linear(model) => {
-            let run = occam::RunFolder::open(&dir).map_err(py_err)?;
-            let cv = run.read_json::<CvResult>("cv.json").ok();
-            let path = run.read_json::<LinearResult>("path.json").ok();
-            Ok(LinearFit { model, cv, path })
-        }
+        occam::Model::Linear(model) => linear_fit(&dir, model),
         _ => Err(PyTypeError::new_err(format!(
             "{} holds a model that is not a linear path",
             dir.display()
@@ -421,11 +431,38 @@ fn load_linear(dir: PathBuf) -> PyResult<LinearFit> {
     }
 }
 
+/// Loads the model of any run folder the package knows: a linear path (`LinearFit`) or a
+/// network (`NetworkFit`).
+#[pyfunction]
+fn load_model(py: Python<'_>, dir: PathBuf) -> PyResult<PyObject> {
+    Ok(match occam::Model::load(&dir).map_err(py_err)? {
+        occam::Model::Linear(model) => linear_fit(&dir, model)?
+            .into_pyobject(py)?
+            .into_any()
+            .unbind(),
+        occam::Model::Network(model) => network::network_fit(&dir, *model)?
+            .into_pyobject(py)?
+            .into_any()
+            .unbind(),
+        _ => {
+            return Err(PyTypeError::new_err(format!(
+                "{} holds a text, recommender or forecaster model, which the Python package \
+                 does not load yet (use occam predict)",
+                dir.display()
+            )))
+        }
+    })
+}
+
 #[pymodule]
 fn _occam(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<LinearFit>()?;
     m.add_function(wrap_pyfunction!(fit_linear, m)?)?;
     m.add_function(wrap_pyfunction!(load_linear, m)?)?;
+    m.add_class::<network::NetworkFit>()?;
+    m.add_function(wrap_pyfunction!(network::fit_mlp, m)?)?;
+    m.add_function(wrap_pyfunction!(network::load_network, m)?)?;
+    m.add_function(wrap_pyfunction!(load_model, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -3,10 +3,7 @@ crates/occam-linear/tests/fixtures/glmnet, made by gen_glmnet.R there), scikit-l
 conventions, typed errors, and one model format with the command line (a model saved here is
 used by `occam predict`, a model the command line trained is loaded here)."""
 
-import gzip
-import json
 import subprocess
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,34 +15,7 @@ from sklearn.preprocessing import StandardScaler
 
 import occam
 
-ROOT = Path(__file__).resolve().parents[2]
-DATA = ROOT / "datasets"
-GLMNET = ROOT / "crates/occam-linear/tests/fixtures/glmnet"
-
-
-def fixture(name):
-    with gzip.open(GLMNET / f"{name}.json.gz", "rt") as f:
-        return json.load(f)
-
-
-def table(name):
-    df = pd.read_csv(DATA / name)
-    return df.iloc[:, :-1], df.iloc[:, -1]
-
-
-def occam_bin():
-    exe = ROOT / "target/release/occam"
-    if not exe.exists():
-        subprocess.run(["cargo", "build", "--release", "-p", "occam-cli"], cwd=ROOT, check=True)
-    return str(exe)
-
-
-def close(a, b, rel):
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    assert a.shape == b.shape, (a.shape, b.shape)
-    scale = np.maximum(np.abs(b), 1e-12)
-    worst = np.max(np.abs(a - b) / scale)
-    assert worst <= rel, f"relative difference {worst:.2e}"
+from helpers import DATA, GLMNET, close, fixture, occam_bin, table
 
 
 def test_logistic_cv_equals_cv_glmnet_on_pima():
@@ -199,24 +169,6 @@ def test_a_fitted_estimator_pickles_and_predicts_the_same():
     np.testing.assert_array_equal(again.predict_proba(X), clf.predict_proba(X))
     np.testing.assert_array_equal(again.lambda_1se_, clf.lambda_1se_)
     assert pickle.loads(pickle.dumps(occam.ElasticNet(l1_ratio=0.3))).l1_ratio == 0.3
-
-
-@pytest.mark.parametrize(
-    "est",
-    [
-        occam.ElasticNetCV(cv=3, n_lambdas=20),
-        occam.LogisticNetCV(cv=3, n_lambdas=20),
-        occam.ElasticNet(n_lambdas=20),
-    ],
-    ids=lambda e: type(e).__name__,
-)
-def test_scikit_learn_check_estimator(est):
-    from sklearn.utils.estimator_checks import check_estimator
-
-    results = check_estimator(est, on_fail=None)
-    failed = [(r["check_name"], str(r["exception"])[:200]) for r in results if r["status"] == "failed"]
-    assert not failed, failed
-    assert len(results) >= 50
 
 
 def test_report_writes_the_page_the_command_line_draws(tmp_path):

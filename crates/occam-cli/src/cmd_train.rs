@@ -6,7 +6,7 @@ use crate::flags_nn::{TrainArgs, TrainOptions};
 use crate::nn_setup;
 use crate::{load, output, UserError};
 use anyhow::{Context, Result};
-use occam::results::{Comparison, NetworkResult};
+use occam::results::Comparison;
 use occam::{Mode, RunFolder, RunKind};
 use occam_core::Dataset;
 use occam_nn::{EpochLog, TrainConfig, Trainer};
@@ -149,10 +149,17 @@ impl<F> occam::Callback for Progress<F>
 where
     F: FnMut(&EpochLog, &Trainer<f32>) -> std::result::Result<(), String>,
 {
-    fn on_step(&mut self, _epoch: usize, _step: usize, _steps: usize, _loss: f64) {
+    fn on_step(
+        &mut self,
+        _epoch: usize,
+        _step: usize,
+        _steps: usize,
+        _loss: f64,
+    ) -> std::result::Result<(), String> {
         if let Some(b) = &self.bar {
             b.inc(1);
         }
+        Ok(())
     }
 
     fn on_epoch(
@@ -315,30 +322,23 @@ pub fn run_prepared(a: &TrainArgs, p: Prepared) -> Result<()> {
         Ok(other) => other.into(),
         Err(e) => e,
     })?;
-    // The log written after every epoch, now listed in the manifest with its checksum.
-    run.write(
-        "metrics.csv",
-        occam::results::epochs_csv(&tr.history).as_bytes(),
-    )?;
-    let mut summary = finish(&p, &mut tr, &outcome, secs, &mut run)?;
+    let mut model = p.model(tr.net.clone())?;
+    model.history = tr.history.clone();
+    let mut summary = occam::network::result(
+        &mut tr,
+        &p.spec,
+        &p.data,
+        &p.parts(),
+        &outcome,
+        secs,
+        p.threads,
+    );
     if p.opts.baseline.unwrap_or(false) {
         summary.comparison = Some(compare_baseline(&p)?);
     }
-    print!("{summary}");
-    run.write_json("summary.json", &summary)?;
-    crate::cmd_report::finish_run(out, a.run.no_report)
-}
-
-/// Writes the model files and returns the summary.
-fn finish(
-    p: &Prepared,
-    tr: &mut Trainer<f32>,
-    outcome: &occam_nn::Outcome,
-    secs: f64,
-    run: &mut RunFolder,
-) -> Result<NetworkResult> {
-    let mut model = p.model(tr.net.clone())?;
-    model.save(run)?;
+    // The model, metrics.csv (written after every epoch, now listed in the manifest with its
+    // checksum) and summary.json.
+    occam::network::save_run(&mut run, &model, &summary)?;
     if !p.test_rows.is_empty() {
         // The held-out rows' predictions as `occam predict` computes them, for the record.
         run.write(
@@ -346,8 +346,8 @@ fn finish(
             p.test_predictions_csv(&mut model)?.as_bytes(),
         )?;
     }
-    let s = occam::network::result(tr, &p.spec, &p.data, &p.parts(), outcome, secs, p.threads);
-    Ok(s)
+    print!("{summary}");
+    crate::cmd_report::finish_run(out, a.run.no_report)
 }
 
 /// Trains the regularized and the unregularized network over `repeats` seeds and scores both

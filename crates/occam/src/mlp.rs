@@ -362,8 +362,16 @@ impl Mlp {
 
 /// What a training loop tells its caller. Every method has a default that does nothing.
 pub trait Callback {
-    /// After each optimizer step.
-    fn on_step(&mut self, _epoch: usize, _step: usize, _steps: usize, _loss: f64) {}
+    /// After each optimizer step; an `Err` stops training with that message (an interrupt).
+    fn on_step(
+        &mut self,
+        _epoch: usize,
+        _step: usize,
+        _steps: usize,
+        _loss: f64,
+    ) -> std::result::Result<(), String> {
+        Ok(())
+    }
     /// After each epoch (validation done); an `Err` stops training with that message.
     fn on_epoch(
         &mut self,
@@ -408,10 +416,7 @@ pub fn train_network(
             step,
             steps,
             loss,
-        } => {
-            cb.on_step(epoch, step, steps, loss);
-            Ok(())
-        }
+        } => cb.on_step(epoch, step, steps, loss),
         Event::Epoch { log, trainer } => cb.on_epoch(log, trainer),
     })?;
     Ok(Trained {

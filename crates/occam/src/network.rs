@@ -135,6 +135,22 @@ pub fn compare_baseline(
     })
 }
 
+/// Writes a trained network's run files into `run`: the model (model.json,
+/// model.safetensors, preprocess.json), metrics.csv (one row per epoch of its history) and
+/// summary.json (`result`) — what `occam predict` and `occam report` read.
+pub fn save_run(
+    run: &mut crate::RunFolder,
+    model: &crate::mlp::MlpModel,
+    result: &NetworkResult,
+) -> Result<()> {
+    model.save(run)?;
+    run.write(
+        "metrics.csv",
+        crate::results::epochs_csv(&model.history).as_bytes(),
+    )?;
+    run.write_json("summary.json", result)
+}
+
 /// A network run set up from a data set: the split, the training-split scaling, the engine's
 /// rows of each part, the architecture and the training settings.
 pub struct Prepared {
@@ -223,6 +239,38 @@ impl Prepared {
             val: self.val.as_ref(),
             test: self.test.as_ref(),
         }
+    }
+
+    /// Trains the network once on these parts, telling `cb` about every step and epoch (an
+    /// `Err` from it stops training), and returns the fitted model, with its training
+    /// history, and its [`result`] (computed on `threads` threads, as recorded).
+    pub fn train(
+        &self,
+        threads: usize,
+        cb: &mut dyn crate::mlp::Callback,
+    ) -> Result<(crate::mlp::MlpModel, NetworkResult)> {
+        let t = train_network(
+            &self.spec,
+            &self.cfg,
+            &self.train,
+            self.val.as_ref(),
+            None,
+            cb,
+        )?;
+        let mut trainer = t.trainer;
+        let res = result(
+            &mut trainer,
+            &self.spec,
+            &self.data,
+            &self.parts(),
+            &t.outcome,
+            t.seconds,
+            threads,
+        );
+        let mut model = self.model(trainer.net)?;
+        model.history = trainer.history;
+        model.outcome = Some(t.outcome);
+        Ok((model, res))
     }
 
     /// The fitted model of a trained network on these parts.

@@ -1,0 +1,205 @@
+"""Multilayer perceptrons with penalties done right, scikit-learn style: L1 by a proximal step
+(weights reach exact zero), coupled L2 apart from decoupled weight decay, elastic net, group
+lasso on the inputs, per-layer policies, dropout, DropConnect, batch norm, early stopping.
+
+They train on occam's layer engine exactly as ``occam train`` does, and save to its run
+folder: ``occam predict`` uses a network trained here, ``occam.load`` one the command line
+trained.
+"""
+
+import csv
+import io
+import json
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from . import _occam
+from ._base import RunFolderState, core_matrix, feature_names, keep, labels, python_message
+
+# The core's option names (occam train's flags) -> this package's parameters.
+_PARAM_NAMES = {
+    "seed": "random_state",
+    "lr": "learning_rate",
+    "val_fraction": "validation_fraction",
+    "patience": "n_iter_no_change",
+    "layer_penalty": "penalty_layers",
+}
+
+
+def _history(metrics_csv):
+    """metrics.csv as Keras's ``History.history``: column name -> one value per epoch."""
+    rows = list(csv.DictReader(io.StringIO(metrics_csv)))
+    out = {}
+    for name in rows[0].keys() if rows else []:
+        vals = [r[name] for r in rows]
+        out[name] = [float(v) if v not in ("", "nan") else float("nan") for v in vals]
+    return out
+
+
+class _MLP(RunFolderState, BaseEstimator):
+    """What the two networks share: the options, validation, the core call, the attributes."""
+
+    _load = staticmethod(_occam.load_network)
+
+    def __init__(self, *, hidden=(64, 32), activation="relu", l1=0.0, l2=0.0,
+                 weight_decay=None, elastic_net=None, group_lasso=0.0, penalty_layers="auto",
+                 dropout=0.0, dropconnect=0.0, batch_norm=False, early_stopping=False,
+                 validation_fraction=0.1, n_iter_no_change=10, optimizer="adam",
+                 learning_rate=None, epochs=100, batch_size=32, standardize=True,
+                 random_state=0):
+        keep(self, locals())
+
+    def _options(self):
+        """The parameters as ``occam train``'s options (its --config schema)."""
+        hidden = [int(h) for h in np.ravel(self.hidden)] if self.hidden is not None else None
+        layers = self.penalty_layers
+        if not isinstance(layers, str):
+            layers = ",".join(str(int(k)) for k in np.ravel(layers))
+        o = dict(
+            hidden=hidden if hidden else [0],
+            activation=self.activation,
+            l1=float(self.l1),
+            l2=float(self.l2),
+            weight_decay=None if self.weight_decay is None else float(self.weight_decay),
+            elastic_net=None if self.elastic_net is None
+            else [float(v) for v in np.ravel(self.elastic_net)],
+            group_lasso=float(self.group_lasso),
+            penalty_layers=layers,
+            dropout=float(self.dropout),
+            dropconnect=float(self.dropconnect),
+            batch_norm=bool(self.batch_norm),
+            optimizer=self.optimizer,
+            lr=None if self.learning_rate is None else float(self.learning_rate),
+            epochs=int(self.epochs),
+            batch_size=int(self.batch_size),
+            no_standardize=not self.standardize,
+            seed=int(self.random_state),
+        )
+        if self.early_stopping:
+            o["val_fraction"] = float(self.validation_fraction)
+            o["patience"] = int(self.n_iter_no_change)
+        else:
+            o["val_fraction"] = 0.0
+        return {k: v for k, v in o.items() if v is not None}
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+    def _fit_core(self, X, y, task, classes):
+        names = feature_names(self, X.shape[1])
+        try:
+            options = json.dumps(self._options())
+        except (TypeError, ValueError) as e:
+            raise TypeError(f"a parameter is not a number, text or list of numbers: {e}") from None
+        try:
+            fit = _occam.fit_mlp(
+                core_matrix(X), np.ascontiguousarray(y, dtype=np.float64), task, names,
+                classes, options,
+            )
+        except ValueError as e:
+            raise ValueError(python_message(e, _PARAM_NAMES)) from None
+        self._set_fitted(fit)
+        return self
+
+    def _set_fitted(self, fit):
+        self._fit = fit
+        self.zeros_per_layer_ = list(fit.zeros_per_layer)
+        self.selected_features_ = list(fit.selected_features)
+        self.history_ = _history(fit.metrics_csv)
+        self.loss_curve_ = self.history_.get("train_loss", [])
+        self.n_iter_ = len(self.loss_curve_)
+
+    def _validate_fit(self, X, y, y_numeric):
+        X, y = validate_data(
+            self, X, y, accept_sparse="csc", dtype=np.float64, y_numeric=y_numeric, order="C"
+        )
+        return X, y
+
+    def _core_predict(self, X):
+        check_is_fitted(self, "_fit")
+        X = validate_data(self, X, reset=False, accept_sparse="csc", dtype=np.float64, order="C")
+        try:
+            return self._fit.predict(core_matrix(X))
+        except ValueError as e:
+            raise ValueError(python_message(e, _PARAM_NAMES)) from None
+
+
+_DOC = """
+
+    Parameters: ``hidden`` (widths of the hidden layers; () for none), ``activation``
+    ("relu" | "tanh" | "sigmoid" | "gelu" | ...), ``l1`` (by a proximal step: exact zeros),
+    ``l2`` (coupled: in the gradient), ``weight_decay`` (decoupled, AdamW's; default 0.01
+    with ``optimizer="adamw"``, else 0), ``elastic_net`` ((lambda, alpha)), ``group_lasso``
+    (on each input's outgoing weights: whole features leave), ``penalty_layers`` ("auto" |
+    "all" | "first" | a list of dense-layer indices), ``dropout``, ``dropconnect``,
+    ``batch_norm``, ``early_stopping`` (hold out ``validation_fraction``, stop after
+    ``n_iter_no_change`` epochs without improvement, keep the best weights), ``optimizer``
+    ("adam" | "adamw" | "sgd" | ...), ``learning_rate`` (default: the optimizer's),
+    ``epochs``, ``batch_size``, ``standardize`` (the inputs, on the training rows),
+    ``random_state``.
+
+    Attributes: ``zeros_per_layer_`` ((exact zeros, weights) per dense layer),
+    ``selected_features_`` (inputs with a nonzero first-layer weight), ``history_`` (per
+    epoch: the losses, the penalty, the validation metrics), ``loss_curve_``, ``n_iter_``.
+    """
+
+
+class MLPRegressor(RegressorMixin, _MLP):
+    __doc__ = "A multilayer perceptron for a numeric target (mean squared error)." + _DOC
+
+    def fit(self, X, y):
+        X, y = self._validate_fit(X, y, y_numeric=True)
+        return self._fit_core(X, y, "regression", [])
+
+    def predict(self, X):
+        return self._core_predict(X)[:, 0]
+
+
+class MLPClassifier(ClassifierMixin, _MLP):
+    __doc__ = (
+        "A multilayer perceptron for classes (logistic loss for two, softmax for more)."
+        + _DOC + "``classes_``: the labels, in the order of ``predict_proba``'s columns.\n"
+    )
+
+    def fit(self, X, y):
+        X, y = self._validate_fit(X, y, y_numeric=False)
+        check_classification_targets(y)
+        self.classes_, codes = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError(f"y has one class ({self.classes_[0]!r}); a classifier needs two")
+        task = "binary" if len(self.classes_) == 2 else "multiclass"
+        labels = [str(c) for c in self.classes_]
+        return self._fit_core(X, codes.astype(np.float64), task, labels)
+
+    def predict_proba(self, X):
+        p = self._core_predict(X)
+        if len(self.classes_) == 2:
+            return np.column_stack([1.0 - p[:, 0], p[:, 0]])
+        return p
+
+    def predict_log_proba(self, X):
+        return np.log(self.predict_proba(X))
+
+    def predict(self, X):
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+
+def from_fit(fit):
+    """The estimator of a loaded network (fitted; its constructor parameters are the
+    defaults, the fitted attributes are the saved model's)."""
+    if fit.task in ("binary", "multiclass"):
+        est = MLPClassifier()
+        est.classes_ = labels(fit.classes)
+    else:
+        est = MLPRegressor()
+    names = fit.feature_names
+    est.n_features_in_ = len(names)
+    est.feature_names_in_ = np.asarray(names, dtype=object)
+    est._set_fitted(fit)
+    return est

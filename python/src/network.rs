@@ -1,0 +1,221 @@
+//! The networks of the Python package: an MLP fitted through the facade's prepared run (the
+//! split, scaling and training `occam train` does), its model and result, saved to the same
+//! run folder.
+
+use crate::{dataset, matrix_of, py_err, write_report};
+use numpy::{IntoPyArray, PyArray2, PyReadonlyArray1};
+use occam::options::TrainOptions;
+use occam::results::NetworkResult;
+use occam::{Callback, MlpModel, Mode, RunFolder};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use std::path::PathBuf;
+
+/// Stops training when Python has a signal pending (Ctrl-C raises KeyboardInterrupt), checked
+/// after every optimizer step; the fit itself runs without the interpreter lock.
+#[derive(Default)]
+struct Interrupt {
+    raised: Option<PyErr>,
+}
+
+impl Interrupt {
+    fn check(&mut self) -> Result<(), String> {
+        match Python::with_gil(|py| py.check_signals()) {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                self.raised = Some(e);
+                Err("interrupted".into())
+            }
+        }
+    }
+}
+
+impl Callback for Interrupt {
+    fn on_step(&mut self, _: usize, _: usize, _: usize, _: f64) -> Result<(), String> {
+        self.check()
+    }
+}
+
+/// A trained network with its preprocessing, and the result of its training (held-out
+/// metrics, zeros per layer) when it was trained here or its run folder holds one.
+#[pyclass(module = "occam._occam")]
+pub struct NetworkFit {
+    model: MlpModel,
+    result: Option<NetworkResult>,
+    /// metrics.csv: one row per epoch (empty when a loaded run folder had none).
+    metrics: String,
+}
+
+#[pymethods]
+impl NetworkFit {
+    /// Per row: the value (regression, counts), P(second class) (binary) or the class
+    /// probabilities (multiclass).
+    fn predict<'py>(
+        &mut self,
+        py: Python<'py>,
+        x: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyArray2<f64>>> {
+        let m = matrix_of(x)?;
+        let n = m.nrows();
+        let model = &mut self.model;
+        let pred = py.allow_threads(|| model.predict(&m)).map_err(py_err)?;
+        let width = pred.rows.first().map_or(1, Vec::len);
+        let out = numpy::ndarray::Array2::from_shape_vec((n, width), pred.rows.concat())
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        Ok(out.into_pyarray(py))
+    }
+
+    /// Writes the run folder `dir` that `occam predict` and `occam report` read: the model,
+    /// metrics.csv and summary.json. `force` replaces a run already there.
+    #[pyo3(signature = (dir, force = false))]
+    fn save(&self, dir: PathBuf, force: bool) -> PyResult<()> {
+        let mode = if force { Mode::Force } else { Mode::New };
+        let mut run = RunFolder::create(&dir, occam::RunKind::Mlp, mode).map_err(py_err)?;
+        self.model.save(&mut run).map_err(py_err)?;
+        if !self.metrics.is_empty() {
+            run.write("metrics.csv", self.metrics.as_bytes())
+                .map_err(py_err)?;
+        }
+        match &self.result {
+            Some(r) => run.write_json("summary.json", r).map_err(py_err),
+            None => Ok(()),
+        }
+    }
+
+    /// `save` into `dir`, then the run's report.html, the page `occam report` draws.
+    #[pyo3(signature = (dir, force = false))]
+    fn report(&self, dir: PathBuf, force: bool) -> PyResult<PathBuf> {
+        if self.result.is_none() {
+            return Err(PyValueError::new_err(
+                "this network has no training result to report (its run folder had no \
+                 summary.json)",
+            ));
+        }
+        self.save(dir.clone(), force)?;
+        write_report(&dir)
+    }
+
+    /// (exact zeros, weights) of each dense layer's weight matrix, input layer first.
+    #[getter]
+    fn zeros_per_layer(&self) -> Vec<(usize, usize)> {
+        self.model
+            .net
+            .dense()
+            .iter()
+            .map(|d| (d.weight.zeros(), d.weight.len()))
+            .collect()
+    }
+
+    /// The input features whose first-layer weights are not all exactly zero.
+    #[getter]
+    fn selected_features(&self) -> Vec<String> {
+        let dense = self.model.net.dense();
+        let names = &self.model.meta.feature_names;
+        dense.first().map_or_else(Vec::new, |first| {
+            first
+                .active_inputs()
+                .into_iter()
+                .filter_map(|j| names.get(j).cloned())
+                .collect()
+        })
+    }
+
+    /// metrics.csv: one row per epoch (the learning rate, the losses, the penalty, the
+    /// validation metrics, the zeros per layer).
+    #[getter]
+    fn metrics_csv(&self) -> &str {
+        &self.metrics
+    }
+
+    /// The training result (summary.json) in JSON, or `None`.
+    #[getter]
+    fn result_json(&self) -> PyResult<Option<String>> {
+        self.result
+            .as_ref()
+            .map(|r| serde_json::to_string(r).map_err(|e| PyValueError::new_err(e.to_string())))
+            .transpose()
+    }
+
+    /// regression, counts, binary or multiclass.
+    #[getter]
+    fn task(&self) -> &'static str {
+        self.model.meta.task.name()
+    }
+
+    #[getter]
+    fn feature_names(&self) -> Vec<String> {
+        self.model.meta.feature_names.clone()
+    }
+
+    #[getter]
+    fn classes(&self) -> Vec<String> {
+        self.model.meta.classes.clone()
+    }
+
+    /// The summary the CLI prints.
+    fn summary(&self) -> String {
+        self.result
+            .as_ref()
+            .map_or_else(String::new, |r| r.to_string())
+    }
+}
+
+/// Trains an MLP on `x`, `y` with the options `options` (a JSON object of `occam train`'s
+/// option names, the schema of its --config files).
+#[pyfunction]
+#[pyo3(signature = (x, y, task, feature_names, classes, options))]
+pub fn fit_mlp(
+    py: Python<'_>,
+    x: &Bound<'_, PyAny>,
+    y: PyReadonlyArray1<f64>,
+    task: &str,
+    feature_names: Vec<String>,
+    classes: Vec<String>,
+    options: &str,
+) -> PyResult<NetworkFit> {
+    let d = dataset(x, y, task, feature_names, classes)?;
+    let o: TrainOptions =
+        serde_json::from_str(options).map_err(|e| PyValueError::new_err(e.to_string()))?;
+    let m = o.mlp().map_err(py_err)?;
+    let prepared = occam::network::Prepared::new(&m, d, 0.0, None).map_err(py_err)?;
+    let mut stop = Interrupt::default();
+    let threads = rayon::current_num_threads();
+    let fitted = py.allow_threads(|| prepared.train(threads, &mut stop));
+    if let Some(e) = stop.raised {
+        return Err(e);
+    }
+    let (model, result) = fitted.map_err(py_err)?;
+    Ok(NetworkFit {
+        metrics: occam::results::epochs_csv(&model.history),
+        model,
+        result: Some(result),
+    })
+}
+
+/// The network fit of `model`, loaded from the run folder `dir` with its summary.json and
+/// metrics.csv when it has them.
+pub fn network_fit(dir: &std::path::Path, model: MlpModel) -> PyResult<NetworkFit> {
+    let run = RunFolder::open(dir).map_err(py_err)?;
+    let result = run.read_json::<NetworkResult>("summary.json").ok();
+    let metrics = run
+        .read_listed("metrics.csv")
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    Ok(NetworkFit {
+        model,
+        result,
+        metrics,
+    })
+}
+
+/// Loads the network of a run folder written by `save` or by `occam train`.
+#[pyfunction]
+pub fn load_network(dir: PathBuf) -> PyResult<NetworkFit> {
+    match occam::Model::load(&dir).map_err(py_err)? {
+        occam::Model::Network(model) => network_fit(&dir, *model),
+        _ => Err(PyTypeError::new_err(format!(
+            "{} holds a model that is not a network",
+            dir.display()
+        ))),
+    }
+}

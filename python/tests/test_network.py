@@ -1,0 +1,166 @@
+"""occam's networks from Python: the penalties do what they say (exact zeros, whole features
+out), one model format with `occam train`/`occam predict` both ways, the report `occam report`
+draws, errors naming the Python parameter, seeds, pickling, and Ctrl-C."""
+
+import json
+import pickle
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.model_selection import GridSearchCV
+
+import occam
+
+from helpers import DATA, occam_bin, table
+
+
+def test_l1_and_group_lasso_leave_exact_zeros_and_whole_features():
+    X, y = table("pima_indians_diabetes.csv")
+    plain = occam.MLPClassifier(epochs=40).fit(X, y)
+    assert plain.zeros_per_layer_[0][0] == 0
+    sparse = occam.MLPClassifier(epochs=40, l1=3e-3).fit(X, y)
+    zeros, total = sparse.zeros_per_layer_[0]
+    assert total == 8 * 64 and zeros > total // 4, sparse.zeros_per_layer_
+    # Group lasso on the inputs removes features whole: on the hidden-structure data (1,000
+    # features, 10 of them true) it keeps the ten and almost nothing else.
+    df = pd.read_csv(DATA / "synthetic/hidden_structure.csv.gz")
+    truth = json.loads((DATA / "synthetic/hidden_structure_truth.json").read_text())
+    Xh, yh = df.iloc[:, :-1], df.iloc[:, -1]
+    grouped = occam.MLPRegressor(
+        hidden=(16,), epochs=100, group_lasso=0.05, learning_rate=0.01
+    ).fit(Xh, yh)
+    kept = grouped.selected_features_
+    assert set(truth["true_features"]) <= set(kept) and len(kept) <= 20, kept
+    assert grouped.score(Xh, yh) > 0.8
+    # The history: one row per epoch with the penalty and the exact zeros.
+    h = grouped.history_
+    assert len(h["train_loss"]) == grouped.n_iter_ == 100
+    assert h["penalty"][-1] > 0 and h["zeros_layer0"][-1] == 16 * (1000 - len(kept))
+
+
+def test_regression_early_stopping_and_weight_decay():
+    X, y = table("diabetes_regression.csv")
+    est = occam.MLPRegressor(
+        hidden=(32,), early_stopping=True, n_iter_no_change=5, epochs=300,
+        optimizer="adamw", weight_decay=0.05, random_state=3,
+    ).fit(X, y)
+    assert est.n_iter_ < 300
+    assert "val_loss" in est.history_ and not np.isnan(est.history_["val_loss"][-1])
+    assert est.score(X, y) > 0.4
+    # Same seed, same threads: the same bits.
+    again = occam.MLPRegressor(**est.get_params()).fit(X, y)
+    np.testing.assert_array_equal(again.predict(X), est.predict(X))
+    other = occam.MLPRegressor(**{**est.get_params(), "random_state": 4}).fit(X, y)
+    assert not np.array_equal(other.predict(X), est.predict(X))
+
+
+def test_a_network_saved_here_predicts_the_same_in_occam_predict(tmp_path):
+    X, y = table("pima_indians_diabetes.csv")
+    clf = occam.MLPClassifier(epochs=30, l1=1e-3, dropout=0.1).fit(X, y)
+    run = tmp_path / "run"
+    clf.save(run)
+    out = tmp_path / "pred.csv"
+    subprocess.run(
+        [occam_bin(), "predict", str(run), str(DATA / "pima_indians_diabetes.csv"),
+         "--out", str(out)],
+        check=True, capture_output=True,
+    )
+    cli = pd.read_csv(out)
+    np.testing.assert_allclose(cli["prob_1"].to_numpy(), clf.predict_proba(X)[:, 1], rtol=1e-6)
+    np.testing.assert_array_equal(cli["predicted"].to_numpy(), clf.predict(X))
+    # And back: the saved folder loads as the same classifier.
+    again = occam.load(run)
+    assert isinstance(again, occam.MLPClassifier)
+    np.testing.assert_array_equal(again.predict_proba(X), clf.predict_proba(X))
+    assert again.zeros_per_layer_ == clf.zeros_per_layer_
+    assert again.history_["train_loss"] == clf.history_["train_loss"]
+
+
+def test_a_network_the_command_line_trained_loads_here(tmp_path):
+    run = tmp_path / "cli"
+    subprocess.run(
+        [occam_bin(), "train", str(DATA / "diabetes_regression.csv"), "--epochs", "20",
+         "--l1", "1e-3", "--out", str(run), "--no-report"],
+        check=True, capture_output=True,
+    )
+    est = occam.load(run)
+    assert isinstance(est, occam.MLPRegressor)
+    X, _ = table("diabetes_regression.csv")
+    out = tmp_path / "pred.csv"
+    subprocess.run(
+        [occam_bin(), "predict", str(run), str(DATA / "diabetes_regression.csv"),
+         "--out", str(out)],
+        check=True, capture_output=True,
+    )
+    cli = pd.read_csv(out).iloc[:, -1].to_numpy()
+    np.testing.assert_allclose(est.predict(X), cli, rtol=1e-6)
+    assert est.n_iter_ == 20 and "epochs" in est.summary()
+
+
+def test_report_writes_the_page_the_command_line_draws(tmp_path):
+    X, y = table("pima_indians_diabetes.csv")
+    clf = occam.MLPClassifier(epochs=20, l1=1e-3).fit(X, y)
+    page = clf.report(tmp_path / "run")
+    html = page.read_text()
+    assert "<svg" in html and "glucose" in html
+    cli = tmp_path / "cli.html"
+    subprocess.run(
+        [occam_bin(), "report", str(tmp_path / "run"), "--out", str(cli)],
+        check=True, capture_output=True,
+    )
+    assert cli.read_text() == html
+
+
+def test_bad_parameters_are_errors_naming_them():
+    X, y = table("pima_indians_diabetes.csv")
+    cases = [
+        (dict(dropout=1.5), "dropout"),
+        (dict(learning_rate=-1.0), "learning_rate"),
+        (dict(optimizer="lbfgs"), "optimizer"),
+        (dict(elastic_net=(0.1,)), "elastic_net"),
+        (dict(penalty_layers=[7]), "penalty_layers"),
+        (dict(early_stopping=True, validation_fraction=1.5), "validation_fraction"),
+        (dict(activation="swish2"), "activation"),
+        (dict(hidden=(16, 0, 4)), "hidden"),
+    ]
+    for params, name in cases:
+        with pytest.raises(ValueError, match=name):
+            occam.MLPClassifier(epochs=1, **params).fit(X, y)
+    with pytest.raises(TypeError):
+        occam.MLPClassifier(epochs=1, l1=object()).fit(X, y)
+
+
+def test_grid_search_and_pickle():
+    X, y = table("pima_indians_diabetes.csv")
+    grid = GridSearchCV(occam.MLPClassifier(epochs=10), {"l1": [0.0, 1e-3]}, cv=3)
+    grid.fit(X, y)
+    assert grid.best_params_["l1"] in (0.0, 1e-3)
+    clf = grid.best_estimator_
+    again = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(again.predict_proba(X), clf.predict_proba(X))
+
+
+def test_ctrl_c_interrupts_a_long_fit():
+    code = (
+        "import sys, numpy as np, occam\n"
+        "rng = np.random.default_rng(0)\n"
+        "X = rng.normal(size=(20000, 50)); y = X[:, 0] + rng.normal(size=20000)\n"
+        "print('fitting', flush=True)\n"
+        "try:\n"
+        "    occam.MLPRegressor(hidden=(256, 256), epochs=100000).fit(X, y)\n"
+        "except KeyboardInterrupt:\n"
+        "    print('interrupted', flush=True); sys.exit(3)\n"
+    )
+    p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert p.stdout.readline().strip() == "fitting"
+    time.sleep(1.0)
+    t0 = time.monotonic()
+    p.send_signal(signal.SIGINT)
+    out, _ = p.communicate(timeout=30)
+    assert p.returncode == 3 and "interrupted" in out
+    assert time.monotonic() - t0 < 5.0
