@@ -9,6 +9,6 @@ if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"
 fi
 "$venv/bin/pip" install -q --upgrade pip
-"$venv/bin/pip" install -q "maturin>=1.5,<2" numpy scikit-learn pytest pandas
+"$venv/bin/pip" install -q "maturin>=1.5,<2" numpy scikit-learn pytest pandas "dask[distributed]"
 "$venv/bin/pip" install -q ./python
 "$venv/bin/python" -m pytest -q python/tests "$@"

@@ -7,7 +7,11 @@ cross-validated estimators choose ``lambda_`` by the one-standard-error rule
 (``rule="1se"``, glmnet's ``lambda.1se``) or the best mean (``rule="min"``).
 """
 
+import time
+
 import numpy as np
+from joblib import Parallel, delayed
+from joblib.parallel import get_active_backend
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -66,15 +70,34 @@ class _LinearPath(RunFolderState, BaseEstimator):
         return X, y, feature_names(self, X.shape[1])
 
     def _call(self, X, y, task, names, classes, **extra):
+        Xc, yc = core_matrix(X), np.ascontiguousarray(y, dtype=np.float64)
+        params = {**self._path_params(), **extra}
         try:
-            fit = _occam.fit_linear(
-                core_matrix(X), np.ascontiguousarray(y, dtype=np.float64), task, names, classes,
-                **self._path_params(), **extra,
-            )
+            if "folds" in params and _through_joblib(getattr(self, "n_jobs", None)):
+                fit = self._cv_through_joblib(Xc, yc, task, names, classes, params)
+            else:
+                fit = _occam.fit_linear(Xc, yc, task, names, classes, **params)
         except ValueError as e:
             raise ValueError(_python_message(e)) from None
         self._set_fitted(fit)
         return self
+
+    def _cv_through_joblib(self, X, y, task, names, classes, params):
+        """The same cross-validation as the core's one call, in stages: the full path here,
+        each fold as a joblib task (a Dask cluster's under ``parallel_backend("dask")``),
+        their scores combined here."""
+        t0 = time.perf_counter()
+        cv_keys = ("folds", "foldid", "measure", "seed", "rule")
+        path_only = {k: v for k, v in params.items() if k not in cv_keys}
+        full = _occam.fit_linear(X, y, task, names, classes, **path_only)
+        foldid = _occam.cv_folds(X, y, task, names, classes, **params)
+        lambdas = [float(v) for v in full.lambdas]
+        per_fold = Parallel(n_jobs=self.n_jobs)(
+            delayed(_score_fold)(X, y, task, names, classes, foldid, f, lambdas, params)
+            for f in range(max(foldid) + 1)
+        )
+        seconds = time.perf_counter() - t0
+        return full.with_cv(X, y, task, names, classes, foldid, per_fold, seconds, **params)
 
     def _set_fitted(self, fit):
         self._fit = fit
@@ -115,6 +138,20 @@ class _LinearPath(RunFolderState, BaseEstimator):
             raise ValueError(_python_message(e)) from None
 
 
+def _through_joblib(n_jobs):
+    """Whether the folds go through joblib: when asked for (``n_jobs``) or inside a
+    ``joblib.parallel_backend`` (e.g. "dask"); otherwise the core runs them on its own
+    threads, one call."""
+    backend, active_jobs = get_active_backend()
+    return n_jobs is not None or active_jobs is not None or type(backend).__name__ != "LokyBackend"
+
+
+def _score_fold(X, y, task, names, classes, foldid, fold, lambdas, params):
+    """One fold's scores at the full path's lambdas: a joblib task (it may run on a Dask
+    worker)."""
+    return _occam.cv_score_fold(X, y, task, names, classes, foldid, fold, lambdas, **params)
+
+
 def _cv_params(self):
     return dict(
         folds=int(self.cv),
@@ -137,7 +174,9 @@ class ElasticNetCV(RegressorMixin, _LinearPath):
     ``penalty_factor`` (per feature), ``standardize``, ``fit_intercept``, ``tol`` (glmnet's
     ``thresh``), ``gap_tol`` (also certify this relative duality gap), ``cv`` (folds),
     ``foldid`` (1-based fold of each row, as glmnet's), ``measure`` ("deviance" | "mse" |
-    "mae"), ``rule`` ("1se" | "min"), ``random_state`` (the folds).
+    "mae"), ``rule`` ("1se" | "min"), ``random_state`` (the folds), ``n_jobs`` (the folds
+    as joblib tasks on this many workers; by default the core runs them on its own threads,
+    and inside ``joblib.parallel_backend(...)``, e.g. "dask", they go to that backend).
 
     Attributes: ``coef_``, ``intercept_``, ``lambda_`` (the rule's), ``lambdas_``,
     ``lambda_min_``, ``lambda_1se_``, ``cv_mean_``, ``cv_se_``, ``coef_path_``
@@ -147,7 +186,7 @@ class ElasticNetCV(RegressorMixin, _LinearPath):
     def __init__(self, *, family="gaussian", l1_ratio=1.0, n_lambdas=100,
                  lambda_min_ratio=None, lambdas=None, penalty_factor=None, standardize=True,
                  fit_intercept=True, tol=1e-7, gap_tol=None, cv=10, foldid=None,
-                 measure="deviance", rule="1se", random_state=1):
+                 measure="deviance", rule="1se", random_state=1, n_jobs=None):
         keep(self, locals())
 
     def fit(self, X, y):
@@ -176,7 +215,7 @@ class LogisticNetCV(ClassifierMixin, _LinearPath):
     def __init__(self, *, l1_ratio=1.0, n_lambdas=100, lambda_min_ratio=None, lambdas=None,
                  penalty_factor=None, standardize=True, fit_intercept=True, tol=1e-7,
                  gap_tol=None, cv=10, foldid=None, measure="deviance", rule="1se",
-                 random_state=1):
+                 random_state=1, n_jobs=None):
         keep(self, locals())
 
     def fit(self, X, y):

@@ -1,17 +1,18 @@
 //! `occam._occam`: the compiled core of the Python package. It stands on the facade crate
 //! only: a NumPy matrix and target become an `occam::Dataset`, the facade's estimators fit
 //! it, and the fitted model (with its run folder, shared with the CLI) comes back as a
-//! Python object. The scikit-learn classes of `occam/linear.py` wrap it.
+//! Python object. The scikit-learn classes of `occam/linear.py` and `occam/network.py` wrap
+//! it (`linear.rs`, `network.rs`).
 
-use numpy::{IntoPyArray, PyArray1, PyArray2, PyArray3, PyReadonlyArray1, PyReadonlyArray2};
-use occam::results::{CvResult, LinearResult};
-use occam::{Dataset, Family, Linear, LinearCv, LinearModel, Matrix, Measure, Mode, Rule, Task};
+use numpy::{PyReadonlyArray1, PyReadonlyArray2};
+use occam::{Dataset, Matrix, Task};
 use occam_core::dataset::ColumnSpec;
 use occam_core::DenseMatrix;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use std::path::PathBuf;
 
+mod linear;
 mod network;
 
 /// A facade error as a Python exception: a bad parameter or bad data is a `ValueError`
@@ -154,289 +155,12 @@ fn dataset(
     })
 }
 
-/// Intercepts per class and coefficients per class and feature.
-type Coef<'py> = (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray2<f64>>);
-
-/// A fitted linear path (and its cross-validation, when it was cross-validated).
-#[pyclass(module = "occam._occam")]
-struct LinearFit {
-    model: LinearModel,
-    cv: Option<CvResult>,
-    path: Option<LinearResult>,
-}
-
-#[pymethods]
-impl LinearFit {
-    /// The fitted lambdas, largest first.
-    #[getter]
-    fn lambdas<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
-        self.model.lambdas.clone().into_pyarray(py)
-    }
-
-    /// The lambda `predict` uses (`None` for a path fitted without CV and no lambda set).
-    #[getter]
-    fn lambda_(&self) -> Option<f64> {
-        self.model.lambda
-    }
-
-    #[getter]
-    fn lambda_min(&self) -> Option<f64> {
-        self.model.cv.as_ref().map(|c| c.lambda_min)
-    }
-
-    #[getter]
-    fn lambda_1se(&self) -> Option<f64> {
-        self.model.cv.as_ref().map(|c| c.lambda_1se)
-    }
-
-    /// Mean cross-validated loss per lambda.
-    #[getter]
-    fn cv_mean<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyArray1<f64>>> {
-        self.cv.as_ref().map(|c| c.cvm.clone().into_pyarray(py))
-    }
-
-    /// Its standard error per lambda.
-    #[getter]
-    fn cv_se<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyArray1<f64>>> {
-        self.cv.as_ref().map(|c| c.cvsd.clone().into_pyarray(py))
-    }
-
-    /// Coefficients on the original scale, `[class, feature, lambda]`.
-    #[getter]
-    fn coef_path<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray3<f64>>> {
-        let b = &self.model.beta;
-        let (k, l) = (b.len(), self.model.lambdas.len());
-        let p = b.first().and_then(|c| c.first()).map_or(0, Vec::len);
-        let mut out = numpy::ndarray::Array3::<f64>::zeros((k, p, l));
-        for (c, per_lambda) in b.iter().enumerate() {
-            for (li, beta) in per_lambda.iter().enumerate() {
-                for (j, v) in beta.iter().enumerate() {
-                    out[[c, j, li]] = *v;
-                }
-            }
-        }
-        Ok(out.into_pyarray(py))
-    }
-
-    /// Intercepts `[class, lambda]`.
-    #[getter]
-    fn intercept_path<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray2<f64>> {
-        let a0 = &self.model.a0;
-        let (l, k) = (a0.len(), a0.first().map_or(0, Vec::len));
-        let mut out = numpy::ndarray::Array2::<f64>::zeros((k, l));
-        for (li, per_class) in a0.iter().enumerate() {
-            for (c, v) in per_class.iter().enumerate() {
-                out[[c, li]] = *v;
-            }
-        }
-        out.into_pyarray(py)
-    }
-
-    /// `(intercepts[class], coefficients[class, feature])` at the model's lambda.
-    fn coef<'py>(&self, py: Python<'py>) -> PyResult<Coef<'py>> {
-        let (a0, beta) = self.model.coef().map_err(py_err)?;
-        let rows = beta.len();
-        let cols = beta.first().map_or(0, Vec::len);
-        let flat: Vec<f64> = beta.concat();
-        let beta = numpy::ndarray::Array2::from_shape_vec((rows, cols), flat)
-            .map_err(|e| PyValueError::new_err(e.to_string()))?;
-        Ok((a0.into_pyarray(py), beta.into_pyarray(py)))
-    }
-
-    /// Predicts at `lambda_` (glmnet's interpolation between fitted lambdas).
-    fn set_lambda(&mut self, lambda_: f64) -> PyResult<()> {
-        self.model.set_lambda(lambda_).map_err(py_err)
-    }
-
-    /// Per row: the value (regression, counts), P(second class) (binary) or the class
-    /// probabilities (multiclass).
-    fn predict<'py>(
-        &self,
-        py: Python<'py>,
-        x: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-        let m = matrix_of(x)?;
-        let n = m.nrows();
-        let mut model = self.model.clone();
-        let pred = occam::Fitted::predict(&mut model, &m).map_err(py_err)?;
-        let width = pred.rows.first().map_or(1, Vec::len);
-        let out = numpy::ndarray::Array2::from_shape_vec((n, width), pred.rows.concat())
-            .map_err(|e| PyValueError::new_err(e.to_string()))?;
-        Ok(out.into_pyarray(py))
-    }
-
-    /// Writes the run folder `dir` that `occam predict` and `occam report` read: the model,
-    /// and cv.json or path.json. `force` replaces a run already there.
-    #[pyo3(signature = (dir, force = false))]
-    fn save(&self, dir: PathBuf, force: bool) -> PyResult<()> {
-        let mode = if force { Mode::Force } else { Mode::New };
-        let kind = occam::Fitted::run_kind(&self.model);
-        let mut run = occam::RunFolder::create(&dir, kind, mode).map_err(py_err)?;
-        if let Some(cv) = &self.cv {
-            run.write_json("cv.json", cv).map_err(py_err)?;
-        }
-        if let Some(path) = &self.path {
-            run.write_json("path.json", path).map_err(py_err)?;
-        }
-        occam::Fitted::save(&self.model, &mut run).map_err(py_err)
-    }
-
-    /// The GLM family: gaussian, binomial, multinomial or poisson.
-    #[getter]
-    fn family(&self) -> &'static str {
-        self.model.family.name()
-    }
-
-    /// Whether the path was cross-validated.
-    #[getter]
-    fn is_cv(&self) -> bool {
-        self.model.cv.is_some()
-    }
-
-    /// `save` into `dir`, then the run's report.html, the page `occam report` draws
-    /// (coefficient paths, the CV curve, the selected features). Returns the page's path.
-    #[pyo3(signature = (dir, force = false))]
-    fn report(&self, dir: PathBuf, force: bool) -> PyResult<PathBuf> {
-        self.save(dir.clone(), force)?;
-        write_report(&dir)
-    }
-
-    /// The feature names, in column order.
-    #[getter]
-    fn feature_names(&self) -> Vec<String> {
-        self.model.preprocess.feature_names.clone()
-    }
-
-    /// The class labels (classifiers), in the order of the probabilities.
-    #[getter]
-    fn classes(&self) -> Vec<String> {
-        self.model.preprocess.classes.clone()
-    }
-
-    /// The glmnet-style summary the CLI prints.
-    fn summary(&self) -> String {
-        match (&self.cv, &self.path) {
-            (Some(cv), _) => cv.to_string(),
-            (None, Some(p)) => p.to_string(),
-            (None, None) => String::new(),
-        }
-    }
-}
-
-/// Fits the elastic-net path (and, with `folds`, its k-fold CV) on `x`, `y`.
-#[pyfunction]
-#[pyo3(signature = (
-    x, y, task, feature_names, classes, *, family = None, l1_ratio = 1.0, n_lambdas = 100,
-    lambda_min_ratio = None, lambdas = None, penalty_factor = None, standardize = true,
-    fit_intercept = true, tol = 1e-7, gap_tol = None, relax = None, folds = None,
-    foldid = None, measure = "deviance", seed = 1, rule = "1se"
-))]
-#[allow(clippy::too_many_arguments)]
-fn fit_linear(
-    py: Python<'_>,
-    x: &Bound<'_, PyAny>,
-    y: PyReadonlyArray1<f64>,
-    task: &str,
-    feature_names: Vec<String>,
-    classes: Vec<String>,
-    family: Option<&str>,
-    l1_ratio: f64,
-    n_lambdas: usize,
-    lambda_min_ratio: Option<f64>,
-    lambdas: Option<Vec<f64>>,
-    penalty_factor: Option<Vec<f64>>,
-    standardize: bool,
-    fit_intercept: bool,
-    tol: f64,
-    gap_tol: Option<f64>,
-    relax: Option<f64>,
-    folds: Option<usize>,
-    foldid: Option<Vec<usize>>,
-    measure: &str,
-    seed: u64,
-    rule: &str,
-) -> PyResult<LinearFit> {
-    let d = dataset(x, y, task, feature_names, classes)?;
-    let family = family
-        .map(Family::parse)
-        .transpose()
-        .map_err(|e| PyValueError::new_err(e.to_string()))?;
-    let lin = Linear {
-        family,
-        alpha: l1_ratio,
-        nlambda: n_lambdas,
-        lambda_min_ratio,
-        lambda: lambdas,
-        penalty_factor,
-        standardize,
-        intercept: fit_intercept,
-        tol,
-        gap_tol,
-        grouped: false,
-        relax,
-    };
-    // The fit runs without the interpreter lock: other Python threads go on meanwhile.
-    match folds {
-        Some(folds) => {
-            let fam = lin.family.unwrap_or(Family::for_task(d.task));
-            let est = LinearCv {
-                path: lin,
-                folds,
-                foldid,
-                measure: Measure::parse(measure, fam)
-                    .map_err(|e| PyValueError::new_err(e.to_string()))?,
-                seed,
-                rule: Rule::parse(rule).map_err(py_err)?,
-            };
-            let (model, cv) = py.allow_threads(|| est.fit_cv(&d)).map_err(py_err)?;
-            let cv = CvResult::new(&cv, &d);
-            Ok(LinearFit {
-                model,
-                cv: Some(cv),
-                path: None,
-            })
-        }
-        None => {
-            let cfg = lin.path_config(&d).map_err(py_err)?;
-            let fit = py
-                .allow_threads(|| occam_linear::fit_path(&d.x, &d.y, &cfg, lin.relax))
-                .map_err(|e| py_err(e.into()))?;
-            let path = LinearResult::new(&fit, &d);
-            Ok(LinearFit {
-                model: LinearModel::from_path(&d, fit, None),
-                cv: None,
-                path: Some(path),
-            })
-        }
-    }
-}
-
-/// The linear fit of `model`, loaded from the run folder `dir` with its cv.json or path.json.
-fn linear_fit(dir: &std::path::Path, model: LinearModel) -> PyResult<LinearFit> {
-    let run = occam::RunFolder::open(dir).map_err(py_err)?;
-    let cv = run.read_json::<CvResult>("cv.json").ok();
-    let path = run.read_json::<LinearResult>("path.json").ok();
-    Ok(LinearFit { model, cv, path })
-}
-
-/// Loads the linear model of a run folder written by `save` or by `occam linear cv|path`.
-#[pyfunction]
-fn load_linear(dir: PathBuf) -> PyResult<LinearFit> {
-    match occam::Model::load(&dir).map_err(py_err)? {
-        occam::Model::Linear(model) => linear_fit(&dir, model),
-        _ => Err(PyTypeError::new_err(format!(
-            "{} holds a model that is not a linear path",
-            dir.display()
-        ))),
-    }
-}
-
 /// Loads the model of any run folder the package knows: a linear path (`LinearFit`) or a
 /// network (`NetworkFit`).
 #[pyfunction]
 fn load_model(py: Python<'_>, dir: PathBuf) -> PyResult<PyObject> {
     Ok(match occam::Model::load(&dir).map_err(py_err)? {
-        occam::Model::Linear(model) => linear_fit(&dir, model)?
+        occam::Model::Linear(model) => linear::linear_fit(&dir, model)?
             .into_pyobject(py)?
             .into_any()
             .unbind(),
@@ -456,9 +180,11 @@ fn load_model(py: Python<'_>, dir: PathBuf) -> PyResult<PyObject> {
 
 #[pymodule]
 fn _occam(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_class::<LinearFit>()?;
-    m.add_function(wrap_pyfunction!(fit_linear, m)?)?;
-    m.add_function(wrap_pyfunction!(load_linear, m)?)?;
+    m.add_class::<linear::LinearFit>()?;
+    m.add_function(wrap_pyfunction!(linear::fit_linear, m)?)?;
+    m.add_function(wrap_pyfunction!(linear::cv_folds, m)?)?;
+    m.add_function(wrap_pyfunction!(linear::cv_score_fold, m)?)?;
+    m.add_function(wrap_pyfunction!(linear::load_linear, m)?)?;
     m.add_class::<network::NetworkFit>()?;
     m.add_function(wrap_pyfunction!(network::fit_mlp, m)?)?;
     m.add_function(wrap_pyfunction!(network::load_network, m)?)?;

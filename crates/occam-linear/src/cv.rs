@@ -235,7 +235,38 @@ pub fn cross_validate_with_progress(
     done: &(dyn Fn() + Sync),
 ) -> Result<CvFit, LinearError> {
     let start = std::time::Instant::now();
-    let n = x.nrows();
+    let (foldid, k) = assign_folds(y, cfg, cv)?;
+    let full = fit_path(x, y, cfg, None)?;
+    done();
+    let per_fold: Vec<Result<(Vec<f64>, f64), LinearError>> = (0..k)
+        .into_par_iter()
+        .map(|f| {
+            let scores = score_fold(x, y, cfg, &foldid, f, cv.measure, &full.lambda);
+            done();
+            scores
+        })
+        .collect();
+    let per_fold: Vec<(Vec<f64>, f64)> = per_fold.into_iter().collect::<Result<_, _>>()?;
+    combine(
+        full,
+        &per_fold,
+        cv.measure,
+        foldid,
+        start.elapsed().as_secs_f64(),
+    )
+}
+
+/// The fold of each of the rows of `y` (0-based) and the number of folds K: `cv.foldid` when
+/// given, else K seeded folds (stratified for classes), checked (K >= 3, every fold present,
+/// every class training in every fold). The first stage of [`cross_validate`]; with
+/// [`score_fold`] and [`combine`] its folds can run anywhere (a cluster) and give the same
+/// numbers.
+pub fn assign_folds(
+    y: &[f64],
+    cfg: &PathConfig,
+    cv: &CvConfig,
+) -> Result<(Vec<usize>, usize), LinearError> {
+    let n = y.len();
     let foldid = match &cv.foldid {
         Some(f) => {
             if f.len() != n {
@@ -267,25 +298,74 @@ pub fn cross_validate_with_progress(
     if matches!(cfg.family, Family::Binomial | Family::Multinomial) {
         every_class_trains_in_every_fold(y, &foldid, k, cv.foldid.is_some())?;
     }
-    let full = fit_path(x, y, cfg, None)?;
-    done();
+    Ok((foldid, k))
+}
+
+/// Fold `f` of `foldid`: the path of `cfg` fitted on the other rows, its measure on the
+/// fold's rows at each of `lambdas` (the full fit's), and the fold's row count (its weight).
+pub fn score_fold(
+    x: &Matrix,
+    y: &[f64],
+    cfg: &PathConfig,
+    foldid: &[usize],
+    f: usize,
+    measure: Measure,
+    lambdas: &[f64],
+) -> Result<(Vec<f64>, f64), LinearError> {
+    let n = x.nrows();
+    if foldid.len() != n || y.len() != n {
+        return Err(param(
+            "foldid",
+            format!("{} fold ids for {n} rows", foldid.len()),
+        ));
+    }
+    let train: Vec<usize> = (0..n).filter(|&i| foldid[i] != f).collect();
+    let test: Vec<usize> = (0..n).filter(|&i| foldid[i] == f).collect();
+    if test.is_empty() || train.is_empty() {
+        return Err(param(
+            "fold",
+            format!("fold {} has no rows to score", f + 1),
+        ));
+    }
+    let xt = x.select_rows(&train);
+    let yt: Vec<f64> = train.iter().map(|&i| y[i]).collect();
+    let fit = fit_path(&xt, &yt, cfg, None)?;
+    let xh = x.select_rows(&test);
+    let yh: Vec<f64> = test.iter().map(|&i| y[i]).collect();
+    Ok((
+        fold_scores(&fit, &xh, &yh, measure, lambdas),
+        test.len() as f64,
+    ))
+}
+
+/// The cross-validated path from the full-data path `full` and each fold's
+/// [`score_fold`] (in fold order): glmnet's weighted mean and standard error per lambda, and
+/// lambda.min and lambda.1se. Fewer than 3 folds, or a fold without a score per lambda or
+/// with no rows, is an error.
+pub fn combine(
+    full: PathFit,
+    per_fold: &[(Vec<f64>, f64)],
+    measure: Measure,
+    foldid: Vec<usize>,
+    fit_seconds: f64,
+) -> Result<CvFit, LinearError> {
+    let k = per_fold.len();
     let nl = full.lambda.len();
-    let per_fold: Vec<Result<(Vec<f64>, f64), LinearError>> = (0..k)
-        .into_par_iter()
-        .map(|f| {
-            let train: Vec<usize> = (0..n).filter(|&i| foldid[i] != f).collect();
-            let test: Vec<usize> = (0..n).filter(|&i| foldid[i] == f).collect();
-            let xt = x.select_rows(&train);
-            let yt: Vec<f64> = train.iter().map(|&i| y[i]).collect();
-            let fit = fit_path(&xt, &yt, cfg, None)?;
-            let xh = x.select_rows(&test);
-            let yh: Vec<f64> = test.iter().map(|&i| y[i]).collect();
-            let scores = fold_scores(&fit, &xh, &yh, cv.measure, &full.lambda);
-            done();
-            Ok((scores, test.len() as f64))
-        })
-        .collect();
-    let per_fold: Vec<(Vec<f64>, f64)> = per_fold.into_iter().collect::<Result<_, _>>()?;
+    if k < 3 {
+        return Err(param(
+            "folds",
+            format!("{k} folds: cross-validation needs at least 3"),
+        ));
+    }
+    if let Some(f) = per_fold
+        .iter()
+        .position(|(s, w)| s.len() != nl || w.is_nan() || *w < 1.0)
+    {
+        return Err(param(
+            "fold",
+            format!("fold {} has no score per lambda ({nl} lambdas)", f + 1),
+        ));
+    }
     let wsum: f64 = per_fold.iter().map(|(_, w)| w).sum();
     let mut cvm = vec![0.0; nl];
     let mut cvsd = vec![0.0; nl];
@@ -299,18 +379,18 @@ pub fn cross_validate_with_progress(
         cvm[l] = m;
         cvsd[l] = (v / (k as f64 - 1.0)).sqrt();
     }
-    let (index_min, index_1se) = choose(&full.lambda, &cvm, &cvsd, cv.measure.higher_is_better());
+    let (index_min, index_1se) = choose(&full.lambda, &cvm, &cvsd, measure.higher_is_better());
     Ok(CvFit {
         lambda_min: full.lambda[index_min],
         lambda_1se: full.lambda[index_1se],
         fit: full,
-        measure: cv.measure,
+        measure,
         cvm,
         cvsd,
         index_min,
         index_1se,
         foldid,
-        fit_seconds: start.elapsed().as_secs_f64(),
+        fit_seconds,
     })
 }
 

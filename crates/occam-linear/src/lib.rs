@@ -18,6 +18,9 @@ mod point;
 pub mod predict;
 
 pub use config::{Family, PathConfig};
-pub use cv::{cross_validate, cross_validate_with_progress, CvConfig, CvFit, Measure};
+pub use cv::{
+    assign_folds, combine, cross_validate, cross_validate_with_progress, score_fold, CvConfig,
+    CvFit, Measure,
+};
 pub use driver::{fit_path, fit_path_with_progress, PathFit, Relaxed};
 pub use error::{LinearError, PathWarning};

@@ -279,20 +279,81 @@ impl LinearCv {
         d: &Dataset,
         done: &(dyn Fn() + Sync),
     ) -> Result<(LinearModel, CvFit)> {
+        let cfg = self.config(d)?;
+        let cv = occam_linear::cross_validate_with_progress(&d.x, &d.y, &cfg, &self.cv(), done)?;
+        Ok(self.chosen(d, cv))
+    }
+
+    /// The folds of `d`: each row's 0-based fold and the number of folds (checked as `fit`
+    /// checks them). With [`LinearCv::score_fold`] and [`LinearCv::combine`], `fit` in
+    /// stages, so that the folds can run elsewhere (a cluster) with the same numbers.
+    pub fn folds(&self, d: &Dataset) -> Result<(Vec<usize>, usize)> {
+        let cfg = self.config(d)?;
+        Ok(occam_linear::assign_folds(&d.y, &cfg, &self.cv())?)
+    }
+
+    /// Fold `fold` of `foldid`: the path fitted on the other rows of `d`, scored on the
+    /// fold's rows at `lambdas` (the full path's), with the fold's row count.
+    pub fn score_fold(
+        &self,
+        d: &Dataset,
+        foldid: &[usize],
+        fold: usize,
+        lambdas: &[f64],
+    ) -> Result<(Vec<f64>, f64)> {
+        let cfg = self.config(d)?;
+        Ok(occam_linear::score_fold(
+            &d.x,
+            &d.y,
+            &cfg,
+            foldid,
+            fold,
+            self.measure,
+            lambdas,
+        )?)
+    }
+
+    /// The cross-validated model from the full path `full` of `d` (the path estimator's fit)
+    /// and every fold's [`LinearCv::score_fold`], in fold order.
+    pub fn combine(
+        &self,
+        d: &Dataset,
+        full: PathFit,
+        per_fold: &[(Vec<f64>, f64)],
+        foldid: Vec<usize>,
+        seconds: f64,
+    ) -> Result<(LinearModel, CvFit)> {
+        if foldid.len() != d.nrows() {
+            return Err(Error::param_err(
+                "foldid",
+                format!("{} fold ids for {} rows", foldid.len(), d.nrows()),
+            ));
+        }
+        let cv = occam_linear::combine(full, per_fold, self.measure, foldid, seconds)?;
+        Ok(self.chosen(d, cv))
+    }
+
+    fn config(&self, d: &Dataset) -> Result<occam_linear::PathConfig> {
         if self.path.relax.is_some() {
             return Err(Error::param_err(
                 "relax",
                 "is not cross-validated; fit a path with relax instead",
             ));
         }
-        let cfg = self.path.path_config(d)?;
-        let cvc = CvConfig {
+        self.path.path_config(d)
+    }
+
+    fn cv(&self) -> CvConfig {
+        CvConfig {
             folds: self.folds,
             foldid: self.foldid.clone(),
             measure: self.measure,
             seed: self.seed,
-        };
-        let cv = occam_linear::cross_validate_with_progress(&d.x, &d.y, &cfg, &cvc, done)?;
+        }
+    }
+
+    /// The model at the rule's lambda of `cv`.
+    fn chosen(&self, d: &Dataset, cv: CvFit) -> (LinearModel, CvFit) {
         let chosen = match self.rule {
             Rule::OneSe => cv.lambda_1se,
             Rule::Min => cv.lambda_min,
@@ -304,7 +365,7 @@ impl LinearCv {
             lambda_min: cv.lambda_min,
             lambda_1se: cv.lambda_1se,
         });
-        Ok((m, cv))
+        (m, cv)
     }
 }
 
