@@ -7,10 +7,11 @@ core. A fitted model ``save``s to the run folder format of the ``occam`` command
 the command line trained.
 """
 
-from . import _occam, linear, network
+from . import _occam, linear, network, select
 from ._occam import __version__
 from .linear import ElasticNet, ElasticNetCV, LogisticNetCV
 from .network import MLPClassifier, MLPRegressor
+from .select import StabilitySelection
 
 
 def load(path):
@@ -23,6 +24,7 @@ def load(path):
 
 
 __all__ = [
-    "ElasticNet", "ElasticNetCV", "LogisticNetCV", "MLPClassifier", "MLPRegressor", "load",
+    "ElasticNet", "ElasticNetCV", "LogisticNetCV", "MLPClassifier", "MLPRegressor",
+    "StabilitySelection", "load",
     "__version__",
 ]

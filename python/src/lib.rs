@@ -14,6 +14,7 @@ use std::path::PathBuf;
 
 mod linear;
 mod network;
+mod select;
 
 /// A facade error as a Python exception: a bad parameter or bad data is a `ValueError`
 /// whose message names the parameter; a file that cannot be read is an `OSError`.
@@ -189,6 +190,9 @@ fn _occam(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(network::fit_mlp, m)?)?;
     m.add_function(wrap_pyfunction!(network::load_network, m)?)?;
     m.add_function(wrap_pyfunction!(load_model, m)?)?;
+    m.add_class::<select::SelectionFit>()?;
+    m.add_function(wrap_pyfunction!(select::stability_selection, m)?)?;
+    m.add_function(wrap_pyfunction!(select::report_run, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -14,8 +14,8 @@ use std::path::PathBuf;
 /// The keyword arguments of the linear functions: the path's and the CV's settings, by the
 /// Python package's names. An unknown name is a `TypeError`; a value of the wrong type a
 /// `TypeError` naming it.
-struct Params {
-    lin: Linear,
+pub(crate) struct Params {
+    pub(crate) lin: Linear,
     folds: usize,
     foldid: Option<Vec<usize>>,
     measure: String,
@@ -24,7 +24,7 @@ struct Params {
 }
 
 impl Params {
-    fn read(kw: Option<&Bound<'_, PyDict>>) -> PyResult<Params> {
+    pub(crate) fn read(kw: Option<&Bound<'_, PyDict>>) -> PyResult<Params> {
         let mut p = Params {
             lin: Linear {
                 family: None,

@@ -13,6 +13,7 @@ import occam
         occam.ElasticNet(n_lambdas=20),
         occam.MLPClassifier(),
         occam.MLPRegressor(),
+        occam.StabilitySelection(pairs=10),
     ]
 )
 def test_scikit_learn_conventions(estimator, check):

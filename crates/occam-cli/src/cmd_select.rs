@@ -110,8 +110,7 @@ pub fn run(a: &SelectArgs) -> Result<()> {
     };
     print!("{fit}");
     let mut run = output::new_run(&a.run.out, occam::RunKind::Select, a.run.force)?;
-    run.write("stability.csv", fit.csv().as_bytes())?;
-    run.write_json("summary.json", &fit.result)?;
+    fit.save(&mut run)?;
     if !a.run.no_report {
         crate::cmd_report::write(&a.run.out, &a.run.out.join("report.html"))?;
     }

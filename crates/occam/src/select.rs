@@ -138,6 +138,13 @@ impl StabilityFit {
             scores,
         }
     }
+    /// Writes the selection's run files into `run`: stability.csv and summary.json, what
+    /// `occam report` reads.
+    pub fn save(&self, run: &mut crate::RunFolder) -> Result<()> {
+        run.write("stability.csv", self.csv().as_bytes())?;
+        run.write_json("summary.json", &self.result)
+    }
+
     /// stability.csv: feature, max_probability, stable_from_lambda, selected.
     pub fn csv(&self) -> String {
         let mut csv = String::from("feature,max_probability,stable_from_lambda,selected\n");
@@ -260,9 +267,14 @@ fn held_out(family: Family, test: &Dataset, a0: &[f64], beta: &[Vec<f64>]) -> Me
 }
 
 /// Coefficients of the unpenalized refit on the columns `cols` of `train` (the relaxed fit at
-/// the path's smallest lambda), expanded back to all p features.
+/// the path's smallest lambda), expanded back to all p features. With no columns, the null
+/// model: the intercept at the top of the path, where every coefficient is zero.
 fn refit(train: &Dataset, cols: &[usize], base: &PathConfig) -> Result<(Vec<f64>, Vec<Vec<f64>>)> {
     let p = train.nfeatures();
+    if cols.is_empty() {
+        let fit = fit_path(&train.x, &train.y, base, None)?;
+        return Ok((fit.a0[0].clone(), vec![vec![0.0; p]; fit.beta.len()]));
+    }
     let xs = train.x.select_cols(cols);
     let mut c = base.clone();
     c.penalty_factor = None;

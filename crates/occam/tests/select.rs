@@ -54,6 +54,29 @@ fn diabetes_bmi_and_s5_are_stable_and_the_run_repeats_bit_for_bit() {
 }
 
 #[test]
+fn with_nothing_stable_the_refit_is_the_null_model() {
+    // Pima's target against a threshold no feature reaches on 40 rows and 4 pairs: nothing is
+    // stable, and the held-out "regularized" model is the intercept alone (a constant
+    // prediction: AUC exactly 0.5), not an error.
+    let d = data("pima_indians_diabetes.csv", 40);
+    let est = Stability {
+        pairs: 4,
+        threshold: 1.0,
+        q: Some(1),
+        seed: 3,
+        ..Stability::default()
+    };
+    let fit = est.fit(&d).unwrap();
+    assert!(
+        fit.result.selected_features.is_empty(),
+        "{:?}",
+        fit.result.selected_features
+    );
+    let reg = fit.result.held_out.regularized.as_ref().unwrap();
+    assert_eq!(reg.get("auc"), Some(0.5), "{reg}");
+}
+
+#[test]
 fn network_stability_repeats_bit_for_bit_with_the_same_seed() {
     let d = data("pima_indians_diabetes.csv", 200);
     let est = NetworkStability {
