@@ -7,11 +7,12 @@ core. A fitted model ``save``s to the run folder format of the ``occam`` command
 the command line trained.
 """
 
-from . import _occam, linear, network, select
+from . import _occam, linear, network, select, tune as _tune_module
 from ._occam import __version__
 from .linear import ElasticNet, ElasticNetCV, LogisticNetCV
 from .network import MLPClassifier, MLPRegressor
 from .select import StabilitySelection
+from .tune import TuneSearch, tune
 
 
 def load(path):
@@ -25,6 +26,6 @@ def load(path):
 
 __all__ = [
     "ElasticNet", "ElasticNetCV", "LogisticNetCV", "MLPClassifier", "MLPRegressor",
-    "StabilitySelection", "load",
+    "StabilitySelection", "TuneSearch", "load", "tune",
     "__version__",
 ]

@@ -104,3 +104,43 @@ class RunFolderState:
         """The summary table the command line prints."""
         check_is_fitted(self, "_fit")
         return self._fit.summary()
+
+
+class RunFilesState:
+    """Pickling and saving for a fitted object whose compiled part (``_fit``) writes a run
+    folder but is not a model to load back (a selection, a search): it travels as the
+    folder's files, which ``save`` and ``report`` write out again."""
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())
+        fit = state.pop("_fit", None)
+        if fit is not None:
+            with tempfile.TemporaryDirectory() as d:
+                run = Path(d) / "run"
+                fit.save(str(run), False)
+                state["_run_files"] = {p.name: p.read_bytes() for p in run.iterdir()}
+        return state
+
+    def save(self, path, force=False):
+        """Writes the run folder ``path`` that ``occam report`` reads; ``force`` replaces a
+        run already there."""
+        fit = getattr(self, "_fit", None)
+        if fit is not None:
+            fit.save(str(path), force)
+            return
+        if not hasattr(self, "_run_files"):
+            raise ValueError("nothing to save: fit first")
+        path = Path(path)
+        if path.exists() and any(path.iterdir()) and not force:
+            raise ValueError(f"{path} already holds a run; pass force=True to replace it")
+        path.mkdir(parents=True, exist_ok=True)
+        for name, data in self._run_files.items():
+            (path / name).write_bytes(data)
+
+    def report(self, path, force=False):
+        """Saves the run folder ``path`` and writes its report.html, the page ``occam report``
+        draws from it. Returns the page's path."""
+        from . import _occam
+
+        self.save(path, force)
+        return Path(_occam.report_run(str(path)))

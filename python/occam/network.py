@@ -190,16 +190,20 @@ class MLPClassifier(ClassifierMixin, _MLP):
         return self.classes_[np.argmax(proba, axis=1)]
 
 
-def from_fit(fit):
-    """The estimator of a loaded network (fitted; its constructor parameters are the
-    defaults, the fitted attributes are the saved model's)."""
-    if fit.task in ("binary", "multiclass"):
-        est = MLPClassifier()
+def attach(est, fit):
+    """Makes ``est`` (an unfitted MLPClassifier or MLPRegressor) the fitted estimator of the
+    core's network ``fit``: its features, classes and fitted attributes."""
+    if isinstance(est, MLPClassifier):
         est.classes_ = labels(fit.classes)
-    else:
-        est = MLPRegressor()
     names = fit.feature_names
     est.n_features_in_ = len(names)
     est.feature_names_in_ = np.asarray(names, dtype=object)
     est._set_fitted(fit)
     return est
+
+
+def from_fit(fit):
+    """The estimator of a loaded network (fitted; its constructor parameters are the
+    defaults, the fitted attributes are the saved model's)."""
+    classifier = fit.task in ("binary", "multiclass")
+    return attach(MLPClassifier() if classifier else MLPRegressor(), fit)

@@ -3,9 +3,6 @@ keeps across complementary half-samples, with a bound on the expected false sele
 (Meinshausen & Buhlmann 2010; Shah & Samworth 2013), and clusters of correlated features
 selected as a whole."""
 
-import tempfile
-from pathlib import Path
-
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.feature_selection import SelectorMixin
@@ -13,7 +10,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _occam
-from ._base import core_matrix, feature_names, keep, python_message
+from ._base import RunFilesState, core_matrix, feature_names, keep, python_message
 
 _PARAM_NAMES = {
     "alpha": "l1_ratio",
@@ -30,7 +27,7 @@ _FAMILY_TASK = {
 }
 
 
-class StabilitySelection(SelectorMixin, BaseEstimator):
+class StabilitySelection(RunFilesState, SelectorMixin, BaseEstimator):
     """Stability selection of the features of a penalized GLM (``estimator="linear"``) or of
     a network's L1 input layer (``estimator="mlp"``), as ``occam select --stability``.
 
@@ -135,39 +132,6 @@ class StabilitySelection(SelectorMixin, BaseEstimator):
     def _get_support_mask(self):
         check_is_fitted(self, "support_")
         return self.support_
-
-    def __getstate__(self):
-        # The selection travels as its run folder's files (stability.csv, summary.json).
-        state = dict(super().__getstate__())
-        fit = state.pop("_fit", None)
-        if fit is not None:
-            with tempfile.TemporaryDirectory() as d:
-                run = Path(d) / "run"
-                fit.save(str(run), False)
-                state["_run_files"] = {p.name: p.read_bytes() for p in run.iterdir()}
-        return state
-
-    def save(self, path, force=False):
-        """Writes the run folder ``path`` (stability.csv, summary.json) that ``occam report``
-        reads; ``force`` replaces a run already there."""
-        check_is_fitted(self, "support_")
-        fit = getattr(self, "_fit", None)
-        if fit is not None:
-            fit.save(str(path), force)
-            return
-        path = Path(path)
-        if path.exists() and any(path.iterdir()) and not force:
-            raise ValueError(f"{path} already holds a run; pass force=True to replace it")
-        path.mkdir(parents=True, exist_ok=True)
-        for name, data in self._run_files.items():
-            (path / name).write_bytes(data)
-
-    def report(self, path, force=False):
-        """Saves the run folder ``path`` and writes its report.html, the page ``occam report``
-        draws: selection probabilities, the stable features and clusters, the held-out
-        comparison. Returns the page's path."""
-        self.save(path, force)
-        return Path(_occam.report_run(str(path)))
 
     def summary(self):
         """The summary the command line prints."""

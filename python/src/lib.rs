@@ -15,6 +15,7 @@ use std::path::PathBuf;
 mod linear;
 mod network;
 mod select;
+mod tune;
 
 /// A facade error as a Python exception: a bad parameter or bad data is a `ValueError`
 /// whose message names the parameter; a file that cannot be read is an `OSError`.
@@ -193,6 +194,9 @@ fn _occam(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<select::SelectionFit>()?;
     m.add_function(wrap_pyfunction!(select::stability_selection, m)?)?;
     m.add_function(wrap_pyfunction!(select::report_run, m)?)?;
+    m.add_class::<tune::TuneRun>()?;
+    m.add_function(wrap_pyfunction!(tune::tune_setup, m)?)?;
+    m.add_function(wrap_pyfunction!(tune::tune_score_fold, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

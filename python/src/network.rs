@@ -46,6 +46,17 @@ pub struct NetworkFit {
     metrics: String,
 }
 
+impl NetworkFit {
+    /// A network without a training record (a search's chosen network).
+    pub fn of(model: MlpModel) -> NetworkFit {
+        NetworkFit {
+            metrics: occam::results::epochs_csv(&model.history),
+            model,
+            result: None,
+        }
+    }
+}
+
 #[pymethods]
 impl NetworkFit {
     /// Per row: the value (regression, counts), P(second class) (binary) or the class

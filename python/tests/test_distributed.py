@@ -63,3 +63,15 @@ def test_grid_search_over_an_mlp_on_the_cluster_equals_the_serial_search(client)
     with joblib.parallel_backend("dask"):
         b = cross_val_score(occam.ElasticNetCV(cv=3), Xr, yr, cv=3)
     np.testing.assert_array_equal(a, b)
+
+
+def test_occam_tunes_trials_run_on_the_cluster_with_the_serial_numbers(client):
+    X, y = table("pima_indians_diabetes.csv")
+    space = {"l1": ("log", 1e-5, 1e-1), "dropout": ("range", 0.0, 0.5)}
+    serial = occam.tune(occam.MLPClassifier(epochs=10), space, X, y, trials=4)
+    with distributed.get_task_stream(client) as tasks, joblib.parallel_backend("dask"):
+        on_dask = occam.tune(occam.MLPClassifier(epochs=10), space, X, y, trials=4)
+    assert any("_score_fold" in t["key"] for t in tasks.data)
+    assert [t["fold_scores"] for t in on_dask.trials_] == [t["fold_scores"] for t in serial.trials_]
+    assert on_dask.best_params_ == serial.best_params_
+    np.testing.assert_array_equal(on_dask.predict_proba(X), serial.predict_proba(X))

@@ -192,17 +192,15 @@ fn finish(
     trials: &[Trial],
 ) -> Result<()> {
     let test = (!s.test.is_empty()).then(|| d.subset(&s.test));
-    let fit = tune
+    let mut fit = tune
         .finish(d, train, test.as_ref(), trials)
         .map_err(|e| match e.param() {
             Some("trials") => UserError("no trial completed (all pruned?)".into()).into(),
             _ => anyhow::Error::from(e),
         })?;
-    run.write("trials.csv", occam::tune::trials_csv(trials).as_bytes())?;
-    fit.model.save(run)?;
-    let mut summary = fit.result;
-    summary.chosen.options = serde_json::to_value(o)?;
-    run.write_json("summary.json", &summary)?;
+    fit.result.chosen.options = serde_json::to_value(o)?;
+    fit.save(run, trials)?;
+    let summary = &fit.result;
     if !a.run.no_report {
         crate::cmd_report::write(&a.run.out, &a.run.out.join("report.html"))?;
     }

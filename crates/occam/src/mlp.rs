@@ -527,6 +527,7 @@ pub fn engine_data(d: &Dataset, pre: &Preprocess) -> Data<f32> {
 }
 
 /// A trained network with its preprocessing.
+#[derive(Clone)]
 pub struct MlpModel {
     /// Architecture, task, names and standardization (model.json).
     pub meta: ModelMeta,

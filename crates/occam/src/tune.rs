@@ -398,26 +398,11 @@ impl<E: Tunable> Tune<E> {
         mut trials: Vec<Trial>,
         on_trial: &mut dyn FnMut(&[Trial]) -> Result<()>,
     ) -> Result<Vec<Trial>> {
-        crate::estimator::validate_data(train)?;
-        check_metric(&self.metric_for(train), train)?;
-        if self.trials == 0 {
-            return Err(Error::param_err("trials", "must be at least 1"));
-        }
+        let foldid = self.folds_of(train)?;
         let metric = self.metric_for(train);
-        let higher = higher_is_better(&metric);
-        let ycls = train.task.is_classification().then_some(&train.y[..]);
-        let foldid = split::kfold(train.nrows(), self.folds, ycls, self.seed)?;
         let warmup = (self.estimator.epochs() / 10).max(1);
         while trials.len() < self.trials {
-            let i = trials.len();
-            let Some(params) = occam_select::search::propose(
-                self.method,
-                &self.space,
-                &trials,
-                i,
-                self.seed,
-                higher,
-            ) else {
+            let Some(params) = self.propose(train, &trials) else {
                 break;
             };
             let t0 = std::time::Instant::now();
@@ -427,38 +412,107 @@ impl<E: Tunable> Tune<E> {
             let results: Vec<FoldScore> = (0..self.folds)
                 .into_par_iter()
                 .map(|f| {
-                    let tr: Vec<usize> = (0..train.nrows()).filter(|&r| foldid[r] != f).collect();
-                    let va: Vec<usize> = (0..train.nrows()).filter(|&r| foldid[r] == f).collect();
+                    let (tr, va) = fold_parts(train, &foldid, f);
                     let mut pruner = MedianPruner::new(history, f, warmup, &stop, self.prune);
-                    let mut s =
-                        est.fold(&train.subset(&tr), &train.subset(&va), &metric, &mut pruner)?;
+                    let mut s = est.fold(&tr, &va, &metric, &mut pruner)?;
                     s.losses = std::mem::take(&mut pruner.losses);
                     Ok(s)
                 })
                 .collect::<Result<_>>()?;
-            let pruned = results.iter().any(|r| r.pruned);
-            let scores: Vec<f64> = results.iter().map(|r| r.score).collect();
-            let (mean, se) = if pruned {
-                (f64::NAN, f64::NAN)
-            } else {
-                occam_select::search::mean_se(&scores)
-            };
-            trials.push(Trial {
-                index: i,
-                params,
-                fold_scores: scores,
-                mean,
-                se,
-                features_kept: results.iter().map(|r| r.kept as f64).sum::<f64>()
-                    / self.folds as f64,
-                pruned,
-                seconds: t0.elapsed().as_secs_f64(),
-                epoch_losses: results.into_iter().map(|r| r.losses).collect(),
-            });
+            let trial = self.record(trials.len(), params, results, t0.elapsed().as_secs_f64());
+            trials.push(trial);
             on_trial(&trials)?;
         }
         Ok(trials)
     }
+
+    /// The search's folds of `train` (0-based, seeded, stratified for classes), after the
+    /// checks every search makes: valid data, a metric of the task, at least one trial. With
+    /// [`Tune::propose`], [`Tune::score_fold`] and [`Tune::record`], `search` in stages, so
+    /// that a trial's folds can run elsewhere (a cluster) with the same numbers (without the
+    /// pruning rule, which needs the folds to share a flag).
+    pub fn folds_of(&self, train: &Dataset) -> Result<Vec<usize>> {
+        crate::estimator::validate_data(train)?;
+        check_metric(&self.metric_for(train), train)?;
+        if self.trials == 0 {
+            return Err(Error::param_err("trials", "must be at least 1"));
+        }
+        let ycls = train.task.is_classification().then_some(&train.y[..]);
+        Ok(split::kfold(train.nrows(), self.folds, ycls, self.seed)?)
+    }
+
+    /// The parameters of the next trial after `trials` (`None`: a grid is exhausted).
+    pub fn propose(&self, train: &Dataset, trials: &[Trial]) -> Option<Params> {
+        let higher = higher_is_better(&self.metric_for(train));
+        occam_select::search::propose(
+            self.method,
+            &self.space,
+            trials,
+            trials.len(),
+            self.seed,
+            higher,
+        )
+    }
+
+    /// Fold `fold` of `foldid` of the trial with `params`: trained on the other rows of
+    /// `train`, scored on the fold's.
+    pub fn score_fold(
+        &self,
+        train: &Dataset,
+        foldid: &[usize],
+        fold: usize,
+        params: &Params,
+    ) -> Result<FoldScore> {
+        if foldid.len() != train.nrows() || !foldid.contains(&fold) {
+            return Err(Error::param_err(
+                "fold",
+                format!("fold {} is not one of the search's folds", fold + 1),
+            ));
+        }
+        let est = self.estimator.with_params(params)?;
+        let (tr, va) = fold_parts(train, foldid, fold);
+        let stop = AtomicBool::new(false);
+        let mut pruner = MedianPruner::new(&[], fold, 1, &stop, false);
+        let mut s = est.fold(&tr, &va, &self.metric_for(train), &mut pruner)?;
+        s.losses = std::mem::take(&mut pruner.losses);
+        Ok(s)
+    }
+
+    /// The record of trial `index` with `params` from its folds' scores (in fold order).
+    pub fn record(
+        &self,
+        index: usize,
+        params: Params,
+        results: Vec<FoldScore>,
+        seconds: f64,
+    ) -> Trial {
+        let pruned = results.iter().any(|r| r.pruned);
+        let scores: Vec<f64> = results.iter().map(|r| r.score).collect();
+        let (mean, se) = if pruned {
+            (f64::NAN, f64::NAN)
+        } else {
+            occam_select::search::mean_se(&scores)
+        };
+        Trial {
+            index,
+            params,
+            fold_scores: scores,
+            mean,
+            se,
+            features_kept: results.iter().map(|r| r.kept as f64).sum::<f64>()
+                / results.len().max(1) as f64,
+            pruned,
+            seconds,
+            epoch_losses: results.into_iter().map(|r| r.losses).collect(),
+        }
+    }
+}
+
+/// The training and validation rows of fold `f`.
+fn fold_parts(train: &Dataset, foldid: &[usize], f: usize) -> (Dataset, Dataset) {
+    let tr: Vec<usize> = (0..train.nrows()).filter(|&r| foldid[r] != f).collect();
+    let va: Vec<usize> = (0..train.nrows()).filter(|&r| foldid[r] == f).collect();
+    (train.subset(&tr), train.subset(&va))
 }
 
 /// The trials the rules pick: (best mean, one-standard-error choice), as indices.
@@ -578,6 +632,16 @@ pub struct TuneFit {
     /// The result (summary.json); `chosen.options` is left null for the caller to record
     /// the options the trials started from.
     pub result: crate::results::TuneResult,
+}
+
+impl TuneFit {
+    /// Writes the search's run files into `run`: trials.csv, the chosen network and
+    /// summary.json (the trials.jsonl journal is [`Journal`]'s, written as trials finish).
+    pub fn save(&self, run: &mut crate::RunFolder, trials: &[Trial]) -> Result<()> {
+        run.write("trials.csv", trials_csv(trials).as_bytes())?;
+        self.model.save(run)?;
+        run.write_json("summary.json", &self.result)
+    }
 }
 
 impl Tune<Mlp> {
