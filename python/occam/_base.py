@@ -7,7 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils import check_array, check_consistent_length, column_or_1d
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 
 def python_message(e, names):
@@ -21,8 +22,10 @@ def python_message(e, names):
 
 
 def core_matrix(X):
-    """What the core reads: a C-ordered float64 matrix, or a SciPy matrix's CSC parts
-    (canonical: sorted, no duplicates)."""
+    """What the core reads: a C-ordered float64 matrix, a SciPy matrix's CSC parts
+    (canonical: sorted, no duplicates), or a DataFrame's table (``frame_table``) as is."""
+    if isinstance(X, dict):
+        return X
     if sp.issparse(X):
         X = sp.csc_matrix(X, dtype=np.float64)
         X.sum_duplicates()
@@ -34,6 +37,100 @@ def core_matrix(X):
             (int(X.shape[0]), int(X.shape[1])),
         )
     return np.ascontiguousarray(X, dtype=np.float64)
+
+
+def _text_columns(X):
+    """The columns of a pandas DataFrame that hold categories or text."""
+    import pandas as pd
+
+    return [
+        c for c in X.columns
+        if isinstance(X[c].dtype, pd.CategoricalDtype) or X[c].dtype == object
+        or pd.api.types.is_string_dtype(X[c].dtype)
+    ]
+
+
+def frame_table(X, categorical=None):
+    """A pandas DataFrame with categorical or text columns as the core's table (each cell as
+    text, "" when missing; the core one-hot encodes the categorical columns as it does a
+    CSV's), or None for anything else. ``categorical``: the columns to encode (default: the
+    DataFrame's categorical and text columns)."""
+    if type(X).__module__.split(".")[0] != "pandas" or not hasattr(X, "columns"):
+        return None
+    import pandas as pd
+
+    if categorical is None:
+        categorical = [str(c) for c in _text_columns(X)]
+        if not categorical:
+            return None
+    columns = []
+    for c in X.columns:
+        col = X[c]
+        if str(c) in categorical:
+            cells = ["" if pd.isna(v) else str(v) for v in col.astype(object)]
+        else:
+            try:
+                vals = col.to_numpy(dtype=np.float64, na_value=np.nan)
+            except (TypeError, ValueError):
+                raise ValueError(f"column {c!r} is neither numeric nor categorical") from None
+            cells = ["" if np.isnan(v) else repr(float(v)) for v in vals]
+        columns.append(cells)
+    return {
+        "headers": [str(c) for c in X.columns],
+        "columns": columns,
+        "categorical": list(categorical),
+    }
+
+
+def fit_input(est, X, y, y_numeric):
+    """(what the core reads, y, feature names) for ``fit``: a DataFrame with categorical or
+    text columns as the core's table, anything else validated by scikit-learn into a float64
+    matrix or a CSC sparse matrix."""
+    table = frame_table(X)
+    if table is None:
+        X, y = validate_data(
+            est, X, y, accept_sparse="csc", dtype=np.float64, y_numeric=y_numeric, order="C"
+        )
+        est._categorical = None
+        return X, y, feature_names(est, X.shape[1])
+    y = column_or_1d(check_array(y, ensure_2d=False, dtype="numeric" if y_numeric else None,
+                                 input_name="y"), warn=True)
+    check_consistent_length(X, y)
+    est.n_features_in_ = X.shape[1]
+    est.feature_names_in_ = np.asarray(table["headers"], dtype=object)
+    est._categorical = table["categorical"]
+    return table, y, table["headers"]
+
+
+def predict_input(est, X):
+    """What the core reads for ``predict``: the table of a DataFrame when the model encodes
+    categorical columns (by the columns it was fitted on), else the validated matrix."""
+    categorical = getattr(est, "_categorical", None)
+    if not categorical:
+        return validate_data(est, X, reset=False, accept_sparse="csc", dtype=np.float64,
+                             order="C")
+    if frame_table(X, categorical) is None:
+        raise TypeError(
+            "this model encodes the categorical columns "
+            f"{', '.join(categorical)}: predict needs a pandas DataFrame with its columns"
+        )
+    want = [str(c) for c in est.feature_names_in_]
+    have = [str(c) for c in X.columns]
+    missing = [c for c in want if c not in have]
+    if missing:
+        raise ValueError(f"X lacks the feature columns {', '.join(missing)}")
+    X = X[[c for c in X.columns if str(c) in want]]
+    X = X[[c for w in want for c in X.columns if str(c) == w]]
+    return frame_table(X, categorical)
+
+
+def adopt_columns(est, fit):
+    """A loaded model's raw columns as the estimator's input columns (``n_features_in_``,
+    ``feature_names_in_``), and the categorical ones it encodes."""
+    raw = list(fit.raw_columns)
+    est.n_features_in_ = len(raw)
+    est.feature_names_in_ = np.asarray(raw, dtype=object)
+    est._categorical = list(fit.categorical_columns) or None
 
 
 def keep(est, params):

@@ -14,10 +14,13 @@ from joblib import Parallel, delayed
 from joblib.parallel import get_active_backend
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from . import _occam
-from ._base import RunFolderState, core_matrix, feature_names, keep, labels, python_message
+from ._base import (
+    RunFolderState, adopt_columns, core_matrix, fit_input, keep, labels, predict_input,
+    python_message,
+)
 
 # The core names a parameter as its config spells it; the Python names differ for these.
 _PARAM_NAMES = {
@@ -62,12 +65,10 @@ class _LinearPath(RunFolderState, BaseEstimator):
         return tags
 
     def _validate(self, X, y, y_numeric):
-        X, y = validate_data(
-            self, X, y, accept_sparse="csc", dtype=np.float64, y_numeric=y_numeric, order="C"
-        )
-        if X.shape[0] < 2:
-            raise ValueError(f"n_samples={X.shape[0]}: a path needs at least 2 samples")
-        return X, y, feature_names(self, X.shape[1])
+        X, y, names = fit_input(self, X, y, y_numeric)
+        if len(y) < 2:
+            raise ValueError(f"n_samples={len(y)}: a path needs at least 2 samples")
+        return X, y, names
 
     def _call(self, X, y, task, names, classes, **extra):
         Xc, yc = core_matrix(X), np.ascontiguousarray(y, dtype=np.float64)
@@ -131,7 +132,7 @@ class _LinearPath(RunFolderState, BaseEstimator):
                 "this path was fitted without cross-validation and without a lambda to "
                 "predict at: give lambda_value"
             )
-        X = validate_data(self, X, reset=False, accept_sparse="csc", dtype=np.float64, order="C")
+        X = predict_input(self, X)
         try:
             return self._fit.predict(core_matrix(X))
         except ValueError as e:
@@ -288,9 +289,7 @@ def from_fit(fit):
         est = ElasticNetCV(family=fit.family)
     else:
         est = ElasticNet(family=fit.family)
-    names = fit.feature_names
-    est.n_features_in_ = len(names)
-    est.feature_names_in_ = np.asarray(names, dtype=object)
+    adopt_columns(est, fit)
     est._set_fitted(fit)
     if fit.family == "binomial":
         est.coef_ = np.atleast_2d(est.coef_)

@@ -14,10 +14,13 @@ import json
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from . import _occam
-from ._base import RunFolderState, core_matrix, feature_names, keep, labels, python_message
+from ._base import (
+    RunFolderState, adopt_columns, core_matrix, fit_input, keep, labels, predict_input,
+    python_message,
+)
 
 # The core's option names (occam train's flags) -> this package's parameters.
 _PARAM_NAMES = {
@@ -90,8 +93,7 @@ class _MLP(RunFolderState, BaseEstimator):
         tags.input_tags.sparse = True
         return tags
 
-    def _fit_core(self, X, y, task, classes):
-        names = feature_names(self, X.shape[1])
+    def _fit_core(self, X, y, names, task, classes):
         try:
             options = json.dumps(self._options())
         except (TypeError, ValueError) as e:
@@ -115,14 +117,11 @@ class _MLP(RunFolderState, BaseEstimator):
         self.n_iter_ = len(self.loss_curve_)
 
     def _validate_fit(self, X, y, y_numeric):
-        X, y = validate_data(
-            self, X, y, accept_sparse="csc", dtype=np.float64, y_numeric=y_numeric, order="C"
-        )
-        return X, y
+        return fit_input(self, X, y, y_numeric)
 
     def _core_predict(self, X):
         check_is_fitted(self, "_fit")
-        X = validate_data(self, X, reset=False, accept_sparse="csc", dtype=np.float64, order="C")
+        X = predict_input(self, X)
         try:
             return self._fit.predict(core_matrix(X))
         except ValueError as e:
@@ -153,8 +152,8 @@ class MLPRegressor(RegressorMixin, _MLP):
     __doc__ = "A multilayer perceptron for a numeric target (mean squared error)." + _DOC
 
     def fit(self, X, y):
-        X, y = self._validate_fit(X, y, y_numeric=True)
-        return self._fit_core(X, y, "regression", [])
+        X, y, names = self._validate_fit(X, y, y_numeric=True)
+        return self._fit_core(X, y, names, "regression", [])
 
     def predict(self, X):
         return self._core_predict(X)[:, 0]
@@ -167,14 +166,14 @@ class MLPClassifier(ClassifierMixin, _MLP):
     )
 
     def fit(self, X, y):
-        X, y = self._validate_fit(X, y, y_numeric=False)
+        X, y, names = self._validate_fit(X, y, y_numeric=False)
         check_classification_targets(y)
         self.classes_, codes = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
             raise ValueError(f"y has one class ({self.classes_[0]!r}); a classifier needs two")
         task = "binary" if len(self.classes_) == 2 else "multiclass"
         labels = [str(c) for c in self.classes_]
-        return self._fit_core(X, codes.astype(np.float64), task, labels)
+        return self._fit_core(X, codes.astype(np.float64), names, task, labels)
 
     def predict_proba(self, X):
         p = self._core_predict(X)
@@ -195,9 +194,7 @@ def attach(est, fit):
     core's network ``fit``: its features, classes and fitted attributes."""
     if isinstance(est, MLPClassifier):
         est.classes_ = labels(fit.classes)
-    names = fit.feature_names
-    est.n_features_in_ = len(names)
-    est.feature_names_in_ = np.asarray(names, dtype=object)
+    adopt_columns(est, fit)
     est._set_fitted(fit)
     return est
 

@@ -5,11 +5,12 @@
 //! it (`linear.rs`, `network.rs`).
 
 use numpy::{PyReadonlyArray1, PyReadonlyArray2};
-use occam::{Dataset, Matrix, Task};
+use occam::{Dataset, Matrix, RawTable, Task};
 use occam_core::dataset::ColumnSpec;
 use occam_core::DenseMatrix;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 use std::path::PathBuf;
 
 mod linear;
@@ -24,6 +25,23 @@ fn py_err(e: occam::Error) -> PyErr {
         occam::Error::Io { .. } => pyo3::exceptions::PyOSError::new_err(e.to_string()),
         other => PyValueError::new_err(other.to_string()),
     }
+}
+
+/// The raw columns a model reads (a CSV's or a DataFrame's), and which of them are
+/// categorical (one-hot encoded by the model).
+fn raw_columns(p: &occam::Preprocessor) -> (Vec<String>, Vec<String>) {
+    let mut all = Vec::new();
+    let mut categorical = Vec::new();
+    for c in &p.columns {
+        match c {
+            ColumnSpec::Numeric { name, .. } => all.push(name.clone()),
+            ColumnSpec::Categorical { name, .. } => {
+                all.push(name.clone());
+                categorical.push(name.clone());
+            }
+        }
+    }
+    (all, categorical)
 }
 
 /// Writes report.html into the run folder `dir`: the page `occam report` draws from it.
@@ -106,9 +124,49 @@ fn matrix_of(x: &Bound<'_, PyAny>) -> PyResult<Matrix> {
     }
 }
 
-/// The data set of a matrix `x` (rows x features), its target `y` (class indices for
-/// classifiers) and names; every feature a numeric column, so a saved model reads a CSV by
-/// these names.
+/// A pandas DataFrame with categorical columns, as Python hands it over: a dict with
+/// `headers` (the column names), `columns` (each column's cells as text, "" when missing)
+/// and `categorical` (the names of the columns to one-hot encode). `None` for anything else.
+fn table_of(x: &Bound<'_, PyAny>) -> PyResult<Option<(RawTable, Vec<String>)>> {
+    let Ok(dict) = x.downcast::<PyDict>() else {
+        return Ok(None);
+    };
+    let field = |name: &str| -> PyResult<Bound<'_, PyAny>> {
+        dict.get_item(name)?
+            .ok_or_else(|| PyTypeError::new_err(format!("a table needs '{name}'")))
+    };
+    let headers: Vec<String> = field("headers")?.extract()?;
+    let columns: Vec<Vec<String>> = field("columns")?.extract()?;
+    let categorical: Vec<String> = field("categorical")?.extract()?;
+    let n = columns.first().map_or(0, Vec::len);
+    if columns.len() != headers.len() || columns.iter().any(|c| c.len() != n) {
+        return Err(PyValueError::new_err(
+            "the table's columns differ in length or do not match its headers",
+        ));
+    }
+    let table = RawTable {
+        path: PathBuf::from("DataFrame"),
+        headers,
+        columns,
+        lines: (1..=n as u64).collect(),
+    };
+    Ok(Some((table, categorical)))
+}
+
+fn task_of(task: &str) -> PyResult<Task> {
+    Ok(match task {
+        "regression" => Task::Regression,
+        "counts" => Task::Counts,
+        "binary" => Task::Binary,
+        "multiclass" => Task::Multiclass,
+        t => return Err(PyValueError::new_err(format!("unknown task '{t}'"))),
+    })
+}
+
+/// The data set of `x` (a matrix, rows x features, or a DataFrame's table), its target `y`
+/// (class indices for classifiers) and names. Matrix columns are numeric features by these
+/// names; a table's categorical columns are one-hot encoded as a CSV's are, so a saved model
+/// reads a CSV with the same columns either way.
 fn dataset(
     x: &Bound<'_, PyAny>,
     y: PyReadonlyArray1<f64>,
@@ -116,6 +174,45 @@ fn dataset(
     feature_names: Vec<String>,
     classes: Vec<String>,
 ) -> PyResult<Dataset> {
+    let task = task_of(task)?;
+    let y = y.as_array().to_vec();
+    if let Some((mut t, categorical)) = table_of(x)? {
+        if t.nrows() != y.len() {
+            return Err(PyValueError::new_err(format!(
+                "X has {} rows but y has {}",
+                t.nrows(),
+                y.len()
+            )));
+        }
+        // The target joins the table under a name no feature has; its values come back
+        // exactly from `y` below (the text only lets the table be read as a CSV is).
+        let mut target = "y".to_string();
+        while t.headers.contains(&target) {
+            target.push('_');
+        }
+        t.headers.push(target.clone());
+        t.columns.push(
+            y.iter()
+                .map(|v| {
+                    if task.is_classification() {
+                        format!("{}", *v as usize)
+                    } else {
+                        format!("{v}")
+                    }
+                })
+                .collect(),
+        );
+        let opts = occam::CsvOptions {
+            target: Some(target),
+            categorical,
+            task: Some(task),
+            ..Default::default()
+        };
+        let mut d = Dataset::from_table(&t, &opts).map_err(|e| py_err(e.into()))?;
+        d.y = y;
+        d.classes = classes;
+        return Ok(d);
+    }
     let x = matrix_of(x)?;
     let (n, p) = (x.nrows(), x.ncols());
     if feature_names.len() != p {
@@ -124,20 +221,12 @@ fn dataset(
             feature_names.len()
         )));
     }
-    let y = y.as_array().to_vec();
     if y.len() != n {
         return Err(PyValueError::new_err(format!(
             "X has {n} rows but y has {}",
             y.len()
         )));
     }
-    let task = match task {
-        "regression" => Task::Regression,
-        "counts" => Task::Counts,
-        "binary" => Task::Binary,
-        "multiclass" => Task::Multiclass,
-        t => return Err(PyValueError::new_err(format!("unknown task '{t}'"))),
-    };
     Ok(Dataset {
         source: PathBuf::from("<numpy>"),
         x,
@@ -155,6 +244,29 @@ fn dataset(
         classes,
         rows_dropped: 0,
     })
+}
+
+/// A fitted model's predictions of `x` (a matrix, or a DataFrame's table read through the
+/// model's preprocessing), one row of numbers per row, as a NumPy matrix.
+fn predict_with<'py, M: occam::Fitted + Send>(
+    py: Python<'py>,
+    model: &mut M,
+    x: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, numpy::PyArray2<f64>>> {
+    use numpy::IntoPyArray;
+    let pred = match table_of(x)? {
+        Some((t, _)) => py.allow_threads(|| model.predict_table(&t, occam::HandleUnknown::Error)),
+        None => {
+            let m = matrix_of(x)?;
+            py.allow_threads(|| model.predict(&m))
+        }
+    }
+    .map_err(py_err)?;
+    let n = pred.rows.len();
+    let width = pred.rows.first().map_or(1, Vec::len);
+    let out = numpy::ndarray::Array2::from_shape_vec((n, width), pred.rows.concat())
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    Ok(out.into_pyarray(py))
 }
 
 /// Loads the model of any run folder the package knows: a linear path (`LinearFit`) or a

@@ -2,7 +2,7 @@
 //! call or in stages (folds, one fold's scores, their combination) so that Python can send
 //! the folds through joblib to a cluster and get the same numbers.
 
-use crate::{dataset, matrix_of, py_err, write_report};
+use crate::{dataset, predict_with, py_err, write_report};
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyArray3, PyReadonlyArray1};
 use occam::results::{CvResult, LinearResult};
 use occam::{Family, Linear, LinearCv, LinearModel, Measure, Mode, PathFit, Rule};
@@ -233,16 +233,8 @@ impl LinearFit {
         py: Python<'py>,
         x: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-        let m = matrix_of(x)?;
-        let n = m.nrows();
         let mut model = self.model.clone();
-        let pred = py
-            .allow_threads(|| occam::Fitted::predict(&mut model, &m))
-            .map_err(py_err)?;
-        let width = pred.rows.first().map_or(1, Vec::len);
-        let out = numpy::ndarray::Array2::from_shape_vec((n, width), pred.rows.concat())
-            .map_err(|e| PyValueError::new_err(e.to_string()))?;
-        Ok(out.into_pyarray(py))
+        predict_with(py, &mut model, x)
     }
 
     /// Writes the run folder `dir` that `occam predict` and `occam report` read: the model,
@@ -291,6 +283,18 @@ impl LinearFit {
     #[getter]
     fn classes(&self) -> Vec<String> {
         self.model.preprocess.classes.clone()
+    }
+
+    /// The raw columns the model reads (a CSV's or a DataFrame's), in order.
+    #[getter]
+    fn raw_columns(&self) -> Vec<String> {
+        crate::raw_columns(&self.model.preprocess).0
+    }
+
+    /// The raw columns the model one-hot encodes.
+    #[getter]
+    fn categorical_columns(&self) -> Vec<String> {
+        crate::raw_columns(&self.model.preprocess).1
     }
 
     /// The glmnet-style summary the CLI prints.

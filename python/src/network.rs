@@ -2,8 +2,8 @@
 //! split, scaling and training `occam train` does), its model and result, saved to the same
 //! run folder.
 
-use crate::{dataset, matrix_of, py_err, write_report};
-use numpy::{IntoPyArray, PyArray2, PyReadonlyArray1};
+use crate::{dataset, predict_with, py_err, write_report};
+use numpy::{PyArray2, PyReadonlyArray1};
 use occam::options::TrainOptions;
 use occam::results::NetworkResult;
 use occam::{Callback, MlpModel, Mode, RunFolder};
@@ -66,14 +66,7 @@ impl NetworkFit {
         py: Python<'py>,
         x: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-        let m = matrix_of(x)?;
-        let n = m.nrows();
-        let model = &mut self.model;
-        let pred = py.allow_threads(|| model.predict(&m)).map_err(py_err)?;
-        let width = pred.rows.first().map_or(1, Vec::len);
-        let out = numpy::ndarray::Array2::from_shape_vec((n, width), pred.rows.concat())
-            .map_err(|e| PyValueError::new_err(e.to_string()))?;
-        Ok(out.into_pyarray(py))
+        predict_with(py, &mut self.model, x)
     }
 
     /// Writes the run folder `dir` that `occam predict` and `occam report` read: the model,
@@ -161,6 +154,18 @@ impl NetworkFit {
     #[getter]
     fn classes(&self) -> Vec<String> {
         self.model.meta.classes.clone()
+    }
+
+    /// The raw columns the model reads (a CSV's or a DataFrame's), in order.
+    #[getter]
+    fn raw_columns(&self) -> Vec<String> {
+        crate::raw_columns(&self.model.preprocess).0
+    }
+
+    /// The raw columns the model one-hot encodes.
+    #[getter]
+    fn categorical_columns(&self) -> Vec<String> {
+        crate::raw_columns(&self.model.preprocess).1
     }
 
     /// The summary the CLI prints.
