@@ -12,6 +12,7 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 mod linear;
 mod network;
@@ -42,6 +43,44 @@ fn raw_columns(p: &occam::Preprocessor) -> (Vec<String>, Vec<String>) {
         }
     }
     (all, categorical)
+}
+
+/// Runs `work` on a thread of its own, without the interpreter lock, while this thread
+/// checks for Python signals every 20 ms: on Ctrl-C it sets the flag `work` watches and, once
+/// `work` has returned (at its next check), raises the KeyboardInterrupt.
+fn interruptible<T: Send>(
+    py: Python<'_>,
+    work: impl FnOnce(&AtomicBool) -> T + Send,
+) -> PyResult<T> {
+    use std::sync::mpsc::{channel, RecvTimeoutError};
+    let stop = AtomicBool::new(false);
+    let mut raised = None;
+    let out = py.allow_threads(|| {
+        std::thread::scope(|s| {
+            let (tx, rx) = channel();
+            let stop = &stop;
+            s.spawn(move || {
+                let _ = tx.send(work(stop));
+            });
+            loop {
+                match rx.recv_timeout(std::time::Duration::from_millis(20)) {
+                    Ok(v) => return Some(v),
+                    Err(RecvTimeoutError::Disconnected) => return None,
+                    Err(RecvTimeoutError::Timeout) if raised.is_none() => {
+                        if let Err(e) = Python::with_gil(|py| py.check_signals()) {
+                            raised = Some(e);
+                            stop.store(true, Ordering::Relaxed);
+                        }
+                    }
+                    Err(RecvTimeoutError::Timeout) => {}
+                }
+            }
+        })
+    });
+    if let Some(e) = raised {
+        return Err(e);
+    }
+    out.ok_or_else(|| pyo3::exceptions::PyRuntimeError::new_err("the fit stopped unexpectedly"))
 }
 
 /// Writes report.html into the run folder `dir`: the page `occam report` draws from it.

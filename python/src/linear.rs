@@ -2,7 +2,7 @@
 //! call or in stages (folds, one fold's scores, their combination) so that Python can send
 //! the folds through joblib to a cluster and get the same numbers.
 
-use crate::{dataset, predict_with, py_err, write_report};
+use crate::{dataset, interruptible, predict_with, py_err, write_report};
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyArray3, PyReadonlyArray1};
 use occam::results::{CvResult, LinearResult};
 use occam::{Family, Linear, LinearCv, LinearModel, Measure, Mode, PathFit, Rule};
@@ -10,6 +10,7 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use std::path::PathBuf;
+use std::sync::atomic::Ordering;
 
 /// The keyword arguments of the linear functions: the path's and the CV's settings, by the
 /// Python package's names. An unknown name is a `TypeError`; a value of the wrong type a
@@ -326,7 +327,10 @@ pub fn fit_linear(
     // The fit runs without the interpreter lock: other Python threads go on meanwhile.
     if cross {
         let est = p.cv(&d)?;
-        let (model, cv) = py.allow_threads(|| est.fit_cv(&d)).map_err(py_err)?;
+        let (model, cv) = interruptible(py, |stop| {
+            est.fit_interruptible(&d, &|| {}, &|| !stop.load(Ordering::Relaxed))
+        })?
+        .map_err(py_err)?;
         return Ok(LinearFit {
             model,
             cv: Some(CvResult::new(&cv, &d)),
@@ -336,9 +340,11 @@ pub fn fit_linear(
     }
     let lin = p.lin;
     let cfg = lin.path_config(&d).map_err(py_err)?;
-    let fit = py
-        .allow_threads(|| occam_linear::fit_path(&d.x, &d.y, &cfg, lin.relax))
-        .map_err(|e| py_err(e.into()))?;
+    let fit = interruptible(py, |stop| {
+        let go_on = |_, _| !stop.load(Ordering::Relaxed);
+        occam_linear::fit_path_with_progress(&d.x, &d.y, &cfg, lin.relax, &go_on)
+    })?
+    .map_err(|e| py_err(e.into()))?;
     Ok(LinearFit {
         path: Some(LinearResult::new(&fit, &d)),
         model: LinearModel::from_path(&d, fit.clone(), None),

@@ -49,6 +49,7 @@ pub fn path(a: &LinearPathArgs) -> Result<()> {
         if let Some(b) = &bar {
             b.set_position(done as u64);
         }
+        true
     };
     let fit = occam_linear::fit_path_with_progress(&d.x, &d.y, &cfg, lin.relax, &tick);
     if let Some(b) = bar {

@@ -4,7 +4,7 @@
 //! `alignment = "lambda"`), held-out losses give cvm and cvsd, lambda.min and lambda.1se.
 
 use crate::config::{Family, PathConfig};
-use crate::driver::{fit_path, PathFit};
+use crate::driver::{fit_path_with_progress, PathFit};
 use crate::error::{param, LinearError};
 use crate::predict::{coef_at, predict_class, predict_response};
 use occam_core::{metrics, split, Matrix};
@@ -222,26 +222,28 @@ pub fn cross_validate(
     cfg: &PathConfig,
     cv: &CvConfig,
 ) -> Result<CvFit, LinearError> {
-    cross_validate_with_progress(x, y, cfg, cv, &|| {})
+    cross_validate_with_progress(x, y, cfg, cv, &|| {}, &|| true)
 }
 
 /// `cross_validate`, calling `done` after each of the K + 1 path fits (the full data and
-/// every fold; folds run in parallel, so from any thread).
+/// every fold; folds run in parallel, so from any thread), and `go_on` after every lambda of
+/// every fit: when it returns false, the cross-validation stops with an "interrupted" error.
 pub fn cross_validate_with_progress(
     x: &Matrix,
     y: &[f64],
     cfg: &PathConfig,
     cv: &CvConfig,
     done: &(dyn Fn() + Sync),
+    go_on: &(dyn Fn() -> bool + Sync),
 ) -> Result<CvFit, LinearError> {
     let start = std::time::Instant::now();
     let (foldid, k) = assign_folds(y, cfg, cv)?;
-    let full = fit_path(x, y, cfg, None)?;
+    let full = fit_path_with_progress(x, y, cfg, None, &|_, _| go_on())?;
     done();
     let per_fold: Vec<Result<(Vec<f64>, f64), LinearError>> = (0..k)
         .into_par_iter()
         .map(|f| {
-            let scores = score_fold(x, y, cfg, &foldid, f, cv.measure, &full.lambda);
+            let scores = score_fold_with(x, y, cfg, &foldid, f, cv.measure, &full.lambda, go_on);
             done();
             scores
         })
@@ -312,6 +314,22 @@ pub fn score_fold(
     measure: Measure,
     lambdas: &[f64],
 ) -> Result<(Vec<f64>, f64), LinearError> {
+    score_fold_with(x, y, cfg, foldid, f, measure, lambdas, &|| true)
+}
+
+/// [`score_fold`], stopping with an "interrupted" error when `go_on` (asked after every
+/// lambda) returns false.
+#[allow(clippy::too_many_arguments)]
+pub fn score_fold_with(
+    x: &Matrix,
+    y: &[f64],
+    cfg: &PathConfig,
+    foldid: &[usize],
+    f: usize,
+    measure: Measure,
+    lambdas: &[f64],
+    go_on: &(dyn Fn() -> bool + Sync),
+) -> Result<(Vec<f64>, f64), LinearError> {
     let n = x.nrows();
     if foldid.len() != n || y.len() != n {
         return Err(param(
@@ -329,7 +347,7 @@ pub fn score_fold(
     }
     let xt = x.select_rows(&train);
     let yt: Vec<f64> = train.iter().map(|&i| y[i]).collect();
-    let fit = fit_path(&xt, &yt, cfg, None)?;
+    let fit = fit_path_with_progress(&xt, &yt, cfg, None, &|_, _| go_on())?;
     let xh = x.select_rows(&test);
     let yh: Vec<f64> = test.iter().map(|&i| y[i]).collect();
     Ok((

@@ -85,17 +85,18 @@ pub fn fit_path(
     cfg: &PathConfig,
     relax_gamma: Option<f64>,
 ) -> Result<PathFit, LinearError> {
-    fit_path_with_progress(x, y, cfg, relax_gamma, &|_, _| {})
+    fit_path_with_progress(x, y, cfg, relax_gamma, &|_, _| true)
 }
 
 /// `fit_path`, calling `progress(done, total)` after each lambda of the grid (a path that
-/// stops early, as glmnet's does, ends below the total).
+/// stops early, as glmnet's does, ends below the total); when it returns false the fit
+/// stops there with an "interrupted" error.
 pub fn fit_path_with_progress(
     x: &Matrix,
     y: &[f64],
     cfg: &PathConfig,
     relax_gamma: Option<f64>,
-    progress: &(dyn Fn(usize, usize) + Sync),
+    progress: &(dyn Fn(usize, usize) -> bool + Sync),
 ) -> Result<PathFit, LinearError> {
     let (n, p) = (x.nrows(), x.ncols());
     cfg.validate(n, p)?;
@@ -193,6 +194,9 @@ pub fn fit_path_with_progress(
     };
     let mut solver = new_solver(cfg.alpha);
     let raw = path::run(solver.as_mut(), lambdas, &settings);
+    if raw.interrupted {
+        return Err(param("fit", "interrupted"));
+    }
     let relaxed_raw = relax_gamma.map(|gamma| {
         let mut a0s = Vec::new();
         let mut betas = Vec::new();

@@ -19,8 +19,8 @@ pub mod predict;
 
 pub use config::{Family, PathConfig};
 pub use cv::{
-    assign_folds, combine, cross_validate, cross_validate_with_progress, score_fold, CvConfig,
-    CvFit, Measure,
+    assign_folds, combine, cross_validate, cross_validate_with_progress, score_fold,
+    score_fold_with, CvConfig, CvFit, Measure,
 };
 pub use driver::{fit_path, fit_path_with_progress, PathFit, Relaxed};
 pub use error::{LinearError, PathWarning};

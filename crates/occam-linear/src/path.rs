@@ -68,7 +68,7 @@ pub(crate) struct LoopSettings<'a> {
     pub gap_tol: Option<f64>,
     pub stop: StopRule,
     /// Called after each lambda with (lambdas done, lambdas in the grid).
-    pub progress: &'a (dyn Fn(usize, usize) + Sync),
+    pub progress: &'a (dyn Fn(usize, usize) -> bool + Sync),
 }
 
 /// glmnet's test of a flattening deviance ratio, which differs by family.
@@ -92,6 +92,8 @@ pub(crate) struct RawPath {
     pub gap: Vec<Option<f64>>,
     pub passes: usize,
     pub warnings: Vec<PathWarning>,
+    /// The caller's progress callback asked to stop (an interrupt): the path is partial.
+    pub interrupted: bool,
 }
 
 /// Features outside the working set `ws` whose score exceeds its L1 bound `limit[j]`
@@ -145,6 +147,7 @@ pub(crate) fn run(s: &mut dyn Solver, lambdas: Lambdas, cfg: &LoopSettings) -> R
         gap: Vec::new(),
         passes: 0,
         warnings: Vec::new(),
+        interrupted: false,
     };
     let mut prev_lambda = lambda_max;
     // With a gap target, each point starts at the threshold factor the previous point ended
@@ -252,7 +255,10 @@ pub(crate) fn run(s: &mut dyn Solver, lambdas: Lambdas, cfg: &LoopSettings) -> R
         out.gap.push(gap);
         out.dev_ratio.push(ratio);
         prev_lambda = lam;
-        (cfg.progress)(m + 1, grid.len());
+        if !(cfg.progress)(m + 1, grid.len()) {
+            out.interrupted = true;
+            break;
+        }
         // glmnet checks its early stops from the MIN_LAMBDAS-th lambda on; a shorter grid
         // (nlambda < 5) ends before any check could matter.
         if !auto || m + 1 < MIN_LAMBDAS {

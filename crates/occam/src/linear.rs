@@ -279,8 +279,20 @@ impl LinearCv {
         d: &Dataset,
         done: &(dyn Fn() + Sync),
     ) -> Result<(LinearModel, CvFit)> {
+        self.fit_interruptible(d, done, &|| true)
+    }
+
+    /// `fit_with_progress`, asking `go_on` after every lambda of every path fit: when it
+    /// returns false the fit stops with an "interrupted" error (Ctrl-C from a binding).
+    pub fn fit_interruptible(
+        &self,
+        d: &Dataset,
+        done: &(dyn Fn() + Sync),
+        go_on: &(dyn Fn() -> bool + Sync),
+    ) -> Result<(LinearModel, CvFit)> {
         let cfg = self.config(d)?;
-        let cv = occam_linear::cross_validate_with_progress(&d.x, &d.y, &cfg, &self.cv(), done)?;
+        let cv =
+            occam_linear::cross_validate_with_progress(&d.x, &d.y, &cfg, &self.cv(), done, go_on)?;
         Ok(self.chosen(d, cv))
     }
 
