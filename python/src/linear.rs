@@ -260,6 +260,17 @@ impl LinearFit {
         self.model.family.name()
     }
 
+    /// Seconds the core spent fitting (the path, or the whole cross-validation), as it
+    /// measured them: what a Python call adds is the rest.
+    #[getter]
+    fn core_seconds(&self) -> Option<f64> {
+        match (&self.cv, &self.full) {
+            (Some(cv), _) => Some(cv.cv_seconds),
+            (None, Some(full)) => Some(full.fit_seconds),
+            (None, None) => self.path.as_ref().map(|p| p.fit_seconds),
+        }
+    }
+
     /// Whether the path was cross-validated.
     #[getter]
     fn is_cv(&self) -> bool {

@@ -132,7 +132,9 @@ def test_bad_parameters_are_errors_naming_them():
         occam.MLPClassifier(epochs=1, l1=object()).fit(X, y)
 
 
-def test_grid_search_and_pickle():
+def test_grid_search_pickle_joblib_and_float32(tmp_path):
+    import joblib
+
     X, y = table("pima_indians_diabetes.csv")
     grid = GridSearchCV(occam.MLPClassifier(epochs=10), {"l1": [0.0, 1e-3]}, cv=3)
     grid.fit(X, y)
@@ -140,3 +142,11 @@ def test_grid_search_and_pickle():
     clf = grid.best_estimator_
     again = pickle.loads(pickle.dumps(clf))
     np.testing.assert_array_equal(again.predict_proba(X), clf.predict_proba(X))
+    joblib.dump(clf, tmp_path / "clf.joblib")
+    loaded = joblib.load(tmp_path / "clf.joblib")
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+    # float32 input fits and predicts as the same values in float64.
+    X32 = X.to_numpy(dtype=np.float32)
+    a = occam.MLPClassifier(epochs=5).fit(X32, y)
+    b = occam.MLPClassifier(epochs=5).fit(X32.astype(np.float64), y)
+    np.testing.assert_array_equal(a.predict_proba(X32), b.predict_proba(X32.astype(np.float64)))
