@@ -140,6 +140,7 @@ macro_rules! cases {
 
 cases!(
     gaussian_diabetes_a1,
+    gaussian_diabetes_a1_tight,
     gaussian_diabetes_a05,
     gaussian_diabetes_a005,
     gaussian_diabetes_nostd,
@@ -149,6 +150,7 @@ cases!(
     binomial_pima_a05,
     binomial_pima_a005,
     binomial_colon_a1,
+    binomial_colon_a1_tight,
     binomial_colon_a05,
     binomial_colon_a005,
     poisson_synth_a1,
