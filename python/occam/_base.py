@@ -127,10 +127,10 @@ def predict_input(est, X):
 def adopt_columns(est, fit):
     """A loaded model's raw columns as the estimator's input columns (``n_features_in_``,
     ``feature_names_in_``), and the categorical ones it encodes."""
-    raw = list(fit.raw_columns)
+    _, _, raw, categorical = fit.schema
     est.n_features_in_ = len(raw)
     est.feature_names_in_ = np.asarray(raw, dtype=object)
-    est._categorical = list(fit.categorical_columns) or None
+    est._categorical = list(categorical) or None
 
 
 def keep(est, params):
@@ -241,3 +241,33 @@ class RunFilesState:
 
         self.save(path, force)
         return Path(_occam.report_run(str(path)))
+
+
+class ProbaClassifier:
+    """What occam's classifiers share: the labels encoded for the core (``encode``) and the
+    core's probabilities as scikit-learn's (``_core_predict`` gives P(second class) for two
+    classes, the class probabilities for more)."""
+
+    def _encode(self, y):
+        """``classes_`` from ``y``, and (task, class codes, labels as text) for the core."""
+        from sklearn.utils.multiclass import check_classification_targets
+
+        check_classification_targets(y)
+        self.classes_, codes = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError(f"y has one class ({self.classes_[0]!r}); a classifier needs two")
+        task = "binary" if len(self.classes_) == 2 else "multiclass"
+        return task, codes.astype(np.float64), [str(c) for c in self.classes_]
+
+    def predict_proba(self, X):
+        p = self._core_predict(X)
+        if len(self.classes_) == 2:
+            return np.column_stack([1.0 - p[:, 0], p[:, 0]])
+        return p
+
+    def predict_log_proba(self, X):
+        return np.log(self.predict_proba(X))
+
+    def predict(self, X):
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]

@@ -13,13 +13,12 @@ import numpy as np
 from joblib import Parallel, delayed
 from joblib.parallel import get_active_backend
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from . import _occam
 from ._base import (
-    RunFolderState, adopt_columns, core_matrix, fit_input, keep, labels, predict_input,
-    python_message,
+    ProbaClassifier, RunFolderState, adopt_columns, core_matrix, fit_input, keep, labels,
+    predict_input, python_message,
 )
 
 # The core names a parameter as its config spells it; the Python names differ for these.
@@ -121,7 +120,7 @@ class _LinearPath(RunFolderState, BaseEstimator):
         a0, beta = fit.coef()
         self.intercept_ = float(a0[0]) if a0.shape[0] == 1 else a0
         self.coef_ = beta[0] if beta.shape[0] == 1 else beta
-        names = fit.feature_names
+        names = fit.schema[0]
         kept = np.any(np.atleast_2d(beta) != 0.0, axis=0)
         self.selected_features_ = [names[j] for j in range(len(names)) if kept[j]]
 
@@ -205,7 +204,7 @@ class ElasticNetCV(RegressorMixin, _LinearPath):
         return self._core_predict(X)[:, 0]
 
 
-class LogisticNetCV(ClassifierMixin, _LinearPath):
+class LogisticNetCV(ProbaClassifier, ClassifierMixin, _LinearPath):
     """The elastic-net path of a binomial (two classes) or multinomial logistic regression
     with k-fold cross-validation. Parameters and attributes as :class:`ElasticNetCV`
     (``measure``: "deviance" | "class" | "auc" | "mse" | "mae"; ``grouped`` multinomial
@@ -221,30 +220,12 @@ class LogisticNetCV(ClassifierMixin, _LinearPath):
 
     def fit(self, X, y):
         X, y, names = self._validate(X, y, y_numeric=False)
-        check_classification_targets(y)
-        self.classes_, codes = np.unique(y, return_inverse=True)
-        if len(self.classes_) < 2:
-            raise ValueError(f"y has one class ({self.classes_[0]!r}); a classifier needs two")
-        task = "binary" if len(self.classes_) == 2 else "multiclass"
-        labels = [str(c) for c in self.classes_]
-        self._call(X, codes.astype(np.float64), task, names, labels, **_cv_params(self))
+        task, codes, texts = self._encode(y)
+        self._call(X, codes, task, names, texts, **_cv_params(self))
         if task == "binary":
             self.coef_ = np.atleast_2d(self.coef_)
             self.intercept_ = np.atleast_1d(self.intercept_)
         return self
-
-    def predict_proba(self, X):
-        p = self._core_predict(X)
-        if len(self.classes_) == 2:
-            return np.column_stack([1.0 - p[:, 0], p[:, 0]])
-        return p
-
-    def predict_log_proba(self, X):
-        return np.log(self.predict_proba(X))
-
-    def predict(self, X):
-        proba = self.predict_proba(X)
-        return self.classes_[np.argmax(proba, axis=1)]
 
 
 class ElasticNet(RegressorMixin, _LinearPath):
@@ -284,7 +265,7 @@ def from_fit(fit):
     defaults, the fitted attributes are the saved model's)."""
     if fit.family in ("binomial", "multinomial"):
         est = LogisticNetCV()
-        est.classes_ = labels(fit.classes)
+        est.classes_ = labels(fit.schema[1])
     elif fit.is_cv:
         est = ElasticNetCV(family=fit.family)
     else:

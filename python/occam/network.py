@@ -13,13 +13,12 @@ import json
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from . import _occam
 from ._base import (
-    RunFolderState, adopt_columns, core_matrix, fit_input, keep, labels, predict_input,
-    python_message,
+    ProbaClassifier, RunFolderState, adopt_columns, core_matrix, fit_input, keep, labels,
+    predict_input, python_message,
 )
 
 # The core's option names (occam train's flags) -> this package's parameters.
@@ -159,7 +158,7 @@ class MLPRegressor(RegressorMixin, _MLP):
         return self._core_predict(X)[:, 0]
 
 
-class MLPClassifier(ClassifierMixin, _MLP):
+class MLPClassifier(ProbaClassifier, ClassifierMixin, _MLP):
     __doc__ = (
         "A multilayer perceptron for classes (logistic loss for two, softmax for more)."
         + _DOC + "``classes_``: the labels, in the order of ``predict_proba``'s columns.\n"
@@ -167,33 +166,15 @@ class MLPClassifier(ClassifierMixin, _MLP):
 
     def fit(self, X, y):
         X, y, names = self._validate_fit(X, y, y_numeric=False)
-        check_classification_targets(y)
-        self.classes_, codes = np.unique(y, return_inverse=True)
-        if len(self.classes_) < 2:
-            raise ValueError(f"y has one class ({self.classes_[0]!r}); a classifier needs two")
-        task = "binary" if len(self.classes_) == 2 else "multiclass"
-        labels = [str(c) for c in self.classes_]
-        return self._fit_core(X, codes.astype(np.float64), names, task, labels)
-
-    def predict_proba(self, X):
-        p = self._core_predict(X)
-        if len(self.classes_) == 2:
-            return np.column_stack([1.0 - p[:, 0], p[:, 0]])
-        return p
-
-    def predict_log_proba(self, X):
-        return np.log(self.predict_proba(X))
-
-    def predict(self, X):
-        proba = self.predict_proba(X)
-        return self.classes_[np.argmax(proba, axis=1)]
+        task, codes, texts = self._encode(y)
+        return self._fit_core(X, codes, names, task, texts)
 
 
 def attach(est, fit):
     """Makes ``est`` (an unfitted MLPClassifier or MLPRegressor) the fitted estimator of the
     core's network ``fit``: its features, classes and fitted attributes."""
     if isinstance(est, MLPClassifier):
-        est.classes_ = labels(fit.classes)
+        est.classes_ = labels(fit.schema[1])
     adopt_columns(est, fit)
     est._set_fitted(fit)
     return est

@@ -28,21 +28,24 @@ fn py_err(e: occam::Error) -> PyErr {
     }
 }
 
-/// The raw columns a model reads (a CSV's or a DataFrame's), and which of them are
-/// categorical (one-hot encoded by the model).
-fn raw_columns(p: &occam::Preprocessor) -> (Vec<String>, Vec<String>) {
-    let mut all = Vec::new();
+/// What a fitted model reads and answers in: feature names, class labels, raw columns and
+/// the categorical ones among them.
+type Schema = (Vec<String>, Vec<String>, Vec<String>, Vec<String>);
+
+/// The [`Schema`] of a model's preprocessing.
+fn schema(p: &occam::Preprocessor) -> Schema {
+    let mut raw = Vec::new();
     let mut categorical = Vec::new();
     for c in &p.columns {
         match c {
-            ColumnSpec::Numeric { name, .. } => all.push(name.clone()),
+            ColumnSpec::Numeric { name, .. } => raw.push(name.clone()),
             ColumnSpec::Categorical { name, .. } => {
-                all.push(name.clone());
+                raw.push(name.clone());
                 categorical.push(name.clone());
             }
         }
     }
-    (all, categorical)
+    (p.feature_names.clone(), p.classes.clone(), raw, categorical)
 }
 
 /// Runs `work` on a thread of its own, without the interpreter lock, while this thread

@@ -146,26 +146,12 @@ impl NetworkFit {
         self.model.meta.task.name()
     }
 
+    /// (feature names, class labels, raw columns, categorical raw columns): the features in
+    /// column order, the classes in the order of the probabilities, the columns of a CSV or
+    /// DataFrame the model reads and the ones it one-hot encodes.
     #[getter]
-    fn feature_names(&self) -> Vec<String> {
-        self.model.meta.feature_names.clone()
-    }
-
-    #[getter]
-    fn classes(&self) -> Vec<String> {
-        self.model.meta.classes.clone()
-    }
-
-    /// The raw columns the model reads (a CSV's or a DataFrame's), in order.
-    #[getter]
-    fn raw_columns(&self) -> Vec<String> {
-        crate::raw_columns(&self.model.preprocess).0
-    }
-
-    /// The raw columns the model one-hot encodes.
-    #[getter]
-    fn categorical_columns(&self) -> Vec<String> {
-        crate::raw_columns(&self.model.preprocess).1
+    fn schema(&self) -> crate::Schema {
+        crate::schema(&self.model.preprocess)
     }
 
     /// The summary the CLI prints.
