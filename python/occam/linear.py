@@ -76,7 +76,7 @@ class _LinearPath(RunFolderState, BaseEstimator):
             if "folds" in params and _through_joblib(getattr(self, "n_jobs", None)):
                 fit = self._cv_through_joblib(Xc, yc, task, names, classes, params)
             else:
-                fit = _occam.fit_linear(Xc, yc, task, names, classes, **params)
+                fit = _occam.fit_linear((Xc, yc, task, names, classes), **params)
         except ValueError as e:
             raise ValueError(_python_message(e)) from None
         self._set_fitted(fit)
@@ -89,15 +89,16 @@ class _LinearPath(RunFolderState, BaseEstimator):
         t0 = time.perf_counter()
         cv_keys = ("folds", "foldid", "measure", "seed", "rule")
         path_only = {k: v for k, v in params.items() if k not in cv_keys}
-        full = _occam.fit_linear(X, y, task, names, classes, **path_only)
-        foldid = _occam.cv_folds(X, y, task, names, classes, **params)
+        data = (X, y, task, names, classes)
+        full = _occam.fit_linear(data, **path_only)
+        foldid = _occam.cv_folds(data, **params)
         lambdas = [float(v) for v in full.lambdas]
         per_fold = Parallel(n_jobs=self.n_jobs)(
-            delayed(_score_fold)(X, y, task, names, classes, foldid, f, lambdas, params)
+            delayed(_score_fold)(data, foldid, f, lambdas, params)
             for f in range(max(foldid) + 1)
         )
         seconds = time.perf_counter() - t0
-        return full.with_cv(X, y, task, names, classes, foldid, per_fold, seconds, **params)
+        return full.with_cv(data, foldid, per_fold, seconds, **params)
 
     def _set_fitted(self, fit):
         self._fit = fit
@@ -146,10 +147,10 @@ def _through_joblib(n_jobs):
     return n_jobs is not None or active_jobs is not None or type(backend).__name__ != "LokyBackend"
 
 
-def _score_fold(X, y, task, names, classes, foldid, fold, lambdas, params):
+def _score_fold(data, foldid, fold, lambdas, params):
     """One fold's scores at the full path's lambdas: a joblib task (it may run on a Dask
     worker)."""
-    return _occam.cv_score_fold(X, y, task, names, classes, foldid, fold, lambdas, **params)
+    return _occam.cv_score_fold(data, foldid, fold, lambdas, **params)
 
 
 def _cv_params(self):

@@ -98,10 +98,9 @@ class _MLP(RunFolderState, BaseEstimator):
         except (TypeError, ValueError) as e:
             raise TypeError(f"a parameter is not a number, text or list of numbers: {e}") from None
         try:
-            fit = _occam.fit_mlp(
-                core_matrix(X), np.ascontiguousarray(y, dtype=np.float64), task, names,
-                classes, options,
-            )
+            yc = np.ascontiguousarray(y, dtype=np.float64)
+            data = (core_matrix(X), yc, task, names, classes)
+            fit = _occam.fit_mlp(data, options)
         except ValueError as e:
             raise ValueError(python_message(e, _PARAM_NAMES)) from None
         self._set_fitted(fit)

@@ -115,10 +115,8 @@ class StabilitySelection(RunFilesState, SelectorMixin, BaseEstimator):
         task, yc, classes = self._task(y)
         names = feature_names(self, X.shape[1])
         try:
-            fit = _occam.stability_selection(
-                core_matrix(X), np.ascontiguousarray(yc), task, names, classes,
-                **self._params(),
-            )
+            data = (core_matrix(X), np.ascontiguousarray(yc), task, names, classes)
+            fit = _occam.stability_selection(data, **self._params())
         except ValueError as e:
             raise ValueError(python_message(e, _PARAM_NAMES)) from None
         self._fit = fit

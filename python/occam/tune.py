@@ -48,11 +48,9 @@ def _space(space):
     return out
 
 
-def _score_fold(X, y, task, names, classes, options, params, fold_of, fold, metric):
+def _score_fold(data, options, params, fold_of, fold, metric):
     """One fold of one trial: a joblib task (it may run on a Dask worker)."""
-    return _occam.tune_score_fold(
-        X, y, task, names, classes, options, params, fold_of, fold, metric
-    )
+    return _occam.tune_score_fold(data, options, params, fold_of, fold, metric)
 
 
 def _chosen_params(params):
@@ -106,9 +104,10 @@ class TuneSearch(RunFilesState, BaseEstimator):
             task, labels = "regression", []
         options = json.dumps(self.estimator._options())
         try:
+            data = (core_matrix(X), np.ascontiguousarray(y, dtype=np.float64), task, names,
+                    labels)
             run = _occam.tune_setup(
-                core_matrix(X), np.ascontiguousarray(y, dtype=np.float64), task, names, labels,
-                options, json.dumps(space), search=self.search, trials=int(self.trials),
+                data, options, json.dumps(space), search=self.search, trials=int(self.trials),
                 folds=int(self.cv), metric=self.metric, rule=self.rule, prune=bool(self.prune),
                 test_fraction=float(self.test_fraction),
             )
@@ -142,13 +141,13 @@ class TuneSearch(RunFilesState, BaseEstimator):
 
     def _search_through_joblib(self, run, X, y, task, names, labels, options):
         rows = np.asarray(run.train_rows)
-        Xt, yt = core_matrix(X[rows]), np.ascontiguousarray(y[rows], dtype=np.float64)
+        data = (core_matrix(X[rows]), np.ascontiguousarray(y[rows], dtype=np.float64), task,
+                names, labels)
         fold_of, metric, k = run.fold_of, run.metric, int(self.cv)
         while (params := run.propose()) is not None:
             t0 = time.perf_counter()
             folds = Parallel(n_jobs=self.n_jobs)(
-                delayed(_score_fold)(Xt, yt, task, names, labels, options, params, fold_of,
-                                     f, metric)
+                delayed(_score_fold)(data, options, params, fold_of, f, metric)
                 for f in range(k)
             )
             run.record(params, folds, time.perf_counter() - t0)

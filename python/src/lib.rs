@@ -205,6 +205,24 @@ fn task_of(task: &str) -> PyResult<Task> {
     })
 }
 
+/// What Python hands over for a fit, as one tuple: `(x, y, task, feature_names, classes)`
+/// (see [`dataset`]).
+#[derive(FromPyObject)]
+pub struct Input<'py>(
+    Bound<'py, PyAny>,
+    PyReadonlyArray1<'py, f64>,
+    String,
+    Vec<String>,
+    Vec<String>,
+);
+
+impl Input<'_> {
+    /// The data set.
+    fn dataset(self) -> PyResult<Dataset> {
+        dataset(&self.0, self.1, &self.2, self.3, self.4)
+    }
+}
+
 /// The data set of `x` (a matrix, rows x features, or a DataFrame's table), its target `y`
 /// (class indices for classifiers) and names. Matrix columns are numeric features by these
 /// names; a table's categorical columns are one-hot encoded as a CSV's are, so a saved model

@@ -2,8 +2,8 @@
 //! call or in stages (folds, one fold's scores, their combination) so that Python can send
 //! the folds through joblib to a cluster and get the same numbers.
 
-use crate::{dataset, interruptible, predict_with, py_err, write_report};
-use numpy::{IntoPyArray, PyArray1, PyArray2, PyArray3, PyReadonlyArray1};
+use crate::{interruptible, predict_with, py_err, write_report};
+use numpy::{IntoPyArray, PyArray1, PyArray2, PyArray3};
 use occam::results::{CvResult, LinearResult};
 use occam::{Family, Linear, LinearCv, LinearModel, Measure, Mode, PathFit, Rule};
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -116,21 +116,17 @@ impl LinearFit {
     /// This path (fitted here on `x`, `y`, with `params` as `fit_linear`'s) cross-validated by
     /// the folds' scores `per_fold` (`cv_score_fold`'s, in fold order) over the folds
     /// `fold_of` (each row's 0-based fold, `cv_folds`'s), all of it taking `seconds`.
-    #[pyo3(signature = (x, y, task, feature_names, classes, fold_of, per_fold, seconds, **params))]
+    #[pyo3(signature = (data, fold_of, per_fold, seconds, **params))]
     #[allow(clippy::too_many_arguments)]
     fn with_cv(
         &self,
-        x: &Bound<'_, PyAny>,
-        y: PyReadonlyArray1<f64>,
-        task: &str,
-        feature_names: Vec<String>,
-        classes: Vec<String>,
+        data: crate::Input<'_>,
         fold_of: Vec<usize>,
         per_fold: Vec<(Vec<f64>, f64)>,
         seconds: f64,
         params: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<LinearFit> {
-        let d = dataset(x, y, task, feature_names, classes)?;
+        let d = data.dataset()?;
         let est = Params::read(params)?.cv(&d)?;
         let full = self.full.clone().ok_or_else(|| {
             PyValueError::new_err("with_cv needs a path fitted here, not a loaded one")
@@ -306,17 +302,13 @@ impl LinearFit {
 /// Fits the elastic-net path (and, with `folds`, its k-fold CV, the folds in parallel) on
 /// `x`, `y`; `params` as [`Params`].
 #[pyfunction]
-#[pyo3(signature = (x, y, task, feature_names, classes, **params))]
+#[pyo3(signature = (data, **params))]
 pub fn fit_linear(
     py: Python<'_>,
-    x: &Bound<'_, PyAny>,
-    y: PyReadonlyArray1<f64>,
-    task: &str,
-    feature_names: Vec<String>,
-    classes: Vec<String>,
+    data: crate::Input<'_>,
     params: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<LinearFit> {
-    let d = dataset(x, y, task, feature_names, classes)?;
+    let d = data.dataset()?;
     let cross = params.is_some_and(|p| p.contains("folds").unwrap_or(false));
     let p = Params::read(params)?;
     // The fit runs without the interpreter lock: other Python threads go on meanwhile.
@@ -350,16 +342,12 @@ pub fn fit_linear(
 
 /// The folds of a cross-validation of `x`, `y` with `params`: each row's fold (0-based).
 #[pyfunction]
-#[pyo3(signature = (x, y, task, feature_names, classes, **params))]
+#[pyo3(signature = (data, **params))]
 pub fn cv_folds(
-    x: &Bound<'_, PyAny>,
-    y: PyReadonlyArray1<f64>,
-    task: &str,
-    feature_names: Vec<String>,
-    classes: Vec<String>,
+    data: crate::Input<'_>,
     params: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<Vec<usize>> {
-    let d = dataset(x, y, task, feature_names, classes)?;
+    let d = data.dataset()?;
     let est = Params::read(params)?.cv(&d)?;
     Ok(est.folds(&d).map_err(py_err)?.0)
 }
@@ -367,21 +355,17 @@ pub fn cv_folds(
 /// One fold of a cross-validation (a joblib task): the path fitted without fold `fold` of
 /// `fold_of`, scored on its rows at `score_at` (the full path's lambdas); returns (scores, rows).
 #[pyfunction]
-#[pyo3(signature = (x, y, task, feature_names, classes, fold_of, fold, score_at, **params))]
+#[pyo3(signature = (data, fold_of, fold, score_at, **params))]
 #[allow(clippy::too_many_arguments)]
 pub fn cv_score_fold(
     py: Python<'_>,
-    x: &Bound<'_, PyAny>,
-    y: PyReadonlyArray1<f64>,
-    task: &str,
-    feature_names: Vec<String>,
-    classes: Vec<String>,
+    data: crate::Input<'_>,
     fold_of: Vec<usize>,
     fold: usize,
     score_at: Vec<f64>,
     params: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<(Vec<f64>, f64)> {
-    let d = dataset(x, y, task, feature_names, classes)?;
+    let d = data.dataset()?;
     let est = Params::read(params)?.cv(&d)?;
     py.allow_threads(|| est.score_fold(&d, &fold_of, fold, &score_at))
         .map_err(py_err)

@@ -2,8 +2,8 @@
 //! split, scaling and training `occam train` does), its model and result, saved to the same
 //! run folder.
 
-use crate::{dataset, predict_with, py_err, write_report};
-use numpy::{PyArray2, PyReadonlyArray1};
+use crate::{predict_with, py_err, write_report};
+use numpy::PyArray2;
 use occam::options::TrainOptions;
 use occam::results::NetworkResult;
 use occam::{Callback, MlpModel, Mode, RunFolder};
@@ -165,17 +165,9 @@ impl NetworkFit {
 /// Trains an MLP on `x`, `y` with the options `options` (a JSON object of `occam train`'s
 /// option names, the schema of its --config files).
 #[pyfunction]
-#[pyo3(signature = (x, y, task, feature_names, classes, options))]
-pub fn fit_mlp(
-    py: Python<'_>,
-    x: &Bound<'_, PyAny>,
-    y: PyReadonlyArray1<f64>,
-    task: &str,
-    feature_names: Vec<String>,
-    classes: Vec<String>,
-    options: &str,
-) -> PyResult<NetworkFit> {
-    let d = dataset(x, y, task, feature_names, classes)?;
+#[pyo3(signature = (data, options))]
+pub fn fit_mlp(py: Python<'_>, data: crate::Input<'_>, options: &str) -> PyResult<NetworkFit> {
+    let d = data.dataset()?;
     let o: TrainOptions =
         serde_json::from_str(options).map_err(|e| PyValueError::new_err(e.to_string()))?;
     let m = o.mlp().map_err(py_err)?;

@@ -3,8 +3,7 @@
 //! the same run folder and report as `occam select --stability`.
 
 use crate::linear::Params;
-use crate::{dataset, py_err, write_report};
-use numpy::PyReadonlyArray1;
+use crate::{py_err, write_report};
 use occam::select::{NetworkStability, Stability, StabilityFit};
 use occam::{Mode, RunFolder, RunKind};
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -95,17 +94,14 @@ fn take<'py, T: FromPyObject<'py>>(kw: &Bound<'py, PyDict>, name: &str, default:
 /// `threshold`, `test_fraction`, `seed`; linear: `weakness`, `q`, `cluster_corr` (None: no
 /// clusters) and the path's settings (as `fit_linear`); mlp: `hidden`, `l1`, `epochs`, `lr`.
 #[pyfunction]
-#[pyo3(signature = (x, y, task, feature_names, classes, **params))]
+#[pyo3(signature = (data, **params))]
 pub fn stability_selection(
     py: Python<'_>,
-    x: &Bound<'_, PyAny>,
-    y: PyReadonlyArray1<f64>,
-    task: &str,
-    feature_names: Vec<String>,
-    classes: Vec<String>,
+    data: crate::Input<'_>,
     params: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<SelectionFit> {
-    let d = dataset(x, y, task, feature_names.clone(), classes)?;
+    let feature_names = data.3.clone();
+    let d = data.dataset()?;
     let kw = match params {
         Some(p) => p.copy()?,
         None => PyDict::new(py),

@@ -4,8 +4,7 @@
 //! folds as tasks Python sends through joblib, and finished into the same run folder.
 
 use crate::network::NetworkFit;
-use crate::{dataset, py_err, write_report};
-use numpy::PyReadonlyArray1;
+use crate::{py_err, write_report};
 use occam::options::TrainOptions;
 use occam::tune::{DimSpec, FoldScore, Journal, Method, Params, Space, Trial, Tune, TuneFit};
 use occam::{Dataset, Mlp, Mode, Rule, RunFolder, RunKind};
@@ -202,16 +201,12 @@ impl TuneRun {
 /// the rest.
 #[pyfunction]
 #[pyo3(signature = (
-    x, y, task, feature_names, classes, options, space, *, search = "tpe", trials = 40,
+    data, options, space, *, search = "tpe", trials = 40,
     folds = 5, metric = None, rule = "1se", prune = false, test_fraction = 0.2
 ))]
 #[allow(clippy::too_many_arguments)]
 pub fn tune_setup(
-    x: &Bound<'_, PyAny>,
-    y: PyReadonlyArray1<f64>,
-    task: &str,
-    feature_names: Vec<String>,
-    classes: Vec<String>,
+    data: crate::Input<'_>,
     options: &str,
     space: &str,
     search: &str,
@@ -222,7 +217,7 @@ pub fn tune_setup(
     prune: bool,
     test_fraction: f64,
 ) -> PyResult<TuneRun> {
-    let d = dataset(x, y, task, feature_names, classes)?;
+    let d = data.dataset()?;
     let (o, m) = network(options)?;
     let specs: BTreeMap<String, DimSpec> =
         serde_json::from_str(space).map_err(|e| value_err("space", e))?;
@@ -290,22 +285,18 @@ pub fn tune_setup(
 /// `params`, trained on the rows of `x`, `y` (the search's training rows) outside fold `fold`
 /// of `fold_of` and scored by `metric` on the fold's rows.
 #[pyfunction]
-#[pyo3(signature = (x, y, task, feature_names, classes, options, params, fold_of, fold, metric))]
+#[pyo3(signature = (data, options, params, fold_of, fold, metric))]
 #[allow(clippy::too_many_arguments)]
 pub fn tune_score_fold(
     py: Python<'_>,
-    x: &Bound<'_, PyAny>,
-    y: PyReadonlyArray1<f64>,
-    task: &str,
-    feature_names: Vec<String>,
-    classes: Vec<String>,
+    data: crate::Input<'_>,
     options: &str,
     params: Params,
     fold_of: Vec<usize>,
     fold: usize,
     metric: String,
 ) -> PyResult<FoldTuple> {
-    let d = dataset(x, y, task, feature_names, classes)?;
+    let d = data.dataset()?;
     let (_, m) = network(options)?;
     let mut tune = Tune::new(
         m,
