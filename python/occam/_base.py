@@ -157,6 +157,19 @@ def labels(texts):
     return np.asarray(texts, dtype=object)
 
 
+def _with_run_files(state):
+    """A copy of ``state`` (object.__getstate__ may hand back the instance's own __dict__)
+    with the compiled ``_fit`` replaced by the files of the run folder it saves."""
+    state = dict(state)
+    fit = state.pop("_fit", None)
+    if fit is not None:
+        with tempfile.TemporaryDirectory() as d:
+            run = Path(d) / "run"
+            fit.save(str(run), False)
+            state["_run_files"] = {p.name: p.read_bytes() for p in run.iterdir()}
+    return state
+
+
 class RunFolderState:
     """Pickling for an estimator whose compiled model (``_fit``) saves to a run folder: the
     model travels as the folder's files and comes back through ``_load``."""
@@ -164,15 +177,7 @@ class RunFolderState:
     _load = None  # the core function that loads a run folder
 
     def __getstate__(self):
-        # A copy: object.__getstate__ may hand back the instance's own __dict__.
-        state = dict(super().__getstate__())
-        fit = state.pop("_fit", None)
-        if fit is not None:
-            with tempfile.TemporaryDirectory() as d:
-                run = Path(d) / "run"
-                fit.save(str(run), False)
-                state["_run_files"] = {p.name: p.read_bytes() for p in run.iterdir()}
-        return state
+        return _with_run_files(super().__getstate__())
 
     def __setstate__(self, state):
         files = state.pop("_run_files", None)
@@ -209,14 +214,7 @@ class RunFilesState:
     folder's files, which ``save`` and ``report`` write out again."""
 
     def __getstate__(self):
-        state = dict(super().__getstate__())
-        fit = state.pop("_fit", None)
-        if fit is not None:
-            with tempfile.TemporaryDirectory() as d:
-                run = Path(d) / "run"
-                fit.save(str(run), False)
-                state["_run_files"] = {p.name: p.read_bytes() for p in run.iterdir()}
-        return state
+        return _with_run_files(super().__getstate__())
 
     def save(self, path, force=False):
         """Writes the run folder ``path`` that ``occam report`` reads; ``force`` replaces a

@@ -27,20 +27,7 @@ pub(crate) struct Params {
 impl Params {
     pub(crate) fn read(kw: Option<&Bound<'_, PyDict>>) -> PyResult<Params> {
         let mut p = Params {
-            lin: Linear {
-                family: None,
-                alpha: 1.0,
-                nlambda: 100,
-                lambda_min_ratio: None,
-                lambda: None,
-                penalty_factor: None,
-                standardize: true,
-                intercept: true,
-                tol: 1e-7,
-                gap_tol: None,
-                grouped: false,
-                relax: None,
-            },
+            lin: Linear::default(),
             folds: 10,
             foldid: None,
             measure: "deviance".into(),
