@@ -53,9 +53,10 @@ def _score_fold(data, options, params, fold_of, fold, metric):
     return _occam.tune_score_fold(data, options, params, fold_of, fold, metric)
 
 
-def _chosen_params(params):
-    """A trial's parameters as the estimator's (``width``/``depth`` become ``hidden``,
-    ``alpha`` an elastic net of the trial's ``l1``)."""
+def _chosen_params(est, params):
+    """A trial's parameters as the estimator ``est``'s, as the core applies them: ``alpha``
+    makes an elastic net of the trial's ``l1`` (or the configured one), ``width``/``depth``
+    make ``depth`` hidden layers of ``width`` (from the configured ones, else (64, 32))."""
     out = {}
     for k, v in params.items():
         if k == "lr":
@@ -63,10 +64,14 @@ def _chosen_params(params):
         elif k in ("l1", "l2", "weight_decay", "dropout", "dropconnect"):
             out[k] = v
     if "width" in params or "depth" in params:
-        width = int(params.get("width", 64))
-        out["hidden"] = (width,) * int(params.get("depth", 2))
+        hidden = [int(h) for h in np.ravel(est.hidden)] if est.hidden is not None else [64, 32]
+        hidden = [h for h in hidden if h > 0]
+        half_up = lambda v: int(np.floor(v + 0.5))  # noqa: E731 (Rust's round)
+        width = half_up(params["width"]) if "width" in params else (hidden[0] if hidden else 32)
+        depth = half_up(params["depth"]) if "depth" in params else len(hidden)
+        out["hidden"] = (width,) * depth
     if "alpha" in params:
-        out["elastic_net"] = (params.get("l1", 0.0), params["alpha"])
+        out["elastic_net"] = (params.get("l1", est.l1), params["alpha"])
         out["l1"] = 0.0
     return out
 
@@ -130,7 +135,9 @@ class TuneSearch(RunFilesState, BaseEstimator):
         self.cv_mean_ = self.result_["cv_mean"]
         self.cv_se_ = self.result_["cv_se"]
         self.metric_ = self.result_["metric"]
-        best = clone(self.estimator).set_params(**_chosen_params(self.best_params_))
+        best = clone(self.estimator).set_params(
+            **_chosen_params(self.estimator, self.best_params_)
+        )
         self.best_estimator_ = attach(best, run.chosen())
         for name in ("n_features_in_", "feature_names_in_"):
             if hasattr(self, name):

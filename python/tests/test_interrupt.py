@@ -10,6 +10,9 @@ import time
 import pytest
 
 SETUP = (
+    # A shell that starts a job in the background makes it ignore SIGINT, and Python keeps
+    # an ignored SIGINT ignored: the child installs Python's own handler explicitly.
+    "import signal; signal.signal(signal.SIGINT, signal.default_int_handler)\n"
     "import sys, numpy as np, occam\n"
     "rng = np.random.default_rng(0)\n"
     "X = rng.normal(size=(2000, 3000)); y = X[:, :20].sum(1) + rng.normal(size=2000)\n"

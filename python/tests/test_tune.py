@@ -93,3 +93,19 @@ def test_bad_settings_are_errors_naming_them():
         occam.tune(est, SPACE, X, y, trials=2, metric="r2")
     with pytest.raises(TypeError, match="estimator"):
         occam.tune(occam.ElasticNetCV(), SPACE, X, y)
+
+
+def test_the_chosen_width_depth_and_alpha_are_the_best_estimators_parameters():
+    X, y = table("pima_indians_diabetes.csv")
+    space = {"width": ("choice", [8, 24]), "depth": ("int", 1, 2), "alpha": ("range", 0.2, 0.8)}
+    search = occam.tune(
+        occam.MLPClassifier(epochs=3, hidden=(16,), l1=1e-3), space, X, y, search="random",
+        trials=3,
+    )
+    best, p = search.best_estimator_, search.best_params_
+    width, depth = int(p["width"]), int(np.floor(p["depth"] + 0.5))
+    assert best.hidden == (width,) * depth
+    assert best.elastic_net == (1e-3, p["alpha"]) and best.l1 == 0.0
+    # The fitted network has those layers: 8 inputs x width, then width x width, then out.
+    assert len(best.zeros_per_layer_) == depth + 1
+    assert best.zeros_per_layer_[0][1] == 8 * width
