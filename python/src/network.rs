@@ -60,13 +60,15 @@ impl NetworkFit {
 #[pymethods]
 impl NetworkFit {
     /// Per row: the value (regression, counts), P(second class) (binary) or the class
-    /// probabilities (multiclass).
+    /// probabilities (multiclass). On a copy of the network (whose forward pass keeps
+    /// buffers), so that threads may predict with one fitted model at once.
     fn predict<'py>(
-        &mut self,
+        &self,
         py: Python<'py>,
         x: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-        predict_with(py, &mut self.model, x)
+        let mut model = self.model.clone();
+        predict_with(py, &mut model, x)
     }
 
     /// Writes the run folder `dir` that `occam predict` and `occam report` read: the model,

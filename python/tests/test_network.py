@@ -150,3 +150,15 @@ def test_grid_search_pickle_joblib_and_float32(tmp_path):
     a = occam.MLPClassifier(epochs=5).fit(X32, y)
     b = occam.MLPClassifier(epochs=5).fit(X32.astype(np.float64), y)
     np.testing.assert_array_equal(a.predict_proba(X32), b.predict_proba(X32.astype(np.float64)))
+
+
+def test_threads_predict_with_one_fitted_network_at_once():
+    from concurrent.futures import ThreadPoolExecutor
+
+    X, y = table("pima_indians_diabetes.csv")
+    clf = occam.MLPClassifier(epochs=5).fit(X, y)
+    want = clf.predict_proba(X)
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda _: clf.predict_proba(X), range(16)))
+    for g in got:
+        np.testing.assert_array_equal(g, want)
