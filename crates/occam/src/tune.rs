@@ -33,6 +33,12 @@ pub trait Tunable: Clone + Send + Sync {
     fn with_params(&self, p: &Params) -> Result<Self>;
     /// Epochs per fit (the pruning rule waits a tenth of them).
     fn epochs(&self) -> usize;
+    /// The configuration the chosen trial is finally fitted with on all rows (default: as
+    /// is). A network drops early stopping there: all epochs, last weights, no rows held
+    /// out, as [`Tune::finish`] trains it.
+    fn for_final_fit(&self) -> Self {
+        self.clone()
+    }
     /// Trains on `train` and scores `metric` on `val`; `cb` sees every epoch and may stop
     /// training with the message "pruned".
     fn fold(
@@ -204,6 +210,15 @@ impl Tunable for Mlp {
         self.epochs
     }
 
+    fn for_final_fit(&self) -> Self {
+        Mlp {
+            patience: None,
+            restore_best: false,
+            val_fraction: 0.0,
+            ..self.clone()
+        }
+    }
+
     fn fold(
         &self,
         train: &Dataset,
@@ -334,7 +349,8 @@ impl Tunable for crate::linear::Linear {
 /// | `rule` | 1se | the trial chosen: the most regularized within one SE of the best, or the best |
 ///
 /// As an [`Estimator`](crate::Estimator) (for any tunable estimator), `fit` runs the search
-/// on all rows and fits the chosen configuration on them.
+/// on all rows and fits the chosen configuration on them ([`Tunable::for_final_fit`]: a
+/// network trains all epochs on all rows, as `finish` trains it).
 #[derive(Clone, Debug)]
 pub struct Tune<E> {
     /// The configuration the trials start from.
@@ -737,6 +753,9 @@ impl<E: Tunable + crate::Estimator> crate::Estimator for Tune<E> {
     fn fit(&self, d: &Dataset) -> Result<E::Model> {
         let trials = self.search(d, Vec::new(), &mut |_| Ok(()))?;
         let chosen = self.chosen(&trials, d)?;
-        self.estimator.with_params(&trials[chosen].params)?.fit(d)
+        self.estimator
+            .with_params(&trials[chosen].params)?
+            .for_final_fit()
+            .fit(d)
     }
 }

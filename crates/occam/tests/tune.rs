@@ -173,3 +173,19 @@ fn the_same_search_tunes_a_linear_model_and_each_fold_is_the_model_fitted_on_it(
         Some("space")
     );
 }
+
+#[test]
+fn as_an_estimator_the_search_fits_the_chosen_network_as_finish_does() {
+    // Early stopping configured on the base network: the trials use it, but the chosen
+    // network is trained as `finish` trains it (all epochs, last weights, every row).
+    let d = pima(300);
+    let mut t = search();
+    t.estimator.patience = Some(2);
+    let model = occam::Estimator::fit(&t, &d).unwrap();
+    let trials = t.search(&d, Vec::new(), &mut |_| Ok(())).unwrap();
+    let mut finished = t.finish(&d, &d, None, &trials).unwrap().model;
+    let mut model = model;
+    let a = model.predict(&d.x).unwrap();
+    let b = finished.predict(&d.x).unwrap();
+    assert_eq!(a.rows, b.rows);
+}
