@@ -271,13 +271,17 @@ fn held_out(family: Family, test: &Dataset, a0: &[f64], beta: &[Vec<f64>]) -> Me
 /// model: the intercept at the top of the path, where every coefficient is zero.
 fn refit(train: &Dataset, cols: &[usize], base: &PathConfig) -> Result<(Vec<f64>, Vec<Vec<f64>>)> {
     let p = train.nfeatures();
+    let mut c = base.clone();
+    c.penalty_factor = None;
     if cols.is_empty() {
-        let fit = fit_path(&train.x, &train.y, base, None)?;
+        // One point, lambda_max with every feature penalized: the intercept alone (neither
+        // the user's lambdas nor an unpenalized feature may put a coefficient in it).
+        c.lambda = None;
+        c.nlambda = 1;
+        let fit = fit_path(&train.x, &train.y, &c, None)?;
         return Ok((fit.a0[0].clone(), vec![vec![0.0; p]; fit.beta.len()]));
     }
     let xs = train.x.select_cols(cols);
-    let mut c = base.clone();
-    c.penalty_factor = None;
     let fit = fit_path(&xs, &train.y, &c, Some(0.0))?;
     let r = fit
         .relaxed
