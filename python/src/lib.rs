@@ -307,13 +307,16 @@ fn dataset(
 }
 
 /// A fitted model's predictions of `x` (a matrix, or a DataFrame's table read through the
-/// model's preprocessing), one row of numbers per row, as a NumPy matrix.
-fn predict_with<'py, M: occam::Fitted + Send>(
+/// model's preprocessing), one row of numbers per row, as a NumPy matrix. On a copy of the
+/// model (a network's forward pass keeps buffers), so that threads may predict with one
+/// fitted model at once.
+fn predict_with<'py, M: occam::Fitted + Clone + Send>(
     py: Python<'py>,
-    model: &mut M,
+    model: &M,
     x: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, numpy::PyArray2<f64>>> {
     use numpy::IntoPyArray;
+    let mut model = model.clone();
     let pred = match table_of(x)? {
         Some((t, _)) => py.allow_threads(|| model.predict_table(&t, occam::HandleUnknown::Error)),
         None => {

@@ -217,8 +217,7 @@ impl LinearFit {
         py: Python<'py>,
         x: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-        let mut model = self.model.clone();
-        predict_with(py, &mut model, x)
+        predict_with(py, &self.model, x)
     }
 
     /// Writes the run folder `dir` that `occam predict` and `occam report` read: the model,

@@ -60,15 +60,13 @@ impl NetworkFit {
 #[pymethods]
 impl NetworkFit {
     /// Per row: the value (regression, counts), P(second class) (binary) or the class
-    /// probabilities (multiclass). On a copy of the network (whose forward pass keeps
-    /// buffers), so that threads may predict with one fitted model at once.
+    /// probabilities (multiclass).
     fn predict<'py>(
         &self,
         py: Python<'py>,
         x: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-        let mut model = self.model.clone();
-        predict_with(py, &mut model, x)
+        predict_with(py, &self.model, x)
     }
 
     /// Writes the run folder `dir` that `occam predict` and `occam report` read: the model,
@@ -77,15 +75,8 @@ impl NetworkFit {
     fn save(&self, dir: PathBuf, force: bool) -> PyResult<()> {
         let mode = if force { Mode::Force } else { Mode::New };
         let mut run = RunFolder::create(&dir, occam::RunKind::Mlp, mode).map_err(py_err)?;
-        self.model.save(&mut run).map_err(py_err)?;
-        if !self.metrics.is_empty() {
-            run.write("metrics.csv", self.metrics.as_bytes())
-                .map_err(py_err)?;
-        }
-        match &self.result {
-            Some(r) => run.write_json("summary.json", r).map_err(py_err),
-            None => Ok(()),
-        }
+        occam::network::save_run(&mut run, &self.model, &self.metrics, self.result.as_ref())
+            .map_err(py_err)
     }
 
     /// `save` into `dir`, then the run's report.html, the page `occam report` draws.

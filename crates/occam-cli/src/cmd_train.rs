@@ -323,7 +323,6 @@ pub fn run_prepared(a: &TrainArgs, p: Prepared) -> Result<()> {
         Err(e) => e,
     })?;
     let mut model = p.model(tr.net.clone())?;
-    model.history = tr.history.clone();
     let mut summary = occam::network::result(
         &mut tr,
         &p.spec,
@@ -338,7 +337,8 @@ pub fn run_prepared(a: &TrainArgs, p: Prepared) -> Result<()> {
     }
     // The model, metrics.csv (written after every epoch, now listed in the manifest with its
     // checksum) and summary.json.
-    occam::network::save_run(&mut run, &model, &summary)?;
+    let metrics = occam::results::epochs_csv(&tr.history);
+    occam::network::save_run(&mut run, &model, &metrics, Some(&summary))?;
     if !p.test_rows.is_empty() {
         // The held-out rows' predictions as `occam predict` computes them, for the record.
         run.write(

@@ -136,19 +136,23 @@ pub fn compare_baseline(
 }
 
 /// Writes a trained network's run files into `run`: the model (model.json,
-/// model.safetensors, preprocess.json), metrics.csv (one row per epoch of its history) and
-/// summary.json (`result`) — what `occam predict` and `occam report` read.
+/// model.safetensors, preprocess.json), `metrics` as metrics.csv (one row per epoch, as
+/// [`crate::results::epochs_csv`] writes it; left out when empty) and `result` as
+/// summary.json (when there is one) — what `occam predict` and `occam report` read.
 pub fn save_run(
     run: &mut crate::RunFolder,
     model: &crate::mlp::MlpModel,
-    result: &NetworkResult,
+    metrics: &str,
+    result: Option<&NetworkResult>,
 ) -> Result<()> {
     model.save(run)?;
-    run.write(
-        "metrics.csv",
-        crate::results::epochs_csv(&model.history).as_bytes(),
-    )?;
-    run.write_json("summary.json", result)
+    if !metrics.is_empty() {
+        run.write("metrics.csv", metrics.as_bytes())?;
+    }
+    match result {
+        Some(r) => run.write_json("summary.json", r),
+        None => Ok(()),
+    }
 }
 
 /// A network run set up from a data set: the split, the training-split scaling, the engine's
