@@ -6,7 +6,7 @@
 use crate::network::NetworkFit;
 use crate::{py_err, write_report};
 use occam::options::TrainOptions;
-use occam::tune::{DimSpec, FoldScore, Journal, Method, Params, Space, Trial, Tune, TuneFit};
+use occam::tune::{DimSpec, FoldScore, Journal, Params, Space, Trial, Tune, TuneFit};
 use occam::{Dataset, Mlp, Mode, Rule, RunFolder, RunKind};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -228,17 +228,7 @@ pub fn tune_setup(
         .map(|(n, _)| (n.clone(), 1.0))
         .collect();
     occam::tune::Tunable::with_params(&m, &names).map_err(py_err)?;
-    let method = match search {
-        "grid" => Method::Grid,
-        "random" => Method::Random,
-        "tpe" => Method::Tpe,
-        s => {
-            return Err(value_err(
-                "search",
-                format!("'{s}' is not grid, random or tpe"),
-            ))
-        }
-    };
+    let method = occam::parse::search_method(search).map_err(py_err)?;
     if !(0.0..1.0).contains(&test_fraction) {
         return Err(value_err(
             "test_fraction",

@@ -12,7 +12,7 @@ use crate::UserError;
 use anyhow::Result;
 use occam::tune::{Journal, Tune};
 use occam_core::{split, Dataset};
-use occam_select::search::{Method, Trial};
+use occam_select::search::Trial;
 use occam_select::space::{DimSpec, Space};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -67,15 +67,7 @@ fn run_in_pool(a: &TuneArgs, o: TrainOptions) -> Result<()> {
         ));
     }
     let space = read_space(&a.space)?;
-    let method = match a.search.as_str() {
-        "grid" => Method::Grid,
-        "random" => Method::Random,
-        "tpe" => Method::Tpe,
-        s => anyhow::bail!(occam_core::DataError::param(
-            "--search",
-            format!("'{s}' is not grid, random or tpe")
-        )),
-    };
+    let method = occam::parse::search_method(&a.search)?;
     if !matches!(a.rule.as_str(), "min" | "1se") {
         anyhow::bail!(occam_core::DataError::param(
             "--rule",

@@ -1,4 +1,4 @@
-//! The text forms of network settings, as a command-line flag, a TOML key or a Python string
+//! The text forms of network and search settings, as a command-line flag, a TOML key or a Python string
 //! gives them: each parser returns the typed setting or an [`Error::Param`] naming the config
 //! field. Convolution blocks are parsed by [`crate::mlp::parse_conv_block`].
 
@@ -160,6 +160,20 @@ pub fn l1_mode(s: &str) -> Result<L1Mode> {
         _ => Err(Error::param_err(
             "l1_mode",
             format!("'{s}' is not prox, prox-uniform or subgradient"),
+        )),
+    }
+}
+
+/// How a search proposes trials: `grid`, `random` or `tpe`.
+pub fn search_method(s: &str) -> Result<occam_select::search::Method> {
+    use occam_select::search::Method;
+    match s {
+        "grid" => Ok(Method::Grid),
+        "random" => Ok(Method::Random),
+        "tpe" => Ok(Method::Tpe),
+        _ => Err(Error::param_err(
+            "search",
+            format!("'{s}' is not grid, random or tpe"),
         )),
     }
 }
