@@ -102,6 +102,77 @@ def fit_input(est, X, y, y_numeric):
     return table, y, table["headers"]
 
 
+def sample_weights(sample_weight, n):
+    """``sample_weight`` of ``fit`` as a list of ``n`` floats (``None`` stays ``None``): a
+    number is that weight for every row; otherwise one finite weight >= 0 per row, not all 0.
+    A weight is a frequency: 2 fits as the row twice, 0 as no row."""
+    if sample_weight is None:
+        return None
+    try:
+        w = np.asarray(sample_weight, dtype=np.float64)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"sample_weight: expected numbers ({e})") from None
+    if w.ndim == 0:
+        w = np.full(n, float(w))
+    if w.ndim != 1 or w.shape[0] != n:
+        raise ValueError(
+            f"sample_weight: shape {w.shape} does not match the {n} samples; expected ({n},)"
+        )
+    if not np.all(np.isfinite(w)):
+        raise ValueError("sample_weight: holds a NaN or infinite weight")
+    if np.any(w < 0):
+        raise ValueError(f"sample_weight: holds a negative weight ({w.min()})")
+    if not np.any(w > 0):
+        raise ValueError("sample_weight: every weight is zero: there is nothing to fit")
+    return [float(v) for v in w]
+
+
+def folds_of_splits(cv, y):
+    """Each row's fold (0-based) from ``cv`` when it is a scikit-learn splitter (its
+    ``split(X, y)``) or an iterable of (train, test) index pairs, as ``GridSearchCV`` takes
+    them. occam's cross-validation holds each row out once and fits on all the others, so
+    the test sets must partition the rows and each train set be the rest."""
+    n = len(y)
+    if hasattr(cv, "split"):
+        splits = list(cv.split(np.zeros((n, 1)), y))
+    else:
+        try:
+            splits = list(cv)
+        except TypeError:
+            raise TypeError(
+                f"cv: expected a number of folds, a splitter or (train, test) pairs; got "
+                f"{type(cv).__name__}"
+            ) from None
+    fold = np.full(n, -1, dtype=np.int64)
+    for f, pair in enumerate(splits):
+        try:
+            train, test = (np.asarray(a).ravel() for a in pair)
+        except (TypeError, ValueError):
+            raise ValueError(f"cv: split {f + 1} is not a (train, test) pair") from None
+        test = np.arange(n)[test] if test.dtype == bool else test.astype(np.int64)
+        train = np.arange(n)[train] if train.dtype == bool else train.astype(np.int64)
+        if test.size and (test.min() < 0 or test.max() >= n):
+            raise ValueError(f"cv: split {f + 1} holds a row index outside 0..{n - 1}")
+        if np.any(fold[test] >= 0):
+            raise ValueError(
+                f"cv: the test rows of split {f + 1} were already held out by an earlier "
+                "split; occam's cross-validation holds each row out exactly once"
+            )
+        fold[test] = f
+        rest = np.setdiff1d(np.arange(n), test)
+        if not np.array_equal(np.sort(train), rest):
+            raise ValueError(
+                f"cv: the train rows of split {f + 1} are not all the other rows; occam's "
+                "cross-validation fits each fold on every row it does not hold out"
+            )
+    if np.any(fold < 0):
+        raise ValueError(
+            f"cv: {int(np.sum(fold < 0))} rows are in no test set; occam's "
+            "cross-validation holds every row out once"
+        )
+    return [int(f) for f in fold]
+
+
 def predict_input(est, X):
     """What the core reads for ``predict``: the table of a DataFrame when the model encodes
     categorical columns (by the columns it was fitted on), else the validated matrix."""

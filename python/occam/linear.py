@@ -7,6 +7,7 @@ cross-validated estimators choose ``lambda_`` by the one-standard-error rule
 (``rule="1se"``, glmnet's ``lambda.1se``) or the best mean (``rule="min"``).
 """
 
+import numbers
 import time
 
 import numpy as np
@@ -17,8 +18,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _occam
 from ._base import (
-    ProbaClassifier, RunFolderState, adopt_columns, core_matrix, fit_input, keep, labels,
-    predict_input, python_message,
+    ProbaClassifier, RunFolderState, adopt_columns, core_matrix, fit_input, folds_of_splits,
+    keep, labels, predict_input, python_message, sample_weights,
 )
 
 # The core names a parameter as its config spells it; the Python names differ for these.
@@ -29,6 +30,7 @@ _PARAM_NAMES = {
     "intercept": "fit_intercept",
     "folds": "cv",
     "seed": "random_state",
+    "weights": "sample_weight",
 }
 
 
@@ -69,9 +71,10 @@ class _LinearPath(RunFolderState, BaseEstimator):
             raise ValueError(f"n_samples={len(y)}: a path needs at least 2 samples")
         return X, y, names
 
-    def _call(self, X, y, task, names, classes, **extra):
+    def _call(self, X, y, task, names, classes, sample_weight=None, **extra):
         Xc, yc = core_matrix(X), np.ascontiguousarray(y, dtype=np.float64)
         params = {**self._path_params(), **extra}
+        params["weights"] = sample_weights(sample_weight, len(yc))
         try:
             if "folds" in params and _through_joblib(getattr(self, "n_jobs", None)):
                 fit = self._cv_through_joblib(Xc, yc, task, names, classes, params)
@@ -153,10 +156,20 @@ def _score_fold(data, foldid, fold, lambdas, params):
     return _occam.cv_score_fold(data, foldid, fold, lambdas, **params)
 
 
-def _cv_params(self):
+def _cv_params(self, y):
+    """The CV settings for the core: ``foldid`` (1-based) when given; else ``cv`` as a
+    number of seeded folds (glmnet's), or as a scikit-learn splitter or (train, test) pairs
+    turned into each row's fold."""
+    folds, foldid = 10, None
+    if self.foldid is not None:
+        foldid = [int(f) - 1 for f in np.ravel(self.foldid)]
+    elif isinstance(self.cv, numbers.Integral) and not isinstance(self.cv, bool):
+        folds = int(self.cv)
+    else:
+        foldid = folds_of_splits(self.cv, y)
     return dict(
-        folds=int(self.cv),
-        foldid=None if self.foldid is None else [int(f) - 1 for f in np.ravel(self.foldid)],
+        folds=folds,
+        foldid=foldid,
         measure=self.measure,
         seed=int(self.random_state),
         rule=self.rule,
@@ -173,8 +186,10 @@ class ElasticNetCV(RegressorMixin, _LinearPath):
     Parameters: ``family`` ("gaussian" | "poisson"), ``l1_ratio``, ``n_lambdas``,
     ``lambda_min_ratio`` (default 1e-4 when n > p, else 1e-2), ``lambdas`` (explicit),
     ``penalty_factor`` (per feature), ``standardize``, ``fit_intercept``, ``tol`` (glmnet's
-    ``thresh``), ``gap_tol`` (also certify this relative duality gap), ``cv`` (folds),
-    ``foldid`` (1-based fold of each row, as glmnet's), ``measure`` ("deviance" | "mse" |
+    ``thresh``), ``gap_tol`` (also certify this relative duality gap), ``cv`` (a number of
+    seeded folds, a scikit-learn splitter such as ``KFold(5)``, or (train, test) pairs whose
+    test sets hold each row out once), ``foldid`` (1-based fold of each row, as glmnet's;
+    it takes precedence over ``cv``), ``measure`` ("deviance" | "mse" |
     "mae"), ``rule`` ("1se" | "min"), ``random_state`` (the folds), ``n_jobs`` (the folds
     as joblib tasks on this many workers; by default the core runs them on its own threads,
     and inside ``joblib.parallel_backend(...)``, e.g. "dask", they go to that backend).
@@ -182,6 +197,12 @@ class ElasticNetCV(RegressorMixin, _LinearPath):
     Attributes: ``coef_``, ``intercept_``, ``lambda_`` (the rule's), ``lambdas_``,
     ``lambda_min_``, ``lambda_1se_``, ``cv_mean_``, ``cv_se_``, ``coef_path_``
     (features x lambdas), ``selected_features_``.
+
+    ``fit(X, y, sample_weight=None)``: observation weights (glmnet's ``weights``) read as
+    frequencies, as scikit-learn's: a row of weight 2 fits as the row twice, a row of weight
+    0 as no row (the default ``lambda_min_ratio`` counts the weights' sum as the rows);
+    each fold's measure is the weighted mean over its rows, and the folds are weighted by
+    their rows' weights.
     """
 
     def __init__(self, *, family="gaussian", l1_ratio=1.0, n_lambdas=100,
@@ -190,7 +211,7 @@ class ElasticNetCV(RegressorMixin, _LinearPath):
                  measure="deviance", rule="1se", random_state=1, n_jobs=None):
         keep(self, locals())
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         if self.family not in _REGRESSION_FAMILIES:
             raise ValueError(
                 f"invalid value for family: '{self.family}' is not gaussian or poisson "
@@ -198,7 +219,8 @@ class ElasticNetCV(RegressorMixin, _LinearPath):
             )
         X, y, names = self._validate(X, y, y_numeric=True)
         task = _REGRESSION_FAMILIES[self.family]
-        return self._call(X, y, task, names, [], family=self.family, **_cv_params(self))
+        return self._call(X, y, task, names, [], sample_weight, family=self.family,
+                          **_cv_params(self, y))
 
     def predict(self, X):
         """The fitted mean at ``lambda_`` (counts for Poisson)."""
@@ -219,10 +241,10 @@ class LogisticNetCV(ProbaClassifier, ClassifierMixin, _LinearPath):
                  random_state=1, n_jobs=None):
         keep(self, locals())
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         X, y, names = self._validate(X, y, y_numeric=False)
         task, codes, texts = self._encode(y)
-        self._call(X, codes, task, names, texts, **_cv_params(self))
+        self._call(X, codes, task, names, texts, sample_weight, **_cv_params(self, y))
         if task == "binary":
             self.coef_ = np.atleast_2d(self.coef_)
             self.intercept_ = np.atleast_1d(self.intercept_)
@@ -233,7 +255,8 @@ class ElasticNet(RegressorMixin, _LinearPath):
     """The elastic-net path of a gaussian or Poisson GLM without cross-validation
     (glmnet's ``glmnet``); it predicts at ``lambda_value`` (default: the smallest fitted
     lambda, the least penalized). Parameters as :class:`ElasticNetCV` without the CV ones,
-    plus ``relax`` (gamma of the relaxed fit: 0 = unpenalized refit on each active set).
+    plus ``relax`` (gamma of the relaxed fit: 0 = unpenalized refit on each active set);
+    ``fit(X, y, sample_weight=None)`` as :class:`ElasticNetCV`'s.
     """
 
     def __init__(self, *, family="gaussian", l1_ratio=1.0, n_lambdas=100,
@@ -241,14 +264,14 @@ class ElasticNet(RegressorMixin, _LinearPath):
                  standardize=True, fit_intercept=True, tol=1e-7, gap_tol=None, relax=None):
         keep(self, locals())
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         if self.family not in _REGRESSION_FAMILIES:
             raise ValueError(
                 f"invalid value for family: '{self.family}' is not gaussian or poisson"
             )
         X, y, names = self._validate(X, y, y_numeric=True)
         task = _REGRESSION_FAMILIES[self.family]
-        self._call(X, y, task, names, [], family=self.family, relax=self.relax)
+        self._call(X, y, task, names, [], sample_weight, family=self.family, relax=self.relax)
         lam = self.lambdas_[-1] if self.lambda_value is None else float(self.lambda_value)
         try:
             self._fit.set_lambda(lam)

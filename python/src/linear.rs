@@ -58,6 +58,7 @@ impl Params {
                 "tol" => l.tol = v.extract().map_err(bad)?,
                 "gap_tol" => l.gap_tol = Some(v.extract().map_err(bad)?),
                 "relax" => l.relax = Some(v.extract().map_err(bad)?),
+                "weights" => l.weights = Some(v.extract().map_err(bad)?),
                 "folds" => p.folds = v.extract().map_err(bad)?,
                 "foldid" => p.foldid = Some(v.extract().map_err(bad)?),
                 "measure" => p.measure = v.extract().map_err(bad)?,

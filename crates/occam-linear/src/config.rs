@@ -64,6 +64,12 @@ impl Family {
 /// | `max_passes` | 100000 | >= 1 | coordinate-descent passes per lambda |
 /// | `grouped` | false | | multinomial: group lasso across classes |
 /// | `dfmax` | p + 1 | | stop the path when more features are non-zero |
+/// | `weights` | all 1 | >= 0, not all 0 | observation weights, see below |
+///
+/// Observation `weights` scale each row's loss (the objective is the weighted mean loss, so
+/// only their ratios matter, as glmnet's). They are read as frequencies: a row of weight 2
+/// fits as that row twice, so the default `lambda_min_ratio` counts their sum as the number
+/// of rows, and a row of weight 0 is left out of the fit altogether.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PathConfig {
     pub family: Family,
@@ -79,6 +85,7 @@ pub struct PathConfig {
     pub max_passes: usize,
     pub grouped: bool,
     pub dfmax: Option<usize>,
+    pub weights: Option<Vec<f64>>,
 }
 
 impl PathConfig {
@@ -97,6 +104,7 @@ impl PathConfig {
             max_passes: 100_000,
             grouped: false,
             dfmax: None,
+            weights: None,
         }
     }
 
@@ -150,6 +158,33 @@ impl PathConfig {
         if let Some(g) = self.gap_tol {
             if !(g > 0.0 && g < 1.0) {
                 return Err(param("gap_tol", format!("{g} is not in (0, 1)")));
+            }
+        }
+        if let Some(w) = &self.weights {
+            if w.len() != n {
+                return Err(param(
+                    "weights",
+                    format!("{} weights given for {n} rows", w.len()),
+                ));
+            }
+            if let Some(v) = w.iter().find(|v| !(v.is_finite() && **v >= 0.0)) {
+                return Err(param(
+                    "weights",
+                    format!("{v} is not a finite non-negative number"),
+                ));
+            }
+            let positive = w.iter().filter(|&&v| v > 0.0).count();
+            if positive == 0 {
+                return Err(param(
+                    "weights",
+                    "every weight is zero: there is nothing to fit",
+                ));
+            }
+            if positive < 2 {
+                return Err(param(
+                    "weights",
+                    "only 1 row has a non-zero weight: at least 2 are needed",
+                ));
             }
         }
         if n < 2 {

@@ -105,6 +105,7 @@ fn fold_scores(
     fit: &PathFit,
     x: &Matrix,
     y: &[f64],
+    w: Option<&[f64]>,
     measure: Measure,
     lambdas: &[f64],
 ) -> Vec<f64> {
@@ -113,9 +114,74 @@ fn fold_scores(
         .map(|&s| {
             let (a0, beta) = coef_at(fit, s);
             let mu = predict_response(fit.family, x, &a0, &beta);
-            fold_measure(fit.family, measure, &mu, y)
+            match w {
+                None => fold_measure(fit.family, measure, &mu, y),
+                Some(w) => weighted_fold_measure(fit.family, measure, &mu, y, w),
+            }
         })
         .collect()
+}
+
+/// Each held-out row's loss under `measure` (glmnet's per-family definitions; not AUC).
+fn row_losses(fam: Family, measure: Measure, mu: &[Vec<f64>], y: &[f64]) -> Vec<f64> {
+    let pred = if measure == Measure::Class {
+        predict_class(fam, mu)
+    } else {
+        Vec::new()
+    };
+    (0..y.len())
+        .map(|i| {
+            let t = y[i];
+            match (fam, measure) {
+                (Family::Binomial, Measure::Class) => {
+                    let p = mu[0][i];
+                    f64::from(if t > 0.5 { p <= 0.5 } else { p >= 0.5 })
+                }
+                (_, Measure::Class) => f64::from(pred[i] != t as usize),
+                (Family::Binomial, m) => {
+                    let p = mu[0][i];
+                    match m {
+                        Measure::Mse => 2.0 * (t - p) * (t - p),
+                        Measure::Mae => 2.0 * (t - p).abs(),
+                        _ => {
+                            let p = p.clamp(1e-5, 1.0 - 1e-5);
+                            -2.0 * (t * p.ln() + (1.0 - t) * (1.0 - p).ln())
+                        }
+                    }
+                }
+                (Family::Multinomial, m) => {
+                    let c = t as usize;
+                    let k = mu.len();
+                    match m {
+                        Measure::Mse => {
+                            (0..k).map(|q| (f64::from(q == c) - mu[q][i]).powi(2)).sum()
+                        }
+                        Measure::Mae => (0..k).map(|q| (f64::from(q == c) - mu[q][i]).abs()).sum(),
+                        _ => -2.0 * mu[c][i].clamp(1e-5, 1.0 - 1e-5).ln(),
+                    }
+                }
+                (Family::Poisson, Measure::Deviance) => metrics::poisson_dev(t, mu[0][i]),
+                (_, Measure::Mae) => (mu[0][i] - t).abs(),
+                _ => (mu[0][i] - t) * (mu[0][i] - t),
+            }
+        })
+        .collect()
+}
+
+/// The fold's weighted mean loss (or weighted AUC) for observation weights `w`.
+fn weighted_fold_measure(
+    fam: Family,
+    measure: Measure,
+    mu: &[Vec<f64>],
+    y: &[f64],
+    w: &[f64],
+) -> f64 {
+    if measure == Measure::Auc {
+        return metrics::weighted_auc(&mu[0], y, w);
+    }
+    let losses = row_losses(fam, measure, mu, y);
+    let total: f64 = w.iter().sum();
+    losses.iter().zip(w).map(|(l, wi)| wi * l).sum::<f64>() / total
 }
 
 /// The fold's mean loss (or AUC) with glmnet's per-family definitions.
@@ -189,13 +255,18 @@ fn fold_measure(fam: Family, measure: Measure, mu: &[Vec<f64>], y: &[f64]) -> f6
 fn every_class_trains_in_every_fold(
     y: &[f64],
     foldid: &[usize],
+    weights: Option<&[f64]>,
     k: usize,
     given: bool,
 ) -> Result<(), LinearError> {
     let classes = y.iter().fold(0usize, |m, &v| m.max(v as usize)) + 1;
     let mut count = vec![0usize; classes];
     let mut per_fold = vec![vec![0usize; classes]; k];
-    for (&v, &f) in y.iter().zip(foldid) {
+    for (i, (&v, &f)) in y.iter().zip(foldid).enumerate() {
+        // a row of weight 0 is not fitted: it does not count
+        if weights.is_some_and(|w| w[i] == 0.0) {
+            continue;
+        }
         count[v as usize] += 1;
         per_fold[f][v as usize] += 1;
     }
@@ -298,13 +369,21 @@ pub fn assign_folds(
         ));
     }
     if matches!(cfg.family, Family::Binomial | Family::Multinomial) {
-        every_class_trains_in_every_fold(y, &foldid, k, cv.foldid.is_some())?;
+        every_class_trains_in_every_fold(
+            y,
+            &foldid,
+            cfg.weights.as_deref(),
+            k,
+            cv.foldid.is_some(),
+        )?;
     }
     Ok((foldid, k))
 }
 
 /// Fold `f` of `foldid`: the path of `cfg` fitted on the other rows, its measure on the
-/// fold's rows at each of `lambdas` (the full fit's), and the fold's row count (its weight).
+/// fold's rows at each of `lambdas` (the full fit's), and the fold's weight (its row count, or
+/// the sum of its rows' observation weights). With weights the fold's measure is their
+/// weighted mean (AUC: over pairs weighted by both rows' weights).
 pub fn score_fold(
     x: &Matrix,
     y: &[f64],
@@ -347,12 +426,38 @@ pub fn score_fold_with(
     }
     let xt = x.select_rows(&train);
     let yt: Vec<f64> = train.iter().map(|&i| y[i]).collect();
-    let fit = fit_path_with_progress(&xt, &yt, cfg, None, &|_, _| go_on())?;
     let xh = x.select_rows(&test);
     let yh: Vec<f64> = test.iter().map(|&i| y[i]).collect();
+    let Some(w) = &cfg.weights else {
+        let fit = fit_path_with_progress(&xt, &yt, cfg, None, &|_, _| go_on())?;
+        return Ok((
+            fold_scores(&fit, &xh, &yh, None, measure, lambdas),
+            test.len() as f64,
+        ));
+    };
+    if w.len() != n {
+        return Err(param(
+            "weights",
+            format!("{} weights given for {n} rows", w.len()),
+        ));
+    }
+    let wh: Vec<f64> = test.iter().map(|&i| w[i]).collect();
+    let fold_weight: f64 = wh.iter().sum();
+    if fold_weight <= 0.0 {
+        return Err(param(
+            "weights",
+            format!(
+                "every row of fold {} has weight 0: it cannot be scored",
+                f + 1
+            ),
+        ));
+    }
+    let mut train_cfg = cfg.clone();
+    train_cfg.weights = Some(train.iter().map(|&i| w[i]).collect());
+    let fit = fit_path_with_progress(&xt, &yt, &train_cfg, None, &|_, _| go_on())?;
     Ok((
-        fold_scores(&fit, &xh, &yh, measure, lambdas),
-        test.len() as f64,
+        fold_scores(&fit, &xh, &yh, Some(&wh), measure, lambdas),
+        fold_weight,
     ))
 }
 
@@ -377,7 +482,7 @@ pub fn combine(
     }
     if let Some(f) = per_fold
         .iter()
-        .position(|(s, w)| s.len() != nl || w.is_nan() || *w < 1.0)
+        .position(|(s, w)| s.len() != nl || !(w.is_finite() && *w > 0.0))
     {
         return Err(param(
             "fold",

@@ -25,7 +25,7 @@ pub struct PathFit {
     pub df: Vec<usize>,
     /// Fraction of the null deviance explained.
     pub dev_ratio: Vec<f64>,
-    /// Null deviance with unit observation weights.
+    /// Null deviance (each row's deviance times its weight; unit weights by default).
     pub nulldev: f64,
     /// Certified relative duality gap per lambda (gaussian, binomial).
     pub relative_gap: Vec<Option<f64>>,
@@ -103,8 +103,23 @@ pub fn fit_path_with_progress(
     if y.len() != n {
         return Err(param("y", format!("{} values for {n} rows", y.len())));
     }
+    if let Some(wts) = cfg.weights.as_ref().filter(|v| v.contains(&0.0)) {
+        // Rows of weight 0 are left out (so that they cannot make a feature look varying).
+        let keep: Vec<usize> = (0..n).filter(|&i| wts[i] > 0.0).collect();
+        let mut kept = cfg.clone();
+        kept.weights = Some(keep.iter().map(|&i| wts[i]).collect());
+        let yk: Vec<f64> = keep.iter().map(|&i| y[i]).collect();
+        return fit_path_with_progress(&x.select_rows(&keep), &yk, &kept, relax_gamma, progress);
+    }
     let start = std::time::Instant::now();
-    let w = vec![1.0 / n as f64; n];
+    // Weights normalized to sum to 1; `nobs` counts the rows (the weights' sum: frequencies).
+    let (w, nobs) = match &cfg.weights {
+        Some(v) => {
+            let s: f64 = v.iter().sum();
+            (v.iter().map(|x| x / s).collect::<Vec<f64>>(), s)
+        }
+        None => (vec![1.0 / n as f64; n], n as f64),
+    };
     let mut pf = cfg.penalty_factor.clone().unwrap_or_else(|| vec![1.0; p]);
     let s: f64 = pf.iter().sum();
     pf.iter_mut().for_each(|v| *v *= p as f64 / s);
@@ -122,8 +137,17 @@ pub fn fit_path_with_progress(
     check_response(cfg.family, y, nclass)?;
     // Gaussian: standardize y as glmnet does (the ridge part is then in units of sd(y)).
     let (ym, ys) = if cfg.family == Family::Gaussian {
-        let m: f64 = y.iter().sum::<f64>() / n as f64;
-        let sd = (y.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / n as f64).sqrt();
+        let (m, sd) = if cfg.weights.is_some() {
+            let m: f64 = y.iter().zip(&w).map(|(v, wi)| wi * v).sum();
+            let var: f64 = y.iter().zip(&w).map(|(v, wi)| wi * (v - m) * (v - m)).sum();
+            (m, var.sqrt())
+        } else {
+            let m: f64 = y.iter().sum::<f64>() / n as f64;
+            (
+                m,
+                (y.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / n as f64).sqrt(),
+            )
+        };
         if sd == 0.0 {
             return Err(param("target", "the response is constant"));
         }
@@ -134,7 +158,7 @@ pub fn fit_path_with_progress(
     let yw: Vec<f64> = y.iter().map(|v| (v - ym) / ys).collect();
     let ratio = cfg
         .lambda_min_ratio
-        .unwrap_or(if n < p { 1e-2 } else { 1e-4 });
+        .unwrap_or(if nobs < p as f64 { 1e-2 } else { 1e-4 });
     let (lambdas, order) = match &cfg.lambda {
         Some(l) => {
             let mut idx: Vec<usize> = (0..l.len()).collect();
@@ -236,7 +260,7 @@ pub fn fit_path_with_progress(
         relaxed_raw,
         ym,
         ys,
-        n,
+        nobs,
         order,
         fit_seconds,
     ))
@@ -314,7 +338,7 @@ fn assemble(
     relaxed: Option<RawRelaxed>,
     ym: f64,
     ys: f64,
-    n: usize,
+    nobs: f64,
     order: Option<Vec<usize>>,
     fit_seconds: f64,
 ) -> PathFit {
@@ -364,7 +388,7 @@ fn assemble(
         beta,
         df,
         dev_ratio: perm.iter().map(|&l| raw.dev_ratio[l]).collect(),
-        nulldev: raw.null_dev * n as f64 * ys * ys,
+        nulldev: raw.null_dev * nobs * ys * ys,
         relative_gap: perm.iter().map(|&l| raw.gap[l]).collect(),
         passes: raw.passes,
         warnings: raw.warnings,

@@ -2,9 +2,10 @@
 //! the original data and the reported coefficients only (no solver state), for tests.
 //!
 //! On the scale the penalty is defined (standardized X; y / sd(y) for gaussian), with
-//! g_j = (1/n) sum_i x~_ij (y_i - mu_i): a zero coefficient needs |g_j| <= lambda alpha pf_j;
+//! g_j = sum_i w_i x~_ij (y_i - mu_i) (w the observation weights normalized to sum to 1, 1/n
+//! by default): a zero coefficient needs |g_j| <= lambda alpha pf_j;
 //! a non-zero one needs g_j = lambda pf_j (alpha sign(b_j) + (1 - alpha) b_j). Grouped
-//! multinomial uses the group versions. The intercept needs sum_i (y_i - mu_i) = 0.
+//! multinomial uses the group versions. The intercept needs sum_i w_i (y_i - mu_i) = 0.
 
 use crate::config::{Family, PathConfig};
 use crate::driver::PathFit;
@@ -21,9 +22,9 @@ pub struct KktReport {
 
 /// Checks every lambda of `fit`; returns the worst relative violation.
 pub fn check(x: &Matrix, y: &[f64], cfg: &PathConfig, fit: &PathFit) -> KktReport {
-    let n = x.nrows() as f64;
     let p = x.ncols();
-    let st = Standardizer::fit(x, None);
+    let w = weights(x.nrows(), cfg);
+    let st = Standardizer::fit(x, Some(&w));
     let scale: Vec<f64> = (0..p)
         .map(|j| {
             if cfg.standardize && !st.constant[j] {
@@ -75,7 +76,8 @@ pub fn check(x: &Matrix, y: &[f64], cfg: &PathConfig, fit: &PathFit) -> KktRepor
             .collect();
         if cfg.intercept {
             for r in &resid {
-                note((r.iter().sum::<f64>() / n).abs() / lam, l, None);
+                let s: f64 = r.iter().zip(&w).map(|(r, w)| w * r).sum();
+                note(s.abs() / lam, l, None);
             }
         }
         for j in 0..p {
@@ -87,11 +89,11 @@ pub fn check(x: &Matrix, y: &[f64], cfg: &PathConfig, fit: &PathFit) -> KktRepor
                 .map(|r| {
                     let mut a = 0.0;
                     let mut rs = 0.0;
-                    x.for_each_in_col(j, |i, v| a += v * r[i]);
+                    x.for_each_in_col(j, |i, v| a += w[i] * v * r[i]);
                     if center[j] != 0.0 {
-                        rs = r.iter().sum::<f64>();
+                        rs = r.iter().zip(&w).map(|(r, w)| w * r).sum::<f64>();
                     }
-                    (a - center[j] * rs) / (scale[j] * n)
+                    (a - center[j] * rs) / scale[j]
                 })
                 .collect();
             let b: Vec<f64> = beta.iter().map(|bc| bc[j] * scale[j] / ys).collect();
@@ -126,11 +128,15 @@ pub fn check(x: &Matrix, y: &[f64], cfg: &PathConfig, fit: &PathFit) -> KktRepor
 /// The scale of y the penalty is defined on (sd(y) for gaussian, as glmnet) and the penalty
 /// factors rescaled to sum to p.
 fn scales(x: &Matrix, y: &[f64], cfg: &PathConfig, family: Family) -> (f64, Vec<f64>) {
-    let n = x.nrows() as f64;
     let p = x.ncols();
+    let w = weights(x.nrows(), cfg);
     let ys = if family == Family::Gaussian {
-        let m = y.iter().sum::<f64>() / n;
-        (y.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / n).sqrt()
+        let m: f64 = y.iter().zip(&w).map(|(v, w)| w * v).sum();
+        y.iter()
+            .zip(&w)
+            .map(|(v, w)| w * (v - m) * (v - m))
+            .sum::<f64>()
+            .sqrt()
     } else {
         1.0
     };
@@ -140,28 +146,40 @@ fn scales(x: &Matrix, y: &[f64], cfg: &PathConfig, family: Family) -> (f64, Vec<
     (ys, pf)
 }
 
+/// The observation weights of `cfg` normalized to sum to 1 (1/n each by default).
+fn weights(n: usize, cfg: &PathConfig) -> Vec<f64> {
+    match &cfg.weights {
+        Some(v) => {
+            let s: f64 = v.iter().sum();
+            v.iter().map(|x| x / s).collect()
+        }
+        None => vec![1.0 / n as f64; n],
+    }
+}
+
 /// The penalized objective at lambda index `l`, computed from data and reported coefficients:
-/// mean negative log-likelihood (gaussian: half mean squared error of y / sd(y)) plus the
+/// weighted mean negative log-likelihood (gaussian: half mean squared error of y / sd(y)) plus the
 /// elastic-net penalty of the standardized coefficients — the quantity every path minimises.
 pub fn objective(x: &Matrix, y: &[f64], cfg: &PathConfig, fit: &PathFit, l: usize) -> f64 {
-    let n = x.nrows() as f64;
     let p = x.ncols();
-    let st = Standardizer::fit(x, None);
+    let w = weights(x.nrows(), cfg);
+    let st = Standardizer::fit(x, Some(&w));
     let (ys, pf) = scales(x, y, cfg, fit.family);
     let beta: Vec<Vec<f64>> = fit.beta.iter().map(|b| b[l].clone()).collect();
     let mu = predict_response(fit.family, x, &fit.a0[l], &beta);
     let loss: f64 = (0..y.len())
-        .map(|i| match fit.family {
-            Family::Gaussian => 0.5 * ((y[i] - mu[0][i]) / ys).powi(2),
-            Family::Binomial => {
-                let q = mu[0][i].clamp(1e-300, 1.0 - 1e-16);
-                -(y[i] * q.ln() + (1.0 - y[i]) * (1.0 - q).ln())
+        .map(|i| {
+            w[i] * match fit.family {
+                Family::Gaussian => 0.5 * ((y[i] - mu[0][i]) / ys).powi(2),
+                Family::Binomial => {
+                    let q = mu[0][i].clamp(1e-300, 1.0 - 1e-16);
+                    -(y[i] * q.ln() + (1.0 - y[i]) * (1.0 - q).ln())
+                }
+                Family::Poisson => mu[0][i] - y[i] * mu[0][i].max(1e-300).ln(),
+                Family::Multinomial => -mu[y[i] as usize][i].max(1e-300).ln(),
             }
-            Family::Poisson => mu[0][i] - y[i] * mu[0][i].max(1e-300).ln(),
-            Family::Multinomial => -mu[y[i] as usize][i].max(1e-300).ln(),
         })
-        .sum::<f64>()
-        / n;
+        .sum::<f64>();
     let lam = fit.lambda[l] / ys;
     let mut pen = 0.0;
     for j in 0..p {

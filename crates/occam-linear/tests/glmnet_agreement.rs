@@ -157,6 +157,12 @@ cases!(
     poisson_synth_a05,
     poisson_synth_a005,
     multinomial_digits_a005,
+    gaussian_diabetes_w,
+    gaussian_diabetes_w_a05,
+    binomial_pima_w,
+    binomial_colon_w,
+    poisson_synth_w,
+    multinomial_digits_w,
 );
 
 // The lasso and alpha = 0.5 multinomial paths end near separation, where both programs need

@@ -96,6 +96,29 @@ fn cv_diabetes_mae() {
     check_cv("cv_diabetes_mae", "mae");
 }
 
+// With observation weights (integers 0..4): weighted fold means, folds weighted by their
+// rows' weights, weighted AUC.
+#[test]
+fn cv_pima_w_deviance() {
+    check_cv("cv_pima_w_deviance", "deviance");
+}
+#[test]
+fn cv_pima_w_class() {
+    check_cv("cv_pima_w_class", "class");
+}
+#[test]
+fn cv_pima_w_auc() {
+    check_cv("cv_pima_w_auc", "auc");
+}
+#[test]
+fn cv_diabetes_w_mse() {
+    check_cv("cv_diabetes_w_mse", "mse");
+}
+#[test]
+fn cv_diabetes_w_mae() {
+    check_cv("cv_diabetes_w_mae", "mae");
+}
+
 /// The relaxed fit: the unpenalized refit on each active set, and its gamma = 0.5 blend.
 fn check_relax(name: &str) {
     let fx = load_fixture(name);

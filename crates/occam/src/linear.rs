@@ -33,6 +33,7 @@ pub const LINEAR_FORMAT: &str = "occam-linear-1";
 /// | `gap_tol` | None | (0, 1) | also certify this relative duality gap |
 /// | `grouped` | false | | multinomial: group lasso across classes |
 /// | `relax` | None | [0, 1] | gamma of the relaxed fit (1 - gamma of the unpenalized refit) |
+/// | `weights` | all 1 | >= 0 | observation weight of each row (frequencies: see [`PathConfig`]) |
 #[derive(Clone, Debug, PartialEq)]
 pub struct Linear {
     /// The GLM family; `None` takes the task's natural family.
@@ -59,6 +60,8 @@ pub struct Linear {
     pub grouped: bool,
     /// Relaxed fit with this gamma.
     pub relax: Option<f64>,
+    /// Observation weights, one per row of the data set.
+    pub weights: Option<Vec<f64>>,
 }
 
 impl Default for Linear {
@@ -77,6 +80,7 @@ impl Default for Linear {
             gap_tol: None,
             grouped: false,
             relax: None,
+            weights: None,
         }
     }
 }
@@ -150,6 +154,7 @@ impl Linear {
         c.tol = self.tol;
         c.gap_tol = self.gap_tol;
         c.grouped = self.grouped;
+        c.weights = self.weights.clone();
         c.validate(d.nrows(), d.nfeatures())?;
         Ok(c)
     }

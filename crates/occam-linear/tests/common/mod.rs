@@ -117,6 +117,9 @@ pub fn config_of(fx: &Value) -> PathConfig {
     if fx["penalty_factor"].is_array() {
         cfg.penalty_factor = Some(f64s(&fx["penalty_factor"]));
     }
+    if fx["weights"].is_array() {
+        cfg.weights = Some(f64s(&fx["weights"]));
+    }
     cfg
 }
 

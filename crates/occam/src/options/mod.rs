@@ -182,6 +182,7 @@ impl LinearOptions {
             gap_tol: self.gap_tol,
             grouped: self.grouped,
             relax: self.relax.then_some(self.gamma),
+            weights: None,
         })
     }
 }
