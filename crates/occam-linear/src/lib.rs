@@ -3,11 +3,13 @@
 //! way: driver -> path -> point -> family.
 
 mod anderson;
+pub mod bayes;
 mod cholesky;
 pub mod config;
 pub mod cv;
 mod design;
 pub mod driver;
+pub mod eigen;
 pub mod error;
 mod family;
 mod kernels;
@@ -17,6 +19,7 @@ mod path;
 mod point;
 pub mod predict;
 
+pub use bayes::{ard, bayesian_ridge, BayesConfig, BayesFit, BayesKind};
 pub use config::{Family, PathConfig};
 pub use cv::{
     assign_folds, combine, cross_validate, cross_validate_with_progress, score_fold,
