@@ -7,8 +7,9 @@ core. A fitted model ``save``s to the run folder format of the ``occam`` command
 the command line trained.
 """
 
-from . import _occam, linear, network, select, tune as _tune_module
+from . import _occam, bayes, linear, network, select, tune as _tune_module
 from ._occam import __version__
+from .bayes import ARDRegression, BayesianRidge
 from .linear import ElasticNet, ElasticNetCV, LogisticNetCV
 from .network import MLPClassifier, MLPRegressor
 from .select import StabilitySelection
@@ -17,15 +18,17 @@ from .tune import TuneSearch, tune
 
 def load(path):
     """The model of a run folder written by an estimator's ``save`` or by the command line
-    (``occam linear cv|path``, ``occam train``), as the fitted estimator that fits it."""
+    (``occam linear cv|path|bayes``, ``occam train``), as the fitted estimator that fits it."""
     fit = _occam.load_model(str(path))
     if isinstance(fit, _occam.LinearFit):
         return linear.from_fit(fit)
+    if isinstance(fit, _occam.BayesFit):
+        return bayes.from_fit(fit)
     return network.from_fit(fit)
 
 
 __all__ = [
-    "ElasticNet", "ElasticNetCV", "LogisticNetCV", "MLPClassifier", "MLPRegressor",
+    "ARDRegression", "BayesianRidge", "ElasticNet", "ElasticNetCV", "LogisticNetCV", "MLPClassifier", "MLPRegressor",
     "StabilitySelection", "TuneSearch", "load", "tune",
     "__version__",
 ]

@@ -14,6 +14,7 @@ use pyo3::types::PyDict;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+mod bayes;
 mod linear;
 mod network;
 mod select;
@@ -316,20 +317,30 @@ fn predict_with<'py, M: occam::Fitted + Clone + Send>(
     x: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, numpy::PyArray2<f64>>> {
     use numpy::IntoPyArray;
+    let pred = predictions_of(py, model, x)?;
+    let n = pred.rows.len();
+    let width = pred.rows.first().map_or(1, Vec::len);
+    let out = numpy::ndarray::Array2::from_shape_vec((n, width), pred.rows.concat())
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    Ok(out.into_pyarray(py))
+}
+
+/// The model's predictions for `x` (a matrix, or a DataFrame's table), computed without the
+/// interpreter lock.
+fn predictions_of<M: occam::Fitted + Clone + Send>(
+    py: Python<'_>,
+    model: &M,
+    x: &Bound<'_, PyAny>,
+) -> PyResult<occam::Predictions> {
     let mut model = model.clone();
-    let pred = match table_of(x)? {
+    match table_of(x)? {
         Some((t, _)) => py.allow_threads(|| model.predict_table(&t, occam::HandleUnknown::Error)),
         None => {
             let m = matrix_of(x)?;
             py.allow_threads(|| model.predict(&m))
         }
     }
-    .map_err(py_err)?;
-    let n = pred.rows.len();
-    let width = pred.rows.first().map_or(1, Vec::len);
-    let out = numpy::ndarray::Array2::from_shape_vec((n, width), pred.rows.concat())
-        .map_err(|e| PyValueError::new_err(e.to_string()))?;
-    Ok(out.into_pyarray(py))
+    .map_err(py_err)
 }
 
 /// Loads the model of any run folder the package knows: a linear path (`LinearFit`) or a
@@ -342,6 +353,10 @@ fn load_model(py: Python<'_>, dir: PathBuf) -> PyResult<PyObject> {
             .into_any()
             .unbind(),
         occam::Model::Network(model) => network::network_fit(&dir, *model)?
+            .into_pyobject(py)?
+            .into_any()
+            .unbind(),
+        occam::Model::Bayes(model) => bayes::bayes_fit(&dir, *model)?
             .into_pyobject(py)?
             .into_any()
             .unbind(),
@@ -366,6 +381,9 @@ fn _occam(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(network::fit_mlp, m)?)?;
     m.add_function(wrap_pyfunction!(network::load_network, m)?)?;
     m.add_function(wrap_pyfunction!(load_model, m)?)?;
+    m.add_class::<bayes::BayesFit>()?;
+    m.add_function(wrap_pyfunction!(bayes::fit_bayes, m)?)?;
+    m.add_function(wrap_pyfunction!(bayes::load_bayes, m)?)?;
     m.add_class::<select::SelectionFit>()?;
     m.add_function(wrap_pyfunction!(select::stability_selection, m)?)?;
     m.add_function(wrap_pyfunction!(select::report_run, m)?)?;

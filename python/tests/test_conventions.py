@@ -14,6 +14,8 @@ import occam
         occam.MLPClassifier(),
         occam.MLPRegressor(),
         occam.StabilitySelection(pairs=10),
+        occam.BayesianRidge(),
+        occam.ARDRegression(),
     ]
 )
 def test_scikit_learn_conventions(estimator, check):

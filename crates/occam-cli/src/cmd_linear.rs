@@ -1,12 +1,13 @@
-//! `occam linear path` and `occam linear cv`: flags (the facade's `occam::options`) ->
-//! `Linear` / `LinearCv` -> fit -> table on stdout and JSON with glmnet's field names.
+//! `occam linear path`, `occam linear cv` and `occam linear bayes`: flags (the facade's
+//! `occam::options`) -> `Linear` / `LinearCv` / `BayesLinear` -> fit -> table on stdout and
+//! JSON (glmnet's field names for the paths).
 
-use crate::flags::{LinearCvArgs, LinearPathArgs};
+use crate::flags::{LinearBayesArgs, LinearCvArgs, LinearPathArgs};
 use crate::output;
 use anyhow::Result;
 use occam::options::LinearOptions;
-use occam::results::{CvResult, LinearResult};
-use occam::{Linear, LinearModel, RunKind};
+use occam::results::{BayesResult, CvResult, LinearResult};
+use occam::{Estimator, Fitted, Linear, LinearModel, RunKind};
 use occam_core::Dataset;
 use occam_linear::{PathConfig, PathFit};
 use std::path::Path;
@@ -146,6 +147,43 @@ pub fn cv(a: &LinearCvArgs) -> Result<()> {
     Ok(())
 }
 
+pub fn bayes(a: &LinearBayesArgs) -> Result<()> {
+    let d = a.data.load()?;
+    let est = a.bayes.bayes()?;
+    check_run(a.output.out.as_deref(), RunKind::Bayes, a.output.force)?;
+    let start = std::time::Instant::now();
+    let model = est.fit(&d)?;
+    let res = BayesResult::new(&model, &d, start.elapsed().as_secs_f64())?;
+    if let Some(p) = &a.output.json {
+        output::write_json(p, &res)?;
+    }
+    let report = finish_run(
+        a.output.out.as_deref(),
+        RunKind::Bayes,
+        a.output.force,
+        ("bayes.json", &res),
+        &model,
+        a.output.no_report,
+    )?;
+    println!(
+        "{} on {} rows x {} features{}: {} evidence updates in {:.3} s",
+        res.kind_name(),
+        d.nrows(),
+        d.nfeatures(),
+        if d.x.is_sparse() { " (sparse)" } else { "" },
+        res.n_iter,
+        res.fit_seconds
+    );
+    print!("{res}");
+    if let Some(p) = &a.output.json {
+        println!("wrote {}", p.display());
+    }
+    if let Some(r) = report {
+        println!("wrote {}", r.display());
+    }
+    Ok(())
+}
+
 /// With `--out DIR`: refuses DIR when it already holds a run (unless `force`), before any
 /// work starts.
 fn check_run(dir: Option<&Path>, kind: RunKind, force: bool) -> Result<()> {
@@ -162,7 +200,7 @@ fn finish_run(
     kind: RunKind,
     force: bool,
     (name, v): (&str, &impl serde::Serialize),
-    model: &LinearModel,
+    model: &impl Fitted,
     no_report: bool,
 ) -> Result<Option<std::path::PathBuf>> {
     let Some(dir) = dir else {

@@ -152,6 +152,20 @@ pub enum LinearCommand {
     /// Cross-validate the path: cvm, cvsd, lambda.min and lambda.1se.
     #[command(allow_negative_numbers = true)]
     Cv(LinearCvArgs),
+    /// Bayesian ridge or ARD: the penalty learned from the evidence, with predictive
+    /// standard deviations (scikit-learn's BayesianRidge and ARDRegression).
+    #[command(allow_negative_numbers = true)]
+    Bayes(LinearBayesArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct LinearBayesArgs {
+    #[command(flatten)]
+    pub data: DataFlags,
+    #[command(flatten)]
+    pub bayes: occam::options::BayesOptions,
+    #[command(flatten)]
+    pub output: LinearOutput,
 }
 
 #[derive(Args, Debug)]

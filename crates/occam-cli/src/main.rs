@@ -145,6 +145,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Linear(l) => match *l {
             LinearCommand::Path(a) => cmd_linear::path(&a),
             LinearCommand::Cv(a) => cmd_linear::cv(&a),
+            LinearCommand::Bayes(a) => cmd_linear::bayes(&a),
         },
         Command::Train(a) => cmd_train::run(&a),
         Command::Tune(a) => cmd_tune::run(&a),

@@ -633,3 +633,100 @@ pub fn forecast(
         Ok(())
     })
 }
+
+/// Horizontal bars of `values` with a whisker of +- `half_width` on each (an interval: a
+/// posterior 95% interval, a standard error), sorted by magnitude (at most `top`, largest on
+/// top); the whiskers are black lines of stroke width 1 with end ticks.
+pub fn bar_chart_with_errors(
+    title: &str,
+    names: &[String],
+    values: &[f64],
+    half_width: &[f64],
+    top: usize,
+    xdesc: &str,
+) -> Result<String, String> {
+    let mut idx: Vec<usize> = (0..values.len()).collect();
+    idx.sort_by(|&a, &b| values[b].abs().total_cmp(&values[a].abs()));
+    idx.truncate(top.max(1));
+    let n = idx.len().max(1);
+    let hw = |i: usize| half_width.get(i).copied().unwrap_or(0.0);
+    let (x0, x1) = range(
+        idx.iter()
+            .flat_map(|&i| [values[i] - hw(i), values[i] + hw(i)])
+            .chain([0.0]),
+    );
+    render(|root| {
+        let mut c = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(150)
+            .build_cartesian_2d(x0..x1, 0.0..n as f64)
+            .map_err(err)?;
+        c.configure_mesh()
+            .disable_y_mesh()
+            .y_labels(0)
+            .light_line_style(WHITE.mix(0.0))
+            .x_desc(xdesc)
+            .draw()
+            .map_err(err)?;
+        for (r, &i) in idx.iter().enumerate() {
+            let y = (n - 1 - r) as f64 + 0.5;
+            let (px, py) = c.backend_coord(&(x0, y));
+            root.draw(&Text::new(
+                names.get(i).cloned().unwrap_or_default(),
+                (px - 6, py),
+                TextStyle::from(("sans-serif", 12).into_font())
+                    .pos(Pos::new(HPos::Right, VPos::Center)),
+            ))
+            .map_err(err)?;
+        }
+        c.draw_series(idx.iter().enumerate().map(|(r, &i)| {
+            let y = (n - 1 - r) as f64;
+            let v = values[i];
+            let col = if v >= 0.0 { color(0) } else { color(3) };
+            Rectangle::new(
+                [(0.0f64.min(v), y + 0.2), (0.0f64.max(v), y + 0.8)],
+                col.mix(0.7).filled(),
+            )
+        }))
+        .map_err(err)?;
+        for (r, &i) in idx.iter().enumerate() {
+            let (y, v, h) = ((n - 1 - r) as f64 + 0.5, values[i], hw(i));
+            if h <= 0.0 {
+                continue;
+            }
+            let seg =
+                |a: (f64, f64), b: (f64, f64)| PathElement::new(vec![a, b], BLACK.stroke_width(1));
+            c.draw_series([
+                seg((v - h, y), (v + h, y)),
+                seg((v - h, y - 0.2), (v - h, y + 0.2)),
+                seg((v + h, y - 0.2), (v + h, y + 0.2)),
+            ])
+            .map_err(err)?;
+        }
+        Ok(())
+    })
+}
+
+/// One series against its index (1-based): a polyline of stroke width 2 with a dot at each
+/// point.
+pub fn series(title: &str, values: &[f64], xdesc: &str, ydesc: &str) -> Result<String, String> {
+    let pts: Vec<(f64, f64)> = values
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| v.is_finite())
+        .map(|(i, &v)| (i as f64 + 1.0, v))
+        .collect();
+    let (x0, x1) = range(pts.iter().map(|p| p.0));
+    let (y0, y1) = range(pts.iter().map(|p| p.1));
+    render(|root| {
+        let mut c = axes(&root, title, (x0, x1), (y0, y1), xdesc, ydesc)?;
+        let col = color(0);
+        c.draw_series(LineSeries::new(pts.clone(), col.stroke_width(2)))
+            .map_err(err)?;
+        c.draw_series(pts.iter().map(|&p| Circle::new(p, 3, col.filled())))
+            .map_err(err)?;
+        Ok(())
+    })
+}

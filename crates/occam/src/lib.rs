@@ -27,6 +27,7 @@
 
 #![deny(missing_docs)]
 
+pub mod bayes;
 pub mod data;
 pub mod error;
 pub mod estimator;
@@ -47,6 +48,7 @@ pub mod select;
 pub mod text;
 pub mod tune;
 
+pub use bayes::{BayesConfig, BayesKind, BayesLinear, BayesModel};
 pub use error::{Error, Result};
 pub use estimator::{
     read_csv, read_csv_table, split_rows, validate_data, Estimator, Fitted, Selection, Selector,

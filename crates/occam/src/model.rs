@@ -3,6 +3,7 @@
 //! [`Model::predict`] predicts the rows of a data file with it, through the model's own
 //! preprocessing. This is what `occam predict` and a binding's `load(path)` stand on.
 
+use crate::bayes::BayesModel;
 use crate::data::{Format, Source};
 use crate::error::{Error, Result};
 use crate::forecast::ForecasterModel;
@@ -32,6 +33,8 @@ pub enum Model {
     Recommender(Box<RecommenderModel>),
     /// A forecaster (it forecasts the steps after a series: [`ForecasterModel::forecast`]).
     Forecaster(Box<ForecasterModel>),
+    /// Bayesian ridge or ARD (it predicts a mean and a standard deviation).
+    Bayes(Box<BayesModel>),
 }
 
 impl Model {
@@ -55,6 +58,7 @@ impl Model {
             RunKind::Text => Model::Text(TextModel::load(&run)?),
             RunKind::Recommender => Model::Recommender(Box::new(RecommenderModel::load(&run)?)),
             RunKind::Forecast => Model::Forecaster(Box::new(ForecasterModel::load(&run)?)),
+            RunKind::Bayes => Model::Bayes(Box::new(BayesModel::load(&run)?)),
             RunKind::Mlp if TextNetworkModel::is_text(&run) => {
                 Model::TextNetwork(Box::new(TextNetworkModel::load(&run)?))
             }
@@ -64,7 +68,8 @@ impl Model {
                     path: dir.to_path_buf(),
                     detail: format!(
                         "holds a {} run, which has no model to predict with (train, tune, \
-                         linear cv|path, text, recommender and forecasting runs have one)",
+                         linear cv|path|bayes, text, recommender and forecasting runs have \
+                         one)",
                         kind.name()
                     ),
                 })
@@ -93,6 +98,10 @@ impl Model {
                 Ok((m.predict(&x)?, truth))
             }
             Model::Network(m) => {
+                let (x, truth) = features(src, &m.preprocess, unknown)?;
+                Ok((m.predict(&x)?, truth))
+            }
+            Model::Bayes(m) => {
                 let (x, truth) = features(src, &m.preprocess, unknown)?;
                 Ok((m.predict(&x)?, truth))
             }
@@ -130,6 +139,7 @@ impl Model {
                     classes: Vec::new(),
                     target: m.target.clone(),
                     rows: values.into_iter().map(|v| vec![v]).collect(),
+                    std: None,
                 };
                 Ok((pred, truth))
             }

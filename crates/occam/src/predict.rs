@@ -19,6 +19,8 @@ pub struct Predictions {
     /// Per row: `[P(second class)]` (binary), the class probabilities (multiclass), or
     /// `[value]` (regression, counts).
     pub rows: Vec<Vec<f64>>,
+    /// Per row, the predictive standard deviation (models that give one: Bayesian linear).
+    pub std: Option<Vec<f64>>,
 }
 
 impl Predictions {
@@ -37,6 +39,7 @@ impl Predictions {
             classes: pre.classes.clone(),
             target: pre.target.clone(),
             rows,
+            std: None,
         }
     }
 
@@ -82,12 +85,21 @@ impl Predictions {
                     let _ = writeln!(csv, "{},{}", vals.join(","), self.classes[*l as usize]);
                 }
             }
-            Task::Regression | Task::Counts => {
-                let _ = writeln!(csv, "predicted_{}", self.target);
-                for r in &self.rows {
-                    let _ = writeln!(csv, "{}", r[0]);
+            Task::Regression | Task::Counts => match &self.std {
+                None => {
+                    let _ = writeln!(csv, "predicted_{}", self.target);
+                    for r in &self.rows {
+                        let _ = writeln!(csv, "{}", r[0]);
+                    }
                 }
-            }
+                Some(sd) => {
+                    let t = &self.target;
+                    let _ = writeln!(csv, "predicted_{t},std_{t}");
+                    for (r, s) in self.rows.iter().zip(sd) {
+                        let _ = writeln!(csv, "{},{s}", r[0]);
+                    }
+                }
+            },
         }
         csv
     }

@@ -55,6 +55,8 @@ pub enum RunKind {
     Recommender,
     /// An LSTM/GRU forecaster (`occam train --model lstm|gru`).
     Forecast,
+    /// Bayesian ridge or ARD (`occam linear bayes`).
+    Bayes,
 }
 
 impl RunKind {
@@ -70,6 +72,7 @@ impl RunKind {
             RunKind::Text => "text",
             RunKind::Recommender => "recommender",
             RunKind::Forecast => "forecast",
+            RunKind::Bayes => "bayes",
         }
     }
 }

@@ -252,6 +252,42 @@ fn linear_cv_multinomial_digits() {
 }
 
 #[test]
+fn bayesian_ridge_and_ard_diabetes() {
+    let case = Case::new("diabetes-bayes", read("diabetes_regression.csv"));
+    let bad = occam::BayesLinear {
+        config: occam::BayesConfig {
+            max_iter: 0,
+            ..Default::default()
+        },
+        ..occam::BayesLinear::ridge()
+    };
+    let has_std = |m: &mut occam::BayesModel| {
+        let d = Case::new("diabetes-bayes", read("diabetes_regression.csv")).data();
+        let pred = m.predict(&d.x).unwrap();
+        let sd = pred.std.expect("a predictive sd per row");
+        assert!(sd.iter().all(|s| s.is_finite() && *s > 0.0));
+    };
+    conform(
+        &occam::BayesLinear::ridge(),
+        &case,
+        has_std,
+        bad.clone(),
+        "max_iter",
+    );
+    let bad_ard = occam::BayesLinear {
+        weights: Some(vec![1.0; 442]),
+        ..occam::BayesLinear::ard()
+    };
+    conform(
+        &occam::BayesLinear::ard(),
+        &case,
+        has_std,
+        bad_ard,
+        "weights",
+    );
+}
+
+#[test]
 fn linear_path_poisson_with_a_chosen_lambda() {
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../occam-linear/tests/fixtures/glmnet/poisson_synth.csv");

@@ -2,6 +2,7 @@
 //! ([`RunResult`]); [`render`] picks the page by the kind, [`compare`] overlays several
 //! network runs.
 
+mod bayes;
 mod linear;
 mod network;
 mod search;
@@ -24,6 +25,7 @@ pub fn render(label: &str, run: &RunResult) -> Result<String> {
         RunResult::NetworkPath(r) => search::network_path(label, r)?,
         RunResult::Recommender(r) => network::recommender(label, r)?,
         RunResult::Forecast(r) => network::forecast(label, r)?,
+        RunResult::Bayes(r) => bayes::page(label, r)?,
     };
     Ok(page.render())
 }

@@ -314,3 +314,103 @@ impl CvOptions {
         })
     }
 }
+
+/// Bayesian ridge or ARD, in text form ([`crate::BayesLinear`]'s settings; scikit-learn's
+/// names and defaults).
+#[cfg_attr(feature = "clap", derive(clap::Args))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BayesOptions {
+    /// ARD: one prior precision per coefficient, features past --threshold-lambda pruned to
+    /// zero (default: Bayesian ridge, one precision for all).
+    #[cfg_attr(feature = "clap", arg(long))]
+    pub ard: bool,
+    /// Evidence updates at most.
+    #[cfg_attr(feature = "clap", arg(long, default_value_t = 300))]
+    pub max_iter: usize,
+    /// Stop when the coefficients move less than this (sum of absolute changes).
+    #[cfg_attr(feature = "clap", arg(long, default_value_t = 1e-3))]
+    pub tol: f64,
+    /// Shape of the Gamma prior on the noise precision alpha.
+    #[cfg_attr(feature = "clap", arg(long, default_value_t = 1e-6))]
+    pub alpha_1: f64,
+    /// Rate of the Gamma prior on alpha.
+    #[cfg_attr(feature = "clap", arg(long, default_value_t = 1e-6))]
+    pub alpha_2: f64,
+    /// Shape of the Gamma prior on the weights' precision lambda.
+    #[cfg_attr(feature = "clap", arg(long, default_value_t = 1e-6))]
+    pub lambda_1: f64,
+    /// Rate of the Gamma prior on lambda.
+    #[cfg_attr(feature = "clap", arg(long, default_value_t = 1e-6))]
+    pub lambda_2: f64,
+    /// Start of alpha (Bayesian ridge; default 1 / var(y)).
+    #[cfg_attr(feature = "clap", arg(long))]
+    pub alpha_init: Option<f64>,
+    /// Start of lambda (Bayesian ridge; default 1).
+    #[cfg_attr(feature = "clap", arg(long))]
+    pub lambda_init: Option<f64>,
+    /// ARD: prune a feature once its precision passes this.
+    #[cfg_attr(feature = "clap", arg(long, default_value_t = 1e4))]
+    pub threshold_lambda: f64,
+    /// Fit without an intercept.
+    #[cfg_attr(feature = "clap", arg(long))]
+    pub no_intercept: bool,
+}
+
+impl Default for BayesOptions {
+    fn default() -> BayesOptions {
+        let c = occam_linear::BayesConfig::default();
+        BayesOptions {
+            ard: false,
+            max_iter: c.max_iter,
+            tol: c.tol,
+            alpha_1: c.alpha_1,
+            alpha_2: c.alpha_2,
+            lambda_1: c.lambda_1,
+            lambda_2: c.lambda_2,
+            alpha_init: None,
+            lambda_init: None,
+            threshold_lambda: c.threshold_lambda,
+            no_intercept: false,
+        }
+    }
+}
+
+impl BayesOptions {
+    /// The estimator (recording the log marginal likelihood at every update, for the
+    /// report), checked.
+    pub fn bayes(&self) -> Result<crate::BayesLinear> {
+        let config = occam_linear::BayesConfig {
+            max_iter: self.max_iter,
+            tol: self.tol,
+            alpha_1: self.alpha_1,
+            alpha_2: self.alpha_2,
+            lambda_1: self.lambda_1,
+            lambda_2: self.lambda_2,
+            alpha_init: self.alpha_init,
+            lambda_init: self.lambda_init,
+            compute_score: true,
+            fit_intercept: !self.no_intercept,
+            threshold_lambda: self.threshold_lambda,
+        };
+        config.validate()?;
+        if self.ard && (self.alpha_init.is_some() || self.lambda_init.is_some()) {
+            return Err(Error::param_err(
+                if self.alpha_init.is_some() {
+                    "alpha_init"
+                } else {
+                    "lambda_init"
+                },
+                "applies to Bayesian ridge only (ARD starts from 1 / var(y) and 1)",
+            ));
+        }
+        Ok(crate::BayesLinear {
+            kind: if self.ard {
+                occam_linear::BayesKind::Ard
+            } else {
+                occam_linear::BayesKind::Ridge
+            },
+            config,
+            weights: None,
+        })
+    }
+}

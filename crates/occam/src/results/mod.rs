@@ -3,11 +3,13 @@
 //! them. The report (occam-report) builds every page from these types; nothing reads the
 //! JSON by string key.
 
+mod bayes;
 mod linear;
 mod network;
 mod search;
 mod summary;
 
+pub use bayes::BayesResult;
 pub use linear::{
     Coefficients, CvResult, HeldOutPoint, Intercepts, LinearResult, RelaxedCoefficients, TextResult,
 };
@@ -337,6 +339,8 @@ pub enum RunResult {
     Recommender(Box<RecommenderRun>),
     /// `occam train --model lstm|gru`.
     Forecast(Box<ForecastRun>),
+    /// `occam linear bayes`.
+    Bayes(Box<BayesResult>),
 }
 
 /// A run folder's files: verified against the manifest when there is one; a folder from
@@ -454,6 +458,7 @@ impl RunResult {
                 RunResult::Linear(Box::new(LinearRun::Cv(Box::new(f.json("cv.json")?), words)))
             }
             RunKind::Mlp => RunResult::Network(Box::new(network(&f)?)),
+            RunKind::Bayes => RunResult::Bayes(Box::new(f.json("bayes.json")?)),
             RunKind::Tune => RunResult::Tune(Box::new(TuneRun {
                 result: f.json("summary.json")?,
                 trials: f
