@@ -7,7 +7,7 @@ core. A fitted model ``save``s to the run folder format of the ``occam`` command
 the command line trained.
 """
 
-from . import _occam, bayes, linear, network, select, tune as _tune_module
+from . import _occam, bayes, linear, network, privacy, select, tune as _tune_module
 from ._occam import __version__
 from .bayes import ARDRegression, BayesianRidge
 from .linear import ElasticNet, ElasticNetCV, LogisticNetCV
@@ -29,6 +29,6 @@ def load(path):
 
 __all__ = [
     "ARDRegression", "BayesianRidge", "ElasticNet", "ElasticNetCV", "LogisticNetCV", "MLPClassifier", "MLPRegressor",
-    "StabilitySelection", "TuneSearch", "load", "tune",
+    "StabilitySelection", "TuneSearch", "load", "privacy", "tune",
     "__version__",
 ]

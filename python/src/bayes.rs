@@ -87,11 +87,7 @@ impl BayesFit {
     }
 
     /// (posterior mean, predictive standard deviation) of each row of `x`.
-    fn predict<'py>(
-        &self,
-        py: Python<'py>,
-        x: &Bound<'py, PyAny>,
-    ) -> PyResult<MeanStd<'py>> {
+    fn predict<'py>(&self, py: Python<'py>, x: &Bound<'py, PyAny>) -> PyResult<MeanStd<'py>> {
         let pred = predictions_of(py, &self.model, x)?;
         let mean: Vec<f64> = pred.rows.iter().map(|r| r[0]).collect();
         let sd = pred.std.unwrap_or_default();

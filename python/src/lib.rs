@@ -17,6 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 mod bayes;
 mod linear;
 mod network;
+mod privacy;
 mod select;
 mod tune;
 
@@ -381,6 +382,8 @@ fn _occam(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(network::fit_mlp, m)?)?;
     m.add_function(wrap_pyfunction!(network::load_network, m)?)?;
     m.add_function(wrap_pyfunction!(load_model, m)?)?;
+    m.add_function(wrap_pyfunction!(privacy::privacy_epsilon, m)?)?;
+    m.add_function(wrap_pyfunction!(privacy::privacy_noise, m)?)?;
     m.add_class::<bayes::BayesFit>()?;
     m.add_function(wrap_pyfunction!(bayes::fit_bayes, m)?)?;
     m.add_function(wrap_pyfunction!(bayes::load_bayes, m)?)?;

@@ -47,6 +47,57 @@ pub enum Command {
     /// Speed benchmarks against peers.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Differential-privacy accounting of DP-SGD (RDP accountant).
+    #[command(subcommand)]
+    Privacy(PrivacyCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PrivacyCommand {
+    /// The epsilon spent by DP-SGD: Poisson sampling, Gaussian noise, so many steps.
+    #[command(allow_negative_numbers = true)]
+    Epsilon(PrivacyEpsilonArgs),
+    /// The smallest noise multiplier that keeps epsilon at or under a target.
+    #[command(allow_negative_numbers = true)]
+    Noise(PrivacyNoiseArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct PrivacyEpsilonArgs {
+    /// Noise standard deviation over the clipping norm.
+    #[arg(long)]
+    pub noise_multiplier: f64,
+    /// Probability that an example is in a step's batch (batch size / rows).
+    #[arg(long)]
+    pub sample_rate: f64,
+    /// Training steps.
+    #[arg(long)]
+    pub steps: u64,
+    /// Target delta.
+    #[arg(long)]
+    pub delta: f64,
+    /// Accountant: rdp.
+    #[arg(long, default_value = "rdp")]
+    pub accountant: String,
+}
+
+#[derive(Args, Debug)]
+pub struct PrivacyNoiseArgs {
+    /// Target epsilon.
+    #[arg(long)]
+    pub epsilon: f64,
+    /// Probability that an example is in a step's batch (batch size / rows).
+    #[arg(long)]
+    pub sample_rate: f64,
+    /// Training steps.
+    #[arg(long)]
+    pub steps: u64,
+    /// Target delta.
+    #[arg(long)]
+    pub delta: f64,
+    /// Accountant: rdp.
+    #[arg(long, default_value = "rdp")]
+    pub accountant: String,
 }
 
 #[derive(Args, Debug)]

@@ -8,6 +8,7 @@ mod cmd_forecast;
 mod cmd_linear;
 mod cmd_path;
 mod cmd_predict;
+mod cmd_privacy;
 mod cmd_rec;
 mod cmd_report;
 mod cmd_select;
@@ -22,7 +23,7 @@ mod output;
 mod progress;
 
 use clap::Parser;
-use flags::{BenchCommand, Cli, Command, DataCommand, LinearCommand};
+use flags::{BenchCommand, Cli, Command, DataCommand, LinearCommand, PrivacyCommand};
 
 /// A bad input found by the CLI itself (flags that do not fit together, unknown builtin, ...).
 #[derive(Debug)]
@@ -153,6 +154,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Select(a) => cmd_select::run(&a),
         Command::Report(a) => cmd_report::run(&a),
         Command::Predict(a) => cmd_predict::run(&a),
+        Command::Privacy(p) => match p {
+            PrivacyCommand::Epsilon(a) => cmd_privacy::epsilon(&a),
+            PrivacyCommand::Noise(a) => cmd_privacy::noise(&a),
+        },
         Command::Bench(BenchCommand::Mlp(a)) => cmd_bench::bench_mlp(&a),
         Command::Bench(BenchCommand::Gemm(a)) => cmd_bench::bench_gemm(&a),
     }

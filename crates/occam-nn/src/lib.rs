@@ -15,6 +15,7 @@ pub mod net;
 pub mod optim;
 pub mod parallel;
 pub mod param;
+pub mod privacy;
 pub mod real;
 pub mod recommender;
 pub mod regularize;

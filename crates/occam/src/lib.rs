@@ -41,6 +41,7 @@ pub mod options;
 pub mod parse;
 pub mod predict;
 pub mod preprocess;
+pub mod privacy;
 pub mod recommender;
 pub mod results;
 pub mod run;
