@@ -7,9 +7,10 @@ core. A fitted model ``save``s to the run folder format of the ``occam`` command
 the command line trained.
 """
 
-from . import _occam, bayes, linear, network, privacy, select, tune as _tune_module
+from . import _occam, bayes, explain as _explain_module, linear, network, privacy, select, tune as _tune_module
 from ._occam import __version__
 from .bayes import ARDRegression, BayesianRidge
+from .explain import Explanation
 from .linear import ElasticNet, ElasticNetCV, LogisticNetCV
 from .network import MLPClassifier, MLPRegressor
 from .select import StabilitySelection
@@ -28,7 +29,7 @@ def load(path):
 
 
 __all__ = [
-    "ARDRegression", "BayesianRidge", "ElasticNet", "ElasticNetCV", "LogisticNetCV", "MLPClassifier", "MLPRegressor",
+    "ARDRegression", "BayesianRidge", "ElasticNet", "Explanation", "ElasticNetCV", "LogisticNetCV", "MLPClassifier", "MLPRegressor",
     "StabilitySelection", "TuneSearch", "load", "privacy", "tune",
     "__version__",
 ]

@@ -82,10 +82,19 @@ def frame_table(X, categorical=None):
     }
 
 
+def target_name(y):
+    """The name of a pandas Series target (what a saved model's CSV column is called), or
+    None."""
+    name = getattr(y, "name", None)
+    return str(name) if isinstance(name, (str, int)) and not isinstance(name, bool) else None
+
+
 def fit_input(est, X, y, y_numeric):
     """(what the core reads, y, feature names) for ``fit``: a DataFrame with categorical or
     text columns as the core's table, anything else validated by scikit-learn into a float64
-    matrix or a CSC sparse matrix."""
+    matrix or a CSC sparse matrix. Records the target's name (a Series' name) in
+    ``est._target``."""
+    est._target = target_name(y)
     table = frame_table(X)
     if table is None:
         X, y = validate_data(

@@ -11,6 +11,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
 from . import _occam
+from .explain import Explainable
 from ._base import (
     RunFolderState, adopt_columns, core_matrix, fit_input, keep, predict_input, python_message,
     sample_weights,
@@ -19,7 +20,7 @@ from ._base import (
 _PARAM_NAMES = {"weights": "sample_weight"}
 
 
-class _Bayes(RunFolderState, RegressorMixin, BaseEstimator):
+class _Bayes(Explainable, RunFolderState, RegressorMixin, BaseEstimator):
     """What both share: the core call, the fitted attributes, prediction with std."""
 
     _load = staticmethod(_occam.load_bayes)
@@ -40,7 +41,7 @@ class _Bayes(RunFolderState, RegressorMixin, BaseEstimator):
         params = self._core_params()
         params["sample_weight"] = sample_weights(sample_weight, len(y))
         data = (core_matrix(X), np.ascontiguousarray(y, dtype=np.float64), "regression",
-                names, [])
+                names, [], self._target)
         try:
             fit = _occam.fit_bayes(data, self._kind, **params)
         except ValueError as e:

@@ -17,6 +17,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
 from . import _occam
+from .explain import Explainable
 from ._base import (
     ProbaClassifier, RunFolderState, adopt_columns, core_matrix, fit_input, folds_of_splits,
     keep, labels, predict_input, python_message, sample_weights,
@@ -42,7 +43,7 @@ def _as_list(v):
     return None if v is None else [float(x) for x in np.ravel(v)]
 
 
-class _LinearPath(RunFolderState, BaseEstimator):
+class _LinearPath(Explainable, RunFolderState, BaseEstimator):
     """What the path estimators share: validation, the core call, the fitted attributes."""
 
     _load = staticmethod(_occam.load_linear)
@@ -79,7 +80,7 @@ class _LinearPath(RunFolderState, BaseEstimator):
             if "folds" in params and _through_joblib(getattr(self, "n_jobs", None)):
                 fit = self._cv_through_joblib(Xc, yc, task, names, classes, params)
             else:
-                fit = _occam.fit_linear((Xc, yc, task, names, classes), **params)
+                fit = _occam.fit_linear((Xc, yc, task, names, classes, self._target), **params)
         except ValueError as e:
             raise ValueError(_python_message(e)) from None
         self._set_fitted(fit)
@@ -92,7 +93,7 @@ class _LinearPath(RunFolderState, BaseEstimator):
         t0 = time.perf_counter()
         cv_keys = ("folds", "foldid", "measure", "seed", "rule")
         path_only = {k: v for k, v in params.items() if k not in cv_keys}
-        data = (X, y, task, names, classes)
+        data = (X, y, task, names, classes, self._target)
         full = _occam.fit_linear(data, **path_only)
         foldid = _occam.cv_folds(data, **params)
         lambdas = [float(v) for v in full.lambdas]

@@ -16,6 +16,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
 from . import _occam
+from .explain import Explainable
 from ._base import (
     ProbaClassifier, RunFolderState, adopt_columns, core_matrix, fit_input, keep, labels,
     predict_input, python_message,
@@ -41,7 +42,7 @@ def _history(metrics_csv):
     return out
 
 
-class _MLP(RunFolderState, BaseEstimator):
+class _MLP(Explainable, RunFolderState, BaseEstimator):
     """What the two networks share: the options, validation, the core call, the attributes."""
 
     _load = staticmethod(_occam.load_network)
@@ -99,7 +100,7 @@ class _MLP(RunFolderState, BaseEstimator):
             raise TypeError(f"a parameter is not a number, text or list of numbers: {e}") from None
         try:
             yc = np.ascontiguousarray(y, dtype=np.float64)
-            data = (core_matrix(X), yc, task, names, classes)
+            data = (core_matrix(X), yc, task, names, classes, self._target)
             fit = _occam.fit_mlp(data, options)
         except ValueError as e:
             raise ValueError(python_message(e, _PARAM_NAMES)) from None

@@ -10,7 +10,9 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _occam
-from ._base import RunFilesState, core_matrix, feature_names, keep, python_message
+from ._base import (
+    RunFilesState, core_matrix, feature_names, keep, python_message, target_name,
+)
 
 _PARAM_NAMES = {
     "alpha": "l1_ratio",
@@ -104,6 +106,7 @@ class StabilitySelection(RunFilesState, SelectorMixin, BaseEstimator):
         )
 
     def fit(self, X, y):
+        self._target = target_name(y)
         X, y = validate_data(
             self, X, y, accept_sparse="csc", dtype=np.float64, order="C", y_numeric=False
         )
@@ -115,7 +118,8 @@ class StabilitySelection(RunFilesState, SelectorMixin, BaseEstimator):
         task, yc, classes = self._task(y)
         names = feature_names(self, X.shape[1])
         try:
-            data = (core_matrix(X), np.ascontiguousarray(yc), task, names, classes)
+            data = (core_matrix(X), np.ascontiguousarray(yc), task, names, classes,
+                    self._target)
             fit = _occam.stability_selection(data, **self._params())
         except ValueError as e:
             raise ValueError(python_message(e, _PARAM_NAMES)) from None

@@ -19,7 +19,9 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _occam
-from ._base import RunFilesState, core_matrix, feature_names, keep, python_message
+from ._base import (
+    RunFilesState, core_matrix, feature_names, keep, python_message, target_name,
+)
 from .linear import _through_joblib
 from .network import _PARAM_NAMES, MLPClassifier, MLPRegressor, attach
 
@@ -95,6 +97,7 @@ class TuneSearch(RunFilesState, BaseEstimator):
         if not isinstance(self.estimator, (MLPClassifier, MLPRegressor)):
             raise TypeError("estimator must be an occam.MLPClassifier or occam.MLPRegressor")
         space = _space(self.space)
+        target = target_name(y)
         X, y = validate_data(self, X, y, accept_sparse="csc", dtype=np.float64, order="C",
                              y_numeric=isinstance(self.estimator, MLPRegressor))
         names = feature_names(self, X.shape[1])
@@ -110,7 +113,7 @@ class TuneSearch(RunFilesState, BaseEstimator):
         options = json.dumps(self.estimator._options())
         try:
             data = (core_matrix(X), np.ascontiguousarray(y, dtype=np.float64), task, names,
-                    labels)
+                    labels, target)
             run = _occam.tune_setup(
                 data, options, json.dumps(space), search=self.search, trials=int(self.trials),
                 folds=int(self.cv), metric=self.metric, rule=self.rule, prune=bool(self.prune),

@@ -15,6 +15,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 mod bayes;
+mod explain;
 mod linear;
 mod network;
 mod privacy;
@@ -208,20 +209,58 @@ fn task_of(task: &str) -> PyResult<Task> {
 }
 
 /// What Python hands over for a fit, as one tuple: `(x, y, task, feature_names, classes)`
-/// (see [`dataset`]).
-#[derive(FromPyObject)]
-pub struct Input<'py>(
-    Bound<'py, PyAny>,
-    PyReadonlyArray1<'py, f64>,
-    String,
-    Vec<String>,
-    Vec<String>,
-);
+/// and optionally the target's name (a pandas Series' name) as a sixth (see [`dataset`]).
+pub struct Input<'py> {
+    x: Bound<'py, PyAny>,
+    y: PyReadonlyArray1<'py, f64>,
+    task: String,
+    names: Vec<String>,
+    classes: Vec<String>,
+    target: Option<String>,
+}
+
+impl<'py> FromPyObject<'py> for Input<'py> {
+    fn extract_bound(ob: &Bound<'py, PyAny>) -> PyResult<Self> {
+        let t = ob.downcast::<pyo3::types::PyTuple>()?;
+        if t.len() != 5 && t.len() != 6 {
+            return Err(PyTypeError::new_err(format!(
+                "the data is a tuple of 5 or 6 items, got {}",
+                t.len()
+            )));
+        }
+        Ok(Input {
+            x: t.get_item(0)?,
+            y: t.get_item(1)?.extract()?,
+            task: t.get_item(2)?.extract()?,
+            names: t.get_item(3)?.extract()?,
+            classes: t.get_item(4)?.extract()?,
+            target: if t.len() == 6 {
+                t.get_item(5)?.extract()?
+            } else {
+                None
+            },
+        })
+    }
+}
 
 impl Input<'_> {
     /// The data set.
     fn dataset(self) -> PyResult<Dataset> {
-        dataset(&self.0, self.1, &self.2, self.3, self.4)
+        let mut d = dataset(&self.x, self.y, &self.task, self.names, self.classes)?;
+        // The target's name (what `occam predict` looks for in a CSV and names its column
+        // after), unless a feature has it.
+        if let Some(t) = self.target.filter(|t| !t.is_empty()) {
+            if !d.feature_names.contains(&t)
+                && !d.schema.iter().any(|c| match c {
+                    ColumnSpec::Numeric { name, .. } | ColumnSpec::Categorical { name, .. } => {
+                        *name == t
+                    }
+                })
+            {
+                d.target_name = t;
+            }
+        }
+        Ok(d)
     }
 }
 
@@ -384,6 +423,7 @@ fn _occam(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(load_model, m)?)?;
     m.add_function(wrap_pyfunction!(privacy::privacy_epsilon, m)?)?;
     m.add_function(wrap_pyfunction!(privacy::privacy_noise, m)?)?;
+    m.add_class::<explain::ExplainFit>()?;
     m.add_class::<bayes::BayesFit>()?;
     m.add_function(wrap_pyfunction!(bayes::fit_bayes, m)?)?;
     m.add_function(wrap_pyfunction!(bayes::load_bayes, m)?)?;

@@ -276,6 +276,26 @@ impl LinearFit {
         crate::schema(&self.model.preprocess)
     }
 
+    /// Explains the model on `x` (`y`: the targets, coded as in training, for permutation);
+    /// `params` as `explain::explain_model`'s.
+    #[pyo3(signature = (x, y = None, **params))]
+    fn explain(
+        &self,
+        py: Python<'_>,
+        x: &Bound<'_, PyAny>,
+        y: Option<Vec<f64>>,
+        params: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<crate::explain::ExplainFit> {
+        crate::explain::explain_model(
+            py,
+            occam::Model::Linear(self.model.clone()),
+            &self.model.preprocess,
+            x,
+            y,
+            params,
+        )
+    }
+
     /// The glmnet-style summary the CLI prints.
     fn summary(&self) -> String {
         match (&self.cv, &self.path) {

@@ -9,6 +9,7 @@ use occam::results::NetworkResult;
 use occam::{Callback, MlpModel, Mode, RunFolder};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 use std::path::PathBuf;
 
 /// Stops training when Python has a signal pending (Ctrl-C raises KeyboardInterrupt), checked
@@ -145,6 +146,20 @@ impl NetworkFit {
     #[getter]
     fn schema(&self) -> crate::Schema {
         crate::schema(&self.model.preprocess)
+    }
+
+    /// Explains the network on `x` (`y`: the targets, coded as in training): permutation
+    /// importance; `params` as `explain::explain_model`'s.
+    #[pyo3(signature = (x, y = None, **params))]
+    fn explain(
+        &self,
+        py: Python<'_>,
+        x: &Bound<'_, PyAny>,
+        y: Option<Vec<f64>>,
+        params: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<crate::explain::ExplainFit> {
+        let model = occam::Model::Network(Box::new(self.model.clone()));
+        crate::explain::explain_model(py, model, &self.model.preprocess, x, y, params)
     }
 
     /// The summary the CLI prints.

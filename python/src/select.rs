@@ -100,7 +100,7 @@ pub fn stability_selection(
     data: crate::Input<'_>,
     params: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<SelectionFit> {
-    let feature_names = data.3.clone();
+    let feature_names = data.names.clone();
     let d = data.dataset()?;
     let kw = match params {
         Some(p) => p.copy()?,

@@ -89,7 +89,7 @@ def test_a_model_saved_here_predicts_mean_and_std_in_occam_predict(tmp_path):
         check=True, capture_output=True,
     )
     cli = pd.read_csv(out)
-    assert list(cli.columns) == ["predicted_y", "std_y"]
+    assert list(cli.columns) == ["predicted_disease_progression", "std_disease_progression"]
     mean, std = est.predict(X, return_std=True)
     np.testing.assert_allclose(cli.iloc[:, 0], mean, rtol=1e-12)
     np.testing.assert_allclose(cli.iloc[:, 1], std, rtol=1e-12)

@@ -50,6 +50,54 @@ pub enum Command {
     /// Differential-privacy accounting of DP-SGD (RDP accountant).
     #[command(subcommand)]
     Privacy(PrivacyCommand),
+    /// Explain a run's model on data: exact linear SHAP or (grouped) permutation importance.
+    Explain(ExplainArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ExplainArgs {
+    /// A run folder with a model on feature columns (linear path|cv|bayes, train, tune).
+    pub run: PathBuf,
+    /// Data with the model's feature columns (and the target, for permutation).
+    pub data: String,
+    /// Run folder for explain.json, importance.csv, attributions.csv and report.html.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// shap (exact, linear models; the default there) | permutation (any model; the default
+    /// otherwise).
+    #[arg(long)]
+    pub method: Option<String>,
+    /// Permutation: shuffles per feature or group.
+    #[arg(long, default_value_t = 5)]
+    pub repeats: usize,
+    /// Permutation: seed of the shuffles.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Permutation: permute features that correlate at |r| >= this with each other as one
+    /// group (complete linkage, as stability selection's clusters).
+    #[arg(long)]
+    pub group_corr: Option<f64>,
+    /// SHAP: background data whose column means are the reference (default: DATA's).
+    #[arg(long)]
+    pub background: Option<String>,
+    /// SHAP, multinomial: the class whose linear predictor is explained (default: the first).
+    #[arg(long)]
+    pub class: Option<String>,
+    /// SHAP: the rows (0-based) whose attributions the report shows.
+    #[arg(long, value_delimiter = ',', default_value = "0,1,2")]
+    pub rows: Vec<usize>,
+    /// Linear path runs: explain at this lambda (required without cross-validation).
+    #[arg(long)]
+    pub lambda: Option<f64>,
+    /// A category not seen in training: error (default) or zeros.
+    #[arg(long, default_value = "error")]
+    pub handle_unknown: String,
+    /// Replace a run already in the --out folder.
+    #[arg(long)]
+    pub force: bool,
+    /// Do not write report.html.
+    #[arg(long)]
+    pub no_report: bool,
 }
 
 #[derive(Subcommand, Debug)]

@@ -4,6 +4,7 @@
 mod cmd_bench;
 mod cmd_data;
 mod cmd_demo;
+mod cmd_explain;
 mod cmd_forecast;
 mod cmd_linear;
 mod cmd_path;
@@ -154,6 +155,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Select(a) => cmd_select::run(&a),
         Command::Report(a) => cmd_report::run(&a),
         Command::Predict(a) => cmd_predict::run(&a),
+        Command::Explain(a) => cmd_explain::run(&a),
         Command::Privacy(p) => match p {
             PrivacyCommand::Epsilon(a) => cmd_privacy::epsilon(&a),
             PrivacyCommand::Noise(a) => cmd_privacy::noise(&a),

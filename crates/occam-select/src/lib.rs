@@ -8,4 +8,6 @@ pub mod search;
 pub mod space;
 pub mod stability;
 
-pub use stability::{stability_selection, Cluster, StabilityConfig, StabilityResult};
+pub use stability::{
+    correlated_clusters, stability_selection, Cluster, StabilityConfig, StabilityResult,
+};

@@ -119,8 +119,9 @@ fn unit_column(x: &Matrix, j: usize) -> Vec<f64> {
 /// Complete-linkage clusters of `cand` (in that order): a feature joins the first cluster
 /// whose every member it correlates with at |r| >= `c`, else starts its own. Every pair
 /// inside a cluster is that correlated (single linkage chains: on colon it merged about
-/// 250 genes into one cluster). Only clusters of two or more are returned.
-fn correlated_clusters(x: &Matrix, cand: &[usize], c: f64) -> Vec<Vec<usize>> {
+/// 250 genes into one cluster). Only clusters of two or more are returned. Also the groups
+/// of grouped permutation importance (`occam explain`).
+pub fn correlated_clusters(x: &Matrix, cand: &[usize], c: f64) -> Vec<Vec<usize>> {
     let cols: Vec<Vec<f64>> = cand.par_iter().map(|&j| unit_column(x, j)).collect();
     let dot = |a: usize, b: usize| -> f64 {
         cols[a]

@@ -31,6 +31,7 @@ pub mod bayes;
 pub mod data;
 pub mod error;
 pub mod estimator;
+pub mod explain;
 pub mod forecast;
 pub mod lassonet;
 pub mod linear;

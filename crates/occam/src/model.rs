@@ -77,6 +77,27 @@ impl Model {
         })
     }
 
+    /// The feature matrix of `src` through the model's preprocessing, with the target when
+    /// `src` has it: for the models on feature columns (linear, bayes, network).
+    pub fn features(
+        &self,
+        src: &Source,
+        unknown: HandleUnknown,
+    ) -> Result<(Matrix, Option<Vec<f64>>)> {
+        let pre = match self {
+            Model::Linear(m) => &m.preprocess,
+            Model::Bayes(m) => &m.preprocess,
+            Model::Network(m) => &m.preprocess,
+            _ => {
+                return Err(Error::param_err(
+                    "run",
+                    "this model reads raw columns (text, ids, a series), not feature columns",
+                ))
+            }
+        };
+        features(src, pre, unknown)
+    }
+
     /// Predicts every row of `src` (CSV by column name; libsvm by position for the models
     /// on numeric features), with the true target when `src` has the model's. `unknown`
     /// says what an unseen category becomes.

@@ -57,6 +57,8 @@ pub enum RunKind {
     Forecast,
     /// Bayesian ridge or ARD (`occam linear bayes`).
     Bayes,
+    /// An explanation of a run's model on data (`occam explain`).
+    Explain,
 }
 
 impl RunKind {
@@ -73,6 +75,7 @@ impl RunKind {
             RunKind::Recommender => "recommender",
             RunKind::Forecast => "forecast",
             RunKind::Bayes => "bayes",
+            RunKind::Explain => "explain",
         }
     }
 }

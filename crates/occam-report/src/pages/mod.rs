@@ -3,6 +3,7 @@
 //! network runs.
 
 mod bayes;
+mod explain;
 mod linear;
 mod network;
 mod search;
@@ -26,6 +27,7 @@ pub fn render(label: &str, run: &RunResult) -> Result<String> {
         RunResult::Recommender(r) => network::recommender(label, r)?,
         RunResult::Forecast(r) => network::forecast(label, r)?,
         RunResult::Bayes(r) => bayes::page(label, r)?,
+        RunResult::Explain(r) => explain::page(label, r)?,
     };
     Ok(page.render())
 }

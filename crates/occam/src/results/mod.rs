@@ -341,6 +341,8 @@ pub enum RunResult {
     Forecast(Box<ForecastRun>),
     /// `occam linear bayes`.
     Bayes(Box<BayesResult>),
+    /// `occam explain`.
+    Explain(Box<crate::explain::Explanation>),
 }
 
 /// A run folder's files: verified against the manifest when there is one; a folder from
@@ -459,6 +461,7 @@ impl RunResult {
             }
             RunKind::Mlp => RunResult::Network(Box::new(network(&f)?)),
             RunKind::Bayes => RunResult::Bayes(Box::new(f.json("bayes.json")?)),
+            RunKind::Explain => RunResult::Explain(Box::new(f.json("explain.json")?)),
             RunKind::Tune => RunResult::Tune(Box::new(TuneRun {
                 result: f.json("summary.json")?,
                 trials: f

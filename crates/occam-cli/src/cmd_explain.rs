@@ -1,0 +1,91 @@
+//! `occam explain RUN DATA --out DIR`: explains the model of a run folder on DATA
+//! (`occam::explain`): exact SHAP values for linear and Bayesian linear runs, permutation
+//! importance (optionally grouped by correlated clusters) for any model on feature columns.
+//! Writes an `explain` run folder: explain.json, importance.csv (`feature,importance,se`,
+//! most important first), attributions.csv (SHAP: a row per data row, a column per feature)
+//! and report.html.
+
+use crate::flags::ExplainArgs;
+use crate::{load, output, UserError};
+use anyhow::Result;
+use occam::explain::{self, ExplainOptions, Method};
+use occam::{HandleUnknown, Model, RunKind};
+
+pub fn run(a: &ExplainArgs) -> Result<()> {
+    let unknown = HandleUnknown::parse(&a.handle_unknown, "--handle-unknown")?;
+    let mut model = Model::load(&a.run)?;
+    let linear = matches!(model, Model::Linear(_) | Model::Bayes(_));
+    let method = match &a.method {
+        Some(m) => Method::parse(m)?,
+        None if linear => Method::Shap,
+        None => Method::Permutation,
+    };
+    match (&mut model, a.lambda) {
+        (Model::Linear(m), Some(s)) => m.set_lambda(s)?,
+        (Model::Linear(m), None) if m.lambda.is_none() => anyhow::bail!(UserError(format!(
+            "{} holds a path fitted without cross-validation: give the lambda to explain, \
+             --lambda VALUE",
+            a.run.display()
+        ))),
+        (_, Some(_)) => {
+            anyhow::bail!(UserError("--lambda applies to linear models only".into()))
+        }
+        _ => {}
+    }
+    output::check_new_run(&a.out, RunKind::Explain, a.force)?;
+    let src = load::resolve(&a.data)?;
+    let (x, y) = model.features(&src, unknown)?;
+    let background = match &a.background {
+        Some(b) => {
+            let bsrc = load::resolve(b)?;
+            let (bx, _) = model.features(&bsrc, unknown)?;
+            Some(explain::column_means(&bx))
+        }
+        None => None,
+    };
+    let opts = ExplainOptions {
+        method,
+        repeats: a.repeats,
+        seed: a.seed,
+        group_corr: a.group_corr,
+        background,
+        class: a.class.clone(),
+        rows: a.rows.clone(),
+    };
+    let e = explain::explain(&model, &x, y.as_deref(), &opts)?;
+    let mut run = output::new_run(&a.out, RunKind::Explain, a.force)?;
+    run.write("importance.csv", e.importance_csv().as_bytes())?;
+    if let Some(csv) = e.attributions_csv() {
+        run.write("attributions.csv", csv.as_bytes())?;
+    }
+    run.write_json("explain.json", &e)?;
+    println!(
+        "{} on {} rows of {}: {} features{}",
+        match e.method {
+            Method::Shap => "exact linear SHAP",
+            Method::Permutation => "permutation importance",
+        },
+        e.n,
+        a.data,
+        e.feature_names.len(),
+        match (e.baseline_score, &e.score) {
+            (Some(s), Some(name)) => format!(", baseline {name} {s:.4}"),
+            _ => String::new(),
+        }
+    );
+    if let Some(c) = e.completeness_error {
+        println!("completeness: each row's values sum to f(x) - f(background) within {c:.1e}");
+    }
+    println!("{:<32} {:>12} {:>10}", "feature", "importance", "se");
+    for r in e.importance.iter().take(15) {
+        println!("{:<32} {:>12.6} {:>10.6}", r.feature, r.importance, r.se);
+    }
+    if a.no_report {
+        println!("wrote {}", run.dir().display());
+        return Ok(());
+    }
+    let report = run.path("report.html");
+    crate::cmd_report::write(run.dir(), &report)?;
+    println!("wrote {}", report.display());
+    Ok(())
+}

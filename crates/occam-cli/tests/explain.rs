@@ -1,0 +1,240 @@
+//! `occam explain`: exact SHAP for a linear run (importance.csv, attributions.csv that sum to
+//! f(x) - base), permutation importance for a network run, grouped permutation on the
+//! hidden-structure data ranking the truth first, the report's sections, and bad input as a
+//! usage error naming the flag.
+
+mod common;
+use common::{datasets, fails_naming, json, occam, tmp};
+
+fn ok(args: &[&str]) -> String {
+    let (o, e, c) = occam(args);
+    assert_eq!(c, Some(0), "{args:?}\n{o}{e}");
+    o
+}
+
+fn csv(path: &std::path::Path) -> Vec<Vec<String>> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect()
+}
+
+#[test]
+fn shap_on_a_linear_run_writes_attributions_that_sum_to_the_prediction() {
+    let dir = tmp("explain-shap");
+    let run = dir.join("cv");
+    let data = datasets("diabetes_regression.csv");
+    ok(&[
+        "linear",
+        "cv",
+        &data,
+        "--out",
+        run.to_str().unwrap(),
+        "--no-report",
+    ]);
+    let out = dir.join("ex");
+    let o = ok(&[
+        "explain",
+        run.to_str().unwrap(),
+        &data,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.contains("exact linear SHAP"), "{o}");
+    let imp = csv(&out.join("importance.csv"));
+    assert_eq!(imp[0], ["feature", "importance", "se"]);
+    let vals: Vec<f64> = imp[1..].iter().map(|r| r[1].parse().unwrap()).collect();
+    assert!(
+        vals.windows(2).all(|w| w[0] >= w[1]),
+        "most important first"
+    );
+    let att = csv(&out.join("attributions.csv"));
+    assert_eq!(att.len(), 443, "a header and a row per data row");
+    assert_eq!(att[0].len(), 10);
+    let e = json(&out.join("explain.json"));
+    assert_eq!(e["method"], "shap");
+    assert!(e["completeness_error"].as_f64().unwrap() < 1e-12);
+    // the sum of a row's values is f(x) - base: compare with occam predict
+    let pred = dir.join("pred.csv");
+    ok(&[
+        "predict",
+        run.to_str().unwrap(),
+        &data,
+        "--out",
+        pred.to_str().unwrap(),
+    ]);
+    let f: Vec<f64> = csv(&pred)[1..]
+        .iter()
+        .map(|r| r[0].parse().unwrap())
+        .collect();
+    let base = e["base_value"].as_f64().unwrap();
+    for (i, row) in att[1..].iter().enumerate() {
+        let s: f64 = row.iter().map(|v| v.parse::<f64>().unwrap()).sum();
+        assert!(
+            (s - (f[i] - base)).abs() < 1e-9 * f[i].abs().max(1.0),
+            "row {i}"
+        );
+    }
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    for id in ["id=\"run\"", "id=\"importance\"", "id=\"rows\""] {
+        assert!(html.contains(id), "report lacks {id}");
+    }
+    assert_eq!(json(&out.join("manifest.json"))["kind"], "explain");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn permutation_explains_a_network_run() {
+    let dir = tmp("explain-net");
+    let run = dir.join("net");
+    ok(&[
+        "train",
+        "builtin:pima",
+        "--hidden",
+        "16",
+        "--epochs",
+        "30",
+        "--seed",
+        "3",
+        "--out",
+        run.to_str().unwrap(),
+        "--no-report",
+    ]);
+    let out = dir.join("ex");
+    let data = datasets("pima_indians_diabetes.csv");
+    let o = ok(&[
+        "explain",
+        run.to_str().unwrap(),
+        &data,
+        "--out",
+        out.to_str().unwrap(),
+        "--repeats",
+        "3",
+    ]);
+    assert!(
+        o.contains("permutation importance") && o.contains("baseline accuracy"),
+        "{o}"
+    );
+    let imp = csv(&out.join("importance.csv"));
+    assert_eq!(imp.len(), 9);
+    assert_eq!(imp[1][0], "glucose", "glucose matters most: {imp:?}");
+    assert!(!out.join("attributions.csv").exists());
+    fails_naming(
+        &[
+            "explain",
+            run.to_str().unwrap(),
+            &data,
+            "--out",
+            dir.join("x").to_str().unwrap(),
+            "--method",
+            "shap",
+        ],
+        "--method",
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn grouped_permutation_ranks_the_hidden_structure_first() {
+    let dir = tmp("explain-hidden");
+    let run = dir.join("cv");
+    let data = format!(
+        "{}/../../datasets/synthetic/hidden_structure.csv.gz",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    ok(&[
+        "linear",
+        "cv",
+        &data,
+        "--target",
+        "y",
+        "--out",
+        run.to_str().unwrap(),
+        "--no-report",
+    ]);
+    let out = dir.join("ex");
+    ok(&[
+        "explain",
+        run.to_str().unwrap(),
+        &data,
+        "--method",
+        "permutation",
+        "--group-corr",
+        "0.8",
+        "--repeats",
+        "10",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let imp = csv(&out.join("importance.csv"));
+    let top: Vec<&str> = imp[1..10].iter().map(|r| r[0].as_str()).collect();
+    assert!(top.contains(&"g0009+g0069"), "{top:?}");
+    for f in [
+        "g0157", "g0586", "g0604", "g0683", "g0772", "g0977", "g0800", "g0142",
+    ] {
+        assert!(top.contains(&f), "{f} not in the top 9: {top:?}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn bad_input_is_a_usage_error_naming_the_flag() {
+    let dir = tmp("explain-bad");
+    let run = dir.join("cv");
+    let data = datasets("diabetes_regression.csv");
+    ok(&[
+        "linear",
+        "cv",
+        &data,
+        "--out",
+        run.to_str().unwrap(),
+        "--no-report",
+    ]);
+    let out = dir.join("ex");
+    let o = out.to_str().unwrap();
+    let r = run.to_str().unwrap();
+    fails_naming(
+        &["explain", r, &data, "--out", o, "--method", "ig"],
+        "--method",
+    );
+    fails_naming(
+        &[
+            "explain",
+            r,
+            &data,
+            "--out",
+            o,
+            "--method",
+            "permutation",
+            "--repeats",
+            "0",
+        ],
+        "--repeats",
+    );
+    fails_naming(
+        &[
+            "explain",
+            r,
+            &data,
+            "--out",
+            o,
+            "--method",
+            "permutation",
+            "--group-corr",
+            "2",
+        ],
+        "--group-corr",
+    );
+    fails_naming(
+        &[
+            "explain",
+            r,
+            &datasets("pima_indians_diabetes.csv"),
+            "--out",
+            o,
+        ],
+        "bmi",
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

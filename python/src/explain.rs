@@ -1,0 +1,163 @@
+//! Explanations for the Python package (`explain(X, y)` on fitted estimators): the facade's
+//! `occam::explain` on the estimator's model, and the run folder `occam explain` writes.
+
+use crate::{matrix_of, py_err, table_of, write_report};
+use numpy::{IntoPyArray, PyArray2};
+use occam::explain::{self, ExplainOptions, Explanation, Method};
+use occam::{HandleUnknown, Mode, Model, Preprocessor};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use std::path::PathBuf;
+
+/// An explanation: importance (most important first) and, for SHAP, per-row attributions.
+#[pyclass(module = "occam._occam")]
+pub struct ExplainFit {
+    e: Explanation,
+}
+
+#[pymethods]
+impl ExplainFit {
+    /// "shap" or "permutation".
+    #[getter]
+    fn method(&self) -> &'static str {
+        self.e.method.name()
+    }
+
+    /// (feature or "a+b" group, importance, standard error), most important first.
+    #[getter]
+    fn importance(&self) -> Vec<(String, f64, f64)> {
+        self.e
+            .importance
+            .iter()
+            .map(|r| (r.feature.clone(), r.importance, r.se))
+            .collect()
+    }
+
+    /// SHAP values per row and feature (None for permutation).
+    #[getter]
+    fn attributions<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyArray2<f64>>>> {
+        let Some(a) = &self.e.attributions else {
+            return Ok(None);
+        };
+        let (n, p) = (a.len(), self.e.feature_names.len());
+        let arr = numpy::ndarray::Array2::from_shape_vec((n, p), a.concat())
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        Ok(Some(arr.into_pyarray(py)))
+    }
+
+    #[getter]
+    fn feature_names(&self) -> Vec<String> {
+        self.e.feature_names.clone()
+    }
+
+    #[getter]
+    fn base_value(&self) -> Option<f64> {
+        self.e.base_value
+    }
+
+    #[getter]
+    fn completeness_error(&self) -> Option<f64> {
+        self.e.completeness_error
+    }
+
+    #[getter]
+    fn baseline_score(&self) -> Option<f64> {
+        self.e.baseline_score
+    }
+
+    #[getter]
+    fn score(&self) -> Option<String> {
+        self.e.score.clone()
+    }
+
+    /// The model's selected features in their order of entry (linear models).
+    #[getter]
+    fn selected(&self) -> Vec<String> {
+        self.e.selected.clone()
+    }
+
+    /// Writes the run folder `occam explain` writes (explain.json, importance.csv,
+    /// attributions.csv); `force` replaces a run already there.
+    #[pyo3(signature = (dir, force = false))]
+    fn save(&self, dir: PathBuf, force: bool) -> PyResult<()> {
+        let mode = if force { Mode::Force } else { Mode::New };
+        let mut run =
+            occam::RunFolder::create(&dir, occam::RunKind::Explain, mode).map_err(py_err)?;
+        run.write("importance.csv", self.e.importance_csv().as_bytes())
+            .map_err(py_err)?;
+        if let Some(csv) = self.e.attributions_csv() {
+            run.write("attributions.csv", csv.as_bytes())
+                .map_err(py_err)?;
+        }
+        run.write_json("explain.json", &self.e).map_err(py_err)
+    }
+
+    /// `save`, then the report page. Returns its path.
+    #[pyo3(signature = (dir, force = false))]
+    fn report(&self, dir: PathBuf, force: bool) -> PyResult<PathBuf> {
+        self.save(dir.clone(), force)?;
+        write_report(&dir)
+    }
+}
+
+/// Explains `model` (with its preprocessing `pre`) on `x` (a matrix, or a DataFrame's table)
+/// and `y` (class codes or values; None for SHAP); `params`: method, repeats, seed,
+/// group_corr, background (a matrix like x), class_, rows.
+pub fn explain_model(
+    py: Python<'_>,
+    model: Model,
+    pre: &Preprocessor,
+    x: &Bound<'_, PyAny>,
+    y: Option<Vec<f64>>,
+    params: Option<&Bound<'_, PyDict>>,
+) -> PyResult<ExplainFit> {
+    let features = |x: &Bound<'_, PyAny>| -> PyResult<occam::Matrix> {
+        match table_of(x)? {
+            Some((t, _)) => Ok(pre
+                .transform_table(&t, HandleUnknown::Error)
+                .map_err(py_err)?
+                .x),
+            None => matrix_of(x),
+        }
+    };
+    let xm = features(x)?;
+    let linear = matches!(model, Model::Linear(_) | Model::Bayes(_));
+    let mut opts = ExplainOptions {
+        method: if linear {
+            Method::Shap
+        } else {
+            Method::Permutation
+        },
+        ..ExplainOptions::default()
+    };
+    if let Some(kw) = params {
+        for (k, v) in kw.iter() {
+            let name: String = k.extract()?;
+            if v.is_none() {
+                continue;
+            }
+            let bad = |e: PyErr| PyTypeError::new_err(format!("{name}: {e}"));
+            match name.as_str() {
+                "method" => {
+                    let m: String = v.extract().map_err(bad)?;
+                    opts.method = Method::parse(&m).map_err(py_err)?;
+                }
+                "repeats" => opts.repeats = v.extract().map_err(bad)?,
+                "seed" => opts.seed = v.extract().map_err(bad)?,
+                "group_corr" => opts.group_corr = Some(v.extract().map_err(bad)?),
+                "class_" => opts.class = Some(v.extract().map_err(bad)?),
+                "rows" => opts.rows = v.extract().map_err(bad)?,
+                "background" => {
+                    let b = features(&v)?;
+                    opts.background = Some(explain::column_means(&b));
+                }
+                _ => return Err(PyTypeError::new_err(format!("unknown parameter '{name}'"))),
+            }
+        }
+    }
+    let e = py
+        .allow_threads(|| explain::explain(&model, &xm, y.as_deref(), &opts))
+        .map_err(py_err)?;
+    Ok(ExplainFit { e })
+}
