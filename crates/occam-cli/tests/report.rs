@@ -105,6 +105,14 @@ fn train_and_linear_runs_write_reports_with_every_section() {
         );
     }
     assert!(cv.join("cv.json").exists());
+    // the selected features compare on the standardized scale, and the table gives both
+    assert!(html.contains("coefficient x sd(feature) (standardized scale)"));
+    assert!(html.contains("<th>standardized</th>") && html.contains("<th>original scale</th>"));
+    let sd = json(&cv.join("cv.json"))["feature_sd"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(sd, 2000, "a standard deviation per colon gene");
     ok(&[
         "linear",
         "path",

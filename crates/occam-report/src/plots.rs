@@ -149,23 +149,64 @@ pub fn coefficient_path(
             .map_err(err)?;
         c.configure_mesh()
             .x_desc("log(lambda)")
-            .y_desc("coefficient")
+            .y_desc("coefficient (original scale)")
             .light_line_style(WHITE.mix(0.0))
             .draw()
             .map_err(err)?;
+        // (pixel y of the path's end, feature, colour index) of each label
+        let mut ends: Vec<(i32, usize, usize)> = Vec::new();
         for (k, &j) in drawn.iter().enumerate() {
             let pts: Vec<(f64, f64)> = x.iter().zip(&beta[j]).map(|(&a, &b)| (a, b)).collect();
             c.draw_series(LineSeries::new(pts, color(k).stroke_width(2)))
                 .map_err(err)?;
             if labelled.contains(&j) {
-                let end = (x[last], beta[j][last]);
-                c.draw_series(std::iter::once(Text::new(
-                    names.get(j).cloned().unwrap_or_default(),
-                    end,
-                    ("sans-serif", 11).into_font().color(&color(k)),
-                )))
-                .map_err(err)?;
+                ends.push((c.backend_coord(&(x[last], beta[j][last])).1, j, k));
             }
+        }
+        // Labels in the right margin, in the order of the path ends, pushed apart to at least
+        // LABEL_GAP pixels (then back inside the plot area), each joined to its path's end by
+        // a thin leader line.
+        const LABEL_GAP: i32 = 13;
+        ends.sort_by_key(|e| e.0);
+        let (px_end, top) = c.backend_coord(&(x[last], y1));
+        let bottom = c.backend_coord(&(x[last], y0)).1;
+        let mut at: Vec<i32> = ends.iter().map(|e| e.0).collect();
+        for i in 1..at.len() {
+            at[i] = at[i].max(at[i - 1] + LABEL_GAP);
+        }
+        if let Some(&lowest) = at.last() {
+            let over = lowest - bottom;
+            if over > 0 {
+                at.iter_mut().for_each(|y| *y -= over);
+                for i in 0..at.len() {
+                    let floor = if i == 0 { top } else { at[i - 1] + LABEL_GAP };
+                    at[i] = at[i].max(floor);
+                }
+            }
+        }
+        for ((y_end, j, k), y_label) in ends.iter().zip(&at) {
+            let name = names.get(*j).cloned().unwrap_or_default();
+            root.draw(&PathElement::new(
+                vec![(px_end, *y_end), (px_end + 12, *y_label)],
+                color(*k).stroke_width(1),
+            ))
+            .map_err(err)?;
+            // a translucent white box under the label keeps it readable over the paths
+            let w = 6 * name.chars().count() as i32 + 4;
+            root.draw(&Rectangle::new(
+                [(px_end + 13, y_label - 7), (px_end + 15 + w, y_label + 7)],
+                WHITE.mix(0.8).filled(),
+            ))
+            .map_err(err)?;
+            root.draw(&Text::new(
+                name,
+                (px_end + 15, *y_label),
+                ("sans-serif", 11)
+                    .into_font()
+                    .color(&color(*k))
+                    .pos(Pos::new(HPos::Left, VPos::Center)),
+            ))
+            .map_err(err)?;
         }
         // df along the top: about eight evenly spaced lambdas.
         let step = (lambda.len() / 8).max(1);

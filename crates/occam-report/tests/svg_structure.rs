@@ -59,7 +59,7 @@ fn coefficient_path_has_axes_one_polyline_per_nonzero_coefficient_labels_and_df(
     let t = texts(&svg);
     for want in [
         "log(lambda)",
-        "coefficient",
+        "coefficient (original scale)",
         "Coefficient path",
         "glucose",
         "mass",
@@ -73,6 +73,47 @@ fn coefficient_path_has_axes_one_polyline_per_nonzero_coefficient_labels_and_df(
         !t.iter().any(|x| x == "insulin"),
         "a zero coefficient is not labelled"
     );
+}
+
+/// The y of each `<text>` element whose body is one of `names`.
+fn label_ys(svg: &str, names: &[String]) -> Vec<f64> {
+    svg.split("<text")
+        .skip(1)
+        .filter_map(|t| {
+            let body = t[t.find('>').unwrap() + 1..t.find("</text>").unwrap()].trim();
+            if !names.iter().any(|n| n == body) {
+                return None;
+            }
+            let i = t.find(" y=\"").unwrap() + 4;
+            let j = i + t[i..].find('"').unwrap();
+            t[i..j].parse().ok()
+        })
+        .collect()
+}
+
+#[test]
+fn coefficient_path_labels_do_not_overlap_when_paths_end_together() {
+    // twelve coefficients ending within a hair of each other
+    let lambda: Vec<f64> = (0..30).map(|i| (-(i as f64) * 0.2).exp()).collect();
+    let beta: Vec<Vec<f64>> = (0..12)
+        .map(|j| {
+            (0..30)
+                .map(|i| {
+                    (i as f64 - j as f64).max(0.0) * 0.01 + 0.001 * j as f64 * f64::from(i > j)
+                })
+                .collect()
+        })
+        .collect();
+    let names: Vec<String> = (0..12).map(|j| format!("feature_{j}")).collect();
+    let df: Vec<usize> = (0..30).map(|i| i.min(12)).collect();
+    let svg = plots::coefficient_path(&lambda, &beta, &names, &df).unwrap();
+    let mut ys = label_ys(&svg, &names);
+    assert_eq!(ys.len(), 12, "every label drawn");
+    ys.sort_by(f64::total_cmp);
+    for w in ys.windows(2) {
+        assert!(w[1] - w[0] >= 12.0, "labels overlap: {ys:?}");
+    }
+    assert!(polylines(&svg, 2).len() == 12, "the series are unchanged");
 }
 
 #[test]

@@ -63,17 +63,56 @@ fn cv_sections(
         cv.selected_1se.join(", ")
     ));
     let nz = coef.iter().filter(|c| **c != 0.0).count();
+    // Compared on the standardized scale (coefficient x the feature's sd): on the original
+    // scale a feature measured in small units looks large. Runs written before the sds were
+    // recorded show the original scale, labelled so.
+    let standardized = p.feature_sd.len() == coef.len();
+    let shown: Vec<f64> = if standardized {
+        coef.iter().zip(&p.feature_sd).map(|(b, s)| b * s).collect()
+    } else {
+        coef.clone()
+    };
     html.push_str(&plot(
         plots::bar_chart(
             "Coefficients at lambda.1se",
             &p.feature_names,
-            &coef,
+            &shown,
             nz.clamp(1, 30),
             None,
-            "coefficient (original scale)",
+            if standardized {
+                "coefficient x sd(feature) (standardized scale)"
+            } else {
+                "coefficient (original scale)"
+            },
         ),
-        "Non-zero coefficients at lambda.1se, largest first.",
+        if standardized {
+            "Non-zero coefficients at lambda.1se on the standardized scale (the change in the \
+             response's linear predictor per standard deviation of the feature), largest \
+             first; the table gives both scales."
+        } else {
+            "Non-zero coefficients at lambda.1se on the original scale, largest first."
+        },
     )?);
+    if standardized {
+        let mut order: Vec<usize> = (0..coef.len()).filter(|&j| coef[j] != 0.0).collect();
+        order.sort_by(|&a, &b| shown[b].abs().total_cmp(&shown[a].abs()));
+        let rows: Vec<Vec<String>> = order
+            .iter()
+            .take(30)
+            .map(|&j| {
+                vec![
+                    p.feature_names[j].clone(),
+                    format!("{:.4}", shown[j]),
+                    format!("{:.6}", coef[j]),
+                    format!("{:.4}", p.feature_sd[j]),
+                ]
+            })
+            .collect();
+        html.push_str(&table(
+            &["feature", "standardized", "original scale", "sd(feature)"],
+            &rows,
+        ));
+    }
     secs.push(section("selected", "Selected features", html));
     Ok(())
 }

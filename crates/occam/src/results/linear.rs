@@ -93,6 +93,31 @@ pub struct LinearResult {
     /// The relaxed fit, when asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relaxed: Option<RelaxedCoefficients>,
+    /// Each feature's standard deviation in the fitted rows (1/n, as glmnet standardizes):
+    /// a coefficient times it is on the standardized scale, where coefficients compare.
+    /// Empty in runs written before it was recorded.
+    #[serde(default)]
+    pub feature_sd: Vec<f64>,
+}
+
+/// The standard deviation (1/n) of each column of `x`.
+fn column_sd(x: &occam_core::Matrix) -> Vec<f64> {
+    let rows = x.nrows();
+    let n = rows.max(1) as f64;
+    (0..x.ncols())
+        .map(|j| {
+            let (mut s, mut stored) = (0.0, 0usize);
+            x.for_each_in_col(j, |_, v| {
+                s += v;
+                stored += 1;
+            });
+            let m = s / n;
+            // implicit zeros of a sparse column each add m^2
+            let mut ss = (rows - stored) as f64 * m * m;
+            x.for_each_in_col(j, |_, v| ss += (v - m) * (v - m));
+            (ss / n).sqrt()
+        })
+        .collect()
 }
 
 fn intercepts(a0: &[Vec<f64>], multi: bool) -> Intercepts {
@@ -137,6 +162,7 @@ impl LinearResult {
                 a0: intercepts(&r.a0, multi),
                 beta: coefficients(&r.beta, multi),
             }),
+            feature_sd: column_sd(&data.x),
         }
     }
 }
