@@ -7,12 +7,13 @@ use anyhow::Result;
 use occam::privacy::{self, Accountant};
 
 pub fn epsilon(a: &PrivacyEpsilonArgs) -> Result<()> {
-    let acc = Accountant::parse(&a.accountant)?;
-    let g = privacy::epsilon(a.noise_multiplier, a.sample_rate, a.steps, a.delta, acc)?;
+    let m = &a.mech;
+    let acc = Accountant::parse(&m.accountant)?;
+    let g = privacy::epsilon(a.noise_multiplier, m.sample_rate, m.steps, m.delta, acc)?;
     println!(
         "RDP accountant, Poisson-sampled Gaussian: noise multiplier {}, sample rate {}, {} \
          steps, delta {}",
-        a.noise_multiplier, a.sample_rate, a.steps, a.delta
+        a.noise_multiplier, m.sample_rate, m.steps, m.delta
     );
     println!("optimal Renyi order {}", g.order);
     println!("epsilon={}", g.epsilon);
@@ -20,13 +21,14 @@ pub fn epsilon(a: &PrivacyEpsilonArgs) -> Result<()> {
 }
 
 pub fn noise(a: &PrivacyNoiseArgs) -> Result<()> {
-    let acc = Accountant::parse(&a.accountant)?;
-    let s = privacy::noise_multiplier(a.epsilon, a.sample_rate, a.steps, a.delta, acc)?;
-    let g = privacy::epsilon(s, a.sample_rate, a.steps, a.delta, acc)?;
+    let m = &a.mech;
+    let acc = Accountant::parse(&m.accountant)?;
+    let s = privacy::noise_multiplier(a.epsilon, m.sample_rate, m.steps, m.delta, acc)?;
+    let g = privacy::epsilon(s, m.sample_rate, m.steps, m.delta, acc)?;
     println!(
         "RDP accountant, Poisson-sampled Gaussian: sample rate {}, {} steps, delta {}: the \
          smallest noise multiplier with epsilon <= {} (it gives {})",
-        a.sample_rate, a.steps, a.delta, a.epsilon, g.epsilon
+        m.sample_rate, m.steps, m.delta, a.epsilon, g.epsilon
     );
     println!("noise_multiplier={s}");
     Ok(())

@@ -115,18 +115,8 @@ pub struct PrivacyEpsilonArgs {
     /// Noise standard deviation over the clipping norm.
     #[arg(long)]
     pub noise_multiplier: f64,
-    /// Probability that an example is in a step's batch (batch size / rows).
-    #[arg(long)]
-    pub sample_rate: f64,
-    /// Training steps.
-    #[arg(long)]
-    pub steps: u64,
-    /// Target delta.
-    #[arg(long)]
-    pub delta: f64,
-    /// Accountant: rdp.
-    #[arg(long, default_value = "rdp")]
-    pub accountant: String,
+    #[command(flatten)]
+    pub mech: PrivacyMechanism,
 }
 
 #[derive(Args, Debug)]
@@ -134,6 +124,13 @@ pub struct PrivacyNoiseArgs {
     /// Target epsilon.
     #[arg(long)]
     pub epsilon: f64,
+    #[command(flatten)]
+    pub mech: PrivacyMechanism,
+}
+
+/// DP-SGD's sampling, length and delta, and the accountant.
+#[derive(Args, Debug)]
+pub struct PrivacyMechanism {
     /// Probability that an example is in a step's batch (batch size / rows).
     #[arg(long)]
     pub sample_rate: f64,

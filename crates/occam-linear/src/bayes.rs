@@ -223,24 +223,7 @@ impl Centered {
             return Err(param("data", "no features"));
         }
         if let Some(w) = w {
-            if w.len() != n {
-                return Err(param(
-                    "weights",
-                    format!("{} weights given for {n} rows", w.len()),
-                ));
-            }
-            if let Some(v) = w.iter().find(|v| !(v.is_finite() && **v >= 0.0)) {
-                return Err(param(
-                    "weights",
-                    format!("{v} is not a finite non-negative number"),
-                ));
-            }
-            if !w.iter().any(|&v| v > 0.0) {
-                return Err(param(
-                    "weights",
-                    "every weight is zero: there is nothing to fit",
-                ));
-            }
+            crate::config::check_weights(w, n)?;
         }
         let sw_sum = w.map_or(n as f64, |w| w.iter().sum());
         let wt = |i: usize| w.map_or(1.0, |w| w[i]);
@@ -366,6 +349,12 @@ impl Centered {
     }
 }
 
+/// How far the coefficients moved in one update: the sum of absolute changes (the stopping
+/// rule of both, as scikit-learn's).
+fn moved(old: &[f64], new: &[f64]) -> f64 {
+    old.iter().zip(new).map(|(a, b)| (a - b).abs()).sum()
+}
+
 fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
@@ -462,14 +451,7 @@ pub fn bayesian_ridge(
                 "the evidence updates diverged (is the target constant?)",
             ));
         }
-        if iter != 0
-            && coef_old
-                .iter()
-                .zip(&coef)
-                .map(|(a, b)| (a - b).abs())
-                .sum::<f64>()
-                < cfg.tol
-        {
+        if iter != 0 && moved(&coef_old, &coef) < cfg.tol {
             break;
         }
         coef_old = coef;
@@ -643,14 +625,7 @@ pub fn ard(x: &Matrix, y: &[f64], cfg: &BayesConfig) -> Result<BayesFit, LinearE
                         .sum::<f64>());
             scores.push(s);
         }
-        if iter > 0
-            && coef_old
-                .iter()
-                .zip(&coef)
-                .map(|(a, b)| (a - b).abs())
-                .sum::<f64>()
-                < cfg.tol
-        {
+        if iter > 0 && moved(&coef_old, &coef) < cfg.tol {
             break;
         }
         coef_old = coef.clone();

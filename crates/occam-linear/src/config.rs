@@ -88,6 +88,29 @@ pub struct PathConfig {
     pub weights: Option<Vec<f64>>,
 }
 
+/// Observation weights for `n` rows: one each, finite, non-negative, not all zero.
+pub(crate) fn check_weights(w: &[f64], n: usize) -> Result<(), LinearError> {
+    if w.len() != n {
+        return Err(param(
+            "weights",
+            format!("{} weights given for {n} rows", w.len()),
+        ));
+    }
+    if let Some(v) = w.iter().find(|v| !(v.is_finite() && **v >= 0.0)) {
+        return Err(param(
+            "weights",
+            format!("{v} is not a finite non-negative number"),
+        ));
+    }
+    if !w.iter().any(|&v| v > 0.0) {
+        return Err(param(
+            "weights",
+            "every weight is zero: there is nothing to fit",
+        ));
+    }
+    Ok(())
+}
+
 impl PathConfig {
     pub fn new(family: Family) -> PathConfig {
         PathConfig {
@@ -161,26 +184,8 @@ impl PathConfig {
             }
         }
         if let Some(w) = &self.weights {
-            if w.len() != n {
-                return Err(param(
-                    "weights",
-                    format!("{} weights given for {n} rows", w.len()),
-                ));
-            }
-            if let Some(v) = w.iter().find(|v| !(v.is_finite() && **v >= 0.0)) {
-                return Err(param(
-                    "weights",
-                    format!("{v} is not a finite non-negative number"),
-                ));
-            }
-            let positive = w.iter().filter(|&&v| v > 0.0).count();
-            if positive == 0 {
-                return Err(param(
-                    "weights",
-                    "every weight is zero: there is nothing to fit",
-                ));
-            }
-            if positive < 2 {
+            check_weights(w, n)?;
+            if w.iter().filter(|&&v| v > 0.0).count() < 2 {
                 return Err(param(
                     "weights",
                     "only 1 row has a non-zero weight: at least 2 are needed",

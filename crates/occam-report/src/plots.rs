@@ -442,52 +442,7 @@ pub fn bar_chart(
     threshold: Option<f64>,
     xdesc: &str,
 ) -> Result<String, String> {
-    let mut idx: Vec<usize> = (0..values.len()).collect();
-    idx.sort_by(|&a, &b| values[b].abs().total_cmp(&values[a].abs()));
-    idx.truncate(top.max(1));
-    let n = idx.len().max(1);
-    let (x0, x1) = range(idx.iter().map(|&i| values[i]).chain([0.0]).chain(threshold));
-    render(|root| {
-        let mut c = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 18))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(150)
-            .build_cartesian_2d(x0..x1, 0.0..n as f64)
-            .map_err(err)?;
-        c.configure_mesh()
-            .disable_y_mesh()
-            .y_labels(0)
-            .light_line_style(WHITE.mix(0.0))
-            .x_desc(xdesc)
-            .draw()
-            .map_err(err)?;
-        for (r, &i) in idx.iter().enumerate() {
-            let y = (n - 1 - r) as f64 + 0.5;
-            let (px, py) = c.backend_coord(&(x0, y));
-            root.draw(&Text::new(
-                names.get(i).cloned().unwrap_or_default(),
-                (px - 6, py),
-                TextStyle::from(("sans-serif", 12).into_font())
-                    .pos(Pos::new(HPos::Right, VPos::Center)),
-            ))
-            .map_err(err)?;
-        }
-        c.draw_series(idx.iter().enumerate().map(|(r, &i)| {
-            let y = (n - 1 - r) as f64;
-            let v = values[i];
-            let col = if v >= 0.0 { color(0) } else { color(3) };
-            Rectangle::new(
-                [(0.0f64.min(v), y + 0.15), (0.0f64.max(v), y + 0.85)],
-                col.filled(),
-            )
-        }))
-        .map_err(err)?;
-        if let Some(t) = threshold {
-            vline(&mut c, t, (0.0, n as f64), MIN_COLOR, "threshold")?;
-        }
-        Ok(())
-    })
+    bars(title, names, values, &[], top, threshold, xdesc)
 }
 
 /// One trial of a search, for the search plots.
@@ -686,6 +641,20 @@ pub fn bar_chart_with_errors(
     top: usize,
     xdesc: &str,
 ) -> Result<String, String> {
+    bars(title, names, values, half_width, top, None, xdesc)
+}
+
+/// The bar charts: bars by magnitude, optional whiskers (`half_width`, empty for none) and
+/// an optional threshold marker.
+fn bars(
+    title: &str,
+    names: &[String],
+    values: &[f64],
+    half_width: &[f64],
+    top: usize,
+    threshold: Option<f64>,
+    xdesc: &str,
+) -> Result<String, String> {
     let mut idx: Vec<usize> = (0..values.len()).collect();
     idx.sort_by(|&a, &b| values[b].abs().total_cmp(&values[a].abs()));
     idx.truncate(top.max(1));
@@ -694,7 +663,8 @@ pub fn bar_chart_with_errors(
     let (x0, x1) = range(
         idx.iter()
             .flat_map(|&i| [values[i] - hw(i), values[i] + hw(i)])
-            .chain([0.0]),
+            .chain([0.0])
+            .chain(threshold),
     );
     render(|root| {
         let mut c = ChartBuilder::on(&root)
@@ -727,8 +697,8 @@ pub fn bar_chart_with_errors(
             let v = values[i];
             let col = if v >= 0.0 { color(0) } else { color(3) };
             Rectangle::new(
-                [(0.0f64.min(v), y + 0.2), (0.0f64.max(v), y + 0.8)],
-                col.mix(0.7).filled(),
+                [(0.0f64.min(v), y + 0.15), (0.0f64.max(v), y + 0.85)],
+                col.filled(),
             )
         }))
         .map_err(err)?;
@@ -745,6 +715,9 @@ pub fn bar_chart_with_errors(
                 seg((v + h, y - 0.2), (v + h, y + 0.2)),
             ])
             .map_err(err)?;
+        }
+        if let Some(t) = threshold {
+            vline(&mut c, t, (0.0, n as f64), MIN_COLOR, "threshold")?;
         }
         Ok(())
     })

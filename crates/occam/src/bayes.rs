@@ -8,12 +8,13 @@
 
 use crate::error::{Error, Result};
 use crate::estimator::{validate_data, Estimator, Fitted};
+use crate::linear::{f64_tensor, f64_view};
 use crate::predict::Predictions;
 use crate::preprocess::Preprocessor;
 use crate::run::{RunFolder, RunKind};
 use occam_core::{Dataset, Matrix};
 pub use occam_linear::{BayesConfig, BayesFit, BayesKind};
-use safetensors::tensor::{Dtype, SafeTensors, TensorView};
+use safetensors::tensor::SafeTensors;
 use serde::{Deserialize, Serialize};
 
 /// The format tag of `bayes_model.json`.
@@ -173,12 +174,7 @@ impl BayesModel {
             bytes(&f.x_offset),
         );
         let k = f.kept.len();
-        fn view(shape: Vec<usize>, data: &[u8]) -> Result<TensorView<'_>> {
-            TensorView::new(Dtype::F64, shape, data).map_err(|e| Error::Run {
-                path: "bayes_model.safetensors".into(),
-                detail: format!("cannot encode: {e}"),
-            })
-        }
+        let view = |shape, data| f64_view(shape, data, "bayes_model.safetensors");
         let tensors = vec![
             ("coef", view(vec![f.coef.len()], &coef)?),
             ("lambda", view(vec![f.lambda.len()], &lambda)?),
@@ -228,33 +224,7 @@ impl BayesModel {
         let raw = run.read_listed("bayes_model.safetensors")?;
         let st = SafeTensors::deserialize(&raw)
             .map_err(|e| Error::model(&tp, format!("not a safetensors file: {e}")))?;
-        let get = |name: &str, shape: &[usize]| -> Result<Vec<f64>> {
-            let t = st
-                .tensor(name)
-                .map_err(|_| Error::model(&tp, format!("tensor '{name}' is missing")))?;
-            if t.dtype() != Dtype::F64 || t.shape() != shape {
-                return Err(Error::model(
-                    &tp,
-                    format!(
-                        "tensor '{name}' is {:?} {:?}, expected F64 {shape:?}",
-                        t.dtype(),
-                        t.shape()
-                    ),
-                ));
-            }
-            let v: Vec<f64> = t
-                .data()
-                .chunks_exact(8)
-                .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))
-                .collect();
-            if v.iter().any(|x| !x.is_finite()) {
-                return Err(Error::model(
-                    &tp,
-                    format!("tensor '{name}' holds a non-finite value"),
-                ));
-            }
-            Ok(v)
-        };
+        let get = |name: &str, shape: &[usize]| f64_tensor(&st, name, shape, &tp);
         let nl = if meta.kind == BayesKind::Ridge { 1 } else { p };
         Ok(BayesModel {
             fit: BayesFit {

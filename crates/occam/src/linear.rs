@@ -525,12 +525,7 @@ impl LinearModel {
         let lam = bytes(&mut self.lambdas.iter().copied());
         let a0 = bytes(&mut self.a0.iter().flatten().copied());
         let beta = bytes(&mut self.beta.iter().flatten().flatten().copied());
-        fn view(shape: Vec<usize>, data: &[u8]) -> Result<TensorView<'_>> {
-            TensorView::new(Dtype::F64, shape, data).map_err(|e| Error::Run {
-                path: "linear.safetensors".into(),
-                detail: format!("cannot encode: {e}"),
-            })
-        }
+        let view = |shape, data| f64_view(shape, data, "linear.safetensors");
         let tensors = vec![
             ("lambda", view(vec![l], &lam)?),
             ("a0", view(vec![l, k], &a0)?),
@@ -566,33 +561,7 @@ impl LinearModel {
         let bytes = run.read_listed("linear.safetensors")?;
         let st = SafeTensors::deserialize(&bytes)
             .map_err(|e| Error::model(&tp, format!("not a safetensors file: {e}")))?;
-        let get = |name: &str, shape: &[usize]| -> Result<Vec<f64>> {
-            let t = st
-                .tensor(name)
-                .map_err(|_| Error::model(&tp, format!("tensor '{name}' is missing")))?;
-            if t.dtype() != Dtype::F64 || t.shape() != shape {
-                return Err(Error::model(
-                    &tp,
-                    format!(
-                        "tensor '{name}' is {:?} {:?}, expected F64 {shape:?}",
-                        t.dtype(),
-                        t.shape()
-                    ),
-                ));
-            }
-            let v: Vec<f64> = t
-                .data()
-                .chunks_exact(8)
-                .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))
-                .collect();
-            if v.iter().any(|x| !x.is_finite()) {
-                return Err(Error::model(
-                    &tp,
-                    format!("tensor '{name}' holds a non-finite value"),
-                ));
-            }
-            Ok(v)
-        };
+        let get = |name: &str, shape: &[usize]| f64_tensor(&st, name, shape, &tp);
         let lt = st
             .tensor("lambda")
             .map_err(|_| Error::model(&tp, "tensor 'lambda' is missing"))?;
@@ -650,4 +619,51 @@ impl LinearModel {
             cv: meta.cv,
         })
     }
+}
+
+/// An f64 tensor view of `data` for a safetensors file `file` (named in an error).
+pub(crate) fn f64_view<'a>(
+    shape: Vec<usize>,
+    data: &'a [u8],
+    file: &str,
+) -> Result<TensorView<'a>> {
+    TensorView::new(Dtype::F64, shape, data).map_err(|e| Error::Run {
+        path: file.into(),
+        detail: format!("cannot encode: {e}"),
+    })
+}
+
+/// Tensor `name` of `st` (the file at `path`) as f64 values: present, F64, of `shape`, every
+/// value finite.
+pub(crate) fn f64_tensor(
+    st: &SafeTensors,
+    name: &str,
+    shape: &[usize],
+    path: &std::path::Path,
+) -> Result<Vec<f64>> {
+    let t = st
+        .tensor(name)
+        .map_err(|_| Error::model(path, format!("tensor '{name}' is missing")))?;
+    if t.dtype() != Dtype::F64 || t.shape() != shape {
+        return Err(Error::model(
+            path,
+            format!(
+                "tensor '{name}' is {:?} {:?}, expected F64 {shape:?}",
+                t.dtype(),
+                t.shape()
+            ),
+        ));
+    }
+    let v: Vec<f64> = t
+        .data()
+        .chunks_exact(8)
+        .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))
+        .collect();
+    if v.iter().any(|x| !x.is_finite()) {
+        return Err(Error::model(
+            path,
+            format!("tensor '{name}' holds a non-finite value"),
+        ));
+    }
+    Ok(v)
 }
