@@ -6,7 +6,6 @@ correlated clusters, for any of them; the same numbers and run folder as ``occam
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import core_matrix, predict_input, python_message
@@ -18,7 +17,9 @@ class Explanation:
     """What ``explain`` returns. ``importance``: a DataFrame (``feature``, ``importance``,
     ``se``), most important first (a group of correlated features is one row, its members
     joined by "+"); ``attributions``: SHAP values, a DataFrame with a column per feature and
-    a row per row of X (None for permutation); ``base_value`` (SHAP: f at the background
+    a row per row of X (None for permutation). Without pandas installed (it is optional),
+    ``importance`` is a NumPy record array with those fields and ``attributions`` a matrix
+    whose columns are ``feature_names``; ``base_value`` (SHAP: f at the background
     means; each row's values sum to f(x) minus it), ``completeness_error``,
     ``baseline_score`` and ``score`` (permutation), ``selected`` (the linear model's
     features in their order of entry); ``save(path)`` and ``report(path)`` write the run
@@ -27,9 +28,19 @@ class Explanation:
     def __init__(self, fit):
         self._fit = fit
         self.method = fit.method
-        self.importance = pd.DataFrame(fit.importance, columns=["feature", "importance", "se"])
+        self.feature_names = list(fit.feature_names)
         a = fit.attributions
-        self.attributions = None if a is None else pd.DataFrame(a, columns=fit.feature_names)
+        try:
+            import pandas as pd
+        except ImportError:
+            self.importance = np.rec.fromrecords(
+                fit.importance, names=["feature", "importance", "se"]
+            ) if fit.importance else None
+            self.attributions = a
+        else:
+            self.importance = pd.DataFrame(fit.importance,
+                                           columns=["feature", "importance", "se"])
+            self.attributions = None if a is None else pd.DataFrame(a, columns=fit.feature_names)
         self.base_value = fit.base_value
         self.completeness_error = fit.completeness_error
         self.baseline_score = fit.baseline_score
@@ -43,7 +54,8 @@ class Explanation:
         return Path(self._fit.report(str(path), force))
 
     def __repr__(self):
-        return f"Explanation(method={self.method!r}, top={list(self.importance.feature[:5])})"
+        top = [] if self.importance is None else [str(f) for f in self.importance["feature"][:5]]
+        return f"Explanation(method={self.method!r}, top={top})"
 
 
 class Explainable:

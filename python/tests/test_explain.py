@@ -76,3 +76,16 @@ def test_errors_name_the_parameter():
     net = occam.MLPRegressor(hidden=(8,), epochs=5).fit(*table("diabetes_regression.csv"))
     with pytest.raises(ValueError, match="shap"):
         net.explain(table("diabetes_regression.csv")[0], method="shap")
+
+
+def test_without_pandas_the_explanation_is_numpy(monkeypatch):
+    # pandas is optional (pip install ./python does not bring it)
+    import sys
+
+    X, y = table("diabetes_regression.csv")
+    est = occam.ElasticNetCV(cv=5).fit(X.to_numpy(), y.to_numpy())
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    e = est.explain(X.to_numpy())
+    assert isinstance(e.attributions, np.ndarray) and e.attributions.shape == (442, 10)
+    assert e.importance["feature"][0] == "x2" and e.importance["se"].dtype == float
+    assert "x2" in repr(e)
