@@ -346,3 +346,86 @@ fn a_garbage_metrics_csv_is_refused_not_drawn() {
     assert!(!run.join("report.html").exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Renders `page` in headless Chromium: the DOM (with `--dump-dom`) and the console log.
+fn render_in_chromium(page: &Path, profile: &Path) -> (String, String) {
+    let out = Command::new(chromium())
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("file://{}", s(page)))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "chromium failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn explain_and_bayes_pages_render_in_chromium_with_their_error_bars() {
+    let dir = tmp("browser-explain");
+    let data = datasets("diabetes_regression.csv");
+    ok(&[
+        "linear",
+        "cv",
+        &data,
+        "--out",
+        s(&dir.join("cv")),
+        "--no-report",
+    ]);
+    ok(&[
+        "explain",
+        s(&dir.join("cv")),
+        &data,
+        "--out",
+        s(&dir.join("ex")),
+    ]);
+    ok(&[
+        "linear",
+        "bayes",
+        &data,
+        "--ard",
+        "--out",
+        s(&dir.join("ard")),
+    ]);
+    for (run, sections, svgs) in [
+        ("ex", &["run", "importance", "rows"][..], 4),
+        (
+            "ard",
+            &["run", "selected", "precisions", "evidence", "metrics"][..],
+            2,
+        ),
+    ] {
+        let (dom, log) =
+            render_in_chromium(&dir.join(run).join("report.html"), &dir.join("profile"));
+        let console: Vec<&str> = log.lines().filter(|l| l.contains("CONSOLE")).collect();
+        assert!(console.is_empty(), "{run}: console messages: {console:?}");
+        for id in sections {
+            assert!(
+                dom.contains(&format!("<section id=\"{id}\">")),
+                "{run}: rendered page lacks section {id}"
+            );
+        }
+        assert!(dom.matches("<svg").count() >= svgs, "{run}: the plots");
+        // the interval chart (its whiskers are counted in occam-report's svg_structure test)
+        assert!(dom.contains("95% "), "{run}: the chart with intervals");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

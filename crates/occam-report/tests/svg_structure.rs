@@ -274,3 +274,31 @@ fn forecast_plot_draws_each_series_and_breaks_lines_at_missing_values() {
         assert!(t.iter().any(|s| s == want), "missing text {want}: {t:?}");
     }
 }
+
+#[test]
+fn bar_chart_with_errors_draws_three_whisker_lines_per_bar() {
+    let names: Vec<String> = ["a", "b", "c", "d"].map(String::from).to_vec();
+    let values = [0.5, -0.3, 0.2, 0.0];
+    // black two-point polylines inside the plot area (axes and their ticks touch its edges)
+    let black = |svg: &str| {
+        svg.split('<')
+            .filter(|e| e.starts_with("polyline") && e.contains("stroke=\"#000000\""))
+            .filter(|e| {
+                let i = e.find("points=\"").unwrap() + 8;
+                let pts: Vec<i32> = e[i..i + e[i..].find('"').unwrap()]
+                    .split([' ', ','])
+                    .filter(|t| !t.is_empty())
+                    .map(|t| t.parse().unwrap())
+                    .collect();
+                pts.len() == 4 && pts[1].min(pts[3]) > 40 && pts[1].max(pts[3]) < 380
+            })
+            .count()
+    };
+    let with = plots::bar_chart_with_errors("t", &names, &values, &[0.1, 0.05, 0.02, 0.0], 4, "x")
+        .unwrap();
+    let without = plots::bar_chart_with_errors("t", &names, &values, &[0.0; 4], 4, "x").unwrap();
+    // a horizontal whisker and two end ticks for each bar with a non-zero interval
+    assert_eq!(black(&without), 0);
+    assert_eq!(black(&with), 9);
+    assert!(texts(&with).iter().any(|t| t == "a"));
+}
