@@ -4,13 +4,7 @@
 //! usage error naming the flag.
 
 mod common;
-use common::{datasets, fails_naming, json, occam, tmp};
-
-fn ok(args: &[&str]) -> String {
-    let (o, e, c) = occam(args);
-    assert_eq!(c, Some(0), "{args:?}\n{o}{e}");
-    o
-}
+use common::{datasets, fails_naming, json, ok, tmp};
 
 fn csv(path: &std::path::Path) -> Vec<Vec<String>> {
     std::fs::read_to_string(path)

@@ -9,12 +9,6 @@ use common::*;
 use std::path::Path;
 use std::process::Command;
 
-fn ok(args: &[&str]) -> String {
-    let (o, e, c) = occam(args);
-    assert_eq!(c, Some(0), "{args:?}\n{o}\n{e}");
-    o
-}
-
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
@@ -245,41 +239,12 @@ fn report_renders_in_headless_chromium_without_console_messages() {
         "--out",
         s(&run),
     ]);
-    let page = format!("file://{}", s(&run.join("report.html")));
+    let page = run.join("report.html");
     let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-screenshot.png");
     let _ = std::fs::remove_file(&shot);
-    let flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--enable-logging=stderr",
-        "--v=0",
-    ];
     let browser = chromium();
     let profile = dir.join("profile");
-    let run_chromium = |extra: &[&str]| {
-        let out = Command::new(&browser)
-            .args(flags)
-            .arg(format!("--user-data-dir={}", profile.display()))
-            .args(extra)
-            .arg(&page)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "chromium failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        (
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    };
+    let run_chromium = |extra: &[&str]| render(&browser, &page, &profile, extra);
     let (dom, log) = run_chromium(&["--dump-dom"]);
     let console: Vec<&str> = log.lines().filter(|l| l.contains("CONSOLE")).collect();
     assert!(console.is_empty(), "console messages: {console:?}");
@@ -347,9 +312,10 @@ fn a_garbage_metrics_csv_is_refused_not_drawn() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// Renders `page` in headless Chromium: the DOM (with `--dump-dom`) and the console log.
-fn render_in_chromium(page: &Path, profile: &Path) -> (String, String) {
-    let out = Command::new(chromium())
+/// Runs headless Chromium (`browser`, profile folder `profile`) on `page` with the flags
+/// `extra` (`--dump-dom`, `--screenshot=...`): (stdout, stderr), the console log on stderr.
+fn render(browser: &str, page: &Path, profile: &Path, extra: &[&str]) -> (String, String) {
+    let out = Command::new(browser)
         .args([
             "--headless",
             "--no-sandbox",
@@ -361,9 +327,9 @@ fn render_in_chromium(page: &Path, profile: &Path) -> (String, String) {
             "--disable-sync",
             "--enable-logging=stderr",
             "--v=0",
-            "--dump-dom",
         ])
         .arg(format!("--user-data-dir={}", profile.display()))
+        .args(extra)
         .arg(format!("file://{}", s(page)))
         .output()
         .unwrap();
@@ -405,6 +371,7 @@ fn explain_and_bayes_pages_render_in_chromium_with_their_error_bars() {
         "--out",
         s(&dir.join("ard")),
     ]);
+    let browser = chromium();
     for (run, sections, svgs) in [
         ("ex", &["run", "importance", "rows"][..], 4),
         (
@@ -413,8 +380,12 @@ fn explain_and_bayes_pages_render_in_chromium_with_their_error_bars() {
             2,
         ),
     ] {
-        let (dom, log) =
-            render_in_chromium(&dir.join(run).join("report.html"), &dir.join("profile"));
+        let (dom, log) = render(
+            &browser,
+            &dir.join(run).join("report.html"),
+            &dir.join("profile"),
+            &["--dump-dom"],
+        );
         let console: Vec<&str> = log.lines().filter(|l| l.contains("CONSOLE")).collect();
         assert!(console.is_empty(), "{run}: console messages: {console:?}");
         for id in sections {

@@ -19,6 +19,13 @@ pub fn occam(args: &[&str]) -> (String, String, Option<i32>) {
     )
 }
 
+/// Runs `occam args`, which must succeed; returns its stdout.
+pub fn ok(args: &[&str]) -> String {
+    let (o, e, c) = occam(args);
+    assert_eq!(c, Some(0), "{args:?}\n{o}\n{e}");
+    o
+}
+
 /// A fresh, empty scratch folder for this test process.
 pub fn tmp(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("occam-test-{}-{name}", std::process::id()));
