@@ -5,7 +5,7 @@
 //! is a usage error naming the flag, with an earlier run left as it was.
 
 mod common;
-use common::{datasets, fails_naming, json, occam, tmp};
+use common::{datasets, fails_naming, floats, json, occam, tmp};
 use std::path::Path;
 
 fn fixture(name: &str) -> serde_json::Value {
@@ -13,14 +13,6 @@ fn fixture(name: &str) -> serde_json::Value {
         &Path::new(env!("CARGO_MANIFEST_DIR"))
             .join(format!("../occam-linear/tests/fixtures/bayes/{name}.json")),
     )
-}
-
-fn floats(v: &serde_json::Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
 }
 
 fn max_rel(a: &[f64], b: &[f64]) -> f64 {

@@ -4,7 +4,7 @@
 //! same values from the raw rows as the run recorded for its held-out rows.
 
 mod common;
-use common::{datasets, fails_naming, json, occam, tmp};
+use common::{datasets, fails_naming, floats, json, occam, tmp};
 use std::path::Path;
 
 fn fixture(name: &str) -> serde_json::Value {
@@ -12,14 +12,6 @@ fn fixture(name: &str) -> serde_json::Value {
         &Path::new(env!("CARGO_MANIFEST_DIR"))
             .join(format!("tests/fixtures/glmnet_predict/{name}.json")),
     )
-}
-
-fn floats(v: &serde_json::Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect()
 }
 
 /// Column `col` of a CSV file's rows (after the header) as numbers.

@@ -26,6 +26,15 @@ pub fn ok(args: &[&str]) -> String {
     o
 }
 
+/// A JSON array of numbers.
+pub fn floats(v: &Value) -> Vec<f64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
+}
+
 /// A fresh, empty scratch folder for this test process.
 pub fn tmp(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("occam-test-{}-{name}", std::process::id()));
