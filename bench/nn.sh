@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# nn.sh -- MLP training speed: occam vs PyTorch CPU on ../shared/bench/nn-anchor workloads.
+# nn.sh -- MLP training speed: occam vs PyTorch CPU on the bench/nn-anchor workloads.
 #
 #   bash bench/nn.sh [--reps N]          (run from the repo root)
 #
@@ -10,7 +10,7 @@
 #
 # PyTorch runs "at its best" as the anchor README asks (GLIBC_TUNABLES keeps freed blocks, the
 # script flushes denormals). The anchor scripts are copied to bench/out/nn-anchor and run
-# there, so that ../shared stays read-only; data go to bench/out/nn-anchor/data.
+# there, so that the repository's copy stays clean; data go to bench/out/nn-anchor/data.
 # Needs: target/release/occam (built without target-cpu=native; this script builds nothing),
 # python3. numpy and torch go into bench/.venv-torch (install_torch.sh, first use).
 set -euo pipefail
@@ -22,11 +22,7 @@ while [ $# -gt 0 ]; do
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
-ANCHOR=../shared/bench/nn-anchor
-if [ ! -f "$ANCHOR/bench_torch.py" ]; then
-  echo "$ANCHOR not found (../shared must sit beside the repository)" >&2
-  exit 1
-fi
+ANCHOR=bench/nn-anchor
 if [ ! -x target/release/occam ]; then
   echo "target/release/occam not found: run cargo build --release first" >&2
   exit 2

@@ -1,4 +1,4 @@
-//! `occam bench mlp DIR --prox 0|1`: occam's side of ../shared/bench/nn-anchor. Reads the
+//! `occam bench mlp DIR --prox 0|1`: occam's side of bench/nn-anchor. Reads the
 //! same raw f32 data and initial weights as bench_torch.py, trains the same MLP (ReLU, MSE,
 //! Adam) for the same warm-up and timed steps, and prints the same RESULT line.
 

@@ -157,7 +157,7 @@ pub struct DemoArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum BenchCommand {
-    /// MLP training steps/s on a workload of ../shared/bench/nn-anchor (prints a RESULT line).
+    /// MLP training steps/s on a workload of bench/nn-anchor (prints a RESULT line).
     Mlp(crate::flags_nn::BenchMlpArgs),
     /// GFLOP/s of the engine's matrix product.
     Gemm(crate::flags_nn::BenchGemmArgs),

@@ -42,7 +42,7 @@ pub struct PredictArgs {
 
 #[derive(Args, Debug)]
 pub struct BenchMlpArgs {
-    /// A workload folder written by ../shared/bench/nn-anchor/gen_data.py (data/w1, w2, w3).
+    /// A workload folder written by bench/nn-anchor/gen_data.py (data/w1, w2, w3).
     pub dir: PathBuf,
     /// 1: L1 proximal step on the first layer after every optimizer step.
     #[arg(long, default_value_t = 0)]
