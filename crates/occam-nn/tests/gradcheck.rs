@@ -176,6 +176,42 @@ fn activation_dropout_and_norm_gradients_match_finite_differences() {
         dot(&c.out, &gy)
     });
 
+    // evaluation mode (the running statistics): backward after forward_eval
+    // differentiates that affine map (input gradients for attributions)
+    let mut bn = BatchNorm::new(0, d);
+    bn.gamma.value = randn(d, 17);
+    bn.beta.value = randn(d, 18);
+    bn.running_mean = randn(d, 19);
+    bn.running_var = randn(d, 20).iter().map(|v| 0.5 + v * v).collect();
+    bn.forward_train(&x); // a training pass first: eval must not reuse its statistics
+    bn.running_mean = randn(d, 19);
+    bn.forward_eval(&x);
+    bn.backward(&gy);
+    let (gx, gg, gbt) = (
+        bn.grad_in.data.clone(),
+        bn.gamma.grad.clone(),
+        bn.beta.grad.clone(),
+    );
+    let mut c = bn.clone();
+    check("batchnorm eval input", &x.data, &gx, &mut |xv| {
+        c.forward_eval(&Mat::from_vec(b, d, xv.to_vec()));
+        dot(&c.out, &gy)
+    });
+    let mut c = bn.clone();
+    let g0 = c.gamma.value.clone();
+    check("batchnorm eval gamma", &g0, &gg, &mut |v| {
+        c.gamma.value = v.to_vec();
+        c.forward_eval(&x);
+        dot(&c.out, &gy)
+    });
+    let mut c = bn.clone();
+    let b0 = c.beta.value.clone();
+    check("batchnorm eval beta", &b0, &gbt, &mut |v| {
+        c.beta.value = v.to_vec();
+        c.forward_eval(&x);
+        dot(&c.out, &gy)
+    });
+
     let mut ln = LayerNorm::new(0, d);
     ln.gamma.value = randn(d, 15);
     ln.beta.value = randn(d, 16);

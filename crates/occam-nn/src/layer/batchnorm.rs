@@ -26,6 +26,9 @@ pub struct BatchNorm<R> {
     pub running_var: Vec<R>,
     xhat: Mat<R>,
     inv_std: Vec<R>,
+    /// The last forward pass was `forward_eval`: `backward` then differentiates the
+    /// running-statistics map (an affine map per channel), as autograd does in eval mode.
+    eval: bool,
     pub out: Mat<R>,
     pub grad_in: Mat<R>,
 }
@@ -55,6 +58,7 @@ impl<R: Real> BatchNorm<R> {
             running_var: vec![R::one(); dim],
             xhat: Mat::default(),
             inv_std: Vec::new(),
+            eval: false,
             out: Mat::default(),
             grad_in: Mat::default(),
         }
@@ -74,6 +78,7 @@ impl<R: Real> BatchNorm<R> {
             count > 1,
             "batch norm needs at least 2 values per channel in a training batch"
         );
+        self.eval = false;
         let mut mean = vec![R::zero(); d];
         for i in 0..b {
             for (j, &v) in x.row(i).iter().enumerate() {
@@ -117,22 +122,43 @@ impl<R: Real> BatchNorm<R> {
         assert_eq!(x.cols, w, "batch norm: input width");
         self.out.resize(x.rows, w);
         let eps = R::of(self.eps);
-        let scale: Vec<R> = (0..self.dim)
-            .map(|j| self.gamma.value[j] / (self.running_var[j] + eps).sqrt())
-            .collect();
+        self.inv_std.clear();
+        self.inv_std.extend(
+            self.running_var
+                .iter()
+                .map(|&v| R::one() / (v + eps).sqrt()),
+        );
+        self.xhat.resize(x.rows, w);
         for i in 0..x.rows {
             for j in 0..w {
                 let c = self.ch(j);
-                self.out.data[i * w + j] =
-                    (x.data[i * w + j] - self.running_mean[c]) * scale[c] + self.beta.value[c];
+                let xh = (x.data[i * w + j] - self.running_mean[c]) * self.inv_std[c];
+                self.xhat.data[i * w + j] = xh;
+                self.out.data[i * w + j] = self.gamma.value[c] * xh + self.beta.value[c];
             }
         }
+        self.eval = true;
     }
 
-    /// Backward through the training-mode normalisation.
+    /// Backward through the last forward pass: the training-mode normalisation by batch
+    /// statistics, or (after `forward_eval`) the fixed affine map of the running statistics.
     pub fn backward(&mut self, gy: &Mat<R>) {
         let (b, w) = (gy.rows, gy.cols);
         let d = self.dim;
+        if self.eval {
+            self.gamma.grad.iter_mut().for_each(|v| *v = R::zero());
+            self.beta.grad.iter_mut().for_each(|v| *v = R::zero());
+            self.grad_in.resize(b, w);
+            for i in 0..b {
+                for j in 0..w {
+                    let (k, c) = (i * w + j, self.ch(j));
+                    self.beta.grad[c] += gy.data[k];
+                    self.gamma.grad[c] += gy.data[k] * self.xhat.data[k];
+                    self.grad_in.data[k] = gy.data[k] * self.gamma.value[c] * self.inv_std[c];
+                }
+            }
+            return;
+        }
         let mut sum_g = vec![R::zero(); d];
         let mut sum_gx = vec![R::zero(); d];
         for i in 0..b {

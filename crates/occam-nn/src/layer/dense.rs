@@ -107,6 +107,8 @@ impl<R: Real> Dense<R> {
     }
 
     pub fn forward_eval(&mut self, x: Batch<R>) {
+        // a later backward (an input gradient in eval mode) differentiates the full weights
+        self.mask.clear();
         let w = std::mem::take(&mut self.weight.value);
         self.apply(x, &w);
         self.weight.value = w;
