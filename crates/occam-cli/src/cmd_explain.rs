@@ -1,15 +1,17 @@
 //! `occam explain RUN DATA --out DIR`: explains the model of a run folder on DATA
 //! (`occam::explain`): exact SHAP values for linear and Bayesian linear runs, permutation
-//! importance (optionally grouped by correlated clusters) for any model on feature columns.
+//! importance (optionally grouped by correlated clusters) for any model on feature columns,
+//! integrated gradients, gradient x input and SmoothGrad for networks (MLP, CNN, LSTM/GRU).
 //! Writes an `explain` run folder: explain.json, importance.csv (`feature,importance,se`,
-//! most important first), attributions.csv (SHAP: a row per data row, a column per feature)
-//! and report.html.
+//! most important first), attributions.csv (per-row methods: a row per data row, a column
+//! per feature) and report.html.
 
 use crate::flags::ExplainArgs;
 use crate::{load, output, UserError};
 use anyhow::Result;
-use occam::explain::{self, ExplainOptions, Method};
+use occam::explain::{self, Baseline, ExplainOptions, Method};
 use occam::{HandleUnknown, Model, RunKind};
+use occam_nn::attribution::Quadrature;
 
 pub fn run(a: &ExplainArgs) -> Result<()> {
     let unknown = HandleUnknown::parse(&a.handle_unknown, "--handle-unknown")?;
@@ -43,6 +45,22 @@ pub fn run(a: &ExplainArgs) -> Result<()> {
         }
         None => None,
     };
+    let tol = match a.ig_tol.as_str() {
+        "off" => None,
+        t => match t.parse::<f64>() {
+            Ok(v) if v > 0.0 && v.is_finite() => Some(v),
+            _ => anyhow::bail!(UserError(format!(
+                "--ig-tol: '{t}' is neither a number > 0 nor off"
+            ))),
+        },
+    };
+    let quadrature = Quadrature::parse(&a.quadrature).ok_or_else(|| {
+        UserError(format!(
+            "--quadrature: '{}' is not one of gausslegendre, riemann_left, riemann_right, \
+             riemann_middle, riemann_trapezoid",
+            a.quadrature
+        ))
+    })?;
     let opts = ExplainOptions {
         method,
         repeats: a.repeats,
@@ -51,6 +69,12 @@ pub fn run(a: &ExplainArgs) -> Result<()> {
         background,
         class: a.class.clone(),
         rows: a.rows.clone(),
+        baseline: Baseline::parse(&a.baseline)?,
+        steps: a.steps,
+        quadrature,
+        tol,
+        samples: a.samples,
+        noise: a.noise,
     };
     let e = explain::explain(&model, &x, y.as_deref(), &opts)?;
     let mut run = output::new_run(&a.out, RunKind::Explain, a.force)?;
@@ -64,6 +88,9 @@ pub fn run(a: &ExplainArgs) -> Result<()> {
         match e.method {
             Method::Shap => "exact linear SHAP",
             Method::Permutation => "permutation importance",
+            Method::Ig => "integrated gradients",
+            Method::GradXInput => "gradient x input",
+            Method::SmoothGrad => "SmoothGrad x input",
         },
         e.n,
         a.data,
@@ -73,8 +100,25 @@ pub fn run(a: &ExplainArgs) -> Result<()> {
             _ => String::new(),
         }
     );
+    if let Some(g) = &e.gradient {
+        println!("explained: {}; baseline: {}", g.output, g.baseline);
+        if let Some((mean, most)) = g.steps {
+            println!("gradient evaluations per row: mean {mean:.0}, most {most}");
+        }
+    }
     if let Some(c) = e.completeness_error {
-        println!("completeness: each row's values sum to f(x) - f(background) within {c:.1e}");
+        let reference = if e.method == Method::Ig {
+            "f(baseline)"
+        } else {
+            "f(background)"
+        };
+        println!("completeness: each row's values sum to f(x) - {reference} within {c:.1e}");
+        if let Some(g) = e.gradient.as_ref().filter(|g| g.rows_over_tol > 0) {
+            println!(
+                "warning: {} rows stayed above the tolerance at the step limit",
+                g.rows_over_tol
+            );
+        }
     }
     println!("{:<32} {:>12} {:>10}", "feature", "importance", "se");
     for r in e.importance.iter().take(15) {

@@ -50,8 +50,9 @@ pub enum Command {
     /// Differential-privacy accounting of DP-SGD (RDP accountant).
     #[command(subcommand)]
     Privacy(PrivacyCommand),
-    /// Explain a run's model on data: exact linear SHAP or (grouped) permutation importance.
-    Explain(ExplainArgs),
+    /// Explain a run's model on data: exact linear SHAP, (grouped) permutation importance,
+    /// or a network's integrated gradients, gradient x input or SmoothGrad.
+    Explain(Box<ExplainArgs>),
 }
 
 #[derive(Args, Debug)]
@@ -64,28 +65,52 @@ pub struct ExplainArgs {
     #[arg(long)]
     pub out: PathBuf,
     /// shap (exact, linear models; the default there) | permutation (any model; the default
-    /// otherwise).
+    /// otherwise) | ig (integrated gradients, networks) | gradxinput | smoothgrad.
     #[arg(long)]
     pub method: Option<String>,
     /// Permutation: shuffles per feature or group.
     #[arg(long, default_value_t = 5)]
     pub repeats: usize,
-    /// Permutation: seed of the shuffles.
+    /// Permutation and smoothgrad: seed of the shuffles or the noise.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Permutation: permute features that correlate at |r| >= this with each other as one
     /// group (complete linkage, as stability selection's clusters).
     #[arg(long)]
     pub group_corr: Option<f64>,
-    /// SHAP: background data whose column means are the reference (default: DATA's).
+    /// SHAP and ig: background data whose column means are the reference (SHAP's default:
+    /// DATA's; ig's: --baseline).
     #[arg(long)]
     pub background: Option<String>,
-    /// SHAP, multinomial: the class whose linear predictor is explained (default: the first).
+    /// Multiclass: the class explained (SHAP's default: the first; the gradient methods':
+    /// each row's predicted class).
     #[arg(long)]
     pub class: Option<String>,
-    /// SHAP: the rows (0-based) whose attributions the report shows.
+    /// Per-row methods: the rows (0-based) whose attributions the report shows (heat maps
+    /// for images and windows).
     #[arg(long, value_delimiter = ',', default_value = "0,1,2")]
     pub rows: Vec<usize>,
+    /// ig: the baseline without --background: auto (training means for tabular networks,
+    /// zeros for images, windows and sparse input) | mean | zero.
+    #[arg(long, default_value = "auto")]
+    pub baseline: String,
+    /// ig: gradient evaluations per row (with --ig-tol, where the adaptive rule starts).
+    #[arg(long, default_value_t = 50)]
+    pub steps: usize,
+    /// ig: refine each row until its attributions sum to f(x) - f(baseline) within this,
+    /// relative; "off": exactly --steps points of --quadrature, as Captum computes.
+    #[arg(long, default_value = "1e-3")]
+    pub ig_tol: String,
+    /// ig with --ig-tol off: gausslegendre | riemann_left | riemann_right | riemann_middle |
+    /// riemann_trapezoid (Captum's rules).
+    #[arg(long, default_value = "gausslegendre")]
+    pub quadrature: String,
+    /// smoothgrad: noisy copies per row.
+    #[arg(long, default_value_t = 50)]
+    pub samples: usize,
+    /// smoothgrad: the noise's sd as a fraction of each feature's range over DATA.
+    #[arg(long, default_value_t = 0.15)]
+    pub noise: f64,
     /// Linear path runs: explain at this lambda (required without cross-validation).
     #[arg(long)]
     pub lambda: Option<f64>,

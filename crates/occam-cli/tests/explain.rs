@@ -1,7 +1,8 @@
 //! `occam explain`: exact SHAP for a linear run (importance.csv, attributions.csv that sum to
 //! f(x) - base), permutation importance for a network run, grouped permutation on the
-//! hidden-structure data ranking the truth first, the report's sections, and bad input as a
-//! usage error naming the flag.
+//! hidden-structure data ranking the truth first, integrated gradients of a CNN (exact on
+//! every row, heat maps in the report) and of an MLP (the fixed Captum rules), the report's
+//! sections, and bad input as a usage error naming the flag.
 
 mod common;
 use common::{datasets, fails_naming, json, ok, tmp};
@@ -126,6 +127,146 @@ fn permutation_explains_a_network_run() {
         ],
         "--method",
     );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn integrated_gradients_explain_a_cnn_exactly_with_heat_maps() {
+    let dir = tmp("explain-ig-cnn");
+    let run = dir.join("cnn");
+    ok(&[
+        "train",
+        "builtin:digits",
+        "--model",
+        "cnn",
+        "--conv",
+        "6:3:2",
+        "--epochs",
+        "2",
+        "--seed",
+        "4",
+        "--out",
+        run.to_str().unwrap(),
+        "--no-report",
+    ]);
+    let data = datasets("digits_8x8.csv");
+    let out = dir.join("ig");
+    let o = ok(&[
+        "explain",
+        run.to_str().unwrap(),
+        &data,
+        "--method",
+        "ig",
+        "--rows",
+        "0,7",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        o.contains("integrated gradients") && o.contains("baseline: zeros"),
+        "{o}"
+    );
+    let att = csv(&out.join("attributions.csv"));
+    assert_eq!(att.len(), 1798, "a header and a row per image");
+    assert_eq!(att[0].len(), 64);
+    assert_eq!(att[0][0], "pixel_0_0");
+    let e = json(&out.join("explain.json"));
+    assert_eq!(e["method"], "ig");
+    assert!(e["completeness_error"].as_f64().unwrap() < 1e-9);
+    assert!(e["gradient"]["quadrature"]
+        .as_str()
+        .unwrap()
+        .contains("kinks"));
+    assert_eq!(e["grid"], serde_json::json!([1, 8, 8]));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("heat map"), "the rows are drawn as heat maps");
+    // two rows, each an input and an attribution panel of 64 cells
+    assert!(html.matches("<rect").count() >= 2 * 2 * 64);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn integrated_gradients_of_an_mlp_at_captums_fixed_rules_and_bad_settings() {
+    let dir = tmp("explain-ig-mlp");
+    let run = dir.join("net");
+    ok(&[
+        "train",
+        "builtin:pima",
+        "--hidden",
+        "8",
+        "--activation",
+        "tanh",
+        "--epochs",
+        "20",
+        "--seed",
+        "3",
+        "--out",
+        run.to_str().unwrap(),
+        "--no-report",
+    ]);
+    let data = datasets("pima_indians_diabetes.csv");
+    let r = run.to_str().unwrap();
+    let out = dir.join("fixed");
+    let o = ok(&[
+        "explain",
+        r,
+        &data,
+        "--method",
+        "ig",
+        "--ig-tol",
+        "off",
+        "--quadrature",
+        "riemann_middle",
+        "--steps",
+        "200",
+        "--out",
+        out.to_str().unwrap(),
+        "--no-report",
+    ]);
+    assert!(o.contains("explained: logit"), "{o}");
+    let e = json(&out.join("explain.json"));
+    assert_eq!(e["gradient"]["quadrature"], "riemann_middle");
+    assert_eq!(e["gradient"]["steps"], serde_json::json!([200.0, 200]));
+    assert_eq!(e["gradient"]["baseline"], "training means");
+    // second order at 200 points: complete to well under 1e-3
+    assert!(e["completeness_error"].as_f64().unwrap() < 1e-3);
+    let att = csv(&out.join("attributions.csv"));
+    assert_eq!(att.len(), 769);
+    for (method, what) in [
+        ("gradxinput", "gradient x input"),
+        ("smoothgrad", "SmoothGrad"),
+    ] {
+        let o = ok(&[
+            "explain",
+            r,
+            &data,
+            "--method",
+            method,
+            "--out",
+            dir.join(method).to_str().unwrap(),
+            "--no-report",
+        ]);
+        assert!(o.contains(what), "{o}");
+        assert_eq!(csv(&dir.join(method).join("attributions.csv")).len(), 769);
+    }
+    let bad = dir.join("bad");
+    let b = bad.to_str().unwrap();
+    for (flag, value) in [
+        ("--ig-tol", "0"),
+        ("--ig-tol", "loose"),
+        ("--quadrature", "simpson"),
+        ("--baseline", "median"),
+        ("--steps", "0"),
+        ("--class", "yes"),
+    ] {
+        fails_naming(
+            &[
+                "explain", r, &data, "--method", "ig", "--out", b, flag, value,
+            ],
+            flag,
+        );
+    }
+    assert!(!bad.exists(), "a failed run leaves no folder");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -345,7 +345,7 @@ fn render(browser: &str, page: &Path, profile: &Path, extra: &[&str]) -> (String
 }
 
 #[test]
-fn explain_and_bayes_pages_render_in_chromium_with_their_error_bars() {
+fn explain_and_bayes_pages_render_in_chromium_with_their_error_bars_and_heat_maps() {
     let dir = tmp("browser-explain");
     let data = datasets("diabetes_regression.csv");
     ok(&[
@@ -371,9 +371,33 @@ fn explain_and_bayes_pages_render_in_chromium_with_their_error_bars() {
         "--out",
         s(&dir.join("ard")),
     ]);
+    // integrated gradients of a CNN: the chosen rows as heat maps
+    ok(&[
+        "train",
+        "builtin:digits",
+        "--model",
+        "cnn",
+        "--conv",
+        "4:3:2",
+        "--epochs",
+        "1",
+        "--out",
+        s(&dir.join("cnn")),
+        "--no-report",
+    ]);
+    ok(&[
+        "explain",
+        s(&dir.join("cnn")),
+        &datasets("digits_8x8.csv"),
+        "--method",
+        "ig",
+        "--out",
+        s(&dir.join("ig")),
+    ]);
     let browser = chromium();
     for (run, sections, svgs) in [
         ("ex", &["run", "importance", "rows"][..], 4),
+        ("ig", &["run", "importance", "rows"][..], 4),
         (
             "ard",
             &["run", "selected", "precisions", "evidence", "metrics"][..],
@@ -397,6 +421,17 @@ fn explain_and_bayes_pages_render_in_chromium_with_their_error_bars() {
         assert!(dom.matches("<svg").count() >= svgs, "{run}: the plots");
         // the interval chart (its whiskers are counted in occam-report's svg_structure test)
         assert!(dom.contains("95% "), "{run}: the chart with intervals");
+        if run == "ig" {
+            // three rows, an input and an attribution map of 8 x 8 cells each
+            assert!(
+                dom.matches("<rect").count() >= 3 * 2 * 64,
+                "{run}: the heat maps"
+            );
+            assert!(
+                dom.contains("attribution (red +"),
+                "{run}: the heat maps' scale"
+            );
+        }
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -14,6 +14,9 @@ pub(super) fn page(label: &str, e: &Explanation) -> Result<Page> {
     let method = match e.method {
         Method::Shap => "exact linear SHAP (mean |value| over rows)",
         Method::Permutation => "permutation importance (mean score drop over repeats)",
+        Method::Ig => "integrated gradients (mean |attribution| over rows)",
+        Method::GradXInput => "gradient x input (mean |attribution| over rows)",
+        Method::SmoothGrad => "SmoothGrad x input (mean |attribution| over rows)",
     };
     let mut setting = vec![
         vec!["method".into(), method.to_string()],
@@ -30,8 +33,43 @@ pub(super) fn page(label: &str, e: &Explanation) -> Result<Page> {
     if let Some(c) = e.group_corr {
         setting.push(vec!["grouped at |r| >=".into(), num(c)]);
     }
+    if let Some(g) = &e.gradient {
+        setting.push(vec!["output explained".into(), g.output.clone()]);
+        if e.method != Method::GradXInput {
+            setting.push(vec!["baseline".into(), g.baseline.clone()]);
+        }
+        if let Some(q) = &g.quadrature {
+            setting.push(vec!["quadrature".into(), q.clone()]);
+        }
+        if let Some(t) = g.tol {
+            setting.push(vec!["completeness tolerance".into(), format!("{t:.0e}")]);
+        }
+        if let Some((mean, most)) = g.steps {
+            setting.push(vec![
+                "gradient evaluations per row (mean, most)".into(),
+                format!("{mean:.0}, {most}"),
+            ]);
+        }
+        if g.rows_over_tol > 0 {
+            setting.push(vec![
+                "rows over the tolerance (step limit reached)".into(),
+                g.rows_over_tol.to_string(),
+            ]);
+        }
+        if let Some((s, noise)) = g.noise {
+            setting.push(vec![
+                "noisy copies, noise sd (fraction of range)".into(),
+                format!("{s}, {}", num(noise)),
+            ]);
+        }
+    }
     if let Some(b) = e.base_value {
-        setting.push(vec!["f at the background means".into(), num(b)]);
+        let what = if e.method == Method::Ig {
+            "f at the baseline"
+        } else {
+            "f at the background means"
+        };
+        setting.push(vec![what.into(), num(b)]);
     }
     if let Some(c) = e.completeness_error {
         setting.push(vec![
@@ -62,6 +100,7 @@ pub(super) fn page(label: &str, e: &Explanation) -> Result<Page> {
             match e.method {
                 Method::Shap => "mean |SHAP value| (link scale), 95% interval",
                 Method::Permutation => "score drop when shuffled, 95% interval",
+                _ => "mean |attribution| (output units), 95% interval",
             },
         ),
         "Global importance, largest first, with ± 1.96 standard errors.",
@@ -79,12 +118,15 @@ pub(super) fn page(label: &str, e: &Explanation) -> Result<Page> {
         .take(30)
         .map(|r| {
             let order: Vec<String> = r.members.iter().map(|m| entry(m)).collect();
-            vec![
+            let mut row = vec![
                 r.feature.clone(),
                 format!("{:.4}", r.importance),
                 format!("{:.4}", r.se),
-                order.join("+"),
-            ]
+            ];
+            if !e.selected.is_empty() {
+                row.push(order.join("+"));
+            }
+            row
         })
         .collect();
     if !e.selected.is_empty() {
@@ -94,7 +136,12 @@ pub(super) fn page(label: &str, e: &Explanation) -> Result<Page> {
             e.selected.len()
         )));
     }
-    html.push_str(&table(&["feature", "importance", "se", "entry"], &rows));
+    let head: &[&str] = if e.selected.is_empty() {
+        &["feature", "importance", "se"]
+    } else {
+        &["feature", "importance", "se", "entry"]
+    };
+    html.push_str(&table(head, &rows));
     secs.push(section(
         "importance",
         "Importance beside the selection",
@@ -102,8 +149,30 @@ pub(super) fn page(label: &str, e: &Explanation) -> Result<Page> {
     ));
 
     if !e.rows_shown.is_empty() {
+        let (unit, sums) = match e.method {
+            Method::Shap => (
+                "SHAP value (link scale)",
+                "they sum to f(x) - f(background)",
+            ),
+            Method::Ig => (
+                "integrated gradient (output units)",
+                "they sum to f(x) - f(baseline)",
+            ),
+            _ => ("attribution (output units)", "a local, first-order account"),
+        };
         let mut html = String::new();
         for (row, vals) in &e.rows_shown {
+            let input = e.inputs_shown.iter().find(|(i, _)| i == row);
+            if let (Some(grid), Some((_, input))) = (e.grid, input) {
+                html.push_str(&plot(
+                    plots::heat_maps(&format!("Row {row}"), grid, input, vals),
+                    &format!(
+                        "Row {row} (0-based): its input (left) and its attributions as a heat \
+                         map (right, summed over channels); {sums}."
+                    ),
+                )?);
+                continue;
+            }
             html.push_str(&plot(
                 plots::bar_chart(
                     &format!("Row {row}"),
@@ -111,12 +180,9 @@ pub(super) fn page(label: &str, e: &Explanation) -> Result<Page> {
                     vals,
                     vals.iter().filter(|v| **v != 0.0).count().clamp(1, 15),
                     None,
-                    "SHAP value (link scale)",
+                    unit,
                 ),
-                &format!(
-                    "The values of row {row} (0-based), largest in magnitude first: they sum \
-                     to f(x) - f(background)."
-                ),
+                &format!("The values of row {row} (0-based), largest in magnitude first: {sums}."),
             )?);
         }
         secs.push(section("rows", "Attributions of chosen rows", html));
