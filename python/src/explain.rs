@@ -3,7 +3,7 @@
 
 use crate::{matrix_of, py_err, table_of, write_report};
 use numpy::{IntoPyArray, PyArray2};
-use occam::explain::{self, ExplainOptions, Explanation, Method};
+use occam::explain::{self, Baseline, ExplainOptions, Explanation, Method, Quadrature};
 use occam::{HandleUnknown, Mode, Model, Preprocessor};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -18,7 +18,7 @@ pub struct ExplainFit {
 
 #[pymethods]
 impl ExplainFit {
-    /// "shap" or "permutation".
+    /// "shap", "permutation", "ig", "gradxinput" or "smoothgrad".
     #[getter]
     fn method(&self) -> &'static str {
         self.e.method.name()
@@ -34,7 +34,8 @@ impl ExplainFit {
             .collect()
     }
 
-    /// SHAP values per row and feature (None for permutation).
+    /// Attributions per row and feature (SHAP values, integrated gradients, ...; None for
+    /// permutation).
     #[getter]
     fn attributions<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyArray2<f64>>>> {
         let Some(a) = &self.e.attributions else {
@@ -71,6 +72,25 @@ impl ExplainFit {
         self.e.score.clone()
     }
 
+    /// Gradient methods: how they ran, a dict (output, baseline, baseline_values,
+    /// quadrature, tol, steps, rows_over_tol, noise); None otherwise.
+    #[getter]
+    fn gradient<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
+        let Some(g) = &self.e.gradient else {
+            return Ok(None);
+        };
+        let d = PyDict::new(py);
+        d.set_item("output", &g.output)?;
+        d.set_item("baseline", &g.baseline)?;
+        d.set_item("baseline_values", g.baseline_values.clone())?;
+        d.set_item("quadrature", g.quadrature.clone())?;
+        d.set_item("tol", g.tol)?;
+        d.set_item("steps", g.steps)?;
+        d.set_item("rows_over_tol", g.rows_over_tol)?;
+        d.set_item("noise", g.noise)?;
+        Ok(Some(d))
+    }
+
     /// The model's selected features in their order of entry (linear models).
     #[getter]
     fn selected(&self) -> Vec<String> {
@@ -103,7 +123,9 @@ impl ExplainFit {
 
 /// Explains `model` (with its preprocessing `pre`) on `x` (a matrix, or a DataFrame's table)
 /// and `y` (class codes or values; None for SHAP); `params`: method, repeats, seed,
-/// group_corr, background (a matrix like x), class_, rows.
+/// group_corr, background (a matrix like x), class_, rows, and for the gradient methods
+/// baseline (auto|mean|zero or one row of raw values), steps, tol (a number or "off"),
+/// quadrature, samples, noise.
 pub fn explain_model(
     py: Python<'_>,
     model: Model,
@@ -152,6 +174,35 @@ pub fn explain_model(
                     let b = features(&v)?;
                     opts.background = Some(explain::column_means(&b));
                 }
+                "baseline" => match v.extract::<String>() {
+                    Ok(b) => opts.baseline = Baseline::parse(&b).map_err(py_err)?,
+                    Err(_) => {
+                        let b: Vec<f64> = v.extract().map_err(|_| {
+                            PyTypeError::new_err(
+                                "baseline: is neither auto, mean, zero nor one row of values",
+                            )
+                        })?;
+                        opts.background = Some(b);
+                    }
+                },
+                "steps" => opts.steps = v.extract().map_err(bad)?,
+                "tol" => {
+                    opts.tol = match v.extract::<String>() {
+                        Ok(s) if s == "off" => None,
+                        _ => Some(v.extract().map_err(bad)?),
+                    }
+                }
+                "quadrature" => {
+                    let q: String = v.extract().map_err(bad)?;
+                    opts.quadrature = Quadrature::parse(&q).ok_or_else(|| {
+                        PyValueError::new_err(format!(
+                            "quadrature: '{q}' is not one of gausslegendre, riemann_left, \
+                             riemann_right, riemann_middle, riemann_trapezoid"
+                        ))
+                    })?;
+                }
+                "samples" => opts.samples = v.extract().map_err(bad)?,
+                "noise" => opts.noise = v.extract().map_err(bad)?,
                 _ => return Err(PyTypeError::new_err(format!("unknown parameter '{name}'"))),
             }
         }

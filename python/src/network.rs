@@ -149,7 +149,8 @@ impl NetworkFit {
     }
 
     /// Explains the network on `x` (`y`: the targets, coded as in training): permutation
-    /// importance; `params` as `explain::explain_model`'s.
+    /// importance, integrated gradients, gradient x input or SmoothGrad; `params` as
+    /// `explain::explain_model`'s.
     #[pyo3(signature = (x, y = None, **params))]
     fn explain(
         &self,

@@ -89,3 +89,55 @@ def test_without_pandas_the_explanation_is_numpy(monkeypatch):
     assert isinstance(e.attributions, np.ndarray) and e.attributions.shape == (442, 10)
     assert e.importance["feature"][0] == "x2" and e.importance["se"].dtype == float
     assert "x2" in repr(e)
+
+
+def test_integrated_gradients_of_a_network_are_exact_and_match_the_command_line(tmp_path):
+    X, y = table("pima_indians_diabetes.csv")
+    est = occam.MLPClassifier(hidden=(16,), epochs=30, random_state=3).fit(X, y)
+    e = est.explain(X, method="ig", rows=(0, 4))
+    assert e.method == "ig"
+    assert e.gradient["output"] == "logit" and e.gradient["baseline"] == "training means"
+    assert "kinks" in e.gradient["quadrature"]
+    p = est.predict_proba(X)[:, 1]
+    logit = np.log(p / (1 - p))
+    # exact on a ReLU network: each row sums to logit(x) - logit(baseline)
+    np.testing.assert_allclose(e.attributions.sum(axis=1), logit - e.base_value, atol=1e-5)
+    assert e.completeness_error < 1e-9
+    est.save(tmp_path / "run")
+    e.save(tmp_path / "py")
+    subprocess.run(
+        [occam_bin(), "explain", str(tmp_path / "run"), str(DATA / "pima_indians_diabetes.csv"),
+         "--method", "ig", "--rows", "0,4", "--out", str(tmp_path / "cli"), "--no-report"],
+        check=True, capture_output=True,
+    )
+    for f in ["attributions.csv", "importance.csv"]:
+        assert (tmp_path / "py" / f).read_bytes() == (tmp_path / "cli" / f).read_bytes(), f
+    # a baseline row of raw values, Captum's fixed rule, and the other two methods
+    zero = est.explain(X, method="ig", baseline=np.zeros(X.shape[1]), ig_tol=None,
+                       quadrature="riemann_middle", steps=100)
+    assert zero.gradient["baseline_values"] == [0.0] * X.shape[1]
+    assert zero.gradient["quadrature"] == "riemann_middle"
+    assert zero.gradient["steps"] == (100.0, 100)
+    gx = est.explain(X, method="gradxinput")
+    sg = est.explain(X, method="smoothgrad", noise=0.0, samples=2)
+    np.testing.assert_allclose(gx.attributions.to_numpy(), sg.attributions.to_numpy(),
+                               rtol=1e-12, atol=1e-15)
+    assert est.explain(X, method="smoothgrad").importance.feature.iloc[0] == \
+        est.explain(X, method="smoothgrad").importance.feature.iloc[0]
+
+
+def test_gradient_settings_are_checked():
+    X, y = table("pima_indians_diabetes.csv")
+    est = occam.MLPClassifier(hidden=(8,), epochs=3).fit(X, y)
+    with pytest.raises(ValueError, match="quadrature"):
+        est.explain(X, method="ig", ig_tol=None, quadrature="simpson")
+    with pytest.raises(ValueError, match="baseline"):
+        est.explain(X, method="ig", baseline="median")
+    with pytest.raises(ValueError, match="baseline"):
+        est.explain(X, method="ig", baseline=np.zeros((2, 8)))
+    with pytest.raises(ValueError, match="steps"):
+        est.explain(X, method="ig", steps=0)
+    with pytest.raises(ValueError, match="ig_tol"):
+        est.explain(X, method="ig", ig_tol=-1.0)
+    with pytest.raises(ValueError, match="class_"):
+        est.explain(X, method="ig", class_="yes")

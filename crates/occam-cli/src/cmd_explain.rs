@@ -9,9 +9,9 @@
 use crate::flags::ExplainArgs;
 use crate::{load, output, UserError};
 use anyhow::Result;
-use occam::explain::{self, Baseline, ExplainOptions, Method};
+use occam::explain::{self, Baseline, ExplainOptions, Method, Quadrature};
 use occam::{HandleUnknown, Model, RunKind};
-use occam_nn::attribution::Quadrature;
+use occam_core::table::RawTable;
 
 pub fn run(a: &ExplainArgs) -> Result<()> {
     let unknown = HandleUnknown::parse(&a.handle_unknown, "--handle-unknown")?;
@@ -20,6 +20,7 @@ pub fn run(a: &ExplainArgs) -> Result<()> {
     let method = match &a.method {
         Some(m) => Method::parse(m)?,
         None if linear => Method::Shap,
+        None if matches!(model, Model::Forecaster(_)) => Method::Ig,
         None => Method::Permutation,
     };
     match (&mut model, a.lambda) {
@@ -36,6 +37,52 @@ pub fn run(a: &ExplainArgs) -> Result<()> {
     }
     output::check_new_run(&a.out, RunKind::Explain, a.force)?;
     let src = load::resolve(&a.data)?;
+    let opts = |method, background| -> Result<ExplainOptions> {
+        let tol = match a.ig_tol.as_str() {
+            "off" => None,
+            t => match t.parse::<f64>() {
+                Ok(v) if v > 0.0 && v.is_finite() => Some(v),
+                _ => anyhow::bail!(UserError(format!(
+                    "--ig-tol: '{t}' is neither a number > 0 nor off"
+                ))),
+            },
+        };
+        let quadrature = Quadrature::parse(&a.quadrature).ok_or_else(|| {
+            UserError(format!(
+                "--quadrature: '{}' is not one of gausslegendre, riemann_left, riemann_right, \
+                 riemann_middle, riemann_trapezoid",
+                a.quadrature
+            ))
+        })?;
+        Ok(ExplainOptions {
+            method,
+            repeats: a.repeats,
+            seed: a.seed,
+            group_corr: a.group_corr,
+            background,
+            class: a.class.clone(),
+            rows: a.rows.clone(),
+            baseline: Baseline::parse(&a.baseline)?,
+            steps: a.steps,
+            quadrature,
+            tol,
+            samples: a.samples,
+            noise: a.noise,
+            horizon_step: a.horizon_step,
+        })
+    };
+    if let Model::Forecaster(m) = &model {
+        if a.background.is_some() {
+            anyhow::bail!(UserError(
+                "--background: a forecaster's baseline is the flat window at each window's \
+                 center"
+                    .into()
+            ));
+        }
+        let t = RawTable::parse(&src.bytes, &src.path)?;
+        let e = explain::explain_forecast(m, &t, &opts(method, None)?)?;
+        return finish(a, e);
+    }
     let (x, y) = model.features(&src, unknown)?;
     let background = match &a.background {
         Some(b) => {
@@ -45,38 +92,12 @@ pub fn run(a: &ExplainArgs) -> Result<()> {
         }
         None => None,
     };
-    let tol = match a.ig_tol.as_str() {
-        "off" => None,
-        t => match t.parse::<f64>() {
-            Ok(v) if v > 0.0 && v.is_finite() => Some(v),
-            _ => anyhow::bail!(UserError(format!(
-                "--ig-tol: '{t}' is neither a number > 0 nor off"
-            ))),
-        },
-    };
-    let quadrature = Quadrature::parse(&a.quadrature).ok_or_else(|| {
-        UserError(format!(
-            "--quadrature: '{}' is not one of gausslegendre, riemann_left, riemann_right, \
-             riemann_middle, riemann_trapezoid",
-            a.quadrature
-        ))
-    })?;
-    let opts = ExplainOptions {
-        method,
-        repeats: a.repeats,
-        seed: a.seed,
-        group_corr: a.group_corr,
-        background,
-        class: a.class.clone(),
-        rows: a.rows.clone(),
-        baseline: Baseline::parse(&a.baseline)?,
-        steps: a.steps,
-        quadrature,
-        tol,
-        samples: a.samples,
-        noise: a.noise,
-    };
-    let e = explain::explain(&model, &x, y.as_deref(), &opts)?;
+    let e = explain::explain(&model, &x, y.as_deref(), &opts(method, background)?)?;
+    finish(a, e)
+}
+
+/// Writes the run folder and the report of `e`, and prints its summary.
+fn finish(a: &ExplainArgs, e: occam::explain::Explanation) -> Result<()> {
     let mut run = output::new_run(&a.out, RunKind::Explain, a.force)?;
     run.write("importance.csv", e.importance_csv().as_bytes())?;
     if let Some(csv) = e.attributions_csv() {

@@ -105,6 +105,10 @@ pub struct ExplainArgs {
     /// riemann_trapezoid (Captum's rules).
     #[arg(long, default_value = "gausslegendre")]
     pub quadrature: String,
+    /// Forecasters (ig over the series' windows): the forecast explained, steps after the
+    /// window.
+    #[arg(long, default_value_t = 1)]
+    pub horizon_step: usize,
     /// smoothgrad: noisy copies per row.
     #[arg(long, default_value_t = 50)]
     pub samples: usize,

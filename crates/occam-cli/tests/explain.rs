@@ -271,6 +271,75 @@ fn integrated_gradients_of_an_mlp_at_captums_fixed_rules_and_bad_settings() {
 }
 
 #[test]
+fn integrated_gradients_explain_a_forecaster_over_its_windows() {
+    let dir = tmp("explain-ig-forecast");
+    let run = dir.join("co2");
+    ok(&[
+        "train",
+        "builtin:co2",
+        "--model",
+        "lstm",
+        "--time-column",
+        "date",
+        "--window",
+        "8",
+        "--horizon",
+        "2",
+        "--missing",
+        "interpolate",
+        "--epochs",
+        "3",
+        "--out",
+        run.to_str().unwrap(),
+        "--no-report",
+    ]);
+    let data = datasets("co2_mauna_loa_weekly.csv");
+    let out = dir.join("ig");
+    let o = ok(&[
+        "explain",
+        run.to_str().unwrap(),
+        &data,
+        "--method",
+        "ig",
+        "--horizon-step",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.contains("the forecast 2 step(s) after the window"), "{o}");
+    let att = csv(&out.join("attributions.csv"));
+    // 8 steps of (co2_ppm, observed), oldest first
+    assert_eq!(att[0].len(), 16);
+    assert_eq!(att[0][0], "co2_ppm@t-7");
+    assert_eq!(att[0][15], "observed@t-0");
+    assert!(att.len() > 2000, "a row per window: {}", att.len());
+    let e = json(&out.join("explain.json"));
+    // an LSTM is smooth: adaptive panels, each window complete within the tolerance
+    assert!(e["completeness_error"].as_f64().unwrap() <= 1e-3);
+    assert_eq!(e["grid"], serde_json::json!([1, 8, 2]));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("heat map"));
+    let r = run.to_str().unwrap();
+    let bad = dir.join("bad");
+    let b = bad.to_str().unwrap();
+    for (args, flag) in [
+        (&["--horizon-step", "3"][..], "--horizon-step"),
+        (&["--baseline", "zero"][..], "--baseline"),
+        (&["--background", &data][..], "--background"),
+    ] {
+        let mut all = vec!["explain", r, &data, "--method", "ig", "--out", b];
+        all.extend_from_slice(args);
+        fails_naming(&all, flag);
+    }
+    fails_naming(
+        &["explain", r, &data, "--method", "permutation", "--out", b],
+        "--method",
+    );
+    assert!(!bad.exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn grouped_permutation_ranks_the_hidden_structure_first() {
     let dir = tmp("explain-hidden");
     let run = dir.join("cv");

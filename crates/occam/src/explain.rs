@@ -19,6 +19,10 @@
 //! the model lean on the other, so plain importance splits (and understates) the pair;
 //! grouping the pair permutes it as one.
 
+mod gradient;
+
+pub use gradient::explain_forecast;
+
 use crate::bayes::BayesModel;
 use crate::error::{Error, Result};
 use crate::linear::LinearModel;
@@ -26,8 +30,7 @@ use crate::predict::Predictions;
 use occam_core::rng::Rng;
 use occam_core::{metrics, CscMatrix, Matrix, Task};
 use occam_linear::Family;
-use occam_nn::attribution::{self as attr, IgConfig, Quadrature};
-use occam_nn::Mat;
+pub use occam_nn::attribution::Quadrature;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -462,6 +465,8 @@ pub struct ExplainOptions {
     pub samples: usize,
     /// SmoothGrad: the noise's sd as a fraction of each feature's range (0.15).
     pub noise: f64,
+    /// Forecasters: the forecast explained, steps after the window (1).
+    pub horizon_step: usize,
 }
 
 /// The baseline of the gradient methods (`background` means override it).
@@ -508,6 +513,7 @@ impl Default for ExplainOptions {
             tol: Some(1e-3),
             samples: 50,
             noise: 0.15,
+            horizon_step: 1,
         }
     }
 }
@@ -641,7 +647,7 @@ pub fn explain(
                     ),
                 ));
             };
-            gradient_explanation(m, x, opts, &mut out)?;
+            gradient::gradient_explanation(m, x, opts, &mut out)?;
         }
         Method::Shap => {
             let (a, b, class, selected) = linear_parts(model, opts.class.as_deref())?;
@@ -735,7 +741,7 @@ pub fn explain(
 
 /// Importance from per-row attributions: each feature's mean |attribution| over the rows,
 /// with its standard error, most important first.
-fn abs_importance(names: &[String], attributions: &[Vec<f64>]) -> Vec<ImportanceRow> {
+pub(crate) fn abs_importance(names: &[String], attributions: &[Vec<f64>]) -> Vec<ImportanceRow> {
     let n = attributions.len();
     let mut rows: Vec<ImportanceRow> = (0..names.len())
         .map(|j| {
@@ -756,258 +762,4 @@ fn abs_importance(names: &[String], attributions: &[Vec<f64>]) -> Vec<Importance
         .collect();
     rows.sort_by(|a, b| b.importance.total_cmp(&a.importance));
     rows
-}
-
-/// The raw rows of `x` as a dense row-major matrix in f64.
-fn raw_rows(x: &Matrix) -> Mat<f64> {
-    let (n, p) = (x.nrows(), x.ncols());
-    let mut m = Mat::zeros(n, p);
-    for j in 0..p {
-        x.for_each_in_col(j, |i, v| m.data[i * p + j] = v);
-    }
-    m
-}
-
-/// Integrated gradients, gradient x input or SmoothGrad of a network on the raw rows `x`,
-/// filled into `out`. The network runs in f64 on standardized inputs; the attributions are
-/// of the raw inputs (IG does not depend on the scaling; gradient x input multiplies each
-/// raw value by the gradient with respect to it), in the output's units: the target's for
-/// regression, the logit for classes, the log rate for counts.
-fn gradient_explanation(
-    m: &crate::mlp::MlpModel,
-    x: &Matrix,
-    opts: &ExplainOptions,
-    out: &mut Explanation,
-) -> Result<()> {
-    let meta = &m.meta;
-    let pre = &meta.preprocess;
-    let spec = &meta.spec;
-    let (n, p) = (x.nrows(), x.ncols());
-    if n == 0 {
-        return Err(Error::param_err("data", "no rows to explain"));
-    }
-    let mut net: occam_nn::Net<f64> =
-        attr::cast(&m.net).map_err(|e| Error::param_err("run", e.to_string()))?;
-    let raw = raw_rows(x);
-    let (mu, sc): (Vec<f64>, Vec<f64>) = match (&pre.mean, &pre.scale) {
-        (Some(mu), Some(sc)) => (
-            mu.clone(),
-            sc.iter().map(|&v| if v > 0.0 { v } else { 1.0 }).collect(),
-        ),
-        _ => (vec![0.0; p], vec![1.0; p]),
-    };
-    let to_engine = |row: &[f64], z: &mut [f64]| {
-        for j in 0..p {
-            z[j] = (row[j] - mu[j]) / sc[j];
-        }
-    };
-    let mut z = Mat::zeros(n, p);
-    for i in 0..n {
-        to_engine(raw.row(i), z.row_mut(i));
-    }
-    // the output explained per row
-    let classes = &m.preprocess.classes;
-    let (targets, output) = if meta.task == Task::Multiclass {
-        match &opts.class {
-            Some(c) => {
-                let k = classes.iter().position(|l| l == c).ok_or_else(|| {
-                    Error::param_err(
-                        "class",
-                        format!("'{c}' is not one of the classes {}", classes.join(", ")),
-                    )
-                })?;
-                (vec![k; n], format!("logit of {c}"))
-            }
-            None => {
-                let o = net.forward_eval(occam_nn::Batch::Dense(&z));
-                let k = o.cols;
-                let t = (0..n)
-                    .map(|i| {
-                        let r = &o.data[i * k..(i + 1) * k];
-                        (0..k).fold(0, |b, j| if r[j] > r[b] { j } else { b })
-                    })
-                    .collect();
-                (t, "logit of the predicted class".to_string())
-            }
-        }
-    } else {
-        if opts.class.is_some() {
-            return Err(Error::param_err(
-                "class",
-                "applies to multiclass models only",
-            ));
-        }
-        let what = match meta.task {
-            Task::Binary => "logit",
-            Task::Counts => "log rate",
-            _ => "output",
-        };
-        (vec![0; n], what.to_string())
-    };
-    let (y_mean, y_sd) = pre.y_scale.unwrap_or((0.0, 1.0));
-    let image_like = !spec.conv.is_empty() || spec.recurrent.is_some();
-    let (baseline, baseline_name) = match (&opts.background, opts.baseline) {
-        (Some(b), _) => {
-            if b.len() != p {
-                return Err(Error::param_err(
-                    "background",
-                    format!("{} columns, the model has {p}", b.len()),
-                ));
-            }
-            (b.clone(), "background means")
-        }
-        (None, Baseline::Zero) => (vec![0.0; p], "zeros"),
-        (None, Baseline::Auto) if image_like || pre.mean.is_none() => (vec![0.0; p], "zeros"),
-        (None, _) => match &pre.mean {
-            Some(mu) => (mu.clone(), "training means"),
-            None => (column_means(x), "data means"),
-        },
-    };
-    let mut info = GradientInfo {
-        output,
-        baseline: baseline_name.into(),
-        baseline_values: baseline.clone(),
-        quadrature: None,
-        tol: None,
-        steps: None,
-        rows_over_tol: 0,
-        noise: None,
-    };
-    let mut attributions = vec![vec![0.0; p]; n];
-    match opts.method {
-        Method::Ig => {
-            if opts.steps == 0 {
-                return Err(Error::param_err("steps", "must be at least 1"));
-            }
-            if let Some(t) = opts.tol {
-                if !(t > 0.0 && t.is_finite()) {
-                    return Err(Error::param_err("tol", format!("{t} is not > 0")));
-                }
-            }
-            let mut zb = vec![0.0; p];
-            to_engine(&baseline, &mut zb);
-            let cfg = IgConfig {
-                steps: opts.steps,
-                quadrature: opts.quadrature,
-                tol: opts.tol,
-                ..IgConfig::default()
-            };
-            let r = attr::integrated_gradients(&mut net, &z, &zb, &targets, &cfg);
-            for (i, row) in attributions.iter_mut().enumerate() {
-                for (j, a) in row.iter_mut().enumerate() {
-                    *a = r.attributions[i * p + j] * y_sd;
-                }
-            }
-            let worst = r.error.iter().fold(0.0f64, |a, b| a.max(*b));
-            out.completeness_error = Some(worst);
-            if targets.iter().all(|&t| t == targets[0]) {
-                out.base_value = Some(y_mean + y_sd * r.f_baseline[0]);
-            }
-            info.quadrature = Some(match opts.tol {
-                Some(_) if attr::piecewise_linear(&net) => {
-                    "the path's kinks located (exact: a piecewise-linear network)".into()
-                }
-                Some(_) => "adaptive gausslegendre panels".into(),
-                None => opts.quadrature.name().into(),
-            });
-            info.tol = opts.tol;
-            info.steps = Some((
-                r.steps.iter().sum::<usize>() as f64 / n as f64,
-                r.steps.iter().copied().max().unwrap_or(0),
-            ));
-            info.rows_over_tol = match opts.tol {
-                Some(t) => r.error.iter().filter(|&&e| e > t).count(),
-                None => 0,
-            };
-        }
-        Method::GradXInput => {
-            let g = gradients_in_chunks(&mut net, &z, &targets);
-            for (i, row) in attributions.iter_mut().enumerate() {
-                for (j, a) in row.iter_mut().enumerate() {
-                    *a = raw.data[i * p + j] * g[i * p + j] / sc[j] * y_sd;
-                }
-            }
-        }
-        Method::SmoothGrad => {
-            if opts.samples == 0 {
-                return Err(Error::param_err("samples", "must be at least 1"));
-            }
-            if !(opts.noise >= 0.0 && opts.noise.is_finite()) {
-                return Err(Error::param_err(
-                    "noise",
-                    format!("{} is not >= 0", opts.noise),
-                ));
-            }
-            let sd: Vec<f64> = (0..p)
-                .map(|j| {
-                    let (lo, hi) = (0..n).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), i| {
-                        let v = raw.data[i * p + j];
-                        (a.min(v), b.max(v))
-                    });
-                    opts.noise * (hi - lo)
-                })
-                .collect();
-            let s = opts.samples;
-            let per = (1024 / s).max(1);
-            for start in (0..n).step_by(per) {
-                let rows: Vec<usize> = (start..(start + per).min(n)).collect();
-                let mut zn = Mat::zeros(rows.len() * s, p);
-                let mut tg = Vec::with_capacity(rows.len() * s);
-                let mut noisy = vec![0.0; p];
-                for (c, &i) in rows.iter().enumerate() {
-                    let mut rng = Rng::stream(opts.seed, 0x5340 << 32 | i as u64);
-                    for k in 0..s {
-                        for j in 0..p {
-                            noisy[j] = raw.data[i * p + j] + sd[j] * rng.normal();
-                        }
-                        to_engine(&noisy, zn.row_mut(c * s + k));
-                        tg.push(targets[i]);
-                    }
-                }
-                let g = gradients_in_chunks(&mut net, &zn, &tg);
-                for (c, &i) in rows.iter().enumerate() {
-                    for j in 0..p {
-                        let mean = (0..s).map(|k| g[(c * s + k) * p + j]).sum::<f64>() / s as f64;
-                        attributions[i][j] = raw.data[i * p + j] * mean / sc[j] * y_sd;
-                    }
-                }
-            }
-            info.noise = Some((s, opts.noise));
-        }
-        _ => unreachable!("a gradient method"),
-    }
-    out.importance = abs_importance(&out.feature_names, &attributions);
-    out.rows_shown = opts
-        .rows
-        .iter()
-        .filter(|&&i| i < n)
-        .map(|&i| (i, attributions[i].clone()))
-        .collect();
-    out.grid = if !spec.conv.is_empty() {
-        spec.image
-    } else {
-        spec.recurrent.map(|r| (1, r.steps, r.features))
-    };
-    if out.grid.is_some() {
-        out.inputs_shown = out
-            .rows_shown
-            .iter()
-            .map(|(i, _)| (*i, raw.row(*i).to_vec()))
-            .collect();
-    }
-    out.attributions = Some(attributions);
-    out.gradient = Some(info);
-    Ok(())
-}
-
-/// Input gradients of `targets` at the rows of `z`, in batches of 1024 rows.
-fn gradients_in_chunks(net: &mut occam_nn::Net<f64>, z: &Mat<f64>, targets: &[usize]) -> Vec<f64> {
-    let (n, p) = (z.rows, z.cols);
-    let mut g = Vec::with_capacity(n * p);
-    for start in (0..n).step_by(1024) {
-        let end = (start + 1024).min(n);
-        let part = Mat::from_vec(end - start, p, z.data[start * p..end * p].to_vec());
-        g.extend(attr::input_gradients(net, &part, &targets[start..end]));
-    }
-    g
 }

@@ -494,6 +494,43 @@ impl ForecasterModel {
     /// The forecasts of the `horizon` steps after the end of the series in `t` (same columns
     /// as in training, same step).
     pub fn forecast(&mut self, t: &RawTable) -> Result<Vec<Forecast>> {
+        let s = self.series_of(t)?;
+        let m = &self.meta;
+        let (x, center) = series::last_window(&s, &m.windows, &m.scaling)
+            .map_err(|e| Error::param_err("data", format!("{}: {e}", t.path.display())))?;
+        let xm = Mat::from_vec(1, x.len(), x.iter().map(|&v| v as f32).collect());
+        let y = self.net.forward_eval(Batch::Dense(&xm));
+        let last = *s.times.last().expect("a series has steps");
+        Ok(y.data
+            .iter()
+            .enumerate()
+            .map(|(h, &v)| Forecast {
+                time: series::iso(last + (h as i64 + 1) * s.step),
+                steps_ahead: h + 1,
+                value: center + m.scaling.scale * v as f64,
+            })
+            .collect())
+    }
+
+    /// The names of the network's inputs, step-major, oldest step first:
+    /// `COLUMN@t-K` (K steps before the window's last step), with `observed@t-K` when the
+    /// model interpolates gaps.
+    pub fn input_names(&self) -> Vec<String> {
+        let m = &self.meta;
+        let w = m.windows.window;
+        let mut per_step = vec![m.target.clone()];
+        if m.windows.gaps == series::Gaps::Interpolate {
+            per_step.push("observed".into());
+        }
+        per_step.extend(m.covariates.iter().cloned());
+        (0..w)
+            .flat_map(|k| per_step.iter().map(move |f| format!("{f}@t-{}", w - 1 - k)))
+            .collect()
+    }
+
+    /// The series of `t` (the model's time, target and covariate columns), checked to have
+    /// the model's step.
+    pub fn series_of(&self, t: &RawTable) -> Result<series::Series> {
         let m = &self.meta;
         let ti = t.column_index(&m.time_column, "the model's time column")?;
         let yi = t.column_index(&m.target, "the model's target")?;
@@ -514,20 +551,7 @@ impl ForecasterModel {
                 ),
             ));
         }
-        let (x, center) = series::last_window(&s, &m.windows, &m.scaling)
-            .map_err(|e| Error::param_err("data", format!("{}: {e}", t.path.display())))?;
-        let xm = Mat::from_vec(1, x.len(), x.iter().map(|&v| v as f32).collect());
-        let y = self.net.forward_eval(Batch::Dense(&xm));
-        let last = *s.times.last().expect("a series has steps");
-        Ok(y.data
-            .iter()
-            .enumerate()
-            .map(|(h, &v)| Forecast {
-                time: series::iso(last + (h as i64 + 1) * s.step),
-                steps_ahead: h + 1,
-                value: center + m.scaling.scale * v as f64,
-            })
-            .collect())
+        Ok(s)
     }
 
     /// Saves forecast.json and model.safetensors into `run`.

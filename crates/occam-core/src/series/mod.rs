@@ -13,7 +13,7 @@ mod time;
 mod window;
 
 pub use time::{iso, parse_time};
-pub use window::{last_window, windows, Gaps, Part, Scaling, WindowSpec, Windows};
+pub use window::{every_window, last_window, windows, Gaps, Part, Scaling, WindowSpec, Windows};
 
 use crate::error::{DataError, Result};
 use crate::table::{parse_cell, Cell, RawTable};

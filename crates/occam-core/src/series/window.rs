@@ -273,6 +273,44 @@ pub fn last_window(
     Ok((x, center))
 }
 
+/// Every window of `s` that a model with `spec` and training scaling `sc` reads: (index of
+/// its last step, its inputs scaled as in training, its center), in time order. Windows
+/// with a missing input are left out when the model drops them (`Gaps::Drop`), and so are
+/// windows with no observed value.
+pub fn every_window(
+    s: &Series,
+    spec: &WindowSpec,
+    sc: &Scaling,
+) -> std::result::Result<Vec<(usize, Vec<f64>, f64)>, String> {
+    let (n, w) = (s.len(), spec.window);
+    if w == 0 || n < w {
+        return Err(format!(
+            "the series has {n} steps, fewer than one window ({w})"
+        ));
+    }
+    if sc.covariates.len() != s.covariates.len() {
+        return Err("the covariate columns differ from the training run's".into());
+    }
+    let interp = spec.gaps == Gaps::Interpolate;
+    let values = fill(&s.values, interp);
+    let covs = standardized_covariates(s, &sc.covariates, interp);
+    let mut out = Vec::new();
+    for t in w - 1..n {
+        let steps = t + 1 - w..=t;
+        if !interp && steps.clone().any(|i| !s.complete(i)) {
+            continue;
+        }
+        if interp && s.values[steps.clone()].iter().all(|v| v.is_none()) {
+            continue;
+        }
+        let center = if spec.relative { values[t] } else { sc.mean };
+        let mut x = Vec::with_capacity(w);
+        window_inputs(s, &values, &covs, interp, steps, center, sc.scale, &mut x);
+        out.push((t, x, center));
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::tests::table;

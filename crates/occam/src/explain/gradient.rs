@@ -1,0 +1,403 @@
+//! The gradient methods of `occam explain` on networks: integrated gradients, gradient x
+//! input and SmoothGrad of an MLP or CNN model on raw feature rows, and integrated gradients
+//! of a forecaster's forecasts over the windows of a series (occam-nn's `attribution` in
+//! f64, in the output's units).
+
+use super::{
+    abs_importance, column_means, Baseline, ExplainOptions, Explanation, GradientInfo, Method,
+};
+use crate::error::{Error, Result};
+use crate::forecast::ForecasterModel;
+use occam_core::rng::Rng;
+use occam_core::series;
+use occam_core::table::RawTable;
+use occam_core::{Matrix, Task};
+use occam_nn::attribution::{self as attr, IgConfig};
+use occam_nn::Mat;
+
+/// The raw rows of `x` as a dense row-major matrix in f64.
+fn raw_rows(x: &Matrix) -> Mat<f64> {
+    let (n, p) = (x.nrows(), x.ncols());
+    let mut m = Mat::zeros(n, p);
+    for j in 0..p {
+        x.for_each_in_col(j, |i, v| m.data[i * p + j] = v);
+    }
+    m
+}
+
+/// Integrated gradients, gradient x input or SmoothGrad of a network on the raw rows `x`,
+/// filled into `out`. The network runs in f64 on standardized inputs; the attributions are
+/// of the raw inputs (IG does not depend on the scaling; gradient x input multiplies each
+/// raw value by the gradient with respect to it), in the output's units: the target's for
+/// regression, the logit for classes, the log rate for counts.
+pub(super) fn gradient_explanation(
+    m: &crate::mlp::MlpModel,
+    x: &Matrix,
+    opts: &ExplainOptions,
+    out: &mut Explanation,
+) -> Result<()> {
+    let meta = &m.meta;
+    let pre = &meta.preprocess;
+    let spec = &meta.spec;
+    let (n, p) = (x.nrows(), x.ncols());
+    if n == 0 {
+        return Err(Error::param_err("data", "no rows to explain"));
+    }
+    let mut net: occam_nn::Net<f64> =
+        attr::cast(&m.net).map_err(|e| Error::param_err("run", e.to_string()))?;
+    let raw = raw_rows(x);
+    let (mu, sc): (Vec<f64>, Vec<f64>) = match (&pre.mean, &pre.scale) {
+        (Some(mu), Some(sc)) => (
+            mu.clone(),
+            sc.iter().map(|&v| if v > 0.0 { v } else { 1.0 }).collect(),
+        ),
+        _ => (vec![0.0; p], vec![1.0; p]),
+    };
+    let to_engine = |row: &[f64], z: &mut [f64]| {
+        for j in 0..p {
+            z[j] = (row[j] - mu[j]) / sc[j];
+        }
+    };
+    let mut z = Mat::zeros(n, p);
+    for i in 0..n {
+        to_engine(raw.row(i), z.row_mut(i));
+    }
+    // the output explained per row
+    let classes = &m.preprocess.classes;
+    let (targets, output) = if meta.task == Task::Multiclass {
+        match &opts.class {
+            Some(c) => {
+                let k = classes.iter().position(|l| l == c).ok_or_else(|| {
+                    Error::param_err(
+                        "class",
+                        format!("'{c}' is not one of the classes {}", classes.join(", ")),
+                    )
+                })?;
+                (vec![k; n], format!("logit of {c}"))
+            }
+            None => {
+                let o = net.forward_eval(occam_nn::Batch::Dense(&z));
+                let k = o.cols;
+                let t = (0..n)
+                    .map(|i| {
+                        let r = &o.data[i * k..(i + 1) * k];
+                        (0..k).fold(0, |b, j| if r[j] > r[b] { j } else { b })
+                    })
+                    .collect();
+                (t, "logit of the predicted class".to_string())
+            }
+        }
+    } else {
+        if opts.class.is_some() {
+            return Err(Error::param_err(
+                "class",
+                "applies to multiclass models only",
+            ));
+        }
+        let what = match meta.task {
+            Task::Binary => "logit",
+            Task::Counts => "log rate",
+            _ => "output",
+        };
+        (vec![0; n], what.to_string())
+    };
+    let (y_mean, y_sd) = pre.y_scale.unwrap_or((0.0, 1.0));
+    let image_like = !spec.conv.is_empty() || spec.recurrent.is_some();
+    let (baseline, baseline_name) = match (&opts.background, opts.baseline) {
+        (Some(b), _) => {
+            if b.len() != p {
+                return Err(Error::param_err(
+                    "background",
+                    format!("{} columns, the model has {p}", b.len()),
+                ));
+            }
+            (b.clone(), "background means")
+        }
+        (None, Baseline::Zero) => (vec![0.0; p], "zeros"),
+        (None, Baseline::Auto) if image_like || pre.mean.is_none() => (vec![0.0; p], "zeros"),
+        (None, _) => match &pre.mean {
+            Some(mu) => (mu.clone(), "training means"),
+            None => (column_means(x), "data means"),
+        },
+    };
+    let mut info = GradientInfo {
+        output,
+        baseline: baseline_name.into(),
+        baseline_values: baseline.clone(),
+        quadrature: None,
+        tol: None,
+        steps: None,
+        rows_over_tol: 0,
+        noise: None,
+    };
+    let mut attributions = vec![vec![0.0; p]; n];
+    match opts.method {
+        Method::Ig => {
+            check_ig(opts)?;
+            let mut zb = vec![0.0; p];
+            to_engine(&baseline, &mut zb);
+            let cfg = IgConfig {
+                steps: opts.steps,
+                quadrature: opts.quadrature,
+                tol: opts.tol,
+                ..IgConfig::default()
+            };
+            let r = attr::integrated_gradients(&mut net, &z, &zb, &targets, &cfg);
+            for (i, row) in attributions.iter_mut().enumerate() {
+                for (j, a) in row.iter_mut().enumerate() {
+                    *a = r.attributions[i * p + j] * y_sd;
+                }
+            }
+            let worst = r.error.iter().fold(0.0f64, |a, b| a.max(*b));
+            out.completeness_error = Some(worst);
+            if targets.iter().all(|&t| t == targets[0]) {
+                out.base_value = Some(y_mean + y_sd * r.f_baseline[0]);
+            }
+            let done = ig_info(&net, opts, &r);
+            info.quadrature = done.quadrature;
+            info.tol = done.tol;
+            info.steps = done.steps;
+            info.rows_over_tol = done.rows_over_tol;
+        }
+        Method::GradXInput => {
+            let g = gradients_in_chunks(&mut net, &z, &targets);
+            for (i, row) in attributions.iter_mut().enumerate() {
+                for (j, a) in row.iter_mut().enumerate() {
+                    *a = raw.data[i * p + j] * g[i * p + j] / sc[j] * y_sd;
+                }
+            }
+        }
+        Method::SmoothGrad => {
+            if opts.samples == 0 {
+                return Err(Error::param_err("samples", "must be at least 1"));
+            }
+            if !(opts.noise >= 0.0 && opts.noise.is_finite()) {
+                return Err(Error::param_err(
+                    "noise",
+                    format!("{} is not >= 0", opts.noise),
+                ));
+            }
+            let sd: Vec<f64> = (0..p)
+                .map(|j| {
+                    let (lo, hi) = (0..n).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), i| {
+                        let v = raw.data[i * p + j];
+                        (a.min(v), b.max(v))
+                    });
+                    opts.noise * (hi - lo)
+                })
+                .collect();
+            let s = opts.samples;
+            let per = (1024 / s).max(1);
+            for start in (0..n).step_by(per) {
+                let rows: Vec<usize> = (start..(start + per).min(n)).collect();
+                let mut zn = Mat::zeros(rows.len() * s, p);
+                let mut tg = Vec::with_capacity(rows.len() * s);
+                let mut noisy = vec![0.0; p];
+                for (c, &i) in rows.iter().enumerate() {
+                    let mut rng = Rng::stream(opts.seed, 0x5340 << 32 | i as u64);
+                    for k in 0..s {
+                        for j in 0..p {
+                            noisy[j] = raw.data[i * p + j] + sd[j] * rng.normal();
+                        }
+                        to_engine(&noisy, zn.row_mut(c * s + k));
+                        tg.push(targets[i]);
+                    }
+                }
+                let g = gradients_in_chunks(&mut net, &zn, &tg);
+                for (c, &i) in rows.iter().enumerate() {
+                    for j in 0..p {
+                        let mean = (0..s).map(|k| g[(c * s + k) * p + j]).sum::<f64>() / s as f64;
+                        attributions[i][j] = raw.data[i * p + j] * mean / sc[j] * y_sd;
+                    }
+                }
+            }
+            info.noise = Some((s, opts.noise));
+        }
+        _ => unreachable!("a gradient method"),
+    }
+    out.importance = abs_importance(&out.feature_names, &attributions);
+    out.rows_shown = opts
+        .rows
+        .iter()
+        .filter(|&&i| i < n)
+        .map(|&i| (i, attributions[i].clone()))
+        .collect();
+    out.grid = if !spec.conv.is_empty() {
+        spec.image
+    } else {
+        spec.recurrent.map(|r| (1, r.steps, r.features))
+    };
+    if out.grid.is_some() {
+        out.inputs_shown = out
+            .rows_shown
+            .iter()
+            .map(|(i, _)| (*i, raw.row(*i).to_vec()))
+            .collect();
+    }
+    out.attributions = Some(attributions);
+    out.gradient = Some(info);
+    Ok(())
+}
+
+/// Input gradients of `targets` at the rows of `z`, in batches of 1024 rows.
+fn gradients_in_chunks(net: &mut occam_nn::Net<f64>, z: &Mat<f64>, targets: &[usize]) -> Vec<f64> {
+    let (n, p) = (z.rows, z.cols);
+    let mut g = Vec::with_capacity(n * p);
+    for start in (0..n).step_by(1024) {
+        let end = (start + 1024).min(n);
+        let part = Mat::from_vec(end - start, p, z.data[start * p..end * p].to_vec());
+        g.extend(attr::input_gradients(net, &part, &targets[start..end]));
+    }
+    g
+}
+
+/// Integrated gradients of a forecaster's forecast `opts.horizon_step` steps after each
+/// window of the series in `t` (every window the model reads, oldest first), against the
+/// flat window (every input at the window's center: its last value for a relative model,
+/// the training mean otherwise; covariates at their training means). Attributions are in
+/// the series' units, a column per input (`COLUMN@t-K`); the report draws each chosen
+/// window as a steps x inputs heat map.
+pub fn explain_forecast(
+    m: &ForecasterModel,
+    t: &RawTable,
+    opts: &ExplainOptions,
+) -> Result<Explanation> {
+    if opts.method != Method::Ig {
+        return Err(Error::param_err(
+            "method",
+            format!(
+                "a forecaster is explained by integrated gradients (ig), not {}",
+                opts.method.name()
+            ),
+        ));
+    }
+    if opts.background.is_some() || opts.baseline != Baseline::Auto {
+        return Err(Error::param_err(
+            "baseline",
+            "a forecaster's baseline is the flat window at each window's center",
+        ));
+    }
+    if opts.class.is_some() {
+        return Err(Error::param_err("class", "applies to classifiers only"));
+    }
+    let meta = &m.meta;
+    let h = opts.horizon_step;
+    if h == 0 || h > meta.windows.horizon {
+        return Err(Error::param_err(
+            "horizon_step",
+            format!("{h} is not in 1..={}", meta.windows.horizon),
+        ));
+    }
+    check_ig(opts)?;
+    let s = m.series_of(t)?;
+    let wins = series::every_window(&s, &meta.windows, &meta.scaling)
+        .map_err(|e| Error::param_err("data", format!("{}: {e}", t.path.display())))?;
+    if wins.is_empty() {
+        return Err(Error::param_err(
+            "data",
+            format!("{}: no complete window to explain", t.path.display()),
+        ));
+    }
+    let names = m.input_names();
+    let (n, p) = (wins.len(), names.len());
+    let mut z = Mat::zeros(n, p);
+    for (i, (_, x, _)) in wins.iter().enumerate() {
+        z.row_mut(i).copy_from_slice(x);
+    }
+    let mut net: occam_nn::Net<f64> =
+        attr::cast(&m.net).map_err(|e| Error::param_err("run", e.to_string()))?;
+    let cfg = IgConfig {
+        steps: opts.steps,
+        quadrature: opts.quadrature,
+        tol: opts.tol,
+        ..IgConfig::default()
+    };
+    let r = attr::integrated_gradients(&mut net, &z, &vec![0.0; p], &vec![h - 1; n], &cfg);
+    let scale = meta.scaling.scale;
+    let attributions: Vec<Vec<f64>> = (0..n)
+        .map(|i| {
+            r.attributions[i * p..(i + 1) * p]
+                .iter()
+                .map(|a| a * scale)
+                .collect()
+        })
+        .collect();
+    let rows_shown: Vec<(usize, Vec<f64>)> = opts
+        .rows
+        .iter()
+        .filter(|&&i| i < n)
+        .map(|&i| (i, attributions[i].clone()))
+        .collect();
+    let inputs_shown = rows_shown
+        .iter()
+        .map(|(i, _)| (*i, wins[*i].1.clone()))
+        .collect();
+    let mut info = ig_info(&net, opts, &r);
+    info.output = format!(
+        "the forecast {h} step(s) after the window ({})",
+        meta.target
+    );
+    info.baseline = "the flat window at its center".into();
+    info.baseline_values = vec![0.0; p];
+    let features = p / meta.windows.window.max(1);
+    Ok(Explanation {
+        method: Method::Ig,
+        feature_names: names.clone(),
+        importance: abs_importance(&names, &attributions),
+        attributions: Some(attributions),
+        rows_shown,
+        base_value: (!meta.windows.relative).then(|| meta.scaling.mean + scale * r.f_baseline[0]),
+        completeness_error: Some(r.error.iter().fold(0.0f64, |a, b| a.max(*b))),
+        class: None,
+        baseline_score: None,
+        score: None,
+        repeats: opts.repeats,
+        seed: opts.seed,
+        group_corr: None,
+        selected: Vec::new(),
+        n,
+        gradient: Some(info),
+        grid: Some((1, meta.windows.window, features)),
+        inputs_shown,
+    })
+}
+
+/// The settings integrated gradients refuse.
+fn check_ig(opts: &ExplainOptions) -> Result<()> {
+    if opts.steps == 0 {
+        return Err(Error::param_err("steps", "must be at least 1"));
+    }
+    if let Some(t) = opts.tol {
+        if !(t > 0.0 && t.is_finite()) {
+            return Err(Error::param_err("tol", format!("{t} is not > 0")));
+        }
+    }
+    Ok(())
+}
+
+/// How integrated gradients ran (the output and baseline are the caller's to fill).
+fn ig_info(net: &occam_nn::Net<f64>, opts: &ExplainOptions, r: &attr::IgResult) -> GradientInfo {
+    let n = r.steps.len().max(1);
+    GradientInfo {
+        output: String::new(),
+        baseline: String::new(),
+        baseline_values: Vec::new(),
+        quadrature: Some(match opts.tol {
+            Some(_) if attr::piecewise_linear(net) => {
+                "the path's kinks located (exact: a piecewise-linear network)".into()
+            }
+            Some(_) => "adaptive gausslegendre panels".into(),
+            None => opts.quadrature.name().into(),
+        }),
+        tol: opts.tol,
+        steps: Some((
+            r.steps.iter().sum::<usize>() as f64 / n as f64,
+            r.steps.iter().copied().max().unwrap_or(0),
+        )),
+        rows_over_tol: match opts.tol {
+            Some(t) => r.error.iter().filter(|&&e| e > t).count(),
+            None => 0,
+        },
+        noise: None,
+    }
+}
