@@ -340,6 +340,66 @@ fn integrated_gradients_explain_a_forecaster_over_its_windows() {
 }
 
 #[test]
+fn integrated_gradients_explain_a_text_network_by_the_terms_present() {
+    let dir = tmp("explain-ig-text");
+    let run = dir.join("words");
+    ok(&[
+        "train",
+        "builtin:sentences",
+        "--model",
+        "text",
+        "--text-head",
+        "mlp",
+        "--epochs",
+        "2",
+        "--out",
+        run.to_str().unwrap(),
+        "--no-report",
+    ]);
+    // the first 120 sentences
+    let all = std::fs::read_to_string(datasets("sentence_polarity.csv")).unwrap();
+    let some: Vec<&str> = all.lines().take(121).collect();
+    let data = dir.join("some.csv");
+    std::fs::write(&data, some.join("\n") + "\n").unwrap();
+    let out = dir.join("ig");
+    let o = ok(&[
+        "explain",
+        run.to_str().unwrap(),
+        data.to_str().unwrap(),
+        "--method",
+        "ig",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.contains("baseline: zeros"), "the empty document: {o}");
+    let e = json(&out.join("explain.json"));
+    assert!(
+        e["completeness_error"].as_f64().unwrap() < 1e-9,
+        "exact (ReLU)"
+    );
+    let att = csv(&out.join("attributions.csv"));
+    assert_eq!(att.len(), 121);
+    // only the terms of these sentences are columns, each present in some sentence
+    let vocab = e["feature_names"].as_array().unwrap().len();
+    assert_eq!(att[0].len(), vocab);
+    assert!(vocab > 300 && vocab < 2000, "{vocab} terms");
+    assert!(att[0].iter().any(|t| t == "the"));
+    fails_naming(
+        &[
+            "explain",
+            run.to_str().unwrap(),
+            data.to_str().unwrap(),
+            "--method",
+            "permutation",
+            "--out",
+            dir.join("bad").to_str().unwrap(),
+        ],
+        "--method",
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn grouped_permutation_ranks_the_hidden_structure_first() {
     let dir = tmp("explain-hidden");
     let run = dir.join("cv");

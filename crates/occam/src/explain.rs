@@ -597,10 +597,15 @@ pub fn explain(
         Model::Linear(m) => (m.preprocess.feature_names.clone(), m.preprocess.task),
         Model::Bayes(m) => (m.preprocess.feature_names.clone(), m.preprocess.task),
         Model::Network(m) => (m.preprocess.feature_names.clone(), m.preprocess.task),
+        Model::TextNetwork(m) => (
+            m.network.preprocess.feature_names.clone(),
+            m.network.preprocess.task,
+        ),
         _ => {
             return Err(Error::param_err(
                 "run",
-                "explain reads models on feature columns: linear, bayes and network runs",
+                "explain reads models on feature columns (linear, bayes, network and text \
+                 network runs); a forecaster is explained by explain_forecast",
             ))
         }
     };
@@ -637,15 +642,19 @@ pub fn explain(
     };
     match opts.method {
         Method::Ig | Method::GradXInput | Method::SmoothGrad => {
-            let Model::Network(m) = model else {
-                return Err(Error::param_err(
-                    "method",
-                    format!(
-                        "{} differentiates a network; use shap (linear models) or permutation \
+            let m = match model {
+                Model::Network(m) => m.as_ref(),
+                Model::TextNetwork(m) => &m.network,
+                _ => {
+                    return Err(Error::param_err(
+                        "method",
+                        format!(
+                            "{} differentiates a network; use shap (linear models) or permutation \
                          for this model",
-                        opts.method.name()
-                    ),
-                ));
+                            opts.method.name()
+                        ),
+                    ))
+                }
             };
             gradient::gradient_explanation(m, x, opts, &mut out)?;
         }
@@ -689,6 +698,13 @@ pub fn explain(
             out.selected = selected;
         }
         Method::Permutation => {
+            if matches!(model, Model::TextNetwork(_)) {
+                return Err(Error::param_err(
+                    "method",
+                    "permutation would shuffle each of a vocabulary's terms; explain a text \
+                     network by ig, gradxinput or smoothgrad",
+                ));
+            }
             let y = y.ok_or_else(|| {
                 Error::param_err(
                     "data",

@@ -78,7 +78,8 @@ impl Model {
     }
 
     /// The feature matrix of `src` through the model's preprocessing, with the target when
-    /// `src` has it: for the models on feature columns (linear, bayes, network).
+    /// `src` has it: for the models on feature columns (linear, bayes, network) and text
+    /// networks (their document-term rows, from a CSV's text column).
     pub fn features(
         &self,
         src: &Source,
@@ -88,6 +89,15 @@ impl Model {
             Model::Linear(m) => &m.preprocess,
             Model::Bayes(m) => &m.preprocess,
             Model::Network(m) => &m.preprocess,
+            Model::TextNetwork(m) => {
+                let why = format!(
+                    "a text network reads CSV rows with its text column '{}'",
+                    m.text_column
+                );
+                let t = csv_only(src, &why)?;
+                let truth = truth_of(&t, &m.network.preprocess);
+                return Ok((m.term_rows(&t)?, truth));
+            }
             _ => {
                 return Err(Error::param_err(
                     "run",

@@ -134,6 +134,12 @@ impl TextNetworkModel {
         run.manifest().files.contains_key("text.json")
     }
 
+    /// The document-term rows of the texts in the model's text column of `t` (the
+    /// network's feature matrix: a column per vocabulary term).
+    pub fn term_rows(&self, t: &RawTable) -> Result<Matrix> {
+        rows(t, &self.text_column, &self.vectorizer)
+    }
+
     /// Predictions for the texts in the model's text column of `t`.
     pub fn predict_table(&mut self, t: &RawTable) -> Result<Predictions> {
         let x = rows(t, &self.text_column, &self.vectorizer)?;
