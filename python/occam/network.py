@@ -154,8 +154,24 @@ class MLPRegressor(RegressorMixin, _MLP):
         X, y, names = self._validate_fit(X, y, y_numeric=True)
         return self._fit_core(X, y, names, "regression", [])
 
-    def predict(self, X):
-        return self._core_predict(X)[:, 0]
+    def predict(self, X, return_std=False, *, mc_samples=100, mc_seed=0):
+        """The predicted values; with ``return_std=True`` (a network trained with dropout or
+        dropconnect), MC dropout: the mean of ``mc_samples`` stochastic passes and their
+        standard deviation (the model's uncertainty, without the target's own noise),
+        seeded by ``mc_seed``."""
+        if not return_std:
+            return self._core_predict(X)[:, 0]
+        mean, std = self._predict_mc(X, mc_samples, mc_seed)
+        return mean[:, 0], std
+
+    def _predict_mc(self, X, mc_samples, mc_seed):
+        check_is_fitted(self, "_fit")
+        X = predict_input(self, X)
+        try:
+            mean, std = self._fit.predict_mc(core_matrix(X), int(mc_samples), int(mc_seed))
+        except ValueError as e:
+            raise ValueError(python_message(e, _PARAM_NAMES)) from None
+        return mean, np.asarray(std)
 
 
 class MLPClassifier(ProbaClassifier, ClassifierMixin, _MLP):

@@ -70,6 +70,37 @@ impl NetworkFit {
         predict_with(py, &self.model, x)
     }
 
+    /// MC dropout: the mean prediction of `samples` stochastic passes (as `predict`'s rows)
+    /// and its spread per row (the value's sd, or the predicted class's probability's).
+    fn predict_mc<'py>(
+        &self,
+        py: Python<'py>,
+        x: &Bound<'py, PyAny>,
+        samples: usize,
+        seed: u64,
+    ) -> PyResult<(Bound<'py, PyArray2<f64>>, Vec<f64>)> {
+        use numpy::IntoPyArray;
+        let xm = match crate::table_of(x)? {
+            Some((t, _)) => {
+                self.model
+                    .preprocess
+                    .transform_table(&t, occam::HandleUnknown::Error)
+                    .map_err(py_err)?
+                    .x
+            }
+            None => crate::matrix_of(x)?,
+        };
+        let mut model = self.model.clone();
+        let pred = py
+            .allow_threads(|| model.predict_mc(&xm, samples, seed))
+            .map_err(py_err)?;
+        let n = pred.rows.len();
+        let width = pred.rows.first().map_or(1, Vec::len);
+        let out = numpy::ndarray::Array2::from_shape_vec((n, width), pred.rows.concat())
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        Ok((out.into_pyarray(py), pred.std.unwrap_or_default()))
+    }
+
     /// Writes the run folder `dir` that `occam predict` and `occam report` read: the model,
     /// metrics.csv and summary.json. `force` replaces a run already there.
     #[pyo3(signature = (dir, force = false))]

@@ -162,3 +162,28 @@ def test_threads_predict_with_one_fitted_network_at_once():
         got = list(pool.map(lambda _: clf.predict_proba(X), range(16)))
     for g in got:
         np.testing.assert_array_equal(g, want)
+
+
+def test_mc_dropout_gives_a_seeded_mean_and_spread_as_the_command_line(tmp_path):
+    X, y = table("diabetes_regression.csv")
+    est = occam.MLPRegressor(hidden=(16,), dropout=0.2, epochs=20, random_state=1).fit(X, y)
+    mean, std = est.predict(X, return_std=True, mc_samples=30, mc_seed=4)
+    assert mean.shape == (442,) and std.shape == (442,)
+    assert (std > 0).all()
+    again = est.predict(X, return_std=True, mc_samples=30, mc_seed=4)
+    np.testing.assert_array_equal(mean, again[0])
+    np.testing.assert_array_equal(std, again[1])
+    assert np.corrcoef(mean, est.predict(X))[0, 1] > 0.95
+    est.save(tmp_path / "run")
+    out = tmp_path / "mc.csv"
+    subprocess.run(
+        [occam_bin(), "predict", str(tmp_path / "run"), str(DATA / "diabetes_regression.csv"),
+         "--mc-samples", "30", "--seed", "4", "--out", str(out)],
+        check=True, capture_output=True,
+    )
+    cli = np.loadtxt(out, delimiter=",", skiprows=1)
+    np.testing.assert_allclose(cli[:, 0], mean, rtol=1e-12)
+    np.testing.assert_allclose(cli[:, 1], std, rtol=1e-12)
+    plain = occam.MLPRegressor(hidden=(4,), epochs=2).fit(X, y)
+    with pytest.raises(ValueError, match="mc_samples"):
+        plain.predict(X, return_std=True)

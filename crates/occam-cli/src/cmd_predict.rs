@@ -30,7 +30,16 @@ pub fn run(a: &PredictArgs) -> Result<()> {
         _ => {}
     }
     let src = load::resolve(&a.data)?;
-    let (pred, truth) = model.predict(&src, unknown)?;
+    let (pred, truth) = match (&mut model, a.mc_samples) {
+        (Model::Network(m), Some(t)) => {
+            let (x, y) = occam::Model::features_of(&m.preprocess, &src, unknown)?;
+            (m.predict_mc(&x, t, a.seed)?, y)
+        }
+        (_, Some(_)) => anyhow::bail!(UserError(
+            "--mc-samples applies to networks trained with dropout (occam train, tune)".into()
+        )),
+        _ => model.predict(&src, unknown)?,
+    };
     let csv = pred.to_csv();
     match &a.out {
         Some(path) => {

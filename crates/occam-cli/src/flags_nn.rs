@@ -38,6 +38,13 @@ pub struct PredictArgs {
     /// (required for a path fitted without CV).
     #[arg(long)]
     pub lambda: Option<f64>,
+    /// Networks trained with dropout: MC dropout over this many stochastic passes, the mean
+    /// prediction and its spread (`std_<target>`, or `std_prob_predicted` for classes).
+    #[arg(long)]
+    pub mc_samples: Option<usize>,
+    /// MC dropout: the seed of the masks.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
 }
 
 #[derive(Args, Debug)]

@@ -249,3 +249,87 @@ fn network_with_categorical_and_missing_predicts_its_held_out_rows_from_raw_csv(
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn mc_dropout_predicts_a_mean_and_a_spread_and_refuses_what_has_no_dropout() {
+    let dir = tmp("predict-mc");
+    let run = dir.join("net");
+    common::ok(&[
+        "train",
+        "builtin:diabetes",
+        "--hidden",
+        "16",
+        "--dropout",
+        "0.2",
+        "--epochs",
+        "20",
+        "--out",
+        run.to_str().unwrap(),
+        "--no-report",
+    ]);
+    let data = common::datasets("diabetes_regression.csv");
+    let out = dir.join("mc.csv");
+    let args = |seed: &'static str, out: &std::path::Path| {
+        vec![
+            "predict".to_string(),
+            run.to_str().unwrap().into(),
+            data.clone(),
+            "--mc-samples".into(),
+            "30".into(),
+            "--seed".into(),
+            seed.into(),
+            "--out".into(),
+            out.to_str().unwrap().into(),
+        ]
+    };
+    let a: Vec<String> = args("3", &out);
+    common::ok(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    let text = std::fs::read_to_string(&out).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("predicted_disease_progression,std_disease_progression")
+    );
+    let sds: Vec<f64> = lines
+        .map(|l| l.split(',').nth(1).unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(sds.len(), 442);
+    assert!(sds.iter().all(|s| *s > 0.0));
+    let again = dir.join("again.csv");
+    let b: Vec<String> = args("3", &again);
+    common::ok(&b.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(text, std::fs::read_to_string(&again).unwrap(), "seeded");
+    // no dropout, one pass, a linear run: usage errors naming the flag
+    let plain = dir.join("plain");
+    common::ok(&[
+        "train",
+        "builtin:diabetes",
+        "--hidden",
+        "4",
+        "--epochs",
+        "2",
+        "--out",
+        plain.to_str().unwrap(),
+        "--no-report",
+    ]);
+    for (model, n) in [(&plain, "10"), (&run, "1")] {
+        common::fails_naming(
+            &["predict", model.to_str().unwrap(), &data, "--mc-samples", n],
+            "--mc-samples",
+        );
+    }
+    let cv = dir.join("cv");
+    common::ok(&[
+        "linear",
+        "cv",
+        &data,
+        "--out",
+        cv.to_str().unwrap(),
+        "--no-report",
+    ]);
+    common::fails_naming(
+        &["predict", cv.to_str().unwrap(), &data, "--mc-samples", "10"],
+        "--mc-samples",
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

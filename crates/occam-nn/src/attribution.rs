@@ -462,6 +462,36 @@ fn panel_estimates<R: Real>(
     out
 }
 
+/// f at the `k + 1` points j / k of the path of each row of `group` (the ends are f(b) and
+/// f(x), already known).
+#[allow(clippy::too_many_arguments)]
+fn grid_outputs<R: Real>(
+    net: &mut Net<R>,
+    x: &Mat<R>,
+    baseline: &[R],
+    target: &[usize],
+    group: &[usize],
+    k: usize,
+    (f_x, f_b): (&[f64], &[f64]),
+    batch: usize,
+) -> Vec<Vec<f64>> {
+    let inner: Vec<(usize, f64)> = group
+        .iter()
+        .flat_map(|&i| (1..k).map(move |j| (i, j as f64 / k as f64)))
+        .collect();
+    let f_inner = path_outputs(net, x, baseline, target, &inner, batch);
+    group
+        .iter()
+        .enumerate()
+        .map(|(g, &i)| {
+            let mut f = vec![f_b[i]];
+            f.extend_from_slice(&f_inner[g * (k - 1)..(g + 1) * (k - 1)]);
+            f.push(f_x[i]);
+            f
+        })
+        .collect()
+}
+
 /// The adaptive composite rule for the rows of `group` (see [`integrated_gradients`]).
 #[allow(clippy::too_many_arguments)]
 fn adaptive<R: Real>(
@@ -481,18 +511,20 @@ fn adaptive<R: Real>(
 ) {
     let p = x.cols;
     let nodes = Quadrature::GaussLegendre.nodes(PANEL_POINTS);
-    // the first panels: f at their inner ends, then their estimates
-    let inner: Vec<(usize, f64)> = group
-        .iter()
-        .flat_map(|&i| (1..panels0).map(move |k| (i, k as f64 / panels0 as f64)))
-        .collect();
-    let f_inner = path_outputs(net, x, baseline, target, &inner, cfg.batch);
+    // the first panels: f at their ends, then their estimates
+    let grid = grid_outputs(
+        net,
+        x,
+        baseline,
+        target,
+        group,
+        panels0,
+        (f_x, f_b),
+        cfg.batch,
+    );
     let mut panels: Vec<Vec<Panel>> = Vec::with_capacity(group.len());
     let mut spans = Vec::new();
-    for (g, &i) in group.iter().enumerate() {
-        let mut f = vec![f_b[i]];
-        f.extend_from_slice(&f_inner[g * (panels0 - 1)..(g + 1) * (panels0 - 1)]);
-        f.push(f_x[i]);
+    for (&i, f) in group.iter().zip(&grid) {
         let row: Vec<Panel> = (0..panels0)
             .map(|k| Panel {
                 a: k as f64 / panels0 as f64,

@@ -306,6 +306,46 @@ impl<R: Real> Net<R> {
         self.output()
     }
 
+    /// A forward pass for MC dropout (Gal & Ghahramani 2016): dropout, DropConnect and
+    /// recurrent dropout draw fresh masks from `rng` as in training, every other layer runs
+    /// as in evaluation (batch norm by its running statistics).
+    pub fn forward_mc(&mut self, x: Batch<R>, rng: &mut Rng) -> &Mat<R> {
+        for i in 0..self.layers.len() {
+            let (left, right) = self.layers.split_at_mut(i);
+            let input = if i == 0 {
+                x
+            } else {
+                Batch::Dense(left[i - 1].out())
+            };
+            let layer = &mut right[0];
+            let random = match layer {
+                Layer::Dropout(_) => true,
+                Layer::Dense(d) => d.drop_connect > 0.0,
+                Layer::Lstm(l) => l.recurrent_dropout > 0.0,
+                Layer::Gru(l) => l.recurrent_dropout > 0.0,
+                _ => false,
+            };
+            if random {
+                layer.forward_train(input, rng);
+            } else {
+                layer.forward_eval(input);
+            }
+        }
+        self.output()
+    }
+
+    /// Whether any layer drops units or weights at random in training (what MC dropout
+    /// samples).
+    pub fn has_dropout(&self) -> bool {
+        self.layers.iter().any(|l| match l {
+            Layer::Dropout(d) => d.p > 0.0,
+            Layer::Dense(d) => d.drop_connect > 0.0,
+            Layer::Lstm(l) => l.recurrent_dropout > 0.0,
+            Layer::Gru(l) => l.recurrent_dropout > 0.0,
+            _ => false,
+        })
+    }
+
     pub fn output(&self) -> &Mat<R> {
         self.layers.last().expect("a network has layers").out()
     }

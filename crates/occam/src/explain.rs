@@ -190,6 +190,30 @@ pub struct GradientInfo {
 }
 
 impl Explanation {
+    /// An explanation of `n` rows over `feature_names` by `opts`, with nothing computed yet.
+    pub(crate) fn blank(feature_names: Vec<String>, n: usize, opts: &ExplainOptions) -> Self {
+        Explanation {
+            method: opts.method,
+            feature_names,
+            importance: Vec::new(),
+            attributions: None,
+            rows_shown: Vec::new(),
+            base_value: None,
+            completeness_error: None,
+            class: None,
+            baseline_score: None,
+            score: None,
+            repeats: opts.repeats,
+            seed: opts.seed,
+            group_corr: opts.group_corr,
+            selected: Vec::new(),
+            n,
+            gradient: None,
+            grid: None,
+            inputs_shown: Vec::new(),
+        }
+    }
+
     /// importance.csv: `feature,importance,se`, most important first.
     pub fn importance_csv(&self) -> String {
         let mut s = String::from("feature,importance,se\n");
@@ -620,26 +644,7 @@ pub fn explain(
         ));
     }
     let n = x.nrows();
-    let mut out = Explanation {
-        method: opts.method,
-        feature_names: names.clone(),
-        importance: Vec::new(),
-        attributions: None,
-        rows_shown: Vec::new(),
-        base_value: None,
-        completeness_error: None,
-        class: None,
-        baseline_score: None,
-        score: None,
-        repeats: opts.repeats,
-        seed: opts.seed,
-        group_corr: opts.group_corr,
-        selected: Vec::new(),
-        n,
-        gradient: None,
-        grid: None,
-        inputs_shown: Vec::new(),
-    };
+    let mut out = Explanation::blank(names.clone(), n, opts);
     match opts.method {
         Method::Ig | Method::GradXInput | Method::SmoothGrad => {
             let m = match model {

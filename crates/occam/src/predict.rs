@@ -19,7 +19,8 @@ pub struct Predictions {
     /// Per row: `[P(second class)]` (binary), the class probabilities (multiclass), or
     /// `[value]` (regression, counts).
     pub rows: Vec<Vec<f64>>,
-    /// Per row, the predictive standard deviation (models that give one: Bayesian linear).
+    /// Per row, the predictive standard deviation (Bayesian linear models; MC dropout, where
+    /// for classes it is the spread of the predicted class's probability).
     pub std: Option<Vec<f64>>,
 }
 
@@ -79,10 +80,21 @@ impl Predictions {
                 } else {
                     self.classes.iter().map(|c| format!("prob_{c}")).collect()
                 };
-                let _ = writeln!(csv, "{},predicted", head.join(","));
-                for (r, l) in self.rows.iter().zip(&labels) {
+                let spread = if self.std.is_some() {
+                    ",std_prob_predicted"
+                } else {
+                    ""
+                };
+                let _ = writeln!(csv, "{},predicted{spread}", head.join(","));
+                for (i, (r, l)) in self.rows.iter().zip(&labels).enumerate() {
                     let vals: Vec<String> = r.iter().map(|v| v.to_string()).collect();
-                    let _ = writeln!(csv, "{},{}", vals.join(","), self.classes[*l as usize]);
+                    let _ = write!(csv, "{},{}", vals.join(","), self.classes[*l as usize]);
+                    match &self.std {
+                        Some(sd) => {
+                            let _ = writeln!(csv, ",{}", sd[i]);
+                        }
+                        None => csv.push('\n'),
+                    }
                 }
             }
             Task::Regression | Task::Counts => match &self.std {

@@ -1,7 +1,7 @@
 //! The kink rule of integrated gradients for piecewise-linear networks (see
 //! [`super::integrated_gradients`]).
 
-use super::{path_gradients, path_outputs, IgConfig};
+use super::{grid_outputs, path_gradients, path_outputs, IgConfig};
 use crate::mat::Mat;
 use crate::net::Net;
 use crate::real::Real;
@@ -66,11 +66,7 @@ pub(super) fn kinks<R: Real>(
     let batch = cfg.batch.max(1);
     // the first stretches: k0 equal parts of [0, 1], f at their ends and the gradients
     // just inside them
-    let inner: Vec<(usize, f64)> = group
-        .iter()
-        .flat_map(|&i| (1..k0).map(move |k| (i, k as f64 / k0 as f64)))
-        .collect();
-    let f_inner = path_outputs(net, x, baseline, target, &inner, batch);
+    let grid = grid_outputs(net, x, baseline, target, group, k0, (f_x, f_b), batch);
     let ends: Vec<(usize, f64)> = group
         .iter()
         .flat_map(|&i| {
@@ -83,10 +79,7 @@ pub(super) fn kinks<R: Real>(
         .collect();
     let g_ends = gradients_batched(net, x, baseline, target, &ends, batch);
     let mut open: Vec<(usize, Stretch)> = Vec::new();
-    for (g, &i) in group.iter().enumerate() {
-        let mut f = vec![f_b[i]];
-        f.extend_from_slice(&f_inner[g * (k0 - 1)..(g + 1) * (k0 - 1)]);
-        f.push(f_x[i]);
+    for (g, f) in grid.iter().enumerate() {
         for k in 0..k0 {
             let e = (g * k0 + k) * 2;
             open.push((

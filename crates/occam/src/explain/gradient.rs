@@ -471,26 +471,17 @@ pub fn explain_forecast(
     info.baseline = "the flat window at its center".into();
     info.baseline_values = vec![0.0; p];
     let features = p / meta.windows.window.max(1);
-    Ok(Explanation {
-        method: Method::Ig,
-        feature_names: names.clone(),
-        importance: abs_importance(&names, &attributions),
-        attributions: Some(attributions),
-        rows_shown,
-        base_value: (!meta.windows.relative).then(|| meta.scaling.mean + scale * r.f_baseline[0]),
-        completeness_error: Some(r.error.iter().fold(0.0f64, |a, b| a.max(*b))),
-        class: None,
-        baseline_score: None,
-        score: None,
-        repeats: opts.repeats,
-        seed: opts.seed,
-        group_corr: None,
-        selected: Vec::new(),
-        n,
-        gradient: Some(info),
-        grid: Some((1, meta.windows.window, features)),
-        inputs_shown,
-    })
+    let mut e = Explanation::blank(names.clone(), n, opts);
+    e.importance = abs_importance(&names, &attributions);
+    e.attributions = Some(attributions);
+    e.rows_shown = rows_shown;
+    e.base_value = (!meta.windows.relative).then(|| meta.scaling.mean + scale * r.f_baseline[0]);
+    e.completeness_error = Some(r.error.iter().fold(0.0f64, |a, b| a.max(*b)));
+    e.group_corr = None;
+    e.gradient = Some(info);
+    e.grid = Some((1, meta.windows.window, features));
+    e.inputs_shown = inputs_shown;
+    Ok(e)
 }
 
 /// The settings integrated gradients refuse.
@@ -583,26 +574,7 @@ mod tests {
                 ..ExplainOptions::default()
             };
             let run = |chunk: usize| {
-                let mut e = Explanation {
-                    method,
-                    feature_names: model.preprocess.feature_names.clone(),
-                    importance: Vec::new(),
-                    attributions: None,
-                    rows_shown: Vec::new(),
-                    base_value: None,
-                    completeness_error: None,
-                    class: None,
-                    baseline_score: None,
-                    score: None,
-                    repeats: 5,
-                    seed: 1,
-                    group_corr: None,
-                    selected: Vec::new(),
-                    n: 50,
-                    gradient: None,
-                    grid: None,
-                    inputs_shown: Vec::new(),
-                };
+                let mut e = Explanation::blank(model.preprocess.feature_names.clone(), 50, &opts);
                 chunked(&model, &x, &opts, &mut e, chunk, (0..10).collect()).unwrap();
                 e
             };
