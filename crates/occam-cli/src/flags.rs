@@ -57,15 +57,18 @@ pub enum Command {
 
 #[derive(Args, Debug)]
 pub struct ExplainArgs {
-    /// A run folder with a model on feature columns (linear path|cv|bayes, train, tune).
+    /// A run folder with a model: on feature columns (linear path|cv|bayes, train, tune), a
+    /// text network (train --model text --text-head mlp) or a forecaster (--model lstm|gru).
     pub run: PathBuf,
-    /// Data with the model's feature columns (and the target, for permutation).
+    /// Data with the model's feature columns (and the target, for permutation); a text
+    /// network's CSV with its text column; a forecaster's series.
     pub data: String,
     /// Run folder for explain.json, importance.csv, attributions.csv and report.html.
     #[arg(long)]
     pub out: PathBuf,
-    /// shap (exact, linear models; the default there) | permutation (any model; the default
-    /// otherwise) | ig (integrated gradients, networks) | gradxinput | smoothgrad.
+    /// shap (exact, linear models; the default there) | permutation (models on feature
+    /// columns; the default for networks) | ig (integrated gradients, networks; the default
+    /// for forecasters) | gradxinput | smoothgrad.
     #[arg(long)]
     pub method: Option<String>,
     /// Permutation: shuffles per feature or group.

@@ -396,6 +396,20 @@ fn integrated_gradients_explain_a_text_network_by_the_terms_present() {
         ],
         "--method",
     );
+    fails_naming(
+        &[
+            "explain",
+            run.to_str().unwrap(),
+            data.to_str().unwrap(),
+            "--method",
+            "ig",
+            "--baseline",
+            "mean",
+            "--out",
+            dir.join("bad").to_str().unwrap(),
+        ],
+        "--baseline",
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

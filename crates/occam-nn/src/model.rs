@@ -35,6 +35,10 @@ pub struct ModelMeta {
     pub preprocess: Preprocess,
     /// The resolved training options, for the record.
     pub training: serde_json::Value,
+    /// Regression: the RMS of the validation residuals in the target's units (the
+    /// observation noise MC dropout adds to its spread); absent without validation rows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub noise_sd: Option<f64>,
 }
 
 impl ModelMeta {
@@ -109,6 +113,7 @@ mod tests {
                 sparse: false,
             },
             training: serde_json::Value::Null,
+            noise_sd: None,
         }
     }
 

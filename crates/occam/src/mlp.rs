@@ -4,6 +4,10 @@
 //! commands share: the standardization fitted on training rows ([`scaling`]), the engine's
 //! f32 rows ([`features`], [`engine_data`]), and [`train_network`] with a [`Callback`].
 
+mod mc;
+
+pub use mc::validation_noise;
+
 use crate::error::{Error, Result};
 use crate::estimator::{validate_data, Estimator, Fitted};
 use crate::predict::Predictions;
@@ -339,7 +343,10 @@ impl Mlp {
         let pre = scaling(train, self.standardize);
         let tdata = engine_data(train, &pre);
         let vdata = val.map(|v| engine_data(v, &pre));
-        let fitted = train_network(&spec, &cfg, &tdata, vdata.as_ref(), None, cb)?;
+        let mut fitted = train_network(&spec, &cfg, &tdata, vdata.as_ref(), None, cb)?;
+        let noise_sd = vdata
+            .as_ref()
+            .and_then(|v| validation_noise(&mut fitted.trainer.net, v));
         Ok(MlpModel {
             meta: ModelMeta {
                 format: FORMAT.into(),
@@ -351,6 +358,7 @@ impl Mlp {
                 classes: train.classes.clone(),
                 preprocess: pre,
                 training: serde_json::to_value(&cfg).expect("a config serializes"),
+                noise_sd,
             },
             net: fitted.trainer.net,
             preprocess: Preprocessor::from_dataset(train),
@@ -555,7 +563,7 @@ impl MlpModel {
 
     /// The engine's rows of the raw feature matrix `x` (its width checked; sparse rows made
     /// dense for a model trained on dense ones).
-    fn engine_features(&self, x: &Matrix) -> Result<Features<f32>> {
+    pub(crate) fn engine_features(&self, x: &Matrix) -> Result<Features<f32>> {
         let p = self.meta.spec.n_in;
         if x.ncols() != p {
             return Err(Error::param_err(
@@ -580,75 +588,6 @@ impl MlpModel {
         let p = predictions(self.meta.task, &out, self.meta.preprocess.y_scale);
         let rows = (0..n).map(|i| p.row(i).to_vec()).collect();
         Ok(Predictions::new(&self.preprocess, rows))
-    }
-
-    /// MC dropout predictions (Gal & Ghahramani 2016): `samples` stochastic passes with
-    /// dropout, DropConnect and recurrent dropout on (seeded: pass s of the rows from r on
-    /// draws from stream (seed, r, s)); per row the mean prediction (probabilities for
-    /// classes, the value otherwise) and, in `std`, the sample standard deviation of the
-    /// value (regression, counts) or of the predicted class's probability. The spread is
-    /// the model's (epistemic) uncertainty: it leaves out the noise of the target itself.
-    pub fn predict_mc(&mut self, x: &Matrix, samples: usize, seed: u64) -> Result<Predictions> {
-        if samples < 2 {
-            return Err(Error::param_err(
-                "mc_samples",
-                format!("{samples}: at least 2 passes are needed for a spread"),
-            ));
-        }
-        if !self.net.has_dropout() {
-            return Err(Error::param_err(
-                "mc_samples",
-                "the network has no dropout, DropConnect or recurrent dropout: MC dropout \
-                 needs a model trained with one",
-            ));
-        }
-        let feats = self.engine_features(x)?;
-        let n = feats.rows();
-        let k = self.meta.spec.n_out;
-        let chunk = if self.meta.spec.conv.is_empty() {
-            1024
-        } else {
-            128
-        };
-        let mut gather = occam_nn::Gather::default();
-        let idx: Vec<usize> = (0..n).collect();
-        let (mut sum, mut sq) = (vec![0.0; n * k], vec![0.0; n * k]);
-        let task = self.meta.task;
-        let y_scale = self.meta.preprocess.y_scale;
-        for start in (0..n).step_by(chunk) {
-            let end = (start + chunk).min(n);
-            gather.fill_x(&feats, &idx[start..end]);
-            for s in 0..samples {
-                let mut rng = occam_core::rng::Rng::stream(seed, (start as u64) << 24 | s as u64);
-                let out = self.net.forward_mc(gather.batch(), &mut rng);
-                let pr = predictions(task, out, y_scale);
-                for r in 0..end - start {
-                    for c in 0..k {
-                        let v = pr.row(r)[c];
-                        sum[(start + r) * k + c] += v;
-                        sq[(start + r) * k + c] += v * v;
-                    }
-                }
-            }
-        }
-        let t = samples as f64;
-        let rows: Vec<Vec<f64>> = (0..n)
-            .map(|i| (0..k).map(|c| sum[i * k + c] / t).collect())
-            .collect();
-        let mut out = Predictions::new(&self.preprocess, rows);
-        let labels = out.labels();
-        let std = (0..n)
-            .map(|i| {
-                let c = match task {
-                    Task::Multiclass => labels[i] as usize,
-                    _ => 0,
-                };
-                let m = sum[i * k + c] / t;
-                ((sq[i * k + c] - t * m * m).max(0.0) / (t - 1.0)).sqrt()
-            })
-            .collect();
-        out.std = Some(std);
-        Ok(out)
     }
 
     /// Saves model.json, model.safetensors (PyTorch layout) and preprocess.json into `run`.

@@ -290,8 +290,16 @@ impl Prepared {
             preprocess: self.pre.clone(),
             training: serde_json::to_value(&self.cfg)
                 .map_err(|e| crate::Error::param_err("training", e.to_string()))?,
+            noise_sd: None,
         };
-        Ok(crate::mlp::MlpModel::new(meta, net, &self.data))
+        let mut net = net;
+        let noise = self
+            .val
+            .as_ref()
+            .and_then(|v| crate::mlp::validation_noise(&mut net, v));
+        let mut model = crate::mlp::MlpModel::new(meta, net, &self.data);
+        model.meta.noise_sd = noise;
+        Ok(model)
     }
 
     /// test_predictions.csv: `model`'s predictions of the held-out test rows, each with its

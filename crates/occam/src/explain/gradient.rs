@@ -44,6 +44,13 @@ pub(super) fn gradient_explanation(
     if p <= WIDE && !sparse_in {
         return rows_explanation(m, x, opts, out, 0, None);
     }
+    if sparse_in && (opts.background.is_some() || opts.baseline == Baseline::Mean) {
+        return Err(Error::param_err(
+            "baseline",
+            "a model on sparse rows (a vocabulary) is explained from the zero row (the empty \
+             document): its attributions then live on the entries present",
+        ));
+    }
     // Wide rows (a vocabulary): rows in chunks, SmoothGrad's noise from all rows' ranges,
     // and for sparse input (a zero baseline leaves absent terms at exactly zero) only the
     // columns present in some row are kept.
