@@ -336,26 +336,36 @@ pub fn integrated_gradients<R: Real>(
             let rows: Vec<usize> = (0..n).collect();
             let linear_pieces = piecewise_linear(net);
             for group in rows.chunks(per_group) {
-                let run = if linear_pieces {
-                    kinks::kinks
-                } else {
-                    adaptive
-                };
-                run(
-                    net,
+                let rows = PathRows {
                     x,
                     baseline,
                     target,
-                    group,
-                    panels0,
-                    &f_x,
-                    &f_b,
-                    &denom,
-                    tol,
-                    cfg,
-                    &mut attributions,
-                    &mut steps,
-                );
+                    f_x: &f_x,
+                    f_b: &f_b,
+                };
+                if linear_pieces {
+                    kinks::kinks(
+                        net,
+                        &rows,
+                        group,
+                        panels0,
+                        cfg,
+                        &mut attributions,
+                        &mut steps,
+                    );
+                } else {
+                    let budget: Vec<f64> = group.iter().map(|&i| tol * denom[i]).collect();
+                    adaptive(
+                        net,
+                        &rows,
+                        group,
+                        panels0,
+                        &budget,
+                        cfg,
+                        &mut attributions,
+                        &mut steps,
+                    );
+                }
             }
         }
     }
@@ -462,66 +472,76 @@ fn panel_estimates<R: Real>(
     out
 }
 
-/// f at the `k + 1` points j / k of the path of each row of `group` (the ends are f(b) and
-/// f(x), already known).
-#[allow(clippy::too_many_arguments)]
-fn grid_outputs<R: Real>(
-    net: &mut Net<R>,
-    x: &Mat<R>,
-    baseline: &[R],
-    target: &[usize],
-    group: &[usize],
-    k: usize,
-    (f_x, f_b): (&[f64], &[f64]),
-    batch: usize,
-) -> Vec<Vec<f64>> {
-    let inner: Vec<(usize, f64)> = group
-        .iter()
-        .flat_map(|&i| (1..k).map(move |j| (i, j as f64 / k as f64)))
-        .collect();
-    let f_inner = path_outputs(net, x, baseline, target, &inner, batch);
-    group
-        .iter()
-        .enumerate()
-        .map(|(g, &i)| {
-            let mut f = vec![f_b[i]];
-            f.extend_from_slice(&f_inner[g * (k - 1)..(g + 1) * (k - 1)]);
-            f.push(f_x[i]);
-            f
-        })
-        .collect()
+/// The rows whose paths the adaptive rules integrate: their inputs, the baseline, the output
+/// explained per row, and f at both ends of each path.
+struct PathRows<'a, R> {
+    x: &'a Mat<R>,
+    baseline: &'a [R],
+    target: &'a [usize],
+    f_x: &'a [f64],
+    f_b: &'a [f64],
 }
 
-/// The adaptive composite rule for the rows of `group` (see [`integrated_gradients`]).
+impl<R: Real> PathRows<'_, R> {
+    /// f at the `k + 1` points j / k of the path of each row of `group` (the ends are
+    /// known).
+    fn grid(&self, net: &mut Net<R>, group: &[usize], k: usize, batch: usize) -> Vec<Vec<f64>> {
+        let inner: Vec<(usize, f64)> = group
+            .iter()
+            .flat_map(|&i| (1..k).map(move |j| (i, j as f64 / k as f64)))
+            .collect();
+        let f_inner = self.outputs(net, &inner, batch);
+        group
+            .iter()
+            .enumerate()
+            .map(|(g, &i)| {
+                let mut f = vec![self.f_b[i]];
+                f.extend_from_slice(&f_inner[g * (k - 1)..(g + 1) * (k - 1)]);
+                f.push(self.f_x[i]);
+                f
+            })
+            .collect()
+    }
+
+    /// f at the path points (row i, a).
+    fn outputs(&self, net: &mut Net<R>, pts: &[(usize, f64)], batch: usize) -> Vec<f64> {
+        path_outputs(net, self.x, self.baseline, self.target, pts, batch)
+    }
+
+    /// Input gradients at the path points (row i, a), in batches.
+    fn gradients(&self, net: &mut Net<R>, pts: &[(usize, f64)], batch: usize) -> Vec<f64> {
+        let mut out = Vec::with_capacity(pts.len() * self.x.cols);
+        for chunk in pts.chunks(batch.max(1)) {
+            out.extend(path_gradients(
+                net,
+                self.x,
+                self.baseline,
+                self.target,
+                chunk,
+            ));
+        }
+        out
+    }
+}
+
+/// The adaptive composite rule for the rows of `group` (see [`integrated_gradients`]):
+/// each row's panels are refined until their gaps add up to its `budget`.
 #[allow(clippy::too_many_arguments)]
 fn adaptive<R: Real>(
     net: &mut Net<R>,
-    x: &Mat<R>,
-    baseline: &[R],
-    target: &[usize],
+    rows: &PathRows<'_, R>,
     group: &[usize],
     panels0: usize,
-    f_x: &[f64],
-    f_b: &[f64],
-    denom: &[f64],
-    tol: f64,
+    budget: &[f64],
     cfg: &IgConfig,
     attributions: &mut [f64],
     steps: &mut [usize],
 ) {
+    let (x, baseline, target) = (rows.x, rows.baseline, rows.target);
     let p = x.cols;
     let nodes = Quadrature::GaussLegendre.nodes(PANEL_POINTS);
     // the first panels: f at their ends, then their estimates
-    let grid = grid_outputs(
-        net,
-        x,
-        baseline,
-        target,
-        group,
-        panels0,
-        (f_x, f_b),
-        cfg.batch,
-    );
+    let grid = rows.grid(net, group, panels0, cfg.batch);
     let mut panels: Vec<Vec<Panel>> = Vec::with_capacity(group.len());
     let mut spans = Vec::new();
     for (&i, f) in group.iter().zip(&grid) {
@@ -547,9 +567,8 @@ fn adaptive<R: Real>(
     loop {
         // the panels to bisect, per row of the group
         let mut split: Vec<(usize, usize)> = Vec::new();
-        for (g, &i) in group.iter().enumerate() {
+        for (g, &budget) in budget.iter().enumerate() {
             let row = &panels[g];
-            let budget = tol * denom[i];
             let total: f64 = row.iter().map(Panel::gap).sum();
             if total <= budget || evals[g] + 2 * PANEL_POINTS > cfg.max_steps {
                 continue;

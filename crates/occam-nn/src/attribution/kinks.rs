@@ -1,8 +1,7 @@
 //! The kink rule of integrated gradients for piecewise-linear networks (see
 //! [`super::integrated_gradients`]).
 
-use super::{grid_outputs, path_gradients, path_outputs, IgConfig};
-use crate::mat::Mat;
+use super::{IgConfig, PathRows};
 use crate::net::Net;
 use crate::real::Real;
 
@@ -30,22 +29,16 @@ const INSIDE: f64 = 1e-7;
 /// both parts go round again. A row ends when every stretch is resolved, or at `max_steps`
 /// gradient evaluations (its open stretches then take the mean of their two gradients).
 /// Rows of `group` run together so each round is one batch.
-#[allow(clippy::too_many_arguments)]
 pub(super) fn kinks<R: Real>(
     net: &mut Net<R>,
-    x: &Mat<R>,
-    baseline: &[R],
-    target: &[usize],
+    rows: &PathRows<'_, R>,
     group: &[usize],
     panels0: usize,
-    f_x: &[f64],
-    f_b: &[f64],
-    _denom: &[f64],
-    _tol: f64,
     cfg: &IgConfig,
     attributions: &mut [f64],
     steps: &mut [usize],
 ) {
+    let (x, baseline) = (rows.x, rows.baseline);
     let p = x.cols;
     let k0 = panels0.max(1);
     let diff: Vec<Vec<f64>> = group
@@ -66,7 +59,7 @@ pub(super) fn kinks<R: Real>(
     let batch = cfg.batch.max(1);
     // the first stretches: k0 equal parts of [0, 1], f at their ends and the gradients
     // just inside them
-    let grid = grid_outputs(net, x, baseline, target, group, k0, (f_x, f_b), batch);
+    let grid = rows.grid(net, group, k0, batch);
     let ends: Vec<(usize, f64)> = group
         .iter()
         .flat_map(|&i| {
@@ -77,7 +70,7 @@ pub(super) fn kinks<R: Real>(
             })
         })
         .collect();
-    let g_ends = gradients_batched(net, x, baseline, target, &ends, batch);
+    let g_ends = rows.gradients(net, &ends, batch);
     let mut open: Vec<(usize, Stretch)> = Vec::new();
     for (g, f) in grid.iter().enumerate() {
         for k in 0..k0 {
@@ -132,7 +125,7 @@ pub(super) fn kinks<R: Real>(
             break;
         }
         let at_pts: Vec<(usize, f64)> = next.iter().map(|(g, _, at)| (group[*g], *at)).collect();
-        let f_at = path_outputs(net, x, baseline, target, &at_pts, batch);
+        let f_at = rows.outputs(net, &at_pts, batch);
         let sides: Vec<(usize, f64)> = next
             .iter()
             .flat_map(|(g, st, at)| {
@@ -140,7 +133,7 @@ pub(super) fn kinks<R: Real>(
                 [(group[*g], at - d), (group[*g], at + d)]
             })
             .collect();
-        let g_sides = gradients_batched(net, x, baseline, target, &sides, batch);
+        let g_sides = rows.gradients(net, &sides, batch);
         for (k, ((g, st, at), fm)) in next.into_iter().zip(f_at).enumerate() {
             let left = &g_sides[2 * k * p..(2 * k + 1) * p];
             let right = &g_sides[(2 * k + 1) * p..(2 * k + 2) * p];
@@ -186,20 +179,4 @@ pub(super) fn kinks<R: Real>(
         }
         steps[i] = evals[g];
     }
-}
-
-/// Input gradients at the path points (row i, a), in batches.
-fn gradients_batched<R: Real>(
-    net: &mut Net<R>,
-    x: &Mat<R>,
-    baseline: &[R],
-    target: &[usize],
-    pts: &[(usize, f64)],
-    batch: usize,
-) -> Vec<f64> {
-    let mut out = Vec::with_capacity(pts.len() * x.cols);
-    for chunk in pts.chunks(batch.max(1)) {
-        out.extend(path_gradients(net, x, baseline, target, chunk));
-    }
-    out
 }
