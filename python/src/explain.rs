@@ -1,10 +1,10 @@
 //! Explanations for the Python package (`explain(X, y)` on fitted estimators): the facade's
 //! `occam::explain` on the estimator's model, and the run folder `occam explain` writes.
 
-use crate::{matrix_of, py_err, table_of, write_report};
+use crate::{features_of, py_err, write_report};
 use numpy::{IntoPyArray, PyArray2};
 use occam::explain::{self, Baseline, ExplainOptions, Explanation, Method, Quadrature};
-use occam::{HandleUnknown, Mode, Model, Preprocessor};
+use occam::{Mode, Model, Preprocessor};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -134,16 +134,7 @@ pub fn explain_model(
     y: Option<Vec<f64>>,
     params: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<ExplainFit> {
-    let features = |x: &Bound<'_, PyAny>| -> PyResult<occam::Matrix> {
-        match table_of(x)? {
-            Some((t, _)) => Ok(pre
-                .transform_table(&t, HandleUnknown::Error)
-                .map_err(py_err)?
-                .x),
-            None => matrix_of(x),
-        }
-    };
-    let xm = features(x)?;
+    let xm = features_of(x, pre)?;
     let linear = matches!(model, Model::Linear(_) | Model::Bayes(_));
     let mut opts = ExplainOptions {
         method: if linear {
@@ -171,7 +162,7 @@ pub fn explain_model(
                 "class_" => opts.class = Some(v.extract().map_err(bad)?),
                 "rows" => opts.rows = v.extract().map_err(bad)?,
                 "background" => {
-                    let b = features(&v)?;
+                    let b = features_of(&v, pre)?;
                     opts.background = Some(explain::column_means(&b));
                 }
                 "baseline" => match v.extract::<String>() {

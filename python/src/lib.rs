@@ -169,6 +169,18 @@ fn matrix_of(x: &Bound<'_, PyAny>) -> PyResult<Matrix> {
     }
 }
 
+/// The feature matrix of `x` (a matrix, or a DataFrame's table through the preprocessing
+/// `pre`).
+fn features_of(x: &Bound<'_, PyAny>, pre: &occam::Preprocessor) -> PyResult<Matrix> {
+    match table_of(x)? {
+        Some((t, _)) => Ok(pre
+            .transform_table(&t, occam::HandleUnknown::Error)
+            .map_err(py_err)?
+            .x),
+        None => matrix_of(x),
+    }
+}
+
 /// A pandas DataFrame with categorical columns, as Python hands it over: a dict with
 /// `headers` (the column names), `columns` (each column's cells as text, "" when missing)
 /// and `categorical` (the names of the columns to one-hot encode). `None` for anything else.

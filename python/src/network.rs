@@ -80,16 +80,7 @@ impl NetworkFit {
         seed: u64,
     ) -> PyResult<(Bound<'py, PyArray2<f64>>, Vec<f64>)> {
         use numpy::IntoPyArray;
-        let xm = match crate::table_of(x)? {
-            Some((t, _)) => {
-                self.model
-                    .preprocess
-                    .transform_table(&t, occam::HandleUnknown::Error)
-                    .map_err(py_err)?
-                    .x
-            }
-            None => crate::matrix_of(x)?,
-        };
+        let xm = crate::features_of(x, &self.model.preprocess)?;
         let mut model = self.model.clone();
         let pred = py
             .allow_threads(|| model.predict_mc(&xm, samples, seed))

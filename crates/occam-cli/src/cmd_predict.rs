@@ -30,15 +30,24 @@ pub fn run(a: &PredictArgs) -> Result<()> {
         _ => {}
     }
     let src = load::resolve(&a.data)?;
-    let (pred, truth) = match (&mut model, a.mc_samples) {
-        (Model::Network(m), Some(t)) => {
-            let (x, y) = occam::Model::features_of(&m.preprocess, &src, unknown)?;
+    let (pred, truth) = match a.mc_samples {
+        Some(t) => {
+            let not_a_network = || {
+                UserError(
+                    "--mc-samples applies to networks trained with dropout (occam train, tune)"
+                        .into(),
+                )
+            };
+            if !matches!(model, Model::Network(_)) {
+                anyhow::bail!(not_a_network());
+            }
+            let (x, y) = model.features(&src, unknown)?;
+            let Model::Network(m) = &mut model else {
+                anyhow::bail!(not_a_network());
+            };
             (m.predict_mc(&x, t, a.seed)?, y)
         }
-        (_, Some(_)) => anyhow::bail!(UserError(
-            "--mc-samples applies to networks trained with dropout (occam train, tune)".into()
-        )),
-        _ => model.predict(&src, unknown)?,
+        None => model.predict(&src, unknown)?,
     };
     let csv = pred.to_csv();
     match &a.out {

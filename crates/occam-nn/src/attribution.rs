@@ -265,12 +265,13 @@ impl Panel {
 /// Integrated gradients of output `target[i]` for every row of `x` against `baseline` (one
 /// row of p values), in the network's input space.
 ///
-/// With a tolerance the path of each row is cut into panels of 5-point Gauss-Legendre
-/// rules (`steps / 5` of them to start). The exact integral of a panel's attribution sum is
-/// f at its right end minus f at its left end, so each panel's completeness gap is known;
-/// the panels whose gap exceeds their share of the row's budget `tol * scale` are bisected
-/// until the gaps add up to at most the budget (or the row reaches `max_steps`). Kinks of
-/// ReLU and max pooling end up inside ever narrower panels, smooth stretches keep wide ones.
+/// With a tolerance, a piecewise-linear network takes the kink rule (`kinks.rs`, exact), any
+/// other the adaptive panels: the path of each row is cut into panels of 5-point
+/// Gauss-Legendre rules (`steps / 5` of them to start). The exact integral of a panel's
+/// attribution sum is f at its right end minus f at its left end, so each panel's
+/// completeness gap is known; the panels whose gap exceeds their share of the row's budget
+/// `tol * scale` are bisected until the gaps add up to at most the budget (or the row
+/// reaches `max_steps`).
 pub fn integrated_gradients<R: Real>(
     net: &mut Net<R>,
     x: &Mat<R>,
@@ -282,14 +283,12 @@ pub fn integrated_gradients<R: Real>(
     assert_eq!(baseline.len(), p, "baseline width");
     assert_eq!(target.len(), n, "one target per row");
     let f_x = outputs_at(net, x, target);
-    let b_rows = {
-        let mut m = Mat::zeros(n, p);
-        for i in 0..n {
-            m.row_mut(i).copy_from_slice(baseline);
-        }
-        m
-    };
-    let f_b = outputs_at(net, &b_rows, target);
+    // one pass at the baseline serves every row (only the output picked differs)
+    let at_b = net
+        .forward_eval(Batch::Dense(&Mat::from_vec(1, p, baseline.to_vec())))
+        .data
+        .clone();
+    let f_b: Vec<f64> = target.iter().map(|&t| at_b[t].f64()).collect();
     let mean_d = f_x
         .iter()
         .zip(&f_b)
@@ -333,16 +332,16 @@ pub fn integrated_gradients<R: Real>(
             let panels0 = cfg.steps.div_ceil(PANEL_POINTS).max(1);
             // rows in groups, so the panels' vectors stay a bounded size
             let per_group = (batch / cfg.steps.max(1)).clamp(1, 64);
-            let rows: Vec<usize> = (0..n).collect();
+            let all: Vec<usize> = (0..n).collect();
             let linear_pieces = piecewise_linear(net);
-            for group in rows.chunks(per_group) {
-                let rows = PathRows {
-                    x,
-                    baseline,
-                    target,
-                    f_x: &f_x,
-                    f_b: &f_b,
-                };
+            let rows = PathRows {
+                x,
+                baseline,
+                target,
+                f_x: &f_x,
+                f_b: &f_b,
+            };
+            for group in all.chunks(per_group) {
                 if linear_pieces {
                     kinks::kinks(
                         net,
@@ -436,42 +435,6 @@ fn path_outputs<R: Real>(
     out
 }
 
-/// The panels' Gauss-Legendre estimates for the panels (row, a, c): their attribution
-/// vectors, computed in batches.
-#[allow(clippy::too_many_arguments)]
-fn panel_estimates<R: Real>(
-    net: &mut Net<R>,
-    x: &Mat<R>,
-    baseline: &[R],
-    target: &[usize],
-    spans: &[(usize, f64, f64)],
-    nodes: &(Vec<f64>, Vec<f64>),
-    batch: usize,
-) -> Vec<Vec<f64>> {
-    let p = x.cols;
-    let m = nodes.0.len();
-    let mut out = Vec::with_capacity(spans.len());
-    for chunk in spans.chunks((batch / m).max(1)) {
-        let pts: Vec<(usize, f64)> = chunk
-            .iter()
-            .flat_map(|&(i, a, c)| nodes.0.iter().map(move |&t| (i, a + t * (c - a))))
-            .collect();
-        let g = path_gradients(net, x, baseline, target, &pts);
-        for (s, &(i, a, c)) in chunk.iter().enumerate() {
-            let mut v = vec![0.0; p];
-            for (k, &w) in nodes.1.iter().enumerate() {
-                let gr = &g[(s * m + k) * p..(s * m + k + 1) * p];
-                v.iter_mut()
-                    .zip(gr)
-                    .for_each(|(o, &gv)| *o += w * (c - a) * gv);
-            }
-            scale_by_difference(&mut v, x.row(i), baseline);
-            out.push(v);
-        }
-    }
-    out
-}
-
 /// The rows whose paths the adaptive rules integrate: their inputs, the baseline, the output
 /// explained per row, and f at both ends of each path.
 struct PathRows<'a, R> {
@@ -508,6 +471,39 @@ impl<R: Real> PathRows<'_, R> {
         path_outputs(net, self.x, self.baseline, self.target, pts, batch)
     }
 
+    /// The Gauss-Legendre estimates (`nodes` on [0, 1]) of the attributions over the panels
+    /// (row i, a, c), computed in batches.
+    fn panel_estimates(
+        &self,
+        net: &mut Net<R>,
+        spans: &[(usize, f64, f64)],
+        nodes: &(Vec<f64>, Vec<f64>),
+        batch: usize,
+    ) -> Vec<Vec<f64>> {
+        let p = self.x.cols;
+        let m = nodes.0.len();
+        let pts: Vec<(usize, f64)> = spans
+            .iter()
+            .flat_map(|&(i, a, c)| nodes.0.iter().map(move |&t| (i, a + t * (c - a))))
+            .collect();
+        let g = self.gradients(net, &pts, (batch / m).max(1) * m);
+        spans
+            .iter()
+            .enumerate()
+            .map(|(s, &(i, a, c))| {
+                let mut v = vec![0.0; p];
+                for (k, &w) in nodes.1.iter().enumerate() {
+                    let gr = &g[(s * m + k) * p..(s * m + k + 1) * p];
+                    v.iter_mut()
+                        .zip(gr)
+                        .for_each(|(o, &gv)| *o += w * (c - a) * gv);
+                }
+                scale_by_difference(&mut v, self.x.row(i), self.baseline);
+                v
+            })
+            .collect()
+    }
+
     /// Input gradients at the path points (row i, a), in batches.
     fn gradients(&self, net: &mut Net<R>, pts: &[(usize, f64)], batch: usize) -> Vec<f64> {
         let mut out = Vec::with_capacity(pts.len() * self.x.cols);
@@ -537,8 +533,7 @@ fn adaptive<R: Real>(
     attributions: &mut [f64],
     steps: &mut [usize],
 ) {
-    let (x, baseline, target) = (rows.x, rows.baseline, rows.target);
-    let p = x.cols;
+    let p = rows.x.cols;
     let nodes = Quadrature::GaussLegendre.nodes(PANEL_POINTS);
     // the first panels: f at their ends, then their estimates
     let grid = rows.grid(net, group, panels0, cfg.batch);
@@ -557,7 +552,9 @@ fn adaptive<R: Real>(
         spans.extend(row.iter().map(|q| (i, q.a, q.c)));
         panels.push(row);
     }
-    let mut est = panel_estimates(net, x, baseline, target, &spans, &nodes, cfg.batch).into_iter();
+    let mut est = rows
+        .panel_estimates(net, &spans, &nodes, cfg.batch)
+        .into_iter();
     for row in panels.iter_mut() {
         for q in row.iter_mut() {
             q.v = est.next().expect("one estimate per panel");
@@ -593,7 +590,7 @@ fn adaptive<R: Real>(
                 (group[g], 0.5 * (q.a + q.c))
             })
             .collect();
-        let f_mid = path_outputs(net, x, baseline, target, &mids, cfg.batch);
+        let f_mid = rows.outputs(net, &mids, cfg.batch);
         let spans: Vec<(usize, f64, f64)> = split
             .iter()
             .zip(&mids)
@@ -602,8 +599,9 @@ fn adaptive<R: Real>(
                 [(i, q.a, m), (i, m, q.c)]
             })
             .collect();
-        let mut est =
-            panel_estimates(net, x, baseline, target, &spans, &nodes, cfg.batch).into_iter();
+        let mut est = rows
+            .panel_estimates(net, &spans, &nodes, cfg.batch)
+            .into_iter();
         // replace each split panel by its halves (indices stay valid: halves are pushed)
         for (&(g, k), (&(_, m), &fm)) in split.iter().zip(mids.iter().zip(&f_mid)) {
             let (a, c, fa, fc) = {

@@ -78,16 +78,6 @@ impl Method {
             Method::SmoothGrad => "smoothgrad",
         }
     }
-
-    /// Whether the method attributes each row (an attributions.csv).
-    pub fn per_row(self) -> bool {
-        self != Method::Permutation
-    }
-
-    /// Whether the method differentiates a network.
-    pub fn gradient(self) -> bool {
-        matches!(self, Method::Ig | Method::GradXInput | Method::SmoothGrad)
-    }
 }
 
 /// One line of importance.csv: a feature or a group of features.
@@ -434,15 +424,9 @@ pub fn permutation_importance(
     let mut mean = Vec::with_capacity(all.len());
     let mut se = Vec::with_capacity(all.len());
     for d in drops {
-        let d = d?;
-        let m = d.iter().sum::<f64>() / d.len() as f64;
-        let sd = if d.len() > 1 {
-            (d.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / (d.len() - 1) as f64).sqrt()
-        } else {
-            0.0
-        };
+        let (m, s) = mean_and_se(&d?);
         mean.push(m);
-        se.push(sd / (d.len() as f64).sqrt());
+        se.push(s);
     }
     Ok((all, mean, se, base))
 }
@@ -763,24 +747,31 @@ pub fn explain(
 /// Importance from per-row attributions: each feature's mean |attribution| over the rows,
 /// with its standard error, most important first.
 pub(crate) fn abs_importance(names: &[String], attributions: &[Vec<f64>]) -> Vec<ImportanceRow> {
-    let n = attributions.len();
     let mut rows: Vec<ImportanceRow> = (0..names.len())
         .map(|j| {
             let abs: Vec<f64> = attributions.iter().map(|r| r[j].abs()).collect();
-            let m = abs.iter().sum::<f64>() / n.max(1) as f64;
-            let sd = if n > 1 {
-                (abs.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / (n - 1) as f64).sqrt()
-            } else {
-                0.0
-            };
+            let (importance, se) = mean_and_se(&abs);
             ImportanceRow {
                 feature: names[j].clone(),
                 members: vec![names[j].clone()],
-                importance: m,
-                se: sd / (n.max(1) as f64).sqrt(),
+                importance,
+                se,
             }
         })
         .collect();
     rows.sort_by(|a, b| b.importance.total_cmp(&a.importance));
     rows
+}
+
+/// The mean of `v` and its standard error (the sample sd over sqrt(n); 0 for one value);
+/// (0, 0) for none.
+fn mean_and_se(v: &[f64]) -> (f64, f64) {
+    let n = v.len().max(1) as f64;
+    let m = v.iter().sum::<f64>() / n;
+    let sd = if v.len() > 1 {
+        (v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n - 1.0)).sqrt()
+    } else {
+        0.0
+    };
+    (m, sd / n.sqrt())
 }

@@ -108,16 +108,6 @@ impl Model {
         features(src, pre, unknown)
     }
 
-    /// The feature matrix of `src` through the preprocessing `pre`, with the target when
-    /// `src` has it.
-    pub fn features_of(
-        pre: &Preprocessor,
-        src: &Source,
-        unknown: HandleUnknown,
-    ) -> Result<(Matrix, Option<Vec<f64>>)> {
-        features(src, pre, unknown)
-    }
-
     /// Predicts every row of `src` (CSV by column name; libsvm by position for the models
     /// on numeric features), with the true target when `src` has the model's. `unknown`
     /// says what an unseen category becomes.

@@ -278,7 +278,11 @@ impl Prepared {
     }
 
     /// The fitted model of a trained network on these parts.
-    pub fn model(&self, net: occam_nn::Net<f32>) -> Result<crate::mlp::MlpModel> {
+    pub fn model(&self, mut net: occam_nn::Net<f32>) -> Result<crate::mlp::MlpModel> {
+        let noise_sd = self
+            .val
+            .as_ref()
+            .and_then(|v| crate::mlp::validation_noise(&mut net, v));
         let meta = occam_nn::model::ModelMeta {
             format: occam_nn::model::FORMAT.into(),
             spec: self.spec.clone(),
@@ -290,16 +294,9 @@ impl Prepared {
             preprocess: self.pre.clone(),
             training: serde_json::to_value(&self.cfg)
                 .map_err(|e| crate::Error::param_err("training", e.to_string()))?,
-            noise_sd: None,
+            noise_sd,
         };
-        let mut net = net;
-        let noise = self
-            .val
-            .as_ref()
-            .and_then(|v| crate::mlp::validation_noise(&mut net, v));
-        let mut model = crate::mlp::MlpModel::new(meta, net, &self.data);
-        model.meta.noise_sd = noise;
-        Ok(model)
+        Ok(crate::mlp::MlpModel::new(meta, net, &self.data))
     }
 
     /// test_predictions.csv: `model`'s predictions of the held-out test rows, each with its

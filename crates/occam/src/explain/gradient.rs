@@ -41,8 +41,10 @@ pub(super) fn gradient_explanation(
     if n == 0 {
         return Err(Error::param_err("data", "no rows to explain"));
     }
+    let mut net: occam_nn::Net<f64> =
+        attr::cast(&m.net).map_err(|e| Error::param_err("run", e.to_string()))?;
     if p <= WIDE && !sparse_in {
-        return rows_explanation(m, x, opts, out, 0, None);
+        return rows_explanation(m, &mut net, x, opts, out, 0, None);
     }
     if sparse_in && (opts.background.is_some() || opts.baseline == Baseline::Mean) {
         return Err(Error::param_err(
@@ -65,13 +67,22 @@ pub(super) fn gradient_explanation(
     } else {
         (0..p).collect()
     };
-    chunked(m, x, opts, out, ((1usize << 22) / p).clamp(1, n), keep)
+    chunked(
+        m,
+        &mut net,
+        x,
+        opts,
+        out,
+        ((1usize << 22) / p).clamp(1, n),
+        keep,
+    )
 }
 
 /// [`gradient_explanation`] of wide or sparse rows, `chunk` rows at a time, keeping the
 /// columns `keep`.
 fn chunked(
     m: &crate::mlp::MlpModel,
+    net: &mut occam_nn::Net<f64>,
     x: &Matrix,
     opts: &ExplainOptions,
     out: &mut Explanation,
@@ -89,6 +100,7 @@ fn chunked(
         let mut part = out.clone();
         rows_explanation(
             m,
+            net,
             &x.select_rows(&rows),
             opts,
             &mut part,
@@ -168,11 +180,12 @@ fn noise_sd(x: &Matrix, noise: f64) -> Vec<f64> {
         .collect()
 }
 
-/// [`gradient_explanation`] of the rows of `x`, which are the rows `offset..` of the data
-/// explained (SmoothGrad's noise streams follow the global row; `ranges`: its noise sd per
-/// column when given, else from these rows).
+/// [`gradient_explanation`] of the rows of `x` by `net` (the model's network in f64), which
+/// are the rows `offset..` of the data explained (SmoothGrad's noise streams follow the
+/// global row; `ranges`: its noise sd per column when given, else from these rows).
 fn rows_explanation(
     m: &crate::mlp::MlpModel,
+    net: &mut occam_nn::Net<f64>,
     x: &Matrix,
     opts: &ExplainOptions,
     out: &mut Explanation,
@@ -183,11 +196,6 @@ fn rows_explanation(
     let pre = &meta.preprocess;
     let spec = &meta.spec;
     let (n, p) = (x.nrows(), x.ncols());
-    if n == 0 {
-        return Err(Error::param_err("data", "no rows to explain"));
-    }
-    let mut net: occam_nn::Net<f64> =
-        attr::cast(&m.net).map_err(|e| Error::param_err("run", e.to_string()))?;
     let raw = raw_rows(x);
     let (mu, sc): (Vec<f64>, Vec<f64>) = match (&pre.mean, &pre.scale) {
         (Some(mu), Some(sc)) => (
@@ -219,14 +227,15 @@ fn rows_explanation(
                 (vec![k; n], format!("logit of {c}"))
             }
             None => {
-                let o = net.forward_eval(occam_nn::Batch::Dense(&z));
-                let k = o.cols;
-                let t = (0..n)
-                    .map(|i| {
+                let mut t = Vec::with_capacity(n);
+                for (_, part) in row_chunks(&z) {
+                    let o = net.forward_eval(occam_nn::Batch::Dense(&part));
+                    let k = o.cols;
+                    t.extend((0..part.rows).map(|i| {
                         let r = &o.data[i * k..(i + 1) * k];
                         (0..k).fold(0, |b, j| if r[j] > r[b] { j } else { b })
-                    })
-                    .collect();
+                    }));
+                }
                 (t, "logit of the predicted class".to_string())
             }
         }
@@ -276,16 +285,10 @@ fn rows_explanation(
     let mut attributions = vec![vec![0.0; p]; n];
     match opts.method {
         Method::Ig => {
-            check_ig(opts)?;
+            let cfg = ig_config(opts)?;
             let mut zb = vec![0.0; p];
             to_engine(&baseline, &mut zb);
-            let cfg = IgConfig {
-                steps: opts.steps,
-                quadrature: opts.quadrature,
-                tol: opts.tol,
-                ..IgConfig::default()
-            };
-            let r = attr::integrated_gradients(&mut net, &z, &zb, &targets, &cfg);
+            let r = attr::integrated_gradients(net, &z, &zb, &targets, &cfg);
             for (i, row) in attributions.iter_mut().enumerate() {
                 for (j, a) in row.iter_mut().enumerate() {
                     *a = r.attributions[i * p + j] * y_sd;
@@ -296,14 +299,14 @@ fn rows_explanation(
             if targets.iter().all(|&t| t == targets[0]) {
                 out.base_value = Some(y_mean + y_sd * r.f_baseline[0]);
             }
-            let done = ig_info(&net, opts, &r);
+            let done = ig_info(net, opts, &r);
             info.quadrature = done.quadrature;
             info.tol = done.tol;
             info.steps = done.steps;
             info.rows_over_tol = done.rows_over_tol;
         }
         Method::GradXInput => {
-            let g = gradients_in_chunks(&mut net, &z, &targets);
+            let g = gradients_in_chunks(net, &z, &targets);
             for (i, row) in attributions.iter_mut().enumerate() {
                 for (j, a) in row.iter_mut().enumerate() {
                     *a = raw.data[i * p + j] * g[i * p + j] / sc[j] * y_sd;
@@ -341,7 +344,7 @@ fn rows_explanation(
                         tg.push(targets[i]);
                     }
                 }
-                let g = gradients_in_chunks(&mut net, &zn, &tg);
+                let g = gradients_in_chunks(net, &zn, &tg);
                 for (c, &i) in rows.iter().enumerate() {
                     for j in 0..p {
                         let mean = (0..s).map(|k| g[(c * s + k) * p + j]).sum::<f64>() / s as f64;
@@ -377,14 +380,25 @@ fn rows_explanation(
     Ok(())
 }
 
-/// Input gradients of `targets` at the rows of `z`, in batches of 1024 rows.
-fn gradients_in_chunks(net: &mut occam_nn::Net<f64>, z: &Mat<f64>, targets: &[usize]) -> Vec<f64> {
+/// The rows of `z` in batches of 1024, each with its first row's index.
+fn row_chunks(z: &Mat<f64>) -> impl Iterator<Item = (usize, Mat<f64>)> + '_ {
     let (n, p) = (z.rows, z.cols);
-    let mut g = Vec::with_capacity(n * p);
-    for start in (0..n).step_by(1024) {
+    (0..n).step_by(1024).map(move |start| {
         let end = (start + 1024).min(n);
         let part = Mat::from_vec(end - start, p, z.data[start * p..end * p].to_vec());
-        g.extend(attr::input_gradients(net, &part, &targets[start..end]));
+        (start, part)
+    })
+}
+
+/// Input gradients of `targets` at the rows of `z`, in batches of 1024 rows.
+fn gradients_in_chunks(net: &mut occam_nn::Net<f64>, z: &Mat<f64>, targets: &[usize]) -> Vec<f64> {
+    let mut g = Vec::with_capacity(z.rows * z.cols);
+    for (start, part) in row_chunks(z) {
+        g.extend(attr::input_gradients(
+            net,
+            &part,
+            &targets[start..start + part.rows],
+        ));
     }
     g
 }
@@ -426,7 +440,7 @@ pub fn explain_forecast(
             format!("{h} is not in 1..={}", meta.windows.horizon),
         ));
     }
-    check_ig(opts)?;
+    let cfg = ig_config(opts)?;
     let s = m.series_of(t)?;
     let wins = series::every_window(&s, &meta.windows, &meta.scaling)
         .map_err(|e| Error::param_err("data", format!("{}: {e}", t.path.display())))?;
@@ -444,12 +458,6 @@ pub fn explain_forecast(
     }
     let mut net: occam_nn::Net<f64> =
         attr::cast(&m.net).map_err(|e| Error::param_err("run", e.to_string()))?;
-    let cfg = IgConfig {
-        steps: opts.steps,
-        quadrature: opts.quadrature,
-        tol: opts.tol,
-        ..IgConfig::default()
-    };
     let r = attr::integrated_gradients(&mut net, &z, &vec![0.0; p], &vec![h - 1; n], &cfg);
     let scale = meta.scaling.scale;
     let attributions: Vec<Vec<f64>> = (0..n)
@@ -491,8 +499,8 @@ pub fn explain_forecast(
     Ok(e)
 }
 
-/// The settings integrated gradients refuse.
-fn check_ig(opts: &ExplainOptions) -> Result<()> {
+/// The integrated-gradients settings of `opts`, refusing what cannot run.
+fn ig_config(opts: &ExplainOptions) -> Result<IgConfig> {
     if opts.steps == 0 {
         return Err(Error::param_err("steps", "must be at least 1"));
     }
@@ -501,7 +509,12 @@ fn check_ig(opts: &ExplainOptions) -> Result<()> {
             return Err(Error::param_err("tol", format!("{t} is not > 0")));
         }
     }
-    Ok(())
+    Ok(IgConfig {
+        steps: opts.steps,
+        quadrature: opts.quadrature,
+        tol: opts.tol,
+        ..IgConfig::default()
+    })
 }
 
 /// How integrated gradients ran (the output and baseline are the caller's to fill).
@@ -582,7 +595,17 @@ mod tests {
             };
             let run = |chunk: usize| {
                 let mut e = Explanation::blank(model.preprocess.feature_names.clone(), 50, &opts);
-                chunked(&model, &x, &opts, &mut e, chunk, (0..10).collect()).unwrap();
+                let mut net = attr::cast(&model.net).unwrap();
+                chunked(
+                    &model,
+                    &mut net,
+                    &x,
+                    &opts,
+                    &mut e,
+                    chunk,
+                    (0..10).collect(),
+                )
+                .unwrap();
                 e
             };
             // equal up to the GEMM's blocking, which follows the batch's rows
