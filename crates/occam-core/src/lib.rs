@@ -9,6 +9,7 @@ pub mod idx;
 pub mod input;
 pub mod inspect;
 pub mod libsvm;
+pub mod linalg;
 pub mod matrix;
 pub mod metrics;
 pub mod nan;

@@ -1,0 +1,292 @@
+//! Last-layer Laplace: equal to laplace-torch's on the same weights (fixtures/laplace, made by
+//! gen_laplace.py), the GGN equal to the loss's Hessian in the last layer by finite
+//! differences (exact there: the outputs are linear in it), and the evidence optimum a
+//! maximum.
+
+use occam_core::Task;
+use occam_nn::laplace::{probit, LastLayerLaplace, Likelihood};
+use occam_nn::tensors::{load_net_tensors, Named};
+use occam_nn::{Data, Features, Layer, Mat, MlpSpec, Net};
+use serde_json::Value;
+
+fn floats(v: &Value) -> Vec<f64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_f64().unwrap())
+        .collect()
+}
+
+fn rel(got: f64, want: f64) -> f64 {
+    (got - want).abs() / want.abs().max(1e-300)
+}
+
+/// Largest difference relative to the largest reference value.
+fn close(what: &str, got: &[f64], want: &[f64], tol: f64) {
+    assert_eq!(got.len(), want.len(), "{what}: lengths");
+    let scale = want.iter().fold(1e-300f64, |m, v| m.max(v.abs()));
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        assert!(
+            (g - w).abs() <= tol * scale,
+            "{what}[{i}]: {g} vs laplace-torch {w}"
+        );
+    }
+}
+
+#[test]
+fn last_layer_laplace_equals_laplace_torch_on_the_same_weights() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/laplace/laplace_fixtures.json"
+    ))
+    .unwrap();
+    let fx: Value = serde_json::from_str(&text).unwrap();
+    let cases = fx["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 4);
+    for c in cases {
+        let name = c["name"].as_str().unwrap();
+        let spec: MlpSpec = serde_json::from_value(c["spec"].clone()).unwrap();
+        let mut net: Net<f64> = Net::new(&spec, 0);
+        let tensors: Vec<Named<f64>> = c["tensors"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, t)| Named {
+                name: k.clone(),
+                shape: t["shape"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.as_u64().unwrap() as usize)
+                    .collect(),
+                data: floats(&t["data"]),
+            })
+            .collect();
+        load_net_tensors(&mut net, &tensors).unwrap();
+        let p = spec.n_in;
+        let xtr = floats(&c["x_train"]);
+        let n = xtr.len() / p;
+        let regression = c["likelihood"] == "regression";
+        let data = Data {
+            x: Features::Dense(Mat::from_vec(n, p, xtr)),
+            y: floats(&c["y_train"]),
+            task: if regression {
+                Task::Regression
+            } else {
+                Task::Multiclass
+            },
+            outputs: spec.n_out,
+            y_scale: None,
+        };
+        let la = LastLayerLaplace::fit(&mut net, &data).unwrap();
+        assert_eq!(la.n_data, n);
+        let xte = floats(&c["x_test"]);
+        let xte = Features::Dense(Mat::from_vec(xte.len() / p, p, xte));
+        for s in c["settings"].as_array().unwrap() {
+            let (delta, sigma) = (
+                s["prior_precision"].as_f64().unwrap(),
+                s["sigma_noise"].as_f64().unwrap(),
+            );
+            let want = s["log_marglik"].as_f64().unwrap();
+            let got = la.log_marginal_likelihood(delta, sigma);
+            assert!(
+                rel(got, want) < 1e-9,
+                "{name} delta {delta}: log marglik {got} vs laplace-torch {want}"
+            );
+            let post = la.posterior(delta, sigma).unwrap();
+            assert!(rel(post.log_marglik, want) < 1e-9);
+            let (f_mu, f_var) = post.predict(&mut net, &xte).unwrap();
+            close(
+                &format!("{name} f_mu"),
+                &f_mu.data,
+                &floats(&s["f_mu"]),
+                1e-10,
+            );
+            close(
+                &format!("{name} f_var"),
+                &f_var.data,
+                &floats(&s["f_var"]),
+                1e-8,
+            );
+            if !regression {
+                let pr = probit(Likelihood::Categorical, &f_mu, &f_var);
+                close(
+                    &format!("{name} probit"),
+                    &pr.data,
+                    &floats(&s["probit"]),
+                    1e-9,
+                );
+            }
+        }
+        // the evidence optimum: laplace-torch's log marginal likelihood maximized by L-BFGS
+        let opt = &c["optimum"];
+        let h = la.optimize(None);
+        let (d_want, s_want) = (
+            opt["prior_precision"].as_f64().unwrap(),
+            opt["sigma_noise"].as_f64().unwrap(),
+        );
+        assert!(
+            rel(h.prior_precision, d_want) < 1e-4,
+            "{name}: delta {} vs {d_want}",
+            h.prior_precision
+        );
+        assert!(
+            rel(h.sigma_noise, s_want) < 1e-4,
+            "{name}: sigma {} vs {s_want}",
+            h.sigma_noise
+        );
+        let l_want = opt["log_marglik"].as_f64().unwrap();
+        assert!(
+            h.log_marglik >= l_want - 1e-9 * l_want.abs(),
+            "{name}: optimum {} below L-BFGS's {l_want}",
+            h.log_marglik
+        );
+        assert!(rel(h.log_marglik, l_want) < 1e-8);
+    }
+}
+
+fn small_net(task: Task, n_out: usize, seed: u64) -> (Net<f64>, Data<f64>) {
+    let mut spec = MlpSpec::new(4, vec![6, 5], n_out);
+    spec.activation = occam_nn::ActKind::Tanh;
+    let net: Net<f64> = Net::new(&spec, seed);
+    let n = 40;
+    let mut rng = occam_core::rng::Rng::new(seed);
+    let x: Vec<f64> = (0..n * 4).map(|_| rng.normal()).collect();
+    let y: Vec<f64> = (0..n)
+        .flat_map(|i| -> Vec<f64> {
+            match task {
+                Task::Regression => (0..n_out).map(|k| x[i * 4 + k].sin()).collect(),
+                Task::Binary => vec![(x[i * 4] > 0.0) as u8 as f64],
+                _ => vec![(i % n_out) as f64],
+            }
+        })
+        .collect();
+    let data = Data {
+        x: Features::Dense(Mat::from_vec(n, 4, x)),
+        y,
+        task,
+        outputs: n_out,
+        y_scale: None,
+    };
+    (net, data)
+}
+
+/// The training loss (0.5 RSS or summed NLL) with the last layer's parameters set to `theta`
+/// (laplace-torch's order).
+fn loss_at(net: &mut Net<f64>, data: &Data<f64>, theta: &[f64]) -> f64 {
+    let mut net2 = net.clone();
+    if let Some(Layer::Dense(d)) = net2.layers.last_mut() {
+        let (h, c) = (d.n_in, d.n_out);
+        for hi in 0..h {
+            for ci in 0..c {
+                d.weight.value[hi * c + ci] = theta[ci * h + hi];
+            }
+        }
+        for ci in 0..c {
+            d.bias.value[ci] = theta[c * h + ci];
+        }
+    }
+    LastLayerLaplace::fit(&mut net2, data).unwrap().loss
+}
+
+#[test]
+fn the_ggn_is_the_losss_hessian_in_the_last_layer_by_finite_differences() {
+    for (task, c) in [
+        (Task::Regression, 1),
+        (Task::Regression, 2),
+        (Task::Binary, 1),
+        (Task::Multiclass, 3),
+    ] {
+        let (mut net, data) = small_net(task, c, 3);
+        let la = LastLayerLaplace::fit(&mut net, &data).unwrap();
+        let p = la.n_params();
+        assert_eq!(p, c * 6);
+        let eps = 1e-4;
+        let th = la.theta.clone();
+        let scale = la.ggn.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        for i in 0..p {
+            for j in 0..p {
+                let mut at = |di: f64, dj: f64| {
+                    let mut t = th.clone();
+                    t[i] += di;
+                    t[j] += dj;
+                    loss_at(&mut net, &data, &t)
+                };
+                let fd = (at(eps, eps) - at(eps, -eps) - at(-eps, eps) + at(-eps, -eps))
+                    / (4.0 * eps * eps);
+                let g = la.ggn[i * p + j];
+                assert!(
+                    (fd - g).abs() < 1e-5 * scale.max(1.0),
+                    "{task:?} C={c} H[{i},{j}]: ggn {g} vs finite differences {fd}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_evidence_optimum_is_a_maximum_and_the_covariance_inverts_the_precision() {
+    for (task, c) in [
+        (Task::Regression, 1),
+        (Task::Binary, 1),
+        (Task::Multiclass, 3),
+    ] {
+        let (mut net, data) = small_net(task, c, 7);
+        let la = LastLayerLaplace::fit(&mut net, &data).unwrap();
+        let h = la.optimize(None);
+        assert!(h.iterations < 10_000, "{task:?}: no convergence");
+        for fd in [0.99, 1.01] {
+            for fs in [0.99, 1.0, 1.01] {
+                let s = if task == Task::Regression {
+                    h.sigma_noise * fs
+                } else {
+                    1.0
+                };
+                let l = la.log_marginal_likelihood(h.prior_precision * fd, s);
+                assert!(l < h.log_marglik, "{task:?}: {l} above the optimum");
+            }
+        }
+        // cov (GGN s + delta I) = I
+        let post = la.posterior(h.prior_precision, h.sigma_noise).unwrap();
+        let p = la.n_params();
+        let s = if task == Task::Regression {
+            1.0 / (h.sigma_noise * h.sigma_noise)
+        } else {
+            1.0
+        };
+        for i in 0..p {
+            for j in 0..p {
+                let v: f64 = (0..p)
+                    .map(|k| {
+                        let prec =
+                            la.ggn[k * p + j] * s + if k == j { h.prior_precision } else { 0.0 };
+                        post.cov[i * p + k] * prec
+                    })
+                    .sum();
+                let want = if i == j { 1.0 } else { 0.0 };
+                assert!((v - want).abs() < 1e-9, "{task:?} (P^-1 P)[{i},{j}] = {v}");
+            }
+        }
+    }
+}
+
+#[test]
+fn counts_and_oversized_last_layers_are_refused_with_the_parameter() {
+    let (mut net, mut data) = small_net(Task::Regression, 1, 1);
+    data.task = Task::Counts;
+    let e = LastLayerLaplace::fit(&mut net, &data)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("laplace") && e.contains("counts"), "{e}");
+    let spec = MlpSpec::new(3, vec![250], 10);
+    let mut big: Net<f64> = Net::new(&spec, 0);
+    let d = Data {
+        x: Features::Dense(Mat::from_vec(1, 3, vec![0.0; 3])),
+        y: vec![0.0],
+        task: Task::Multiclass,
+        outputs: 10,
+        y_scale: None,
+    };
+    let e = LastLayerLaplace::fit(&mut big, &d).unwrap_err().to_string();
+    assert!(e.contains("2510 parameters"), "{e}");
+}
