@@ -52,7 +52,7 @@ class _MLP(Explainable, RunFolderState, BaseEstimator):
                  dropout=0.0, dropconnect=0.0, batch_norm=False, early_stopping=False,
                  validation_fraction=0.1, n_iter_no_change=10, optimizer="adam",
                  learning_rate=None, epochs=100, batch_size=32, standardize=True,
-                 random_state=0):
+                 laplace=False, random_state=0):
         keep(self, locals())
 
     def _options(self):
@@ -79,6 +79,7 @@ class _MLP(Explainable, RunFolderState, BaseEstimator):
             epochs=int(self.epochs),
             batch_size=int(self.batch_size),
             no_standardize=not self.standardize,
+            laplace=bool(self.laplace),
             seed=int(self.random_state),
         )
         if self.early_stopping:
@@ -114,6 +115,7 @@ class _MLP(Explainable, RunFolderState, BaseEstimator):
         self.history_ = _history(fit.metrics_csv)
         self.loss_curve_ = self.history_.get("train_loss", [])
         self.n_iter_ = len(self.loss_curve_)
+        self.laplace_ = fit.laplace
 
     def _validate_fit(self, X, y, y_numeric):
         return fit_input(self, X, y, y_numeric)
@@ -139,11 +141,16 @@ _DOC = """
     ``n_iter_no_change`` epochs without improvement, keep the best weights), ``optimizer``
     ("adam" | "adamw" | "sgd" | ...), ``learning_rate`` (default: the optimizer's),
     ``epochs``, ``batch_size``, ``standardize`` (the inputs, on the training rows),
-    ``random_state``.
+    ``laplace`` (fit the last-layer Laplace approximation after training: the full
+    generalized Gauss-Newton of the last layer, prior precision and noise by maximizing the
+    evidence; then ``predict(X, return_std=True)`` gives its predictive sd and
+    ``predict_proba`` its probit-moderated probabilities), ``random_state``.
 
     Attributes: ``zeros_per_layer_`` ((exact zeros, weights) per dense layer),
     ``selected_features_`` (inputs with a nonzero first-layer weight), ``history_`` (per
-    epoch: the losses, the penalty, the validation metrics), ``loss_curve_``, ``n_iter_``.
+    epoch: the losses, the penalty, the validation metrics), ``loss_curve_``, ``n_iter_``,
+    ``laplace_`` (with ``laplace=True``: ``prior_precision``, ``noise_sd`` in the target's
+    units, ``log_marglik``, ``effective_params``, ``n_params``; else None).
     """
 
 
@@ -155,12 +162,22 @@ class MLPRegressor(RegressorMixin, _MLP):
         return self._fit_core(X, y, names, "regression", [])
 
     def predict(self, X, return_std=False, *, mc_samples=100, mc_seed=0):
-        """The predicted values; with ``return_std=True`` (a network trained with dropout or
-        dropconnect), MC dropout: the mean of ``mc_samples`` stochastic passes and their
-        standard deviation (the model's uncertainty, without the target's own noise),
-        seeded by ``mc_seed``."""
+        """The predicted values; with ``return_std=True`` also a predictive standard deviation
+        per row: with ``laplace=True``, the last-layer Laplace's (the posterior spread of the
+        output and the noise, both from the evidence); otherwise (a network trained with
+        dropout or dropconnect) MC dropout's: the mean of ``mc_samples`` stochastic passes
+        and their spread (plus, when validation rows were held out by ``early_stopping``,
+        the noise their residuals show), seeded by ``mc_seed``."""
         if not return_std:
             return self._core_predict(X)[:, 0]
+        check_is_fitted(self, "_fit")
+        if self.laplace_ is not None:
+            X = predict_input(self, X)
+            try:
+                mean, std = self._fit.predict_std(core_matrix(X))
+            except ValueError as e:
+                raise ValueError(python_message(e, _PARAM_NAMES)) from None
+            return mean[:, 0], np.asarray(std)
         mean, std = self._predict_mc(X, mc_samples, mc_seed)
         return mean[:, 0], std
 

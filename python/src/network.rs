@@ -37,6 +37,9 @@ impl Callback for Interrupt {
     }
 }
 
+/// Predicted rows with a standard deviation per row, when the model gives one.
+type RowsAndStd<'py> = (Bound<'py, PyArray2<f64>>, Option<Vec<f64>>);
+
 /// A trained network with its preprocessing, and the result of its training (held-out
 /// metrics, zeros per layer) when it was trained here or its run folder holds one.
 #[pyclass(module = "occam._occam")]
@@ -90,6 +93,41 @@ impl NetworkFit {
         let out = numpy::ndarray::Array2::from_shape_vec((n, width), pred.rows.concat())
             .map_err(|e| PyValueError::new_err(e.to_string()))?;
         Ok((out.into_pyarray(py), pred.std.unwrap_or_default()))
+    }
+
+    /// `predict`'s rows with the per-row standard deviations of a network fitted with a
+    /// Laplace approximation (None for classes, whose probabilities it moderates instead).
+    fn predict_std<'py>(
+        &self,
+        py: Python<'py>,
+        x: &Bound<'py, PyAny>,
+    ) -> PyResult<RowsAndStd<'py>> {
+        use numpy::IntoPyArray;
+        let pred = crate::predictions_of(py, &self.model, x)?;
+        let n = pred.rows.len();
+        let width = pred.rows.first().map_or(1, Vec::len);
+        let out = numpy::ndarray::Array2::from_shape_vec((n, width), pred.rows.concat())
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        Ok((out.into_pyarray(py), pred.std))
+    }
+
+    /// The last-layer Laplace approximation's findings (None without one): the prior
+    /// precision, the noise sd in the target's units (regression), the log marginal
+    /// likelihood, the effective number of parameters, the last layer's parameters.
+    #[getter]
+    fn laplace<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
+        let Some(m) = self.model.laplace_meta() else {
+            return Ok(None);
+        };
+        let d = PyDict::new(py);
+        d.set_item("prior_precision", m.prior_precision)?;
+        let sd = self.model.meta.preprocess.y_scale.map_or(1.0, |(_, s)| s);
+        let gaussian = self.model.meta.task == occam::Task::Regression;
+        d.set_item("noise_sd", gaussian.then_some(m.sigma_noise * sd))?;
+        d.set_item("log_marglik", m.log_marglik)?;
+        d.set_item("effective_params", m.effective_params)?;
+        d.set_item("n_params", m.n_params)?;
+        Ok(Some(d))
     }
 
     /// Writes the run folder `dir` that `occam predict` and `occam report` read: the model,

@@ -187,3 +187,41 @@ def test_mc_dropout_gives_a_seeded_mean_and_spread_as_the_command_line(tmp_path)
     plain = occam.MLPRegressor(hidden=(4,), epochs=2).fit(X, y)
     with pytest.raises(ValueError, match="mc_samples"):
         plain.predict(X, return_std=True)
+
+
+def test_laplace_gives_an_sd_from_the_evidence_and_moderates_probabilities(tmp_path):
+    X, y = table("birthwt.csv")
+    est = occam.MLPRegressor(hidden=(16,), epochs=30, laplace=True, random_state=2).fit(X, y)
+    la = est.laplace_
+    assert set(la) == {"prior_precision", "noise_sd", "log_marglik", "effective_params",
+                       "n_params"}
+    assert la["n_params"] == 17 and 0 < la["effective_params"] <= 17
+    # the noise sd is of the order of the residuals (grams)
+    resid = np.std(y - est.predict(X))
+    assert 0.5 * resid < la["noise_sd"] < 1.5 * resid, (la, resid)
+    mean, std = est.predict(X, return_std=True)
+    np.testing.assert_array_equal(mean, est.predict(X))
+    assert (std >= la["noise_sd"] - 1e-9).all() and (std > la["noise_sd"]).any()
+    # the same sd through the command line and after loading
+    est.save(tmp_path / "run")
+    out = tmp_path / "pred.csv"
+    subprocess.run(
+        [occam_bin(), "predict", str(tmp_path / "run"), str(DATA / "birthwt.csv"),
+         "--out", str(out)],
+        check=True, capture_output=True,
+    )
+    cli = np.loadtxt(out, delimiter=",", skiprows=1)
+    np.testing.assert_allclose(cli[:, 0], mean, rtol=1e-12)
+    np.testing.assert_allclose(cli[:, 1], std, rtol=1e-12)
+    loaded = occam.load(tmp_path / "run")
+    np.testing.assert_array_equal(loaded.predict(X, return_std=True)[1], std)
+    assert loaded.laplace_ == la
+    assert occam.MLPRegressor(epochs=2).fit(X, y).laplace_ is None
+    # classes: probabilities pulled toward even odds, never past them
+    Xp, yp = table("pima_indians_diabetes.csv")
+    plain = occam.MLPClassifier(hidden=(16,), epochs=30).fit(Xp, yp).predict_proba(Xp)
+    clf = occam.MLPClassifier(hidden=(16,), epochs=30, laplace=True).fit(Xp, yp)
+    mod = clf.predict_proba(Xp)
+    assert clf.laplace_["noise_sd"] is None
+    assert (np.abs(mod - 0.5) <= np.abs(plain - 0.5) + 1e-12).all()
+    assert (np.sign(mod - 0.5) * np.sign(plain - 0.5) >= 0).all()

@@ -335,6 +335,7 @@ pub fn run_prepared(a: &TrainArgs, p: Prepared) -> Result<()> {
     if p.opts.baseline.unwrap_or(false) {
         summary.comparison = Some(compare_baseline(&p)?);
     }
+    summary.uncertainty = p.uncertainty(&mut model)?;
     // The model, metrics.csv (written after every epoch, now listed in the manifest with its
     // checksum) and summary.json.
     let metrics = occam::results::epochs_csv(&tr.history);

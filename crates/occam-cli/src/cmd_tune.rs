@@ -76,6 +76,7 @@ fn run_in_pool(a: &TuneArgs, o: TrainOptions) -> Result<()> {
     }
     // Every dimension must be a network parameter: checked before the run folder exists.
     let names = space.dims.iter().map(|(n, _)| (n.clone(), 1.0)).collect();
+    o.without_laplace("a search")?;
     occam::tune::Tunable::with_params(&o.mlp()?, &names)?;
     let d = load_dataset(&a.input.data, &o, None)?;
     let metric = a

@@ -333,3 +333,100 @@ fn mc_dropout_predicts_a_mean_and_a_spread_and_refuses_what_has_no_dropout() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn laplace_networks_predict_a_standard_deviation_and_other_commands_refuse_the_flag() {
+    let dir = tmp("predict-laplace");
+    let run = dir.join("net");
+    common::ok(&[
+        "train",
+        "builtin:diabetes",
+        "--hidden",
+        "16",
+        "--laplace",
+        "--epochs",
+        "30",
+        "--test-fraction",
+        "0.25",
+        "--out",
+        run.to_str().unwrap(),
+    ]);
+    // summary.json and the report carry the held-out calibration
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("summary.json")).unwrap()).unwrap();
+    let u = &summary["uncertainty"];
+    assert_eq!(u["held_out"], "test");
+    assert_eq!(u["rows"], 111);
+    assert_eq!(u["regression"]["coverage"].as_array().unwrap().len(), 11);
+    assert!(u["noise_sd"].as_f64().unwrap() > 10.0);
+    let html = std::fs::read_to_string(run.join("report.html")).unwrap();
+    for want in [
+        "id=\"uncertainty\"",
+        "Coverage of central predictive intervals",
+        "Held-out rows and their 90% predictive intervals",
+    ] {
+        assert!(html.contains(want), "report lacks {want}");
+    }
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("model.json")).unwrap()).unwrap();
+    assert_eq!(meta["laplace"]["method"], "last_layer_full_ggn");
+    assert_eq!(meta["laplace"]["n_params"], 17);
+    assert!(run.join("laplace.safetensors").exists());
+    // the held-out rows carry their sd too
+    let held = std::fs::read_to_string(run.join("test_predictions.csv")).unwrap();
+    assert!(held.starts_with("row,predicted_disease_progression,std_disease_progression\n"));
+    let data = common::datasets("diabetes_regression.csv");
+    let out = dir.join("pred.csv");
+    common::ok(&[
+        "predict",
+        run.to_str().unwrap(),
+        &data,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let text = std::fs::read_to_string(&out).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next(),
+        Some("predicted_disease_progression,std_disease_progression")
+    );
+    let sds: Vec<f64> = lines
+        .map(|l| l.split(',').nth(1).unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(sds.len(), 442);
+    // the noise sd (tens of units of disease progression) plus a positive model spread
+    assert!(sds.iter().all(|s| *s > 10.0 && *s < 200.0), "{sds:?}");
+    // a search, a network path and counts refuse it, naming the flag
+    let poisson = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../occam-linear/tests/fixtures/glmnet/poisson_synth.csv");
+    let counts = dir.join("counts");
+    common::fails_naming(
+        &[
+            "train",
+            poisson.to_str().unwrap(),
+            "--task",
+            "counts",
+            "--laplace",
+            "--epochs",
+            "2",
+            "--out",
+            counts.to_str().unwrap(),
+        ],
+        "--laplace",
+    );
+    assert!(!counts.join("model.json").exists());
+    let tune = dir.join("tune");
+    common::fails_naming(
+        &[
+            "tune",
+            "builtin:diabetes",
+            "--laplace",
+            "--trials",
+            "2",
+            "--out",
+            tune.to_str().unwrap(),
+        ],
+        "--laplace",
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -39,6 +39,31 @@ pub struct ModelMeta {
     /// observation noise MC dropout adds to its spread); absent without validation rows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub noise_sd: Option<f64>,
+    /// The last-layer Laplace approximation fitted after training (its covariance in
+    /// laplace.safetensors); absent when none was asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub laplace: Option<LaplaceMeta>,
+}
+
+/// What a last-layer Laplace approximation was fitted with and found
+/// ([`crate::laplace`]); the numbers in the network's units (standardized targets).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct LaplaceMeta {
+    /// "last_layer_full_ggn".
+    pub method: String,
+    pub likelihood: crate::laplace::Likelihood,
+    /// The evidence-optimal prior precision of every last-layer parameter.
+    pub prior_precision: f64,
+    /// The evidence-optimal observation noise sd (1 for classes).
+    pub sigma_noise: f64,
+    /// The log marginal likelihood there.
+    pub log_marglik: f64,
+    /// gamma: the effective number of parameters the data determine.
+    pub effective_params: f64,
+    /// The last layer's parameters.
+    pub n_params: usize,
+    /// The training rows it was fitted on.
+    pub n_data: usize,
 }
 
 impl ModelMeta {
@@ -114,6 +139,7 @@ mod tests {
             },
             training: serde_json::Value::Null,
             noise_sd: None,
+            laplace: None,
         }
     }
 

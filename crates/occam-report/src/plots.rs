@@ -3,10 +3,12 @@
 //! threshold) have stroke width 3 and a text label beside them, axes and ticks have width 1.
 
 mod heat;
+mod uncertainty;
 
 pub use heat::heat_maps;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
+pub use uncertainty::{bands, calibration};
 
 const W: u32 = 760;
 const H: u32 = 440;

@@ -302,3 +302,57 @@ fn bar_chart_with_errors_draws_three_whisker_lines_per_bar() {
     assert_eq!(black(&with), 9);
     assert!(texts(&with).iter().any(|t| t == "a"));
 }
+
+#[test]
+fn calibration_draws_the_ideal_diagonal_as_a_marker_and_one_line_per_series() {
+    let a = vec![(0.1, 0.15), (0.5, 0.52), (0.9, 0.88)];
+    let b = vec![(0.3, 0.5), (0.7, 0.9)];
+    let svg = plots::calibration(
+        "Coverage",
+        &[("Laplace", a), ("MC dropout", b)],
+        "nominal level",
+        "observed",
+    )
+    .unwrap();
+    let markers = polylines(&svg, 3);
+    assert_eq!(markers.len(), 1, "the diagonal");
+    // two series, then a legend sample for the diagonal and each series
+    let lines = polylines(&svg, 2);
+    assert_eq!(lines.len(), 2 + 3, "{}", lines.len());
+    assert_eq!(stroke(lines[0]), hex(plots::PALETTE[0]));
+    assert_eq!(stroke(lines[1]), hex(plots::PALETTE[1]));
+    assert_eq!(svg.matches("<circle").count(), 5, "one dot per point");
+    let t = texts(&svg);
+    for want in [
+        "Coverage",
+        "nominal level",
+        "observed",
+        "ideal",
+        "Laplace",
+        "MC dropout",
+    ] {
+        assert!(t.iter().any(|s| s == want), "missing text {want}: {t:?}");
+    }
+}
+
+#[test]
+fn bands_shade_the_interval_and_dot_every_observed_value() {
+    let mean = vec![3.0, 1.0, 2.0, 5.0];
+    let lo: Vec<f64> = mean.iter().map(|m| m - 1.0).collect();
+    let hi: Vec<f64> = mean.iter().map(|m| m + 1.5).collect();
+    let obs = vec![3.5, 0.2, 2.1, 7.0];
+    let svg = plots::bands("Held out", &mean, &lo, &hi, &obs, "90% interval", "y").unwrap();
+    assert_eq!(svg.matches("<polygon").count(), 1, "one band");
+    // the prediction, then its legend sample
+    assert_eq!(polylines(&svg, 2).len(), 2);
+    assert_eq!(
+        svg.matches("<circle").count(),
+        4 + 1,
+        "observed rows and the legend dot"
+    );
+    let t = texts(&svg);
+    for want in ["Held out", "90% interval", "prediction", "observed", "y"] {
+        assert!(t.iter().any(|s| s == want), "missing text {want}: {t:?}");
+    }
+    assert!(plots::bands("x", &mean, &lo[..3], &hi, &obs, "b", "y").is_err());
+}

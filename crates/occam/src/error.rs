@@ -112,7 +112,8 @@ impl Error {
         match self {
             Error::Param { param, .. }
             | Error::Data(DataError::Param { param, .. })
-            | Error::Linear(LinearError::Data(DataError::Param { param, .. })) => Some(param),
+            | Error::Linear(LinearError::Data(DataError::Param { param, .. }))
+            | Error::Nn(NnError::Config { param, .. }) => Some(param),
             Error::MissingInSeries { .. } => Some("gaps"),
             _ => None,
         }

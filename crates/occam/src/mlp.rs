@@ -4,6 +4,7 @@
 //! commands share: the standardization fitted on training rows ([`scaling`]), the engine's
 //! f32 rows ([`features`], [`engine_data`]), and [`train_network`] with a [`Callback`].
 
+pub mod laplace;
 mod mc;
 
 pub use mc::validation_noise;
@@ -52,6 +53,7 @@ use std::time::Instant;
 /// | `seed` | 0 | | weights, shuffles, dropout masks and the validation split |
 /// | `standardize` | true | | standardize dense features on the training rows |
 /// | `val_fraction` | 0.2 | [0, 1) | rows held out for validation by `fit` |
+/// | `laplace` | false | | last-layer Laplace after training (regression, classes) |
 #[derive(Clone, Debug, PartialEq)]
 pub struct Mlp {
     /// Hidden layer widths; `None` takes the default.
@@ -102,6 +104,9 @@ pub struct Mlp {
     pub standardize: bool,
     /// Validation rows held out by `fit`.
     pub val_fraction: f64,
+    /// Fit the last-layer Laplace approximation on the training rows after training
+    /// ([`laplace`]): predictive standard deviations, moderated probabilities, the evidence.
+    pub laplace: bool,
 }
 
 impl Default for Mlp {
@@ -132,6 +137,7 @@ impl Default for Mlp {
             seed: t.seed,
             standardize: true,
             val_fraction: 0.2,
+            laplace: false,
         }
     }
 }
@@ -347,6 +353,13 @@ impl Mlp {
         let noise_sd = vdata
             .as_ref()
             .and_then(|v| validation_noise(&mut fitted.trainer.net, v));
+        let (laplace_meta, posterior) = match self.laplace {
+            true => {
+                let (m, p) = laplace::fit(&mut fitted.trainer.net, &tdata)?;
+                (Some(m), Some(p))
+            }
+            false => (None, None),
+        };
         Ok(MlpModel {
             meta: ModelMeta {
                 format: FORMAT.into(),
@@ -359,8 +372,10 @@ impl Mlp {
                 preprocess: pre,
                 training: serde_json::to_value(&cfg).expect("a config serializes"),
                 noise_sd,
+                laplace: laplace_meta,
             },
             net: fitted.trainer.net,
+            laplace: posterior,
             preprocess: Preprocessor::from_dataset(train),
             history: fitted.trainer.history,
             outcome: Some(fitted.outcome),
@@ -541,6 +556,8 @@ pub struct MlpModel {
     pub meta: ModelMeta,
     /// The network.
     pub net: Net<f32>,
+    /// The last-layer Laplace posterior (laplace.safetensors), when fitted.
+    pub laplace: Option<occam_nn::laplace::Posterior>,
     /// The steps from raw columns to features (preprocess.json).
     pub preprocess: Preprocessor,
     /// One log per epoch (empty for a loaded model).
@@ -555,6 +572,7 @@ impl MlpModel {
         MlpModel {
             meta,
             net,
+            laplace: None,
             preprocess: Preprocessor::from_dataset(d),
             history: Vec::new(),
             outcome: None,
@@ -581,8 +599,15 @@ impl MlpModel {
     }
 
     /// Predictions for the feature matrix `x` (raw scale: standardized here).
+    /// With a Laplace posterior: its standard deviations (regression) or moderated
+    /// probabilities (classes).
     pub fn predict(&mut self, x: &Matrix) -> Result<Predictions> {
         let feats = self.engine_features(x)?;
+        if let Some(post) = self.laplace.take() {
+            let out = self.predict_laplace(&feats, &post);
+            self.laplace = Some(post);
+            return out;
+        }
         let n = feats.rows();
         let out = occam_nn::data::outputs(&mut self.net, &feats, &mut Default::default());
         let p = predictions(self.meta.task, &out, self.meta.preprocess.y_scale);
@@ -594,6 +619,9 @@ impl MlpModel {
     pub fn save(&self, run: &mut RunFolder) -> Result<()> {
         run.write("model.safetensors", &save_weights(&self.net)?)?;
         run.write("model.json", (self.meta.to_json()? + "\n").as_bytes())?;
+        if let Some(post) = &self.laplace {
+            laplace::save(run, post)?;
+        }
         run.write_json("preprocess.json", &self.preprocess)
     }
 
@@ -620,7 +648,13 @@ impl MlpModel {
                 "its features or task are not the network's (model.json)",
             ));
         }
-        Ok(MlpModel::from_parts(meta, net, preprocess))
+        let posterior = match &meta.laplace {
+            Some(lm) => Some(laplace::load(run, lm, &net)?),
+            None => None,
+        };
+        let mut model = MlpModel::from_parts(meta, net, preprocess);
+        model.laplace = posterior;
+        Ok(model)
     }
 
     /// A model from its parts, without a training history.
@@ -628,6 +662,7 @@ impl MlpModel {
         MlpModel {
             meta,
             net,
+            laplace: None,
             preprocess,
             history: Vec::new(),
             outcome: None,

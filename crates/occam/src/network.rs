@@ -86,6 +86,7 @@ pub fn result(
         n_params: trainer.net.n_params(),
         threads,
         comparison: None,
+        uncertainty: None,
     }
 }
 
@@ -176,6 +177,8 @@ pub struct Prepared {
     pub rows: (usize, usize, usize),
     /// The rows of `data` held out for test (empty when a separate test set was given).
     pub test_rows: Vec<usize>,
+    /// Fit the last-layer Laplace approximation after training.
+    pub laplace: bool,
 }
 
 impl Prepared {
@@ -229,6 +232,7 @@ impl Prepared {
             val: part(&s.validation),
             test,
             rows: (s.train.len(), s.validation.len(), n_test),
+            laplace: m.laplace,
             data: d,
             pre,
             spec,
@@ -274,7 +278,22 @@ impl Prepared {
         let mut model = self.model(trainer.net)?;
         model.history = trainer.history;
         model.outcome = Some(t.outcome);
+        let mut res = res;
+        res.uncertainty = self.uncertainty(&mut model)?;
         Ok((model, res))
+    }
+
+    /// The held-out check of `model`'s Laplace approximation on the test rows (else the
+    /// validation rows); None without one or without held-out rows.
+    pub fn uncertainty(
+        &self,
+        model: &mut crate::mlp::MlpModel,
+    ) -> Result<Option<crate::results::Uncertainty>> {
+        match (&self.test, &self.val) {
+            (Some(t), _) => crate::mlp::laplace::held_out_check(model, t, "test"),
+            (None, Some(v)) => crate::mlp::laplace::held_out_check(model, v, "validation"),
+            _ => Ok(None),
+        }
     }
 
     /// The fitted model of a trained network on these parts.
@@ -283,6 +302,13 @@ impl Prepared {
             .val
             .as_ref()
             .and_then(|v| crate::mlp::validation_noise(&mut net, v));
+        let (laplace, posterior) = match self.laplace {
+            true => {
+                let (m, p) = crate::mlp::laplace::fit(&mut net, &self.train)?;
+                (Some(m), Some(p))
+            }
+            false => (None, None),
+        };
         let meta = occam_nn::model::ModelMeta {
             format: occam_nn::model::FORMAT.into(),
             spec: self.spec.clone(),
@@ -295,8 +321,11 @@ impl Prepared {
             training: serde_json::to_value(&self.cfg)
                 .map_err(|e| crate::Error::param_err("training", e.to_string()))?,
             noise_sd,
+            laplace,
         };
-        Ok(crate::mlp::MlpModel::new(meta, net, &self.data))
+        let mut model = crate::mlp::MlpModel::new(meta, net, &self.data);
+        model.laplace = posterior;
+        Ok(model)
     }
 
     /// test_predictions.csv: `model`'s predictions of the held-out test rows, each with its

@@ -740,6 +740,7 @@ impl Tune<Mlp> {
             training: serde_json::to_value(&cfg)
                 .map_err(|e| Error::param_err("training", e.to_string()))?,
             noise_sd: None,
+            laplace: None,
         };
         Ok(TuneFit {
             model: crate::mlp::MlpModel::new(meta, reg.net, d),

@@ -73,8 +73,15 @@ fn with_x(d: &Dataset, x: DenseMatrix) -> Dataset {
     }
 }
 
+/// The predictions' bits, standard deviations included.
 fn bits(p: &occam::Predictions) -> Vec<u64> {
-    p.rows.iter().flatten().map(|v| v.to_bits()).collect()
+    let std = p.std.iter().flatten();
+    p.rows
+        .iter()
+        .flatten()
+        .chain(std)
+        .map(|v| v.to_bits())
+        .collect()
 }
 
 fn scratch(name: &str) -> PathBuf {
@@ -339,6 +346,48 @@ fn mlp_regression_diabetes_with_l1_and_early_stopping() {
         ..est.clone()
     };
     conform(&est, &case, |_| {}, bad, "patience");
+}
+
+/// A network with its last-layer Laplace: predictions carry a standard deviation, saved
+/// (laplace.safetensors) and loaded to the same bits.
+#[test]
+fn mlp_regression_birthwt_with_laplace() {
+    let case = Case::new("birthwt-laplace", read("birthwt.csv"));
+    let est = Mlp {
+        laplace: true,
+        epochs: 20,
+        ..small_mlp()
+    };
+    let setup = |m: &mut occam::MlpModel| {
+        let lm = m.laplace_meta().expect("fitted with laplace").clone();
+        assert!(lm.prior_precision > 0.0 && lm.sigma_noise > 0.0);
+        assert_eq!(lm.n_params, 9);
+        let d =
+            occam::estimator::read_csv(datasets("birthwt.csv"), &CsvOptions::default()).unwrap();
+        let p = m.predict(&d.x).unwrap();
+        assert!(p.std.unwrap().iter().all(|s| *s > 0.0 && s.is_finite()));
+    };
+    let bad = Mlp {
+        dropout: -0.5,
+        ..est.clone()
+    };
+    conform(&est, &case, setup, bad, "dropout");
+}
+
+/// Classes: the probit-moderated probabilities, saved and loaded to the same bits.
+#[test]
+fn mlp_multiclass_digits_with_laplace() {
+    let case = Case::new("digits-laplace", head(&read("digits_8x8.csv"), 400));
+    let est = Mlp {
+        laplace: true,
+        epochs: 10,
+        ..small_mlp()
+    };
+    let bad = Mlp {
+        val_fraction: 1.0,
+        ..est.clone()
+    };
+    conform(&est, &case, |_| {}, bad, "val_fraction");
 }
 
 #[test]

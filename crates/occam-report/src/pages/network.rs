@@ -130,6 +130,13 @@ pub(super) fn page(label: &str, r: &NetworkRun) -> Result<Page> {
         }
         secs.push(section("selected", "Selected features", html));
     }
+    if let Some(u) = &s.uncertainty {
+        secs.push(section(
+            "uncertainty",
+            "Uncertainty",
+            uncertainty_html(u, &meta.target_name)?,
+        ));
+    }
     secs.push(section("config", "Configuration", pre(&r.config)));
     Ok(Page {
         title: format!("occam train: {label}"),
@@ -324,4 +331,95 @@ pub(super) fn forecast(label: &str, r: &ForecastRun) -> Result<Page> {
         subtitle: format!("{}, {horizon} step(s) ahead", s.target),
         sections: secs,
     })
+}
+
+/// The Laplace approximation's hyperparameters and its calibration on the held-out rows:
+/// interval coverage and predictive bands (regression), reliability of the moderated
+/// against the plain probabilities (classes).
+fn uncertainty_html(u: &occam::results::Uncertainty, target: &str) -> Result<String> {
+    let mut rows = vec![
+        vec!["method".into(), u.method.clone()],
+        vec![
+            "prior precision (last layer)".into(),
+            num(u.prior_precision),
+        ],
+        vec!["log marginal likelihood".into(), num(u.log_marglik)],
+        vec![
+            "effective parameters".into(),
+            format!("{} of {}", num(u.effective_params), u.n_params),
+        ],
+    ];
+    if let Some(sd) = u.noise_sd {
+        rows.push(vec!["noise sd".into(), num(sd)]);
+    }
+    let mut html = table(&["", ""], &rows);
+    if let Some(r) = &u.regression {
+        let cov: Vec<Vec<String>> = r
+            .coverage
+            .iter()
+            .map(|(l, c)| vec![format!("{:.0}%", 100.0 * l), format!("{:.1}%", 100.0 * c)])
+            .collect();
+        html.push_str(&paragraph(&format!(
+            "On the {} {} rows: log-likelihood {} per row, RMSE {}.",
+            u.rows,
+            u.held_out,
+            num(r.log_lik),
+            num(r.rmse)
+        )));
+        html.push_str(&table(&["nominal", "observed coverage"], &cov));
+        html.push_str(&plot(
+            plots::calibration(
+                "Coverage of central predictive intervals",
+                &[("Laplace", r.coverage.clone())],
+                "nominal level",
+                "share of held-out rows inside",
+            ),
+            "Each point: the share of held-out rows inside mean ± z sd for the nominal level; on the diagonal the intervals are calibrated, below it too narrow.",
+        )?);
+        let z = occam::results::z_of(0.9);
+        let lo: Vec<f64> = r.mean.iter().zip(&r.sd).map(|(m, s)| m - z * s).collect();
+        let hi: Vec<f64> = r.mean.iter().zip(&r.sd).map(|(m, s)| m + z * s).collect();
+        html.push_str(&plot(
+            plots::bands(
+                "Held-out rows and their 90% predictive intervals",
+                &r.mean,
+                &lo,
+                &hi,
+                &r.observed,
+                "90% interval",
+                target,
+            ),
+            &format!(
+                "{} held-out rows ordered by the predicted {target}: the prediction, its 90% interval (shaded) and the observed value.",
+                r.mean.len()
+            ),
+        )?);
+    }
+    if let Some(c) = &u.classes {
+        html.push_str(&table(
+            &["probabilities", "NLL", "ECE"],
+            &[
+                vec![
+                    "Laplace (probit-moderated)".into(),
+                    num(c.nll_moderated),
+                    num(c.ece_moderated),
+                ],
+                vec!["network (plain)".into(), num(c.nll_plain), num(c.ece_plain)],
+            ],
+        ));
+        let pts = |b: &[(f64, f64, usize)]| b.iter().map(|&(x, y, _)| (x, y)).collect();
+        html.push_str(&plot(
+            plots::calibration(
+                &format!("Reliability on the {} {} rows", u.rows, u.held_out),
+                &[
+                    ("Laplace (moderated)", pts(&c.reliability_moderated)),
+                    ("network (plain)", pts(&c.reliability_plain)),
+                ],
+                "confidence (predicted class's probability)",
+                "accuracy",
+            ),
+            "Rows binned by the predicted class's probability (10 bins): mean confidence against accuracy; on the diagonal the probabilities are calibrated, below it overconfident.",
+        )?);
+    }
+    Ok(html)
 }

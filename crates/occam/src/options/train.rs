@@ -241,6 +241,11 @@ pub struct TrainOptions {
     /// Batch normalisation after each hidden dense layer (cnn: also BatchNorm2d after each convolution).
     #[cfg_attr(feature = "clap", arg(help_heading = "Network", long, num_args = 0..=1, default_missing_value = "true"))]
     pub batch_norm: Option<bool>,
+    /// Last-layer Laplace approximation after training (regression, classes): `occam predict`
+    /// then gives a standard deviation per row (regression) or probit-moderated
+    /// probabilities (classes); the prior precision and noise maximize the evidence.
+    #[cfg_attr(feature = "clap", arg(help_heading = "Network", long, num_args = 0..=1, default_missing_value = "true"))]
+    pub laplace: Option<bool>,
     /// Layer normalisation after each hidden dense layer.
     #[cfg_attr(feature = "clap", arg(help_heading = "Network", long, num_args = 0..=1, default_missing_value = "true"))]
     pub layer_norm: Option<bool>,
@@ -356,6 +361,18 @@ impl TrainOptions {
         }
     }
 
+    /// Refuses `laplace` where `what` (a search, a network path, a forecaster) does not fit
+    /// one.
+    pub fn without_laplace(&self, what: &str) -> Result<()> {
+        match self.laplace {
+            Some(true) => Err(Error::param_err(
+                "laplace",
+                format!("applies to the networks of occam train, not to {what}"),
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// The network estimator: the text forms parsed by [`crate::parse`], the ranges checked
     /// later by [`Mlp::spec`] / [`Mlp::train_config`].
     pub fn mlp(&self) -> Result<Mlp> {
@@ -368,6 +385,7 @@ impl TrainOptions {
         m.spatial_dropout = o.spatial_dropout.unwrap_or(m.spatial_dropout);
         m.batch_norm = o.batch_norm.unwrap_or(m.batch_norm);
         m.layer_norm = o.layer_norm.unwrap_or(m.layer_norm);
+        m.laplace = o.laplace.unwrap_or(m.laplace);
         m.standardize = o.no_standardize.map_or(m.standardize, |no| !no);
         m.val_fraction = o.val_fraction.unwrap_or(m.val_fraction);
         if let Some(a) = &o.activation {
@@ -524,6 +542,7 @@ impl TrainOptions {
                 ))
             }
         };
+        self.without_laplace("a forecaster")?;
         let mut o = self.clone();
         o.hidden.get_or_insert_with(Vec::new);
         f.network = o.mlp()?;

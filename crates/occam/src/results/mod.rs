@@ -8,6 +8,7 @@ mod linear;
 mod network;
 mod search;
 mod summary;
+mod uncertainty;
 
 pub use bayes::BayesResult;
 pub use linear::{
@@ -22,6 +23,7 @@ pub use search::{
     HeldOut, LassoPoint, NetworkPathResult, PathChoice, Rows, SelectResult, StabilityChoice,
     StableCluster, TrialPick, TuneChoice, TuneResult,
 };
+pub use uncertainty::{z_of, IntervalCheck, ProbabilityCheck, Uncertainty};
 
 use crate::error::{Error, Result};
 use crate::run::{RunFolder, RunKind};

@@ -144,6 +144,9 @@ pub struct NetworkResult {
     /// Against the unregularized network (`baseline`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comparison: Option<Comparison>,
+    /// The last-layer Laplace's hyperparameters and held-out calibration (`laplace`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uncertainty: Option<super::Uncertainty>,
 }
 
 /// Forecast errors at the scored horizon.

@@ -59,6 +59,38 @@ impl Display for NetworkResult {
                 writeln!(f, "  {k}: regularized {:.4}, unregularized {b:.4}", r.mean)?;
             }
         }
+        if let Some(u) = &self.uncertainty {
+            write!(
+                f,
+                "laplace: prior precision {:.4}, log evidence {:.2}, {:.1} of {} last-layer \
+                 parameters effective",
+                u.prior_precision, u.log_marglik, u.effective_params, u.n_params
+            )?;
+            if let Some(sd) = u.noise_sd {
+                write!(f, ", noise sd {sd:.4}")?;
+            }
+            writeln!(f)?;
+            if let Some(r) = &u.regression {
+                let at90 = r.coverage.iter().find(|c| (c.0 - 0.9).abs() < 1e-9);
+                if let Some((_, c)) = at90 {
+                    writeln!(
+                        f,
+                        "  90% intervals cover {:.1}% of {} {} rows; log-likelihood {:.4} per row",
+                        100.0 * c,
+                        u.rows,
+                        u.held_out,
+                        r.log_lik
+                    )?;
+                }
+            }
+            if let Some(c) = &u.classes {
+                writeln!(
+                    f,
+                    "  {} rows: NLL {:.4} moderated vs {:.4} plain, ECE {:.4} vs {:.4}",
+                    u.held_out, c.nll_moderated, c.nll_plain, c.ece_moderated, c.ece_plain
+                )?;
+            }
+        }
         Ok(())
     }
 }

@@ -1,0 +1,179 @@
+//! The last-layer Laplace approximation of an [`MlpModel`] (occam-nn's
+//! [`occam_nn::laplace`]): fitted on the training rows after training, at the prior precision
+//! (and noise sd) that maximize the log marginal likelihood; its covariance saved in
+//! laplace.safetensors beside the weights. With it, a regression network predicts a standard
+//! deviation per row (the linearized posterior's spread of the output plus the noise), and a
+//! classifier's probabilities are moderated by the probit approximation.
+
+use super::MlpModel;
+use crate::error::{Error, Result};
+use crate::predict::Predictions;
+use crate::results::{IntervalCheck, ProbabilityCheck, Uncertainty};
+use crate::run::RunFolder;
+use occam_core::Task;
+use occam_nn::laplace::{probit, LastLayerLaplace, Likelihood, Posterior};
+use occam_nn::metrics::predictions;
+use occam_nn::model::LaplaceMeta;
+use occam_nn::tensors::{decode, encode, Named};
+use occam_nn::{Data, Features, Net};
+
+/// The file holding the posterior covariance.
+pub const FILE: &str = "laplace.safetensors";
+const TENSOR: &str = "last_layer.covariance";
+
+/// Fits the last-layer Laplace approximation of `net` on the training rows `train`, at the
+/// evidence optimum.
+pub fn fit(net: &mut Net<f32>, train: &Data<f32>) -> Result<(LaplaceMeta, Posterior)> {
+    let la = LastLayerLaplace::fit(net, train)?;
+    let h = la.optimize(None);
+    let post = la.posterior(h.prior_precision, h.sigma_noise)?;
+    let meta = LaplaceMeta {
+        method: "last_layer_full_ggn".into(),
+        likelihood: la.likelihood,
+        prior_precision: h.prior_precision,
+        sigma_noise: h.sigma_noise,
+        log_marglik: h.log_marglik,
+        effective_params: h.effective_params,
+        n_params: la.n_params(),
+        n_data: la.n_data,
+    };
+    Ok((meta, post))
+}
+
+/// Writes the covariance of `post` into `run`.
+pub fn save(run: &mut RunFolder, post: &Posterior) -> Result<()> {
+    let p = post.n_out * (post.n_feat + 1);
+    let t = Named {
+        name: TENSOR.into(),
+        shape: vec![p, p],
+        data: post.cov.clone(),
+    };
+    run.write(FILE, &encode(&[t])?)
+}
+
+/// Reads the posterior that `meta` describes for `net` from `run`.
+pub fn load(run: &RunFolder, meta: &LaplaceMeta, net: &Net<f32>) -> Result<Posterior> {
+    let path = run.path(FILE);
+    let bad = |m: String| Error::model(&path, m);
+    let (n_feat, n_out) = match net.dense().last() {
+        Some(d) => (d.n_in, d.n_out),
+        None => return Err(bad("the network has no dense layer".into())),
+    };
+    let p = n_out * (n_feat + 1);
+    if meta.n_params != p {
+        return Err(bad(format!(
+            "model.json's Laplace covers {} parameters, the last layer has {p}",
+            meta.n_params
+        )));
+    }
+    let tensors: Vec<Named<f64>> =
+        decode(&run.read_listed(FILE)?).map_err(|e| bad(e.to_string()))?;
+    let t = tensors
+        .into_iter()
+        .find(|t| t.name == TENSOR)
+        .ok_or_else(|| bad(format!("has no tensor '{TENSOR}'")))?;
+    if t.shape != [p, p] || t.data.iter().any(|v| !v.is_finite()) {
+        return Err(bad(format!(
+            "'{TENSOR}' has shape {:?} or values that are not finite; [{p}, {p}] expected",
+            t.shape
+        )));
+    }
+    Ok(Posterior {
+        likelihood: meta.likelihood,
+        n_out,
+        n_feat,
+        prior_precision: meta.prior_precision,
+        sigma_noise: meta.sigma_noise,
+        log_marglik: meta.log_marglik,
+        cov: t.data,
+    })
+}
+
+impl MlpModel {
+    /// The Laplace predictions of the engine rows `feats` under `post`: for regression the
+    /// mean (the network's output) and, in `std`, sqrt(f_var + sigma^2) in the target's
+    /// units; for classes the probit-moderated probabilities (no `std`).
+    pub(crate) fn predict_laplace(
+        &mut self,
+        feats: &Features<f32>,
+        post: &Posterior,
+    ) -> Result<Predictions> {
+        let (f_mu, f_var) = post.predict(&mut self.net, feats)?;
+        let n = f_mu.rows;
+        match post.likelihood {
+            Likelihood::Gaussian => {
+                let (mu, sd) = self.meta.preprocess.y_scale.unwrap_or((0.0, 1.0));
+                let s2 = post.sigma_noise * post.sigma_noise;
+                let rows = (0..n)
+                    .map(|i| f_mu.row(i).iter().map(|v| v * sd + mu).collect())
+                    .collect();
+                let mut out = Predictions::new(&self.preprocess, rows);
+                // the first output's spread (occam's regression networks have one)
+                out.std = Some((0..n).map(|i| sd * (f_var.row(i)[0] + s2).sqrt()).collect());
+                Ok(out)
+            }
+            lik => {
+                let p = probit(lik, &f_mu, &f_var);
+                let rows = (0..n).map(|i| p.row(i).to_vec()).collect();
+                Ok(Predictions::new(&self.preprocess, rows))
+            }
+        }
+    }
+
+    /// What the model's Laplace approximation found (None without one).
+    pub fn laplace_meta(&self) -> Option<&LaplaceMeta> {
+        self.meta.laplace.as_ref()
+    }
+}
+
+/// The held-out check of `model`'s Laplace approximation on the engine rows `held` (named
+/// `held_name`): interval coverage, log-likelihood and RMSE for regression; moderated against
+/// plain probabilities for classes. None without a Laplace approximation or rows.
+pub fn held_out_check(
+    model: &mut MlpModel,
+    held: &Data<f32>,
+    held_name: &str,
+) -> Result<Option<Uncertainty>> {
+    let (Some(post), Some(lm)) = (model.laplace.take(), model.meta.laplace.clone()) else {
+        return Ok(None);
+    };
+    let n = held.rows();
+    if n == 0 {
+        model.laplace = Some(post);
+        return Ok(None);
+    }
+    let pred = model.predict_laplace(&held.x, &post);
+    model.laplace = Some(post);
+    let pred = pred?;
+    let y_scale = model.meta.preprocess.y_scale;
+    let (mu, sd) = y_scale.unwrap_or((0.0, 1.0));
+    let w = held.y_width();
+    let mut out = Uncertainty {
+        method: "last-layer Laplace (full GGN; prior precision and noise from the evidence)".into(),
+        held_out: held_name.into(),
+        rows: n,
+        prior_precision: lm.prior_precision,
+        noise_sd: (model.meta.task == Task::Regression).then_some(lm.sigma_noise * sd),
+        log_marglik: lm.log_marglik,
+        effective_params: lm.effective_params,
+        n_params: lm.n_params,
+        regression: None,
+        classes: None,
+    };
+    match model.meta.task {
+        Task::Regression => {
+            let observed: Vec<f64> = (0..n).map(|i| held.y[i * w] as f64 * sd + mu).collect();
+            let mean: Vec<f64> = pred.rows.iter().map(|r| r[0]).collect();
+            let std = pred.std.unwrap_or_default();
+            out.regression = Some(IntervalCheck::of(&mean, &std, &observed));
+        }
+        _ => {
+            let raw = occam_nn::data::outputs(&mut model.net, &held.x, &mut Default::default());
+            let plain = predictions(model.meta.task, &raw, y_scale);
+            let plain: Vec<Vec<f64>> = (0..n).map(|i| plain.row(i).to_vec()).collect();
+            let truth: Vec<usize> = (0..n).map(|i| held.y[i * w] as usize).collect();
+            out.classes = Some(ProbabilityCheck::of(&pred.rows, &plain, &truth));
+        }
+    }
+    Ok(Some(out))
+}

@@ -1,0 +1,172 @@
+//! Predictive uncertainty of networks on four real regression sets (diabetes, Fiji quakes,
+//! CPU performance, birth weight; datasets/PROVENANCE.md): by 5-fold cross-validation every
+//! row is predicted once by a network that did not see it, with a standard deviation from
+//! the last-layer Laplace approximation (evidence-optimal prior precision and noise) and
+//! from MC dropout (100 passes plus the validation residuals' noise). The 90% intervals
+//! mean +- 1.645 sd must cover 85–95% of the rows for both methods on every set; the table
+//! (coverage, Gaussian test log-likelihood per row, RMSE) is printed for BENCHMARKS.md:
+//! `cargo test --release -p occam --test uncertainty -- --nocapture`.
+
+use occam::{CsvOptions, Dataset, Mlp, Predictions};
+use std::path::Path;
+
+fn read(name: &str) -> Dataset {
+    occam::estimator::read_csv(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../datasets")
+            .join(name),
+        &CsvOptions::default(),
+    )
+    .unwrap()
+}
+
+/// (coverage of the 90% intervals, mean Gaussian log-likelihood, RMSE) of `mean`, `sd`
+/// against `y`.
+fn scores(y: &[f64], mean: &[f64], sd: &[f64]) -> (f64, f64, f64) {
+    let n = y.len() as f64;
+    let z90 = 1.6448536269514722;
+    let covered = (0..y.len())
+        .filter(|&i| (y[i] - mean[i]).abs() <= z90 * sd[i])
+        .count() as f64;
+    let ll = (0..y.len())
+        .map(|i| {
+            let r = (y[i] - mean[i]) / sd[i];
+            -0.5 * r * r - sd[i].ln() - 0.5 * (2.0 * std::f64::consts::PI).ln()
+        })
+        .sum::<f64>()
+        / n;
+    let rmse = ((0..y.len()).map(|i| (y[i] - mean[i]).powi(2)).sum::<f64>() / n).sqrt();
+    (covered / n, ll, rmse)
+}
+
+/// Every row's cross-validated (mean, sd) by `method`.
+fn cross_validated(
+    d: &Dataset,
+    folds: usize,
+    mut predict: impl FnMut(&Dataset, &Dataset, u64) -> Predictions,
+) -> (Vec<f64>, Vec<f64>) {
+    let fold = occam_core::split::kfold(d.nrows(), folds, None, 17).unwrap();
+    let (mut mean, mut sd) = (vec![f64::NAN; d.nrows()], vec![f64::NAN; d.nrows()]);
+    for k in 0..folds {
+        let test: Vec<usize> = (0..d.nrows()).filter(|&i| fold[i] == k).collect();
+        let train: Vec<usize> = (0..d.nrows()).filter(|&i| fold[i] != k).collect();
+        let p = predict(&d.subset(&train), &d.subset(&test), k as u64);
+        let std = p.std.clone().expect("a standard deviation per row");
+        for (j, &i) in test.iter().enumerate() {
+            mean[i] = p.labels()[j];
+            sd[i] = std[j];
+        }
+    }
+    (mean, sd)
+}
+
+fn network(seed: u64) -> Mlp {
+    Mlp {
+        hidden: Some(vec![32]),
+        epochs: 300,
+        patience: Some(20),
+        seed,
+        ..Mlp::default()
+    }
+}
+
+#[test]
+fn laplace_and_mc_dropout_intervals_cover_85_to_95_percent_on_four_regression_sets() {
+    let sets = [
+        "diabetes_regression.csv",
+        "quakes_fiji.csv",
+        "cpus_performance.csv",
+        "birthwt.csv",
+    ];
+    println!("| data | rows | method | 90% coverage | test log-lik / row | RMSE |");
+    println!("|---|---|---|---|---|---|");
+    let mut failures = Vec::new();
+    for name in sets {
+        let d = read(name);
+        let laplace = cross_validated(&d, 5, |train, test, k| {
+            let mut m = Mlp {
+                laplace: true,
+                ..network(k)
+            }
+            .fit(train)
+            .unwrap();
+            m.predict(&test.x).unwrap()
+        });
+        let mc = cross_validated(&d, 5, |train, test, k| {
+            let mut m = Mlp {
+                dropout: 0.1,
+                ..network(k)
+            }
+            .fit(train)
+            .unwrap();
+            m.predict_mc(&test.x, 100, k).unwrap()
+        });
+        for (method, (mean, sd)) in [("last-layer Laplace", laplace), ("MC dropout", mc)] {
+            assert!(
+                sd.iter().all(|s| s.is_finite() && *s > 0.0),
+                "{name} {method}"
+            );
+            let (cov, ll, rmse) = scores(&d.y, &mean, &sd);
+            println!(
+                "| {name} | {} | {method} | {:.1}% | {ll:.3} | {rmse:.4} |",
+                d.nrows(),
+                100.0 * cov
+            );
+            if !(0.85..=0.95).contains(&cov) {
+                failures.push(format!("{name} {method}: {:.1}%", 100.0 * cov));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "coverage outside 85–95%: {failures:?}");
+}
+
+/// Counts have no Laplace here (the error names the parameter); classes get probabilities
+/// moderated toward even odds, never more confident than the network's own.
+#[test]
+fn laplace_refuses_counts_and_moderates_class_probabilities() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../occam-linear/tests/fixtures/glmnet/poisson_synth.csv");
+    let counts = occam::estimator::read_csv(
+        fixture,
+        &CsvOptions {
+            task: Some(occam::Task::Counts),
+            ..CsvOptions::default()
+        },
+    )
+    .unwrap();
+    let Err(e) = Mlp {
+        laplace: true,
+        ..network(0)
+    }
+    .fit(&counts) else {
+        panic!("a Laplace approximation of counts was fitted")
+    };
+    assert_eq!(e.param(), Some("laplace"), "{e}");
+
+    let pima = read("pima_indians_diabetes.csv");
+    let est = Mlp {
+        hidden: Some(vec![16]),
+        epochs: 50,
+        ..Mlp::default()
+    };
+    let mut plain = est.clone().fit(&pima).unwrap();
+    let mut la = Mlp {
+        laplace: true,
+        ..est
+    }
+    .fit(&pima)
+    .unwrap();
+    let (p0, p1) = (
+        plain.predict(&pima.x).unwrap(),
+        la.predict(&pima.x).unwrap(),
+    );
+    assert!(p1.std.is_none());
+    let mut moved = 0;
+    for (a, b) in p0.rows.iter().zip(&p1.rows) {
+        let (a, b) = (a[0], b[0]);
+        // same side of 1/2, no further from it
+        assert!((a - 0.5) * (b - 0.5) >= 0.0 && (b - 0.5).abs() <= (a - 0.5).abs() + 1e-12);
+        moved += ((a - b).abs() > 1e-6) as usize;
+    }
+    assert!(moved > pima.nrows() / 2, "only {moved} rows moderated");
+}
