@@ -52,7 +52,7 @@ class _MLP(Explainable, RunFolderState, BaseEstimator):
                  dropout=0.0, dropconnect=0.0, batch_norm=False, early_stopping=False,
                  validation_fraction=0.1, n_iter_no_change=10, optimizer="adam",
                  learning_rate=None, epochs=100, batch_size=32, standardize=True,
-                 laplace=False, random_state=0):
+                 laplace=False, l2_evidence=None, random_state=0):
         keep(self, locals())
 
     def _options(self):
@@ -80,6 +80,7 @@ class _MLP(Explainable, RunFolderState, BaseEstimator):
             batch_size=int(self.batch_size),
             no_standardize=not self.standardize,
             laplace=bool(self.laplace),
+            l2_evidence=None if self.l2_evidence is None else int(self.l2_evidence),
             seed=int(self.random_state),
         )
         if self.early_stopping:
@@ -116,6 +117,7 @@ class _MLP(Explainable, RunFolderState, BaseEstimator):
         self.loss_curve_ = self.history_.get("train_loss", [])
         self.n_iter_ = len(self.loss_curve_)
         self.laplace_ = fit.laplace
+        self.evidence_ = list(fit.evidence)
 
     def _validate_fit(self, X, y, y_numeric):
         return fit_input(self, X, y, y_numeric)
@@ -144,13 +146,18 @@ _DOC = """
     ``laplace`` (fit the last-layer Laplace approximation after training: the full
     generalized Gauss-Newton of the last layer, prior precision and noise by maximizing the
     evidence; then ``predict(X, return_std=True)`` gives its predictive sd and
-    ``predict_proba`` its probit-moderated probabilities), ``random_state``.
+    ``predict_proba`` its probit-moderated probabilities), ``l2_evidence`` (an int N: learn
+    one L2 strength per weight and bias tensor from the evidence of a diagonal-GGN Laplace
+    of the whole network every N epochs, Immer et al. 2021; no validation rows needed),
+    ``random_state``.
 
     Attributes: ``zeros_per_layer_`` ((exact zeros, weights) per dense layer),
     ``selected_features_`` (inputs with a nonzero first-layer weight), ``history_`` (per
     epoch: the losses, the penalty, the validation metrics), ``loss_curve_``, ``n_iter_``,
     ``laplace_`` (with ``laplace=True``: ``prior_precision``, ``noise_sd`` in the target's
-    units, ``log_marglik``, ``effective_params``, ``n_params``; else None).
+    units, ``log_marglik``, ``effective_params``, ``n_params``; else None), ``evidence_``
+    (with ``l2_evidence``: per update the epoch, the L2 per tensor, ``noise_sd``,
+    ``log_marglik``).
     """
 
 

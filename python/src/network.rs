@@ -130,6 +130,33 @@ impl NetworkFit {
         Ok(Some(d))
     }
 
+    /// The L2 strengths learned from the evidence (`l2_evidence`), one dict per update:
+    /// epoch, l2 (tensor name -> strength), noise_sd in the target's units (regression),
+    /// log_marglik; empty without.
+    #[getter]
+    fn evidence<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyDict>>> {
+        let Some(r) = &self.result else {
+            return Ok(Vec::new());
+        };
+        let sd = self.model.meta.preprocess.y_scale.map_or(1.0, |(_, s)| s);
+        let regression = self.model.meta.task == occam::Task::Regression;
+        r.evidence
+            .iter()
+            .map(|e| {
+                let d = PyDict::new(py);
+                d.set_item("epoch", e.epoch)?;
+                let l2 = PyDict::new(py);
+                for (k, v) in &e.l2 {
+                    l2.set_item(k, v)?;
+                }
+                d.set_item("l2", l2)?;
+                d.set_item("noise_sd", regression.then_some(e.sigma_noise * sd))?;
+                d.set_item("log_marglik", e.log_marglik)?;
+                Ok(d)
+            })
+            .collect()
+    }
+
     /// Writes the run folder `dir` that `occam predict` and `occam report` read: the model,
     /// metrics.csv and summary.json. `force` replaces a run already there.
     #[pyo3(signature = (dir, force = false))]

@@ -225,3 +225,19 @@ def test_laplace_gives_an_sd_from_the_evidence_and_moderates_probabilities(tmp_p
     assert clf.laplace_["noise_sd"] is None
     assert (np.abs(mod - 0.5) <= np.abs(plain - 0.5) + 1e-12).all()
     assert (np.sign(mod - 0.5) * np.sign(plain - 0.5) >= 0).all()
+
+
+def test_l2_from_the_evidence_is_learned_per_tensor_and_recorded():
+    X, y = table("diabetes_regression.csv")
+    est = occam.MLPRegressor(hidden=(8,), epochs=20, l2_evidence=5).fit(X, y)
+    assert [e["epoch"] for e in est.evidence_] == [5, 10, 15, 20]
+    last = est.evidence_[-1]
+    assert list(last["l2"]) == ["layers.0.weight", "layers.0.bias", "layers.2.weight",
+                                "layers.2.bias"]
+    assert all(v > 0 for v in last["l2"].values())
+    # the noise sd in the target's units, near the training residuals'
+    resid = np.std(y - est.predict(X))
+    assert 0.5 * resid < last["noise_sd"] < 1.5 * resid
+    assert occam.MLPRegressor(epochs=2).fit(X, y).evidence_ == []
+    with pytest.raises(ValueError, match="l2_evidence"):
+        occam.MLPRegressor(epochs=2, l2_evidence=0).fit(X, y)

@@ -520,3 +520,49 @@ fn bad_training_options_and_configs_are_clear_errors_with_exit_code_2() {
     assert!(!dir.join("exploding/model.safetensors").exists());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `--l2-evidence N`: the per-tensor L2 strengths learned from the evidence are in
+/// summary.json (one entry per update), the printed summary and the report's plot; a Huber
+/// loss, which has no Laplace likelihood here, is refused naming the flag.
+#[test]
+fn l2_from_the_evidence_is_recorded_printed_and_plotted() {
+    let dir = tmp("l2-evidence");
+    let s = train(
+        &dir,
+        "ev",
+        &[
+            "builtin:diabetes",
+            "--hidden",
+            "8",
+            "--epochs",
+            "20",
+            "--val-fraction",
+            "0",
+            "--l2-evidence",
+            "5",
+        ],
+    );
+    let ev = s["evidence"].as_array().unwrap();
+    let epochs: Vec<u64> = ev.iter().map(|e| e["epoch"].as_u64().unwrap()).collect();
+    assert_eq!(epochs, vec![5, 10, 15, 20]);
+    let l2 = ev[3]["l2"].as_array().unwrap();
+    assert_eq!(l2.len(), 4);
+    assert_eq!(l2[0][0], "layers.0.weight");
+    assert!(l2.iter().all(|t| t[1].as_f64().unwrap() > 0.0));
+    let html = std::fs::read_to_string(dir.join("ev/report.html")).unwrap();
+    assert!(html.contains("L2 strengths learned from the evidence"));
+    fails_naming(
+        &[
+            "train",
+            "builtin:diabetes",
+            "--loss",
+            "huber",
+            "--l2-evidence",
+            "5",
+            "--out",
+            dir.join("huber").to_str().unwrap(),
+        ],
+        "--l2-evidence",
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

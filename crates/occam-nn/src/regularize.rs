@@ -210,6 +210,15 @@ impl Regularizer {
         }
     }
 
+    /// Sets the coupled L2 strength of every parameter tensor, in the network's order (the
+    /// evidence updates); the other terms stay.
+    pub fn set_l2(&mut self, l2: &[f64]) {
+        assert_eq!(l2.len(), self.slots.len(), "one L2 per parameter tensor");
+        for (s, v) in self.slots.iter_mut().zip(l2) {
+            s.pen.l2 = *v;
+        }
+    }
+
     /// Whether a selection term (L1, elastic net, group lasso) acts on some weights: then
     /// early stopping compares the validation loss plus the penalty term (see `Trainer`).
     pub fn selects(&self) -> bool {

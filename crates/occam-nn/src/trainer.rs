@@ -41,6 +41,7 @@ pub const DIVERGED: f64 = 1e6;
 /// | `restore_best` | true | restore the best-validation weights at the end |
 /// | `clip_norm`, `clip_value` | none | > 0 |
 /// | `seed` | 0 | any u64 |
+/// | `evidence` | none | per-tensor L2 from the evidence every `every` epochs after `burn_in` |
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TrainConfig {
     pub epochs: usize,
@@ -56,6 +57,37 @@ pub struct TrainConfig {
     pub seed: u64,
     pub loss: Loss,
     pub penalty: PenaltyPolicy,
+    /// Coupled L2 strengths learned from the data during training (Immer et al. 2021):
+    /// see [`Evidence`]; replaces the policy's L2 on every tensor it updates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<Evidence>,
+}
+
+/// One coupled L2 strength per parameter tensor (each layer's weight and bias), learned
+/// online from the evidence (Immer, Bauer, Fortuin, Rätsch & Khan 2021): after `burn_in`
+/// epochs and then every `every` epochs, the diagonal-GGN Laplace approximation of the whole
+/// network on the training rows ([`crate::laplace::diag`]) gives the prior precisions
+/// delta_g (and, for regression, the noise sd sigma) that maximize its log marginal
+/// likelihood, and each tensor's L2 becomes the one whose training objective (the mean loss
+/// plus L/2 |w|^2) has that MAP: L = delta / N for the log-likelihood losses, 2 sigma^2
+/// delta / N for the mean squared error. No validation rows are needed.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Evidence {
+    pub every: usize,
+    pub burn_in: usize,
+}
+
+/// The evidence updates of one training run: per update, the epoch, the per-tensor L2
+/// strengths set, the noise sd and the log marginal likelihood.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EvidenceLog {
+    pub epoch: usize,
+    pub l2: Vec<(String, f64)>,
+    /// The prior precisions behind `l2`, one per tensor.
+    #[serde(default)]
+    pub prior_precision: Vec<f64>,
+    pub sigma_noise: f64,
+    pub log_marglik: f64,
 }
 
 impl TrainConfig {
@@ -74,6 +106,7 @@ impl TrainConfig {
             seed: 0,
             loss,
             penalty: PenaltyPolicy::default(),
+            evidence: None,
         }
     }
 
@@ -106,6 +139,21 @@ impl TrainConfig {
         }
         pos("lr", self.lr)?;
         nonneg("min_delta", self.min_delta)?;
+        if let Some(ev) = self.evidence {
+            if ev.every == 0 {
+                return Err(NnError::config("l2_evidence", "updates every 0 epochs"));
+            }
+            if !matches!(self.loss, Loss::Mse | Loss::BceLogits | Loss::SoftmaxCe) {
+                return Err(NnError::config(
+                    "l2_evidence",
+                    format!(
+                        "needs the loss of a likelihood the Laplace approximation has (mse, \
+                         bce_logits, softmax_ce), not {}",
+                        self.loss.name()
+                    ),
+                ));
+            }
+        }
         if let Some(c) = self.clip_norm {
             pos("clip_norm", c)?;
         }
@@ -245,6 +293,8 @@ pub struct Trainer<R> {
     pub bad_epochs: usize,
     pub best_tensors: Option<Vec<crate::tensors::Named<R>>>,
     pub stopped_early: bool,
+    /// The evidence updates so far (`cfg.evidence`).
+    pub evidence_log: Vec<EvidenceLog>,
     grad: Mat<R>,
     gather: Gather<R>,
     halves: Option<Halves<R>>,
@@ -273,6 +323,7 @@ impl<R: Real> Trainer<R> {
             bad_epochs: 0,
             best_tensors: None,
             stopped_early: false,
+            evidence_log: Vec::new(),
             grad: Mat::default(),
             gather: Gather::default(),
             halves: None,
@@ -345,6 +396,36 @@ impl<R: Real> Trainer<R> {
     }
 
     /// (zeros, total) per dense layer's weight matrix.
+    /// One evidence update ([`Evidence`]) after `epoch` epochs on the training rows `train`.
+    pub fn update_evidence(&mut self, train: &Data<R>, epoch: usize) -> Result<()> {
+        let la = crate::laplace::diag::DiagLaplace::fit(&mut self.net, train)?;
+        let h = match self.evidence_log.last() {
+            Some(prev) => la.optimize_from(true, Some((&prev.prior_precision, prev.sigma_noise))),
+            None => la.optimize(true),
+        };
+        let n = train.rows().max(1) as f64;
+        let factor = match self.cfg.loss {
+            Loss::Mse => 2.0 * h.sigma_noise * h.sigma_noise / n,
+            _ => 1.0 / n,
+        };
+        let l2: Vec<(String, f64)> = la
+            .groups
+            .iter()
+            .zip(&h.prior_precision)
+            .map(|((name, _, _), d)| (name.clone(), d * factor))
+            .collect();
+        self.reg
+            .set_l2(&l2.iter().map(|(_, v)| *v).collect::<Vec<_>>());
+        self.evidence_log.push(EvidenceLog {
+            epoch,
+            l2,
+            prior_precision: h.prior_precision.clone(),
+            sigma_noise: h.sigma_noise,
+            log_marglik: h.log_marglik,
+        });
+        Ok(())
+    }
+
     pub fn zeros_per_layer(&self) -> Vec<(usize, usize)> {
         self.net
             .dense()
@@ -476,6 +557,11 @@ impl<R: Real> Trainer<R> {
             };
             self.history.push(log);
             epoch += 1;
+            if let Some(ev) = self.cfg.evidence {
+                if epoch >= ev.burn_in && (epoch - ev.burn_in).is_multiple_of(ev.every.max(1)) {
+                    self.update_evidence(train, epoch)?;
+                }
+            }
             let log = self.history.last().expect("pushed");
             on(Event::Epoch { log, trainer: self }).map_err(NnError::Callback)?;
         }

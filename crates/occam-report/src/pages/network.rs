@@ -130,6 +130,13 @@ pub(super) fn page(label: &str, r: &NetworkRun) -> Result<Page> {
         }
         secs.push(section("selected", "Selected features", html));
     }
+    if !s.evidence.is_empty() {
+        secs.push(section(
+            "evidence",
+            "L2 from the evidence",
+            evidence_html(&s.evidence)?,
+        ));
+    }
     if let Some(u) = &s.uncertainty {
         secs.push(section(
             "uncertainty",
@@ -421,5 +428,49 @@ fn uncertainty_html(u: &occam::results::Uncertainty, target: &str) -> Result<Str
             "Rows binned by the predicted class's probability (10 bins): mean confidence against accuracy; on the diagonal the probabilities are calibrated, below it overconfident.",
         )?);
     }
+    Ok(html)
+}
+
+/// The per-tensor L2 strengths learned from the evidence: their course over the updates
+/// (log10) and the last update's values.
+fn evidence_html(log: &[occam::results::EvidenceLog]) -> Result<String> {
+    let last = log.last().expect("non-empty");
+    let x: Vec<f64> = log.iter().map(|e| e.epoch as f64).collect();
+    let series: Vec<(&str, Vec<f64>)> = last
+        .l2
+        .iter()
+        .enumerate()
+        .map(|(g, (name, _))| {
+            let v = log
+                .iter()
+                .map(|e| e.l2.get(g).map_or(f64::NAN, |(_, l)| l.log10()))
+                .collect();
+            (name.as_str(), v)
+        })
+        .collect();
+    let rows: Vec<Vec<String>> = last
+        .l2
+        .iter()
+        .zip(&last.prior_precision)
+        .map(|((name, l2), d)| vec![name.clone(), format!("{l2:.4e}"), num(*d)])
+        .collect();
+    let mut html = paragraph(&format!(
+        "{} updates; at the last (epoch {}) the log marginal likelihood of the diagonal-GGN Laplace was {} and the noise sd (network units) {}.",
+        log.len(),
+        last.epoch,
+        num(last.log_marglik),
+        num(last.sigma_noise)
+    ));
+    html.push_str(&table(&["tensor", "L2", "prior precision"], &rows));
+    html.push_str(&plot(
+        plots::forecast(
+            "L2 strengths learned from the evidence",
+            &x,
+            &series,
+            "epoch",
+            "log10 L2",
+        ),
+        "Each weight and bias tensor's coupled L2 strength at every evidence update (the prior precision that maximizes the Laplace evidence, rescaled to the training objective).",
+    )?);
     Ok(html)
 }

@@ -246,6 +246,14 @@ pub struct TrainOptions {
     /// probabilities (classes); the prior precision and noise maximize the evidence.
     #[cfg_attr(feature = "clap", arg(help_heading = "Network", long, num_args = 0..=1, default_missing_value = "true"))]
     pub laplace: Option<bool>,
+    /// Learn one coupled L2 strength per weight and bias tensor from the evidence (a
+    /// diagonal-GGN Laplace of the whole network on the training rows, Immer et al. 2021)
+    /// every N epochs after the first N; no validation rows needed.
+    #[cfg_attr(
+        feature = "clap",
+        arg(help_heading = "Penalties", long, value_name = "N")
+    )]
+    pub l2_evidence: Option<usize>,
     /// Layer normalisation after each hidden dense layer.
     #[cfg_attr(feature = "clap", arg(help_heading = "Network", long, num_args = 0..=1, default_missing_value = "true"))]
     pub layer_norm: Option<bool>,
@@ -386,6 +394,7 @@ impl TrainOptions {
         m.batch_norm = o.batch_norm.unwrap_or(m.batch_norm);
         m.layer_norm = o.layer_norm.unwrap_or(m.layer_norm);
         m.laplace = o.laplace.unwrap_or(m.laplace);
+        m.l2_evidence = o.l2_evidence;
         m.standardize = o.no_standardize.map_or(m.standardize, |no| !no);
         m.val_fraction = o.val_fraction.unwrap_or(m.val_fraction);
         if let Some(a) = &o.activation {

@@ -19,6 +19,7 @@ pub use network::{
     NetworkResult, OverfitGap, PartScores, RatingBaselines, RatingCounts, RatingErrors,
     RatingScores, RecommenderResult, SeedScores, SeriesInfo, TopInputs, WindowInfo,
 };
+pub use occam_nn::trainer::EvidenceLog;
 pub use search::{
     HeldOut, LassoPoint, NetworkPathResult, PathChoice, Rows, SelectResult, StabilityChoice,
     StableCluster, TrialPick, TuneChoice, TuneResult,

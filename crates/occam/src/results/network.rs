@@ -144,6 +144,9 @@ pub struct NetworkResult {
     /// Against the unregularized network (`baseline`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comparison: Option<Comparison>,
+    /// The L2 strengths learned from the evidence, one entry per update (`l2_evidence`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<occam_nn::trainer::EvidenceLog>,
     /// The last-layer Laplace's hyperparameters and held-out calibration (`laplace`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uncertainty: Option<super::Uncertainty>,

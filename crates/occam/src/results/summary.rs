@@ -59,6 +59,20 @@ impl Display for NetworkResult {
                 writeln!(f, "  {k}: regularized {:.4}, unregularized {b:.4}", r.mean)?;
             }
         }
+        if let Some(last) = self.evidence.last() {
+            let l2: Vec<String> = last
+                .l2
+                .iter()
+                .map(|(name, v)| format!("{} {v:.3e}", name.trim_start_matches("layers.")))
+                .collect();
+            writeln!(
+                f,
+                "l2 from the evidence ({} updates, last at epoch {}): {}",
+                self.evidence.len(),
+                last.epoch,
+                l2.join(", ")
+            )?;
+        }
         if let Some(u) = &self.uncertainty {
             write!(
                 f,
