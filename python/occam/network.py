@@ -52,7 +52,8 @@ class _MLP(Explainable, RunFolderState, BaseEstimator):
                  dropout=0.0, dropconnect=0.0, batch_norm=False, early_stopping=False,
                  validation_fraction=0.1, n_iter_no_change=10, optimizer="adam",
                  learning_rate=None, epochs=100, batch_size=32, standardize=True,
-                 laplace=False, l2_evidence=None, random_state=0):
+                 laplace=False, laplace_prior="evidence", l2_evidence=None,
+                 random_state=0):
         keep(self, locals())
 
     def _options(self):
@@ -80,12 +81,15 @@ class _MLP(Explainable, RunFolderState, BaseEstimator):
             batch_size=int(self.batch_size),
             no_standardize=not self.standardize,
             laplace=bool(self.laplace),
+            laplace_prior=self.laplace_prior,
             l2_evidence=None if self.l2_evidence is None else int(self.l2_evidence),
             seed=int(self.random_state),
         )
         if self.early_stopping:
             o["val_fraction"] = float(self.validation_fraction)
             o["patience"] = int(self.n_iter_no_change)
+        elif self.laplace and self.laplace_prior == "validation":
+            o["val_fraction"] = float(self.validation_fraction)
         else:
             o["val_fraction"] = 0.0
         return {k: v for k, v in o.items() if v is not None}
@@ -146,7 +150,10 @@ _DOC = """
     ``laplace`` (fit the last-layer Laplace approximation after training: the full
     generalized Gauss-Newton of the last layer, prior precision and noise by maximizing the
     evidence; then ``predict(X, return_std=True)`` gives its predictive sd and
-    ``predict_proba`` its probit-moderated probabilities), ``l2_evidence`` (an int N: learn
+    ``predict_proba`` its probit-moderated probabilities), ``laplace_prior`` ("evidence", the
+    maximum of the log marginal likelihood, or "validation": the prior precision of
+    1e-4..1e4 with the smallest NLL on ``validation_fraction`` of the rows held out; for
+    classes the evidence's tends to make the probabilities underconfident), ``l2_evidence`` (an int N: learn
     one L2 strength per weight and bias tensor from the evidence of a diagonal-GGN Laplace
     of the whole network every N epochs, Immer et al. 2021; no validation rows needed),
     ``random_state``.
@@ -155,7 +162,8 @@ _DOC = """
     ``selected_features_`` (inputs with a nonzero first-layer weight), ``history_`` (per
     epoch: the losses, the penalty, the validation metrics), ``loss_curve_``, ``n_iter_``,
     ``laplace_`` (with ``laplace=True``: ``prior_precision``, ``noise_sd`` in the target's
-    units, ``log_marglik``, ``effective_params``, ``n_params``; else None), ``evidence_``
+    units, ``log_marglik``, ``effective_params``, ``n_params``, ``validation_nll`` (with
+    ``laplace_prior="validation"``); else None), ``evidence_``
     (with ``l2_evidence``: per update the epoch, the L2 per tensor, ``noise_sd``,
     ``log_marglik``).
     """

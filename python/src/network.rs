@@ -113,7 +113,8 @@ impl NetworkFit {
 
     /// The last-layer Laplace approximation's findings (None without one): the prior
     /// precision, the noise sd in the target's units (regression), the log marginal
-    /// likelihood, the effective number of parameters, the last layer's parameters.
+    /// likelihood, the effective number of parameters, the last layer's parameters, and the
+    /// validation NLL when the prior was chosen on validation rows.
     #[getter]
     fn laplace<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
         let Some(m) = self.model.laplace_meta() else {
@@ -127,6 +128,7 @@ impl NetworkFit {
         d.set_item("log_marglik", m.log_marglik)?;
         d.set_item("effective_params", m.effective_params)?;
         d.set_item("n_params", m.n_params)?;
+        d.set_item("validation_nll", m.validation_nll)?;
         Ok(Some(d))
     }
 

@@ -194,7 +194,8 @@ def test_laplace_gives_an_sd_from_the_evidence_and_moderates_probabilities(tmp_p
     est = occam.MLPRegressor(hidden=(16,), epochs=30, laplace=True, random_state=2).fit(X, y)
     la = est.laplace_
     assert set(la) == {"prior_precision", "noise_sd", "log_marglik", "effective_params",
-                       "n_params"}
+                       "n_params", "validation_nll"}
+    assert la["validation_nll"] is None
     assert la["n_params"] == 17 and 0 < la["effective_params"] <= 17
     # the noise sd is of the order of the residuals (grams)
     resid = np.std(y - est.predict(X))
@@ -225,6 +226,12 @@ def test_laplace_gives_an_sd_from_the_evidence_and_moderates_probabilities(tmp_p
     assert clf.laplace_["noise_sd"] is None
     assert (np.abs(mod - 0.5) <= np.abs(plain - 0.5) + 1e-12).all()
     assert (np.sign(mod - 0.5) * np.sign(plain - 0.5) >= 0).all()
+    # the prior chosen on held-out rows (validation_fraction of them)
+    val = occam.MLPClassifier(hidden=(16,), epochs=30, laplace=True,
+                              laplace_prior="validation").fit(Xp, yp)
+    assert val.laplace_["validation_nll"] > 0
+    with pytest.raises(ValueError, match="laplace_prior"):
+        occam.MLPClassifier(epochs=2, laplace=True, laplace_prior="bogus").fit(Xp, yp)
 
 
 def test_l2_from_the_evidence_is_learned_per_tensor_and_recorded():

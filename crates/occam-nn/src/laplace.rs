@@ -224,6 +224,11 @@ impl LastLayerLaplace {
         }
     }
 
+    /// gamma = sum lambda s / (lambda s + delta): the effective number of parameters.
+    pub fn effective_params(&self, delta: f64, s: f64) -> f64 {
+        self.values.iter().map(|l| l * s / (l * s + delta)).sum()
+    }
+
     /// The log likelihood of the training rows at the MAP (laplace-torch's definition).
     pub fn log_likelihood(&self, sigma: f64) -> f64 {
         match self.likelihood {
@@ -273,6 +278,71 @@ impl LastLayerLaplace {
             log_marglik: self.log_marginal_likelihood(delta, sig),
             effective_params: gamma,
         }
+    }
+
+    /// The prior precision among `grid` whose linearized predictive has the smallest mean
+    /// negative log-likelihood on the rows `val` (laplace-torch's `gridsearch`): probit
+    /// probabilities for classes, N(f, f_var + sigma^2) for regression (`sigma` fixed).
+    /// Returns (delta, that NLL).
+    pub fn validation_prior<R: Real>(
+        &self,
+        net: &mut Net<R>,
+        val: &Data<R>,
+        sigma: f64,
+        grid: &[f64],
+    ) -> Result<(f64, f64), NnError> {
+        let n = val.rows();
+        if n == 0 || grid.is_empty() {
+            return Err(NnError::Config {
+                param: "laplace_prior".into(),
+                message: "choosing the prior by validation needs validation rows".into(),
+            });
+        }
+        let w = val.y_width();
+        let mut best = (f64::NAN, f64::INFINITY);
+        for &delta in grid {
+            let post = self.posterior(delta, sigma)?;
+            let (f_mu, f_var) = post.predict(net, &val.x)?;
+            let nll = match self.likelihood {
+                Likelihood::Gaussian => {
+                    let s2 = sigma * sigma;
+                    (0..n)
+                        .map(|i| {
+                            (0..self.n_out)
+                                .map(|c| {
+                                    let v = f_var.row(i)[c] + s2;
+                                    let r = val.y[i * w + c].f64() - f_mu.row(i)[c];
+                                    0.5 * (2.0 * std::f64::consts::PI * v).ln() + r * r / (2.0 * v)
+                                })
+                                .sum::<f64>()
+                        })
+                        .sum::<f64>()
+                }
+                lik => {
+                    let p = probit(lik, &f_mu, &f_var);
+                    (0..n)
+                        .map(|i| {
+                            let t = val.y[i * w].f64();
+                            let pr = match lik {
+                                Likelihood::Bernoulli => {
+                                    if t > 0.5 {
+                                        p.row(i)[0]
+                                    } else {
+                                        1.0 - p.row(i)[0]
+                                    }
+                                }
+                                _ => p.row(i)[(t as usize).min(self.n_out - 1)],
+                            };
+                            -pr.max(1e-300).ln()
+                        })
+                        .sum::<f64>()
+                }
+            } / n as f64;
+            if nll < best.1 {
+                best = (delta, nll);
+            }
+        }
+        Ok(best)
     }
 
     /// The posterior at `delta` and `sigma`: its covariance P^-1 (by Cholesky).

@@ -64,6 +64,10 @@ pub struct LaplaceMeta {
     pub n_params: usize,
     /// The training rows it was fitted on.
     pub n_data: usize,
+    /// When the prior precision was chosen on the validation rows instead of by the
+    /// evidence: their mean negative log-likelihood there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation_nll: Option<f64>,
 }
 
 impl ModelMeta {

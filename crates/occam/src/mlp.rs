@@ -54,6 +54,7 @@ use std::time::Instant;
 /// | `standardize` | true | | standardize dense features on the training rows |
 /// | `val_fraction` | 0.2 | [0, 1) | rows held out for validation by `fit` |
 /// | `laplace` | false | | last-layer Laplace after training (regression, classes) |
+/// | `laplace_prior` | evidence | evidence, validation | how its prior precision is chosen |
 /// | `l2_evidence` | None | >= 1 | per-tensor L2 from the evidence every N epochs (Immer 2021) |
 #[derive(Clone, Debug, PartialEq)]
 pub struct Mlp {
@@ -108,6 +109,8 @@ pub struct Mlp {
     /// Fit the last-layer Laplace approximation on the training rows after training
     /// ([`laplace`]): predictive standard deviations, moderated probabilities, the evidence.
     pub laplace: bool,
+    /// How the Laplace approximation's prior precision is chosen.
+    pub laplace_prior: LaplacePrior,
     /// Learn one coupled L2 strength per parameter tensor from the evidence every this many
     /// epochs (after as many), no validation rows needed ([`occam_nn::trainer::Evidence`]).
     pub l2_evidence: Option<usize>,
@@ -142,6 +145,7 @@ impl Default for Mlp {
             standardize: true,
             val_fraction: 0.2,
             laplace: false,
+            laplace_prior: LaplacePrior::Evidence,
             l2_evidence: None,
         }
     }
@@ -364,6 +368,7 @@ impl Mlp {
             ));
         }
         cfg.batch_size = cfg.batch_size.min(train.nrows());
+        laplace::check_rows(self, val.is_some_and(|v| v.nrows() > 0))?;
         let pre = scaling(train, self.standardize);
         let tdata = engine_data(train, &pre);
         let vdata = val.map(|v| engine_data(v, &pre));
@@ -373,7 +378,8 @@ impl Mlp {
             .and_then(|v| validation_noise(&mut fitted.trainer.net, v));
         let (laplace_meta, posterior) = match self.laplace {
             true => {
-                let (m, p) = laplace::fit(&mut fitted.trainer.net, &tdata)?;
+                let by_val = self.laplace_prior == LaplacePrior::Validation;
+                let (m, p) = laplace::fit(&mut fitted.trainer.net, &tdata, vdata.as_ref(), by_val)?;
                 (Some(m), Some(p))
             }
             false => (None, None),
@@ -421,6 +427,17 @@ pub trait Callback {
     ) -> std::result::Result<(), String> {
         Ok(())
     }
+}
+
+/// How the last-layer Laplace approximation's prior precision is chosen.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LaplacePrior {
+    /// At the maximum of the log marginal likelihood (no validation rows needed).
+    #[default]
+    Evidence,
+    /// The value of 10^-4..10^4 with the smallest validation NLL (laplace-torch's
+    /// gridsearch); needs validation rows.
+    Validation,
 }
 
 /// No callback.

@@ -180,6 +180,8 @@ pub struct Prepared {
     pub test_rows: Vec<usize>,
     /// Fit the last-layer Laplace approximation after training.
     pub laplace: bool,
+    /// How its prior precision is chosen.
+    pub laplace_prior: crate::mlp::LaplacePrior,
 }
 
 impl Prepared {
@@ -223,6 +225,7 @@ impl Prepared {
             ));
         }
         cfg.batch_size = cfg.batch_size.min(s.train.len());
+        crate::mlp::laplace::check_rows(m, !s.validation.is_empty())?;
         Ok(Prepared {
             test_rows: if test_set.is_some() {
                 Vec::new()
@@ -234,6 +237,7 @@ impl Prepared {
             test,
             rows: (s.train.len(), s.validation.len(), n_test),
             laplace: m.laplace,
+            laplace_prior: m.laplace_prior,
             data: d,
             pre,
             spec,
@@ -305,7 +309,9 @@ impl Prepared {
             .and_then(|v| crate::mlp::validation_noise(&mut net, v));
         let (laplace, posterior) = match self.laplace {
             true => {
-                let (m, p) = crate::mlp::laplace::fit(&mut net, &self.train)?;
+                let by_val = self.laplace_prior == crate::mlp::LaplacePrior::Validation;
+                let val = self.val.as_ref();
+                let (m, p) = crate::mlp::laplace::fit(&mut net, &self.train, val, by_val)?;
                 (Some(m), Some(p))
             }
             false => (None, None),

@@ -246,6 +246,14 @@ pub struct TrainOptions {
     /// probabilities (classes); the prior precision and noise maximize the evidence.
     #[cfg_attr(feature = "clap", arg(help_heading = "Network", long, num_args = 0..=1, default_missing_value = "true"))]
     pub laplace: Option<bool>,
+    /// How the Laplace approximation's prior precision is chosen: evidence (the default, the
+    /// maximum of the log marginal likelihood) or validation (the value of 1e-4..1e4 with the
+    /// smallest validation NLL; needs --val-fraction > 0).
+    #[cfg_attr(
+        feature = "clap",
+        arg(help_heading = "Network", long, value_name = "evidence|validation")
+    )]
+    pub laplace_prior: Option<String>,
     /// Learn one coupled L2 strength per weight and bias tensor from the evidence (a
     /// diagonal-GGN Laplace of the whole network on the training rows, Immer et al. 2021)
     /// every N epochs after the first N; no validation rows needed.
@@ -394,6 +402,16 @@ impl TrainOptions {
         m.batch_norm = o.batch_norm.unwrap_or(m.batch_norm);
         m.layer_norm = o.layer_norm.unwrap_or(m.layer_norm);
         m.laplace = o.laplace.unwrap_or(m.laplace);
+        m.laplace_prior = match o.laplace_prior.as_deref() {
+            None | Some("evidence") => crate::mlp::LaplacePrior::Evidence,
+            Some("validation") => crate::mlp::LaplacePrior::Validation,
+            Some(v) => {
+                return Err(Error::param_err(
+                    "laplace_prior",
+                    format!("'{v}' is not evidence or validation"),
+                ))
+            }
+        };
         m.l2_evidence = o.l2_evidence;
         m.standardize = o.no_standardize.map_or(m.standardize, |no| !no);
         m.val_fraction = o.val_fraction.unwrap_or(m.val_fraction);
