@@ -51,6 +51,28 @@ impl Likelihood {
     }
 }
 
+impl Likelihood {
+    /// The factor of the GGN in the posterior precision: 1 / sigma^2 (Gaussian), else 1.
+    pub fn h_factor(self, sigma: f64) -> f64 {
+        match self {
+            Likelihood::Gaussian => 1.0 / (sigma * sigma),
+            _ => 1.0,
+        }
+    }
+
+    /// The log likelihood at the MAP from its `loss` (0.5 RSS or the summed NLL) over `nc`
+    /// targets (laplace-torch's definition): -loss / sigma^2 - nc log(sigma sqrt(2 pi)) for
+    /// the Gaussian, -loss otherwise.
+    pub fn log_likelihood(self, loss: f64, nc: f64, sigma: f64) -> f64 {
+        match self {
+            Likelihood::Gaussian => {
+                -loss / (sigma * sigma) - nc * (sigma * (2.0 * std::f64::consts::PI).sqrt()).ln()
+            }
+            _ => -loss,
+        }
+    }
+}
+
 /// The most last-layer parameters the full GGN is built for (its eigenvalues and the
 /// posterior covariance cost O(P^3): a few seconds at 2,000).
 pub const MAX_PARAMS: usize = 2000;
@@ -218,10 +240,7 @@ impl LastLayerLaplace {
 
     /// 1 / sigma^2 for the Gaussian likelihood, 1 otherwise.
     fn h_factor(&self, sigma: f64) -> f64 {
-        match self.likelihood {
-            Likelihood::Gaussian => 1.0 / (sigma * sigma),
-            _ => 1.0,
-        }
+        self.likelihood.h_factor(sigma)
     }
 
     /// gamma = sum lambda s / (lambda s + delta): the effective number of parameters.
@@ -231,14 +250,8 @@ impl LastLayerLaplace {
 
     /// The log likelihood of the training rows at the MAP (laplace-torch's definition).
     pub fn log_likelihood(&self, sigma: f64) -> f64 {
-        match self.likelihood {
-            Likelihood::Gaussian => {
-                let nc = (self.n_data * self.n_out) as f64;
-                -self.loss / (sigma * sigma)
-                    - nc * (sigma * (2.0 * std::f64::consts::PI).sqrt()).ln()
-            }
-            _ => -self.loss,
-        }
+        let nc = (self.n_data * self.n_out) as f64;
+        self.likelihood.log_likelihood(self.loss, nc, sigma)
     }
 
     /// The Laplace log marginal likelihood at prior precision `delta` and noise sd `sigma`

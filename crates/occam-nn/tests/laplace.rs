@@ -116,53 +116,63 @@ fn last_layer_laplace_equals_laplace_torch_on_the_same_weights() {
             let post = la.posterior(delta, sigma).unwrap();
             assert!(rel(post.log_marglik, want) < 1e-9);
             let (f_mu, f_var) = post.predict(&mut net, &xte).unwrap();
-            close(
-                &format!("{name} f_mu"),
-                &f_mu.data,
-                &floats(&s["f_mu"]),
-                1e-10,
-            );
-            close(
-                &format!("{name} f_var"),
-                &f_var.data,
-                &floats(&s["f_var"]),
-                1e-8,
-            );
-            if !regression {
-                let pr = probit(Likelihood::Categorical, &f_mu, &f_var);
-                close(
-                    &format!("{name} probit"),
-                    &pr.data,
-                    &floats(&s["probit"]),
-                    1e-9,
-                );
-            }
+            check_predictive(name, s, &f_mu, &f_var, regression);
         }
         // the evidence optimum: laplace-torch's log marginal likelihood maximized by L-BFGS
-        let opt = &c["optimum"];
         let h = la.optimize(None);
-        let (d_want, s_want) = (
-            opt["prior_precision"].as_f64().unwrap(),
-            opt["sigma_noise"].as_f64().unwrap(),
-        );
-        assert!(
-            rel(h.prior_precision, d_want) < 1e-4,
-            "{name}: delta {} vs {d_want}",
-            h.prior_precision
-        );
-        assert!(
-            rel(h.sigma_noise, s_want) < 1e-4,
-            "{name}: sigma {} vs {s_want}",
-            h.sigma_noise
-        );
-        let l_want = opt["log_marglik"].as_f64().unwrap();
-        assert!(
-            h.log_marglik >= l_want - 1e-9 * l_want.abs(),
-            "{name}: optimum {} below L-BFGS's {l_want}",
-            h.log_marglik
-        );
-        assert!(rel(h.log_marglik, l_want) < 1e-8);
+        let opt = (&[h.prior_precision][..], h.sigma_noise, h.log_marglik);
+        check_optimum(name, &c["optimum"], opt);
     }
+}
+
+/// The GLM predictive's mean, variance and (classes) probit probabilities against one of
+/// laplace-torch's settings `s`.
+fn check_predictive(name: &str, s: &Value, f_mu: &Mat<f64>, f_var: &Mat<f64>, regression: bool) {
+    close(
+        &format!("{name} f_mu"),
+        &f_mu.data,
+        &floats(&s["f_mu"]),
+        1e-10,
+    );
+    close(
+        &format!("{name} f_var"),
+        &f_var.data,
+        &floats(&s["f_var"]),
+        1e-8,
+    );
+    if !regression {
+        let pr = probit(Likelihood::Categorical, f_mu, f_var);
+        close(
+            &format!("{name} probit"),
+            &pr.data,
+            &floats(&s["probit"]),
+            1e-9,
+        );
+    }
+}
+
+/// An evidence optimum (deltas, sigma, log marginal likelihood) against laplace-torch's
+/// log marginal likelihood maximized by L-BFGS (`opt`): the hyperparameters to 1e-4, the
+/// value at least L-BFGS's and equal to 1e-8.
+fn check_optimum(name: &str, opt: &Value, (deltas, sigma, lml): (&[f64], f64, f64)) {
+    let want: Vec<f64> = match &opt["prior_precision"] {
+        Value::Array(_) => floats(&opt["prior_precision"]),
+        v => vec![v.as_f64().unwrap()],
+    };
+    assert_eq!(deltas.len(), want.len(), "{name}");
+    for (g, w) in deltas.iter().zip(&want) {
+        assert!(rel(*g, *w) < 1e-4, "{name}: delta {g} vs {w}");
+    }
+    let s_want = opt["sigma_noise"].as_f64().unwrap();
+    assert!(
+        rel(sigma, s_want) < 1e-4,
+        "{name}: sigma {sigma} vs {s_want}"
+    );
+    let l_want = opt["log_marglik"].as_f64().unwrap();
+    assert!(
+        lml >= l_want - 1e-9 * l_want.abs() && rel(lml, l_want) < 1e-8,
+        "{name}: optimum {lml} vs L-BFGS's {l_want}"
+    );
 }
 
 /// All parameters, diagonal GGN: laplace-torch's log marginal likelihood at a shared and at
@@ -196,51 +206,13 @@ fn diagonal_laplace_over_all_parameters_equals_laplace_torch() {
             }
             let var = la.posterior_variance(&[delta], sigma);
             let (f_mu, f_var) = predict_diag(&mut net, &xte, &var).unwrap();
-            close(
-                &format!("{name} diag f_mu"),
-                &f_mu.data,
-                &floats(&s["f_mu"]),
-                1e-10,
-            );
-            close(
-                &format!("{name} diag f_var"),
-                &f_var.data,
-                &floats(&s["f_var"]),
-                1e-8,
-            );
-            if !regression {
-                let pr = probit(Likelihood::Categorical, &f_mu, &f_var);
-                close(
-                    &format!("{name} diag probit"),
-                    &pr.data,
-                    &floats(&s["probit"]),
-                    1e-9,
-                );
-            }
+            check_predictive(&format!("{name} diag"), s, &f_mu, &f_var, regression);
         }
         for (key, per_group) in [("optimum", false), ("optimum_layerwise", true)] {
-            let opt = &dx[key];
             let h = la.optimize(per_group);
             assert!(h.iterations < 10_000, "{name} {key}: no convergence");
-            let want: Vec<f64> = match &opt["prior_precision"] {
-                Value::Array(_) => floats(&opt["prior_precision"]),
-                v => vec![v.as_f64().unwrap()],
-            };
-            for (g, w) in h.prior_precision.iter().zip(&want) {
-                assert!(rel(*g, *w) < 1e-4, "{name} {key}: delta {g} vs {w}");
-            }
-            let s_want = opt["sigma_noise"].as_f64().unwrap();
-            assert!(
-                rel(h.sigma_noise, s_want) < 1e-4,
-                "{name} {key}: sigma {} vs {s_want}",
-                h.sigma_noise
-            );
-            let l_want = opt["log_marglik"].as_f64().unwrap();
-            assert!(
-                h.log_marglik >= l_want - 1e-9 * l_want.abs() && rel(h.log_marglik, l_want) < 1e-8,
-                "{name} {key}: {} vs L-BFGS's {l_want}",
-                h.log_marglik
-            );
+            let opt = (&h.prior_precision[..], h.sigma_noise, h.log_marglik);
+            check_optimum(&format!("{name} {key}"), &dx[key], opt);
         }
     }
 }

@@ -300,22 +300,13 @@ impl DiagLaplace {
     }
 
     fn h_factor(&self, sigma: f64) -> f64 {
-        match self.likelihood {
-            Likelihood::Gaussian => 1.0 / (sigma * sigma),
-            _ => 1.0,
-        }
+        self.likelihood.h_factor(sigma)
     }
 
     /// The log likelihood of the training rows at the MAP (laplace-torch's definition).
     pub fn log_likelihood(&self, sigma: f64) -> f64 {
-        match self.likelihood {
-            Likelihood::Gaussian => {
-                let nc = (self.n_data * self.n_out) as f64;
-                -self.loss / (sigma * sigma)
-                    - nc * (sigma * (2.0 * std::f64::consts::PI).sqrt()).ln()
-            }
-            _ => -self.loss,
-        }
+        let nc = (self.n_data * self.n_out) as f64;
+        self.likelihood.log_likelihood(self.loss, nc, sigma)
     }
 
     /// The prior precision of every parameter from one value or one per group.
