@@ -368,8 +368,15 @@ fn predict_with<'py, M: occam::Fitted + Clone + Send>(
     model: &M,
     x: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, numpy::PyArray2<f64>>> {
+    rows_array(py, &predictions_of(py, model, x)?)
+}
+
+/// The predictions' rows as a NumPy array (rows x width).
+fn rows_array<'py>(
+    py: Python<'py>,
+    pred: &occam::Predictions,
+) -> PyResult<Bound<'py, numpy::PyArray2<f64>>> {
     use numpy::IntoPyArray;
-    let pred = predictions_of(py, model, x)?;
     let n = pred.rows.len();
     let width = pred.rows.first().map_or(1, Vec::len);
     let out = numpy::ndarray::Array2::from_shape_vec((n, width), pred.rows.concat())

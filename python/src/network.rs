@@ -82,17 +82,12 @@ impl NetworkFit {
         samples: usize,
         seed: u64,
     ) -> PyResult<(Bound<'py, PyArray2<f64>>, Vec<f64>)> {
-        use numpy::IntoPyArray;
         let xm = crate::features_of(x, &self.model.preprocess)?;
         let mut model = self.model.clone();
         let pred = py
             .allow_threads(|| model.predict_mc(&xm, samples, seed))
             .map_err(py_err)?;
-        let n = pred.rows.len();
-        let width = pred.rows.first().map_or(1, Vec::len);
-        let out = numpy::ndarray::Array2::from_shape_vec((n, width), pred.rows.concat())
-            .map_err(|e| PyValueError::new_err(e.to_string()))?;
-        Ok((out.into_pyarray(py), pred.std.unwrap_or_default()))
+        Ok((crate::rows_array(py, &pred)?, pred.std.unwrap_or_default()))
     }
 
     /// `predict`'s rows with the per-row standard deviations of a network fitted with a
@@ -102,13 +97,8 @@ impl NetworkFit {
         py: Python<'py>,
         x: &Bound<'py, PyAny>,
     ) -> PyResult<RowsAndStd<'py>> {
-        use numpy::IntoPyArray;
         let pred = crate::predictions_of(py, &self.model, x)?;
-        let n = pred.rows.len();
-        let width = pred.rows.first().map_or(1, Vec::len);
-        let out = numpy::ndarray::Array2::from_shape_vec((n, width), pred.rows.concat())
-            .map_err(|e| PyValueError::new_err(e.to_string()))?;
-        Ok((out.into_pyarray(py), pred.std))
+        Ok((crate::rows_array(py, &pred)?, pred.std))
     }
 
     /// The last-layer Laplace approximation's findings (None without one): the prior

@@ -24,6 +24,18 @@ fn csv_column(path: &Path, col: usize) -> Vec<f64> {
         .collect()
 }
 
+/// The sd column of diabetes predictions with a spread (442 rows, the header checked).
+fn sd_column(path: &Path) -> Vec<f64> {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert_eq!(
+        text.lines().next(),
+        Some("predicted_disease_progression,std_disease_progression")
+    );
+    let sds = csv_column(path, 1);
+    assert_eq!(sds.len(), 442);
+    sds
+}
+
 /// `occam linear cv DATA --foldid F --out RUN`, then `occam predict RUN DATA`, against glmnet.
 fn check_linear_cv_predict(case: &str, builtin: &str, file: &str) {
     let f = fixture(case);
@@ -285,15 +297,7 @@ fn mc_dropout_predicts_a_mean_and_a_spread_and_refuses_what_has_no_dropout() {
     let a: Vec<String> = args("3", &out);
     common::ok(&a.iter().map(String::as_str).collect::<Vec<_>>());
     let text = std::fs::read_to_string(&out).unwrap();
-    let mut lines = text.lines();
-    assert_eq!(
-        lines.next(),
-        Some("predicted_disease_progression,std_disease_progression")
-    );
-    let sds: Vec<f64> = lines
-        .map(|l| l.split(',').nth(1).unwrap().parse().unwrap())
-        .collect();
-    assert_eq!(sds.len(), 442);
+    let sds = sd_column(&out);
     assert!(sds.iter().all(|s| *s > 0.0));
     let again = dir.join("again.csv");
     let b: Vec<String> = args("3", &again);
@@ -384,16 +388,7 @@ fn laplace_networks_predict_a_standard_deviation_and_other_commands_refuse_the_f
         "--out",
         out.to_str().unwrap(),
     ]);
-    let text = std::fs::read_to_string(&out).unwrap();
-    let mut lines = text.lines();
-    assert_eq!(
-        lines.next(),
-        Some("predicted_disease_progression,std_disease_progression")
-    );
-    let sds: Vec<f64> = lines
-        .map(|l| l.split(',').nth(1).unwrap().parse().unwrap())
-        .collect();
-    assert_eq!(sds.len(), 442);
+    let sds = sd_column(&out);
     // the noise sd (tens of units of disease progression) plus a positive model spread
     assert!(sds.iter().all(|s| *s > 10.0 && *s < 200.0), "{sds:?}");
     // a search, a network path and counts refuse it, naming the flag

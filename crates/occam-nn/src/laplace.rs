@@ -9,8 +9,8 @@
 //! categorical (softmax). Terms as laplace-torch defines them: loss = 0.5 RSS or the summed
 //! cross-entropy; log likelihood = -loss / sigma^2 - N C log(sigma sqrt(2 pi)) (regression)
 //! or -loss; log marginal likelihood = log likelihood - (log det P - log det P0 + delta
-//! |theta|^2) / 2. [`LastLayerLaplace::optimize`] maximizes it over delta (and sigma) exactly,
-//! by MacKay's fixed point on the GGN's eigenvalues; the predictive is the linearized (GLM)
+//! |theta|^2) / 2. [`LastLayerLaplace::optimize`] maximizes it over delta (and sigma) exactly
+//! ([`evidence_optimum`] on the GGN's eigenvalues); the predictive is the linearized (GLM)
 //! one: f_var = J P^-1 J^T, plus sigma^2 for regression, and the probit approximation
 //! softmax(f / sqrt(1 + pi/8 f_var)) for classes.
 
@@ -312,10 +312,11 @@ impl LastLayerLaplace {
             });
         }
         let w = val.y_width();
+        // the outputs and last-layer rows do not depend on delta: one forward pass
+        let (f_mu, u) = last_layer_rows(net, &val.x);
         let mut best = (f64::NAN, f64::INFINITY);
         for &delta in grid {
-            let post = self.posterior(delta, sigma)?;
-            let (f_mu, f_var) = post.predict(net, &val.x)?;
+            let f_var = self.posterior(delta, sigma)?.variance(&u)?;
             let nll = match self.likelihood {
                 Likelihood::Gaussian => {
                     let s2 = sigma * sigma;
@@ -587,6 +588,33 @@ pub struct Posterior {
     pub cov: Vec<f64>,
 }
 
+/// The network's outputs f (N x C) on `x` in evaluation mode and the rows entering its last
+/// layer, each followed by a 1 (N x (H + 1), row-major): what the linearized predictive of
+/// any last-layer posterior needs.
+pub fn last_layer_rows<R: Real>(net: &mut Net<R>, x: &Features<R>) -> (Mat<f64>, Vec<f64>) {
+    let (n, c) = (x.rows(), net.spec.n_out);
+    let mut f_mu = Mat::zeros(n, c);
+    let mut rows = Vec::new();
+    let mut gather = Gather::default();
+    let idx: Vec<usize> = (0..n).collect();
+    let chunk = if net.spec.conv.is_empty() { 1024 } else { 128 };
+    let mut u = Vec::new();
+    for s in (0..n).step_by(chunk) {
+        let e = (s + chunk).min(n);
+        gather.fill_x(x, &idx[s..e]);
+        net.forward_eval(gather.batch());
+        features_into(net, &gather, &mut u);
+        rows.extend_from_slice(&u);
+        let out = net.output();
+        for r in 0..e - s {
+            for a in 0..c {
+                f_mu.data[(s + r) * c + a] = out.row(r)[a].f64();
+            }
+        }
+    }
+    (f_mu, rows)
+}
+
 impl Posterior {
     /// The network's outputs f (N x C) and the diagonal of their posterior variance
     /// f_var = J P^-1 J^T (N x C; without the observation noise), in evaluation mode.
@@ -595,65 +623,54 @@ impl Posterior {
         net: &mut Net<R>,
         x: &Features<R>,
     ) -> Result<(Mat<f64>, Mat<f64>), NnError> {
-        let (h, c) = (self.n_feat, self.n_out);
-        let p = c * (h + 1);
-        if self.cov.len() != p * p || net.spec.n_out != c {
+        if net.spec.n_out != self.n_out {
             return Err(NnError::Model(
                 "the Laplace posterior does not fit the network's last layer".into(),
             ));
         }
-        let n = x.rows();
-        let mut f_mu = Mat::zeros(n, c);
+        let (f_mu, u) = last_layer_rows(net, x);
+        let f_var = self.variance(&u)?;
+        Ok((f_mu, f_var))
+    }
+
+    /// The diagonal of f_var = J P^-1 J^T (rows x C) for the last layer's input rows `u`
+    /// (as [`last_layer_rows`] gives them).
+    pub fn variance(&self, u: &[f64]) -> Result<Mat<f64>, NnError> {
+        let (h, c) = (self.n_feat, self.n_out);
+        let p = c * (h + 1);
+        if self.cov.len() != p * p || !u.len().is_multiple_of(h + 1) {
+            return Err(NnError::Model(
+                "the Laplace posterior does not fit the network's last layer".into(),
+            ));
+        }
+        let n = u.len() / (h + 1);
         let mut f_var = Mat::zeros(n, c);
-        let mut gather = Gather::default();
-        let idx: Vec<usize> = (0..n).collect();
-        let chunk = if net.spec.conv.is_empty() { 1024 } else { 128 };
-        let mut u = Vec::new();
         // the (H + 1) x (H + 1) block of each output
-        let blocks: Vec<Vec<f64>> = (0..c)
-            .map(|a| {
-                let mut b = vec![0.0; (h + 1) * (h + 1)];
-                for i in 0..=h {
-                    for j in 0..=h {
-                        b[i * (h + 1) + j] = self.cov[index(a, i, h, c) * p + index(a, j, h, c)];
-                    }
-                }
-                b
-            })
-            .collect();
-        let mut ub = Vec::new();
-        for s in (0..n).step_by(chunk) {
-            let e = (s + chunk).min(n);
-            let m = e - s;
-            gather.fill_x(x, &idx[s..e]);
-            net.forward_eval(gather.batch());
-            features_into(net, &gather, &mut u);
-            let out = net.output();
-            for r in 0..m {
-                for a in 0..c {
-                    f_mu.data[(s + r) * c + a] = out.row(r)[a].f64();
+        let mut b = vec![0.0; (h + 1) * (h + 1)];
+        let mut ub = vec![0.0; n * (h + 1)];
+        for a in 0..c {
+            for i in 0..=h {
+                for j in 0..=h {
+                    b[i * (h + 1) + j] = self.cov[index(a, i, h, c) * p + index(a, j, h, c)];
                 }
             }
-            ub.resize(m * (h + 1), 0.0);
-            for (a, b) in blocks.iter().enumerate() {
-                matmul(
-                    &mut ub,
-                    View::new(&u, m, h + 1),
-                    View::new(b, h + 1, h + 1),
-                    false,
-                );
-                for r in 0..m {
-                    let row = r * (h + 1)..(r + 1) * (h + 1);
-                    let v: f64 = u[row.clone()]
-                        .iter()
-                        .zip(&ub[row])
-                        .map(|(x, y)| x * y)
-                        .sum();
-                    f_var.data[(s + r) * c + a] = v.max(0.0);
-                }
+            matmul(
+                &mut ub,
+                View::new(u, n, h + 1),
+                View::new(&b, h + 1, h + 1),
+                false,
+            );
+            for r in 0..n {
+                let row = r * (h + 1)..(r + 1) * (h + 1);
+                let v: f64 = u[row.clone()]
+                    .iter()
+                    .zip(&ub[row])
+                    .map(|(x, y)| x * y)
+                    .sum();
+                f_var.data[r * c + a] = v.max(0.0);
             }
         }
-        Ok((f_mu, f_var))
+        Ok(f_var)
     }
 }
 

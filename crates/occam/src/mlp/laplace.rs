@@ -15,7 +15,7 @@ use occam_nn::laplace::{probit, LastLayerLaplace, Likelihood, Posterior};
 use occam_nn::metrics::predictions;
 use occam_nn::model::LaplaceMeta;
 use occam_nn::tensors::{decode, encode, Named};
-use occam_nn::{Data, Features, Net};
+use occam_nn::{Data, Features, Mat, Net};
 
 /// The file holding the posterior covariance.
 pub const FILE: &str = "laplace.safetensors";
@@ -142,6 +142,17 @@ impl MlpModel {
         post: &Posterior,
     ) -> Result<Predictions> {
         let (f_mu, f_var) = post.predict(&mut self.net, feats)?;
+        Ok(self.laplace_predictions(post, &f_mu, &f_var))
+    }
+
+    /// [`MlpModel::predict_laplace`]'s predictions from the outputs `f_mu` and their
+    /// posterior variances `f_var`.
+    fn laplace_predictions(
+        &self,
+        post: &Posterior,
+        f_mu: &Mat<f64>,
+        f_var: &Mat<f64>,
+    ) -> Predictions {
         let n = f_mu.rows;
         match post.likelihood {
             Likelihood::Gaussian => {
@@ -153,12 +164,12 @@ impl MlpModel {
                 let mut out = Predictions::new(&self.preprocess, rows);
                 // the first output's spread (occam's regression networks have one)
                 out.std = Some((0..n).map(|i| sd * (f_var.row(i)[0] + s2).sqrt()).collect());
-                Ok(out)
+                out
             }
             lik => {
-                let p = probit(lik, &f_mu, &f_var);
+                let p = probit(lik, f_mu, f_var);
                 let rows = (0..n).map(|i| p.row(i).to_vec()).collect();
-                Ok(Predictions::new(&self.preprocess, rows))
+                Predictions::new(&self.preprocess, rows)
             }
         }
     }
@@ -185,14 +196,26 @@ pub fn held_out_check(
         model.laplace = Some(post);
         return Ok(None);
     }
-    let pred = model.predict_laplace(&held.x, &post);
+    // one forward pass: the moderated predictions and, for classes, the plain ones
+    let outputs = post.predict(&mut model.net, &held.x);
+    let (f_mu, f_var) = match outputs {
+        Ok(v) => v,
+        Err(e) => {
+            model.laplace = Some(post);
+            return Err(e.into());
+        }
+    };
+    let pred = model.laplace_predictions(&post, &f_mu, &f_var);
     model.laplace = Some(post);
-    let pred = pred?;
     let y_scale = model.meta.preprocess.y_scale;
     let (mu, sd) = y_scale.unwrap_or((0.0, 1.0));
     let w = held.y_width();
+    let prior = match lm.validation_nll {
+        Some(_) => "prior precision from the validation rows, noise from the evidence",
+        None => "prior precision and noise from the evidence",
+    };
     let mut out = Uncertainty {
-        method: "last-layer Laplace (full GGN; prior precision and noise from the evidence)".into(),
+        method: format!("last-layer Laplace (full GGN; {prior})"),
         held_out: held_name.into(),
         rows: n,
         prior_precision: lm.prior_precision,
@@ -211,8 +234,7 @@ pub fn held_out_check(
             out.regression = Some(IntervalCheck::of(&mean, &std, &observed));
         }
         _ => {
-            let raw = occam_nn::data::outputs(&mut model.net, &held.x, &mut Default::default());
-            let plain = predictions(model.meta.task, &raw, y_scale);
+            let plain = predictions(model.meta.task, &f_mu, y_scale);
             let plain: Vec<Vec<f64>> = (0..n).map(|i| plain.row(i).to_vec()).collect();
             let truth: Vec<usize> = (0..n).map(|i| held.y[i * w] as usize).collect();
             out.classes = Some(ProbabilityCheck::of(&pred.rows, &plain, &truth));
