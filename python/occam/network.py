@@ -53,7 +53,7 @@ class _MLP(Explainable, RunFolderState, BaseEstimator):
                  validation_fraction=0.1, n_iter_no_change=10, optimizer="adam",
                  learning_rate=None, epochs=100, batch_size=32, standardize=True,
                  laplace=False, laplace_prior="evidence", l2_evidence=None,
-                 random_state=0):
+                 variational=None, kl_warmup=None, kl_weight=1.0, random_state=0):
         keep(self, locals())
 
     def _options(self):
@@ -83,6 +83,9 @@ class _MLP(Explainable, RunFolderState, BaseEstimator):
             laplace=bool(self.laplace),
             laplace_prior=self.laplace_prior,
             l2_evidence=None if self.l2_evidence is None else int(self.l2_evidence),
+            variational=self.variational,
+            kl_warmup=None if self.kl_warmup is None else int(self.kl_warmup),
+            kl_weight=float(self.kl_weight),
             seed=int(self.random_state),
         )
         if self.early_stopping:
@@ -122,6 +125,8 @@ class _MLP(Explainable, RunFolderState, BaseEstimator):
         self.n_iter_ = len(self.loss_curve_)
         self.laplace_ = fit.laplace
         self.evidence_ = list(fit.evidence)
+        v = fit.variational
+        self.variational_ = None if v is None else json.loads(v)
 
     def _validate_fit(self, X, y, y_numeric):
         return fit_input(self, X, y, y_numeric)
@@ -156,6 +161,12 @@ _DOC = """
     classes the evidence's tends to make the probabilities underconfident), ``l2_evidence`` (an int N: learn
     one L2 strength per weight and bias tensor from the evidence of a diagonal-GGN Laplace
     of the whole network every N epochs, Immer et al. 2021; no validation rows needed),
+    ``variational`` ("sparse": a variance per weight, weights with log alpha > 3 end exactly
+    zero, Molchanov et al. 2017; "layer" or "unit": a Gaussian dropout rate learned per layer
+    or per input unit, Kingma et al. 2015; then ``predict(X, return_std=True)`` samples the
+    weight noise), ``kl_warmup`` (epochs over which the KL term's weight grows to
+    ``kl_weight``; None: a third of ``epochs``), ``kl_weight`` (the KL term's weight: 1 is the ELBO, less removes fewer
+    weights),
     ``random_state``.
 
     Attributes: ``zeros_per_layer_`` ((exact zeros, weights) per dense layer),
@@ -165,7 +176,9 @@ _DOC = """
     units, ``log_marglik``, ``effective_params``, ``n_params``, ``validation_nll`` (with
     ``laplace_prior="validation"``); else None), ``evidence_``
     (with ``l2_evidence``: per update the epoch, the L2 per tensor, ``noise_sd``,
-    ``log_marglik``).
+    ``log_marglik``), ``variational_`` (with ``variational``: ``kind``, ``kl_per_row`` and
+    per dense layer ``zeros``, ``total``, the log alpha histogram ``edges``/``counts`` and
+    the learned ``rates``, named by ``unit_names`` on the first layer).
     """
 
 

@@ -149,6 +149,15 @@ impl NetworkFit {
             .collect()
     }
 
+    /// What variational dropout learned (`variational`), as summary.json writes it (a JSON
+    /// text; None without): kind, threshold, kl_per_row, and per dense layer the zeros, the
+    /// log alpha histogram of the kept weights and the learned dropout rates.
+    #[getter]
+    fn variational(&self) -> Option<String> {
+        let v = self.result.as_ref()?.variational.as_ref()?;
+        serde_json::to_string(v).ok()
+    }
+
     /// Writes the run folder `dir` that `occam predict` and `occam report` read: the model,
     /// metrics.csv and summary.json. `force` replaces a run already there.
     #[pyo3(signature = (dir, force = false))]

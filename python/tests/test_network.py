@@ -248,3 +248,28 @@ def test_l2_from_the_evidence_is_learned_per_tensor_and_recorded():
     assert occam.MLPRegressor(epochs=2).fit(X, y).evidence_ == []
     with pytest.raises(ValueError, match="l2_evidence"):
         occam.MLPRegressor(epochs=2, l2_evidence=0).fit(X, y)
+
+
+def test_variational_dropout_leaves_exact_zeros_and_reports_learned_rates():
+    X, y = table("digits_8x8.csv")
+    est = occam.MLPClassifier(hidden=(64,), epochs=40, variational="sparse",
+                              kl_warmup=10).fit(X, y)
+    v = est.variational_
+    assert v["kind"] == "sparse" and len(v["layers"]) == 2
+    # the zeros are exact, and the attribute and zeros_per_layer_ agree on them
+    assert [(l["zeros"], l["total"]) for l in v["layers"]] == est.zeros_per_layer_
+    zeros = sum(l["zeros"] for l in v["layers"])
+    assert zeros > 0.8 * sum(l["total"] for l in v["layers"])
+    assert est.score(X, y) > 0.9
+    rates = occam.MLPRegressor(hidden=(8,), epochs=20, variational="unit").fit(
+        *table("diabetes_regression.csv"))
+    first = rates.variational_["layers"][0]
+    assert first["unit_names"] == list(table("diabetes_regression.csv")[0].columns)
+    assert all(0 < p <= 0.5 for p in first["rates"])
+    mean, std = rates.predict(table("diabetes_regression.csv")[0], return_std=True)
+    assert np.all(std > 0)
+    assert occam.MLPRegressor(epochs=2).fit(*table("diabetes_regression.csv")).variational_ is None
+    with pytest.raises(ValueError, match="variational"):
+        occam.MLPRegressor(epochs=2, variational="bogus").fit(X, y)
+    with pytest.raises(ValueError, match="laplace"):
+        occam.MLPRegressor(epochs=2, variational="sparse", laplace=True).fit(X, y)

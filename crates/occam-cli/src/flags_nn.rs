@@ -38,8 +38,9 @@ pub struct PredictArgs {
     /// (required for a path fitted without CV).
     #[arg(long)]
     pub lambda: Option<f64>,
-    /// Networks trained with dropout: MC dropout over this many stochastic passes, the mean
-    /// prediction and its spread (`std_<target>`, or `std_prob_predicted` for classes).
+    /// Networks trained with dropout (or variational dropout: the passes sample the weight
+    /// noise): MC dropout over this many stochastic passes, the mean prediction and its
+    /// spread (`std_<target>`, or `std_prob_predicted` for classes).
     #[arg(long)]
     pub mc_samples: Option<usize>,
     /// MC dropout: the seed of the masks.

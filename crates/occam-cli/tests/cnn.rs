@@ -261,3 +261,96 @@ fn fashion_mnist_idx_small_budget_cnn_with_l1_on_the_dense_head() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `--variational sparse` on a CNN, Fashion-MNIST subset, small budget (four epochs, the KL
+/// term ramped in over the first by default): the
+/// kernels and the dense weights get their own variances, summary.json lists every
+/// variational layer (convolutions first) with its exact zeros and log alpha histogram, the
+/// report draws the histograms; a kind that does not exist and a KL weight of 0 are refused
+/// naming the flag.
+#[test]
+fn fashion_mnist_cnn_with_sparse_variational_dropout() {
+    let f = format!(
+        "{}/../../datasets/fashion_mnist_subset",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let file = |n: &str| format!("{f}/{n}");
+    let dir = tmp("fashion-vd");
+    let out = dir.join("run");
+    let base = [
+        "train".to_string(),
+        file("train-images-idx3-ubyte.gz"),
+        "--labels".into(),
+        file("train-labels-idx1-ubyte.gz"),
+        "--test-images".into(),
+        file("t10k-images-idx3-ubyte.gz"),
+        "--test-labels".into(),
+        file("t10k-labels-idx1-ubyte.gz"),
+        "--model".into(),
+        "cnn".into(),
+        "--conv".into(),
+        "8:3:2,16:3:2".into(),
+        "--hidden".into(),
+        "64".into(),
+        "--no-standardize".into(),
+        "--threads".into(),
+        "2".into(),
+    ];
+    let with = |extra: &[&str]| -> Vec<String> {
+        base.iter()
+            .cloned()
+            .chain(extra.iter().map(|s| s.to_string()))
+            .collect()
+    };
+    let args = with(&[
+        "--epochs",
+        "4",
+        "--batch-size",
+        "64",
+        "--lr",
+        "2e-3",
+        "--variational",
+        "sparse",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (o, e, c) = occam(&args);
+    assert_eq!(c, Some(0), "{o}{e}");
+    assert!(o.contains("variational dropout (sparse)"), "{o}");
+    let s = json(&out.join("summary.json"));
+    let acc = s["test_metrics"]["accuracy"].as_f64().unwrap();
+    assert!(acc >= 0.6, "test accuracy after four small epochs {acc}");
+    let layers = s["variational"]["layers"].as_array().unwrap();
+    let kinds: Vec<&str> = layers.iter().map(|l| l["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["conv", "conv", "dense", "dense"]);
+    assert_eq!(layers[0]["total"], 8 * 9);
+    assert_eq!(layers[1]["total"], 16 * 8 * 9);
+    let zeros: u64 = layers.iter().map(|l| l["zeros"].as_u64().unwrap()).sum();
+    assert!(zeros > 0, "some weights removed: {layers:?}");
+    for l in layers {
+        let kept = l["total"].as_u64().unwrap() - l["zeros"].as_u64().unwrap();
+        let binned: u64 = l["counts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_u64().unwrap())
+            .sum();
+        assert_eq!(binned, kept, "the histogram holds the kept weights");
+    }
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("log alpha of the kept weights"));
+    for (extra, flag) in [
+        (&["--variational", "bogus"][..], "--variational"),
+        (
+            &["--variational", "sparse", "--kl-weight", "0"][..],
+            "--kl-weight",
+        ),
+    ] {
+        let mut a = with(extra);
+        a.extend(["--out".into(), dir.join("bad").to_str().unwrap().into()]);
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        fails_naming(&a, flag);
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -4,7 +4,7 @@
 
 use crate::layer::{
     ActKind, Activation, BatchNorm, CellKind, Conv2d, ConvShape, Dense, Dropout, Gru, Layer,
-    LayerNorm, Lstm, Pool2d, PoolKind, RecurrentShape,
+    LayerNorm, Lstm, Pool2d, PoolKind, RecurrentShape, Variational, VdKind,
 };
 use crate::mat::{Batch, Mat};
 use crate::param::Param;
@@ -22,6 +22,7 @@ use occam_core::rng::Rng;
 /// | `batch_norm` | false | after each hidden dense layer (BatchNorm1d) and each convolution (BatchNorm2d) |
 /// | `layer_norm` | false | after each hidden dense layer |
 /// | `spatial_dropout` | 0 | [0, 1), whole channels after each convolution block |
+/// | `variational` | none | variational dropout on every dense layer: sparse, layer, unit |
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MlpSpec {
     pub n_in: usize,
@@ -44,6 +45,9 @@ pub struct MlpSpec {
     /// Spatial dropout (whole channels) after each convolution block, [0, 1).
     #[serde(default)]
     pub spatial_dropout: f64,
+    /// Variational dropout on every dense layer's weights (`crate::layer::variational`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variational: Option<VdKind>,
 }
 
 /// A recurrent layer: input rows are windows of `steps` steps of `features` values; the
@@ -90,6 +94,13 @@ impl MlpSpec {
         let mul = |a: usize, b: usize| a.checked_mul(b).ok_or_else(over);
         let mut weights = 0usize;
         let mut width = self.n_in;
+        if self.variational.is_some() && self.drop_connect > 0.0 {
+            return Err(
+                "variational dropout and DropConnect both act on the dense weights; \
+                        use one"
+                    .into(),
+            );
+        }
         for (name, p) in [
             ("dropout", self.dropout),
             ("drop_connect", self.drop_connect),
@@ -172,6 +183,7 @@ impl MlpSpec {
             conv: Vec::new(),
             recurrent: None,
             spatial_dropout: 0.0,
+            variational: None,
         }
     }
 }
@@ -202,7 +214,17 @@ impl<R: Real> Net<R> {
                     pad: b.kernel / 2,
                 };
                 let (ho, wo) = (shape.h_out(), shape.w_out());
-                layers.push(Layer::Conv(Conv2d::new(layers.len(), shape, &mut rng)));
+                let mut conv = Conv2d::new(layers.len(), shape, &mut rng);
+                if spec.variational == Some(VdKind::Sparse) {
+                    let v = Variational::new(
+                        VdKind::Sparse,
+                        layers.len(),
+                        b.filters,
+                        conv.weight.shape[1],
+                    );
+                    conv.vd = Some(v);
+                }
+                layers.push(Layer::Conv(conv));
                 if spec.batch_norm {
                     let bn = BatchNorm::new_2d(layers.len(), b.filters, ho * wo);
                     layers.push(Layer::BatchNorm(bn));
@@ -255,6 +277,9 @@ impl<R: Real> Net<R> {
         for &h in &spec.hidden {
             let mut d = Dense::new(layers.len(), width, h, &mut rng);
             d.drop_connect = spec.drop_connect;
+            d.vd = spec
+                .variational
+                .map(|k| Variational::new(k, layers.len(), width, h));
             layers.push(Layer::Dense(d));
             if spec.batch_norm {
                 layers.push(Layer::BatchNorm(BatchNorm::new(layers.len(), h)));
@@ -268,12 +293,11 @@ impl<R: Real> Net<R> {
             }
             width = h;
         }
-        layers.push(Layer::Dense(Dense::new(
-            layers.len(),
-            width,
-            spec.n_out,
-            &mut rng,
-        )));
+        let mut last = Dense::new(layers.len(), width, spec.n_out, &mut rng);
+        last.vd = spec
+            .variational
+            .map(|k| Variational::new(k, layers.len(), width, spec.n_out));
+        layers.push(Layer::Dense(last));
         Net {
             spec: spec.clone(),
             layers,
@@ -320,7 +344,8 @@ impl<R: Real> Net<R> {
             let layer = &mut right[0];
             let random = match layer {
                 Layer::Dropout(_) => true,
-                Layer::Dense(d) => d.drop_connect > 0.0,
+                Layer::Dense(d) => d.drop_connect > 0.0 || d.vd.is_some(),
+                Layer::Conv(c) => c.vd.is_some(),
                 Layer::Lstm(l) => l.recurrent_dropout > 0.0,
                 Layer::Gru(l) => l.recurrent_dropout > 0.0,
                 _ => false,
@@ -339,11 +364,66 @@ impl<R: Real> Net<R> {
     pub fn has_dropout(&self) -> bool {
         self.layers.iter().any(|l| match l {
             Layer::Dropout(d) => d.p > 0.0,
-            Layer::Dense(d) => d.drop_connect > 0.0,
+            Layer::Dense(d) => d.drop_connect > 0.0 || d.vd.is_some(),
+            Layer::Conv(c) => c.vd.is_some(),
             Layer::Lstm(l) => l.recurrent_dropout > 0.0,
             Layer::Gru(l) => l.recurrent_dropout > 0.0,
             _ => false,
         })
+    }
+
+    /// Whether the network carries variational dropout.
+    pub fn is_variational(&self) -> bool {
+        self.spec.variational.is_some()
+    }
+
+    /// (weights, variational part) of every variational layer, in order.
+    pub fn variational(&self) -> Vec<(&Param<R>, &Variational<R>)> {
+        self.layers
+            .iter()
+            .filter_map(|l| match l {
+                Layer::Dense(d) => d.vd.as_ref().map(|v| (&d.weight, v)),
+                Layer::Conv(c) => c.vd.as_ref().map(|v| (&c.weight, v)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn variational_mut(&mut self) -> Vec<(&mut Param<R>, &mut Variational<R>)> {
+        self.layers
+            .iter_mut()
+            .filter_map(|l| match l {
+                Layer::Dense(d) => d.vd.as_mut().map(|v| (&mut d.weight, v)),
+                Layer::Conv(c) => c.vd.as_mut().map(|v| (&mut c.weight, v)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The KL term of the variational layers (0 without them).
+    pub fn kl(&self) -> f64 {
+        self.variational().iter().map(|(w, v)| v.kl(&w.value)).sum()
+    }
+
+    /// Adds `scale` times the KL's gradient to the parameters' gradients (after `backward`).
+    pub fn add_kl_gradients(&mut self, scale: f64) {
+        for (w, v) in self.variational_mut() {
+            v.add_kl_grad(&w.value, &mut w.grad, scale);
+        }
+    }
+
+    /// After an optimizer step: learned rates back to alpha <= 1.
+    pub fn project_variational(&mut self) {
+        for (_, v) in self.variational_mut() {
+            v.project();
+        }
+    }
+
+    /// Sets the weights sparse variational dropout removed to exact zeros.
+    pub fn prune_variational(&mut self) {
+        for (w, v) in self.variational_mut() {
+            v.prune(&mut w.value);
+        }
     }
 
     pub fn output(&self) -> &Mat<R> {

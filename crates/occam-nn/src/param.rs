@@ -16,6 +16,10 @@ pub enum ParamKind {
     Kernel,
     /// A recurrent layer's hidden-to-hidden weights `[gates * hidden, hidden]` (saved as is).
     Recurrent,
+    /// A dense layer's variational dropout parameter: `log sigma2` shaped like its weight
+    /// matrix (saved in the weight's `[out, in]` layout) or `log alpha` per layer or input
+    /// unit. Never penalized.
+    Variational,
 }
 
 #[derive(Clone, Debug)]

@@ -198,6 +198,8 @@ impl Regularizer {
                     if p.kind == ParamKind::Recurrent {
                         pen.l2 += policy.recurrent_l2;
                     }
+                } else if p.kind == ParamKind::Variational {
+                    // variational dropout's own parameters: their prior is the KL term
                 } else if policy.penalize_bias {
                     pen = policy.default.per_weight_only();
                 }

@@ -27,12 +27,20 @@ fn transpose<R: Real>(w: &[R], rows: usize, cols: usize) -> Vec<R> {
     t
 }
 
+/// Whether a parameter is a dense layer's `[in, out]` matrix (written as `[out, in]`): its
+/// weight, or its variational `log sigma2` of the same shape (a convolution's stays in the
+/// kernel's layout).
+fn is_matrix(kind: ParamKind, dense: bool, shape: &[usize]) -> bool {
+    kind == ParamKind::Weight || (kind == ParamKind::Variational && dense && shape.len() == 2)
+}
+
 /// The network's tensors in file layout, in layer order.
 pub fn net_tensors<R: Real>(net: &Net<R>) -> Vec<Named<R>> {
     let mut out = Vec::new();
     for (i, layer) in net.layers.iter().enumerate() {
+        let dense = matches!(layer, Layer::Dense(_));
         for p in layer.params() {
-            let (shape, data) = if p.kind == ParamKind::Weight {
+            let (shape, data) = if is_matrix(p.kind, dense, &p.shape) {
                 let (r, c) = (p.shape[0], p.shape[1]);
                 (vec![c, r], transpose(&p.value, r, c))
             } else {
@@ -76,9 +84,10 @@ pub fn load_net_tensors<R: Real>(net: &mut Net<R>, tensors: &[Named<R>]) -> Resu
         Ok(t)
     };
     for (i, layer) in net.layers.iter_mut().enumerate() {
+        let dense = matches!(layer, Layer::Dense(_));
         for p in layer.params_mut() {
             let t = find(&p.name, p.len())?;
-            p.value = if p.kind == ParamKind::Weight {
+            p.value = if is_matrix(p.kind, dense, &p.shape) {
                 transpose(&t.data, p.shape[1], p.shape[0])
             } else {
                 t.data.clone()

@@ -42,6 +42,8 @@ pub const DIVERGED: f64 = 1e6;
 /// | `clip_norm`, `clip_value` | none | > 0 |
 /// | `seed` | 0 | any u64 |
 /// | `evidence` | none | per-tensor L2 from the evidence every `every` epochs after `burn_in` |
+/// | `kl_warmup` | 0 | epochs over which the variational KL's weight grows linearly to `kl_weight` (0: full from the start) |
+/// | `kl_weight` | 1 | > 0; the variational KL term's weight (1: the ELBO) |
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TrainConfig {
     pub epochs: usize,
@@ -61,6 +63,19 @@ pub struct TrainConfig {
     /// see [`Evidence`]; replaces the policy's L2 on every tensor it updates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence: Option<Evidence>,
+    /// Under variational dropout, the KL term's weight in epoch e (0-based) is
+    /// `kl_weight * min(1, (e + 1) / (kl_warmup + 1))` (Molchanov et al.'s annealing: full
+    /// weight from epoch `kl_warmup` on; 0 = always `kl_weight`).
+    #[serde(default)]
+    pub kl_warmup: usize,
+    /// The variational KL term's final weight: 1 is the negative ELBO per row; below 1 the
+    /// prior counts less than the data (fewer weights removed), above 1 more.
+    #[serde(default = "unit_weight")]
+    pub kl_weight: f64,
+}
+
+fn unit_weight() -> f64 {
+    1.0
 }
 
 /// One coupled L2 strength per parameter tensor (each layer's weight and bias), learned
@@ -107,6 +122,17 @@ impl TrainConfig {
             loss,
             penalty: PenaltyPolicy::default(),
             evidence: None,
+            kl_warmup: 0,
+            kl_weight: 1.0,
+        }
+    }
+
+    /// The variational KL term's weight in epoch `epoch` (0-based), see `kl_warmup`.
+    pub fn kl_weight_at(&self, epoch: usize) -> f64 {
+        if self.kl_warmup == 0 {
+            self.kl_weight
+        } else {
+            self.kl_weight * ((epoch + 1) as f64 / (self.kl_warmup + 1) as f64).min(1.0)
         }
     }
 
@@ -138,6 +164,7 @@ impl TrainConfig {
             return Err(NnError::config("batch_size", "must be at least 1"));
         }
         pos("lr", self.lr)?;
+        pos("kl_weight", self.kl_weight)?;
         nonneg("min_delta", self.min_delta)?;
         if let Some(ev) = self.evidence {
             if ev.every == 0 {
@@ -300,6 +327,9 @@ pub struct Trainer<R> {
     halves: Option<Halves<R>>,
     /// `parallel::splittable(&net)`, decided once.
     splittable: bool,
+    /// The variational KL's weight over the training rows this epoch (`fit` sets it; 0 in
+    /// a bare `step`).
+    pub kl_scale: f64,
 }
 
 impl<R: Real> Trainer<R> {
@@ -307,6 +337,13 @@ impl<R: Real> Trainer<R> {
         cfg.validate()?;
         if net.spec.batch_norm && cfg.batch_size < 2 {
             return Err(NnError::config("batch_size", "batch norm needs at least 2"));
+        }
+        if cfg.evidence.is_some() && net.is_variational() {
+            return Err(NnError::config(
+                "l2_evidence",
+                "the evidence's Laplace approximation does not cover variational dropout's \
+                 noise parameters; use one of the two",
+            ));
         }
         let reg = Regularizer::new(&cfg.penalty, &net);
         let opt = Optimizer::new(cfg.optimizer, &net.params_mut());
@@ -328,6 +365,7 @@ impl<R: Real> Trainer<R> {
             gather: Gather::default(),
             halves: None,
             splittable,
+            kl_scale: 0.0,
         })
     }
 
@@ -371,8 +409,12 @@ impl<R: Real> Trainer<R> {
         }
         drop(params);
         self.reg.add_gradients(&mut self.net);
+        if self.kl_scale > 0.0 {
+            self.net.add_kl_gradients(self.kl_scale);
+        }
         self.reg.decay(&mut self.net, lr);
         self.opt.step(&mut self.net.params_mut(), lr);
+        self.net.project_variational();
         self.reg.prox(&mut self.net, &self.opt, lr);
         Some(loss)
     }
@@ -395,7 +437,6 @@ impl<R: Real> Trainer<R> {
         (loss, task_metrics(data.task, &p, &y))
     }
 
-    /// (zeros, total) per dense layer's weight matrix.
     /// One evidence update ([`Evidence`]) after `epoch` epochs on the training rows `train`.
     pub fn update_evidence(&mut self, train: &Data<R>, epoch: usize) -> Result<()> {
         let la = crate::laplace::diag::DiagLaplace::fit(&mut self.net, train)?;
@@ -426,11 +467,24 @@ impl<R: Real> Trainer<R> {
         Ok(())
     }
 
+    /// (zeros, total) per dense layer's weight matrix; under sparse variational dropout the
+    /// removed weights count as zeros (they are zero in every evaluation pass, and exactly
+    /// zero once training ends).
     pub fn zeros_per_layer(&self) -> Vec<(usize, usize)> {
         self.net
             .dense()
             .iter()
-            .map(|d| (d.weight.zeros(), d.weight.len()))
+            .map(|d| {
+                let zeros = match &d.vd {
+                    Some(v) => (0..d.weight.len())
+                        .filter(|&k| {
+                            v.removed(&d.weight.value, k) || d.weight.value[k] == R::zero()
+                        })
+                        .count(),
+                    None => d.weight.zeros(),
+                };
+                (zeros, d.weight.len())
+            })
             .collect()
     }
 
@@ -462,6 +516,8 @@ impl<R: Real> Trainer<R> {
                 self.cfg.epochs,
                 prev_val,
             );
+            let kl_weight = self.cfg.kl_weight_at(epoch);
+            self.kl_scale = kl_weight / n.max(1) as f64;
             let mut rng = Rng::stream(self.cfg.seed, 1 + epoch as u64);
             let mut order: Vec<usize> = (0..n).collect();
             rng.shuffle(&mut order);
@@ -513,7 +569,10 @@ impl<R: Real> Trainer<R> {
                 }
                 None => (None, Vec::new()),
             };
-            let pv = self.reg.value(&self.net);
+            let mut pv = self.reg.value(&self.net);
+            if self.net.is_variational() {
+                pv.penalty += self.kl_scale * self.net.kl();
+            }
             if let Some(v) = val_loss {
                 if !v.is_finite() {
                     return Err(NnError::NonFinite {
@@ -571,6 +630,7 @@ impl<R: Real> Trainer<R> {
                 load_net_tensors(&mut self.net, &best)?;
             }
         }
+        self.net.prune_variational();
         Ok(Outcome {
             epochs_run: self.history.len(),
             best_epoch: self.best_epoch,

@@ -8,52 +8,8 @@ use occam_nn::mat::{Batch, Csr, Mat};
 use occam_nn::regularize::{L1Mode, LayerPenalty, PenaltyPolicy, Regularizer};
 use occam_nn::{Loss, MlpSpec, Net};
 
-const H: f64 = 1e-6;
-const TOL: f64 = 1e-6;
-
-fn randn(n: usize, seed: u64) -> Vec<f64> {
-    let mut r = Rng::new(seed);
-    (0..n).map(|_| r.normal()).collect()
-}
-
-fn rand_mat(rows: usize, cols: usize, seed: u64) -> Mat<f64> {
-    Mat::from_vec(rows, cols, randn(rows * cols, seed))
-}
-
-/// Compares `analytic` with central differences of `f` around `theta`.
-fn check(what: &str, theta: &[f64], analytic: &[f64], f: &mut dyn FnMut(&[f64]) -> f64) {
-    assert_eq!(theta.len(), analytic.len(), "{what}: length");
-    let mut th = theta.to_vec();
-    let mut numeric = Vec::with_capacity(th.len());
-    for i in 0..th.len() {
-        let v = th[i];
-        th[i] = v + H;
-        let up = f(&th);
-        th[i] = v - H;
-        let down = f(&th);
-        th[i] = v;
-        numeric.push((up - down) / (2.0 * H));
-    }
-    let scale = numeric.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    assert!(
-        scale > 1e-8,
-        "{what}: the gradient is all zero, nothing is checked"
-    );
-    let err = analytic
-        .iter()
-        .zip(&numeric)
-        .fold(0.0f64, |m, (a, b)| m.max((a - b).abs()));
-    assert!(
-        err / scale <= TOL,
-        "{what}: relative error {:.3e}",
-        err / scale
-    );
-}
-
-/// <gy, out> : a scalar whose gradient with respect to out is gy.
-fn dot(a: &Mat<f64>, b: &Mat<f64>) -> f64 {
-    a.data.iter().zip(&b.data).map(|(x, y)| x * y).sum()
-}
+mod common;
+use common::{check, dot, rand_mat, randn};
 
 #[test]
 fn dense_layer_gradients_match_finite_differences_dense_sparse_and_dropconnect() {

@@ -4,11 +4,13 @@
 
 mod heat;
 mod uncertainty;
+mod variational;
 
 pub use heat::heat_maps;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 pub use uncertainty::{bands, calibration};
+pub use variational::log_alpha;
 
 const W: u32 = 760;
 const H: u32 = 440;

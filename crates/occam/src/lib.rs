@@ -63,6 +63,7 @@ pub use model::Model;
 pub use occam_core::table::RawTable;
 pub use occam_core::{CsvOptions, Dataset, Matrix, MissingPolicy, Task};
 pub use occam_linear::{CvFit, Family, Measure, PathFit};
+pub use occam_nn::layer::VdKind;
 pub use occam_nn::optim::schedule::Schedule;
 pub use occam_nn::{
     ActKind, L1Mode, LayerPenalty, LayerSelect, Loss, OptimizerKind, PenaltyPolicy,

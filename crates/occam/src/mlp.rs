@@ -7,6 +7,7 @@
 pub mod laplace;
 mod mc;
 
+pub use laplace::LaplacePrior;
 pub use mc::validation_noise;
 
 use crate::error::{Error, Result};
@@ -15,7 +16,7 @@ use crate::predict::Predictions;
 use crate::preprocess::Preprocessor;
 use crate::run::{RunFolder, RunKind};
 use occam_core::{split, Dataset, Matrix, Standardizer, Task};
-use occam_nn::layer::PoolKind;
+use occam_nn::layer::{PoolKind, VdKind};
 use occam_nn::metrics::predictions;
 use occam_nn::model::{load as load_net, save_weights, ModelMeta, Preprocess, FORMAT};
 use occam_nn::net::ConvBlock;
@@ -56,6 +57,9 @@ use std::time::Instant;
 /// | `laplace` | false | | last-layer Laplace after training (regression, classes) |
 /// | `laplace_prior` | evidence | evidence, validation | how its prior precision is chosen |
 /// | `l2_evidence` | None | >= 1 | per-tensor L2 from the evidence every N epochs (Immer 2021) |
+/// | `variational` | None | sparse, layer, unit | variational dropout on the dense weights |
+/// | `kl_warmup` | a third of `epochs` | >= 0 | epochs over which the variational KL's weight grows to `kl_weight` |
+/// | `kl_weight` | 1 | > 0 | the variational KL term's weight (1: the ELBO) |
 #[derive(Clone, Debug, PartialEq)]
 pub struct Mlp {
     /// Hidden layer widths; `None` takes the default.
@@ -114,6 +118,14 @@ pub struct Mlp {
     /// Learn one coupled L2 strength per parameter tensor from the evidence every this many
     /// epochs (after as many), no validation rows needed ([`occam_nn::trainer::Evidence`]).
     pub l2_evidence: Option<usize>,
+    /// Variational dropout on every dense layer ([`occam_nn::layer::variational`]).
+    pub variational: Option<VdKind>,
+    /// Epochs over which the variational KL term's weight grows linearly to `kl_weight`;
+    /// `None`: a third of `epochs` (from random weights the full KL at once removes
+    /// everything before the data are heard, all the more on few rows).
+    pub kl_warmup: Option<usize>,
+    /// The variational KL term's weight: 1 is the ELBO; less keeps more weights.
+    pub kl_weight: f64,
 }
 
 impl Default for Mlp {
@@ -147,6 +159,9 @@ impl Default for Mlp {
             laplace: false,
             laplace_prior: LaplacePrior::Evidence,
             l2_evidence: None,
+            variational: None,
+            kl_warmup: None,
+            kl_weight: 1.0,
         }
     }
 }
@@ -288,6 +303,10 @@ impl Mlp {
         }
         s.batch_norm = self.batch_norm;
         s.layer_norm = self.layer_norm;
+        s.variational = self.variational;
+        if let Err(e) = s.check() {
+            return Err(Error::param_err("variational", e));
+        }
         Ok(s)
     }
 
@@ -314,6 +333,8 @@ impl Mlp {
         c.clip_value = self.clip_value;
         c.seed = self.seed;
         c.penalty = self.penalty.clone();
+        c.kl_warmup = self.kl_warmup.unwrap_or(self.epochs / 3);
+        c.kl_weight = self.kl_weight;
         c.evidence = match self.l2_evidence {
             Some(0) => {
                 return Err(Error::param_err(
@@ -429,17 +450,6 @@ pub trait Callback {
     }
 }
 
-/// How the last-layer Laplace approximation's prior precision is chosen.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum LaplacePrior {
-    /// At the maximum of the log marginal likelihood (no validation rows needed).
-    #[default]
-    Evidence,
-    /// The value of 10^-4..10^4 with the smallest validation NLL (laplace-torch's
-    /// gridsearch); needs validation rows.
-    Validation,
-}
-
 /// No callback.
 impl Callback for () {}
 
@@ -491,6 +501,7 @@ pub fn unregularized(spec: &MlpSpec, cfg: &TrainConfig) -> (MlpSpec, TrainConfig
     let mut s = spec.clone();
     s.dropout = 0.0;
     s.drop_connect = 0.0;
+    s.variational = None;
     let mut c = cfg.clone();
     c.penalty = Default::default();
     c.patience = None;

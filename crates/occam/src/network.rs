@@ -5,7 +5,9 @@
 
 use crate::error::Result;
 use crate::mlp::{train_network, unregularized};
-use crate::results::{Comparison, LayerZeros, Metrics, NetworkResult, SeedScores, TopInputs};
+use crate::results::{
+    Comparison, LayerZeros, Metrics, NetworkResult, SeedScores, TopInputs, VariationalResult,
+};
 use occam_core::Dataset;
 use occam_nn::{Data, MlpSpec, Outcome, TrainConfig, Trainer};
 use std::collections::BTreeMap;
@@ -88,6 +90,11 @@ pub fn result(
         comparison: None,
         evidence: trainer.evidence_log.clone(),
         uncertainty: None,
+        variational: VariationalResult::of(
+            &trainer.net,
+            columns.then_some(&data.feature_names[..]),
+            parts.train.rows(),
+        ),
     }
 }
 

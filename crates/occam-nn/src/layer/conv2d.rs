@@ -8,12 +8,18 @@
 //! layout), square, with one stride and zero padding on every side. (One product for the
 //! whole batch, `[c_out, batch * out_pixels]`, measured slower: 18.0 s against 15.7 s for
 //! the Fashion-MNIST epoch of bench/cnn.sh.)
+//!
+//! Sparse variational dropout (`vd`, see [`super::variational`]): the training pass adds
+//! `sqrt(sigma2 * col^2) eps` to each image's output (local reparameterization, one draw per
+//! output value), the evaluation pass uses the kernel without its removed taps.
 
 use crate::mat::{matmul, serial, Mat, View};
 use crate::param::{Param, ParamKind};
 use crate::real::Real;
 use occam_core::rng::Rng;
 use rayon::prelude::*;
+
+use super::variational::Variational;
 
 /// Shape of a convolution: input (c, h, w), filters, kernel size, stride, padding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -49,6 +55,9 @@ pub struct Conv2d<R> {
     col: Vec<R>,
     /// The input gradient's patches, `[batch][pk][p]`.
     dcol: Vec<R>,
+    /// Sparse variational dropout on the kernel (`None` = off).
+    pub vd: Option<Variational<R>>,
+    noise: Noise<R>,
     pub out: Mat<R>,
     pub grad_in: Mat<R>,
 }
@@ -85,19 +94,75 @@ impl<R: Real> Conv2d<R> {
             shape,
             col: Vec::new(),
             dcol: Vec::new(),
+            vd: None,
+            noise: Noise::default(),
             out: Mat::default(),
             grad_in: Mat::default(),
         }
     }
 
-    /// Train and eval are the same map.
+    /// Without variational dropout train and eval are the same map.
     pub fn forward(&mut self, x: &Mat<R>) {
+        let w = std::mem::take(&mut self.weight.value);
+        self.forward_with(x, &w);
+        self.weight.value = w;
+    }
+
+    /// The training pass: under variational dropout the noise of the local
+    /// reparameterization is added.
+    pub fn forward_train(&mut self, x: &Mat<R>, rng: &mut Rng) {
+        self.noise.eval_pruned = false;
+        self.forward(x);
+        if let Some(vd) = &self.vd {
+            let nz = &mut self.noise;
+            vd.sparse_sigma2(&self.weight.value, &mut nz.sig2);
+            nz.eps.clear();
+            nz.eps
+                .extend((0..self.out.data.len()).map(|_| R::of(rng.normal())));
+            nz.col2.clear();
+            nz.col2.extend(self.col.iter().map(|&v| v * v));
+            let s = self.shape;
+            let (p, pk, f) = (s.h_out() * s.w_out(), s.patch(), s.c_out);
+            nz.sd.resize(self.out.data.len(), R::zero());
+            let sig2 = &nz.sig2;
+            self.out
+                .data
+                .par_chunks_mut((f * p).max(1))
+                .zip(nz.sd.par_chunks_mut((f * p).max(1)))
+                .zip(nz.col2.par_chunks((pk * p).max(1)))
+                .zip(nz.eps.par_chunks((f * p).max(1)))
+                .for_each(|(((o, sd), c2), e)| {
+                    serial(|| matmul(sd, View::new(sig2, f, pk), View::new(c2, pk, p), false));
+                    for ((o, s), &e) in o.iter_mut().zip(sd.iter_mut()).zip(e) {
+                        *s = (*s + R::of(1e-8)).sqrt();
+                        *o += *s * e;
+                    }
+                });
+        }
+    }
+
+    /// The evaluation pass: under variational dropout the kernel without its removed taps.
+    pub fn forward_eval(&mut self, x: &Mat<R>) {
+        self.noise.eps.clear();
+        match &self.vd {
+            Some(vd) => {
+                let mut w = std::mem::take(&mut self.noise.w_eff);
+                vd.eval_weights(&self.weight.value, &mut w);
+                self.forward_with(x, &w);
+                self.noise.w_eff = w;
+                self.noise.eval_pruned = true;
+            }
+            None => self.forward(x),
+        }
+    }
+
+    fn forward_with(&mut self, x: &Mat<R>, w: &[R]) {
         let s = self.shape;
         assert_eq!(x.cols, s.c_in * s.h * s.w, "conv2d: input width");
         let (p, pk, f) = (s.h_out() * s.w_out(), s.patch(), s.c_out);
         self.col.resize(x.rows * pk * p, R::zero());
         self.out.resize(x.rows, f * p);
-        let (w, bias) = (&self.weight.value, &self.bias.value);
+        let bias = &self.bias.value;
         let spans = col_spans(&s);
         self.out
             .data
@@ -145,32 +210,114 @@ impl<R: Real> Conv2d<R> {
             g.iter_mut().zip(part).for_each(|(a, &v)| *a += v);
             gb.iter_mut().zip(bias).for_each(|(a, &v)| *a += v);
         }
+        let noisy = self.vd.is_some() && self.noise.eps.len() == gy.data.len();
+        if noisy {
+            self.noise_backward(gy);
+        }
         if !need_grad_in {
             return;
         }
-        // dx: col2im of W^T [pk, f] * gy_b [f, p], image by image.
-        let w = &self.weight.value;
+        // dx: col2im of W^T [pk, f] * gy_b [f, p] (plus, under variational dropout,
+        // 2 col_b * (sigma2^T gvar_b)), image by image.
+        let w = if self.noise.eval_pruned {
+            &self.noise.w_eff
+        } else {
+            &self.weight.value
+        };
+        let nz = &self.noise;
         let spans = col_spans(&s);
         self.dcol.resize(b * pk * p, R::zero());
         self.grad_in.resize(b, s.c_in * s.h * s.w);
+        let col = &self.col;
         self.grad_in
             .data
             .par_chunks_mut((s.c_in * s.h * s.w).max(1))
             .zip(self.dcol.par_chunks_mut((pk * p).max(1)))
             .zip(gy.data.par_chunks((f * p).max(1)))
-            .for_each(|((gi, dcol), g)| {
+            .enumerate()
+            .for_each(|(i, ((gi, dcol), g))| {
                 serial(|| matmul(dcol, View::new(w, f, pk).t(), View::new(g, f, p), false));
+                if noisy {
+                    let mut t = vec![R::zero(); pk * p];
+                    let gv = &nz.gvar[i * f * p..(i + 1) * f * p];
+                    let sig2 = View::new(&nz.sig2, f, pk).t();
+                    serial(|| matmul(&mut t, sig2, View::new(gv, f, p), false));
+                    let c = &col[i * pk * p..(i + 1) * pk * p];
+                    for ((d, &tv), &cv) in dcol.iter_mut().zip(&t).zip(c) {
+                        *d += R::of(2.0) * cv * tv;
+                    }
+                }
                 col2im(&s, &spans, dcol, gi);
             });
     }
 
-    pub fn params_mut(&mut self) -> [&mut Param<R>; 2] {
-        [&mut self.weight, &mut self.bias]
+    /// The noise term's share of the backward pass: `gvar = gy eps / (2 sd)` and the
+    /// gradient of `log sigma2` (`sum_b gvar_b col2_b^T`, times sigma2).
+    fn noise_backward(&mut self, gy: &Mat<R>) {
+        let s = self.shape;
+        let (p, pk, f) = (s.h_out() * s.w_out(), s.patch(), s.c_out);
+        let b = gy.rows;
+        let nz = &mut self.noise;
+        nz.gvar.clear();
+        nz.gvar.extend(
+            gy.data
+                .iter()
+                .zip(nz.eps.iter().zip(&nz.sd))
+                .map(|(&g, (&e, &sd))| g * e * R::of(0.5) / sd),
+        );
+        let parts = rayon::current_num_threads().clamp(1, b.max(1));
+        let per = b.div_ceil(parts);
+        let (gvar, col2) = (&nz.gvar, &nz.col2);
+        let partial: Vec<Vec<R>> = (0..parts)
+            .into_par_iter()
+            .map(|t| {
+                let mut acc = vec![R::zero(); f * pk];
+                for i in t * per..((t + 1) * per).min(b) {
+                    let c2 = View::new(&col2[i * pk * p..(i + 1) * pk * p], pk, p);
+                    let gv = View::new(&gvar[i * f * p..(i + 1) * f * p], f, p);
+                    serial(|| matmul(&mut acc, gv, c2.t(), true));
+                }
+                acc
+            })
+            .collect();
+        let vd = self.vd.as_mut().expect("a variational convolution");
+        let grad = &mut vd.param.grad;
+        grad.iter_mut().for_each(|v| *v = R::zero());
+        for part in &partial {
+            grad.iter_mut().zip(part).for_each(|(a, &v)| *a += v);
+        }
+        grad.iter_mut().zip(&nz.sig2).for_each(|(g, &s2)| *g *= s2);
     }
 
-    pub fn params(&self) -> [&Param<R>; 2] {
-        [&self.weight, &self.bias]
+    /// Kernel, bias and, under variational dropout, its `log sigma2`.
+    pub fn params_mut(&mut self) -> Vec<&mut Param<R>> {
+        let mut v = vec![&mut self.weight, &mut self.bias];
+        v.extend(self.vd.as_mut().map(|d| &mut d.param));
+        v
     }
+
+    pub fn params(&self) -> Vec<&Param<R>> {
+        let mut v = vec![&self.weight, &self.bias];
+        v.extend(self.vd.as_ref().map(|d| &d.param));
+        v
+    }
+}
+
+/// The buffers of sparse variational dropout on a convolution.
+#[derive(Clone, Debug, Default)]
+struct Noise<R> {
+    /// sigma2 per kernel tap `[c_out, pk]`.
+    sig2: Vec<R>,
+    /// The squared patches `[batch][pk][p]`.
+    col2: Vec<R>,
+    /// Standard normal draws, the output sd and `gy eps / (2 sd)`, `[batch][c_out][p]`.
+    eps: Vec<R>,
+    sd: Vec<R>,
+    gvar: Vec<R>,
+    /// The kernel without its removed taps (evaluation).
+    w_eff: Vec<R>,
+    /// The last pass was an evaluation pass with `w_eff`.
+    eval_pruned: bool,
 }
 
 /// Per kernel column `kj`: the output columns `lo..hi` whose input column

@@ -4,11 +4,17 @@
 //!
 //! DropConnect (Wan et al. 2013) draws a fresh Bernoulli(1 - p) mask over W every training
 //! step and uses `W * mask / (1 - p)` (inverted scaling, so evaluation uses W unchanged).
+//!
+//! Variational dropout (`vd`, see [`super::variational`]) replaces the weight draw by the
+//! local reparameterization: the training pass adds Gaussian noise to `x W + b`, the
+//! evaluation pass uses W without the weights it removed.
 
 use crate::mat::{matmul, Batch, Csr, Mat, View};
 use crate::param::{Param, ParamKind};
 use crate::real::Real;
 use occam_core::rng::Rng;
+
+use super::variational::Variational;
 
 #[derive(Clone, Debug)]
 pub struct Dense<R> {
@@ -21,8 +27,13 @@ pub struct Dense<R> {
     pub drop_connect: f64,
     /// The mask of the last training step, scaled (0 or 1/(1-p)); empty when off.
     mask: Vec<R>,
-    /// W * mask for the last training step.
+    /// W * mask for the last training step; W without the removed weights in an evaluation
+    /// pass under sparse variational dropout.
     w_eff: Vec<R>,
+    /// Variational dropout on W (`None` = off).
+    pub vd: Option<Variational<R>>,
+    /// The last pass was an evaluation pass with `w_eff` = W without the removed weights.
+    eval_pruned: bool,
     pub out: Mat<R>,
     pub grad_in: Mat<R>,
 }
@@ -61,12 +72,15 @@ impl<R: Real> Dense<R> {
             drop_connect: 0.0,
             mask: Vec::new(),
             w_eff: Vec::new(),
+            vd: None,
+            eval_pruned: false,
             out: Mat::default(),
             grad_in: Mat::default(),
         }
     }
 
     pub fn forward_train(&mut self, x: Batch<R>, rng: &mut Rng) {
+        self.eval_pruned = false;
         if self.drop_connect > 0.0 {
             let keep = 1.0 - self.drop_connect;
             let scale = R::of(1.0 / keep);
@@ -85,6 +99,9 @@ impl<R: Real> Dense<R> {
             let w = std::mem::take(&mut self.weight.value);
             self.apply(x, &w);
             self.weight.value = w;
+            if let Some(vd) = &mut self.vd {
+                vd.sample(x, &self.weight.value, &mut self.out, rng);
+            }
         }
     }
 
@@ -109,6 +126,18 @@ impl<R: Real> Dense<R> {
     pub fn forward_eval(&mut self, x: Batch<R>) {
         // a later backward (an input gradient in eval mode) differentiates the full weights
         self.mask.clear();
+        self.eval_pruned = false;
+        if let Some(vd) = &mut self.vd {
+            vd.clear_sample();
+            if vd.kind == super::VdKind::Sparse {
+                let mut w = std::mem::take(&mut self.w_eff);
+                vd.eval_weights(&self.weight.value, &mut w);
+                self.apply(x, &w);
+                self.w_eff = w;
+                self.eval_pruned = true;
+                return;
+            }
+        }
         let w = std::mem::take(&mut self.weight.value);
         self.apply(x, &w);
         self.weight.value = w;
@@ -165,7 +194,7 @@ impl<R: Real> Dense<R> {
             gb.iter_mut().zip(gy.row(i)).for_each(|(b, &g)| *b += g);
         }
         if need_grad_in {
-            let w = if self.mask.is_empty() {
+            let w = if self.mask.is_empty() && !self.eval_pruned {
                 &self.weight.value
             } else {
                 &self.w_eff
@@ -177,6 +206,13 @@ impl<R: Real> Dense<R> {
                 View::new(w, self.n_in, n).t(),
                 false,
             );
+        }
+        if let Some(vd) = &mut self.vd {
+            // only after a training pass drew the noise
+            if vd.sampled(gy.rows) {
+                let gi = need_grad_in.then_some(&mut self.grad_in);
+                vd.backward(x, gy, &self.weight.value, &mut self.weight.grad, gi);
+            }
         }
     }
 
@@ -192,12 +228,17 @@ impl<R: Real> Dense<R> {
             .collect()
     }
 
-    pub fn params_mut(&mut self) -> [&mut Param<R>; 2] {
-        [&mut self.weight, &mut self.bias]
+    /// W, b and, under variational dropout, its parameter.
+    pub fn params_mut(&mut self) -> Vec<&mut Param<R>> {
+        let mut v = vec![&mut self.weight, &mut self.bias];
+        v.extend(self.vd.as_mut().map(|d| &mut d.param));
+        v
     }
 
-    pub fn params(&self) -> [&Param<R>; 2] {
-        [&self.weight, &self.bias]
+    pub fn params(&self) -> Vec<&Param<R>> {
+        let mut v = vec![&self.weight, &self.bias];
+        v.extend(self.vd.as_ref().map(|d| &d.param));
+        v
     }
 }
 

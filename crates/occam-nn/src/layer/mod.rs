@@ -12,6 +12,7 @@ pub mod layernorm;
 pub mod lstm;
 pub mod pool;
 pub mod recurrent;
+pub mod variational;
 
 use crate::mat::{Batch, Mat};
 use crate::param::Param;
@@ -29,6 +30,7 @@ pub use layernorm::LayerNorm;
 pub use lstm::Lstm;
 pub use pool::{Pool2d, PoolKind};
 pub use recurrent::{CellKind, RecurrentShape};
+pub use variational::{Variational, VdKind};
 
 #[derive(Clone, Debug)]
 pub enum Layer<R> {
@@ -76,7 +78,7 @@ impl<R: Real> Layer<R> {
             Layer::Dropout(l) => l.forward_train(dense_input(x, "dropout"), rng),
             Layer::BatchNorm(l) => l.forward_train(dense_input(x, "batch norm")),
             Layer::LayerNorm(l) => l.forward_train(dense_input(x, "layer norm")),
-            Layer::Conv(l) => l.forward(dense_input(x, "a convolution")),
+            Layer::Conv(l) => l.forward_train(dense_input(x, "a convolution"), rng),
             Layer::Pool(l) => l.forward(dense_input(x, "pooling")),
             Layer::Lstm(l) => l.forward_train(dense_input(x, "an LSTM"), rng),
             Layer::Gru(l) => l.forward_train(dense_input(x, "a GRU"), rng),
@@ -90,7 +92,7 @@ impl<R: Real> Layer<R> {
             Layer::Dropout(l) => l.forward_eval(dense_input(x, "dropout")),
             Layer::BatchNorm(l) => l.forward_eval(dense_input(x, "batch norm")),
             Layer::LayerNorm(l) => l.forward_eval(dense_input(x, "layer norm")),
-            Layer::Conv(l) => l.forward(dense_input(x, "a convolution")),
+            Layer::Conv(l) => l.forward_eval(dense_input(x, "a convolution")),
             Layer::Pool(l) => l.forward(dense_input(x, "pooling")),
             Layer::Lstm(l) => l.forward_eval(dense_input(x, "an LSTM")),
             Layer::Gru(l) => l.forward_eval(dense_input(x, "a GRU")),

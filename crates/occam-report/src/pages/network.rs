@@ -137,6 +137,13 @@ pub(super) fn page(label: &str, r: &NetworkRun) -> Result<Page> {
             evidence_html(&s.evidence)?,
         ));
     }
+    if let Some(v) = &s.variational {
+        secs.push(section(
+            "variational",
+            "Variational dropout",
+            variational_html(v)?,
+        ));
+    }
     if let Some(u) = &s.uncertainty {
         secs.push(section(
             "uncertainty",
@@ -472,5 +479,88 @@ fn evidence_html(log: &[occam::results::EvidenceLog]) -> Result<String> {
         ),
         "Each weight and bias tensor's coupled L2 strength at every evidence update (the prior precision that maximizes the Laplace evidence, rescaled to the training objective).",
     )?);
+    Ok(html)
+}
+
+/// What variational dropout learned: zeros per layer, the log alpha histograms against the
+/// pruning threshold (sparse), the learned dropout rates (per layer or per unit).
+fn variational_html(v: &occam::results::VariationalResult) -> Result<String> {
+    let (z, t) = v.sparsity();
+    let sparse = v.kind == "sparse";
+    let mut html = paragraph(&format!(
+        "Variational dropout ({}) on every dense layer{}: {z} of {t} weights exactly zero ({:.1}%); the KL term per training row is {}{}.",
+        v.kind,
+        if sparse { " and convolution" } else { "" },
+        100.0 * z as f64 / t.max(1) as f64,
+        num(v.kl_per_row),
+        if sparse { "" } else { " (Kingma et al.'s approximation, up to an additive constant)" }
+    ));
+    let rows: Vec<Vec<String>> = v
+        .layers
+        .iter()
+        .map(|l| {
+            let mean = match l.rates.len() {
+                0 => "-".to_string(),
+                n => format!("{:.4}", l.rates.iter().sum::<f64>() / n as f64),
+            };
+            vec![
+                format!("{} {}", l.kind, l.layer),
+                l.zeros.to_string(),
+                l.total.to_string(),
+                format!("{:.1}%", 100.0 * l.zeros as f64 / l.total.max(1) as f64),
+                mean,
+            ]
+        })
+        .collect();
+    html.push_str(&table(
+        &[
+            "layer",
+            "zeros",
+            "weights",
+            "sparsity",
+            "mean learned dropout rate",
+        ],
+        &rows,
+    ));
+    if sparse {
+        let layers: Vec<(String, Vec<usize>)> = v
+            .layers
+            .iter()
+            .map(|l| (format!("{} {}", l.kind, l.layer), l.counts.clone()))
+            .collect();
+        html.push_str(&plot(
+            plots::log_alpha("log alpha of the kept weights", &v.layers[0].edges, &layers, Some(v.threshold)),
+            "Per dense layer, the distribution of log alpha = log sigma^2 - log theta^2 over the weights still in the model; weights above the threshold were set to exactly zero (clipped to [-10, 10]).",
+        )?);
+    }
+    for l in v.layers.iter().filter(|l| l.rates.len() > 1) {
+        let names: Vec<String> = if l.unit_names.len() == l.rates.len() {
+            l.unit_names.clone()
+        } else {
+            (0..l.rates.len()).map(|i| format!("unit {i}")).collect()
+        };
+        // the units the layer keeps most (lowest rate) on top: bars of 1 - rate
+        let keep: Vec<f64> = l.rates.iter().map(|r| 0.5 - r).collect();
+        html.push_str(&plot(
+            plots::bar_chart(&format!("Dense layer {}: learned dropout rates", l.layer), &names, &keep, keep.len().min(30), None, "0.5 - dropout rate (longer bar: the unit is kept more)"),
+            "The 30 input units with the lowest learned Gaussian dropout rate p = alpha / (1 + alpha) (at most 0.5); a unit whose rate reaches 0.5 carries mostly noise.",
+        )?);
+    }
+    if v.kind == "layer" {
+        let names: Vec<String> = v
+            .layers
+            .iter()
+            .map(|l| format!("layer {}", l.layer))
+            .collect();
+        let rates: Vec<f64> = v
+            .layers
+            .iter()
+            .map(|l| l.rates.first().copied().unwrap_or(f64::NAN))
+            .collect();
+        html.push_str(&plot(
+            plots::bar_chart("Learned dropout rate per layer", &names, &rates, rates.len(), None, "dropout rate alpha / (1 + alpha)"),
+            "One Gaussian dropout rate per dense layer, learned with the weights (Kingma et al. 2015).",
+        )?);
+    }
     Ok(html)
 }

@@ -29,6 +29,13 @@ pub fn check_rows(m: &super::Mlp, has_validation: bool) -> Result<()> {
             "validation needs validation rows (val_fraction > 0)",
         ));
     }
+    if m.laplace && m.variational.is_some() {
+        return Err(Error::param_err(
+            "laplace",
+            "variational dropout already gives the weights a posterior (predict with MC \
+             samples); the Laplace approximation would ignore its variances",
+        ));
+    }
     Ok(())
 }
 
@@ -241,4 +248,15 @@ pub fn held_out_check(
         }
     }
     Ok(Some(out))
+}
+
+/// How the last-layer Laplace approximation's prior precision is chosen.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LaplacePrior {
+    /// At the maximum of the log marginal likelihood (no validation rows needed).
+    #[default]
+    Evidence,
+    /// The value of 10^-4..10^4 with the smallest validation NLL (laplace-torch's
+    /// gridsearch); needs validation rows.
+    Validation,
 }

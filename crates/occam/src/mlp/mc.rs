@@ -26,8 +26,8 @@ impl MlpModel {
         if !self.net.has_dropout() {
             return Err(Error::param_err(
                 "mc_samples",
-                "the network has no dropout, DropConnect or recurrent dropout: MC dropout \
-                 needs a model trained with one",
+                "the network has no dropout, DropConnect, recurrent or variational dropout: \
+                 MC dropout needs a model trained with one",
             ));
         }
         let feats = self.engine_features(x)?;

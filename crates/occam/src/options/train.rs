@@ -262,6 +262,28 @@ pub struct TrainOptions {
         arg(help_heading = "Penalties", long, value_name = "N")
     )]
     pub l2_evidence: Option<usize>,
+    /// Variational dropout on every dense layer's weights: sparse (one variance per weight;
+    /// weights with log alpha > 3 end exactly zero, Molchanov et al. 2017), layer or unit
+    /// (a dropout rate learned per layer or per input unit, Kingma et al. 2015).
+    #[cfg_attr(
+        feature = "clap",
+        arg(help_heading = "Penalties", long, value_name = "sparse|layer|unit")
+    )]
+    pub variational: Option<String>,
+    /// Epochs over which the variational KL term's weight grows linearly to --kl-weight
+    /// (epoch e weighs (e+1)/(N+1)) [default: a third of --epochs; 0: full weight at once].
+    #[cfg_attr(
+        feature = "clap",
+        arg(help_heading = "Penalties", long, value_name = "N")
+    )]
+    pub kl_warmup: Option<usize>,
+    /// The variational KL term's weight [default: 1, the ELBO; below 1 fewer weights are
+    /// removed, above 1 more].
+    #[cfg_attr(
+        feature = "clap",
+        arg(help_heading = "Penalties", long, value_name = "W")
+    )]
+    pub kl_weight: Option<f64>,
     /// Layer normalisation after each hidden dense layer.
     #[cfg_attr(feature = "clap", arg(help_heading = "Network", long, num_args = 0..=1, default_missing_value = "true"))]
     pub layer_norm: Option<bool>,
@@ -413,6 +435,14 @@ impl TrainOptions {
             }
         };
         m.l2_evidence = o.l2_evidence;
+        m.variational = match o.variational.as_deref() {
+            None => None,
+            Some(v) => Some(occam_nn::layer::VdKind::parse(v).ok_or_else(|| {
+                Error::param_err("variational", format!("'{v}' is not sparse, layer or unit"))
+            })?),
+        };
+        m.kl_warmup = o.kl_warmup.or(m.kl_warmup);
+        m.kl_weight = o.kl_weight.unwrap_or(m.kl_weight);
         m.standardize = o.no_standardize.map_or(m.standardize, |no| !no);
         m.val_fraction = o.val_fraction.unwrap_or(m.val_fraction);
         if let Some(a) = &o.activation {

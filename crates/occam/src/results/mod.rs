@@ -9,6 +9,7 @@ mod network;
 mod search;
 mod summary;
 mod uncertainty;
+mod variational;
 
 pub use bayes::BayesResult;
 pub use linear::{
@@ -25,6 +26,7 @@ pub use search::{
     StableCluster, TrialPick, TuneChoice, TuneResult,
 };
 pub use uncertainty::{z_of, IntervalCheck, ProbabilityCheck, Uncertainty};
+pub use variational::{VariationalResult, VdLayer};
 
 use crate::error::{Error, Result};
 use crate::run::{RunFolder, RunKind};

@@ -150,6 +150,9 @@ pub struct NetworkResult {
     /// The last-layer Laplace's hyperparameters and held-out calibration (`laplace`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uncertainty: Option<super::Uncertainty>,
+    /// What variational dropout learned (`variational`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub variational: Option<super::VariationalResult>,
 }
 
 /// Forecast errors at the scored horizon.

@@ -73,6 +73,30 @@ impl Display for NetworkResult {
                 l2.join(", ")
             )?;
         }
+        if let Some(v) = &self.variational {
+            let (z, t) = v.sparsity();
+            write!(
+                f,
+                "variational dropout ({}): {z} of {t} weights exactly zero ({:.1}%), KL {:.4} \
+                 per row",
+                v.kind,
+                100.0 * z as f64 / t.max(1) as f64,
+                v.kl_per_row
+            )?;
+            let rates: Vec<String> = v
+                .layers
+                .iter()
+                .filter(|l| !l.rates.is_empty())
+                .map(|l| {
+                    let mean = l.rates.iter().sum::<f64>() / l.rates.len() as f64;
+                    format!("layer {} {mean:.3}", l.layer)
+                })
+                .collect();
+            if !rates.is_empty() {
+                write!(f, "; mean learned dropout rate {}", rates.join(", "))?;
+            }
+            writeln!(f)?;
+        }
         if let Some(u) = &self.uncertainty {
             write!(
                 f,
