@@ -356,3 +356,37 @@ fn bands_shade_the_interval_and_dot_every_observed_value() {
     }
     assert!(plots::bands("x", &mean, &lo[..3], &hi, &obs, "b", "y").is_err());
 }
+
+#[test]
+fn log_alpha_histograms_step_per_layer_with_the_threshold_as_a_marker() {
+    let edges: Vec<f64> = (0..=40).map(|i| -10.0 + 0.5 * i as f64).collect();
+    let layers = vec![
+        (
+            "dense 0".to_string(),
+            (0..40).map(|i| i % 7).collect::<Vec<usize>>(),
+        ),
+        (
+            "dense 1".to_string(),
+            (0..40).map(|i| (i * 3) % 5).collect(),
+        ),
+    ];
+    let svg = plots::log_alpha("log alpha", &edges, &layers, Some(3.0)).unwrap();
+    assert_eq!(polylines(&svg, 3).len(), 1, "the threshold");
+    // two step lines, then a legend sample for the threshold and each layer
+    let lines = polylines(&svg, 2);
+    assert_eq!(lines.len(), 2 + 3);
+    assert_eq!(stroke(lines[0]), hex(plots::PALETTE[0]));
+    assert_eq!(stroke(lines[1]), hex(plots::PALETTE[1]));
+    // a step line holds 2 points per bin plus both ends
+    assert_eq!(lines[0].matches(',').count(), 2 * 40 + 2);
+    let t = texts(&svg);
+    for want in [
+        "dense 0",
+        "dense 1",
+        "pruning threshold 3",
+        "log alpha (kept weights)",
+    ] {
+        assert!(t.iter().any(|s| s == want), "{want} in {t:?}");
+    }
+    assert!(plots::log_alpha("x", &edges[..5], &layers, None).is_err());
+}
