@@ -3,25 +3,13 @@
 //! every row, the binary spread of a probability within [0, 0.5], and clear errors for a
 //! network without dropout or fewer than two passes.
 
-use occam::{CsvOptions, Mlp};
-use std::path::Path;
-
-fn read(name: &str, target: Option<&str>) -> occam::Dataset {
-    occam::estimator::read_csv(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../datasets")
-            .join(name),
-        &CsvOptions {
-            target: target.map(str::to_string),
-            ..CsvOptions::default()
-        },
-    )
-    .unwrap()
-}
+mod common;
+use common::dataset;
+use occam::Mlp;
 
 #[test]
 fn mc_dropout_is_seeded_and_spreads_around_the_evaluation_prediction() {
-    let d = read("diabetes_regression.csv", None);
+    let d = dataset("diabetes_regression.csv", None);
     let mut m = Mlp {
         hidden: Some(vec![32]),
         dropout: 0.2,
@@ -61,7 +49,7 @@ fn mc_dropout_is_seeded_and_spreads_around_the_evaluation_prediction() {
         .starts_with("predicted_disease_progression,std_disease_progression\n"));
 
     // classes: the spread of P(second class)
-    let p = read("pima_indians_diabetes.csv", None);
+    let p = dataset("pima_indians_diabetes.csv", None);
     let mut c = Mlp {
         hidden: Some(vec![16]),
         dropout: 0.3,
@@ -85,7 +73,7 @@ fn mc_dropout_is_seeded_and_spreads_around_the_evaluation_prediction() {
 
 #[test]
 fn mc_dropout_needs_dropout_and_two_passes() {
-    let d = read("diabetes_regression.csv", None);
+    let d = dataset("diabetes_regression.csv", None);
     let mut plain = Mlp {
         hidden: Some(vec![8]),
         epochs: 3,
@@ -117,7 +105,7 @@ fn mc_dropout_needs_dropout_and_two_passes() {
 /// passes' spread alone.
 #[test]
 fn mc_dropout_intervals_cover_held_out_diabetes_rows() {
-    let d = read("diabetes_regression.csv", None);
+    let d = dataset("diabetes_regression.csv", None);
     let s = occam_core::split::train_val_test(d.nrows(), None, 0.25, 0.0, 11).unwrap();
     let (train, test) = (d.subset(&s.train), d.subset(&s.validation));
     let mut m = Mlp {

@@ -7,18 +7,10 @@
 //! (coverage, Gaussian test log-likelihood per row, RMSE) is printed for BENCHMARKS.md:
 //! `cargo test --release -p occam --test uncertainty -- --nocapture`.
 
+mod common;
+use common::dataset;
 use occam::{CsvOptions, Dataset, Mlp, Predictions};
 use std::path::Path;
-
-fn read(name: &str) -> Dataset {
-    occam::estimator::read_csv(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../datasets")
-            .join(name),
-        &CsvOptions::default(),
-    )
-    .unwrap()
-}
 
 /// (coverage of the 90% intervals, mean Gaussian log-likelihood, RMSE) of `mean`, `sd`
 /// against `y`.
@@ -82,7 +74,7 @@ fn laplace_and_mc_dropout_intervals_cover_85_to_95_percent_on_four_regression_se
     println!("|---|---|---|---|---|---|");
     let mut failures = Vec::new();
     for name in sets {
-        let d = read(name);
+        let d = dataset(name, None);
         let laplace = cross_validated(&d, 5, |train, test, k| {
             let mut m = Mlp {
                 laplace: true,
@@ -143,7 +135,7 @@ fn laplace_refuses_counts_and_moderates_class_probabilities() {
     };
     assert_eq!(e.param(), Some("laplace"), "{e}");
 
-    let pima = read("pima_indians_diabetes.csv");
+    let pima = dataset("pima_indians_diabetes.csv", None);
     let est = Mlp {
         hidden: Some(vec![16]),
         epochs: 50,
@@ -177,7 +169,7 @@ fn laplace_refuses_counts_and_moderates_class_probabilities() {
 /// validation rows it is refused before training.
 #[test]
 fn a_prior_chosen_on_validation_rows_calibrates_digits_better_than_the_evidence() {
-    let d = read("digits_8x8.csv");
+    let d = dataset("digits_8x8.csv", None);
     let s = occam_core::split::train_val_test(d.nrows(), Some(&d.y), 0.25, 0.0, 5).unwrap();
     let (train, test) = (d.subset(&s.train), d.subset(&s.validation));
     let nll = |m: &mut occam::MlpModel| {

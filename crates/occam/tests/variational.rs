@@ -4,22 +4,10 @@
 //! zeros, the learned rates are named by the input features, MC passes sample the weight
 //! noise, and the combinations that cannot work are refused with the parameter named.
 
+mod common;
+use common::dataset;
 use occam::results::VariationalResult;
-use occam::{CsvOptions, Dataset, Mlp, MlpModel, Mode, RunFolder, RunKind, Schedule, VdKind};
-use std::path::Path;
-
-fn read(name: &str, target: Option<&str>) -> Dataset {
-    occam::estimator::read_csv(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../datasets")
-            .join(name),
-        &CsvOptions {
-            target: target.map(str::to_string),
-            ..CsvOptions::default()
-        },
-    )
-    .unwrap()
-}
+use occam::{Dataset, Mlp, MlpModel, Mode, RunFolder, RunKind, Schedule, VdKind};
 
 /// (train, test): a stratified 75/25 split.
 fn split(d: &Dataset) -> (Dataset, Dataset) {
@@ -49,7 +37,7 @@ fn digits_net(variational: Option<VdKind>) -> Mlp {
 
 #[test]
 fn sparse_variational_dropout_on_digits_keeps_the_accuracy_with_few_weights() {
-    let (train, test) = split(&read("digits_8x8.csv", Some("digit")));
+    let (train, test) = split(&dataset("digits_8x8.csv", Some("digit")));
     let mut plain = digits_net(None).fit(&train).unwrap();
     let mut sparse = digits_net(Some(VdKind::Sparse)).fit(&train).unwrap();
     let (a0, a1) = (accuracy(&mut plain, &test), accuracy(&mut sparse, &test));
@@ -85,7 +73,7 @@ fn sparse_variational_dropout_on_digits_keeps_the_accuracy_with_few_weights() {
 
 #[test]
 fn learned_rates_are_named_and_mc_passes_sample_the_weight_noise() {
-    let d = read("diabetes_regression.csv", None);
+    let d = dataset("diabetes_regression.csv", None);
     let mut m = Mlp {
         hidden: Some(vec![16]),
         epochs: 40,
@@ -124,7 +112,7 @@ fn learned_rates_are_named_and_mc_passes_sample_the_weight_noise() {
 
 #[test]
 fn combinations_that_cannot_work_are_refused_with_the_parameter() {
-    let d = read("diabetes_regression.csv", None);
+    let d = dataset("diabetes_regression.csv", None);
     let base = Mlp {
         hidden: Some(vec![8]),
         epochs: 2,

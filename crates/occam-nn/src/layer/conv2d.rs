@@ -291,15 +291,11 @@ impl<R: Real> Conv2d<R> {
 
     /// Kernel, bias and, under variational dropout, its `log sigma2`.
     pub fn params_mut(&mut self) -> Vec<&mut Param<R>> {
-        let mut v = vec![&mut self.weight, &mut self.bias];
-        v.extend(self.vd.as_mut().map(|d| &mut d.param));
-        v
+        super::variational::with_noise_mut(&mut self.weight, &mut self.bias, &mut self.vd)
     }
 
     pub fn params(&self) -> Vec<&Param<R>> {
-        let mut v = vec![&self.weight, &self.bias];
-        v.extend(self.vd.as_ref().map(|d| &d.param));
-        v
+        super::variational::with_noise(&self.weight, &self.bias, &self.vd)
     }
 }
 

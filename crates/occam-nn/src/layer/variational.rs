@@ -456,3 +456,26 @@ impl<R: Real> Variational<R> {
         }
     }
 }
+
+/// A layer's weight, bias and, under variational dropout, its parameter (dense and
+/// convolution layers list their parameters so).
+pub fn with_noise<'a, R>(
+    weight: &'a Param<R>,
+    bias: &'a Param<R>,
+    vd: &'a Option<Variational<R>>,
+) -> Vec<&'a Param<R>> {
+    let mut v = vec![weight, bias];
+    v.extend(vd.as_ref().map(|d| &d.param));
+    v
+}
+
+/// [`with_noise`], mutable.
+pub fn with_noise_mut<'a, R>(
+    weight: &'a mut Param<R>,
+    bias: &'a mut Param<R>,
+    vd: &'a mut Option<Variational<R>>,
+) -> Vec<&'a mut Param<R>> {
+    let mut v = vec![weight, bias];
+    v.extend(vd.as_mut().map(|d| &mut d.param));
+    v
+}
