@@ -8,7 +8,7 @@ pub mod laplace;
 mod mc;
 
 pub use laplace::LaplacePrior;
-pub use mc::validation_noise;
+pub use mc::{mc_sums, validation_noise};
 
 use crate::error::{Error, Result};
 use crate::estimator::{validate_data, Estimator, Fitted};

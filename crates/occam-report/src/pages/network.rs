@@ -331,6 +331,12 @@ pub(super) fn forecast(label: &str, r: &ForecastRun) -> Result<Page> {
             "Every scored test window in time order (forecasts.csv holds them with their times).",
         )?,
     ));
+    if let Some(u) = &s.uncertainty {
+        let what = format!("test windows, {horizon} step(s) ahead");
+        let mut html = paragraph("MC dropout: 100 stochastic passes (dropout, recurrent and variational dropout on; seed 0), the passes' spread plus the validation RMSE at the horizon as observation noise.");
+        html.push_str(&intervals_html(u, "MC dropout", &what, &s.target)?);
+        secs.push(section("uncertainty", "Forecast uncertainty", html));
+    }
     secs.push(section(
         "curves",
         "Learning curves",
@@ -368,46 +374,8 @@ fn uncertainty_html(u: &occam::results::Uncertainty, target: &str) -> Result<Str
     }
     let mut html = table(&["", ""], &rows);
     if let Some(r) = &u.regression {
-        let cov: Vec<Vec<String>> = r
-            .coverage
-            .iter()
-            .map(|(l, c)| vec![format!("{:.0}%", 100.0 * l), format!("{:.1}%", 100.0 * c)])
-            .collect();
-        html.push_str(&paragraph(&format!(
-            "On the {} {} rows: log-likelihood {} per row, RMSE {}.",
-            u.rows,
-            u.held_out,
-            num(r.log_lik),
-            num(r.rmse)
-        )));
-        html.push_str(&table(&["nominal", "observed coverage"], &cov));
-        html.push_str(&plot(
-            plots::calibration(
-                "Coverage of central predictive intervals",
-                &[("Laplace", r.coverage.clone())],
-                "nominal level",
-                "share of held-out rows inside",
-            ),
-            "Each point: the share of held-out rows inside mean ± z sd for the nominal level; on the diagonal the intervals are calibrated, below it too narrow.",
-        )?);
-        let z = occam::results::z_of(0.9);
-        let lo: Vec<f64> = r.mean.iter().zip(&r.sd).map(|(m, s)| m - z * s).collect();
-        let hi: Vec<f64> = r.mean.iter().zip(&r.sd).map(|(m, s)| m + z * s).collect();
-        html.push_str(&plot(
-            plots::bands(
-                "Held-out rows and their 90% predictive intervals",
-                &r.mean,
-                &lo,
-                &hi,
-                &r.observed,
-                "90% interval",
-                target,
-            ),
-            &format!(
-                "{} held-out rows ordered by the predicted {target}: the prediction, its 90% interval (shaded) and the observed value.",
-                r.mean.len()
-            ),
-        )?);
+        let rows = format!("{} {} rows", u.rows, u.held_out);
+        html.push_str(&intervals_html(r, "Laplace", &rows, target)?);
     }
     if let Some(c) = &u.classes {
         html.push_str(&table(
@@ -435,6 +403,55 @@ fn uncertainty_html(u: &occam::results::Uncertainty, target: &str) -> Result<Str
             "Rows binned by the predicted class's probability (10 bins): mean confidence against accuracy; on the diagonal the probabilities are calibrated, below it overconfident.",
         )?);
     }
+    Ok(html)
+}
+
+/// Central predictive intervals on held-out rows (`what`: "1000 test rows"): the coverage
+/// table and calibration plot, and the rows with their 90% bands.
+fn intervals_html(
+    r: &occam::results::IntervalCheck,
+    method: &str,
+    what: &str,
+    target: &str,
+) -> Result<String> {
+    let cov: Vec<Vec<String>> = r
+        .coverage
+        .iter()
+        .map(|(l, c)| vec![format!("{:.0}%", 100.0 * l), format!("{:.1}%", 100.0 * c)])
+        .collect();
+    let mut html = paragraph(&format!(
+        "On the {what}: log-likelihood {} per row, RMSE {}.",
+        num(r.log_lik),
+        num(r.rmse)
+    ));
+    html.push_str(&table(&["nominal", "observed coverage"], &cov));
+    html.push_str(&plot(
+        plots::calibration(
+            "Coverage of central predictive intervals",
+            &[(method, r.coverage.clone())],
+            "nominal level",
+            "share of held-out rows inside",
+        ),
+        "Each point: the share of held-out rows inside mean ± z sd for the nominal level; on the diagonal the intervals are calibrated, below it too narrow.",
+    )?);
+    let z = occam::results::z_of(0.9);
+    let lo: Vec<f64> = r.mean.iter().zip(&r.sd).map(|(m, s)| m - z * s).collect();
+    let hi: Vec<f64> = r.mean.iter().zip(&r.sd).map(|(m, s)| m + z * s).collect();
+    html.push_str(&plot(
+        plots::bands(
+            "Held-out rows and their 90% predictive intervals",
+            &r.mean,
+            &lo,
+            &hi,
+            &r.observed,
+            "90% interval",
+            target,
+        ),
+        &format!(
+            "{} held-out rows ordered by the predicted {target}: the prediction, its 90% interval (shaded) and the observed value.",
+            r.mean.len()
+        ),
+    )?);
     Ok(html)
 }
 

@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::predict::Predictions;
 use occam_core::{Matrix, Task};
 use occam_nn::metrics::predictions;
-use occam_nn::{Data, Net};
+use occam_nn::{Data, Features, Mat, Net};
 
 impl MlpModel {
     /// MC dropout predictions (Gal & Ghahramani 2016): `samples` stochastic passes with
@@ -38,27 +38,10 @@ impl MlpModel {
         } else {
             128
         };
-        let mut gather = occam_nn::Gather::default();
-        let idx: Vec<usize> = (0..n).collect();
-        let (mut sum, mut sq) = (vec![0.0; n * k], vec![0.0; n * k]);
-        let task = self.meta.task;
-        let y_scale = self.meta.preprocess.y_scale;
-        for start in (0..n).step_by(chunk) {
-            let end = (start + chunk).min(n);
-            gather.fill_x(&feats, &idx[start..end]);
-            for s in 0..samples {
-                let mut rng = occam_core::rng::Rng::stream(seed, (start as u64) << 24 | s as u64);
-                let out = self.net.forward_mc(gather.batch(), &mut rng);
-                let pr = predictions(task, out, y_scale);
-                for r in 0..end - start {
-                    for c in 0..k {
-                        let v = pr.row(r)[c];
-                        sum[(start + r) * k + c] += v;
-                        sq[(start + r) * k + c] += v * v;
-                    }
-                }
-            }
-        }
+        let (task, y_scale) = (self.meta.task, self.meta.preprocess.y_scale);
+        let (sum, sq) = mc_sums(&mut self.net, &feats, samples, seed, chunk, |out| {
+            predictions(task, out, y_scale)
+        });
         let t = samples as f64;
         let rows: Vec<Vec<f64>> = (0..n)
             .map(|i| (0..k).map(|c| sum[i * k + c] / t).collect())
@@ -83,6 +66,40 @@ impl MlpModel {
         out.std = Some(std);
         Ok(out)
     }
+}
+
+/// The sums and the sums of squares, per row and output (`[row * k + output]`), of
+/// `map(outputs)` over `samples` MC passes of `net` on `feats` in chunks of `chunk` rows
+/// (seeded: pass s of the rows from r on draws from stream (seed, r, s)).
+pub fn mc_sums(
+    net: &mut Net<f32>,
+    feats: &Features<f32>,
+    samples: usize,
+    seed: u64,
+    chunk: usize,
+    map: impl Fn(&Mat<f32>) -> Mat<f64>,
+) -> (Vec<f64>, Vec<f64>) {
+    let n = feats.rows();
+    let k = net.spec.n_out;
+    let mut gather = occam_nn::Gather::default();
+    let idx: Vec<usize> = (0..n).collect();
+    let (mut sum, mut sq) = (vec![0.0; n * k], vec![0.0; n * k]);
+    for start in (0..n).step_by(chunk.max(1)) {
+        let end = (start + chunk).min(n);
+        gather.fill_x(feats, &idx[start..end]);
+        for s in 0..samples {
+            let mut rng = occam_core::rng::Rng::stream(seed, (start as u64) << 24 | s as u64);
+            let pr = map(net.forward_mc(gather.batch(), &mut rng));
+            for r in 0..end - start {
+                for c in 0..k {
+                    let v = pr.row(r)[c];
+                    sum[(start + r) * k + c] += v;
+                    sq[(start + r) * k + c] += v * v;
+                }
+            }
+        }
+    }
+    (sum, sq)
 }
 
 /// Regression: the RMS of `net`'s residuals on the validation rows `val`, in the target's

@@ -303,6 +303,10 @@ pub struct ForecastResult {
     /// Against the unregularized network (`baseline`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comparison: Option<ForecastComparison>,
+    /// MC dropout's 90%-and-other intervals on the test windows at the horizon (a network
+    /// with dropout, recurrent or variational dropout only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uncertainty: Option<super::IntervalCheck>,
 }
 
 /// Rating errors.

@@ -164,6 +164,17 @@ impl Display for ForecastResult {
                 c.regularized.rmse, c.baseline.rmse
             )?;
         }
+        if let Some(u) = &self.uncertainty {
+            if let Some((_, c)) = u.coverage.iter().find(|c| (c.0 - 0.9).abs() < 1e-9) {
+                writeln!(
+                    f,
+                    "MC dropout: 90% intervals cover {:.1}% of the test windows; log-likelihood \
+                     {:.4} per window",
+                    100.0 * c,
+                    u.log_lik
+                )?;
+            }
+        }
         Ok(())
     }
 }
