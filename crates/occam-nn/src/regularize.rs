@@ -212,6 +212,11 @@ impl Regularizer {
         }
     }
 
+    /// How many parameter tensors the penalties cover (one slot each).
+    pub fn tensors(&self) -> usize {
+        self.slots.len()
+    }
+
     /// Sets the coupled L2 strength of every parameter tensor, in the network's order (the
     /// evidence updates); the other terms stay.
     pub fn set_l2(&mut self, l2: &[f64]) {

@@ -6,7 +6,7 @@ use crate::error::{NnError, Result};
 use crate::optim::schedule::ScheduleState;
 use crate::real::Real;
 use crate::tensors::{decode, encode_with_meta, load_net_tensors, net_tensors, read_meta, Named};
-use crate::trainer::{EpochLog, Trainer};
+use crate::trainer::{EpochLog, EvidenceLog, Trainer};
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct TrainState<R> {
@@ -31,6 +31,10 @@ pub struct StateMeta {
     pub bad_epochs: usize,
     pub stopped_early: bool,
     pub history: Vec<EpochLog>,
+    /// The evidence updates so far (`TrainConfig::evidence`); the last one's L2 strengths
+    /// are set again on resume.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<EvidenceLog>,
 }
 
 const FORMAT: &str = "occam-checkpoint-1";
@@ -54,6 +58,7 @@ impl<R: Real> TrainState<R> {
                 bad_epochs: t.bad_epochs,
                 stopped_early: t.stopped_early,
                 history: t.history.clone(),
+                evidence: t.evidence_log.clone(),
             },
         }
     }
@@ -82,6 +87,16 @@ impl<R: Real> TrainState<R> {
         t.best_tensors = self.best;
         t.stopped_early = self.meta.stopped_early;
         t.history = self.meta.history;
+        if let Some(last) = self.meta.evidence.last() {
+            if last.l2.len() != t.reg.tensors() {
+                return Err(NnError::Model(
+                    "checkpoint evidence updates do not fit this network".into(),
+                ));
+            }
+            t.reg
+                .set_l2(&last.l2.iter().map(|(_, v)| *v).collect::<Vec<_>>());
+        }
+        t.evidence_log = self.meta.evidence;
         Ok(())
     }
 

@@ -194,6 +194,20 @@ fn evidence_updates_set_each_tensors_l2_from_the_laplace_optimum() {
         (pen - want_penalty).abs() < 1e-10 * want_penalty,
         "{pen} vs {want_penalty}"
     );
+    // a run stopped at epoch 17 and resumed from its checkpoint (written to bytes and read
+    // back) ends with the same bits: the checkpoint carries the evidence updates and their L2
+    let mut first = cfg.clone();
+    first.epochs = 17;
+    let mut a = Trainer::new(Net::<f64>::new(&spec, 3), first).unwrap();
+    a.fit(&train, None, &mut |_| Ok(())).unwrap();
+    let bytes = a.state().encode().unwrap();
+    let st = occam_nn::TrainState::decode(&bytes).unwrap();
+    let mut b = Trainer::resume(Net::<f64>::new(&spec, 3), cfg.clone(), st).unwrap();
+    b.fit(&train, None, &mut |_| Ok(())).unwrap();
+    assert_eq!(b.evidence_log, tr.evidence_log);
+    for (p, q) in b.net.params().iter().zip(tr.net.params()) {
+        assert_eq!(p.value, q.value, "{}", p.name);
+    }
     // a loss without a Laplace likelihood, and updates every 0 epochs, are refused
     let mut bad = cfg.clone();
     bad.loss = Loss::Huber { delta: 1.0 };
