@@ -22,7 +22,7 @@ use occam_core::rng::Rng;
 /// | `batch_norm` | false | after each hidden dense layer (BatchNorm1d) and each convolution (BatchNorm2d) |
 /// | `layer_norm` | false | after each hidden dense layer |
 /// | `spatial_dropout` | 0 | [0, 1), whole channels after each convolution block |
-/// | `variational` | none | variational dropout on every dense layer: sparse, layer, unit |
+/// | `variational` | none | variational dropout on every dense layer (sparse: and convolution): sparse, layer, unit |
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MlpSpec {
     pub n_in: usize,
@@ -45,7 +45,8 @@ pub struct MlpSpec {
     /// Spatial dropout (whole channels) after each convolution block, [0, 1).
     #[serde(default)]
     pub spatial_dropout: f64,
-    /// Variational dropout on every dense layer's weights (`crate::layer::variational`).
+    /// Variational dropout on every dense layer's weights, and with the sparse kind on every
+    /// convolution kernel (`crate::layer::variational`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variational: Option<VdKind>,
 }

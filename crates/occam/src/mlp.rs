@@ -118,7 +118,8 @@ pub struct Mlp {
     /// Learn one coupled L2 strength per parameter tensor from the evidence every this many
     /// epochs (after as many), no validation rows needed ([`occam_nn::trainer::Evidence`]).
     pub l2_evidence: Option<usize>,
-    /// Variational dropout on every dense layer ([`occam_nn::layer::variational`]).
+    /// Variational dropout on every dense layer, with the sparse kind also on convolution
+    /// kernels ([`occam_nn::layer::variational`]).
     pub variational: Option<VdKind>,
     /// Epochs over which the variational KL term's weight grows linearly to `kl_weight`;
     /// `None`: a third of `epochs` (from random weights the full KL at once removes

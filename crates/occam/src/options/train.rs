@@ -262,9 +262,10 @@ pub struct TrainOptions {
         arg(help_heading = "Penalties", long, value_name = "N")
     )]
     pub l2_evidence: Option<usize>,
-    /// Variational dropout on every dense layer's weights: sparse (one variance per weight;
-    /// weights with log alpha > 3 end exactly zero, Molchanov et al. 2017), layer or unit
-    /// (a dropout rate learned per layer or per input unit, Kingma et al. 2015).
+    /// Variational dropout on every dense layer's weights: sparse (one variance per weight,
+    /// convolution kernels included; weights with log alpha > 3 end exactly zero, Molchanov
+    /// et al. 2017), layer or unit (a dropout rate learned per dense layer or per input unit,
+    /// Kingma et al. 2015).
     #[cfg_attr(
         feature = "clap",
         arg(help_heading = "Penalties", long, value_name = "sparse|layer|unit")
