@@ -2,6 +2,9 @@
 //! differences (f64), and integrated gradients are complete (each row's attributions sum to
 //! f(x) - f(baseline)) within 1e-3 relative at the default settings, over many rows.
 
+mod common;
+use common::{fixture_net, floats};
+
 use occam_core::rng::Rng;
 use occam_nn::attribution::{
     input_gradients, integrated_gradients, outputs_at, IgConfig, Quadrature,
@@ -209,42 +212,17 @@ fn a_linear_network_gets_weight_times_input_difference() {
 /// network, in f64; what is left is Captum rounding its quadrature weights to float32.
 #[test]
 fn integrated_gradients_and_input_x_gradient_equal_captums_on_the_same_weights() {
-    use occam_nn::tensors::{load_net_tensors, Named};
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/fixtures/captum/captum_fixtures.json"
     ))
     .unwrap();
     let fx: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let floats = |v: &serde_json::Value| -> Vec<f64> {
-        v.as_array()
-            .unwrap()
-            .iter()
-            .map(|a| a.as_f64().unwrap())
-            .collect()
-    };
     let cases = fx["cases"].as_array().unwrap();
     assert_eq!(cases.len(), 7);
     for c in cases {
         let name = c["name"].as_str().unwrap();
-        let spec: MlpSpec = serde_json::from_value(c["spec"].clone()).unwrap();
-        let mut net: Net<f64> = Net::new(&spec, 0);
-        let tensors: Vec<Named<f64>> = c["tensors"]
-            .as_object()
-            .unwrap()
-            .iter()
-            .map(|(k, t)| Named {
-                name: k.clone(),
-                shape: t["shape"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|v| v.as_u64().unwrap() as usize)
-                    .collect(),
-                data: floats(&t["data"]),
-            })
-            .collect();
-        load_net_tensors(&mut net, &tensors).unwrap();
+        let (spec, mut net) = fixture_net(c);
         let p = spec.n_in;
         let xv = floats(&c["x"]);
         let n = xv.len() / p;

@@ -3,20 +3,14 @@
 //! differences (exact there: the outputs are linear in it), and the evidence optimum a
 //! maximum.
 
+mod common;
+use common::{fixture_net, floats};
+
 use occam_core::Task;
 use occam_nn::laplace::diag::{predict_diag, DiagLaplace};
 use occam_nn::laplace::{probit, LastLayerLaplace, Likelihood};
-use occam_nn::tensors::{load_net_tensors, Named};
 use occam_nn::{Data, Features, Layer, Mat, MlpSpec, Net};
 use serde_json::Value;
-
-fn floats(v: &Value) -> Vec<f64> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a.as_f64().unwrap())
-        .collect()
-}
 
 fn rel(got: f64, want: f64) -> f64 {
     (got - want).abs() / want.abs().max(1e-300)
@@ -57,24 +51,7 @@ fn fixture_cases() -> Vec<Case> {
 }
 
 fn case_parts(c: &Value) -> (Net<f64>, Data<f64>, Features<f64>) {
-    let spec: MlpSpec = serde_json::from_value(c["spec"].clone()).unwrap();
-    let mut net: Net<f64> = Net::new(&spec, 0);
-    let tensors: Vec<Named<f64>> = c["tensors"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .map(|(k, t)| Named {
-            name: k.clone(),
-            shape: t["shape"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|v| v.as_u64().unwrap() as usize)
-                .collect(),
-            data: floats(&t["data"]),
-        })
-        .collect();
-    load_net_tensors(&mut net, &tensors).unwrap();
+    let (spec, net) = fixture_net(c);
     let p = spec.n_in;
     let xtr = floats(&c["x_train"]);
     let n = xtr.len() / p;

@@ -1,10 +1,14 @@
-//! What the finite-difference test binaries share: seeded normal draws and the central
-//! difference check (h = 1e-6, 1e-6 relative: max abs error over the tensor divided by its
-//! max abs gradient).
+//! What the test binaries share: seeded normal draws and the central difference check (h =
+//! 1e-6, 1e-6 relative: max abs error over the tensor divided by its max abs gradient); the
+//! networks of the reference fixtures (Captum, laplace-torch), whose JSON holds a spec and
+//! its tensors.
 #![allow(dead_code)] // each test binary uses its own subset
 
 use occam_core::rng::Rng;
 use occam_nn::mat::Mat;
+use occam_nn::tensors::{load_net_tensors, Named};
+use occam_nn::{MlpSpec, Net};
+use serde_json::Value;
 
 pub const H: f64 = 1e-6;
 pub const TOL: f64 = 1e-6;
@@ -51,4 +55,37 @@ pub fn check(what: &str, theta: &[f64], analytic: &[f64], f: &mut dyn FnMut(&[f6
 /// <gy, out> : a scalar whose gradient with respect to out is gy.
 pub fn dot(a: &Mat<f64>, b: &Mat<f64>) -> f64 {
     a.data.iter().zip(&b.data).map(|(x, y)| x * y).sum()
+}
+
+/// A JSON array of numbers.
+pub fn floats(v: &Value) -> Vec<f64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_f64().unwrap())
+        .collect()
+}
+
+/// The network of a fixture case: `spec` built, then `tensors` (name -> shape, data, in the
+/// file layout) loaded into it.
+pub fn fixture_net(c: &Value) -> (MlpSpec, Net<f64>) {
+    let spec: MlpSpec = serde_json::from_value(c["spec"].clone()).unwrap();
+    let mut net: Net<f64> = Net::new(&spec, 0);
+    let tensors: Vec<Named<f64>> = c["tensors"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, t)| Named {
+            name: k.clone(),
+            shape: t["shape"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_u64().unwrap() as usize)
+                .collect(),
+            data: floats(&t["data"]),
+        })
+        .collect();
+    load_net_tensors(&mut net, &tensors).unwrap();
+    (spec, net)
 }
