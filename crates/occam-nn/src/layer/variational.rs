@@ -154,12 +154,17 @@ impl<R: Real> Variational<R> {
         }
     }
 
+    /// Under a learned rate, the index of input unit `i`'s `log alpha` in the parameter.
+    fn slot(kind: VdKind, i: usize) -> usize {
+        match kind {
+            VdKind::Unit => i,
+            _ => 0,
+        }
+    }
+
     /// The log alpha of input unit `i` under a learned rate.
     fn rate_log_alpha(&self, i: usize) -> f64 {
-        match self.kind {
-            VdKind::Unit => self.param.value[i].f64(),
-            _ => self.param.value[0].f64(),
-        }
+        self.param.value[Self::slot(self.kind, i)].f64()
     }
 
     /// log alpha per weight `[n_in, n_out]` (sparse: clipped to +-10).
@@ -360,17 +365,14 @@ impl<R: Real> Variational<R> {
             // sigma2 = alpha theta^2: d/d log alpha = sigma2, d/d theta = 2 alpha theta
             kind => {
                 for i in 0..self.n_in {
-                    let a = R::of(
-                        self.param.value[if kind == VdKind::Unit { i } else { 0 }]
-                            .f64()
-                            .exp(),
-                    );
+                    let slot = Self::slot(kind, i);
+                    let a = R::of(self.param.value[slot].f64().exp());
                     let mut acc = R::zero();
                     for j in i * n..(i + 1) * n {
                         acc += self.gsig2[j] * self.sig2[j];
                         theta_grad[j] += self.gsig2[j] * R::of(2.0) * a * theta[j];
                     }
-                    grad[if kind == VdKind::Unit { i } else { 0 }] += acc;
+                    grad[slot] += acc;
                 }
             }
         }
@@ -438,7 +440,7 @@ impl<R: Real> Variational<R> {
             }
             kind => {
                 for i in 0..self.n_in {
-                    let slot = if kind == VdKind::Unit { i } else { 0 };
+                    let slot = Self::slot(kind, i);
                     let d = rate_kl(self.param.value[slot].f64()).1;
                     self.param.grad[slot] += R::of(scale * d * self.n_out as f64);
                 }
