@@ -5,7 +5,7 @@
 //! it (`linear.rs`, `network.rs`).
 
 use numpy::{PyReadonlyArray1, PyReadonlyArray2};
-use occam::{Dataset, Matrix, RawTable, Task};
+use occam::{Column, Dataset, Matrix, Numbers, RawTable, Task};
 use occam_core::dataset::ColumnSpec;
 use occam_core::DenseMatrix;
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -158,8 +158,14 @@ fn matrix_of(x: &Bound<'_, PyAny>) -> PyResult<Matrix> {
     if let Ok(dense) = x.extract::<PyReadonlyArray2<f64>>() {
         let x = dense.as_array();
         let (n, p) = x.dim();
-        let cols: Vec<Vec<f64>> = (0..p).map(|j| x.column(j).to_vec()).collect();
-        return Ok(Matrix::Dense(DenseMatrix::from_columns(n, cols)));
+        // Straight into the column-major buffer (no matrix of columns in between).
+        let mut data = Vec::with_capacity(n * p);
+        (0..p).for_each(|j| data.extend(x.column(j).iter()));
+        return Ok(Matrix::Dense(DenseMatrix {
+            nrows: n,
+            ncols: p,
+            data,
+        }));
     }
     match x.extract::<CscParts<'_>>() {
         Ok(parts) => csc_matrix(parts),
@@ -204,7 +210,7 @@ fn table_of(x: &Bound<'_, PyAny>) -> PyResult<Option<(RawTable, Vec<String>)>> {
     let table = RawTable {
         path: PathBuf::from("DataFrame"),
         headers,
-        columns,
+        columns: columns.into_iter().map(Column::from_texts).collect(),
         lines: (1..=n as u64).collect(),
     };
     Ok(Some((table, categorical)))
@@ -304,17 +310,17 @@ fn dataset(
             target.push('_');
         }
         t.headers.push(target.clone());
-        t.columns.push(
+        t.columns.push(Column::Numbers(Numbers::new(
             y.iter()
-                .map(|v| {
+                .map(|&v| {
                     if task.is_classification() {
-                        format!("{}", *v as usize)
+                        (v as usize) as f64
                     } else {
-                        format!("{v}")
+                        v
                     }
                 })
                 .collect(),
-        );
+        )));
         let opts = occam::CsvOptions {
             target: Some(target),
             categorical,

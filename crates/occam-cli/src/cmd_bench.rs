@@ -1,6 +1,8 @@
 //! `occam bench mlp DIR --prox 0|1`: occam's side of bench/nn-anchor. Reads the
 //! same raw f32 data and initial weights as bench_torch.py, trains the same MLP (ReLU, MSE,
 //! Adam) for the same warm-up and timed steps, and prints the same RESULT line.
+//! `occam bench load FILE`: occam's side of bench/load.sh, the time from a path to the
+//! training matrix. `occam bench gemm`: the engine's matrix product.
 
 use crate::flags_nn::BenchMlpArgs;
 use crate::UserError;
@@ -150,6 +152,26 @@ fn bench_gemm_inner(a: &crate::flags_nn::BenchGemmArgs) -> Result<()> {
         "GEMM engine=occam n={n} threads={} gflops={:.1}",
         a.threads,
         2.0 * (n as f64).powi(3) * reps as f64 / dt / 1e9
+    );
+    Ok(())
+}
+
+/// Reads `a.data` the way `occam linear path` does (file to bytes, bytes to table, table to
+/// data set) and prints the time of each step.
+pub fn bench_load(a: &crate::flags_nn::BenchLoadArgs) -> Result<()> {
+    let t0 = Instant::now();
+    let src = crate::load::resolve(&a.data)?;
+    let read = t0.elapsed().as_secs_f64();
+    let opts = occam_core::CsvOptions {
+        target: a.target.clone(),
+        ..Default::default()
+    };
+    let d = crate::load::dataset(&src, &opts, None)?;
+    let total = t0.elapsed().as_secs_f64();
+    println!(
+        "RESULT engine=occam rows={} cols={} read_s={read:.4} seconds={total:.4}",
+        d.nrows(),
+        d.nfeatures()
     );
     Ok(())
 }

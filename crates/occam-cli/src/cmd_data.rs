@@ -3,7 +3,7 @@
 use crate::flags::InspectArgs;
 use crate::load::{self, Format};
 use anyhow::Result;
-use occam_core::{inspect, table::RawTable, CsvOptions};
+use occam_core::{inspect, CsvOptions};
 
 /// Peak resident memory of this process in MB (Linux), for the sparse-loading check.
 pub fn peak_memory_mb() -> Option<f64> {
@@ -17,7 +17,7 @@ pub fn inspect(args: &InspectArgs) -> Result<()> {
     let src = load::resolve(&args.file)?;
     match src.format {
         Format::Csv => {
-            let t = RawTable::parse(&src.bytes, &src.path)?;
+            let t = src.table()?;
             let s = inspect::summarize_table(&t, args.target.as_deref())?;
             print!("{s}");
             if let Some(p) = &args.json {
@@ -25,7 +25,7 @@ pub fn inspect(args: &InspectArgs) -> Result<()> {
             }
         }
         Format::Libsvm => {
-            let bytes_len = src.bytes.len();
+            let bytes_len = src.len();
             let d = load::dataset(&src, &CsvOptions::default(), None)?;
             drop(src);
             let s = inspect::summarize_dataset(&d, "libsvm");

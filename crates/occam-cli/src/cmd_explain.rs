@@ -11,7 +11,6 @@ use crate::{load, output, UserError};
 use anyhow::Result;
 use occam::explain::{self, Baseline, ExplainOptions, Method, Quadrature};
 use occam::{HandleUnknown, Model, RunKind};
-use occam_core::table::RawTable;
 
 pub fn run(a: &ExplainArgs) -> Result<()> {
     let unknown = HandleUnknown::parse(&a.handle_unknown, "--handle-unknown")?;
@@ -79,7 +78,7 @@ pub fn run(a: &ExplainArgs) -> Result<()> {
                     .into()
             ));
         }
-        let t = RawTable::parse(&src.bytes, &src.path)?;
+        let t = src.table()?;
         let e = explain::explain_forecast(m, &t, &opts(method, None)?)?;
         return finish(a, e);
     }

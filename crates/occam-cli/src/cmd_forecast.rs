@@ -13,7 +13,6 @@ use crate::flags_nn::{TrainArgs, TrainOptions};
 use crate::{load, nn_setup, output, UserError};
 use anyhow::{Context, Result};
 use occam::forecast::ForecastData;
-use occam_core::table::RawTable;
 use occam_nn::{CellKind, Trainer};
 use serde_json::json;
 use std::fmt::Write as _;
@@ -23,7 +22,7 @@ use std::path::Path;
 /// its last window, and the forecasts of the `horizon` steps after its end.
 pub fn predict(model: &mut occam::ForecasterModel, data: &str, out: Option<&Path>) -> Result<()> {
     let src = load::resolve(data)?;
-    let t = RawTable::parse(&src.bytes, &src.path)?;
+    let t = src.table()?;
     let f = model.forecast(&t)?;
     let mut csv = String::from("time,steps_ahead,forecast\n");
     for step in &f {
@@ -51,7 +50,7 @@ pub fn run(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
 /// The facade's forecaster from the options, and the series prepared for it.
 fn prepare(a: &TrainArgs, o: &TrainOptions, cell: CellKind) -> Result<ForecastData> {
     let src = load::resolve(&a.input.data)?;
-    let t = RawTable::parse(&src.bytes, &src.path)?;
+    let t = src.table()?;
     let time_col = o.time_column.as_ref().ok_or_else(|| {
         UserError(format!(
             "--model {} needs --time-column COL (the columns are: {})",

@@ -38,7 +38,7 @@ fn print_warnings(fit: &PathFit) {
 }
 
 pub fn path(a: &LinearPathArgs) -> Result<()> {
-    let d = a.data.load()?;
+    let mut d = a.data.load()?;
     let lin = linear(&a.linear, &d)?;
     let cfg = lin.path_config(&d)?;
     check_run(a.output.out.as_deref(), RunKind::LinearPath, a.output.force)?;
@@ -52,17 +52,28 @@ pub fn path(a: &LinearPathArgs) -> Result<()> {
         }
         true
     };
-    let fit = occam_linear::fit_path_with_progress(&d.x, &d.y, &cfg, lin.relax, &tick);
+    // The fit takes X (a dense X is standardized in place, not copied: the path holds X
+    // once); what the results need of it is taken first.
+    let feature_sd = occam::results::column_sd(&d.x);
+    let (nrows, nfeatures, sparse) = (d.nrows(), d.nfeatures(), d.x.is_sparse());
+    let x = std::mem::replace(
+        &mut d.x,
+        occam_core::Matrix::Dense(occam_core::DenseMatrix::zeros(0, 0)),
+    );
+    let fit = occam_linear::fit_path_owned(x, &d.y, &cfg, lin.relax, &tick);
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    let fit = fit?;
+    let mut fit = fit?;
     // The result files first: a reader that closes stdout early (`| head`) must not lose them.
-    let pj = LinearResult::new(&fit, &d);
+    let pj = LinearResult::with_feature_sd(&fit, &d, feature_sd);
     if let Some(p) = &a.output.json {
         output::write_json(p, &pj)?;
     }
-    let model = LinearModel::from_path(&d, fit.clone(), None);
+    // The model takes the fit (a dense path of a wide design is worth not copying).
+    let (nlambda, fit_seconds) = (fit.lambda.len(), fit.fit_seconds);
+    let warnings = std::mem::take(&mut fit.warnings);
+    let model = LinearModel::from_path(&d, fit, None);
     let report = finish_run(
         a.output.out.as_deref(),
         RunKind::LinearPath,
@@ -75,16 +86,18 @@ pub fn path(a: &LinearPathArgs) -> Result<()> {
         "{} path, alpha {}, {} rows x {} features{}: {} lambdas in {:.3} s",
         cfg.family.name(),
         cfg.alpha,
-        d.nrows(),
-        d.nfeatures(),
-        if d.x.is_sparse() { " (sparse)" } else { "" },
-        fit.lambda.len(),
-        fit.fit_seconds
+        nrows,
+        nfeatures,
+        if sparse { " (sparse)" } else { "" },
+        nlambda,
+        fit_seconds
     );
     print!("{pj}");
     let order = pj.entry_order();
     println!("order of entry: {order}");
-    print_warnings(&fit);
+    for w in &warnings {
+        eprintln!("warning: {w}");
+    }
     if let Some(p) = &a.output.json {
         println!("wrote {}", p.display());
     }

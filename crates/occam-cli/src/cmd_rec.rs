@@ -10,14 +10,13 @@
 use crate::flags_nn::{TrainArgs, TrainOptions};
 use crate::{load, output};
 use anyhow::Result;
-use occam_core::table::RawTable;
 
 pub fn run(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
     output::refuse_resume(a.resume, "--model recommender")?;
     output::check_new_run(&a.run.out, occam::RunKind::Recommender, a.run.force)?;
     let est = o.recommender()?;
     let src = load::resolve(&a.input.data)?;
-    let t = RawTable::parse(&src.bytes, &src.path)?;
+    let t = src.table()?;
     let fitted = est.fit(&t)?;
     let (train, val, test, table) = (&fitted.train, &fitted.val, &fitted.test, &fitted.table);
     let (n_users, n_items) = (table.users.len(), table.items.len());

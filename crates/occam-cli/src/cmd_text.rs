@@ -7,7 +7,6 @@
 use crate::flags_nn::{TrainArgs, TrainOptions};
 use crate::{load, output};
 use anyhow::Result;
-use occam_core::table::RawTable;
 use occam_core::text::{TextConfig, Vectorizer};
 use occam_core::Dataset;
 
@@ -24,7 +23,7 @@ pub fn run(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
         output::check_new_run(&a.run.out, occam::RunKind::Text, a.run.force)?;
     }
     let src = load::resolve(&a.input.data)?;
-    let t = RawTable::parse(&src.bytes, &src.path)?;
+    let t = src.table()?;
     let est = o.text();
     let cfg = &est.vectorizer;
     if head == "mlp" {

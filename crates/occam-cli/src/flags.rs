@@ -193,6 +193,8 @@ pub enum BenchCommand {
     Mlp(crate::flags_nn::BenchMlpArgs),
     /// GFLOP/s of the engine's matrix product.
     Gemm(crate::flags_nn::BenchGemmArgs),
+    /// Seconds to read a data file into the training matrix (prints a RESULT line).
+    Load(crate::flags_nn::BenchLoadArgs),
 }
 
 #[derive(Subcommand, Debug)]

@@ -69,3 +69,12 @@ pub struct BenchGemmArgs {
     #[arg(long, default_value_t = 2)]
     pub threads: usize,
 }
+
+#[derive(Args, Debug)]
+pub struct BenchLoadArgs {
+    /// The data file (CSV, libsvm).
+    pub data: String,
+    /// Target column (default: the last).
+    #[arg(long)]
+    pub target: Option<String>,
+}

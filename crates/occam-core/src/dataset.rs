@@ -197,10 +197,10 @@ impl Dataset {
         let n = t.nrows();
         let mut keep = vec![true; n];
         for &j in cols.iter().chain(std::iter::once(&ti)) {
-            for (i, text) in t.columns[j].iter().enumerate() {
-                if parse_cell(text) == Cell::Missing {
+            for (i, kept) in keep.iter_mut().enumerate() {
+                if t.columns[j].cell(i) == Cell::Missing {
                     match opts.missing {
-                        MissingPolicy::Drop => keep[i] = false,
+                        MissingPolicy::Drop => *kept = false,
                         MissingPolicy::Error => return Err(missing_error(t, i, j)),
                         MissingPolicy::Mean | MissingPolicy::Median if j == ti => {
                             return Err(DataError::BadTarget {
@@ -227,27 +227,28 @@ impl Dataset {
             });
         }
 
-        // Pass 2: features.
-        let mut columns = Vec::new();
+        // Pass 2: features, column by column straight into the column-major matrix.
+        let mut data: Vec<f64> = Vec::with_capacity(rows.len() * cols.len());
+        let mut ncols = 0;
         let mut names = Vec::new();
         let mut schema = Vec::new();
         for &j in &cols {
             let name = &t.headers[j];
             if opts.categorical.contains(name) {
-                let mut levels: Vec<String> = rows
+                let texts: Vec<String> = rows
                     .iter()
-                    .map(|&i| t.columns[j][i].trim())
+                    .map(|&i| t.columns[j].text(i).trim().to_string())
+                    .collect();
+                let mut levels: Vec<String> = texts
+                    .iter()
                     .filter(|s| parse_cell(s) != Cell::Missing)
-                    .map(str::to_string)
+                    .cloned()
                     .collect();
                 levels.sort();
                 levels.dedup();
                 for lv in &levels {
-                    columns.push(
-                        rows.iter()
-                            .map(|&i| f64::from(t.columns[j][i].trim() == lv))
-                            .collect(),
-                    );
+                    data.extend(texts.iter().map(|s| f64::from(s == lv)));
+                    ncols += 1;
                     names.push(format!("{name}={lv}"));
                 }
                 schema.push(ColumnSpec::Categorical {
@@ -255,8 +256,8 @@ impl Dataset {
                     levels,
                 });
             } else {
-                let (col, impute) = numeric_column(t, j, &rows, opts.missing)?;
-                columns.push(col);
+                let impute = numeric_column(t, j, &rows, opts.missing, &mut data)?;
+                ncols += 1;
                 names.push(name.clone());
                 schema.push(ColumnSpec::Numeric {
                     name: name.clone(),
@@ -269,7 +270,11 @@ impl Dataset {
         let (y, task, classes) = encode_target(t, ti, &rows, opts.task)?;
         Ok(Dataset {
             source: t.path.clone(),
-            x: Matrix::Dense(DenseMatrix::from_columns(rows.len(), columns)),
+            x: Matrix::Dense(DenseMatrix {
+                nrows: rows.len(),
+                ncols,
+                data,
+            }),
             y,
             feature_names: names,
             target_name,
@@ -290,17 +295,21 @@ fn missing_error(t: &RawTable, i: usize, j: usize) -> DataError {
     }
 }
 
+/// Appends column `j` at `rows` to `data` (missing cells imputed under the policy) and
+/// returns the value it imputes with, if any.
 fn numeric_column(
     t: &RawTable,
     j: usize,
     rows: &[usize],
     policy: MissingPolicy,
-) -> Result<(Vec<f64>, Option<f64>)> {
-    let mut out = Vec::with_capacity(rows.len());
+    data: &mut Vec<f64>,
+) -> Result<Option<f64>> {
+    let start = data.len();
+    let out = data;
     let mut missing = Vec::new();
     for (k, &i) in rows.iter().enumerate() {
-        let text = &t.columns[j][i];
-        match parse_cell(text) {
+        let text = || t.columns[j].text(i).into_owned();
+        match t.columns[j].cell(i) {
             Cell::Number(v) => out.push(v),
             Cell::Missing => {
                 missing.push(k);
@@ -312,7 +321,7 @@ fn numeric_column(
                     line: t.lines[i],
                     column: j + 1,
                     name: t.headers[j].clone(),
-                    text: text.clone(),
+                    text: text(),
                 })
             }
             Cell::Text => {
@@ -322,7 +331,7 @@ fn numeric_column(
                     line: t.lines[i],
                     column: j + 1,
                     name: name.clone(),
-                    text: text.clone(),
+                    text: text(),
                     hint: format!(
                         "; if '{name}' holds categories, pass --categorical {name} to one-hot \
                          encode it, or --drop {name} to leave it out"
@@ -334,8 +343,9 @@ fn numeric_column(
     // Under mean/median the fill value is recorded even for a column with no missing cell,
     // so that prediction can impute any column the way training would have.
     if missing.is_empty() && !matches!(policy, MissingPolicy::Mean | MissingPolicy::Median) {
-        return Ok((out, None));
+        return Ok(None);
     }
+    let out = &mut out[start..];
     let mut present: Vec<f64> = out.iter().copied().filter(|v| !v.is_nan()).collect();
     if present.is_empty() {
         return Err(DataError::MissingValue {
@@ -352,7 +362,7 @@ fn numeric_column(
     for k in missing {
         out[k] = fill;
     }
-    Ok((out, Some(fill)))
+    Ok(Some(fill))
 }
 
 /// Median of a non-empty slice (reorders it).
@@ -394,19 +404,19 @@ fn encode_target(
     task: Option<Task>,
 ) -> Result<(Vec<f64>, Task, Vec<String>)> {
     let name = &t.headers[ti];
-    let texts: Vec<&str> = rows.iter().map(|&i| t.columns[ti][i].trim()).collect();
+    let col = &t.columns[ti];
     let mut numeric = Vec::with_capacity(rows.len());
     let mut first_text = None;
-    for (k, s) in texts.iter().enumerate() {
-        match parse_cell(s) {
+    for (k, &i) in rows.iter().enumerate() {
+        match col.cell(i) {
             Cell::Number(v) => numeric.push(v),
             Cell::NonFinite => {
                 return Err(DataError::NonFinite {
                     path: t.path.clone(),
-                    line: t.lines[rows[k]],
+                    line: t.lines[i],
                     column: ti + 1,
                     name: name.clone(),
-                    text: s.to_string(),
+                    text: col.text(i).trim().to_string(),
                 })
             }
             _ => {
@@ -414,6 +424,12 @@ fn encode_target(
             }
         }
     }
+    // The labels' text is needed only when some label is not a number.
+    let owned: Vec<std::borrow::Cow<str>> = match first_text {
+        Some(_) => rows.iter().map(|&i| col.text(i)).collect(),
+        None => Vec::new(),
+    };
+    let texts: Vec<&str> = owned.iter().map(|s| s.trim()).collect();
     let task = match (task, first_text) {
         (Some(tk), _) => tk,
         (None, Some(_)) => {

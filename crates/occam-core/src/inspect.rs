@@ -3,7 +3,7 @@
 
 use crate::dataset::{infer_task, Dataset, Task};
 use crate::matrix::Matrix;
-use crate::table::{parse_cell, Cell, RawTable};
+use crate::table::{parse_cell, Cell, Column, RawTable};
 use std::fmt;
 
 /// One column of a CSV file as found in the file.
@@ -50,7 +50,8 @@ pub fn summarize_table(t: &RawTable, target: Option<&str>) -> crate::error::Resu
         .map(|(name, col)| summarize_column(name, col))
         .collect();
     let tc = &t.columns[ti];
-    let present: Vec<&str> = tc
+    let owned: Vec<std::borrow::Cow<str>> = tc.texts().collect();
+    let present: Vec<&str> = owned
         .iter()
         .map(|s| s.trim())
         .filter(|s| parse_cell(s) != Cell::Missing)
@@ -108,13 +109,13 @@ pub fn summarize_table(t: &RawTable, target: Option<&str>) -> crate::error::Resu
     })
 }
 
-fn summarize_column(name: &str, col: &[String]) -> ColumnSummary {
+fn summarize_column(name: &str, col: &Column) -> ColumnSummary {
     let mut missing = 0;
     let mut nonfinite = 0;
     let mut text = 0;
     let mut nums = Vec::new();
-    for s in col {
-        match parse_cell(s) {
+    for i in 0..col.len() {
+        match col.cell(i) {
             Cell::Missing => missing += 1,
             Cell::Number(v) => nums.push(v),
             Cell::NonFinite => nonfinite += 1,
@@ -129,7 +130,8 @@ fn summarize_column(name: &str, col: &[String]) -> ColumnSummary {
         "numeric"
     };
     let distinct = if text > 0 {
-        let mut d: Vec<&str> = col.iter().map(|s| s.trim()).collect();
+        let owned: Vec<std::borrow::Cow<str>> = col.texts().collect();
+        let mut d: Vec<&str> = owned.iter().map(|s| s.trim()).collect();
         d.sort_unstable();
         d.dedup();
         d.len()

@@ -4,7 +4,7 @@
 //! `alignment = "lambda"`), held-out losses give cvm and cvsd, lambda.min and lambda.1se.
 
 use crate::config::{Family, PathConfig};
-use crate::driver::{fit_path_with_progress, PathFit};
+use crate::driver::{fit_path_owned, fit_path_with_progress, PathFit};
 use crate::error::{param, LinearError};
 use crate::predict::{coef_at, predict_class, predict_response};
 use occam_core::{metrics, split, Matrix};
@@ -429,7 +429,7 @@ pub fn score_fold_with(
     let xh = x.select_rows(&test);
     let yh: Vec<f64> = test.iter().map(|&i| y[i]).collect();
     let Some(w) = &cfg.weights else {
-        let fit = fit_path_with_progress(&xt, &yt, cfg, None, &|_, _| go_on())?;
+        let fit = fit_path_owned(xt, &yt, cfg, None, &|_, _| go_on())?;
         return Ok((
             fold_scores(&fit, &xh, &yh, None, measure, lambdas),
             test.len() as f64,
@@ -454,7 +454,7 @@ pub fn score_fold_with(
     }
     let mut train_cfg = cfg.clone();
     train_cfg.weights = Some(train.iter().map(|&i| w[i]).collect());
-    let fit = fit_path_with_progress(&xt, &yt, &train_cfg, None, &|_, _| go_on())?;
+    let fit = fit_path_owned(xt, &yt, &train_cfg, None, &|_, _| go_on())?;
     Ok((
         fold_scores(&fit, &xh, &yh, Some(&wh), measure, lambdas),
         fold_weight,

@@ -7,7 +7,7 @@
 //! update touches only a column's stored entries.
 
 use crate::kernels::{self, dot};
-use occam_core::{CscMatrix, Matrix};
+use occam_core::{CscMatrix, DenseMatrix, Matrix};
 
 enum Kind<'a> {
     /// Standardized columns, column-major.
@@ -27,6 +27,16 @@ pub(crate) struct Design<'a> {
     /// Euclidean norm of each standardized column, sqrt(sum_i x~_ij^2) (unweighted): the
     /// Cauchy-Schwarz bound |x~_j'u| <= norm_j ||u|| screens KKT checks.
     pub norm: Vec<f64>,
+}
+
+impl Design<'_> {
+    /// Frees the standardized copy of a dense X once every fit is done: reporting the
+    /// coefficients needs only the centers and scales, and the copy is as large as X.
+    pub fn release_matrix(&mut self) {
+        if let Kind::Dense(d) = &mut self.kind {
+            *d = Vec::new();
+        }
+    }
 }
 
 /// Weighted working residual and weights of a quadratic approximation.
@@ -60,6 +70,75 @@ impl<'a> Design<'a> {
     /// mean when `intercept`, scaling by the weighted (centred) standard deviation when
     /// `standardize`, as glmnet does.
     pub fn new(x: &'a Matrix, w: &[f64], intercept: bool, standardize: bool) -> Design<'a> {
+        let (n, p) = (x.nrows(), x.ncols());
+        let (center, scale, usable) = moments(x, w, intercept, standardize);
+        let mut norm = vec![0.0; p];
+        let kind = match x {
+            Matrix::Dense(d) => {
+                let mut data = d.data.clone();
+                standardize_columns(&mut data, n, &center, &scale, &mut norm);
+                Kind::Dense(data)
+            }
+            Matrix::Sparse(sp) => {
+                for (j, nj) in norm.iter_mut().enumerate() {
+                    let m = center[j];
+                    let (_, rv) = sp.col(j);
+                    let stored: f64 = rv.iter().map(|x| (x - m) * (x - m)).sum();
+                    let implicit = (n - rv.len()) as f64 * m * m;
+                    *nj = (stored + implicit).sqrt() / scale[j];
+                }
+                Kind::Sparse(sp)
+            }
+        };
+        Design {
+            kind,
+            n,
+            p,
+            center,
+            scale,
+            usable,
+            norm,
+        }
+    }
+
+    /// [`Design::new`] for a dense X the caller gives up: standardized in place, so the
+    /// solver's copy is X itself (a wide design is not held twice).
+    pub fn from_dense(
+        x: DenseMatrix,
+        w: &[f64],
+        intercept: bool,
+        standardize: bool,
+    ) -> Design<'static> {
+        let (n, p) = (x.nrows, x.ncols);
+        let x = Matrix::Dense(x);
+        let (center, scale, usable) = moments(&x, w, intercept, standardize);
+        let Matrix::Dense(x) = x else {
+            unreachable!("built dense above")
+        };
+        let mut data = x.data;
+        let mut norm = vec![0.0; p];
+        standardize_columns(&mut data, n, &center, &scale, &mut norm);
+        Design {
+            kind: Kind::Dense(data),
+            n,
+            p,
+            center,
+            scale,
+            usable,
+            norm,
+        }
+    }
+}
+
+/// Each column's weighted mean (the center, with an intercept), weighted standard deviation
+/// (the scale, when standardizing) and whether it varies at all.
+fn moments(
+    x: &Matrix,
+    w: &[f64],
+    intercept: bool,
+    standardize: bool,
+) -> (Vec<f64>, Vec<f64>, Vec<bool>) {
+    {
         let (n, p) = (x.nrows(), x.ncols());
         let mut center = vec![0.0; p];
         let mut scale = vec![1.0; p];
@@ -100,40 +179,27 @@ impl<'a> Design<'a> {
                 scale[j] = ss.sqrt();
             }
         }
-        let mut norm = vec![0.0; p];
-        let kind = match x {
-            Matrix::Dense(d) => {
-                let mut data = d.data.clone();
-                for j in 0..p {
-                    let (c, s) = (center[j], scale[j]);
-                    let col = &mut data[j * n..(j + 1) * n];
-                    col.iter_mut().for_each(|v| *v = (*v - c) / s);
-                    norm[j] = dot(col, col).sqrt();
-                }
-                Kind::Dense(data)
-            }
-            Matrix::Sparse(sp) => {
-                for (j, nj) in norm.iter_mut().enumerate() {
-                    let m = center[j];
-                    let (_, rv) = sp.col(j);
-                    let stored: f64 = rv.iter().map(|x| (x - m) * (x - m)).sum();
-                    let implicit = (n - rv.len()) as f64 * m * m;
-                    *nj = (stored + implicit).sqrt() / scale[j];
-                }
-                Kind::Sparse(sp)
-            }
-        };
-        Design {
-            kind,
-            n,
-            p,
-            center,
-            scale,
-            usable,
-            norm,
-        }
+        (center, scale, usable)
     }
+}
 
+/// Standardizes the column-major `data` (n rows) in place and records each column's norm.
+fn standardize_columns(
+    data: &mut [f64],
+    n: usize,
+    center: &[f64],
+    scale: &[f64],
+    norm: &mut [f64],
+) {
+    for (j, nj) in norm.iter_mut().enumerate() {
+        let (c, s) = (center[j], scale[j]);
+        let col = &mut data[j * n..(j + 1) * n];
+        col.iter_mut().for_each(|v| *v = (*v - c) / s);
+        *nj = dot(col, col).sqrt();
+    }
+}
+
+impl Design<'_> {
     /// sum_i x~_ij r_i for the working residual.
     #[inline]
     pub fn grad(&self, j: usize, wk: &Work) -> f64 {

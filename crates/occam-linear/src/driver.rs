@@ -6,7 +6,7 @@ use crate::config::{Family, PathConfig};
 use crate::design::Design;
 use crate::error::{param, LinearError, PathWarning};
 use crate::family::multinomial::Multi;
-use crate::path::{self, Lambdas, LoopSettings, RawPath, Solver, StopRule};
+use crate::path::{self, Coefs, Lambdas, LoopSettings, RawPath, Solver, StopRule};
 use crate::point::Single;
 use occam_core::Matrix;
 
@@ -98,7 +98,38 @@ pub fn fit_path_with_progress(
     relax_gamma: Option<f64>,
     progress: &(dyn Fn(usize, usize) -> bool + Sync),
 ) -> Result<PathFit, LinearError> {
-    let (n, p) = (x.nrows(), x.ncols());
+    fit(X::Borrowed(x), y, cfg, relax_gamma, progress)
+}
+
+/// [`fit_path_with_progress`] for an X the caller gives up: a dense X is standardized in
+/// place instead of copied, so the fit holds X once (the same numbers, bit for bit).
+pub fn fit_path_owned(
+    x: Matrix,
+    y: &[f64],
+    cfg: &PathConfig,
+    relax_gamma: Option<f64>,
+    progress: &(dyn Fn(usize, usize) -> bool + Sync),
+) -> Result<PathFit, LinearError> {
+    fit(X::Owned(x), y, cfg, relax_gamma, progress)
+}
+
+/// X as given to a fit.
+enum X<'a> {
+    Borrowed(&'a Matrix),
+    Owned(Matrix),
+}
+
+fn fit(
+    x: X<'_>,
+    y: &[f64],
+    cfg: &PathConfig,
+    relax_gamma: Option<f64>,
+    progress: &(dyn Fn(usize, usize) -> bool + Sync),
+) -> Result<PathFit, LinearError> {
+    let (n, p) = match &x {
+        X::Borrowed(m) => (m.nrows(), m.ncols()),
+        X::Owned(m) => (m.nrows(), m.ncols()),
+    };
     cfg.validate(n, p)?;
     if y.len() != n {
         return Err(param("y", format!("{} values for {n} rows", y.len())));
@@ -109,7 +140,12 @@ pub fn fit_path_with_progress(
         let mut kept = cfg.clone();
         kept.weights = Some(keep.iter().map(|&i| wts[i]).collect());
         let yk: Vec<f64> = keep.iter().map(|&i| y[i]).collect();
-        return fit_path_with_progress(&x.select_rows(&keep), &yk, &kept, relax_gamma, progress);
+        let xk = match &x {
+            X::Borrowed(m) => m.select_rows(&keep),
+            X::Owned(m) => m.select_rows(&keep),
+        };
+        drop(x);
+        return fit(X::Owned(xk), &yk, &kept, relax_gamma, progress);
     }
     let start = std::time::Instant::now();
     // Weights normalized to sum to 1; `nobs` counts the rows (the weights' sum: frequencies).
@@ -123,7 +159,15 @@ pub fn fit_path_with_progress(
     let mut pf = cfg.penalty_factor.clone().unwrap_or_else(|| vec![1.0; p]);
     let s: f64 = pf.iter().sum();
     pf.iter_mut().for_each(|v| *v *= p as f64 / s);
-    let design = Design::new(x, &w, cfg.intercept, cfg.standardize);
+    let sparse_owned;
+    let design = match x {
+        X::Borrowed(m) => Design::new(m, &w, cfg.intercept, cfg.standardize),
+        X::Owned(Matrix::Dense(d)) => Design::from_dense(d, &w, cfg.intercept, cfg.standardize),
+        X::Owned(m) => {
+            sparse_owned = m;
+            Design::new(&sparse_owned, &w, cfg.intercept, cfg.standardize)
+        }
+    };
     if !design.usable.iter().any(|&u| u) {
         return Err(param(
             "data",
@@ -226,9 +270,7 @@ pub fn fit_path_with_progress(
         let mut betas = Vec::new();
         for l in 0..raw.lambda.len() {
             let mut refit = new_solver(1.0);
-            let active: Vec<usize> = (0..p)
-                .filter(|&j| raw.beta[l].iter().any(|b| b[j] != 0.0))
-                .collect();
+            let active = support(&raw.beta[l], p);
             refit.solve(0.0, &active);
             let (a0, beta) = refit.coefs();
             let mix = |pen: f64, unpen: f64| gamma * pen + (1.0 - gamma) * unpen;
@@ -241,18 +283,19 @@ pub fn fit_path_with_progress(
             betas.push(
                 beta.iter()
                     .zip(&raw.beta[l])
-                    .map(|(bu, bp)| {
-                        bu.iter()
-                            .zip(bp)
-                            .map(|(u, pn)| if *pn == 0.0 { 0.0 } else { mix(*pn, *u) })
-                            .collect()
+                    .map(|(bu, bp)| Coefs {
+                        idx: bp.idx.clone(),
+                        val: bp.iter().map(|(j, pn)| mix(pn, bu[j])).collect(),
                     })
-                    .collect::<Vec<Vec<f64>>>(),
+                    .collect::<Vec<Coefs>>(),
             );
         }
         (gamma, a0s, betas)
     });
     let fit_seconds = start.elapsed().as_secs_f64();
+    drop(solver);
+    let mut design = design;
+    design.release_matrix();
     Ok(assemble(
         cfg,
         &design,
@@ -298,26 +341,33 @@ fn check_response(fam: Family, y: &[f64], nclass: usize) -> Result<(), LinearErr
     Ok(())
 }
 
-/// Relaxed coefficients on the standardized scale: gamma, a0[l][k], beta[l][k][j].
-type RawRelaxed = (f64, Vec<Vec<f64>>, Vec<Vec<Vec<f64>>>);
+/// Relaxed coefficients on the standardized scale: gamma, a0[l][k], beta[l][k].
+type RawRelaxed = (f64, Vec<Vec<f64>>, Vec<Vec<Coefs>>);
+
+/// The features nonzero for some class, in order.
+fn support(beta: &[Coefs], p: usize) -> Vec<usize> {
+    let mut on = vec![false; p];
+    beta.iter().flat_map(|b| &b.idx).for_each(|&j| on[j] = true);
+    (0..p).filter(|&j| on[j]).collect()
+}
 
 /// Standardized coefficients back to the original scale.
 fn unstandardize(
     d: &Design,
     a0: &[f64],
-    beta: &[Vec<f64>],
+    beta: &[Coefs],
     ym: f64,
     ys: f64,
 ) -> (Vec<f64>, Vec<Vec<f64>>) {
     let mut a0o = Vec::with_capacity(a0.len());
     let mut bo = Vec::with_capacity(beta.len());
     for (k, b) in beta.iter().enumerate() {
-        let orig: Vec<f64> = b
-            .iter()
-            .enumerate()
-            .map(|(j, v)| if *v == 0.0 { 0.0 } else { ys * v / d.scale[j] })
-            .collect();
-        let shift: f64 = orig.iter().zip(&d.center).map(|(b, c)| b * c).sum();
+        let mut orig = vec![0.0; d.p];
+        let mut shift = 0.0;
+        for (j, v) in b.iter() {
+            orig[j] = ys * v / d.scale[j];
+            shift += orig[j] * d.center[j];
+        }
         a0o.push(ym + ys * a0[k] - shift);
         bo.push(orig);
     }
@@ -355,7 +405,7 @@ fn assemble(
         }
         None => (0..nl).collect(),
     };
-    let convert = |a0s: &[Vec<f64>], betas: &[Vec<Vec<f64>>]| {
+    let convert = |a0s: &[Vec<f64>], betas: &[Vec<Coefs>]| {
         let mut a0o = Vec::new();
         let mut bo = vec![Vec::new(); nclass];
         for &l in &perm {
@@ -370,11 +420,7 @@ fn assemble(
     let (a0, beta) = convert(&raw.a0, &raw.beta);
     let df = perm
         .iter()
-        .map(|&l| {
-            (0..d.p)
-                .filter(|&j| raw.beta[l].iter().any(|b| b[j] != 0.0))
-                .count()
-        })
+        .map(|&l| support(&raw.beta[l], d.p).len())
         .collect();
     let relaxed = relaxed.map(|(gamma, ra0, rb)| {
         let (a0, beta) = convert(&ra0, &rb);

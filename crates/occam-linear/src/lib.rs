@@ -25,5 +25,5 @@ pub use cv::{
     assign_folds, combine, cross_validate, cross_validate_with_progress, score_fold,
     score_fold_with, CvConfig, CvFit, Measure,
 };
-pub use driver::{fit_path, fit_path_with_progress, PathFit, Relaxed};
+pub use driver::{fit_path, fit_path_owned, fit_path_with_progress, PathFit, Relaxed};
 pub use error::{LinearError, PathWarning};

@@ -82,11 +82,37 @@ pub(crate) enum StopRule {
     Window,
 }
 
+/// One coefficient vector on the standardized scale, its nonzeros only: the path of a wide
+/// design holds a few hundred nonzeros per lambda, not p numbers.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Coefs {
+    pub idx: Vec<usize>,
+    pub val: Vec<f64>,
+}
+
+impl Coefs {
+    pub fn from_dense(b: &[f64]) -> Coefs {
+        let mut c = Coefs::default();
+        for (j, &v) in b.iter().enumerate() {
+            if v != 0.0 {
+                c.idx.push(j);
+                c.val.push(v);
+            }
+        }
+        c
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (usize, f64)> + '_ {
+        self.idx.iter().copied().zip(self.val.iter().copied())
+    }
+}
+
 /// The path on the standardized scale.
 pub(crate) struct RawPath {
     pub lambda: Vec<f64>,
     pub a0: Vec<Vec<f64>>,
-    pub beta: Vec<Vec<Vec<f64>>>,
+    /// `beta[l][k]`: lambda l, class k.
+    pub beta: Vec<Vec<Coefs>>,
     pub dev_ratio: Vec<f64>,
     pub null_dev: f64,
     pub gap: Vec<Option<f64>>,
@@ -251,7 +277,8 @@ pub(crate) fn run(s: &mut dyn Solver, lambdas: Lambdas, cfg: &LoopSettings) -> R
         let (a0, beta) = s.coefs();
         out.lambda.push(lam);
         out.a0.push(a0);
-        out.beta.push(beta);
+        out.beta
+            .push(beta.iter().map(|b| Coefs::from_dense(b)).collect());
         out.gap.push(gap);
         out.dev_ratio.push(ratio);
         prev_lambda = lam;

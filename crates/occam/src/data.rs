@@ -21,8 +21,11 @@ pub enum Format {
 pub struct Source {
     /// The path, or `builtin:NAME`.
     pub path: PathBuf,
-    /// The bytes, decompressed.
+    /// The bytes, decompressed. Empty for a plain (not gzip) CSV file on disk, which
+    /// [`Source::table`] reads as a stream instead (see `streamed`).
     pub bytes: Vec<u8>,
+    /// True when `bytes` were left unread: a plain CSV file on disk.
+    pub streamed: bool,
     /// The format, from the name.
     pub format: Format,
     /// Feature names that come with a builtin (the movie-review vocabulary).
@@ -67,29 +70,82 @@ pub fn resolve(arg: &str) -> Result<Source> {
         return Ok(Source {
             path,
             bytes,
+            streamed: false,
             format: format_of(b.file),
             vocab,
         });
     }
     let path = PathBuf::from(arg);
-    let file = std::fs::File::open(&path).map_err(|source| DataError::Io {
+    let io = |source| DataError::Io {
         path: path.clone(),
         source,
-    })?;
+    };
+    let mut file = std::fs::File::open(&path).map_err(io)?;
+    let format = format_of(arg);
+    if format == Format::Csv && !starts_gzip(&mut file).map_err(io)? {
+        return Ok(Source {
+            format,
+            path,
+            bytes: Vec::new(),
+            streamed: true,
+            vocab: None,
+        });
+    }
     let bytes = input::read_all(file, &path)?;
     Ok(Source {
-        format: format_of(arg),
+        format,
         path,
         bytes,
+        streamed: false,
         vocab: None,
     })
+}
+
+/// True when `file` starts with the gzip magic number; leaves it at its start.
+pub(crate) fn starts_gzip(file: &mut std::fs::File) -> std::io::Result<bool> {
+    use std::io::{Read, Seek};
+    let mut head = [0u8; 2];
+    let mut got = 0;
+    while got < 2 {
+        match file.read(&mut head[got..])? {
+            0 => break,
+            n => got += n,
+        }
+    }
+    file.rewind()?;
+    Ok(input::is_gzip(&head[..got]))
+}
+
+impl Source {
+    /// The CSV table: read as a stream from a plain file, parsed from the bytes otherwise.
+    pub fn table(&self) -> Result<RawTable> {
+        Ok(if self.streamed {
+            RawTable::read(&self.path)?
+        } else {
+            RawTable::parse(&self.bytes, &self.path)?
+        })
+    }
+
+    /// The size of the input in bytes (of the file, for a streamed one).
+    pub fn len(&self) -> u64 {
+        if self.streamed {
+            std::fs::metadata(&self.path).map_or(0, |m| m.len())
+        } else {
+            self.bytes.len() as u64
+        }
+    }
+
+    /// True when the input holds no bytes.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 /// Loads a supervised data set from CSV or libsvm (idx is read by its own commands).
 pub fn dataset(src: &Source, opts: &CsvOptions, vocab: Option<&Path>) -> Result<Dataset> {
     let mut d = match src.format {
         Format::Csv => {
-            let t = RawTable::parse(&src.bytes, &src.path)?;
+            let t = src.table()?;
             Dataset::from_table(&t, opts)?
         }
         Format::Libsvm => {

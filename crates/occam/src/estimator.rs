@@ -210,14 +210,21 @@ pub fn read_csv(
     Ok(Dataset::from_table(&t, opts)?)
 }
 
-/// Reads a CSV file (header row first) as a table of text cells, shape checked.
+/// Reads a CSV file (header row first; gzip by its magic number) as a table, shape checked:
+/// columns of numbers parsed as read, a plain file read as a stream.
 pub fn read_csv_table(path: impl AsRef<std::path::Path>) -> Result<RawTable> {
     let path = path.as_ref();
-    let bytes = std::fs::read(path).map_err(|source| Error::Io {
+    let io = |source| Error::Io {
         path: path.to_path_buf(),
         source,
-    })?;
-    Ok(RawTable::parse(&bytes, path)?)
+    };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    if crate::data::starts_gzip(&mut file).map_err(io)? {
+        let bytes = occam_core::input::read_all(file, path)?;
+        return Ok(RawTable::parse(&bytes, path)?);
+    }
+    drop(file);
+    Ok(RawTable::read(path)?)
 }
 
 /// Splits `d` into training and held-out rows (`test_fraction` of them; stratified by class

@@ -115,7 +115,9 @@ impl Forecaster {
             None => match s.values.iter().position(|v| v.is_none()) {
                 None => Gaps::Drop,
                 Some(i) => {
-                    let first = match t.columns[ti].iter().position(|c| c.trim() == s.labels[i]) {
+                    let first = match (0..t.nrows())
+                        .position(|r| t.columns[ti].text(r).trim() == s.labels[i])
+                    {
                         Some(row) if !s.labels[i].is_empty() => {
                             format!("at {} (line {})", s.labels[i], t.lines[row])
                         }

@@ -60,7 +60,7 @@ pub use forecast::{Forecaster, ForecasterModel};
 pub use linear::{family_mismatch, CvChoice, Linear, LinearCv, LinearModel, Rule};
 pub use mlp::{Callback, LaplacePrior, Mlp, MlpModel};
 pub use model::Model;
-pub use occam_core::table::RawTable;
+pub use occam_core::table::{Column, Numbers, RawTable};
 pub use occam_core::{CsvOptions, Dataset, Matrix, MissingPolicy, Task};
 pub use occam_linear::{CvFit, Family, Measure, PathFit};
 pub use occam_nn::layer::VdKind;

@@ -512,29 +512,23 @@ impl LinearModel {
             relax_gamma: self.relax_gamma,
             preprocess: self.preprocess.clone(),
         };
-        run.write("linear.safetensors", &self.tensors()?)?;
-        run.write_json("linear.json", &meta)
-    }
-
-    fn tensors(&self) -> Result<Vec<u8>> {
         let (l, k) = (self.lambdas.len(), self.beta.len());
         let p = self.preprocess.n_features();
-        let bytes = |v: &mut dyn Iterator<Item = f64>| -> Vec<u8> {
-            v.flat_map(|x| x.to_le_bytes()).collect()
-        };
-        let lam = bytes(&mut self.lambdas.iter().copied());
-        let a0 = bytes(&mut self.a0.iter().flatten().copied());
-        let beta = bytes(&mut self.beta.iter().flatten().flatten().copied());
-        let view = |shape, data| f64_view(shape, data, "linear.safetensors");
-        let tensors = vec![
-            ("lambda", view(vec![l], &lam)?),
-            ("a0", view(vec![l, k], &a0)?),
-            ("beta", view(vec![k, l, p], &beta)?),
-        ];
-        safetensors::serialize(tensors, &None).map_err(|e| Error::Run {
-            path: "linear.safetensors".into(),
-            detail: format!("cannot encode: {e}"),
-        })
+        run.write_with("linear.safetensors", &mut |w| {
+            write_f64_safetensors(
+                w,
+                &mut [
+                    ("lambda", vec![l], &mut self.lambdas.iter().copied()),
+                    ("a0", vec![l, k], &mut self.a0.iter().flatten().copied()),
+                    (
+                        "beta",
+                        vec![k, l, p],
+                        &mut self.beta.iter().flatten().flatten().copied(),
+                    ),
+                ],
+            )
+        })?;
+        run.write_json("linear.json", &meta)
     }
 
     /// Loads a model saved by [`LinearModel::save`], verifying every file and shape.
@@ -622,6 +616,44 @@ impl LinearModel {
 }
 
 /// An f64 tensor view of `data` for a safetensors file `file` (named in an error).
+/// Writes f64 tensors in the safetensors format (little-endian, the header padded with
+/// spaces to a multiple of 8), streaming each tensor's values in order: the coefficient path
+/// of a wide design is never copied into one buffer. Each iterator must yield exactly the
+/// product of its shape.
+pub(crate) fn write_f64_safetensors(
+    w: &mut dyn std::io::Write,
+    tensors: &mut [(&str, Vec<usize>, &mut dyn Iterator<Item = f64>)],
+) -> std::io::Result<()> {
+    let mut header = serde_json::Map::new();
+    let mut at = 0usize;
+    for (name, shape, _) in tensors.iter() {
+        let n: usize = shape.iter().product::<usize>() * 8;
+        header.insert(
+            name.to_string(),
+            serde_json::json!({"dtype": "F64", "shape": shape, "data_offsets": [at, at + n]}),
+        );
+        at += n;
+    }
+    let mut head = serde_json::to_vec(&header).map_err(std::io::Error::other)?;
+    head.resize(head.len().div_ceil(8) * 8, b' ');
+    w.write_all(&(head.len() as u64).to_le_bytes())?;
+    w.write_all(&head)?;
+    for (name, shape, values) in tensors.iter_mut() {
+        let want: usize = shape.iter().product();
+        let mut got = 0usize;
+        for v in values {
+            w.write_all(&v.to_le_bytes())?;
+            got += 1;
+        }
+        if got != want {
+            return Err(std::io::Error::other(format!(
+                "tensor {name}: {got} values for the shape {shape:?}"
+            )));
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn f64_view<'a>(
     shape: Vec<usize>,
     data: &'a [u8],

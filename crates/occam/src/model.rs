@@ -14,7 +14,7 @@ use crate::preprocess::{HandleUnknown, Preprocessor};
 use crate::recommender::RecommenderModel;
 use crate::run::{RunFolder, RunKind, MANIFEST};
 use crate::text::{TextModel, TextNetworkModel};
-use occam_core::table::RawTable;
+use occam_core::table::{Cell, RawTable};
 use occam_core::{libsvm, Matrix, Task};
 use occam_nn::model::{load as load_net, ModelMeta};
 use std::path::Path;
@@ -160,11 +160,14 @@ impl Model {
                     "a recommender predicts CSV rows with its user and item columns",
                 )?;
                 let values = m.predict_table(&t, unknown)?;
-                let truth = t
-                    .headers
-                    .iter()
-                    .position(|h| *h == m.target)
-                    .and_then(|j| t.columns[j].iter().map(|c| c.trim().parse().ok()).collect());
+                let truth = t.headers.iter().position(|h| *h == m.target).and_then(|j| {
+                    (0..t.nrows())
+                        .map(|i| match t.columns[j].cell(i) {
+                            Cell::Number(v) => Some(v),
+                            _ => None,
+                        })
+                        .collect()
+                });
                 let pred = Predictions {
                     task: Task::Regression,
                     classes: Vec::new(),
@@ -217,7 +220,7 @@ fn features(
 ) -> Result<(Matrix, Option<Vec<f64>>)> {
     match src.format {
         Format::Csv => {
-            let t = RawTable::parse(&src.bytes, &src.path)?;
+            let t = src.table()?;
             let f = pre.transform_table(&t, unknown)?;
             Ok((f.x, f.y))
         }
@@ -241,7 +244,7 @@ fn csv_only(src: &Source, what: &str) -> Result<RawTable> {
             format!("{}: {what}", src.path.display()),
         ));
     }
-    Ok(RawTable::parse(&src.bytes, &src.path)?)
+    src.table()
 }
 
 /// The target column of `t`, when it has the model's, as the model's target values.

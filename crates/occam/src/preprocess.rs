@@ -5,7 +5,7 @@
 
 use crate::error::{Error, Result};
 use occam_core::dataset::ColumnSpec;
-use occam_core::table::{abbreviate, parse_cell, Cell, RawTable};
+use occam_core::table::{abbreviate, parse_cell, Cell, Column, RawTable};
 use occam_core::{DataError, Dataset, DenseMatrix, Matrix, Task};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -167,18 +167,19 @@ impl Preprocessor {
                 }
                 ColumnSpec::Categorical { levels, .. } => {
                     let mut block = vec![vec![0.0; n]; levels.len()];
-                    for (i, text) in t.columns[j].iter().enumerate() {
+                    for (i, &line) in t.lines.iter().enumerate() {
+                        let text = t.columns[j].text(i);
                         let v = text.trim();
                         if parse_cell(v) == Cell::Missing {
                             continue;
                         }
-                        match levels.iter().position(|l| l == v) {
+                        match level_index(levels, v) {
                             Some(k) => block[k][i] = 1.0,
                             None if unknown == HandleUnknown::Zeros => {}
                             None => {
                                 return Err(Error::UnknownCategory {
                                     path: t.path.clone(),
-                                    line: t.lines[i],
+                                    line,
                                     column: name.clone(),
                                     value: cut(v),
                                     known: abbreviate(levels, 8),
@@ -236,8 +237,8 @@ impl Preprocessor {
     }
 
     /// The target column coded as the model's y, when every cell can be read.
-    pub fn target_values(&self, col: &[String]) -> Option<Vec<f64>> {
-        col.iter()
+    pub fn target_values(&self, col: &Column) -> Option<Vec<f64>> {
+        col.texts()
             .map(|s| {
                 let s = s.trim();
                 if self.task.is_classification() {
@@ -255,13 +256,33 @@ impl Preprocessor {
     }
 }
 
+/// The index of category `v` among the training `levels`: its own text, or, for a number,
+/// the level that reads as the same number (a column of numbers gives its cells as
+/// [`number_text`] writes them, so `1.50` in a file whose column is all numbers finds the
+/// level `1.50` learned from a file where the column was text).
+fn level_index(levels: &[String], v: &str) -> Option<usize> {
+    levels.iter().position(|l| l == v).or_else(|| {
+        let x = v.parse::<f64>().ok().filter(|x| x.is_finite())?;
+        levels
+            .iter()
+            .position(|l| l.trim().parse::<f64>().ok() == Some(x))
+    })
+}
+
 /// One numeric column of the table, missing cells imputed with `impute` (an error without).
 fn numeric(t: &RawTable, j: usize, impute: Option<f64>) -> Result<Vec<f64>> {
     let name = &t.headers[j];
+    if let (Some(v), Some(fill)) = (t.columns[j].numbers(), impute) {
+        return Ok(v
+            .iter()
+            .map(|x| if x.is_nan() { fill } else { x })
+            .collect());
+    }
     let mut col = Vec::with_capacity(t.nrows());
-    for (i, text) in t.columns[j].iter().enumerate() {
+    for i in 0..t.nrows() {
         let (line, column) = (t.lines[i], j + 1);
-        match parse_cell(text) {
+        let text = || t.columns[j].text(i);
+        match t.columns[j].cell(i) {
             Cell::Number(v) => col.push(v),
             Cell::Missing => match impute {
                 Some(v) => col.push(v),
@@ -284,7 +305,7 @@ fn numeric(t: &RawTable, j: usize, impute: Option<f64>) -> Result<Vec<f64>> {
                     line,
                     column,
                     name: name.clone(),
-                    text: cut(text),
+                    text: cut(&text()),
                 }
                 .into())
             }
@@ -294,7 +315,7 @@ fn numeric(t: &RawTable, j: usize, impute: Option<f64>) -> Result<Vec<f64>> {
                     line,
                     column,
                     name: name.clone(),
-                    text: cut(text),
+                    text: cut(&text()),
                     hint: String::new(),
                 }
                 .into())

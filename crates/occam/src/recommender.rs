@@ -10,12 +10,13 @@ use crate::results::{
 };
 use crate::run::{RunFolder, RunKind};
 use occam_core::split;
-use occam_core::table::{abbreviate, parse_cell, Cell, RawTable};
+use occam_core::table::{abbreviate, Cell, Column, RawTable};
 use occam_core::DataError;
 pub use occam_nn::recommender::Rating;
 use occam_nn::recommender::{rmse, RecConfig, RecEpoch, Recommender as Engine};
 use occam_nn::tensors::{decode, encode, load_net_tensors, net_tensors, Named};
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// The format string of `recommender.json`.
@@ -149,8 +150,8 @@ impl Recommender {
         let (users, urow) = ids(&t.columns[ui]);
         let (items, irow) = ids(&t.columns[ii]);
         let mut ratings = Vec::with_capacity(t.nrows());
-        for (n, text) in t.columns[ti].iter().enumerate() {
-            match parse_cell(text) {
+        for n in 0..t.nrows() {
+            match t.columns[ti].cell(n) {
                 Cell::Number(v) => ratings.push((urow[n], irow[n], v)),
                 _ => {
                     return Err(DataError::NotNumeric {
@@ -158,7 +159,7 @@ impl Recommender {
                         line: t.lines[n],
                         column: ti + 1,
                         name: target.clone(),
-                        text: cut(text),
+                        text: cut(&t.columns[ti].text(n)),
                         hint: String::new(),
                     }
                     .into())
@@ -263,8 +264,9 @@ impl Recommender {
 }
 
 /// Sorted distinct ids of a column, and each row's index into them.
-fn ids(col: &[String]) -> (Vec<String>, Vec<usize>) {
-    let mut names: Vec<String> = col.iter().map(|s| s.trim().to_string()).collect();
+fn ids(col: &Column) -> (Vec<String>, Vec<usize>) {
+    let all: Vec<String> = col.texts().map(|s| s.trim().to_string()).collect();
+    let mut names = all.clone();
     names.sort();
     names.dedup();
     let index: BTreeMap<&str, usize> = names
@@ -272,7 +274,7 @@ fn ids(col: &[String]) -> (Vec<String>, Vec<usize>) {
         .enumerate()
         .map(|(i, n)| (n.as_str(), i))
         .collect();
-    let rows = col.iter().map(|s| index[s.trim()]).collect();
+    let rows = all.iter().map(|s| index[s.as_str()]).collect();
     (names, rows)
 }
 
@@ -515,9 +517,10 @@ impl RecommenderModel {
     pub fn predict_table(&self, t: &RawTable, unknown: HandleUnknown) -> Result<Vec<f64>> {
         let ui = t.column_index(&self.user_column, "user")?;
         let ii = t.column_index(&self.item_column, "item")?;
-        let pairs: Vec<(&str, &str)> = (0..t.nrows())
-            .map(|n| (t.columns[ui][n].trim(), t.columns[ii][n].trim()))
+        let texts: Vec<(Cow<str>, Cow<str>)> = (0..t.nrows())
+            .map(|n| (t.columns[ui].text(n), t.columns[ii].text(n)))
             .collect();
+        let pairs: Vec<(&str, &str)> = texts.iter().map(|(u, i)| (u.trim(), i.trim())).collect();
         self.predict(&pairs, unknown).map_err(|e| match e {
             Error::Param { detail, .. } => {
                 Error::param_err("data", format!("{}: {detail}", t.path.display()))

@@ -134,6 +134,15 @@ fn io(path: &Path, source: std::io::Error) -> Error {
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same folder, fsync, rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_with(path, &mut |w| w.write_all(bytes)).map(|_| ())
+}
+
+/// [`write_atomic`] of what `fill` writes (through a buffer, never held whole in memory);
+/// returns the SHA-256 of the bytes written, in hex.
+pub fn write_atomic_with(
+    path: &Path,
+    fill: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<String> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         if !dir.is_dir() {
             return Err(Error::Run {
@@ -150,16 +159,43 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| -> std::io::Result<()> {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
+    let result = (|| -> std::io::Result<String> {
+        let mut w = Hashing {
+            inner: std::io::BufWriter::with_capacity(1 << 16, std::fs::File::create(&tmp)?),
+            hash: Sha256::new(),
+        };
+        fill(&mut w)?;
+        let f = w.inner.into_inner().map_err(|e| e.into_error())?;
         f.sync_all()?;
-        std::fs::rename(&tmp, path)
+        std::fs::rename(&tmp, path)?;
+        Ok(w.hash
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect())
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
     result.map_err(|e| io(path, e))
+}
+
+/// A writer that hashes what passes through it.
+struct Hashing<W> {
+    inner: W,
+    hash: Sha256,
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hash.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 impl RunFolder {
@@ -292,14 +328,37 @@ impl RunFolder {
         self.save_manifest()
     }
 
-    /// Writes `value` as pretty JSON (see [`RunFolder::write`]).
+    /// Writes `name` atomically from what `fill` writes (streamed through a buffer: a large
+    /// file is never held whole in memory) and records its checksum in the manifest.
+    pub fn write_with(
+        &mut self,
+        name: &str,
+        fill: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
+    ) -> Result<()> {
+        let sum = write_atomic_with(&self.path(name), fill)?;
+        self.manifest.files.insert(name.to_string(), sum);
+        self.save_manifest()
+    }
+
+    /// Writes `value` as pretty JSON (see [`RunFolder::write`]), streamed.
     pub fn write_json(&mut self, name: &str, value: &impl Serialize) -> Result<()> {
-        let mut s = serde_json::to_string_pretty(value).map_err(|e| Error::Run {
-            path: self.path(name),
-            detail: format!("cannot serialize: {e}"),
-        })?;
-        s.push('\n');
-        self.write(name, s.as_bytes())
+        let mut failed = None;
+        let r = self.write_with(name, &mut |w| {
+            serde_json::to_writer_pretty(&mut *w, value).map_err(|e| {
+                if !e.is_io() {
+                    failed = Some(e.to_string());
+                }
+                std::io::Error::other(e.to_string())
+            })?;
+            w.write_all(b"\n")
+        });
+        match (r, failed) {
+            (Err(_), Some(detail)) => Err(Error::Run {
+                path: self.path(name),
+                detail: format!("cannot serialize: {detail}"),
+            }),
+            (r, _) => r,
+        }
     }
 
     /// Reads `name`, verifying it against the manifest's checksum when the manifest lists it.

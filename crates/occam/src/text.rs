@@ -71,7 +71,8 @@ impl TextModel {
 /// The document-term rows of the texts in column `column` of `t`.
 fn rows(t: &RawTable, column: &str, vectorizer: &Vectorizer) -> Result<Matrix> {
     let j = t.column_index(column, "text_column")?;
-    let texts: Vec<&str> = t.columns[j].iter().map(String::as_str).collect();
+    let owned: Vec<std::borrow::Cow<str>> = t.columns[j].texts().collect();
+    let texts: Vec<&str> = owned.iter().map(|s| s.as_ref()).collect();
     Ok(Matrix::Sparse(vectorizer.transform(&texts)))
 }
 
@@ -257,7 +258,11 @@ impl Text {
                 })?,
         };
         let yi = t.column_index(&target, "target")?;
-        let mut classes: Vec<String> = t.columns[yi].iter().map(|s| s.trim().to_string()).collect();
+        let labels: Vec<String> = t.columns[yi]
+            .texts()
+            .map(|s| s.trim().to_string())
+            .collect();
+        let mut classes = labels.clone();
         classes.sort();
         classes.dedup();
         if classes.len() < 2 {
@@ -266,11 +271,12 @@ impl Text {
                 format!("{}: target '{target}' has a single class", t.path.display()),
             ));
         }
-        let y: Vec<f64> = t.columns[yi]
+        let y: Vec<f64> = labels
             .iter()
-            .map(|s| classes.iter().position(|c| c == s.trim()).unwrap_or(0) as f64)
+            .map(|s| classes.iter().position(|c| c == s).unwrap_or(0) as f64)
             .collect();
-        let texts: Vec<&str> = t.columns[ti].iter().map(String::as_str).collect();
+        let owned: Vec<std::borrow::Cow<str>> = t.columns[ti].texts().collect();
+        let texts: Vec<&str> = owned.iter().map(|s| s.as_ref()).collect();
         let vec = Vectorizer::fit(&texts, cfg);
         let x = vec.transform(&texts);
         let task = if classes.len() == 2 {

@@ -28,7 +28,7 @@ fn tiny(t: &RawTable) -> RawTable {
         let row: Vec<String> = t
             .columns
             .iter()
-            .map(|c| format!("\"{}\"", c[i].replace('"', "\"\"")))
+            .map(|c| format!("\"{}\"", c.text(i).replace('"', "\"\"")))
             .collect();
         csv.push_str(&(row.join(",") + "\n"));
     }
@@ -89,8 +89,8 @@ fn text_model_on_sentence_polarity() {
     for i in (0..300).chain(n - 300..n) {
         csv.push_str(&format!(
             "\"{}\",{}\n",
-            all.columns[0][i].replace('"', "\"\""),
-            all.columns[1][i]
+            all.columns[0].text(i).replace('"', "\"\""),
+            all.columns[1].text(i)
         ));
     }
     let t = RawTable::parse(csv.as_bytes(), Path::new("sentences.csv")).unwrap();

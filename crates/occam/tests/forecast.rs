@@ -41,18 +41,19 @@ fn co2_gru_fits_saves_loads_and_forecasts_past_the_end() {
     assert_eq!(a, b);
     assert_eq!(a.len(), 4);
     assert_eq!(a[0].steps_ahead, 1);
-    let last = t.columns[0].last().unwrap().trim().to_string();
+    let last = t.columns[0].text(t.nrows() - 1).trim().to_string();
     assert!(
         a[0].time.as_str() > last.as_str(),
         "{} after {last}",
         a[0].time
     );
-    let end = t.columns[1]
-        .iter()
+    let end = (0..t.nrows())
         .rev()
-        .find(|c| !c.trim().is_empty())
+        .find_map(|i| match t.columns[1].cell(i) {
+            occam_core::table::Cell::Number(v) => Some(v),
+            _ => None,
+        })
         .unwrap();
-    let end: f64 = end.trim().parse().unwrap();
     assert!(
         (a[0].value - end).abs() < 10.0,
         "{} vs last {end}",

@@ -17,8 +17,8 @@ fn sentences(rows: usize) -> RawTable {
     for &i in &keep {
         csv.push_str(&format!(
             "\"{}\",{}\n",
-            all.columns[0][i].replace('"', "\"\""),
-            all.columns[1][i]
+            all.columns[0].text(i).replace('"', "\"\""),
+            all.columns[1].text(i)
         ));
     }
     RawTable::parse(csv.as_bytes(), &p).unwrap()

@@ -16,7 +16,7 @@ pub use time::{iso, parse_time};
 pub use window::{every_window, last_window, windows, Gaps, Part, Scaling, WindowSpec, Windows};
 
 use crate::error::{DataError, Result};
-use crate::table::{parse_cell, Cell, RawTable};
+use crate::table::{Cell, RawTable};
 
 /// A series on a regular time grid.
 #[derive(Clone, Debug)]
@@ -65,8 +65,8 @@ impl Series {
 }
 
 fn number(t: &RawTable, col: usize, row: usize) -> Result<Option<f64>> {
-    let text = &t.columns[col][row];
-    match parse_cell(text) {
+    let text = || t.columns[col].text(row).into_owned();
+    match t.columns[col].cell(row) {
         Cell::Number(v) => Ok(Some(v)),
         Cell::Missing => Ok(None),
         Cell::NonFinite => Err(DataError::NonFinite {
@@ -74,14 +74,14 @@ fn number(t: &RawTable, col: usize, row: usize) -> Result<Option<f64>> {
             line: t.lines[row],
             column: col + 1,
             name: t.headers[col].clone(),
-            text: text.clone(),
+            text: text(),
         }),
         Cell::Text => Err(DataError::NotNumeric {
             path: t.path.clone(),
             line: t.lines[row],
             column: col + 1,
             name: t.headers[col].clone(),
-            text: text.clone(),
+            text: text(),
             hint: String::new(),
         }),
     }
@@ -98,8 +98,8 @@ pub fn read_series(t: &RawTable, time: usize, target: usize, covs: &[usize]) -> 
     };
     let mut secs = Vec::with_capacity(n);
     for row in 0..n {
-        let text = &t.columns[time][row];
-        let s = parse_time(text).ok_or_else(|| {
+        let text = t.columns[time].text(row);
+        let s = parse_time(&text).ok_or_else(|| {
             bad(
                 row,
                 format!("'{text}' is not a date (YYYY-MM-DD) or date-time (YYYY-MM-DDTHH:MM[:SS])"),
@@ -111,7 +111,7 @@ pub fn read_series(t: &RawTable, time: usize, target: usize, covs: &[usize]) -> 
                     row,
                     format!(
                         "'{text}' is not after the previous row's '{}'; sort the file by time",
-                        t.columns[time][row - 1].trim()
+                        t.columns[time].text(row - 1).trim()
                     ),
                 ));
             }
@@ -157,7 +157,7 @@ pub fn read_series(t: &RawTable, time: usize, target: usize, covs: &[usize]) -> 
                     format!(
                         "'{}' is {gap} s after the previous row, not a multiple of the \
                          series' step of {step} s",
-                        t.columns[time][row].trim()
+                        t.columns[time].text(row).trim()
                     ),
                 ));
             }
@@ -170,7 +170,7 @@ pub fn read_series(t: &RawTable, time: usize, target: usize, covs: &[usize]) -> 
             }
         }
         s.times.push(secs[row]);
-        s.labels.push(t.columns[time][row].trim().to_string());
+        s.labels.push(t.columns[time].text(row).trim().to_string());
         s.values.push(number(t, target, row)?);
         for (k, &c) in covs.iter().enumerate() {
             s.covariates[k].push(number(t, c, row)?);

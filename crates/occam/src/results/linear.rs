@@ -101,7 +101,7 @@ pub struct LinearResult {
 }
 
 /// The standard deviation (1/n) of each column of `x`.
-fn column_sd(x: &occam_core::Matrix) -> Vec<f64> {
+pub fn column_sd(x: &occam_core::Matrix) -> Vec<f64> {
     let rows = x.nrows();
     let n = rows.max(1) as f64;
     (0..x.ncols())
@@ -139,6 +139,12 @@ fn coefficients(beta: &[Vec<Vec<f64>>], multi: bool) -> Coefficients {
 impl LinearResult {
     /// The result of `fit` on `data`.
     pub fn new(fit: &PathFit, data: &Dataset) -> Self {
+        Self::with_feature_sd(fit, data, column_sd(&data.x))
+    }
+
+    /// [`LinearResult::new`] with the features' standard deviations ([`column_sd`]) taken
+    /// before the fit, for a fit that consumed X ([`occam_linear::fit_path_owned`]).
+    pub fn with_feature_sd(fit: &PathFit, data: &Dataset, feature_sd: Vec<f64>) -> Self {
         let multi = fit.family == Family::Multinomial;
         LinearResult {
             family: fit.family,
@@ -162,7 +168,7 @@ impl LinearResult {
                 a0: intercepts(&r.a0, multi),
                 beta: coefficients(&r.beta, multi),
             }),
-            feature_sd: column_sd(&data.x),
+            feature_sd,
         }
     }
 }

@@ -13,7 +13,8 @@ mod variational;
 
 pub use bayes::BayesResult;
 pub use linear::{
-    Coefficients, CvResult, HeldOutPoint, Intercepts, LinearResult, RelaxedCoefficients, TextResult,
+    column_sd, Coefficients, CvResult, HeldOutPoint, Intercepts, LinearResult, RelaxedCoefficients,
+    TextResult,
 };
 pub use network::{
     Comparison, Errors, ForecastComparison, ForecastResult, ForecastScores, L2Try, LayerZeros,
