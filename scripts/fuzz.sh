@@ -10,7 +10,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 seconds="${1:-600}"
-targets="${2:-csv libsvm idx gzip space config model weights}"
+targets="${2:-csv libsvm idx gzip parquet space config model weights}"
 crashes=target/fuzz-crashes
 rm -rf "$crashes"
 status=0

@@ -16,7 +16,7 @@ pub fn peak_memory_mb() -> Option<f64> {
 pub fn inspect(args: &InspectArgs) -> Result<()> {
     let src = load::resolve(&args.file)?;
     match src.format {
-        Format::Csv => {
+        Format::Csv | Format::Parquet => {
             let t = src.table()?;
             let s = inspect::summarize_table(&t, args.target.as_deref())?;
             print!("{s}");

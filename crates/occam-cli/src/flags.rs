@@ -218,7 +218,7 @@ pub struct InspectArgs {
 /// Flags shared by every command that reads a supervised data set.
 #[derive(Args, Debug, Clone)]
 pub struct DataFlags {
-    /// CSV with a header, libsvm (optionally .gz), or builtin:NAME (pima, diabetes, colon, ...).
+    /// CSV with a header, Parquet (.parquet), libsvm (optionally .gz), or builtin:NAME (pima, diabetes, colon, ...).
     pub data: String,
     #[command(flatten)]
     pub opts: DataOptions,
@@ -248,7 +248,7 @@ pub struct RunFlags {
 /// The data of a network command: DATA, the training options, a TOML config under them.
 #[derive(Args, Debug, Clone)]
 pub struct NetworkData {
-    /// CSV with a header, libsvm (optionally .gz), or builtin:NAME.
+    /// CSV with a header, Parquet (.parquet), libsvm (optionally .gz), or builtin:NAME.
     pub data: String,
     #[command(flatten)]
     pub opts: TrainOptions,

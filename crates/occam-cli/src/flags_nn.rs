@@ -26,7 +26,7 @@ pub struct TrainArgs {
 pub struct PredictArgs {
     /// A run folder written by `occam train` or `occam linear cv|path --out`.
     pub model: PathBuf,
-    /// Data with the model's feature columns (CSV by name, or libsvm); extra columns are ignored.
+    /// Data with the model's feature columns (CSV or Parquet by name, or libsvm); extra columns are ignored.
     pub data: String,
     /// Write predictions as CSV here (default: print to stdout).
     #[arg(long)]

@@ -176,8 +176,24 @@ fn default_sigpipe() {
     }
 }
 
+/// The default panic hook, quiet about the Parquet decoder's panics: the reader catches them
+/// and reports the file as corrupt (exit code 2), so the panic's own message would only be
+/// noise before that error.
+fn quiet_decoder_panics() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let decoder = info
+            .location()
+            .is_some_and(|l| occam_core::parquet::is_decoder_panic(l.file()));
+        if !decoder {
+            default(info);
+        }
+    }));
+}
+
 fn main() {
     default_sigpipe();
+    quiet_decoder_panics();
     let cli = Cli::parse(); // clap exits with code 2 on bad flags
     if let Err(e) = run(cli) {
         let mut msg = e.to_string();

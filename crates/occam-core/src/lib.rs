@@ -13,6 +13,7 @@ pub mod linalg;
 pub mod matrix;
 pub mod metrics;
 pub mod nan;
+pub mod parquet;
 pub mod penalty;
 pub mod rng;
 pub mod series;

@@ -3,7 +3,7 @@
 //! it in its format (CSV, libsvm, idx images and labels) into a [`Dataset`].
 
 use crate::error::{Error, Result};
-use occam_core::{idx, input, libsvm, table::RawTable, CsvOptions, DataError, Dataset};
+use occam_core::{idx, input, libsvm, parquet, table::RawTable, CsvOptions, DataError, Dataset};
 use std::path::{Path, PathBuf};
 
 /// File formats occam reads.
@@ -15,6 +15,15 @@ pub enum Format {
     Libsvm,
     /// idx arrays (MNIST's format): images or labels.
     Idx,
+    /// Parquet (flat tables of numbers, booleans and strings), read as a CSV table is.
+    Parquet,
+}
+
+impl Format {
+    /// CSV and Parquet: read into a table of named columns.
+    pub fn is_table(self) -> bool {
+        matches!(self, Format::Csv | Format::Parquet)
+    }
 }
 
 /// A data argument resolved to its bytes (decompressed) and format.
@@ -41,6 +50,8 @@ fn format_of(name: &str) -> Format {
         Format::Libsvm
     } else if n.ends_with("ubyte") || n.ends_with(".idx") || n.contains("-idx") {
         Format::Idx
+    } else if n.ends_with(".parquet") || n.ends_with(".pq") {
+        Format::Parquet
     } else {
         Format::Csv
     }
@@ -82,7 +93,9 @@ pub fn resolve(arg: &str) -> Result<Source> {
     };
     let mut file = std::fs::File::open(&path).map_err(io)?;
     let format = format_of(arg);
-    if format == Format::Csv && !starts_gzip(&mut file).map_err(io)? {
+    if format == Format::Parquet
+        || (format == Format::Csv && !starts_gzip(&mut file).map_err(io)?)
+    {
         return Ok(Source {
             format,
             path,
@@ -117,12 +130,20 @@ pub(crate) fn starts_gzip(file: &mut std::fs::File) -> std::io::Result<bool> {
 }
 
 impl Source {
-    /// The CSV table: read as a stream from a plain file, parsed from the bytes otherwise.
+    /// The table of a CSV or Parquet source: read from the file (a CSV as a stream), or
+    /// parsed from the bytes. Other formats are an error naming `data`.
     pub fn table(&self) -> Result<RawTable> {
-        Ok(if self.streamed {
-            RawTable::read(&self.path)?
-        } else {
-            RawTable::parse(&self.bytes, &self.path)?
+        Ok(match (self.format, self.streamed) {
+            (Format::Parquet, true) => parquet::read_parquet(&self.path)?,
+            (Format::Parquet, false) => parquet::parse_parquet(self.bytes.clone(), &self.path)?,
+            (Format::Csv, true) => RawTable::read(&self.path)?,
+            (Format::Csv, false) => RawTable::parse(&self.bytes, &self.path)?,
+            _ => {
+                return Err(Error::param_err(
+                    "data",
+                    format!("{}: not a table (CSV or Parquet)", self.path.display()),
+                ))
+            }
         })
     }
 
@@ -144,7 +165,7 @@ impl Source {
 /// Loads a supervised data set from CSV or libsvm (idx is read by its own commands).
 pub fn dataset(src: &Source, opts: &CsvOptions, vocab: Option<&Path>) -> Result<Dataset> {
     let mut d = match src.format {
-        Format::Csv => {
+        Format::Csv | Format::Parquet => {
             let t = src.table()?;
             Dataset::from_table(&t, opts)?
         }
@@ -378,6 +399,8 @@ mod tests {
         assert_eq!(format_of("a/b.svm.gz"), Format::Libsvm);
         assert_eq!(format_of("train-images-idx3-ubyte.gz"), Format::Idx);
         assert_eq!(format_of("x.csv"), Format::Csv);
+        assert_eq!(format_of("x.parquet"), Format::Parquet);
+        assert_eq!(format_of("X.PQ"), Format::Parquet);
     }
 
     #[test]

@@ -219,7 +219,7 @@ fn features(
     unknown: HandleUnknown,
 ) -> Result<(Matrix, Option<Vec<f64>>)> {
     match src.format {
-        Format::Csv => {
+        Format::Csv | Format::Parquet => {
             let t = src.table()?;
             let f = pre.transform_table(&t, unknown)?;
             Ok((f.x, f.y))
@@ -236,9 +236,10 @@ fn features(
     }
 }
 
-/// The source as a CSV table, for the models that read only CSV (`what` says why).
+/// The source as a table (CSV or Parquet), for the models that read only tables (`what`
+/// says why).
 fn csv_only(src: &Source, what: &str) -> Result<RawTable> {
-    if src.format != Format::Csv {
+    if !src.format.is_table() {
         return Err(Error::param_err(
             "data",
             format!("{}: {what}", src.path.display()),

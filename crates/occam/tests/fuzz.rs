@@ -1,4 +1,5 @@
-//! Mutation fuzzing on stable Rust: every reader (CSV into a data set, libsvm, idx, gzip, a
+//! Mutation fuzzing on stable Rust: every reader (CSV into a data set, libsvm, idx, gzip,
+//! Parquet, a
 //! TOML search space, a TOML training config, a model folder's model.json and its weights)
 //! gets inputs mutated from small real seeds (bytes flipped, inserted,
 //! deleted, duplicated, set to the values parsers trip on), and must return a result or a
@@ -85,6 +86,10 @@ fn seeds(target: &str) -> Vec<Vec<u8>> {
             fifty[4..8].copy_from_slice(&50u32.to_be_bytes());
             vec![two, fifty]
         }
+        "parquet" => ["table_snappy", "table_zstd", "table_none", "nested"]
+            .iter()
+            .map(|f| read(&format!("crates/occam-core/tests/fixtures/parquet/{f}.parquet")))
+            .collect(),
         "gzip" => vec![
             gzip(&head_lines(&read("datasets/diabetes_regression.csv"), 10)),
             gzip(b"1 1:0.5\n"),
@@ -126,6 +131,11 @@ fn run(target: &str, bytes: &[u8]) {
         }
         "idx" => {
             let _ = idx::read_idx(bytes, path);
+        }
+        "parquet" => {
+            if let Ok(t) = occam_core::parquet::parse_parquet(bytes.to_vec(), path) {
+                let _ = Dataset::from_table(&t, &CsvOptions::default());
+            }
         }
         "gzip" => {
             if let Ok(plain) = input::decompress(bytes.to_vec(), path) {
@@ -239,8 +249,8 @@ fn fuzz(
     (tried, crashes)
 }
 
-const TARGETS: [&str; 8] = [
-    "csv", "libsvm", "idx", "gzip", "space", "config", "model", "weights",
+const TARGETS: [&str; 9] = [
+    "csv", "libsvm", "idx", "gzip", "parquet", "space", "config", "model", "weights",
 ];
 
 /// The tests that silence the panic hook run one at a time (the hook is global).
