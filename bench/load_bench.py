@@ -8,7 +8,9 @@ median of each and the ratio occam / numpy are printed. Then `occam linear path 
 /usr/bin/time -v: its maximum resident set size against the 8 * rows * features bytes of X.
 
 The files are generated here (seeded, written with "%.17g" like bench/linear_bench.py):
-200 x 10,000 (36 MB, the issue's file) and, with --big, about 1 GB.
+200 x 10,000 (40 MB, the issue's file) and, with --big, about 1 GB. With --scaling, 200 rows
+by 2,500 to 40,000 columns: seconds per million cells, which stay flat when the reader is
+linear in the column count.
 """
 
 import argparse
@@ -70,8 +72,18 @@ def main():
     ap.add_argument("--big", action="store_true", help="also the ~1 GB file (5,000 x 10,000)")
     ap.add_argument("--no-rss", action="store_true", help="skip the linear path's peak RSS")
     ap.add_argument("--scratch", default="bench/out/load_path")
+    ap.add_argument("--scaling", action="store_true",
+                    help="only the column-count scaling: 200 x 2,500 .. 40,000")
     args = ap.parse_args()
     os.makedirs("bench/data", exist_ok=True)
+    if args.scaling:
+        for k, cols in enumerate([2500, 5000, 10000, 20000, 40000]):
+            path = f"bench/data/load_200x{cols}.csv"
+            make(path, 200, cols, 21 if cols == 10000 else 40 + k)
+            o = statistics.median([occam_load(path) for _ in range(args.reps)])
+            print(f"SCALING rows=200 cols={cols} occam_s={o:.3f} "
+                  f"us_per_cell={1e6 * o / (200 * cols):.3f}", flush=True)
+        return
     files = [("bench/data/load_200x10000.csv", 200, 10000)]
     if args.big:
         files.append(("bench/data/load_5000x10000.csv", 5000, 10000))

@@ -34,25 +34,51 @@ pub fn bench_mlp(a: &BenchMlpArgs) -> Result<()> {
     crate::nn_setup::in_pool(|| bench_mlp_inner(a))
 }
 
+/// A workload's meta.txt (`key=value` lines).
+struct Meta {
+    path: std::path::PathBuf,
+    values: HashMap<String, String>,
+}
+
+impl Meta {
+    fn read(dir: &Path) -> Result<Meta> {
+        let path = dir.join("meta.txt");
+        let text = std::fs::read_to_string(&path).with_context(|| {
+            format!(
+                "cannot read {} (generate the workload first)",
+                path.display()
+            )
+        })?;
+        let values = text
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+            .collect();
+        Ok(Meta { path, values })
+    }
+
+    fn get(&self, k: &str) -> Result<&str> {
+        self.values
+            .get(k)
+            .map(String::as_str)
+            .ok_or_else(|| UserError(format!("{}: no '{k}='", self.path.display())).into())
+    }
+
+    fn num(&self, k: &str) -> Result<usize> {
+        self.get(k)?
+            .parse()
+            .map_err(|_| UserError(format!("{}: '{k}' is not a count", self.path.display())).into())
+    }
+}
+
 fn bench_mlp_inner(a: &BenchMlpArgs) -> Result<()> {
-    let meta_path = a.dir.join("meta.txt");
-    let text = std::fs::read_to_string(&meta_path).with_context(|| {
-        format!(
-            "cannot read {} (run gen_data.py first)",
-            meta_path.display()
-        )
-    })?;
-    let meta: HashMap<&str, &str> = text.lines().filter_map(|l| l.split_once('=')).collect();
-    let get = |k: &str| -> Result<&str> {
-        meta.get(k)
-            .copied()
-            .ok_or_else(|| UserError(format!("{}: no '{k}='", meta_path.display())).into())
-    };
+    let meta = Meta::read(&a.dir)?;
+    let get = |k: &str| meta.get(k);
     let sizes: Vec<usize> = get("sizes")?
         .split(',')
         .map(|s| s.trim().parse())
         .collect::<std::result::Result<_, _>>()?;
-    let num = |k: &str| -> Result<usize> { Ok(get(k)?.trim().parse()?) };
+    let num = |k: &str| meta.num(k);
     let (batch, steps, warm, nb) = (num("batch")?, num("steps")?, num("warmup")?, num("nb")?);
     let lr: f64 = get("lr")?.trim().parse()?;
     let lam: f64 = get("lam")?.trim().parse()?;
@@ -172,6 +198,94 @@ pub fn bench_load(a: &crate::flags_nn::BenchLoadArgs) -> Result<()> {
         "RESULT engine=occam rows={} cols={} read_s={read:.4} seconds={total:.4}",
         d.nrows(),
         d.nfeatures()
+    );
+    Ok(())
+}
+
+pub fn bench_rnn(a: &crate::flags_nn::BenchRnnArgs) -> Result<()> {
+    crate::nn_setup::set_threads(Some(a.threads))?;
+    crate::nn_setup::in_pool(|| bench_rnn_inner(a))
+}
+
+/// occam's side of bench/rnn.sh: the workload's one-layer LSTM or GRU (PyTorch's initial
+/// weights, read from the folder) and a linear output, MSE, Adam; `warmup` steps, then
+/// `steps` timed ones over the folder's batches.
+fn bench_rnn_inner(a: &crate::flags_nn::BenchRnnArgs) -> Result<()> {
+    use occam_nn::layer::recurrent::CellKind;
+    let m = Meta::read(&a.dir)?;
+    let cell = match m.get("cell")? {
+        "lstm" => CellKind::Lstm,
+        "gru" => CellKind::Gru,
+        other => anyhow::bail!(UserError(format!("cell '{other}': lstm or gru"))),
+    };
+    let (t, f, h) = (m.num("steps_seq")?, m.num("features")?, m.num("hidden")?);
+    let (batch, nb, warm, steps) = (
+        m.num("batch")?,
+        m.num("nb")?,
+        m.num("warmup")?,
+        m.num("steps")?,
+    );
+    let lr: f64 = m.get("lr")?.parse()?;
+    let g = cell.gates() * h;
+    let x = read_f32(&a.dir.join("X.bin"), nb * batch * t * f)?;
+    let y = read_f32(&a.dir.join("Y.bin"), nb * batch)?;
+    let mut spec = MlpSpec::new(t * f, Vec::new(), 1);
+    spec.recurrent = Some(occam_nn::RecurrentSpec {
+        cell,
+        hidden: h,
+        steps: t,
+        features: f,
+        recurrent_dropout: 0.0,
+    });
+    let mut net: Net<f32> = Net::new(&spec, 0);
+    for layer in &mut net.layers {
+        let p = match layer {
+            Layer::Lstm(l) => &mut l.p,
+            Layer::Gru(l) => &mut l.p,
+            Layer::Dense(l) => {
+                l.weight.value = read_f32(&a.dir.join("out_W.bin"), h)?;
+                l.bias.value = read_f32(&a.dir.join("out_b.bin"), 1)?;
+                continue;
+            }
+            _ => continue,
+        };
+        p.weight_ih.value = read_f32(&a.dir.join("weight_ih.bin"), g * f)?;
+        p.weight_hh.value = read_f32(&a.dir.join("weight_hh.bin"), g * h)?;
+        p.bias_ih.value = read_f32(&a.dir.join("bias_ih.bin"), g)?;
+        p.bias_hh.value = read_f32(&a.dir.join("bias_hh.bin"), g)?;
+    }
+    let mut cfg = TrainConfig::new(Loss::Mse);
+    cfg.lr = lr;
+    cfg.optimizer = OptimizerKind::adam();
+    let mut tr = Trainer::new(net, cfg)?;
+    let d = t * f;
+    let xs: Vec<Mat<f32>> = (0..nb)
+        .map(|i| Mat::from_vec(batch, d, x[i * batch * d..(i + 1) * batch * d].to_vec()))
+        .collect();
+    let mut rng = Rng::new(0);
+    let (mut loss, mut first) = (0.0, None);
+    let mut t0 = Instant::now();
+    for i in 0..warm + steps {
+        if i == warm {
+            t0 = Instant::now();
+        }
+        let k = i % nb;
+        loss = tr
+            .step(
+                Batch::Dense(&xs[k]),
+                &y[k * batch..(k + 1) * batch],
+                lr,
+                &mut rng,
+            )
+            .ok_or_else(|| UserError("the loss became non-finite".into()))?;
+        first.get_or_insert(loss);
+    }
+    let dt = t0.elapsed().as_secs_f64();
+    println!(
+        "RESULT engine=occam cell={} T={t} H={h} B={batch} steps_per_s={:.2} first_loss={:.6} final_loss={loss:.6}",
+        m.get("cell")?,
+        steps as f64 / dt,
+        first.unwrap_or(0.0)
     );
     Ok(())
 }

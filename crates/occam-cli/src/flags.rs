@@ -195,6 +195,8 @@ pub enum BenchCommand {
     Gemm(crate::flags_nn::BenchGemmArgs),
     /// Seconds to read a data file into the training matrix (prints a RESULT line).
     Load(crate::flags_nn::BenchLoadArgs),
+    /// LSTM/GRU training steps/s on a workload of bench/rnn.sh (prints a RESULT line).
+    Rnn(crate::flags_nn::BenchRnnArgs),
 }
 
 #[derive(Subcommand, Debug)]

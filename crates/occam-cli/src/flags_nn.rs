@@ -78,3 +78,12 @@ pub struct BenchLoadArgs {
     #[arg(long)]
     pub target: Option<String>,
 }
+
+#[derive(Args, Debug)]
+pub struct BenchRnnArgs {
+    /// A workload folder written by bench/rnn_bench.py (meta.txt, X.bin, Y.bin, the weights).
+    pub dir: PathBuf,
+    /// Threads (the bench uses 2, as PyTorch's).
+    #[arg(long, default_value_t = 2)]
+    pub threads: usize,
+}

@@ -163,6 +163,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(BenchCommand::Mlp(a)) => cmd_bench::bench_mlp(&a),
         Command::Bench(BenchCommand::Gemm(a)) => cmd_bench::bench_gemm(&a),
         Command::Bench(BenchCommand::Load(a)) => cmd_bench::bench_load(&a),
+        Command::Bench(BenchCommand::Rnn(a)) => cmd_bench::bench_rnn(&a),
     }
 }
 
