@@ -8,7 +8,6 @@
 //! unmasked. Output: `h_T`.
 
 use crate::layer::recurrent::{masked, Cell, CellKind, Recurrent};
-use crate::loss::sigmoid;
 use crate::mat::{matmul, Mat, View};
 use crate::real::Real;
 
@@ -75,10 +74,10 @@ impl<R: Real> Cell<R> for GruCell<R> {
                     &l.cell.gh[r * g3..(r + 1) * g3],
                 );
                 for j in 0..h {
-                    let rg = sigmoid(xr[j] + bi[j] + ur[j] + bh[j]);
-                    let zg = sigmoid(xr[h + j] + bi[h + j] + ur[h + j] + bh[h + j]);
+                    let rg = (xr[j] + bi[j] + ur[j] + bh[j]).gate_sigmoid();
+                    let zg = (xr[h + j] + bi[h + j] + ur[h + j] + bh[h + j]).gate_sigmoid();
                     let u = ur[2 * h + j] + bh[2 * h + j];
-                    let ng = (xr[2 * h + j] + bi[2 * h + j] + rg * u).tanh();
+                    let ng = (xr[2 * h + j] + bi[2 * h + j] + rg * u).gate_tanh();
                     xr[j] = rg;
                     xr[h + j] = zg;
                     xr[2 * h + j] = ng;

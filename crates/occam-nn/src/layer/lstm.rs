@@ -10,7 +10,6 @@
 //! and forms the weight gradients as two products at the end. Output: `h_T`.
 
 use crate::layer::recurrent::{masked, Cell, CellKind, Recurrent};
-use crate::loss::sigmoid;
 use crate::mat::{matmul, Mat, View};
 use crate::real::Real;
 
@@ -67,15 +66,25 @@ impl<R: Real> Cell<R> for LstmCell<R> {
             );
             for r in 0..b {
                 let ar = &mut a[r * g4..(r + 1) * g4];
-                for j in 0..g4 {
-                    let z = ar[j] + bi[j] + bh[j];
-                    ar[j] = if j / h == 2 { z.tanh() } else { sigmoid(z) };
+                // Gate by gate, so that each loop is one function over a contiguous run.
+                for (j, v) in ar.iter_mut().enumerate() {
+                    *v += bi[j] + bh[j];
+                }
+                ar[..2 * h].iter_mut().for_each(|v| *v = v.gate_sigmoid());
+                ar[2 * h..3 * h].iter_mut().for_each(|v| *v = v.gate_tanh());
+                ar[3 * h..].iter_mut().for_each(|v| *v = v.gate_sigmoid());
+                let (cp, cc) = l.cell.cs.split_at_mut(bh_cur);
+                let (cp, cc) = (&cp[bh_prev + r * h..][..h], &mut cc[r * h..(r + 1) * h]);
+                let hc = &mut l.hs[bh_cur + r * h..bh_cur + (r + 1) * h];
+                for j in 0..h {
+                    let (i, f, g) = (ar[j], ar[h + j], ar[2 * h + j]);
+                    cc[j] = f * cp[j] + i * g;
                 }
                 for j in 0..h {
-                    let (i, f, g, o) = (ar[j], ar[h + j], ar[2 * h + j], ar[3 * h + j]);
-                    let c = f * l.cell.cs[bh_prev + r * h + j] + i * g;
-                    l.cell.cs[bh_cur + r * h + j] = c;
-                    l.hs[bh_cur + r * h + j] = o * c.tanh();
+                    hc[j] = cc[j].gate_tanh();
+                }
+                for j in 0..h {
+                    hc[j] *= ar[3 * h + j];
                 }
             }
         }
@@ -108,7 +117,7 @@ impl<R: Real> Cell<R> for LstmCell<R> {
                         gates[r * g4 + 2 * h + j],
                         gates[r * g4 + 3 * h + j],
                     );
-                    let tc = l.cell.cs[bh_cur + k].tanh();
+                    let tc = l.cell.cs[bh_cur + k].gate_tanh();
                     let c = dc[k] + dh[k] * o * (one - tc * tc);
                     da[r * g4 + j] = c * g * i * (one - i);
                     da[r * g4 + h + j] = c * l.cell.cs[bh_prev + k] * f * (one - f);
