@@ -34,6 +34,45 @@ pub fn bench_mlp(a: &BenchMlpArgs) -> Result<()> {
     crate::nn_setup::in_pool(|| bench_mlp_inner(a))
 }
 
+/// A workload's batches and schedule: `nb` batches of `batch` rows of `widths.0` inputs and
+/// `widths.1` targets, cycled; `warm` untimed steps, then `steps` timed ones.
+struct Timed<'a> {
+    x: &'a [f32],
+    y: &'a [f32],
+    nb: usize,
+    batch: usize,
+    widths: (usize, usize),
+    warm: usize,
+    steps: usize,
+    lr: f64,
+}
+
+impl Timed<'_> {
+    /// Trains `tr` on the schedule: the seconds of the timed steps, the first and the last
+    /// loss.
+    fn train(&self, tr: &mut Trainer<f32>) -> Result<(f64, f64, f64)> {
+        let ((d, o), b) = (self.widths, self.batch);
+        let xs: Vec<Mat<f32>> = (0..self.nb)
+            .map(|i| Mat::from_vec(b, d, self.x[i * b * d..(i + 1) * b * d].to_vec()))
+            .collect();
+        let mut rng = Rng::new(0);
+        let (mut loss, mut first) = (0.0, None);
+        let mut t0 = Instant::now();
+        for i in 0..self.warm + self.steps {
+            if i == self.warm {
+                t0 = Instant::now();
+            }
+            let k = i % self.nb;
+            let y = &self.y[k * b * o..(k + 1) * b * o];
+            loss = tr
+                .step(Batch::Dense(&xs[k]), y, self.lr, &mut rng)
+                .ok_or_else(|| UserError("the loss became non-finite".into()))?;
+            first.get_or_insert(loss);
+        }
+        Ok((t0.elapsed().as_secs_f64(), first.unwrap_or(0.0), loss))
+    }
+}
+
 /// A workload's meta.txt (`key=value` lines).
 struct Meta {
     path: std::path::PathBuf,
@@ -116,25 +155,17 @@ fn bench_mlp_inner(a: &BenchMlpArgs) -> Result<()> {
         };
     }
     let mut tr = Trainer::new(net, cfg)?;
-    let xs: Vec<Mat<f32>> = (0..nb)
-        .map(|i| Mat::from_vec(batch, d, x[i * batch * d..(i + 1) * batch * d].to_vec()))
-        .collect();
-    let ys: Vec<&[f32]> = (0..nb)
-        .map(|i| &y[i * batch * last..(i + 1) * batch * last])
-        .collect();
-    let mut rng = Rng::new(0);
-    let mut loss = 0.0;
-    let mut t0 = Instant::now();
-    for i in 0..warm + steps {
-        if i == warm {
-            t0 = Instant::now();
-        }
-        let k = i % nb;
-        loss = tr
-            .step(Batch::Dense(&xs[k]), ys[k], lr, &mut rng)
-            .ok_or_else(|| UserError("the loss became non-finite".into()))?;
-    }
-    let dt = t0.elapsed().as_secs_f64();
+    let run = Timed {
+        x: &x,
+        y: &y,
+        nb,
+        batch,
+        widths: (d, last),
+        warm,
+        steps,
+        lr,
+    };
+    let (dt, _, loss) = run.train(&mut tr)?;
     let w0 = &tr.net.dense()[0].weight;
     let wl = a
         .dir
@@ -258,34 +289,22 @@ fn bench_rnn_inner(a: &crate::flags_nn::BenchRnnArgs) -> Result<()> {
     cfg.lr = lr;
     cfg.optimizer = OptimizerKind::adam();
     let mut tr = Trainer::new(net, cfg)?;
-    let d = t * f;
-    let xs: Vec<Mat<f32>> = (0..nb)
-        .map(|i| Mat::from_vec(batch, d, x[i * batch * d..(i + 1) * batch * d].to_vec()))
-        .collect();
-    let mut rng = Rng::new(0);
-    let (mut loss, mut first) = (0.0, None);
-    let mut t0 = Instant::now();
-    for i in 0..warm + steps {
-        if i == warm {
-            t0 = Instant::now();
-        }
-        let k = i % nb;
-        loss = tr
-            .step(
-                Batch::Dense(&xs[k]),
-                &y[k * batch..(k + 1) * batch],
-                lr,
-                &mut rng,
-            )
-            .ok_or_else(|| UserError("the loss became non-finite".into()))?;
-        first.get_or_insert(loss);
-    }
-    let dt = t0.elapsed().as_secs_f64();
+    let run = Timed {
+        x: &x,
+        y: &y,
+        nb,
+        batch,
+        widths: (t * f, 1),
+        warm,
+        steps,
+        lr,
+    };
+    let (dt, first, loss) = run.train(&mut tr)?;
     println!(
         "RESULT engine=occam cell={} T={t} H={h} B={batch} steps_per_s={:.2} first_loss={:.6} final_loss={loss:.6}",
         m.get("cell")?,
         steps as f64 / dt,
-        first.unwrap_or(0.0)
+        first
     );
     Ok(())
 }
