@@ -355,6 +355,36 @@ mod tests {
     }
 
     #[test]
+    fn a_category_learned_as_text_matches_the_same_number_in_a_column_of_numbers() {
+        // Trained where `code` is text (one cell is not a number): the levels keep the file's
+        // spelling, "1.50" among them.
+        let opts = CsvOptions {
+            categorical: vec!["code".into()],
+            ..Default::default()
+        };
+        let d = Dataset::from_table(&table("code,y\n1.50,1\nx,2\n2,3\n"), &opts).unwrap();
+        let p = Preprocessor::from_dataset(&d);
+        assert!(d.feature_names.contains(&"code=1.50".to_string()));
+        // Predicted where every `code` is a number: 1.5 finds "1.50", 2 finds "2".
+        let t = p
+            .transform_table(&table("code\n1.5\n2.0\n"), HandleUnknown::Error)
+            .unwrap();
+        let x = dense(&t.x);
+        let col = |name: &str| {
+            let j = d.feature_names.iter().position(|n| n == name).unwrap();
+            x.col(j).to_vec()
+        };
+        assert_eq!(col("code=1.50"), [1.0, 0.0]);
+        assert_eq!(col("code=2"), [0.0, 1.0]);
+        assert_eq!(col("code=x"), [0.0, 0.0]);
+        // A number no level reads as is still unknown.
+        let e = p
+            .transform_table(&table("code\n7\n"), HandleUnknown::Error)
+            .unwrap_err();
+        assert!(e.to_string().contains('7'), "{e}");
+    }
+
+    #[test]
     fn reproduces_the_training_features_exactly() {
         let (d, p) = fitted();
         p.verify(Path::new("m")).unwrap();
