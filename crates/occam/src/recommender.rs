@@ -458,8 +458,17 @@ pub struct RecommenderModel {
 }
 
 impl RecommenderModel {
+    /// The position of `id` among the sorted training `ids`: its own text, or, for a number,
+    /// the id that reads as the same number (a column of numbers gives its cells in Rust's
+    /// shortest form, so `007` in a file whose id column is text finds the id `7` learned
+    /// from a file where it was all numbers, and the other way round).
     fn index(ids: &[String], id: &str) -> Option<usize> {
-        ids.binary_search_by(|a| a.as_str().cmp(id)).ok()
+        ids.binary_search_by(|a| a.as_str().cmp(id))
+            .ok()
+            .or_else(|| {
+                let x = id.parse::<f64>().ok().filter(|x| x.is_finite())?;
+                ids.iter().position(|a| a.parse::<f64>().ok() == Some(x))
+            })
     }
 
     /// Predicted ratings for (user id, item id) pairs. An unknown id is an error, or with
@@ -661,5 +670,21 @@ fn table(name: &str, rows: usize, dim: usize, w: &[f32]) -> Named<f32> {
         name: name.into(),
         shape: vec![rows, dim],
         data: w.to_vec(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_id_matches_its_own_text_or_the_same_number() {
+        let ids: Vec<String> = ["12", "7", "a"].map(String::from).to_vec();
+        assert_eq!(RecommenderModel::index(&ids, "7"), Some(1));
+        assert_eq!(RecommenderModel::index(&ids, "007"), Some(1));
+        assert_eq!(RecommenderModel::index(&ids, "12.0"), Some(0));
+        assert_eq!(RecommenderModel::index(&ids, "a"), Some(2));
+        assert_eq!(RecommenderModel::index(&ids, "8"), None);
+        assert_eq!(RecommenderModel::index(&ids, "b"), None);
     }
 }
