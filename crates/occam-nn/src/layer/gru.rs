@@ -50,6 +50,7 @@ impl<R: Real> Cell<R> for GruCell<R> {
         let g3 = 3 * h;
         l.batch = b;
         l.p.project_inputs(x, s, &mut l.xt, &mut l.cell.gx);
+        l.transpose_whh();
         l.hs.clear();
         l.hs.resize((t_n + 1) * b * h, R::zero());
         l.hin.resize(t_n * b * h, R::zero());
@@ -64,7 +65,7 @@ impl<R: Real> Cell<R> for GruCell<R> {
             matmul(
                 &mut l.cell.gh,
                 View::new(hin, b, h),
-                View::new(&l.p.weight_hh.value, g3, h).t(),
+                View::new(&l.whh_t, h, g3),
                 false,
             );
             let gx = &mut l.cell.gx[t * b * g3..(t + 1) * b * g3];

@@ -47,6 +47,7 @@ impl<R: Real> Cell<R> for LstmCell<R> {
         let g4 = 4 * h;
         l.batch = b;
         l.p.project_inputs(x, s, &mut l.xt, &mut l.cell.gates);
+        l.transpose_whh();
         l.cell.cs.clear();
         l.cell.cs.resize((t_n + 1) * b * h, R::zero());
         l.hs.clear();
@@ -58,12 +59,7 @@ impl<R: Real> Cell<R> for LstmCell<R> {
             let hin = &mut l.hin[t * b * h..(t + 1) * b * h];
             masked(&l.hs[bh_prev..bh_cur], &l.mask, hin);
             let a = &mut l.cell.gates[t * b * g4..(t + 1) * b * g4];
-            matmul(
-                a,
-                View::new(hin, b, h),
-                View::new(&l.p.weight_hh.value, g4, h).t(),
-                true,
-            );
+            matmul(a, View::new(hin, b, h), View::new(&l.whh_t, h, g4), true);
             for r in 0..b {
                 let ar = &mut a[r * g4..(r + 1) * g4];
                 // Gate by gate, so that each loop is one function over a contiguous run.
