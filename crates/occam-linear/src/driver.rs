@@ -119,6 +119,15 @@ enum X<'a> {
     Owned(Matrix),
 }
 
+impl X<'_> {
+    fn matrix(&self) -> &Matrix {
+        match self {
+            X::Borrowed(m) => m,
+            X::Owned(m) => m,
+        }
+    }
+}
+
 fn fit(
     x: X<'_>,
     y: &[f64],
@@ -126,10 +135,7 @@ fn fit(
     relax_gamma: Option<f64>,
     progress: &(dyn Fn(usize, usize) -> bool + Sync),
 ) -> Result<PathFit, LinearError> {
-    let (n, p) = match &x {
-        X::Borrowed(m) => (m.nrows(), m.ncols()),
-        X::Owned(m) => (m.nrows(), m.ncols()),
-    };
+    let (n, p) = (x.matrix().nrows(), x.matrix().ncols());
     cfg.validate(n, p)?;
     if y.len() != n {
         return Err(param("y", format!("{} values for {n} rows", y.len())));
@@ -140,10 +146,7 @@ fn fit(
         let mut kept = cfg.clone();
         kept.weights = Some(keep.iter().map(|&i| wts[i]).collect());
         let yk: Vec<f64> = keep.iter().map(|&i| y[i]).collect();
-        let xk = match &x {
-            X::Borrowed(m) => m.select_rows(&keep),
-            X::Owned(m) => m.select_rows(&keep),
-        };
+        let xk = x.matrix().select_rows(&keep);
         drop(x);
         return fit(X::Owned(xk), &yk, &kept, relax_gamma, progress);
     }
