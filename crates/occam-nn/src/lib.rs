@@ -8,6 +8,7 @@
 #![allow(clippy::needless_range_loop)]
 
 pub mod attribution;
+pub mod dp;
 pub mod laplace;
 pub mod lassonet;
 pub mod layer;

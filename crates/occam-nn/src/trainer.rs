@@ -8,6 +8,7 @@
 //! decoupled decay -> optimizer update -> proximal step (L1 / elastic net / group lasso).
 
 use crate::data::{Data, Gather};
+use crate::dp::{DpConfig, DpNoise, PrivacySpent};
 use crate::error::{NnError, Result};
 use crate::loss::Loss;
 use crate::mat::{Batch, Mat};
@@ -44,6 +45,7 @@ pub const DIVERGED: f64 = 1e6;
 /// | `evidence` | none | per-tensor L2 from the evidence every `every` epochs after `burn_in` |
 /// | `kl_warmup` | 0 | epochs over which the variational KL's weight grows linearly to `kl_weight` (0: full from the start) |
 /// | `kl_weight` | 1 | > 0; the variational KL term's weight (1: the ELBO) |
+/// | `dp` | none | DP-SGD: Poisson batches of expected size `batch_size`, per-row clipping, Gaussian noise ([`crate::dp`]) |
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TrainConfig {
     pub epochs: usize,
@@ -72,6 +74,10 @@ pub struct TrainConfig {
     /// prior counts less than the data (fewer weights removed), above 1 more.
     #[serde(default = "unit_weight")]
     pub kl_weight: f64,
+    /// DP-SGD ([`crate::dp`]): each epoch is `ceil(N / batch_size)` steps, each on a Poisson
+    /// sample of the training rows at rate 1 / steps, with per-row clipping and noise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dp: Option<DpConfig>,
 }
 
 fn unit_weight() -> f64 {
@@ -124,6 +130,7 @@ impl TrainConfig {
             evidence: None,
             kl_warmup: 0,
             kl_weight: 1.0,
+            dp: None,
         }
     }
 
@@ -178,6 +185,16 @@ impl TrainConfig {
                          bce_logits, softmax_ce), not {}",
                         self.loss.name()
                     ),
+                ));
+            }
+        }
+        if let Some(dp) = &self.dp {
+            dp.validate()?;
+            if self.evidence.is_some() {
+                return Err(NnError::config(
+                    "l2_evidence",
+                    "the evidence reads the training rows without noise, which DP-SGD's \
+                     guarantee does not cover; use one of the two",
                 ));
             }
         }
@@ -330,6 +347,18 @@ pub struct Trainer<R> {
     /// The variational KL's weight over the training rows this epoch (`fit` sets it; 0 in
     /// a bare `step`).
     pub kl_scale: f64,
+    /// DP-SGD's mechanism for the training rows of the last `fit` (`cfg.dp`).
+    dp_run: Option<DpRun>,
+}
+
+/// DP-SGD's mechanism resolved for a training set: the noise multiplier (from a target
+/// epsilon when one was given), the sampling rate and the steps per epoch.
+#[derive(Clone, Copy, Debug)]
+struct DpRun {
+    sigma: f64,
+    rows: usize,
+    steps_per_epoch: usize,
+    sample_rate: f64,
 }
 
 impl<R: Real> Trainer<R> {
@@ -344,6 +373,9 @@ impl<R: Real> Trainer<R> {
                 "the evidence's Laplace approximation does not cover variational dropout's \
                  noise parameters; use one of the two",
             ));
+        }
+        if cfg.dp.is_some() {
+            crate::dp::check_net(&net)?;
         }
         let reg = Regularizer::new(&cfg.penalty, &net);
         let opt = Optimizer::new(cfg.optimizer, &net.params_mut());
@@ -366,6 +398,7 @@ impl<R: Real> Trainer<R> {
             halves: None,
             splittable,
             kl_scale: 0.0,
+            dp_run: None,
         })
     }
 
@@ -400,6 +433,13 @@ impl<R: Real> Trainer<R> {
         if !loss.is_finite() {
             return None;
         }
+        self.update(lr);
+        Some(loss)
+    }
+
+    /// After the gradients are in: clipping, penalties, the optimizer step and the proximal
+    /// step.
+    fn update(&mut self, lr: f64) {
         let mut params = self.net.params_mut();
         if let Some(c) = self.cfg.clip_norm {
             clip::clip_norm(&mut params, c);
@@ -416,7 +456,96 @@ impl<R: Real> Trainer<R> {
         self.opt.step(&mut self.net.params_mut(), lr);
         self.net.project_variational();
         self.reg.prox(&mut self.net, &self.opt, lr);
+    }
+
+    /// One DP-SGD step ([`crate::dp`]) on the Poisson sample `x` (`None`: no row was drawn,
+    /// the step is noise alone); returns the sample's mean data loss (0 for no rows). A
+    /// non-finite loss returns `None` before any weight changes.
+    fn dp_step(
+        &mut self,
+        x: Option<Batch<R>>,
+        y: &[R],
+        lr: f64,
+        rng: &mut Rng,
+        dp: (DpConfig, DpRun),
+    ) -> Option<f64> {
+        let (cfg, run) = dp;
+        let loss = match x {
+            Some(x) => {
+                let out = self.net.forward_train(x, rng);
+                let loss = self.cfg.loss.value_grad(out, y, &mut self.grad);
+                if !loss.is_finite() {
+                    return None;
+                }
+                // row i: the gradient of row i's own loss (the mean's times the rows)
+                let b = R::of(self.grad.rows as f64);
+                self.grad.data.iter_mut().for_each(|g| *g *= b);
+                self.net.backward(x, &self.grad);
+                crate::dp::clip_per_sample(&mut self.net, x, &self.grad, cfg.max_grad_norm);
+                loss
+            }
+            None => {
+                for p in self.net.params_mut() {
+                    p.grad.iter_mut().for_each(|g| *g = R::zero());
+                }
+                0.0
+            }
+        };
+        let expected = run.sample_rate * run.rows as f64;
+        crate::dp::add_noise(&mut self.net, run.sigma * cfg.max_grad_norm, expected, rng);
+        self.update(lr);
         Some(loss)
+    }
+
+    /// Resolves DP-SGD's mechanism for `n` training rows in batches of `bs` (a target
+    /// epsilon becomes the smallest noise multiplier that meets it after every planned step).
+    fn dp_run(&self, n: usize, bs: usize) -> Result<Option<DpRun>> {
+        let Some(dp) = self.cfg.dp else {
+            return Ok(None);
+        };
+        let steps_per_epoch = n.div_ceil(bs.max(1)).max(1);
+        let sample_rate = 1.0 / steps_per_epoch as f64;
+        let sigma = match dp.noise {
+            DpNoise::Multiplier(s) => s,
+            DpNoise::Epsilon(e) => {
+                let steps = (self.cfg.epochs * steps_per_epoch) as u64;
+                crate::privacy::noise_for_epsilon(e, sample_rate, steps, dp.delta)?
+            }
+        };
+        Ok(Some(DpRun {
+            sigma,
+            rows: n,
+            steps_per_epoch,
+            sample_rate,
+        }))
+    }
+
+    /// The privacy DP-SGD has spent so far (`None` without `cfg.dp` or before `fit`).
+    pub fn privacy(&self) -> Option<PrivacySpent> {
+        let (cfg, run) = (self.cfg.dp?, self.dp_run?);
+        let steps = (self.history.len() * run.steps_per_epoch) as u64;
+        let epsilon = if steps == 0 {
+            0.0
+        } else if run.sigma == 0.0 {
+            f64::INFINITY
+        } else {
+            crate::privacy::epsilon(run.sigma, run.sample_rate, steps, cfg.delta)
+                .map_or(f64::INFINITY, |g| g.epsilon)
+        };
+        Some(PrivacySpent {
+            noise_multiplier: run.sigma,
+            max_grad_norm: cfg.max_grad_norm,
+            sample_rate: run.sample_rate,
+            steps,
+            rows: run.rows,
+            delta: cfg.delta,
+            epsilon,
+            accountant: "rdp".into(),
+            target_epsilon: match cfg.noise {
+                DpNoise::Epsilon(e) => Some(e),
+                DpNoise::Multiplier(_) => None,
+            },
+        })
     }
 
     /// Eval-mode outputs for all rows of `data`, in chunks.
@@ -505,6 +634,9 @@ impl<R: Real> Trainer<R> {
         let n = train.rows();
         let bs = self.cfg.batch_size.min(n.max(1));
         let steps = n.div_ceil(bs);
+        self.dp_run = self.dp_run(n, bs)?;
+        let dp = self.cfg.dp.zip(self.dp_run);
+        let mut drawn = Vec::new();
         let mut epoch = self.history.len();
         while epoch < self.cfg.epochs && !self.stopped_early {
             let t0 = Instant::now();
@@ -524,12 +656,27 @@ impl<R: Real> Trainer<R> {
             let mut gather = std::mem::take(&mut self.gather);
             let (mut sum, mut count) = (0.0, 0usize);
             for s in 0..steps {
-                let idx = &order[s * bs..((s + 1) * bs).min(n)];
+                let idx = match dp {
+                    Some((_, run)) => {
+                        crate::dp::poisson_sample(n, run.sample_rate, &mut rng, &mut drawn);
+                        &drawn[..]
+                    }
+                    None => &order[s * bs..((s + 1) * bs).min(n)],
+                };
                 if self.net.spec.batch_norm && idx.len() < 2 {
                     continue; // a last batch of one row cannot be batch-normalised
                 }
-                gather.fill(train, idx);
-                let loss = self.step(gather.batch(), &gather.y, lr, &mut rng);
+                let loss = match dp {
+                    Some(dp) if idx.is_empty() => self.dp_step(None, &[], lr, &mut rng, dp),
+                    Some(dp) => {
+                        gather.fill(train, idx);
+                        self.dp_step(Some(gather.batch()), &gather.y, lr, &mut rng, dp)
+                    }
+                    None => {
+                        gather.fill(train, idx);
+                        self.step(gather.batch(), &gather.y, lr, &mut rng)
+                    }
+                };
                 let Some(loss) = loss else {
                     self.gather = gather;
                     return Err(NnError::NonFinite {

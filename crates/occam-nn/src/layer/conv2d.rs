@@ -289,6 +289,30 @@ impl<R: Real> Conv2d<R> {
         grad.iter_mut().zip(&nz.sig2).for_each(|(g, &s2)| *g *= s2);
     }
 
+    /// Adds each image's squared norm of its own gradient of the kernel and bias to `out`
+    /// (after a training pass over the same images): the kernel gradient of image i,
+    /// `gy_i col_i^T` (`[c_out, c_in k k]`), is formed image by image in parallel, the same
+    /// products the batch gradient sums; the bias gradient is the row sums of `gy_i`.
+    pub fn add_sample_sq_norms(&self, gy: &Mat<R>, out: &mut [f64]) {
+        let s = self.shape;
+        let (p, pk, f) = (s.h_out() * s.w_out(), s.patch(), s.c_out);
+        let col = &self.col;
+        out[..gy.rows]
+            .par_iter_mut()
+            .enumerate()
+            .for_each(|(i, o)| {
+                let mut g = vec![R::zero(); f * pk];
+                let ci = View::new(&col[i * pk * p..(i + 1) * pk * p], pk, p);
+                serial(|| matmul(&mut g, View::new(gy.row(i), f, p), ci.t(), false));
+                let mut sq: f64 = g.iter().map(|v| v.f64() * v.f64()).sum();
+                for row in gy.row(i).chunks(p.max(1)) {
+                    let b: f64 = row.iter().map(|v| v.f64()).sum();
+                    sq += b * b;
+                }
+                *o += sq;
+            });
+    }
+
     /// Kernel, bias and, under variational dropout, its `log sigma2`.
     pub fn params_mut(&mut self) -> Vec<&mut Param<R>> {
         super::variational::with_noise_mut(&mut self.weight, &mut self.bias, &mut self.vd)

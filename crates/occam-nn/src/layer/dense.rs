@@ -216,6 +216,22 @@ impl<R: Real> Dense<R> {
         }
     }
 
+    /// Adds each row's squared norm of its own gradient of W and b to `out` (DP-SGD's
+    /// per-example clipping): the gradient of row i is `x_i gy_i^T` and `gy_i`, so its
+    /// squared norm is `|gy_i|^2 (|x_i|^2 + 1)` (Goodfellow 2015, "Efficient per-example
+    /// gradient computations"). Not under DropConnect (one mask per batch), which DP-SGD
+    /// refuses.
+    pub fn add_sample_sq_norms(&self, x: Batch<R>, gy: &Mat<R>, out: &mut [f64]) {
+        for (i, o) in out.iter_mut().enumerate().take(gy.rows) {
+            let xx: f64 = match x {
+                Batch::Dense(m) => m.row(i).iter().map(|v| v.f64() * v.f64()).sum(),
+                Batch::Sparse(s) => s.row(i).1.iter().map(|v| v.f64() * v.f64()).sum(),
+            };
+            let gg: f64 = gy.row(i).iter().map(|v| v.f64() * v.f64()).sum();
+            *o += gg * (xx + 1.0);
+        }
+    }
+
     /// Inputs whose outgoing weights (their row of W) are not all exactly zero: the input
     /// features still in the model.
     pub fn active_inputs(&self) -> Vec<usize> {

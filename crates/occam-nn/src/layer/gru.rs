@@ -43,6 +43,10 @@ impl<R> Default for GruCell<R> {
 impl<R: Real> Cell<R> for GruCell<R> {
     const KIND: CellKind = CellKind::Gru;
 
+    fn projection_grads(&self) -> (&[R], &[R]) {
+        (&self.dgx, &self.dgh)
+    }
+
     fn run(l: &mut Gru<R>, x: &Mat<R>) {
         let s = l.shape;
         assert_eq!(x.cols, s.steps * s.features, "gru: input width");

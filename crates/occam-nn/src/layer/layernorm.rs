@@ -84,6 +84,23 @@ impl<R: Real> LayerNorm<R> {
         }
     }
 
+    /// Adds each row's squared norm of its own gradient of gamma and beta to `out` (after a
+    /// training pass over the same rows): `gy_i * xhat_i` and `gy_i`.
+    pub fn add_sample_sq_norms(&self, gy: &Mat<R>, out: &mut [f64]) {
+        for (i, o) in out.iter_mut().enumerate().take(gy.rows) {
+            let xh = self.xhat.row(i);
+            *o += gy
+                .row(i)
+                .iter()
+                .zip(xh)
+                .map(|(&g, &h)| {
+                    let (g, h) = (g.f64(), h.f64());
+                    g * g * (h * h + 1.0)
+                })
+                .sum::<f64>();
+        }
+    }
+
     pub fn params_mut(&mut self) -> [&mut Param<R>; 2] {
         [&mut self.gamma, &mut self.beta]
     }

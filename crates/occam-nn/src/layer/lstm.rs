@@ -40,6 +40,10 @@ impl<R> Default for LstmCell<R> {
 impl<R: Real> Cell<R> for LstmCell<R> {
     const KIND: CellKind = CellKind::Lstm;
 
+    fn projection_grads(&self) -> (&[R], &[R]) {
+        (&self.da, &self.da)
+    }
+
     fn run(l: &mut Lstm<R>, x: &Mat<R>) {
         let s = l.shape;
         assert_eq!(x.cols, s.steps * s.features, "lstm: input width");

@@ -162,6 +162,60 @@ impl<R: Real> RecurrentParams<R> {
         }
     }
 
+    /// Adds each window's squared norm of its own gradient of the four parameters to `out`,
+    /// from the same buffers as [`RecurrentParams::backward`]: window i's gradient of W_ih is
+    /// `sum_t dx_(t,i) x_(t,i)^T`, one product over that window's rows of the time-major
+    /// buffers (a strided view, no copy), likewise W_hh with `dh` and `hin`; the biases'
+    /// are the sums over t of `dx_(t,i)` and `dh_(t,i)`. Windows run in parallel.
+    #[allow(clippy::too_many_arguments)]
+    pub fn add_sample_sq_norms(
+        &self,
+        dx: &[R],
+        dh: &[R],
+        xt: &[R],
+        hin: &[R],
+        batch: usize,
+        s: RecurrentShape,
+        out: &mut [f64],
+    ) {
+        use rayon::prelude::*;
+        let gh = self.weight_ih.shape[0];
+        let (t_n, f, h) = (s.steps, s.features, s.hidden);
+        // window i's rows of a time-major [T][B][cols] buffer
+        fn rows<R: Real>(
+            buf: &[R],
+            i: usize,
+            cols: usize,
+            t_n: usize,
+            batch: usize,
+        ) -> View<'_, R> {
+            let mut v = View::new(&buf[i * cols..], 1, cols);
+            v.rows = t_n;
+            v.rs = (batch * cols) as isize;
+            v
+        }
+        out[..batch].par_iter_mut().enumerate().for_each(|(i, o)| {
+            let mut sq = 0.0;
+            let mut g = vec![R::zero(); gh * f.max(h)];
+            for (d, a, cols) in [(dx, xt, f), (dh, hin, h)] {
+                if t_n == 0 {
+                    break;
+                }
+                let g = &mut g[..gh * cols];
+                let (dv, av) = (rows(d, i, gh, t_n, batch), rows(a, i, cols, t_n, batch));
+                crate::mat::serial(|| matmul(g, dv.t(), av, false));
+                sq += g.iter().map(|v| v.f64() * v.f64()).sum::<f64>();
+                let mut bias = vec![0.0f64; gh];
+                for t in 0..t_n {
+                    let r = &d[(t * batch + i) * gh..(t * batch + i + 1) * gh];
+                    bias.iter_mut().zip(r).for_each(|(b, v)| *b += v.f64());
+                }
+                sq += bias.iter().map(|b| b * b).sum::<f64>();
+            }
+            *o += sq;
+        });
+    }
+
     pub fn params_mut(&mut self) -> [&mut Param<R>; 4] {
         [
             &mut self.weight_ih,
@@ -214,6 +268,9 @@ pub trait Cell<R: Real>: Default + Sized {
     fn run(l: &mut Recurrent<R, Self>, x: &Mat<R>);
     /// Backward after a forward pass: `gy` is d loss / d h_T.
     fn backward(l: &mut Recurrent<R, Self>, gy: &Mat<R>, need_grad_in: bool);
+    /// The gradients of the input and of the recurrent projections of the last backward
+    /// pass (`[T][B][G*H]` each; the same buffer twice for an LSTM).
+    fn projection_grads(&self) -> (&[R], &[R]);
 }
 
 impl<R: Real, C: Cell<R>> Recurrent<R, C> {
@@ -273,6 +330,14 @@ impl<R: Real, C: Cell<R>> Recurrent<R, C> {
     /// Backward after `forward_train(x)`: `gy` is d loss / d h_T.
     pub fn backward(&mut self, gy: &Mat<R>, need_grad_in: bool) {
         C::backward(self, gy, need_grad_in);
+    }
+
+    /// Adds each window's squared norm of its own parameter gradient to `out` (after
+    /// `backward` on the same windows): [`RecurrentParams::add_sample_sq_norms`].
+    pub fn add_sample_sq_norms(&self, out: &mut [f64]) {
+        let (dx, dh) = self.cell.projection_grads();
+        self.p
+            .add_sample_sq_norms(dx, dh, &self.xt, &self.hin, self.batch, self.shape, out);
     }
 
     pub fn params_mut(&mut self) -> [&mut Param<R>; 4] {

@@ -1,0 +1,218 @@
+//! DP-SGD (Abadi, Chu, Goodfellow, McMahan, Mironov, Talwar & Zhang 2016, "Deep Learning
+//! with Differential Privacy", algorithm 1): every step takes a Poisson sample of the
+//! training rows (each row in with probability q), clips each row's own gradient to L2 norm
+//! C, sums the clipped gradients, adds Gaussian noise of standard deviation sigma C to every
+//! coordinate and divides by the expected batch size q N (as Opacus does). The accountant of
+//! [`crate::privacy`] turns (sigma, q, steps, delta) into the epsilon spent.
+//!
+//! Per-example gradients are never formed as a batch of one. One forward and one backward
+//! pass give every layer its input and the gradient of the loss with respect to its output,
+//! row by row; from those each layer adds its rows' squared gradient norms
+//! ([`crate::layer::Layer::add_sample_sq_norms`]: closed form for dense layers and layer
+//! norm, Goodfellow 2015; one small product per example for convolutions and recurrent
+//! layers). A row's gradient is linear in its output gradient, so the clipped sum
+//! `sum_i c_i g_i` is each parameter layer's own backward step again with its output gradient's
+//! rows scaled by `c_i = min(1, C / (|g_i| + 1e-6))` (the "ghost clipping" of Lee & Kifer
+//! 2021, without the input gradients).
+//!
+//! Rows must not interact inside a batch: batch norm is refused (use layer norm), and so are
+//! DropConnect (one weight mask shared by the batch) and variational dropout.
+
+use crate::error::{NnError, Result};
+use crate::layer::Layer;
+use crate::mat::{Batch, Mat};
+use crate::net::Net;
+use crate::real::Real;
+use occam_core::rng::Rng;
+
+/// How the noise is set: a noise multiplier sigma, or the smallest sigma whose guarantee
+/// after all planned steps is a target epsilon (found by the accountant when training
+/// starts, from the training rows, the batch size and the epochs).
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DpNoise {
+    Multiplier(f64),
+    Epsilon(f64),
+}
+
+/// DP-SGD settings.
+///
+/// | field | default | range |
+/// |---|---|---|
+/// | `max_grad_norm` | 1 | > 0, the per-example clipping norm C |
+/// | `noise` | | multiplier sigma >= 0, or a target epsilon > 0 |
+/// | `delta` | 1e-5 | (0, 1) |
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct DpConfig {
+    pub max_grad_norm: f64,
+    pub noise: DpNoise,
+    pub delta: f64,
+}
+
+impl DpConfig {
+    pub fn validate(&self) -> Result<()> {
+        let c = self.max_grad_norm;
+        if !(c.is_finite() && c > 0.0) {
+            return Err(NnError::config(
+                "dp_max_grad_norm",
+                format!("{c} must be a finite number > 0"),
+            ));
+        }
+        if !(self.delta > 0.0 && self.delta < 1.0) {
+            return Err(NnError::config(
+                "dp_delta",
+                format!("{} is not in (0, 1)", self.delta),
+            ));
+        }
+        match self.noise {
+            DpNoise::Multiplier(s) if !(s.is_finite() && s >= 0.0) => Err(NnError::config(
+                "dp_noise_multiplier",
+                format!("{s} must be a finite number >= 0"),
+            )),
+            DpNoise::Epsilon(e) if !(e.is_finite() && e > 0.0) => Err(NnError::config(
+                "dp_epsilon",
+                format!("{e} must be a finite number > 0"),
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The privacy a DP-SGD run spent: the mechanism (sigma, C, q, steps) and its guarantee.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PrivacySpent {
+    pub noise_multiplier: f64,
+    pub max_grad_norm: f64,
+    /// Poisson sampling probability of a row per step (1 / steps per epoch).
+    pub sample_rate: f64,
+    /// Steps taken.
+    pub steps: u64,
+    /// The training rows the guarantee protects.
+    pub rows: usize,
+    pub delta: f64,
+    /// Epsilon at `delta` after `steps` steps (infinite without noise).
+    pub epsilon: f64,
+    /// The accountant ("rdp").
+    pub accountant: String,
+    /// The target epsilon the noise was chosen for, if one was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_epsilon: Option<f64>,
+}
+
+/// Refuses the layers whose rows interact within a batch or whose per-example gradient
+/// DP-SGD does not form.
+pub fn check_net<R: Real>(net: &Net<R>) -> Result<()> {
+    if net.spec.batch_norm {
+        return Err(NnError::config(
+            "batch_norm",
+            "DP-SGD clips each row's own gradient, and batch norm mixes the rows of a batch \
+             (per-example gradients do not exist); use layer_norm",
+        ));
+    }
+    if net.spec.drop_connect > 0.0 {
+        return Err(NnError::config(
+            "drop_connect",
+            "DP-SGD does not support DropConnect (one weight mask shared by a batch); use \
+             dropout",
+        ));
+    }
+    if net.is_variational() {
+        return Err(NnError::config(
+            "variational",
+            "DP-SGD does not support variational dropout",
+        ));
+    }
+    Ok(())
+}
+
+/// Each row's gradient norm over every parameter, after `net.backward(x, gy)` where row i of
+/// `gy` is the gradient of row i's own loss.
+pub fn sample_norms<R: Real>(net: &Net<R>, x: Batch<R>, gy: &Mat<R>) -> Vec<f64> {
+    let mut sq = vec![0.0; gy.rows];
+    for (i, layer) in net.layers.iter().enumerate() {
+        let input = match i {
+            0 => x,
+            _ => Batch::Dense(net.layers[i - 1].out()),
+        };
+        let g = net.layers.get(i + 1).map_or(gy, Layer::grad_in);
+        layer.add_sample_sq_norms(input, g, &mut sq);
+    }
+    sq.into_iter().map(f64::sqrt).collect()
+}
+
+/// After `net.backward(x, gy)` (row i of `gy`: the gradient of row i's own loss), replaces
+/// every parameter gradient by the sum of the rows' gradients each clipped to norm
+/// `max_norm`; returns the norms before clipping.
+pub fn clip_per_sample<R: Real>(
+    net: &mut Net<R>,
+    x: Batch<R>,
+    gy: &Mat<R>,
+    max_norm: f64,
+) -> Vec<f64> {
+    let norms = sample_norms(net, x, gy);
+    let factor: Vec<R> = norms
+        .iter()
+        .map(|&n| R::of((max_norm / (n + 1e-6)).min(1.0)))
+        .collect();
+    let mut scaled = Mat::default();
+    // First to last: a layer's output gradient is the next layer's input gradient from the
+    // first pass, which only that next layer's own second step (layer norm) overwrites.
+    for i in 0..net.layers.len() {
+        if net.layers[i].params().is_empty() {
+            continue;
+        }
+        let (left, right) = net.layers.split_at_mut(i);
+        let (cur, after) = right.split_first_mut().expect("index in range");
+        scaled.assign(after.first().map_or(gy, |next| next.grad_in()));
+        let cols = scaled.cols;
+        for (row, &c) in scaled.data.chunks_mut(cols.max(1)).zip(&factor) {
+            row.iter_mut().for_each(|v| *v *= c);
+        }
+        let input = match i {
+            0 => x,
+            _ => Batch::Dense(left[i - 1].out()),
+        };
+        cur.backward(input, &scaled, false);
+    }
+    norms
+}
+
+/// Adds N(0, `sd`^2) to every parameter gradient coordinate (in parameter order, from `rng`)
+/// and divides by `expected_batch`.
+pub fn add_noise<R: Real>(net: &mut Net<R>, sd: f64, expected_batch: f64, rng: &mut Rng) {
+    let inv = 1.0 / expected_batch;
+    for p in net.params_mut() {
+        for g in p.grad.iter_mut() {
+            *g = R::of((g.f64() + sd * rng.normal()) * inv);
+        }
+    }
+}
+
+/// The rows of one Poisson sample: each of `0..n` independently with probability `q`, in
+/// order (drawn by geometric gaps, one uniform per row taken).
+pub fn poisson_sample(n: usize, q: f64, rng: &mut Rng, out: &mut Vec<usize>) {
+    out.clear();
+    if q >= 1.0 {
+        out.extend(0..n);
+        return;
+    }
+    if q <= 0.0 {
+        return;
+    }
+    let log_skip = (1.0 - q).ln();
+    let mut i = 0usize;
+    loop {
+        // the number of rows left out before the next one taken: Geometric(q)
+        let u = 1.0 - rng.uniform(); // in (0, 1]
+        let gap = (u.ln() / log_skip).floor();
+        if !gap.is_finite() || gap >= (n - i) as f64 {
+            return;
+        }
+        i += gap as usize;
+        out.push(i);
+        i += 1;
+        if i >= n {
+            return;
+        }
+    }
+}
