@@ -32,6 +32,10 @@ _PARAM_NAMES = {
 }
 
 
+def _opt_float(v):
+    return None if v is None else float(v)
+
+
 def _history(metrics_csv):
     """metrics.csv as Keras's ``History.history``: column name -> one value per epoch."""
     rows = list(csv.DictReader(io.StringIO(metrics_csv)))
@@ -53,7 +57,9 @@ class _MLP(Explainable, RunFolderState, BaseEstimator):
                  validation_fraction=0.1, n_iter_no_change=10, optimizer="adam",
                  learning_rate=None, epochs=100, batch_size=32, standardize=True,
                  laplace=False, laplace_prior="evidence", l2_evidence=None,
-                 variational=None, kl_warmup=None, kl_weight=1.0, random_state=0):
+                 variational=None, kl_warmup=None, kl_weight=1.0, dp_epsilon=None,
+                 dp_noise_multiplier=None, dp_max_grad_norm=None, dp_delta=None,
+                 random_state=0):
         keep(self, locals())
 
     def _options(self):
@@ -86,6 +92,10 @@ class _MLP(Explainable, RunFolderState, BaseEstimator):
             variational=self.variational,
             kl_warmup=None if self.kl_warmup is None else int(self.kl_warmup),
             kl_weight=float(self.kl_weight),
+            dp_epsilon=_opt_float(self.dp_epsilon),
+            dp_noise_multiplier=_opt_float(self.dp_noise_multiplier),
+            dp_max_grad_norm=_opt_float(self.dp_max_grad_norm),
+            dp_delta=_opt_float(self.dp_delta),
             seed=int(self.random_state),
         )
         if self.early_stopping:
@@ -127,6 +137,8 @@ class _MLP(Explainable, RunFolderState, BaseEstimator):
         self.evidence_ = list(fit.evidence)
         v = fit.variational
         self.variational_ = None if v is None else json.loads(v)
+        p = fit.privacy
+        self.privacy_ = None if p is None else json.loads(p)
 
     def _validate_fit(self, X, y, y_numeric):
         return fit_input(self, X, y, y_numeric)
@@ -166,7 +178,13 @@ _DOC = """
     or per input unit, Kingma et al. 2015; then ``predict(X, return_std=True)`` samples the
     weight noise), ``kl_warmup`` (epochs over which the KL term's weight grows to
     ``kl_weight``; None: a third of ``epochs``), ``kl_weight`` (the KL term's weight: 1 is the ELBO, less removes fewer
-    weights),
+    weights), ``dp_epsilon`` (train by DP-SGD, Abadi et al. 2016: each epoch is
+    ceil(n / ``batch_size``) steps on Poisson samples of the rows, each row's gradient
+    clipped to ``dp_max_grad_norm`` (default 1), Gaussian noise with the smallest noise
+    multiplier whose RDP guarantee after all epochs is this epsilon at ``dp_delta``, default
+    1e-5) or ``dp_noise_multiplier`` (the noise multiplier instead; the epsilon spent is
+    reported); the guarantee covers the gradient steps, not the standardization statistics
+    (pass ``standardize=False`` with features on a fixed scale for an end-to-end guarantee),
     ``random_state``.
 
     Attributes: ``zeros_per_layer_`` ((exact zeros, weights) per dense layer),
@@ -178,7 +196,9 @@ _DOC = """
     (with ``l2_evidence``: per update the epoch, the L2 per tensor, ``noise_sd``,
     ``log_marglik``), ``variational_`` (with ``variational``: ``kind``, ``kl_per_row`` and
     per dense layer ``zeros``, ``total``, the log alpha histogram ``edges``/``counts`` and
-    the learned ``rates``, named by ``unit_names`` on the first layer).
+    the learned ``rates``, named by ``unit_names`` on the first layer), ``privacy_`` (with
+    DP-SGD: ``epsilon``, ``delta``, ``noise_multiplier``, ``max_grad_norm``, ``sample_rate``,
+    ``steps``, ``rows``, ``accountant``, ``target_epsilon``; else None).
     """
 
 

@@ -158,6 +158,14 @@ impl NetworkFit {
         serde_json::to_string(v).ok()
     }
 
+    /// What DP-SGD spent (`dp_epsilon` / `dp_noise_multiplier`), as model.json records it
+    /// (a JSON text; None for a network trained without it).
+    #[getter]
+    fn privacy(&self) -> Option<String> {
+        let p = self.model.meta.privacy.as_ref()?;
+        serde_json::to_string(p).ok()
+    }
+
     /// Writes the run folder `dir` that `occam predict` and `occam report` read: the model,
     /// metrics.csv and summary.json. `force` replaces a run already there.
     #[pyo3(signature = (dir, force = false))]

@@ -20,7 +20,8 @@ fn value_err(what: &str, e: impl std::fmt::Display) -> PyErr {
 /// The network of `options` (a JSON object of `occam train`'s options).
 fn network(options: &str) -> PyResult<(TrainOptions, Mlp)> {
     let o: TrainOptions = serde_json::from_str(options).map_err(|e| value_err("options", e))?;
-    o.without_laplace("a search").map_err(py_err)?;
+    o.only_train_networks("a search (its trials train many models on the same rows)")
+        .map_err(py_err)?;
     let m = o.mlp().map_err(py_err)?;
     Ok((o, m))
 }

@@ -53,3 +53,36 @@ def test_bad_arguments_name_themselves():
         occam.privacy.epsilon(1.0, 0.1, 10, 1e-5, accountant="prv")
     with pytest.raises(ValueError, match="epsilon"):
         occam.privacy.noise_multiplier(-1.0, 0.1, 10, 1e-5)
+
+
+def test_dp_sgd_network_records_the_privacy_the_accountant_gives():
+    from helpers import table
+    X, y = table("pima_indians_diabetes.csv")
+    m = occam.MLPClassifier(hidden=(8,), epochs=3, learning_rate=0.05, dp_epsilon=2.0,
+                            dp_max_grad_norm=0.5).fit(X, y)
+    p = m.privacy_
+    # 768 rows in batches of 32 (no rows held out): 24 steps per epoch at rate 1/24
+    assert (p["steps"], p["rows"], p["max_grad_norm"]) == (72, 768, 0.5)
+    assert p["sample_rate"] == pytest.approx(1 / 24)
+    assert p["target_epsilon"] == 2.0
+    assert 1.98 < p["epsilon"] <= 2.0
+    again = occam.privacy.epsilon(p["noise_multiplier"], p["sample_rate"], p["steps"], 1e-5)
+    assert again == pytest.approx(p["epsilon"], rel=1e-12)
+    assert m.predict_proba(X).shape == (768, 2)
+    assert occam.MLPClassifier(hidden=(8,), epochs=1).fit(X, y).privacy_ is None
+    s = occam.MLPRegressor(hidden=(4,), epochs=2, dp_noise_multiplier=1.0).fit(X, y)
+    assert "target_epsilon" not in s.privacy_
+    assert s.privacy_["noise_multiplier"] == 1.0 and s.privacy_["epsilon"] > 0
+
+
+@pytest.mark.parametrize("kw,name", [
+    (dict(dp_epsilon=1.0, dp_noise_multiplier=1.0), "dp_epsilon"),
+    (dict(dp_epsilon=1.0, batch_norm=True), "batch_norm"),
+    (dict(dp_delta=1e-5), "dp_delta"),
+    (dict(dp_epsilon=-1.0), "dp_epsilon"),
+])
+def test_dp_sgd_refusals_name_the_parameter(kw, name):
+    from helpers import table
+    X, y = table("pima_indians_diabetes.csv")
+    with pytest.raises(ValueError, match=name):
+        occam.MLPClassifier(hidden=(4,), epochs=1, **kw).fit(X, y)

@@ -66,7 +66,7 @@ fn run_in_pool(a: &PathArgs, o: TrainOptions) -> Result<()> {
         ));
     }
     let d = load_dataset(&a.input.data, &o, None)?;
-    o.without_laplace("a network path")?;
+    o.only_train_networks("a network path")?;
     let mut network = o.mlp()?;
     network.seed = o.seed.unwrap_or(0);
     network.val_fraction = o.val_fraction.unwrap_or(0.2);

@@ -12,6 +12,8 @@ use occam_core::Dataset;
 
 pub fn run(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
     let head = o.text_head.as_deref().unwrap_or("linear");
+    // the vocabulary is built from the training texts, which no noise covers
+    o.without_dp("a text model (its vocabulary comes from the training texts)")?;
     if !matches!(head, "linear" | "mlp") {
         anyhow::bail!(occam_core::DataError::param(
             "--text-head",

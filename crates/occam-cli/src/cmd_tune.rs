@@ -76,7 +76,7 @@ fn run_in_pool(a: &TuneArgs, o: TrainOptions) -> Result<()> {
     }
     // Every dimension must be a network parameter: checked before the run folder exists.
     let names = space.dims.iter().map(|(n, _)| (n.clone(), 1.0)).collect();
-    o.without_laplace("a search")?;
+    o.only_train_networks("a search (its trials train many models on the same rows)")?;
     occam::tune::Tunable::with_params(&o.mlp()?, &names)?;
     let d = load_dataset(&a.input.data, &o, None)?;
     let metric = a

@@ -132,3 +132,103 @@ fn bad_values_are_usage_errors_naming_the_flag() {
         "--epsilon",
     );
 }
+
+#[test]
+fn train_with_dp_sgd_records_the_privacy_spent_and_refuses_what_it_cannot_cover() {
+    let dir = common::tmp("dp-train");
+    let out = dir.join("run");
+    let out_s = out.to_str().unwrap();
+    let pima = ["train", "builtin:pima", "--target", "diabetes"];
+    let mut args = pima.to_vec();
+    args.extend([
+        "--hidden",
+        "8",
+        "--epochs",
+        "4",
+        "--lr",
+        "0.05",
+        "--dp-epsilon",
+        "2",
+        "--out",
+        out_s,
+    ]);
+    let o = common::ok(&args);
+    assert!(
+        o.contains("privacy (DP-SGD, rdp accountant): epsilon"),
+        "{o}"
+    );
+    let s = json(&out.join("summary.json"));
+    let p = &s["privacy"];
+    // 614 training rows in batches of 32: 20 steps per epoch at sample rate 1/20
+    assert_eq!(p["steps"].as_u64(), Some(80), "{p}");
+    assert_eq!(p["sample_rate"].as_f64(), Some(0.05));
+    assert_eq!(p["rows"].as_u64(), Some(614));
+    assert_eq!(p["target_epsilon"].as_f64(), Some(2.0));
+    let (eps, sigma) = (
+        p["epsilon"].as_f64().unwrap(),
+        p["noise_multiplier"].as_f64().unwrap(),
+    );
+    assert!(eps <= 2.0 && eps > 1.98, "{p}");
+    // the accountant's own command agrees with what the run recorded
+    let (o, e, c) = occam(&[
+        "privacy",
+        "epsilon",
+        "--noise-multiplier",
+        &sigma.to_string(),
+        "--sample-rate",
+        "0.05",
+        "--steps",
+        "80",
+        "--delta",
+        "1e-5",
+    ]);
+    assert_eq!(c, Some(0), "{e}");
+    assert!((last_value(&o, "epsilon") - eps).abs() <= 1e-9 * eps);
+    assert_eq!(
+        json(&out.join("model.json"))["privacy"],
+        *p,
+        "the model keeps it"
+    );
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("Privacy (DP-SGD)") && html.contains("Privacy spent"));
+    // refusals, each naming its flag, exit 2, nothing written
+    let bad = dir.join("bad");
+    let bad_s = bad.to_str().unwrap();
+    for (extra, name) in [
+        (
+            &["--dp-epsilon", "1", "--dp-noise-multiplier", "1"][..],
+            "--dp-epsilon",
+        ),
+        (&["--dp-epsilon", "1", "--batch-norm"][..], "--batch-norm"),
+        (
+            &["--dp-epsilon", "1", "--dropconnect", "0.2"][..],
+            "DropConnect",
+        ),
+        (&["--dp-epsilon", "1", "--laplace"][..], "--laplace"),
+        (&["--dp-max-grad-norm", "1"][..], "--dp-max-grad-norm"),
+        (
+            &["--dp-noise-multiplier", "-1"][..],
+            "--dp-noise-multiplier",
+        ),
+        (&["--dp-epsilon", "1", "--dp-delta", "2"][..], "--dp-delta"),
+    ] {
+        let mut a = pima.to_vec();
+        a.extend(["--epochs", "1", "--out", bad_s]);
+        a.extend(extra);
+        fails_naming(&a, name);
+        assert!(!bad.exists(), "{extra:?} wrote a run");
+    }
+    fails_naming(
+        &[
+            "tune",
+            "builtin:pima",
+            "--target",
+            "diabetes",
+            "--dp-epsilon",
+            "1",
+            "--out",
+            bad_s,
+        ],
+        "--dp-epsilon",
+    );
+}

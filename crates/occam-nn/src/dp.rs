@@ -21,7 +21,7 @@
 use crate::error::{NnError, Result};
 use crate::layer::Layer;
 use crate::mat::{Batch, Mat};
-use crate::net::Net;
+use crate::net::{MlpSpec, Net};
 use crate::real::Real;
 use occam_core::rng::Rng;
 
@@ -99,24 +99,84 @@ pub struct PrivacySpent {
     pub target_epsilon: Option<f64>,
 }
 
+/// DP-SGD's mechanism resolved for a training set: the noise multiplier (from a target
+/// epsilon when one was given), the sampling rate and the steps per epoch.
+#[derive(Clone, Copy, Debug)]
+pub struct DpRun {
+    pub sigma: f64,
+    pub rows: usize,
+    pub steps_per_epoch: usize,
+    pub sample_rate: f64,
+}
+
+impl DpRun {
+    /// The mechanism of `epochs` epochs over `n` rows in batches of `bs`: `ceil(n / bs)`
+    /// steps per epoch at sample rate 1 / that (Opacus's choice); a target epsilon becomes
+    /// the smallest noise multiplier that meets it after every planned step.
+    pub fn resolve(cfg: &DpConfig, epochs: usize, n: usize, bs: usize) -> Result<DpRun> {
+        let steps_per_epoch = n.div_ceil(bs.max(1)).max(1);
+        let sample_rate = 1.0 / steps_per_epoch as f64;
+        let sigma = match cfg.noise {
+            DpNoise::Multiplier(s) => s,
+            DpNoise::Epsilon(e) => {
+                let steps = (epochs * steps_per_epoch) as u64;
+                crate::privacy::noise_for_epsilon(e, sample_rate, steps, cfg.delta)?
+            }
+        };
+        Ok(DpRun {
+            sigma,
+            rows: n,
+            steps_per_epoch,
+            sample_rate,
+        })
+    }
+
+    /// What `epochs` epochs of this mechanism spent.
+    pub fn spent(&self, cfg: &DpConfig, epochs: usize) -> PrivacySpent {
+        let steps = (epochs * self.steps_per_epoch) as u64;
+        let epsilon = if steps == 0 {
+            0.0
+        } else if self.sigma == 0.0 {
+            f64::INFINITY
+        } else {
+            crate::privacy::epsilon(self.sigma, self.sample_rate, steps, cfg.delta)
+                .map_or(f64::INFINITY, |g| g.epsilon)
+        };
+        PrivacySpent {
+            noise_multiplier: self.sigma,
+            max_grad_norm: cfg.max_grad_norm,
+            sample_rate: self.sample_rate,
+            steps,
+            rows: self.rows,
+            delta: cfg.delta,
+            epsilon,
+            accountant: "rdp".into(),
+            target_epsilon: match cfg.noise {
+                DpNoise::Epsilon(e) => Some(e),
+                DpNoise::Multiplier(_) => None,
+            },
+        }
+    }
+}
+
 /// Refuses the layers whose rows interact within a batch or whose per-example gradient
 /// DP-SGD does not form.
-pub fn check_net<R: Real>(net: &Net<R>) -> Result<()> {
-    if net.spec.batch_norm {
+pub fn check_spec(spec: &MlpSpec) -> Result<()> {
+    if spec.batch_norm {
         return Err(NnError::config(
             "batch_norm",
             "DP-SGD clips each row's own gradient, and batch norm mixes the rows of a batch \
              (per-example gradients do not exist); use layer_norm",
         ));
     }
-    if net.spec.drop_connect > 0.0 {
+    if spec.drop_connect > 0.0 {
         return Err(NnError::config(
             "drop_connect",
             "DP-SGD does not support DropConnect (one weight mask shared by a batch); use \
              dropout",
         ));
     }
-    if net.is_variational() {
+    if spec.variational.is_some() {
         return Err(NnError::config(
             "variational",
             "DP-SGD does not support variational dropout",

@@ -43,6 +43,9 @@ pub struct ModelMeta {
     /// laplace.safetensors); absent when none was asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub laplace: Option<LaplaceMeta>,
+    /// What DP-SGD training spent ([`crate::dp`]); absent for a network trained without it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privacy: Option<crate::dp::PrivacySpent>,
 }
 
 /// What a last-layer Laplace approximation was fitted with and found
@@ -144,6 +147,7 @@ mod tests {
             training: serde_json::Value::Null,
             noise_sd: None,
             laplace: None,
+            privacy: None,
         }
     }
 

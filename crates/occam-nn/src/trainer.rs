@@ -8,7 +8,7 @@
 //! decoupled decay -> optimizer update -> proximal step (L1 / elastic net / group lasso).
 
 use crate::data::{Data, Gather};
-use crate::dp::{DpConfig, DpNoise, PrivacySpent};
+use crate::dp::{DpConfig, DpRun, PrivacySpent};
 use crate::error::{NnError, Result};
 use crate::loss::Loss;
 use crate::mat::{Batch, Mat};
@@ -351,16 +351,6 @@ pub struct Trainer<R> {
     dp_run: Option<DpRun>,
 }
 
-/// DP-SGD's mechanism resolved for a training set: the noise multiplier (from a target
-/// epsilon when one was given), the sampling rate and the steps per epoch.
-#[derive(Clone, Copy, Debug)]
-struct DpRun {
-    sigma: f64,
-    rows: usize,
-    steps_per_epoch: usize,
-    sample_rate: f64,
-}
-
 impl<R: Real> Trainer<R> {
     pub fn new(mut net: Net<R>, cfg: TrainConfig) -> Result<Self> {
         cfg.validate()?;
@@ -375,7 +365,7 @@ impl<R: Real> Trainer<R> {
             ));
         }
         if cfg.dp.is_some() {
-            crate::dp::check_net(&net)?;
+            crate::dp::check_spec(&net.spec)?;
         }
         let reg = Regularizer::new(&cfg.penalty, &net);
         let opt = Optimizer::new(cfg.optimizer, &net.params_mut());
@@ -497,55 +487,9 @@ impl<R: Real> Trainer<R> {
         Some(loss)
     }
 
-    /// Resolves DP-SGD's mechanism for `n` training rows in batches of `bs` (a target
-    /// epsilon becomes the smallest noise multiplier that meets it after every planned step).
-    fn dp_run(&self, n: usize, bs: usize) -> Result<Option<DpRun>> {
-        let Some(dp) = self.cfg.dp else {
-            return Ok(None);
-        };
-        let steps_per_epoch = n.div_ceil(bs.max(1)).max(1);
-        let sample_rate = 1.0 / steps_per_epoch as f64;
-        let sigma = match dp.noise {
-            DpNoise::Multiplier(s) => s,
-            DpNoise::Epsilon(e) => {
-                let steps = (self.cfg.epochs * steps_per_epoch) as u64;
-                crate::privacy::noise_for_epsilon(e, sample_rate, steps, dp.delta)?
-            }
-        };
-        Ok(Some(DpRun {
-            sigma,
-            rows: n,
-            steps_per_epoch,
-            sample_rate,
-        }))
-    }
-
     /// The privacy DP-SGD has spent so far (`None` without `cfg.dp` or before `fit`).
     pub fn privacy(&self) -> Option<PrivacySpent> {
-        let (cfg, run) = (self.cfg.dp?, self.dp_run?);
-        let steps = (self.history.len() * run.steps_per_epoch) as u64;
-        let epsilon = if steps == 0 {
-            0.0
-        } else if run.sigma == 0.0 {
-            f64::INFINITY
-        } else {
-            crate::privacy::epsilon(run.sigma, run.sample_rate, steps, cfg.delta)
-                .map_or(f64::INFINITY, |g| g.epsilon)
-        };
-        Some(PrivacySpent {
-            noise_multiplier: run.sigma,
-            max_grad_norm: cfg.max_grad_norm,
-            sample_rate: run.sample_rate,
-            steps,
-            rows: run.rows,
-            delta: cfg.delta,
-            epsilon,
-            accountant: "rdp".into(),
-            target_epsilon: match cfg.noise {
-                DpNoise::Epsilon(e) => Some(e),
-                DpNoise::Multiplier(_) => None,
-            },
-        })
+        Some(self.dp_run?.spent(&self.cfg.dp?, self.history.len()))
     }
 
     /// Eval-mode outputs for all rows of `data`, in chunks.
@@ -634,7 +578,10 @@ impl<R: Real> Trainer<R> {
         let n = train.rows();
         let bs = self.cfg.batch_size.min(n.max(1));
         let steps = n.div_ceil(bs);
-        self.dp_run = self.dp_run(n, bs)?;
+        self.dp_run = match &self.cfg.dp {
+            Some(dp) => Some(DpRun::resolve(dp, self.cfg.epochs, n, bs)?),
+            None => None,
+        };
         let dp = self.cfg.dp.zip(self.dp_run);
         let mut drawn = Vec::new();
         let mut epoch = self.history.len();

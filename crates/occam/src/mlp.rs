@@ -6,24 +6,26 @@
 
 pub mod laplace;
 mod mc;
+mod rows;
 
 pub use laplace::LaplacePrior;
 pub use mc::{mc_sums, validation_noise};
+pub use rows::{engine_data, features, scaling};
 
 use crate::error::{Error, Result};
 use crate::estimator::{validate_data, Estimator, Fitted};
 use crate::predict::Predictions;
 use crate::preprocess::Preprocessor;
 use crate::run::{RunFolder, RunKind};
-use occam_core::{split, Dataset, Matrix, Standardizer, Task};
+use occam_core::{split, Dataset, Matrix, Task};
 use occam_nn::layer::{PoolKind, VdKind};
 use occam_nn::metrics::predictions;
-use occam_nn::model::{load as load_net, save_weights, ModelMeta, Preprocess, FORMAT};
+use occam_nn::model::{load as load_net, save_weights, ModelMeta, FORMAT};
 use occam_nn::net::ConvBlock;
 use occam_nn::optim::schedule::Schedule;
 use occam_nn::regularize::PenaltyPolicy;
 use occam_nn::{
-    ActKind, Csr, Data, EpochLog, Event, Features, Loss, Mat, MlpSpec, Net, OptimizerKind, Outcome,
+    ActKind, Data, EpochLog, Event, Features, Loss, MlpSpec, Net, OptimizerKind, Outcome,
     TrainConfig, TrainState, Trainer,
 };
 use std::time::Instant;
@@ -60,6 +62,7 @@ use std::time::Instant;
 /// | `variational` | None | sparse, layer, unit | variational dropout on the dense weights |
 /// | `kl_warmup` | a third of `epochs` | >= 0 | epochs over which the variational KL's weight grows to `kl_weight` |
 /// | `kl_weight` | 1 | > 0 | the variational KL term's weight (1: the ELBO) |
+/// | `dp` | None | | DP-SGD: per-row clipping, Gaussian noise, Poisson batches ([`occam_nn::dp`]) |
 #[derive(Clone, Debug, PartialEq)]
 pub struct Mlp {
     /// Hidden layer widths; `None` takes the default.
@@ -127,6 +130,12 @@ pub struct Mlp {
     pub kl_warmup: Option<usize>,
     /// The variational KL term's weight: 1 is the ELBO; less keeps more weights.
     pub kl_weight: f64,
+    /// Train by DP-SGD ([`occam_nn::dp`]): the fitted model records the privacy spent
+    /// (`MlpModel::meta.privacy`). The guarantee covers the gradient steps over the training
+    /// rows; the standardization statistics (and a regression target's mean and sd) are
+    /// computed from those rows without noise, so for an end-to-end guarantee put the
+    /// features on a fixed public scale and set `standardize` to false.
+    pub dp: Option<occam_nn::dp::DpConfig>,
 }
 
 impl Default for Mlp {
@@ -163,6 +172,7 @@ impl Default for Mlp {
             variational: None,
             kl_warmup: None,
             kl_weight: 1.0,
+            dp: None,
         }
     }
 }
@@ -336,6 +346,22 @@ impl Mlp {
         c.penalty = self.penalty.clone();
         c.kl_warmup = self.kl_warmup.unwrap_or(self.epochs / 3);
         c.kl_weight = self.kl_weight;
+        c.dp = self.dp;
+        if self.dp.is_some() {
+            // the engine's refusals, before anything is written
+            let mut spec = MlpSpec::new(1, Vec::new(), 1);
+            spec.batch_norm = self.batch_norm;
+            spec.drop_connect = self.dropconnect;
+            spec.variational = self.variational;
+            occam_nn::dp::check_spec(&spec)?;
+        }
+        if self.dp.is_some() && self.laplace {
+            return Err(Error::param_err(
+                "laplace",
+                "the Laplace approximation reads the training rows without noise, which \
+                 DP-SGD's guarantee does not cover; use one of the two",
+            ));
+        }
         c.evidence = match self.l2_evidence {
             Some(0) => {
                 return Err(Error::param_err(
@@ -419,6 +445,7 @@ impl Mlp {
                 training: serde_json::to_value(&cfg).expect("a config serializes"),
                 noise_sd,
                 laplace: laplace_meta,
+                privacy: fitted.trainer.privacy(),
             },
             net: fitted.trainer.net,
             laplace: posterior,
@@ -507,93 +534,8 @@ pub fn unregularized(spec: &MlpSpec, cfg: &TrainConfig) -> (MlpSpec, TrainConfig
     c.penalty = Default::default();
     c.patience = None;
     c.restore_best = false;
+    c.dp = None;
     (s, c)
-}
-
-/// Standardization statistics from the training rows (dense input only), and the target's
-/// scaling for regression.
-pub fn scaling(train: &Dataset, standardize: bool) -> Preprocess {
-    let sparse = train.x.is_sparse();
-    let (mean, scale) = if standardize && !sparse {
-        let s = Standardizer::fit(&train.x, None);
-        (Some(s.mean), Some(s.scale))
-    } else {
-        (None, None)
-    };
-    let y_scale = (train.task == Task::Regression).then(|| {
-        let n = train.y.len() as f64;
-        let m = train.y.iter().sum::<f64>() / n;
-        let sd = (train.y.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / n).sqrt();
-        (m, if sd > 0.0 { sd } else { 1.0 })
-    });
-    Preprocess {
-        mean,
-        scale,
-        y_scale,
-        sparse,
-    }
-}
-
-/// Rows of `x` (dense: standardized as `pre` says) in the engine's f32 layout.
-pub fn features(x: &Matrix, pre: &Preprocess) -> Features<f32> {
-    match x {
-        Matrix::Dense(d) => {
-            let (n, p) = (d.nrows, d.ncols);
-            let mut m = Mat::zeros(n, p);
-            for j in 0..p {
-                let (mu, sc) = match (&pre.mean, &pre.scale) {
-                    (Some(mu), Some(sc)) => (mu[j], sc[j]),
-                    _ => (0.0, 1.0),
-                };
-                for (i, &v) in d.col(j).iter().enumerate() {
-                    m.data[i * p + j] = ((v - mu) / sc) as f32;
-                }
-            }
-            Features::Dense(m)
-        }
-        Matrix::Sparse(s) => {
-            let mut counts = vec![0usize; s.nrows + 1];
-            for &r in &s.indices {
-                counts[r as usize + 1] += 1;
-            }
-            for i in 0..s.nrows {
-                counts[i + 1] += counts[i];
-            }
-            let mut next = counts.clone();
-            let nnz = s.indices.len();
-            let (mut idx, mut val) = (vec![0u32; nnz], vec![0f32; nnz]);
-            for j in 0..s.ncols {
-                for k in s.indptr[j]..s.indptr[j + 1] {
-                    let r = s.indices[k] as usize;
-                    idx[next[r]] = j as u32;
-                    val[next[r]] = s.values[k] as f32;
-                    next[r] += 1;
-                }
-            }
-            Features::Sparse(Csr {
-                rows: s.nrows,
-                cols: s.ncols,
-                indptr: counts,
-                indices: idx,
-                values: val,
-            })
-        }
-    }
-}
-
-/// The engine's view of a data set (targets scaled for regression).
-pub fn engine_data(d: &Dataset, pre: &Preprocess) -> Data<f32> {
-    let y = match pre.y_scale {
-        Some((m, s)) => d.y.iter().map(|v| ((v - m) / s) as f32).collect(),
-        None => d.y.iter().map(|&v| v as f32).collect(),
-    };
-    Data {
-        x: features(&d.x, pre),
-        y,
-        task: d.task,
-        outputs: n_outputs(d),
-        y_scale: pre.y_scale,
-    }
 }
 
 /// A trained network with its preprocessing.

@@ -89,6 +89,7 @@ pub fn result(
         threads,
         comparison: None,
         evidence: trainer.evidence_log.clone(),
+        privacy: trainer.privacy(),
         uncertainty: None,
         variational: VariationalResult::of(
             &trainer.net,
@@ -288,6 +289,7 @@ impl Prepared {
             threads,
         );
         let mut model = self.model(trainer.net)?;
+        model.meta.privacy = res.privacy.clone();
         model.history = trainer.history;
         model.outcome = Some(t.outcome);
         let mut res = res;
@@ -336,6 +338,7 @@ impl Prepared {
                 .map_err(|e| crate::Error::param_err("training", e.to_string()))?,
             noise_sd,
             laplace,
+            privacy: None,
         };
         let mut model = crate::mlp::MlpModel::new(meta, net, &self.data);
         model.laplace = posterior;

@@ -4,6 +4,7 @@
 //! `occam.privacy` call; DP-SGD training will record its spending through it.
 
 use crate::error::{Error, Result};
+pub use occam_nn::dp::{DpConfig, DpNoise, PrivacySpent};
 pub use occam_nn::privacy::{default_orders, Guarantee};
 
 /// The accountant that converts the mechanism's privacy loss into (epsilon, delta).

@@ -741,6 +741,7 @@ impl Tune<Mlp> {
                 .map_err(|e| Error::param_err("training", e.to_string()))?,
             noise_sd: None,
             laplace: None,
+            privacy: None,
         };
         Ok(TuneFit {
             model: crate::mlp::MlpModel::new(meta, reg.net, d),

@@ -144,6 +144,9 @@ pub(super) fn page(label: &str, r: &NetworkRun) -> Result<Page> {
             variational_html(v)?,
         ));
     }
+    if let Some(p) = &s.privacy {
+        secs.push(section("privacy", "Privacy (DP-SGD)", privacy_html(p)?));
+    }
     if let Some(u) = &s.uncertainty {
         secs.push(section(
             "uncertainty",
@@ -577,6 +580,56 @@ fn variational_html(v: &occam::results::VariationalResult) -> Result<String> {
         html.push_str(&plot(
             plots::bar_chart("Learned dropout rate per layer", &names, &rates, rates.len(), None, "dropout rate alpha / (1 + alpha)"),
             "One Gaussian dropout rate per dense layer, learned with the weights (Kingma et al. 2015).",
+        )?);
+    }
+    Ok(html)
+}
+
+/// What DP-SGD spent: the mechanism, the guarantee, and epsilon after each epoch (the
+/// accountant rerun at every epoch's step count).
+fn privacy_html(p: &occam::privacy::PrivacySpent) -> Result<String> {
+    let per_epoch = (1.0 / p.sample_rate).round().max(1.0) as u64;
+    let epochs = p.steps / per_epoch;
+    let mut html = paragraph(&format!(
+        "DP-SGD: each step clipped every row's gradient to L2 norm {}, added Gaussian noise of sd {} x {} to the sum and took its rows as a Poisson sample of the {} training rows at rate {}. After {} steps the {} accountant gives ({}, {})-differential privacy for one training row added or removed{}. The guarantee covers the gradient steps; statistics computed from the training rows without noise (standardization, a regression target's scale) are not covered.",
+        num(p.max_grad_norm),
+        num(p.noise_multiplier),
+        num(p.max_grad_norm),
+        p.rows,
+        num(p.sample_rate),
+        p.steps,
+        p.accountant.to_uppercase(),
+        num(p.epsilon),
+        num(p.delta),
+        p.target_epsilon
+            .map_or(String::new(), |t| format!(" (the noise was chosen for epsilon {})", num(t)))
+    ));
+    let rows = vec![
+        vec!["epsilon".into(), num(p.epsilon)],
+        vec!["delta".into(), num(p.delta)],
+        vec!["noise multiplier".into(), num(p.noise_multiplier)],
+        vec!["max grad norm".into(), num(p.max_grad_norm)],
+        vec!["sample rate".into(), num(p.sample_rate)],
+        vec!["steps".into(), p.steps.to_string()],
+    ];
+    html.push_str(&table(&["", "value"], &rows));
+    if epochs >= 2 && p.noise_multiplier > 0.0 {
+        let x: Vec<f64> = (1..=epochs).map(|e| e as f64).collect();
+        let eps: Vec<f64> = (1..=epochs)
+            .map(|e| {
+                occam::privacy::epsilon(
+                    p.noise_multiplier,
+                    p.sample_rate,
+                    e * per_epoch,
+                    p.delta,
+                    occam::privacy::Accountant::Rdp,
+                )
+                .map_or(f64::NAN, |g| g.epsilon)
+            })
+            .collect();
+        html.push_str(&plot(
+            plots::forecast("Privacy spent", &x, &[("epsilon", eps)], "epoch", "epsilon"),
+            "Epsilon at the run's delta after each epoch.",
         )?);
     }
     Ok(html)

@@ -348,6 +348,34 @@ pub struct TrainOptions {
     /// With --baseline: repeat both runs over this many seeds (seed, seed+1, ...) [default: 1].
     #[cfg_attr(feature = "clap", arg(help_heading = "Evaluation", long))]
     pub repeats: Option<usize>,
+    /// DP-SGD: the epsilon to spend over all epochs (at --dp-delta); the noise multiplier is
+    /// the smallest that meets it (RDP accountant). Each epoch is ceil(N / batch size) steps on
+    /// Poisson samples of the training rows.
+    #[cfg_attr(
+        feature = "clap",
+        arg(help_heading = "Privacy", long, value_name = "EPSILON")
+    )]
+    pub dp_epsilon: Option<f64>,
+    /// DP-SGD with this noise multiplier (noise sd over the clipping norm) instead of a target
+    /// epsilon; the epsilon spent is reported.
+    #[cfg_attr(
+        feature = "clap",
+        arg(help_heading = "Privacy", long, value_name = "SIGMA")
+    )]
+    pub dp_noise_multiplier: Option<f64>,
+    /// DP-SGD: clip each row's gradient to this L2 norm [default: 1].
+    #[cfg_attr(
+        feature = "clap",
+        arg(help_heading = "Privacy", long, value_name = "C")
+    )]
+    pub dp_max_grad_norm: Option<f64>,
+    /// DP-SGD: the delta of the (epsilon, delta) guarantee [default: 1e-5; keep it below
+    /// 1 / training rows].
+    #[cfg_attr(
+        feature = "clap",
+        arg(help_heading = "Privacy", long, value_name = "DELTA")
+    )]
+    pub dp_delta: Option<f64>,
     /// Per-layer penalty overrides (TOML only): [[layer_penalty]] layer = 0, l1 = 0.01, ...
     #[cfg_attr(feature = "clap", arg(skip))]
     pub layer_penalty: Option<Vec<LayerPenaltyEntry>>,
@@ -400,16 +428,69 @@ impl TrainOptions {
         }
     }
 
-    /// Refuses `laplace` where `what` (a search, a network path, a forecaster) does not fit
-    /// one.
-    pub fn without_laplace(&self, what: &str) -> Result<()> {
-        match self.laplace {
-            Some(true) => Err(Error::param_err(
+    /// Refuses what only the networks of `occam train` take (`laplace`, DP-SGD) where `what`
+    /// (a search, a network path, a forecaster, a text model, a recommender) is asked for.
+    pub fn only_train_networks(&self, what: &str) -> Result<()> {
+        if self.laplace == Some(true) {
+            return Err(Error::param_err(
                 "laplace",
                 format!("applies to the networks of occam train, not to {what}"),
-            )),
-            _ => Ok(()),
+            ));
         }
+        self.without_dp(what)
+    }
+
+    /// Refuses DP-SGD for `what`.
+    pub fn without_dp(&self, what: &str) -> Result<()> {
+        match self.dp_option() {
+            Some(name) => Err(Error::param_err(
+                name,
+                format!("DP-SGD applies to the networks of occam train, not to {what}"),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// The first DP-SGD option set, by its config name.
+    fn dp_option(&self) -> Option<&'static str> {
+        [
+            ("dp_epsilon", self.dp_epsilon.is_some()),
+            ("dp_noise_multiplier", self.dp_noise_multiplier.is_some()),
+            ("dp_max_grad_norm", self.dp_max_grad_norm.is_some()),
+            ("dp_delta", self.dp_delta.is_some()),
+        ]
+        .into_iter()
+        .find_map(|(n, set)| set.then_some(n))
+    }
+
+    /// The DP-SGD settings (`None` when no DP option is set).
+    pub fn dp(&self) -> Result<Option<occam_nn::dp::DpConfig>> {
+        use occam_nn::dp::{DpConfig, DpNoise};
+        let noise =
+            match (self.dp_epsilon, self.dp_noise_multiplier) {
+                (Some(_), Some(_)) => return Err(Error::param_err(
+                    "dp_epsilon",
+                    "give a target epsilon or a noise multiplier (dp_noise_multiplier), not both",
+                )),
+                (Some(e), None) => DpNoise::Epsilon(e),
+                (None, Some(s)) => DpNoise::Multiplier(s),
+                (None, None) => {
+                    return match self.dp_option() {
+                        Some(name) => Err(Error::param_err(
+                            name,
+                            "DP-SGD needs dp_epsilon or dp_noise_multiplier",
+                        )),
+                        None => Ok(None),
+                    }
+                }
+            };
+        let dp = DpConfig {
+            max_grad_norm: self.dp_max_grad_norm.unwrap_or(1.0),
+            noise,
+            delta: self.dp_delta.unwrap_or(1e-5),
+        };
+        dp.validate()?;
+        Ok(Some(dp))
     }
 
     /// The network estimator: the text forms parsed by [`crate::parse`], the ranges checked
@@ -444,6 +525,7 @@ impl TrainOptions {
         };
         m.kl_warmup = o.kl_warmup.or(m.kl_warmup);
         m.kl_weight = o.kl_weight.unwrap_or(m.kl_weight);
+        m.dp = o.dp()?;
         m.standardize = o.no_standardize.map_or(m.standardize, |no| !no);
         m.val_fraction = o.val_fraction.unwrap_or(m.val_fraction);
         if let Some(a) = &o.activation {
@@ -600,7 +682,7 @@ impl TrainOptions {
                 ))
             }
         };
-        self.without_laplace("a forecaster")?;
+        self.only_train_networks("a forecaster")?;
         let mut o = self.clone();
         o.hidden.get_or_insert_with(Vec::new);
         f.network = o.mlp()?;

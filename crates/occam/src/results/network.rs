@@ -147,6 +147,10 @@ pub struct NetworkResult {
     /// The L2 strengths learned from the evidence, one entry per update (`l2_evidence`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<occam_nn::trainer::EvidenceLog>,
+    /// What DP-SGD spent (`occam_nn::dp`): the noise multiplier, clipping norm, sampling rate,
+    /// steps and the (epsilon, delta) guarantee; absent without DP-SGD.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privacy: Option<occam_nn::dp::PrivacySpent>,
     /// The last-layer Laplace's hyperparameters and held-out calibration (`laplace`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uncertainty: Option<super::Uncertainty>,

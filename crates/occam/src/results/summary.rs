@@ -73,6 +73,20 @@ impl Display for NetworkResult {
                 l2.join(", ")
             )?;
         }
+        if let Some(p) = &self.privacy {
+            writeln!(
+                f,
+                "privacy (DP-SGD, {} accountant): epsilon {:.4} at delta {:e} after {} steps \
+                 (noise multiplier {:.4}, max grad norm {}, sample rate {:.4})",
+                p.accountant,
+                p.epsilon,
+                p.delta,
+                p.steps,
+                p.noise_multiplier,
+                p.max_grad_norm,
+                p.sample_rate
+            )?;
+        }
         if let Some(v) = &self.variational {
             let (z, t) = v.sparsity();
             write!(

@@ -1,0 +1,302 @@
+//! Adversarial examples and adversarial training: FGSM (Goodfellow, Shlens & Szegedy 2015,
+//! one step of `eps` along the sign of the input gradient; for the L2 ball the gradient
+//! direction, Miyato et al.'s FGM), PGD (Madry, Makelov, Schmidt, Tsipras & Vladu 2018:
+//! a random start in the ball, then steps of `step_size` along the sign (L-infinity) or the
+//! normalized gradient (L2), each projected back onto the ball around the clean row), and
+//! the robust accuracy of a classifier under PGD with restarts.
+//!
+//! Perturbations live in the network's input space (for standardized features: standardized
+//! units), inside the ball and inside the valid input range, per feature, of the training
+//! rows ([`Bounds`]: for images scaled to [0, 1], the pixel range). The attacks maximize
+//! the training loss with the network in evaluation mode (dropout off, batch norm on its
+//! running statistics), as torchattacks does with a model in eval mode.
+
+use crate::error::{NnError, Result};
+use crate::loss::Loss;
+use crate::mat::{Batch, Mat};
+use crate::net::Net;
+use crate::real::Real;
+use occam_core::rng::Rng;
+
+/// The ball the perturbations stay in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Norm {
+    Linf,
+    L2,
+}
+
+impl Norm {
+    pub fn parse(s: &str) -> Option<Norm> {
+        match s {
+            "linf" | "inf" => Some(Norm::Linf),
+            "l2" => Some(Norm::L2),
+            _ => None,
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Norm::Linf => "linf",
+            Norm::L2 => "l2",
+        }
+    }
+}
+
+/// An attack: FGSM when `steps` is 0 (one step of `eps`, no random start), else PGD with
+/// `steps` steps of `step_size` from a random start.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Attack {
+    pub eps: f64,
+    pub norm: Norm,
+    pub steps: usize,
+    pub step_size: f64,
+}
+
+impl Attack {
+    pub fn fgsm(eps: f64, norm: Norm) -> Attack {
+        Attack {
+            eps,
+            norm,
+            steps: 0,
+            step_size: eps,
+        }
+    }
+
+    /// PGD with `steps` steps of Madry et al.'s size 2.5 eps / steps.
+    pub fn pgd(eps: f64, norm: Norm, steps: usize) -> Attack {
+        Attack {
+            eps,
+            norm,
+            steps,
+            step_size: 2.5 * eps / steps.max(1) as f64,
+        }
+    }
+
+    pub fn name(&self) -> String {
+        match self.steps {
+            0 => "fgsm".into(),
+            k => format!("pgd-{k}"),
+        }
+    }
+
+    pub fn validate(&self) -> Result<()> {
+        if !(self.eps.is_finite() && self.eps > 0.0) {
+            return Err(NnError::config(
+                "adv_epsilon",
+                format!("{} must be a finite number > 0", self.eps),
+            ));
+        }
+        if !(self.step_size.is_finite() && self.step_size > 0.0) {
+            return Err(NnError::config(
+                "adv_step_size",
+                format!("{} must be a finite number > 0", self.step_size),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The valid input range, per feature (column), in the network's input units.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Bounds {
+    pub lo: Vec<f64>,
+    pub hi: Vec<f64>,
+}
+
+impl Bounds {
+    /// The per-column minimum and maximum of `x`'s rows.
+    pub fn of<R: Real>(x: &Mat<R>) -> Bounds {
+        let mut lo = vec![f64::INFINITY; x.cols];
+        let mut hi = vec![f64::NEG_INFINITY; x.cols];
+        for i in 0..x.rows {
+            for (j, v) in x.row(i).iter().enumerate() {
+                lo[j] = lo[j].min(v.f64());
+                hi[j] = hi[j].max(v.f64());
+            }
+        }
+        Bounds { lo, hi }
+    }
+
+    /// The same range on every one of `cols` features.
+    pub fn uniform(cols: usize, lo: f64, hi: f64) -> Bounds {
+        Bounds {
+            lo: vec![lo; cols],
+            hi: vec![hi; cols],
+        }
+    }
+}
+
+/// The gradient of the mean loss at `x` with respect to `x`, the network in evaluation mode;
+/// leaves it in `grad` (`x`'s shape).
+fn input_grad<R: Real>(net: &mut Net<R>, loss: Loss, x: &Mat<R>, y: &[R], grad: &mut Mat<R>) {
+    let mut g = Mat::default();
+    let out = net.forward_eval(Batch::Dense(x));
+    loss.value_grad(out, y, &mut g);
+    grad.assign(net.backward_to_input(Batch::Dense(x), &g));
+}
+
+/// Row `i` of `adv` moved back into the ball of radius `eps` around row `i` of `x`, then into
+/// the bounds.
+fn project<R: Real>(adv: &mut Mat<R>, x: &Mat<R>, a: &Attack, b: &Bounds) {
+    for i in 0..x.rows {
+        let (xr, ar) = (x.row(i), adv.row_mut(i));
+        match a.norm {
+            Norm::Linf => {
+                for (v, &c) in ar.iter_mut().zip(xr) {
+                    let d = (v.f64() - c.f64()).clamp(-a.eps, a.eps);
+                    *v = R::of(c.f64() + d);
+                }
+            }
+            Norm::L2 => {
+                let n: f64 = ar
+                    .iter()
+                    .zip(xr)
+                    .map(|(v, c)| (v.f64() - c.f64()).powi(2))
+                    .sum::<f64>()
+                    .sqrt();
+                if n > a.eps {
+                    let s = a.eps / n;
+                    for (v, &c) in ar.iter_mut().zip(xr) {
+                        *v = R::of(c.f64() + (v.f64() - c.f64()) * s);
+                    }
+                }
+            }
+        }
+        for (j, v) in ar.iter_mut().enumerate() {
+            *v = R::of(v.f64().clamp(b.lo[j], b.hi[j]));
+        }
+    }
+}
+
+/// One ascent step of size `size` along the sign (L-infinity) or the row-normalized
+/// gradient (L2).
+fn ascend<R: Real>(adv: &mut Mat<R>, grad: &Mat<R>, norm: Norm, size: f64) {
+    for i in 0..adv.rows {
+        let g = grad.row(i);
+        let scale = match norm {
+            Norm::Linf => size,
+            Norm::L2 => {
+                let n = g.iter().map(|v| v.f64().powi(2)).sum::<f64>().sqrt();
+                if n > 0.0 {
+                    size / n
+                } else {
+                    0.0
+                }
+            }
+        };
+        for (v, &d) in adv.row_mut(i).iter_mut().zip(g) {
+            let step = match norm {
+                Norm::Linf => d.f64().signum() * f64::from(d.f64() != 0.0),
+                Norm::L2 => d.f64(),
+            };
+            *v = R::of(v.f64() + scale * step);
+        }
+    }
+}
+
+/// The adversarial rows of `x` (targets `y`, the loss the network trains on) under `a`,
+/// inside `bounds`; PGD's random start is drawn from `rng`.
+pub fn perturb<R: Real>(
+    net: &mut Net<R>,
+    loss: Loss,
+    x: &Mat<R>,
+    y: &[R],
+    a: &Attack,
+    bounds: &Bounds,
+    rng: &mut Rng,
+) -> Mat<R> {
+    let mut adv = x.clone();
+    let mut grad = Mat::default();
+    if a.steps == 0 {
+        input_grad(net, loss, x, y, &mut grad);
+        ascend(&mut adv, &grad, a.norm, a.eps);
+        project(&mut adv, x, a, bounds);
+        return adv;
+    }
+    // random start: uniform in the L-infinity ball; for L2 a random direction at a radius
+    // uniform in [0, eps] (torchattacks' PGDL2)
+    for i in 0..x.rows {
+        let row = adv.row_mut(i);
+        match a.norm {
+            Norm::Linf => row
+                .iter_mut()
+                .for_each(|v| *v = R::of(v.f64() + a.eps * (2.0 * rng.uniform() - 1.0))),
+            Norm::L2 => {
+                let d: Vec<f64> = (0..row.len()).map(|_| rng.normal()).collect();
+                let n = d.iter().map(|v| v * v).sum::<f64>().sqrt().max(1e-12);
+                let r = a.eps * rng.uniform();
+                for (v, dv) in row.iter_mut().zip(&d) {
+                    *v = R::of(v.f64() + r * dv / n);
+                }
+            }
+        }
+    }
+    project(&mut adv, x, a, bounds);
+    for _ in 0..a.steps {
+        input_grad(net, loss, &adv, y, &mut grad);
+        ascend(&mut adv, &grad, a.norm, a.step_size);
+        project(&mut adv, x, a, bounds);
+    }
+    adv
+}
+
+/// The predicted class of each output row: the argmax for several outputs, `z > 0` for one
+/// logit.
+fn classes<R: Real>(out: &Mat<R>) -> Vec<usize> {
+    (0..out.rows)
+        .map(|i| {
+            let r = out.row(i);
+            if r.len() == 1 {
+                usize::from(r[0].f64() > 0.0)
+            } else {
+                (0..r.len())
+                    .fold(0, |best, k| if r[k] > r[best] { k } else { best })
+            }
+        })
+        .collect()
+}
+
+/// Clean and robust accuracy of a classifier: the share of rows predicted right, and the
+/// share predicted right on the clean row and on the adversarial row of every one of
+/// `restarts` runs of `a` (a row counts as broken once any run breaks it). Rows in chunks of
+/// 256; restart r of chunk c draws from `Rng::stream(seed, c * restarts + r)`.
+pub fn robust_accuracy<R: Real>(
+    net: &mut Net<R>,
+    loss: Loss,
+    x: &Mat<R>,
+    y: &[R],
+    a: &Attack,
+    restarts: usize,
+    bounds: &Bounds,
+    seed: u64,
+) -> Result<(f64, f64)> {
+    if !matches!(loss, Loss::BceLogits | Loss::SoftmaxCe) {
+        return Err(NnError::config(
+            "robust_eval",
+            "robust accuracy is for classifiers (bce_logits or softmax_ce)",
+        ));
+    }
+    a.validate()?;
+    let (n, chunk) = (x.rows, 256);
+    let (mut clean, mut robust) = (0usize, 0usize);
+    for (c, start) in (0..n).step_by(chunk).enumerate() {
+        let end = (start + chunk).min(n);
+        let xc = Mat::from_vec(end - start, x.cols, x.data[start * x.cols..end * x.cols].to_vec());
+        let yc = &y[start..end];
+        let truth: Vec<usize> = yc.iter().map(|v| v.f64() as usize).collect();
+        let pred = classes(net.forward_eval(Batch::Dense(&xc)));
+        let mut ok: Vec<bool> = pred.iter().zip(&truth).map(|(p, t)| p == t).collect();
+        clean += ok.iter().filter(|&&o| o).count();
+        for r in 0..restarts.max(1) {
+            let mut rng = Rng::stream(seed, (c * restarts.max(1) + r) as u64);
+            let adv = perturb(net, loss, &xc, yc, a, bounds, &mut rng);
+            let pa = classes(net.forward_eval(Batch::Dense(&adv)));
+            for ((o, p), t) in ok.iter_mut().zip(&pa).zip(&truth) {
+                *o &= p == t;
+            }
+        }
+        robust += ok.iter().filter(|&&o| o).count();
+    }
+    let n = n.max(1) as f64;
+    Ok((clean as f64 / n, robust as f64 / n))
+}
