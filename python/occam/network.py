@@ -59,6 +59,8 @@ class _MLP(Explainable, RunFolderState, BaseEstimator):
                  laplace=False, laplace_prior="evidence", l2_evidence=None,
                  variational=None, kl_warmup=None, kl_weight=1.0, dp_epsilon=None,
                  dp_noise_multiplier=None, dp_max_grad_norm=None, dp_delta=None,
+                 adversarial=None, adv_epsilon=None, adv_norm="linf", adv_steps=None,
+                 adv_weight=None, robust_eval=None, robust_steps=20, robust_restarts=1,
                  random_state=0):
         keep(self, locals())
 
@@ -96,12 +98,22 @@ class _MLP(Explainable, RunFolderState, BaseEstimator):
             dp_noise_multiplier=_opt_float(self.dp_noise_multiplier),
             dp_max_grad_norm=_opt_float(self.dp_max_grad_norm),
             dp_delta=_opt_float(self.dp_delta),
+            adversarial=self.adversarial,
+            adv_epsilon=_opt_float(self.adv_epsilon),
+            adv_norm=self.adv_norm if (self.adversarial or self.robust_eval is not None) else None,
+            adv_steps=None if self.adv_steps is None else int(self.adv_steps),
+            adv_weight=_opt_float(self.adv_weight),
+            robust_eval=None if self.robust_eval is None
+            else [float(v) for v in np.ravel(self.robust_eval)],
+            robust_steps=None if self.robust_eval is None else int(self.robust_steps),
+            robust_restarts=None if self.robust_eval is None else int(self.robust_restarts),
             seed=int(self.random_state),
         )
         if self.early_stopping:
             o["val_fraction"] = float(self.validation_fraction)
             o["patience"] = int(self.n_iter_no_change)
-        elif self.laplace and self.laplace_prior == "validation":
+        elif (self.laplace and self.laplace_prior == "validation") or \
+                self.robust_eval is not None:
             o["val_fraction"] = float(self.validation_fraction)
         else:
             o["val_fraction"] = 0.0
@@ -139,6 +151,8 @@ class _MLP(Explainable, RunFolderState, BaseEstimator):
         self.variational_ = None if v is None else json.loads(v)
         p = fit.privacy
         self.privacy_ = None if p is None else json.loads(p)
+        r = fit.robustness
+        self.robustness_ = None if r is None else json.loads(r)
 
     def _validate_fit(self, X, y, y_numeric):
         return fit_input(self, X, y, y_numeric)
@@ -185,7 +199,14 @@ _DOC = """
     1e-5) or ``dp_noise_multiplier`` (the noise multiplier instead; the epsilon spent is
     reported); the guarantee covers the gradient steps, not the standardization statistics
     (pass ``standardize=False`` with features on a fixed scale for an end-to-end guarantee),
-    ``random_state``.
+    ``adversarial`` ("fgsm" or "pgd": train on adversarial rows, Goodfellow et al. 2015 /
+    Madry et al. 2018, of radius ``adv_epsilon`` in the standardized inputs, in the
+    ``adv_norm`` ball ("linf" or "l2") and the training rows' range; PGD takes
+    ``adv_steps`` steps, default 10; ``adv_weight`` is the adversarial rows' share of the loss,
+    default 1 for pgd and 0.5 for fgsm), ``robust_eval`` (radii: after training, clean and
+    robust accuracy under PGD with ``robust_steps`` steps and ``robust_restarts`` random
+    starts on the held-out rows, which ``early_stopping`` or ``validation_fraction`` with it
+    sets aside), ``random_state``.
 
     Attributes: ``zeros_per_layer_`` ((exact zeros, weights) per dense layer),
     ``selected_features_`` (inputs with a nonzero first-layer weight), ``history_`` (per
@@ -198,7 +219,9 @@ _DOC = """
     per dense layer ``zeros``, ``total``, the log alpha histogram ``edges``/``counts`` and
     the learned ``rates``, named by ``unit_names`` on the first layer), ``privacy_`` (with
     DP-SGD: ``epsilon``, ``delta``, ``noise_multiplier``, ``max_grad_norm``, ``sample_rate``,
-    ``steps``, ``rows``, ``accountant``, ``target_epsilon``; else None).
+    ``steps``, ``rows``, ``accountant``, ``target_epsilon``; else None), ``robustness_``
+    (with ``robust_eval``: ``attack``, ``norm``, ``restarts``, ``split``, ``rows`` and per
+    radius ``points`` with ``epsilon``, ``clean_accuracy``, ``robust_accuracy``; else None).
     """
 
 

@@ -166,6 +166,14 @@ impl NetworkFit {
         serde_json::to_string(p).ok()
     }
 
+    /// Clean and robust accuracy under PGD on the held-out rows (`robust_eval`), as
+    /// summary.json writes it (a JSON text; None without).
+    #[getter]
+    fn robustness(&self) -> Option<String> {
+        let r = self.result.as_ref()?.robustness.as_ref()?;
+        serde_json::to_string(r).ok()
+    }
+
     /// Writes the run folder `dir` that `occam predict` and `occam report` read: the model,
     /// metrics.csv and summary.json. `force` replaces a run already there.
     #[pyo3(signature = (dir, force = false))]

@@ -273,3 +273,26 @@ def test_variational_dropout_leaves_exact_zeros_and_reports_learned_rates():
         occam.MLPRegressor(epochs=2, variational="bogus").fit(X, y)
     with pytest.raises(ValueError, match="laplace"):
         occam.MLPRegressor(epochs=2, variational="sparse", laplace=True).fit(X, y)
+
+
+def test_adversarial_training_and_the_robustness_check():
+    X, y = table("pima_indians_diabetes.csv")
+    kw = dict(hidden=(16,), epochs=30, learning_rate=0.01, robust_eval=[0.1, 0.3],
+              robust_restarts=2, validation_fraction=0.25)
+    plain = occam.MLPClassifier(**kw).fit(X, y)
+    adv = occam.MLPClassifier(adversarial="pgd", adv_epsilon=0.3, adv_steps=5, **kw).fit(X, y)
+    r = adv.robustness_
+    assert (r["attack"], r["norm"], r["restarts"], r["split"]) == ("pgd-20", "linf", 2,
+                                                                  "validation")
+    assert r["trained_with"] == "pgd-5 linf eps 0.3, weight 1"
+    assert [p["epsilon"] for p in r["points"]] == [0.1, 0.3]
+    for m in (plain, adv):
+        for p in m.robustness_["points"]:
+            assert p["robust_accuracy"] <= p["clean_accuracy"]
+    assert adv.robustness_["points"][1]["robust_accuracy"] > \
+        plain.robustness_["points"][1]["robust_accuracy"]
+    assert occam.MLPClassifier(hidden=(4,), epochs=1).fit(X, y).robustness_ is None
+    with pytest.raises(ValueError, match="adv_epsilon"):
+        occam.MLPClassifier(adversarial="pgd", epochs=1).fit(X, y)
+    with pytest.raises(ValueError, match="adv_norm"):
+        occam.MLPClassifier(adversarial="fgsm", adv_epsilon=0.1, adv_norm="l1", epochs=1).fit(X, y)

@@ -14,6 +14,12 @@ use anyhow::Result;
 pub fn run(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
     output::refuse_resume(a.resume, "--model recommender")?;
     o.only_train_networks("a recommender")?;
+    if o.adversarial.is_some() {
+        anyhow::bail!(occam_core::DataError::param(
+            "--adversarial",
+            "applies to networks over feature rows, not to a recommender"
+        ));
+    }
     output::check_new_run(&a.run.out, occam::RunKind::Recommender, a.run.force)?;
     let est = o.recommender()?;
     let src = load::resolve(&a.input.data)?;

@@ -336,6 +336,7 @@ pub fn run_prepared(a: &TrainArgs, p: Prepared) -> Result<()> {
         summary.comparison = Some(compare_baseline(&p)?);
     }
     summary.uncertainty = p.uncertainty(&mut model)?;
+    summary.robustness = p.robustness(&mut model.net)?;
     model.meta.privacy = summary.privacy.clone();
     // The model, metrics.csv (written after every epoch, now listed in the manifest with its
     // checksum) and summary.json.

@@ -16,6 +16,7 @@ use crate::loss::Loss;
 use crate::mat::{Batch, Mat};
 use crate::net::Net;
 use crate::real::Real;
+use crate::trainer::Trainer;
 use occam_core::rng::Rng;
 
 /// The ball the perturbations stay in.
@@ -43,13 +44,20 @@ impl Norm {
 }
 
 /// An attack: FGSM when `steps` is 0 (one step of `eps`, no random start), else PGD with
-/// `steps` steps of `step_size` from a random start.
+/// `steps` steps of `step_size`, from a random start in the ball unless `random_start` is
+/// off (then from the clean row, as torchattacks' `PGD(random_start=False)`).
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Attack {
     pub eps: f64,
     pub norm: Norm,
     pub steps: usize,
     pub step_size: f64,
+    #[serde(default = "yes")]
+    pub random_start: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Attack {
@@ -59,6 +67,7 @@ impl Attack {
             norm,
             steps: 0,
             step_size: eps,
+            random_start: false,
         }
     }
 
@@ -69,6 +78,7 @@ impl Attack {
             norm,
             steps,
             step_size: 2.5 * eps / steps.max(1) as f64,
+            random_start: true,
         }
     }
 
@@ -215,7 +225,7 @@ pub fn perturb<R: Real>(
     }
     // random start: uniform in the L-infinity ball; for L2 a random direction at a radius
     // uniform in [0, eps] (torchattacks' PGDL2)
-    for i in 0..x.rows {
+    for i in (0..x.rows).filter(|_| a.random_start) {
         let row = adv.row_mut(i);
         match a.norm {
             Norm::Linf => row
@@ -249,8 +259,7 @@ fn classes<R: Real>(out: &Mat<R>) -> Vec<usize> {
             if r.len() == 1 {
                 usize::from(r[0].f64() > 0.0)
             } else {
-                (0..r.len())
-                    .fold(0, |best, k| if r[k] > r[best] { k } else { best })
+                (0..r.len()).fold(0, |best, k| if r[k] > r[best] { k } else { best })
             }
         })
         .collect()
@@ -260,6 +269,7 @@ fn classes<R: Real>(out: &Mat<R>) -> Vec<usize> {
 /// share predicted right on the clean row and on the adversarial row of every one of
 /// `restarts` runs of `a` (a row counts as broken once any run breaks it). Rows in chunks of
 /// 256; restart r of chunk c draws from `Rng::stream(seed, c * restarts + r)`.
+#[allow(clippy::too_many_arguments)]
 pub fn robust_accuracy<R: Real>(
     net: &mut Net<R>,
     loss: Loss,
@@ -281,7 +291,11 @@ pub fn robust_accuracy<R: Real>(
     let (mut clean, mut robust) = (0usize, 0usize);
     for (c, start) in (0..n).step_by(chunk).enumerate() {
         let end = (start + chunk).min(n);
-        let xc = Mat::from_vec(end - start, x.cols, x.data[start * x.cols..end * x.cols].to_vec());
+        let xc = Mat::from_vec(
+            end - start,
+            x.cols,
+            x.data[start * x.cols..end * x.cols].to_vec(),
+        );
         let yc = &y[start..end];
         let truth: Vec<usize> = yc.iter().map(|v| v.f64() as usize).collect();
         let pred = classes(net.forward_eval(Batch::Dense(&xc)));
@@ -299,4 +313,89 @@ pub fn robust_accuracy<R: Real>(
     }
     let n = n.max(1) as f64;
     Ok((clean as f64 / n, robust as f64 / n))
+}
+
+/// Adversarial training: every step trains on the batch's adversarial rows under `attack`
+/// with weight `weight` and on its clean rows with weight `1 - weight` (1: Madry et al.'s
+/// adversarial rows only; 0.5: Goodfellow et al.'s even mix of FGSM and clean rows).
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Adversarial {
+    pub attack: Attack,
+    pub weight: f64,
+}
+
+impl Adversarial {
+    pub fn validate(&self) -> Result<()> {
+        self.attack.validate()?;
+        if !(self.weight > 0.0 && self.weight <= 1.0) {
+            return Err(NnError::config(
+                "adv_weight",
+                format!("{} is not in (0, 1]", self.weight),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl<R: Real> Trainer<R> {
+    /// One step of adversarial training on the dense batch `x`: the adversarial rows from the
+    /// current weights, then one optimizer step on `weight` times their mean loss plus
+    /// `1 - weight` times the clean rows' (returned).
+    pub(crate) fn adversarial_step(
+        &mut self,
+        x: &Mat<R>,
+        y: &[R],
+        lr: f64,
+        rng: &mut Rng,
+        adv: Adversarial,
+    ) -> Option<f64> {
+        let own;
+        let bounds = match &self.adversarial_bounds {
+            Some(b) => b,
+            None => {
+                own = Bounds::of(x);
+                &own
+            }
+        };
+        let loss_kind = self.cfg.loss;
+        let xa = perturb(&mut self.net, loss_kind, x, y, &adv.attack, bounds, rng);
+        if adv.weight >= 1.0 {
+            let out = self.net.forward_train(Batch::Dense(&xa), rng);
+            let loss = loss_kind.value_grad(out, y, &mut self.grad);
+            if !loss.is_finite() {
+                return None;
+            }
+            self.net.backward(Batch::Dense(&xa), &self.grad);
+            self.update(lr);
+            return Some(loss);
+        }
+        // clean rows first, then the adversarial ones, in one batch
+        let (b, w) = (x.rows, adv.weight);
+        let mut both = Mat::zeros(2 * b, x.cols);
+        both.data[..b * x.cols].copy_from_slice(&x.data);
+        both.data[b * x.cols..].copy_from_slice(&xa.data);
+        let out = self.net.forward_train(Batch::Dense(&both), rng);
+        let k = out.cols;
+        let half =
+            |part: usize| Mat::from_vec(b, k, out.data[part * b * k..(part + 1) * b * k].to_vec());
+        let (oc, oa) = (half(0), half(1));
+        let (mut gc, mut ga) = (Mat::default(), Mat::default());
+        let lc = loss_kind.value_grad(&oc, y, &mut gc);
+        let la = loss_kind.value_grad(&oa, y, &mut ga);
+        let loss = (1.0 - w) * lc + w * la;
+        if !loss.is_finite() {
+            return None;
+        }
+        self.grad.resize(2 * b, k);
+        let (c, a) = (R::of(1.0 - w), R::of(w));
+        for (d, &g) in self.grad.data[..b * k].iter_mut().zip(&gc.data) {
+            *d = g * c;
+        }
+        for (d, &g) in self.grad.data[b * k..].iter_mut().zip(&ga.data) {
+            *d = g * a;
+        }
+        self.net.backward(Batch::Dense(&both), &self.grad);
+        self.update(lr);
+        Some(loss)
+    }
 }

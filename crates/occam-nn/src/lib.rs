@@ -7,6 +7,7 @@
 // chains over four zips read worse than the index, so the lint is off for this crate.
 #![allow(clippy::needless_range_loop)]
 
+pub mod adversarial;
 pub mod attribution;
 pub mod dp;
 pub mod laplace;

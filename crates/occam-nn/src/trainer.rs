@@ -7,7 +7,8 @@
 //! coupled L2 (and, in subgradient mode, L1/group subgradients) added to the gradient ->
 //! decoupled decay -> optimizer update -> proximal step (L1 / elastic net / group lasso).
 
-use crate::data::{Data, Gather};
+use crate::adversarial::{Adversarial, Bounds};
+use crate::data::{Data, Features, Gather};
 use crate::dp::{DpConfig, DpRun, PrivacySpent};
 use crate::error::{NnError, Result};
 use crate::loss::Loss;
@@ -78,6 +79,9 @@ pub struct TrainConfig {
     /// sample of the training rows at rate 1 / steps, with per-row clipping and noise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dp: Option<DpConfig>,
+    /// Adversarial training ([`crate::adversarial::Adversarial`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adversarial: Option<Adversarial>,
 }
 
 fn unit_weight() -> f64 {
@@ -131,6 +135,7 @@ impl TrainConfig {
             kl_warmup: 0,
             kl_weight: 1.0,
             dp: None,
+            adversarial: None,
         }
     }
 
@@ -195,6 +200,15 @@ impl TrainConfig {
                     "l2_evidence",
                     "the evidence reads the training rows without noise, which DP-SGD's \
                      guarantee does not cover; use one of the two",
+                ));
+            }
+        }
+        if let Some(a) = &self.adversarial {
+            a.validate()?;
+            if self.dp.is_some() {
+                return Err(NnError::config(
+                    "adversarial",
+                    "adversarial training and DP-SGD together are not supported; use one",
                 ));
             }
         }
@@ -339,7 +353,7 @@ pub struct Trainer<R> {
     pub stopped_early: bool,
     /// The evidence updates so far (`cfg.evidence`).
     pub evidence_log: Vec<EvidenceLog>,
-    grad: Mat<R>,
+    pub(crate) grad: Mat<R>,
     gather: Gather<R>,
     halves: Option<Halves<R>>,
     /// `parallel::splittable(&net)`, decided once.
@@ -349,6 +363,9 @@ pub struct Trainer<R> {
     pub kl_scale: f64,
     /// DP-SGD's mechanism for the training rows of the last `fit` (`cfg.dp`).
     dp_run: Option<DpRun>,
+    /// The valid input range of adversarial rows: the training rows' (`cfg.adversarial`; set
+    /// by `fit`, else each batch's own).
+    pub adversarial_bounds: Option<Bounds>,
 }
 
 impl<R: Real> Trainer<R> {
@@ -389,6 +406,7 @@ impl<R: Real> Trainer<R> {
             splittable,
             kl_scale: 0.0,
             dp_run: None,
+            adversarial_bounds: None,
         })
     }
 
@@ -406,6 +424,9 @@ impl<R: Real> Trainer<R> {
     /// One optimizer step on batch `x` with targets `y`; returns the batch's data loss. A
     /// non-finite loss returns `None` before any weight changes.
     pub fn step(&mut self, x: Batch<R>, y: &[R], lr: f64, rng: &mut Rng) -> Option<f64> {
+        if let (Some(adv), Batch::Dense(m)) = (self.cfg.adversarial, x) {
+            return self.adversarial_step(m, y, lr, rng, adv);
+        }
         let loss = match x {
             Batch::Dense(m) if self.splittable && parallel::worth_splitting(&x) => {
                 let h = self.halves.get_or_insert_with(|| Halves::new(&self.net));
@@ -429,7 +450,7 @@ impl<R: Real> Trainer<R> {
 
     /// After the gradients are in: clipping, penalties, the optimizer step and the proximal
     /// step.
-    fn update(&mut self, lr: f64) {
+    pub(crate) fn update(&mut self, lr: f64) {
         let mut params = self.net.params_mut();
         if let Some(c) = self.cfg.clip_norm {
             clip::clip_norm(&mut params, c);
@@ -583,6 +604,16 @@ impl<R: Real> Trainer<R> {
             None => None,
         };
         let dp = self.cfg.dp.zip(self.dp_run);
+        self.adversarial_bounds = match (&self.cfg.adversarial, &train.x) {
+            (None, _) => None,
+            (Some(_), Features::Dense(m)) => Some(Bounds::of(m)),
+            (Some(_), Features::Sparse(_)) => {
+                return Err(NnError::config(
+                    "adversarial",
+                    "adversarial training perturbs dense rows; this input is sparse",
+                ))
+            }
+        };
         let mut drawn = Vec::new();
         let mut epoch = self.history.len();
         while epoch < self.cfg.epochs && !self.stopped_early {

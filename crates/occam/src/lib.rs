@@ -45,6 +45,7 @@ pub mod preprocess;
 pub mod privacy;
 pub mod recommender;
 pub mod results;
+pub mod robust;
 pub mod run;
 pub mod select;
 pub mod text;

@@ -63,6 +63,8 @@ use std::time::Instant;
 /// | `kl_warmup` | a third of `epochs` | >= 0 | epochs over which the variational KL's weight grows to `kl_weight` |
 /// | `kl_weight` | 1 | > 0 | the variational KL term's weight (1: the ELBO) |
 /// | `dp` | None | | DP-SGD: per-row clipping, Gaussian noise, Poisson batches ([`occam_nn::dp`]) |
+/// | `adversarial` | None | | train on FGSM or PGD rows ([`occam_nn::adversarial`]) |
+/// | `robust_eval` | None | | clean and robust accuracy under PGD on the held-out rows |
 #[derive(Clone, Debug, PartialEq)]
 pub struct Mlp {
     /// Hidden layer widths; `None` takes the default.
@@ -136,6 +138,11 @@ pub struct Mlp {
     /// computed from those rows without noise, so for an end-to-end guarantee put the
     /// features on a fixed public scale and set `standardize` to false.
     pub dp: Option<occam_nn::dp::DpConfig>,
+    /// Adversarial training ([`occam_nn::adversarial::Adversarial`]).
+    pub adversarial: Option<occam_nn::adversarial::Adversarial>,
+    /// After training by [`crate::network::Prepared`]: clean and robust accuracy under PGD
+    /// on the held-out rows ([`crate::robust`]).
+    pub robust_eval: Option<crate::robust::RobustEval>,
 }
 
 impl Default for Mlp {
@@ -173,6 +180,8 @@ impl Default for Mlp {
             kl_warmup: None,
             kl_weight: 1.0,
             dp: None,
+            adversarial: None,
+            robust_eval: None,
         }
     }
 }
@@ -347,6 +356,16 @@ impl Mlp {
         c.kl_warmup = self.kl_warmup.unwrap_or(self.epochs / 3);
         c.kl_weight = self.kl_weight;
         c.dp = self.dp;
+        c.adversarial = self.adversarial;
+        if let Some(r) = &self.robust_eval {
+            r.validate()?;
+            if !task.is_classification() {
+                return Err(Error::param_err(
+                    "robust_eval",
+                    "robust accuracy is for classifiers",
+                ));
+            }
+        }
         if self.dp.is_some() {
             // the engine's refusals, before anything is written
             let mut spec = MlpSpec::new(1, Vec::new(), 1);
@@ -535,6 +554,7 @@ pub fn unregularized(spec: &MlpSpec, cfg: &TrainConfig) -> (MlpSpec, TrainConfig
     c.patience = None;
     c.restore_best = false;
     c.dp = None;
+    c.adversarial = None;
     (s, c)
 }
 

@@ -90,6 +90,7 @@ pub fn result(
         comparison: None,
         evidence: trainer.evidence_log.clone(),
         privacy: trainer.privacy(),
+        robustness: None,
         uncertainty: None,
         variational: VariationalResult::of(
             &trainer.net,
@@ -190,6 +191,8 @@ pub struct Prepared {
     pub laplace: bool,
     /// How its prior precision is chosen.
     pub laplace_prior: crate::mlp::LaplacePrior,
+    /// The robustness check after training.
+    pub robust_eval: Option<crate::robust::RobustEval>,
 }
 
 impl Prepared {
@@ -234,6 +237,12 @@ impl Prepared {
         }
         cfg.batch_size = cfg.batch_size.min(s.train.len());
         crate::mlp::laplace::check_rows(m, !s.validation.is_empty())?;
+        if m.robust_eval.is_some() && test.is_none() && s.validation.is_empty() {
+            return Err(Error::param_err(
+                "robust_eval",
+                "needs held-out rows to attack (a test or validation part)",
+            ));
+        }
         Ok(Prepared {
             test_rows: if test_set.is_some() {
                 Vec::new()
@@ -246,6 +255,7 @@ impl Prepared {
             rows: (s.train.len(), s.validation.len(), n_test),
             laplace: m.laplace,
             laplace_prior: m.laplace_prior,
+            robust_eval: m.robust_eval.clone(),
             data: d,
             pre,
             spec,
@@ -294,7 +304,38 @@ impl Prepared {
         model.outcome = Some(t.outcome);
         let mut res = res;
         res.uncertainty = self.uncertainty(&mut model)?;
+        res.robustness = self.robustness(&mut model.net)?;
         Ok((model, res))
+    }
+
+    /// The robustness check (`robust_eval`) of a trained network on the test rows (else the
+    /// validation rows); None without one. Refused without held-out rows.
+    pub fn robustness(
+        &self,
+        net: &mut occam_nn::Net<f32>,
+    ) -> Result<Option<crate::robust::Robustness>> {
+        let Some(r) = &self.robust_eval else {
+            return Ok(None);
+        };
+        let (rows, split) = match (&self.test, &self.val) {
+            (Some(t), _) => (t, "test"),
+            (None, Some(v)) => (v, "validation"),
+            _ => {
+                return Err(crate::Error::param_err(
+                    "robust_eval",
+                    "needs held-out rows (a test or validation part)",
+                ))
+            }
+        };
+        let adv = self.cfg.adversarial.as_ref();
+        Ok(Some(r.run(
+            net,
+            self.cfg.loss,
+            &self.train,
+            rows,
+            split,
+            adv,
+        )?))
     }
 
     /// The held-out check of `model`'s Laplace approximation on the test rows (else the

@@ -144,6 +144,9 @@ pub(super) fn page(label: &str, r: &NetworkRun) -> Result<Page> {
             variational_html(v)?,
         ));
     }
+    if let Some(r) = &s.robustness {
+        secs.push(section("robustness", "Robustness", robustness_html(r)?));
+    }
     if let Some(p) = &s.privacy {
         secs.push(section("privacy", "Privacy (DP-SGD)", privacy_html(p)?));
     }
@@ -630,6 +633,51 @@ fn privacy_html(p: &occam::privacy::PrivacySpent) -> Result<String> {
         html.push_str(&plot(
             plots::forecast("Privacy spent", &x, &[("epsilon", eps)], "epoch", "epsilon"),
             "Epsilon at the run's delta after each epoch.",
+        )?);
+    }
+    Ok(html)
+}
+
+/// Clean and robust accuracy against the attack's radius.
+fn robustness_html(r: &occam::robust::Robustness) -> Result<String> {
+    let mut html = paragraph(&format!(
+        "{} ({} ball, {} random start(s) per row) on the {} {} rows, inside the training rows' range per feature{}. A row counts as robust when it is classified right clean and after every start.",
+        r.attack.to_uppercase(),
+        r.norm,
+        r.restarts,
+        r.rows,
+        r.split,
+        r.trained_with
+            .as_ref()
+            .map_or(String::new(), |t| format!("; the network was trained adversarially ({t})"))
+    ));
+    let rows: Vec<Vec<String>> = r
+        .points
+        .iter()
+        .map(|p| {
+            vec![
+                num(p.epsilon),
+                num(p.clean_accuracy),
+                num(p.robust_accuracy),
+            ]
+        })
+        .collect();
+    html.push_str(&table(
+        &["epsilon", "clean accuracy", "robust accuracy"],
+        &rows,
+    ));
+    if r.points.len() >= 2 {
+        let x: Vec<f64> = r.points.iter().map(|p| p.epsilon).collect();
+        let series = [
+            ("clean", r.points.iter().map(|p| p.clean_accuracy).collect()),
+            (
+                "robust",
+                r.points.iter().map(|p| p.robust_accuracy).collect(),
+            ),
+        ];
+        html.push_str(&plot(
+            plots::forecast("Accuracy under attack", &x, &series, "epsilon", "accuracy"),
+            "Clean and robust accuracy against the attack's radius.",
         )?);
     }
     Ok(html)

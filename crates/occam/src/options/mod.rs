@@ -13,6 +13,7 @@
 //! assert_eq!(bad.mlp().unwrap_err().param(), Some("elastic_net"));
 //! ```
 
+mod robust;
 mod train;
 
 pub use train::{LayerPenaltyEntry, TrainOptions};

@@ -376,6 +376,61 @@ pub struct TrainOptions {
         arg(help_heading = "Privacy", long, value_name = "DELTA")
     )]
     pub dp_delta: Option<f64>,
+    /// Adversarial training: fgsm | pgd (Madry et al.: a random start, --adv-steps steps).
+    #[cfg_attr(
+        feature = "clap",
+        arg(help_heading = "Robustness", long, value_name = "fgsm|pgd")
+    )]
+    pub adversarial: Option<String>,
+    /// Adversarial training's radius, in the network's input units (standardized features).
+    #[cfg_attr(
+        feature = "clap",
+        arg(help_heading = "Robustness", long, value_name = "EPS")
+    )]
+    pub adv_epsilon: Option<f64>,
+    /// linf | l2: the ball of --adversarial and --robust-eval [default: linf].
+    #[cfg_attr(
+        feature = "clap",
+        arg(help_heading = "Robustness", long, value_name = "linf|l2")
+    )]
+    pub adv_norm: Option<String>,
+    /// PGD steps of adversarial training [default: 10; step size 2.5 EPS / steps].
+    #[cfg_attr(
+        feature = "clap",
+        arg(help_heading = "Robustness", long, value_name = "K")
+    )]
+    pub adv_steps: Option<usize>,
+    /// The adversarial rows' weight in the loss, the clean rows' 1 - W [default: 1 for pgd,
+    /// 0.5 for fgsm].
+    #[cfg_attr(
+        feature = "clap",
+        arg(help_heading = "Robustness", long, value_name = "W")
+    )]
+    pub adv_weight: Option<f64>,
+    /// After training: clean and robust accuracy under PGD at these radii on the held-out
+    /// rows (comma-separated).
+    #[cfg_attr(
+        feature = "clap",
+        arg(
+            help_heading = "Robustness",
+            long,
+            value_name = "EPS,...",
+            value_delimiter = ','
+        )
+    )]
+    pub robust_eval: Option<Vec<f64>>,
+    /// PGD steps of --robust-eval [default: 20].
+    #[cfg_attr(
+        feature = "clap",
+        arg(help_heading = "Robustness", long, value_name = "K")
+    )]
+    pub robust_steps: Option<usize>,
+    /// Random starts per row of --robust-eval [default: 1].
+    #[cfg_attr(
+        feature = "clap",
+        arg(help_heading = "Robustness", long, value_name = "R")
+    )]
+    pub robust_restarts: Option<usize>,
     /// Per-layer penalty overrides (TOML only): [[layer_penalty]] layer = 0, l1 = 0.01, ...
     #[cfg_attr(feature = "clap", arg(skip))]
     pub layer_penalty: Option<Vec<LayerPenaltyEntry>>,
@@ -428,69 +483,21 @@ impl TrainOptions {
         }
     }
 
-    /// Refuses what only the networks of `occam train` take (`laplace`, DP-SGD) where `what`
-    /// (a search, a network path, a forecaster, a text model, a recommender) is asked for.
+    /// Refuses what only the networks of `occam train` take (`laplace`, `robust_eval`, DP-SGD)
+    /// where `what` (a search, a network path, a forecaster, a recommender) is asked for.
     pub fn only_train_networks(&self, what: &str) -> Result<()> {
-        if self.laplace == Some(true) {
-            return Err(Error::param_err(
-                "laplace",
-                format!("applies to the networks of occam train, not to {what}"),
-            ));
+        for (name, set) in [
+            ("laplace", self.laplace == Some(true)),
+            ("robust_eval", self.robust_eval.is_some()),
+        ] {
+            if set {
+                return Err(Error::param_err(
+                    name,
+                    format!("applies to the networks of occam train, not to {what}"),
+                ));
+            }
         }
         self.without_dp(what)
-    }
-
-    /// Refuses DP-SGD for `what`.
-    pub fn without_dp(&self, what: &str) -> Result<()> {
-        match self.dp_option() {
-            Some(name) => Err(Error::param_err(
-                name,
-                format!("DP-SGD applies to the networks of occam train, not to {what}"),
-            )),
-            None => Ok(()),
-        }
-    }
-
-    /// The first DP-SGD option set, by its config name.
-    fn dp_option(&self) -> Option<&'static str> {
-        [
-            ("dp_epsilon", self.dp_epsilon.is_some()),
-            ("dp_noise_multiplier", self.dp_noise_multiplier.is_some()),
-            ("dp_max_grad_norm", self.dp_max_grad_norm.is_some()),
-            ("dp_delta", self.dp_delta.is_some()),
-        ]
-        .into_iter()
-        .find_map(|(n, set)| set.then_some(n))
-    }
-
-    /// The DP-SGD settings (`None` when no DP option is set).
-    pub fn dp(&self) -> Result<Option<occam_nn::dp::DpConfig>> {
-        use occam_nn::dp::{DpConfig, DpNoise};
-        let noise =
-            match (self.dp_epsilon, self.dp_noise_multiplier) {
-                (Some(_), Some(_)) => return Err(Error::param_err(
-                    "dp_epsilon",
-                    "give a target epsilon or a noise multiplier (dp_noise_multiplier), not both",
-                )),
-                (Some(e), None) => DpNoise::Epsilon(e),
-                (None, Some(s)) => DpNoise::Multiplier(s),
-                (None, None) => {
-                    return match self.dp_option() {
-                        Some(name) => Err(Error::param_err(
-                            name,
-                            "DP-SGD needs dp_epsilon or dp_noise_multiplier",
-                        )),
-                        None => Ok(None),
-                    }
-                }
-            };
-        let dp = DpConfig {
-            max_grad_norm: self.dp_max_grad_norm.unwrap_or(1.0),
-            noise,
-            delta: self.dp_delta.unwrap_or(1e-5),
-        };
-        dp.validate()?;
-        Ok(Some(dp))
     }
 
     /// The network estimator: the text forms parsed by [`crate::parse`], the ranges checked
@@ -526,6 +533,8 @@ impl TrainOptions {
         m.kl_warmup = o.kl_warmup.or(m.kl_warmup);
         m.kl_weight = o.kl_weight.unwrap_or(m.kl_weight);
         m.dp = o.dp()?;
+        m.adversarial = o.adversarial()?;
+        m.robust_eval = o.robust_eval()?;
         m.standardize = o.no_standardize.map_or(m.standardize, |no| !no);
         m.val_fraction = o.val_fraction.unwrap_or(m.val_fraction);
         if let Some(a) = &o.activation {

@@ -151,6 +151,10 @@ pub struct NetworkResult {
     /// steps and the (epsilon, delta) guarantee; absent without DP-SGD.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub privacy: Option<occam_nn::dp::PrivacySpent>,
+    /// Clean and robust accuracy under PGD on the held-out rows (`robust_eval`); absent
+    /// without.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub robustness: Option<crate::robust::Robustness>,
     /// The last-layer Laplace's hyperparameters and held-out calibration (`laplace`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uncertainty: Option<super::Uncertainty>,

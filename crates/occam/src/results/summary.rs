@@ -73,6 +73,31 @@ impl Display for NetworkResult {
                 l2.join(", ")
             )?;
         }
+        if let Some(r) = &self.robustness {
+            let pts: Vec<String> = r
+                .points
+                .iter()
+                .map(|p| {
+                    format!(
+                        "eps {}: clean {:.4}, robust {:.4}",
+                        p.epsilon, p.clean_accuracy, p.robust_accuracy
+                    )
+                })
+                .collect();
+            writeln!(
+                f,
+                "robustness ({} {}, {} restart(s), {} {} rows{}): {}",
+                r.attack,
+                r.norm,
+                r.restarts,
+                r.rows,
+                r.split,
+                r.trained_with
+                    .as_ref()
+                    .map_or(String::new(), |t| format!("; trained with {t}")),
+                pts.join("; ")
+            )?;
+        }
         if let Some(p) = &self.privacy {
             writeln!(
                 f,

@@ -1,0 +1,150 @@
+//! The robust and private training options of [`TrainOptions`] in text form: DP-SGD
+//! (`--dp-epsilon` or `--dp-noise-multiplier`, the clipping norm, delta), adversarial
+//! training (`--adversarial fgsm|pgd`, its radius, ball, steps and weight) and the
+//! robustness check after training (`--robust-eval EPS,...`), each error naming its config
+//! field.
+
+use super::TrainOptions;
+use crate::error::{Error, Result};
+use crate::robust::RobustEval;
+use occam_nn::adversarial::{Adversarial, Attack, Norm};
+
+impl TrainOptions {
+    /// Refuses DP-SGD for `what`.
+    pub fn without_dp(&self, what: &str) -> Result<()> {
+        match self.dp_option() {
+            Some(name) => Err(Error::param_err(
+                name,
+                format!("DP-SGD applies to the networks of occam train, not to {what}"),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// The first DP-SGD option set, by its config name.
+    fn dp_option(&self) -> Option<&'static str> {
+        [
+            ("dp_epsilon", self.dp_epsilon.is_some()),
+            ("dp_noise_multiplier", self.dp_noise_multiplier.is_some()),
+            ("dp_max_grad_norm", self.dp_max_grad_norm.is_some()),
+            ("dp_delta", self.dp_delta.is_some()),
+        ]
+        .into_iter()
+        .find_map(|(n, set)| set.then_some(n))
+    }
+
+    /// The DP-SGD settings (`None` when no DP option is set).
+    pub fn dp(&self) -> Result<Option<occam_nn::dp::DpConfig>> {
+        use occam_nn::dp::{DpConfig, DpNoise};
+        let noise =
+            match (self.dp_epsilon, self.dp_noise_multiplier) {
+                (Some(_), Some(_)) => return Err(Error::param_err(
+                    "dp_epsilon",
+                    "give a target epsilon or a noise multiplier (dp_noise_multiplier), not both",
+                )),
+                (Some(e), None) => DpNoise::Epsilon(e),
+                (None, Some(s)) => DpNoise::Multiplier(s),
+                (None, None) => {
+                    return match self.dp_option() {
+                        Some(name) => Err(Error::param_err(
+                            name,
+                            "DP-SGD needs dp_epsilon or dp_noise_multiplier",
+                        )),
+                        None => Ok(None),
+                    }
+                }
+            };
+        let dp = DpConfig {
+            max_grad_norm: self.dp_max_grad_norm.unwrap_or(1.0),
+            noise,
+            delta: self.dp_delta.unwrap_or(1e-5),
+        };
+        dp.validate()?;
+        Ok(Some(dp))
+    }
+
+    fn adv_norm(&self) -> Result<Norm> {
+        match self.adv_norm.as_deref() {
+            None => Ok(Norm::Linf),
+            Some(s) => Norm::parse(s)
+                .ok_or_else(|| Error::param_err("adv_norm", format!("'{s}' is not linf or l2"))),
+        }
+    }
+
+    /// Adversarial training (`None` without `adversarial`; its other options alone are
+    /// refused).
+    pub fn adversarial(&self) -> Result<Option<Adversarial>> {
+        let kind = match self.adversarial.as_deref() {
+            Some(k) => k,
+            None => {
+                for (name, set) in [
+                    ("adv_epsilon", self.adv_epsilon.is_some()),
+                    ("adv_steps", self.adv_steps.is_some()),
+                    ("adv_weight", self.adv_weight.is_some()),
+                ] {
+                    if set {
+                        return Err(Error::param_err(name, "needs adversarial (fgsm or pgd)"));
+                    }
+                }
+                return Ok(None);
+            }
+        };
+        let eps = self.adv_epsilon.ok_or_else(|| {
+            Error::param_err(
+                "adversarial",
+                "needs adv_epsilon, the perturbation's radius",
+            )
+        })?;
+        let norm = self.adv_norm()?;
+        let (attack, weight) = match kind {
+            "fgsm" => {
+                if self.adv_steps.is_some() {
+                    return Err(Error::param_err("adv_steps", "applies to pgd, not fgsm"));
+                }
+                (Attack::fgsm(eps, norm), 0.5)
+            }
+            "pgd" => {
+                let steps = self.adv_steps.unwrap_or(10);
+                if steps == 0 {
+                    return Err(Error::param_err("adv_steps", "must be at least 1"));
+                }
+                (Attack::pgd(eps, norm, steps), 1.0)
+            }
+            other => {
+                return Err(Error::param_err(
+                    "adversarial",
+                    format!("'{other}' is not fgsm or pgd"),
+                ))
+            }
+        };
+        let a = Adversarial {
+            attack,
+            weight: self.adv_weight.unwrap_or(weight),
+        };
+        a.validate()?;
+        Ok(Some(a))
+    }
+
+    /// The robustness check after training (`None` without `robust_eval`).
+    pub fn robust_eval(&self) -> Result<Option<RobustEval>> {
+        let Some(eps) = &self.robust_eval else {
+            for (name, set) in [
+                ("robust_steps", self.robust_steps.is_some()),
+                ("robust_restarts", self.robust_restarts.is_some()),
+            ] {
+                if set {
+                    return Err(Error::param_err(name, "needs robust_eval, the radii"));
+                }
+            }
+            return Ok(None);
+        };
+        let r = RobustEval {
+            epsilons: eps.clone(),
+            norm: self.adv_norm()?,
+            steps: self.robust_steps.unwrap_or(20),
+            restarts: self.robust_restarts.unwrap_or(1),
+        };
+        r.validate()?;
+        Ok(Some(r))
+    }
+}
