@@ -3,11 +3,13 @@
 # clean and robust accuracy under PGD-20 (L-infinity) on the held-out rows.
 #
 #   bash bench/adversarial.sh [EPOCHS]      (repo root, after cargo build --release)
+#   MODES="pgd_mix" bash bench/adversarial.sh   (only some of plain, pgd, pgd_mix)
 #
 # Fashion-MNIST: a small CNN (conv 16 3x3 -> pool 2 -> conv 32 3x3 -> pool 2 -> dense 64 ->
 # dense 10, ReLU; Adam lr 2e-3, batch 128), all 60,000 training images (pixels / 255, no
 # standardization: the attack's radius is in pixel units), the 10,000 test images attacked
-# at eps 0.05 and 0.1; adversarial training by PGD-7 at eps 0.1 (Madry et al. 2018).
+# at eps 0.05 and 0.1; adversarial training by PGD-7 at eps 0.1 (Madry et al. 2018) on the
+# adversarial rows alone (pgd) or mixed evenly with the clean rows (pgd_mix, --adv-weight 0.5).
 # Pima: an MLP (16 hidden, Adam lr 1e-2, 40 epochs), a quarter of the rows held out for
 # test, eps in standardized units, PGD-5 at eps 0.3.
 set -euo pipefail
@@ -29,9 +31,11 @@ print(f"RESULT {sys.argv[2]}: {r['attack']} {r['norm']} on {r['rows']} {r['split
       f"fit {s['fit_seconds']:.1f} s")
 EOF
 }
-for mode in plain pgd; do
+MODES=${MODES:-plain pgd pgd_mix}
+for mode in $MODES; do
   extra=()
   [ "$mode" = pgd ] && extra=(--adversarial pgd --adv-epsilon 0.1 --adv-steps 7)
+  [ "$mode" = pgd_mix ] && extra=(--adversarial pgd --adv-epsilon 0.1 --adv-steps 7 --adv-weight 0.5)
   run="$OUT/fmnist_$mode"
   rm -rf "$run"
   "$OCCAM" train $F/train-images-idx3-ubyte.gz --labels $F/train-labels-idx1-ubyte.gz \
@@ -41,7 +45,8 @@ for mode in plain pgd; do
     --robust-eval 0.05,0.1 "${extra[@]}" --out "$run" > "$run.log"
   summary "$run" "fashion-mnist cnn $mode"
 done
-for mode in plain pgd; do
+for mode in $MODES; do
+  [ "$mode" = pgd_mix ] && continue
   extra=()
   [ "$mode" = pgd ] && extra=(--adversarial pgd --adv-epsilon 0.3 --adv-steps 5)
   run="$OUT/pima_$mode"

@@ -61,7 +61,8 @@ class _MLP(Explainable, RunFolderState, BaseEstimator):
                  dp_noise_multiplier=None, dp_max_grad_norm=None, dp_delta=None,
                  adversarial=None, adv_epsilon=None, adv_norm="linf", adv_steps=None,
                  adv_weight=None, robust_eval=None, robust_steps=20, robust_restarts=1,
-                 random_state=0):
+                 federated=None, fed_rounds=10, fed_local_epochs=1, fed_mu=0.0,
+                 fed_split="iid", random_state=0):
         keep(self, locals())
 
     def _options(self):
@@ -107,6 +108,11 @@ class _MLP(Explainable, RunFolderState, BaseEstimator):
             else [float(v) for v in np.ravel(self.robust_eval)],
             robust_steps=None if self.robust_eval is None else int(self.robust_steps),
             robust_restarts=None if self.robust_eval is None else int(self.robust_restarts),
+            federated=None if self.federated is None else int(self.federated),
+            fed_rounds=None if self.federated is None else int(self.fed_rounds),
+            fed_local_epochs=None if self.federated is None else int(self.fed_local_epochs),
+            fed_mu=None if self.federated is None else float(self.fed_mu),
+            fed_split=None if self.federated is None else str(self.fed_split),
             seed=int(self.random_state),
         )
         if self.early_stopping:
@@ -153,6 +159,8 @@ class _MLP(Explainable, RunFolderState, BaseEstimator):
         self.privacy_ = None if p is None else json.loads(p)
         r = fit.robustness
         self.robustness_ = None if r is None else json.loads(r)
+        f = fit.federated
+        self.federated_ = None if f is None else json.loads(f)
 
     def _validate_fit(self, X, y, y_numeric):
         return fit_input(self, X, y, y_numeric)
@@ -206,7 +214,10 @@ _DOC = """
     default 1 for pgd and 0.5 for fgsm), ``robust_eval`` (radii: after training, clean and
     robust accuracy under PGD with ``robust_steps`` steps and ``robust_restarts`` random
     starts on the held-out rows, which ``early_stopping`` or ``validation_fraction`` with it
-    sets aside), ``random_state``.
+    sets aside), ``federated`` (K: FedAvg over K clients in one process, McMahan et al. 2017:
+    ``fed_rounds`` rounds, each client ``fed_local_epochs`` epochs on its rows from the global
+    weights, averaged by row counts; ``fed_mu`` > 0 is FedProx's proximal term, Li et al.
+    2020; ``fed_split`` "iid" or "dirichlet:ALPHA", label skew), ``random_state``.
 
     Attributes: ``zeros_per_layer_`` ((exact zeros, weights) per dense layer),
     ``selected_features_`` (inputs with a nonzero first-layer weight), ``history_`` (per
@@ -221,7 +232,8 @@ _DOC = """
     DP-SGD: ``epsilon``, ``delta``, ``noise_multiplier``, ``max_grad_norm``, ``sample_rate``,
     ``steps``, ``rows``, ``accountant``, ``target_epsilon``; else None), ``robustness_``
     (with ``robust_eval``: ``attack``, ``norm``, ``restarts``, ``split``, ``rows`` and per
-    radius ``points`` with ``epsilon``, ``clean_accuracy``, ``robust_accuracy``; else None).
+    radius ``points`` with ``epsilon``, ``clean_accuracy``, ``robust_accuracy``; else None),
+    ``federated_`` (with ``federated``: ``settings`` and ``client_rows``; else None).
     """
 
 

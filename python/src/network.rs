@@ -174,6 +174,14 @@ impl NetworkFit {
         serde_json::to_string(r).ok()
     }
 
+    /// Federated training's settings and client rows (`federated`), as summary.json writes
+    /// them (a JSON text; None without).
+    #[getter]
+    fn federated(&self) -> Option<String> {
+        let r = self.result.as_ref()?.federated.as_ref()?;
+        serde_json::to_string(r).ok()
+    }
+
     /// Writes the run folder `dir` that `occam predict` and `occam report` read: the model,
     /// metrics.csv and summary.json. `force` replaces a run already there.
     #[pyo3(signature = (dir, force = false))]

@@ -296,3 +296,19 @@ def test_adversarial_training_and_the_robustness_check():
         occam.MLPClassifier(adversarial="pgd", epochs=1).fit(X, y)
     with pytest.raises(ValueError, match="adv_norm"):
         occam.MLPClassifier(adversarial="fgsm", adv_epsilon=0.1, adv_norm="l1", epochs=1).fit(X, y)
+
+
+def test_federated_training_over_label_skewed_clients():
+    X, y = table("digits_8x8.csv")
+    m = occam.MLPClassifier(hidden=(32,), learning_rate=0.01, federated=5, fed_rounds=4,
+                            fed_local_epochs=2, fed_mu=0.01, fed_split="dirichlet:0.5").fit(X, y)
+    f = m.federated_
+    assert f["settings"]["clients"] == 5 and f["settings"]["mu"] == 0.01
+    assert sum(f["client_rows"]) == len(y) and len(set(f["client_rows"])) > 1
+    assert m.n_iter_ == 4
+    assert (m.predict(X) == y).mean() > 0.8
+    assert occam.MLPClassifier(hidden=(4,), epochs=1).fit(X, y).federated_ is None
+    with pytest.raises(ValueError, match="fed_split"):
+        occam.MLPClassifier(federated=3, fed_split="skewed").fit(X, y)
+    with pytest.raises(ValueError, match="2 clients"):
+        occam.MLPClassifier(federated=1).fit(X, y)

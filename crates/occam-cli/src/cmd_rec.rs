@@ -14,11 +14,16 @@ use anyhow::Result;
 pub fn run(a: &TrainArgs, o: &TrainOptions) -> Result<()> {
     output::refuse_resume(a.resume, "--model recommender")?;
     o.only_train_networks("a recommender")?;
-    if o.adversarial.is_some() {
-        anyhow::bail!(occam_core::DataError::param(
-            "--adversarial",
-            "applies to networks over feature rows, not to a recommender"
-        ));
+    for (flag, set) in [
+        ("--adversarial", o.adversarial.is_some()),
+        ("--federated", o.federated.is_some()),
+    ] {
+        if set {
+            anyhow::bail!(occam_core::DataError::param(
+                flag,
+                "applies to networks over feature rows, not to a recommender"
+            ));
+        }
     }
     output::check_new_run(&a.run.out, occam::RunKind::Recommender, a.run.force)?;
     let est = o.recommender()?;

@@ -23,6 +23,7 @@ use crate::layer::Layer;
 use crate::mat::{Batch, Mat};
 use crate::net::{MlpSpec, Net};
 use crate::real::Real;
+use crate::trainer::Trainer;
 use occam_core::rng::Rng;
 
 /// How the noise is set: a noise multiplier sigma, or the smallest sigma whose guarantee
@@ -274,5 +275,46 @@ pub fn poisson_sample(n: usize, q: f64, rng: &mut Rng, out: &mut Vec<usize>) {
         if i >= n {
             return;
         }
+    }
+}
+
+impl<R: Real> Trainer<R> {
+    /// One DP-SGD step ([`crate::dp`]) on the Poisson sample `x` (`None`: no row was drawn,
+    /// the step is noise alone); returns the sample's mean data loss (0 for no rows). A
+    /// non-finite loss returns `None` before any weight changes.
+    pub(crate) fn dp_step(
+        &mut self,
+        x: Option<Batch<R>>,
+        y: &[R],
+        lr: f64,
+        rng: &mut Rng,
+        dp: (DpConfig, DpRun),
+    ) -> Option<f64> {
+        let (cfg, run) = dp;
+        let loss = match x {
+            Some(x) => {
+                let out = self.net.forward_train(x, rng);
+                let loss = self.cfg.loss.value_grad(out, y, &mut self.grad);
+                if !loss.is_finite() {
+                    return None;
+                }
+                // row i: the gradient of row i's own loss (the mean's times the rows)
+                let b = R::of(self.grad.rows as f64);
+                self.grad.data.iter_mut().for_each(|g| *g *= b);
+                self.net.backward(x, &self.grad);
+                crate::dp::clip_per_sample(&mut self.net, x, &self.grad, cfg.max_grad_norm);
+                loss
+            }
+            None => {
+                for p in self.net.params_mut() {
+                    p.grad.iter_mut().for_each(|g| *g = R::zero());
+                }
+                0.0
+            }
+        };
+        let expected = run.sample_rate * run.rows as f64;
+        crate::dp::add_noise(&mut self.net, run.sigma * cfg.max_grad_norm, expected, rng);
+        self.update(lr);
+        Some(loss)
     }
 }

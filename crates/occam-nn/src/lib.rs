@@ -10,6 +10,7 @@
 pub mod adversarial;
 pub mod attribution;
 pub mod dp;
+pub mod federated;
 pub mod laplace;
 pub mod lassonet;
 pub mod layer;

@@ -82,6 +82,10 @@ pub struct TrainConfig {
     /// Adversarial training ([`crate::adversarial::Adversarial`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub adversarial: Option<Adversarial>,
+    /// Federated training over clients ([`crate::federated`]): `epochs` is unused, the
+    /// rounds and local epochs are the federated settings'.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub federated: Option<crate::federated::FedConfig>,
 }
 
 fn unit_weight() -> f64 {
@@ -136,6 +140,7 @@ impl TrainConfig {
             kl_weight: 1.0,
             dp: None,
             adversarial: None,
+            federated: None,
         }
     }
 
@@ -201,6 +206,21 @@ impl TrainConfig {
                     "the evidence reads the training rows without noise, which DP-SGD's \
                      guarantee does not cover; use one of the two",
                 ));
+            }
+        }
+        if let Some(f) = &self.federated {
+            f.validate()?;
+            for (what, set) in [
+                ("DP-SGD", self.dp.is_some()),
+                ("l2_evidence", self.evidence.is_some()),
+                ("early stopping (patience)", self.patience.is_some()),
+            ] {
+                if set {
+                    return Err(NnError::config(
+                        "federated",
+                        format!("federated training takes no {what} (yet)"),
+                    ));
+                }
             }
         }
         if let Some(a) = &self.adversarial {
@@ -366,6 +386,9 @@ pub struct Trainer<R> {
     /// The valid input range of adversarial rows: the training rows' (`cfg.adversarial`; set
     /// by `fit`, else each batch's own).
     pub adversarial_bounds: Option<Bounds>,
+    /// FedProx's proximal term (`crate::federated`): (mu, the global weights per parameter,
+    /// in `params` order); each step adds `mu (w - w_global)` to the gradient.
+    pub anchor: Option<(f64, Vec<Vec<R>>)>,
 }
 
 impl<R: Real> Trainer<R> {
@@ -407,6 +430,7 @@ impl<R: Real> Trainer<R> {
             kl_scale: 0.0,
             dp_run: None,
             adversarial_bounds: None,
+            anchor: None,
         })
     }
 
@@ -458,6 +482,13 @@ impl<R: Real> Trainer<R> {
         if let Some(c) = self.cfg.clip_value {
             clip::clip_value(&mut params, c);
         }
+        if let Some((mu, w0)) = &self.anchor {
+            for (p, a) in params.iter_mut().zip(w0) {
+                for ((g, &v), &c) in p.grad.iter_mut().zip(&p.value).zip(a) {
+                    *g += R::of(*mu) * (v - c);
+                }
+            }
+        }
         drop(params);
         self.reg.add_gradients(&mut self.net);
         if self.kl_scale > 0.0 {
@@ -467,45 +498,6 @@ impl<R: Real> Trainer<R> {
         self.opt.step(&mut self.net.params_mut(), lr);
         self.net.project_variational();
         self.reg.prox(&mut self.net, &self.opt, lr);
-    }
-
-    /// One DP-SGD step ([`crate::dp`]) on the Poisson sample `x` (`None`: no row was drawn,
-    /// the step is noise alone); returns the sample's mean data loss (0 for no rows). A
-    /// non-finite loss returns `None` before any weight changes.
-    fn dp_step(
-        &mut self,
-        x: Option<Batch<R>>,
-        y: &[R],
-        lr: f64,
-        rng: &mut Rng,
-        dp: (DpConfig, DpRun),
-    ) -> Option<f64> {
-        let (cfg, run) = dp;
-        let loss = match x {
-            Some(x) => {
-                let out = self.net.forward_train(x, rng);
-                let loss = self.cfg.loss.value_grad(out, y, &mut self.grad);
-                if !loss.is_finite() {
-                    return None;
-                }
-                // row i: the gradient of row i's own loss (the mean's times the rows)
-                let b = R::of(self.grad.rows as f64);
-                self.grad.data.iter_mut().for_each(|g| *g *= b);
-                self.net.backward(x, &self.grad);
-                crate::dp::clip_per_sample(&mut self.net, x, &self.grad, cfg.max_grad_norm);
-                loss
-            }
-            None => {
-                for p in self.net.params_mut() {
-                    p.grad.iter_mut().for_each(|g| *g = R::zero());
-                }
-                0.0
-            }
-        };
-        let expected = run.sample_rate * run.rows as f64;
-        crate::dp::add_noise(&mut self.net, run.sigma * cfg.max_grad_norm, expected, rng);
-        self.update(lr);
-        Some(loss)
     }
 
     /// The privacy DP-SGD has spent so far (`None` without `cfg.dp` or before `fit`).

@@ -65,6 +65,7 @@ use std::time::Instant;
 /// | `dp` | None | | DP-SGD: per-row clipping, Gaussian noise, Poisson batches ([`occam_nn::dp`]) |
 /// | `adversarial` | None | | train on FGSM or PGD rows ([`occam_nn::adversarial`]) |
 /// | `robust_eval` | None | | clean and robust accuracy under PGD on the held-out rows |
+/// | `federated` | None | | FedAvg / FedProx over clients in one process ([`occam_nn::federated`]) |
 #[derive(Clone, Debug, PartialEq)]
 pub struct Mlp {
     /// Hidden layer widths; `None` takes the default.
@@ -143,6 +144,8 @@ pub struct Mlp {
     /// After training by [`crate::network::Prepared`]: clean and robust accuracy under PGD
     /// on the held-out rows ([`crate::robust`]).
     pub robust_eval: Option<crate::robust::RobustEval>,
+    /// Federated training over clients ([`occam_nn::federated`]).
+    pub federated: Option<occam_nn::federated::FedConfig>,
 }
 
 impl Default for Mlp {
@@ -182,6 +185,7 @@ impl Default for Mlp {
             dp: None,
             adversarial: None,
             robust_eval: None,
+            federated: None,
         }
     }
 }
@@ -357,6 +361,7 @@ impl Mlp {
         c.kl_weight = self.kl_weight;
         c.dp = self.dp;
         c.adversarial = self.adversarial;
+        c.federated = self.federated;
         if let Some(r) = &self.robust_eval {
             r.validate()?;
             if !task.is_classification() {
@@ -520,6 +525,27 @@ pub fn train_network(
     cb: &mut dyn Callback,
 ) -> Result<Trained> {
     let net: Net<f32> = Net::new(spec, cfg.seed);
+    if let Some(fed) = &cfg.federated {
+        if resume.is_some() {
+            return Err(Error::param_err(
+                "resume",
+                "a federated run cannot be resumed; start it again",
+            ));
+        }
+        let t0 = Instant::now();
+        let f = occam_nn::federated::fit(net, cfg, fed, train, val, &mut |log, tr| {
+            cb.on_epoch(log, tr)
+        })?;
+        return Ok(Trained {
+            outcome: Outcome {
+                epochs_run: f.trainer.history.len(),
+                best_epoch: None,
+                stopped_early: false,
+            },
+            trainer: f.trainer,
+            seconds: t0.elapsed().as_secs_f64(),
+        });
+    }
     let mut tr = match resume {
         Some(st) => Trainer::resume(net, cfg.clone(), st)?,
         None => Trainer::new(net, cfg.clone())?,
@@ -555,6 +581,10 @@ pub fn unregularized(spec: &MlpSpec, cfg: &TrainConfig) -> (MlpSpec, TrainConfig
     c.restore_best = false;
     c.dp = None;
     c.adversarial = None;
+    // FedProx's proximal term regularizes; the federation itself stays
+    if let Some(f) = &mut c.federated {
+        f.mu = 0.0;
+    }
     (s, c)
 }
 

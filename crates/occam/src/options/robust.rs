@@ -1,8 +1,8 @@
 //! The robust and private training options of [`TrainOptions`] in text form: DP-SGD
 //! (`--dp-epsilon` or `--dp-noise-multiplier`, the clipping norm, delta), adversarial
 //! training (`--adversarial fgsm|pgd`, its radius, ball, steps and weight) and the
-//! robustness check after training (`--robust-eval EPS,...`), each error naming its config
-//! field.
+//! robustness check after training (`--robust-eval EPS,...`) and federated training
+//! (`--federated K` and the `--fed-*` options), each error naming its config field.
 
 use super::TrainOptions;
 use crate::error::{Error, Result};
@@ -146,5 +146,47 @@ impl TrainOptions {
         };
         r.validate()?;
         Ok(Some(r))
+    }
+
+    /// Federated training (`None` without `federated`; its other options alone are refused).
+    pub fn federated(&self) -> Result<Option<occam_nn::federated::FedConfig>> {
+        use occam_nn::federated::{ClientSplit, FedConfig};
+        let Some(clients) = self.federated else {
+            for (name, set) in [
+                ("fed_rounds", self.fed_rounds.is_some()),
+                ("fed_local_epochs", self.fed_local_epochs.is_some()),
+                ("fed_mu", self.fed_mu.is_some()),
+                ("fed_split", self.fed_split.is_some()),
+            ] {
+                if set {
+                    return Err(Error::param_err(
+                        name,
+                        "needs federated, the number of clients",
+                    ));
+                }
+            }
+            return Ok(None);
+        };
+        let split = match self.fed_split.as_deref() {
+            None | Some("iid") => ClientSplit::Iid,
+            Some(s) => match s.strip_prefix("dirichlet:").map(str::parse::<f64>) {
+                Some(Ok(a)) => ClientSplit::Dirichlet(a),
+                _ => {
+                    return Err(Error::param_err(
+                        "fed_split",
+                        format!("'{s}' is not iid or dirichlet:ALPHA"),
+                    ))
+                }
+            },
+        };
+        let f = FedConfig {
+            clients,
+            rounds: self.fed_rounds.unwrap_or(10),
+            local_epochs: self.fed_local_epochs.unwrap_or(1),
+            mu: self.fed_mu.unwrap_or(0.0),
+            split,
+        };
+        f.validate()?;
+        Ok(Some(f))
     }
 }

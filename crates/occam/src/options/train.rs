@@ -431,6 +431,36 @@ pub struct TrainOptions {
         arg(help_heading = "Robustness", long, value_name = "R")
     )]
     pub robust_restarts: Option<usize>,
+    /// Federated training over K clients in one process (FedAvg; FedProx with --fed-mu).
+    #[cfg_attr(
+        feature = "clap",
+        arg(help_heading = "Federated", long, value_name = "K")
+    )]
+    pub federated: Option<usize>,
+    /// Federated rounds [default: 10].
+    #[cfg_attr(
+        feature = "clap",
+        arg(help_heading = "Federated", long, value_name = "R")
+    )]
+    pub fed_rounds: Option<usize>,
+    /// Epochs each client trains per round [default: 1].
+    #[cfg_attr(
+        feature = "clap",
+        arg(help_heading = "Federated", long, value_name = "E")
+    )]
+    pub fed_local_epochs: Option<usize>,
+    /// FedProx's proximal weight mu [default: 0, FedAvg].
+    #[cfg_attr(
+        feature = "clap",
+        arg(help_heading = "Federated", long, value_name = "MU")
+    )]
+    pub fed_mu: Option<f64>,
+    /// iid | dirichlet:ALPHA (label skew; small ALPHA, few classes per client) [default: iid].
+    #[cfg_attr(
+        feature = "clap",
+        arg(help_heading = "Federated", long, value_name = "SPLIT")
+    )]
+    pub fed_split: Option<String>,
     /// Per-layer penalty overrides (TOML only): [[layer_penalty]] layer = 0, l1 = 0.01, ...
     #[cfg_attr(feature = "clap", arg(skip))]
     pub layer_penalty: Option<Vec<LayerPenaltyEntry>>,
@@ -535,6 +565,7 @@ impl TrainOptions {
         m.dp = o.dp()?;
         m.adversarial = o.adversarial()?;
         m.robust_eval = o.robust_eval()?;
+        m.federated = o.federated()?;
         m.standardize = o.no_standardize.map_or(m.standardize, |no| !no);
         m.val_fraction = o.val_fraction.unwrap_or(m.val_fraction);
         if let Some(a) = &o.activation {

@@ -17,9 +17,9 @@ pub use linear::{
     TextResult,
 };
 pub use network::{
-    Comparison, Errors, ForecastComparison, ForecastResult, ForecastScores, L2Try, LayerZeros,
-    NetworkResult, OverfitGap, PartScores, RatingBaselines, RatingCounts, RatingErrors,
-    RatingScores, RecommenderResult, SeedScores, SeriesInfo, TopInputs, WindowInfo,
+    Comparison, Errors, FederatedSummary, ForecastComparison, ForecastResult, ForecastScores,
+    L2Try, LayerZeros, NetworkResult, OverfitGap, PartScores, RatingBaselines, RatingCounts,
+    RatingErrors, RatingScores, RecommenderResult, SeedScores, SeriesInfo, TopInputs, WindowInfo,
 };
 pub use occam_nn::trainer::EvidenceLog;
 pub use search::{

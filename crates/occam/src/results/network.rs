@@ -155,6 +155,10 @@ pub struct NetworkResult {
     /// without.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub robustness: Option<crate::robust::Robustness>,
+    /// Federated training's settings and the rows of each client; absent for a network
+    /// trained on all rows at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub federated: Option<FederatedSummary>,
     /// The last-layer Laplace's hyperparameters and held-out calibration (`laplace`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uncertainty: Option<super::Uncertainty>,
@@ -409,4 +413,13 @@ pub struct RecommenderResult {
     pub unregularized: RatingScores,
     /// Validation minus training RMSE of both.
     pub overfit_gap: OverfitGap,
+}
+
+/// How a network was trained federated ([`occam_nn::federated`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FederatedSummary {
+    /// Clients, rounds, local epochs, FedProx's mu, the split.
+    pub settings: occam_nn::federated::FedConfig,
+    /// The training rows of each client.
+    pub client_rows: Vec<usize>,
 }

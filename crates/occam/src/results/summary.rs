@@ -98,6 +98,27 @@ impl Display for NetworkResult {
                 pts.join("; ")
             )?;
         }
+        if let Some(fd) = &self.federated {
+            let c = &fd.settings;
+            let split = match c.split {
+                occam_nn::federated::ClientSplit::Iid => "iid".to_string(),
+                occam_nn::federated::ClientSplit::Dirichlet(a) => format!("dirichlet {a}"),
+            };
+            let kind = if c.mu > 0.0 {
+                format!("FedProx mu {}", c.mu)
+            } else {
+                "FedAvg".into()
+            };
+            writeln!(
+                f,
+                "federated ({kind}): {} clients ({split} split, {} to {} rows), {} rounds of {}                  local epoch(s)",
+                c.clients,
+                fd.client_rows.iter().min().unwrap_or(&0),
+                fd.client_rows.iter().max().unwrap_or(&0),
+                c.rounds,
+                c.local_epochs
+            )?;
+        }
         if let Some(p) = &self.privacy {
             writeln!(
                 f,

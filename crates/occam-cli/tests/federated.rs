@@ -1,0 +1,92 @@
+//! `occam train --federated K`: FedAvg and FedProx over clients with IID or Dirichlet
+//! label-skewed splits, one metrics row per round, the settings and client sizes in
+//! summary.json, and bad settings as usage errors naming the flag with nothing written.
+
+mod common;
+use common::{fails_naming, json, ok, tmp};
+
+#[test]
+fn federated_training_on_digits_writes_rounds_and_clients() {
+    let dir = tmp("federated");
+    let run = dir.join("fedprox");
+    let o = ok(&[
+        "train",
+        "builtin:digits",
+        "--target",
+        "digit",
+        "--hidden",
+        "32",
+        "--lr",
+        "0.01",
+        "--federated",
+        "5",
+        "--fed-rounds",
+        "4",
+        "--fed-local-epochs",
+        "2",
+        "--fed-mu",
+        "0.01",
+        "--fed-split",
+        "dirichlet:0.5",
+        "--test-fraction",
+        "0.2",
+        "--out",
+        run.to_str().unwrap(),
+    ]);
+    assert!(
+        o.contains("federated (FedProx mu 0.01): 5 clients (dirichlet 0.5 split"),
+        "{o}"
+    );
+    let s = json(&run.join("summary.json"));
+    let f = &s["federated"];
+    assert_eq!(f["settings"]["clients"], 5);
+    assert_eq!(f["settings"]["rounds"], 4);
+    let rows: Vec<u64> = f["client_rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .collect();
+    assert_eq!(rows.len(), 5);
+    let train = s["epochs_run"].as_u64().unwrap();
+    assert_eq!(train, 4, "one epoch row per round");
+    // 1,797 digits less 20% for test, less 20% of those for validation: 1,079 training rows
+    assert_eq!(rows.iter().sum::<u64>(), 1079);
+    assert!(
+        rows.iter().min() != rows.iter().max(),
+        "a label-skewed split: {rows:?}"
+    );
+    let metrics = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
+    assert_eq!(metrics.lines().count(), 5, "a header and a row per round");
+    let acc = s["test_metrics"]["accuracy"].as_f64().unwrap();
+    assert!(acc > 0.8, "federated digits accuracy {acc}");
+
+    let bad = dir.join("bad");
+    let bad_s = bad.to_str().unwrap();
+    for (extra, name) in [
+        (&["--fed-rounds", "3"][..], "--fed-rounds"),
+        (&["--federated", "1"][..], "2 clients"),
+        (
+            &["--federated", "3", "--fed-split", "skewed"][..],
+            "--fed-split",
+        ),
+        (&["--federated", "3", "--fed-mu", "-1"][..], "--fed-mu"),
+        (
+            &["--federated", "3", "--patience", "3"][..],
+            "early stopping",
+        ),
+        (&["--federated", "3", "--dp-epsilon", "1"][..], "DP-SGD"),
+    ] {
+        let mut a = vec![
+            "train",
+            "builtin:digits",
+            "--target",
+            "digit",
+            "--out",
+            bad_s,
+        ];
+        a.extend(extra);
+        fails_naming(&a, name);
+        assert!(!bad.exists(), "{extra:?} wrote a run");
+    }
+}

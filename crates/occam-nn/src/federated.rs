@@ -1,0 +1,275 @@
+//! Federated training in one process: FedAvg (McMahan, Moore, Ramage, Hampson & Agüera y
+//! Arcas 2017, "Communication-Efficient Learning of Deep Networks from Decentralized Data")
+//! and FedProx (Li, Sahu, Zaheer, Sanjabi, Talwalkar & Smith 2020, "Federated Optimization in
+//! Heterogeneous Networks"). The training rows are split over K clients, IID or with
+//! Dirichlet label skew (Hsu, Qi & Brown 2019: per class, the shares of the K clients drawn
+//! from Dirichlet(alpha); small alpha, few classes per client). Each round every client with
+//! rows starts from the global weights, trains `local_epochs` epochs on its own rows with the
+//! network's settings (a fresh optimizer state; under FedProx the proximal term
+//! `mu/2 |w - w_global|^2` added to its objective), and the server sets the global weights to
+//! the clients' average weighted by their row counts. Client k's draws in round r come from
+//! the seed `(seed, r, k)`, so a run repeats bit for bit.
+
+use crate::data::{Data, Features, Gather};
+use crate::error::{NnError, Result};
+use crate::net::Net;
+use crate::real::Real;
+use crate::trainer::{EpochLog, TrainConfig, Trainer};
+use occam_core::rng::Rng;
+use std::time::Instant;
+
+/// How the training rows are split over the clients.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientSplit {
+    /// Shuffled, then cut into K parts of (nearly) equal size.
+    Iid,
+    /// Label skew: per class, client shares drawn from Dirichlet(alpha).
+    Dirichlet(f64),
+}
+
+/// Federated settings.
+///
+/// | field | default | range |
+/// |---|---|---|
+/// | `clients` | | >= 2 |
+/// | `rounds` | | >= 1 |
+/// | `local_epochs` | 1 | >= 1 |
+/// | `mu` | 0 (FedAvg) | >= 0, FedProx's proximal weight |
+/// | `split` | iid | iid, dirichlet(alpha > 0) |
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct FedConfig {
+    pub clients: usize,
+    pub rounds: usize,
+    pub local_epochs: usize,
+    pub mu: f64,
+    pub split: ClientSplit,
+}
+
+impl FedConfig {
+    pub fn validate(&self) -> Result<()> {
+        if self.clients < 2 {
+            return Err(NnError::config("federated", "needs at least 2 clients"));
+        }
+        if self.rounds == 0 {
+            return Err(NnError::config("fed_rounds", "must be at least 1"));
+        }
+        if self.local_epochs == 0 {
+            return Err(NnError::config("fed_local_epochs", "must be at least 1"));
+        }
+        if !(self.mu.is_finite() && self.mu >= 0.0) {
+            return Err(NnError::config(
+                "fed_mu",
+                format!("{} must be a finite number >= 0", self.mu),
+            ));
+        }
+        if let ClientSplit::Dirichlet(a) = self.split {
+            if !(a.is_finite() && a > 0.0) {
+                return Err(NnError::config(
+                    "fed_split",
+                    format!("dirichlet:{a}: alpha must be a finite number > 0"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A Gamma(shape, 1) draw (Marsaglia & Tsang 2000; shape < 1 by the boost
+/// Gamma(a) = Gamma(a + 1) U^(1/a)).
+fn gamma(shape: f64, rng: &mut Rng) -> f64 {
+    if shape < 1.0 {
+        let u = 1.0 - rng.uniform();
+        return gamma(shape + 1.0, rng) * u.powf(1.0 / shape);
+    }
+    let d = shape - 1.0 / 3.0;
+    let c = 1.0 / (9.0 * d).sqrt();
+    loop {
+        let x = rng.normal();
+        let v = (1.0 + c * x).powi(3);
+        if v <= 0.0 {
+            continue;
+        }
+        let u = 1.0 - rng.uniform();
+        if u.ln() < 0.5 * x * x + d - d * v + d * v.ln() {
+            return d * v;
+        }
+    }
+}
+
+/// The rows of each client: `labels[i]` is row i's class (ignored for IID).
+pub fn split_rows(
+    labels: &[usize],
+    clients: usize,
+    split: ClientSplit,
+    seed: u64,
+) -> Vec<Vec<usize>> {
+    let mut rng = Rng::stream(seed, 0xfed);
+    let mut parts = vec![Vec::new(); clients];
+    match split {
+        ClientSplit::Iid => {
+            let mut order: Vec<usize> = (0..labels.len()).collect();
+            rng.shuffle(&mut order);
+            for (k, chunk) in order
+                .chunks(labels.len().div_ceil(clients).max(1))
+                .enumerate()
+            {
+                parts[k].extend_from_slice(chunk);
+            }
+        }
+        ClientSplit::Dirichlet(alpha) => {
+            let classes = labels.iter().copied().max().map_or(0, |m| m + 1);
+            for c in 0..classes {
+                let mut rows: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == c).collect();
+                rng.shuffle(&mut rows);
+                let g: Vec<f64> = (0..clients).map(|_| gamma(alpha, &mut rng)).collect();
+                let total: f64 = g.iter().sum::<f64>().max(f64::MIN_POSITIVE);
+                let mut start = 0usize;
+                let mut acc = 0.0;
+                for (k, gk) in g.iter().enumerate() {
+                    acc += gk / total;
+                    let end = if k + 1 == clients {
+                        rows.len()
+                    } else {
+                        ((acc * rows.len() as f64).round() as usize).min(rows.len())
+                    };
+                    parts[k].extend_from_slice(&rows[start..end.max(start)]);
+                    start = end.max(start);
+                }
+            }
+            for p in &mut parts {
+                p.sort_unstable();
+            }
+        }
+    }
+    parts
+}
+
+/// The rows `idx` of `data` as a data set of their own.
+pub fn subset<R: Real>(data: &Data<R>, idx: &[usize]) -> Data<R> {
+    let mut g = Gather::default();
+    g.fill(data, idx);
+    let x = match &data.x {
+        Features::Dense(_) => Features::Dense(g.dense),
+        Features::Sparse(_) => Features::Sparse(g.sparse),
+    };
+    Data {
+        x,
+        y: g.y,
+        task: data.task,
+        outputs: data.outputs,
+        y_scale: data.y_scale,
+    }
+}
+
+/// What sees each finished round: its log and the global trainer.
+pub type RoundHook<'a, R> =
+    dyn FnMut(&EpochLog, &Trainer<R>) -> std::result::Result<(), String> + 'a;
+
+/// One federated run's outcome: the global network in a trainer whose history has one entry
+/// per round (the clients' row-weighted mean training loss of their last local epoch, the
+/// global network's validation loss and metrics), and the clients' row counts.
+pub struct Federated<R> {
+    pub trainer: Trainer<R>,
+    pub client_rows: Vec<usize>,
+}
+
+/// Trains `net` federated over the rows of `train` split as `fed` says, each client with
+/// `cfg` (its `epochs` replaced by `fed.local_epochs`; no early stopping within a client),
+/// validating the global network on `val` after each round. `on_round` sees each round's
+/// log (pushed to the global trainer's history) with the global trainer; an `Err` from it
+/// stops training.
+pub fn fit<R: Real>(
+    net: Net<R>,
+    cfg: &TrainConfig,
+    fed: &FedConfig,
+    train: &Data<R>,
+    val: Option<&Data<R>>,
+    on_round: &mut RoundHook<'_, R>,
+) -> Result<Federated<R>> {
+    fed.validate()?;
+    let labels: Vec<usize> = match fed.split {
+        ClientSplit::Iid => vec![0; train.rows()],
+        ClientSplit::Dirichlet(_) if train.task.is_classification() => {
+            train.y.iter().map(|v| v.f64() as usize).collect()
+        }
+        ClientSplit::Dirichlet(_) => {
+            return Err(NnError::config(
+                "fed_split",
+                "a Dirichlet label split needs classes; use iid",
+            ))
+        }
+    };
+    let parts = split_rows(&labels, fed.clients, fed.split, cfg.seed);
+    let data: Vec<Data<R>> = parts.iter().map(|p| subset(train, p)).collect();
+    let mut local = cfg.clone();
+    local.epochs = fed.local_epochs;
+    local.restore_best = false;
+    local.federated = None;
+    let mut global = Trainer::new(net, cfg.clone())?;
+    for round in 0..fed.rounds {
+        let t0 = Instant::now();
+        let start: Vec<Vec<R>> = global
+            .net
+            .params()
+            .iter()
+            .map(|p| p.value.clone())
+            .collect();
+        let mut sum: Vec<Vec<f64>> = global
+            .net
+            .params()
+            .iter()
+            .map(|p| vec![0.0; p.len()])
+            .collect();
+        let (mut rows, mut loss) = (0usize, 0.0);
+        for (k, d) in data.iter().enumerate().filter(|(_, d)| d.rows() > 0) {
+            let mut c = local.clone();
+            c.seed = Rng::stream(cfg.seed, ((round as u64) << 20) | k as u64).next_u64();
+            let mut t = Trainer::new(global.net.clone(), c)?;
+            if fed.mu > 0.0 {
+                t.anchor = Some((fed.mu, start.clone()));
+            }
+            t.fit(d, None, &mut |_| Ok(()))?;
+            let n = d.rows();
+            for (s, p) in sum.iter_mut().zip(t.net.params()) {
+                s.iter_mut()
+                    .zip(&p.value)
+                    .for_each(|(a, v)| *a += n as f64 * v.f64());
+            }
+            loss += n as f64 * t.history.last().map_or(f64::NAN, |h| h.train_loss);
+            rows += n;
+        }
+        let total = rows.max(1) as f64;
+        for (p, s) in global.net.params_mut().into_iter().zip(&sum) {
+            p.value
+                .iter_mut()
+                .zip(s)
+                .for_each(|(v, a)| *v = R::of(a / total));
+        }
+        let (val_loss, val_metrics) = match val {
+            Some(v) => {
+                let (l, m) = global.evaluate(v);
+                (Some(l), m)
+            }
+            None => (None, Vec::new()),
+        };
+        let log = EpochLog {
+            epoch: round + 1,
+            lr: cfg.lr,
+            train_loss: loss / total,
+            val_loss,
+            penalty: global.reg.value(&global.net).penalty,
+            decay_term: 0.0,
+            val_metrics,
+            zeros: global.zeros_per_layer(),
+            seconds: t0.elapsed().as_secs_f64(),
+        };
+        global.history.push(log);
+        let log = global.history.last().expect("pushed");
+        on_round(log, &global).map_err(NnError::Callback)?;
+    }
+    Ok(Federated {
+        trainer: global,
+        client_rows: parts.iter().map(Vec::len).collect(),
+    })
+}
