@@ -3,13 +3,14 @@
 # clean and robust accuracy under PGD-20 (L-infinity) on the held-out rows.
 #
 #   bash bench/adversarial.sh [EPOCHS]      (repo root, after cargo build --release)
-#   MODES="pgd_mix" bash bench/adversarial.sh   (only some of plain, pgd, pgd_mix)
+#   MODES="pgd_mix" bash bench/adversarial.sh   (some of plain, pgd, pgd_mix, pgd_mix_005)
 #
 # Fashion-MNIST: a small CNN (conv 16 3x3 -> pool 2 -> conv 32 3x3 -> pool 2 -> dense 64 ->
 # dense 10, ReLU; Adam lr 2e-3, batch 128), all 60,000 training images (pixels / 255, no
 # standardization: the attack's radius is in pixel units), the 10,000 test images attacked
 # at eps 0.05 and 0.1; adversarial training by PGD-7 at eps 0.1 (Madry et al. 2018) on the
-# adversarial rows alone (pgd) or mixed evenly with the clean rows (pgd_mix, --adv-weight 0.5).
+# adversarial rows alone (pgd) or mixed evenly with the clean rows (pgd_mix, --adv-weight 0.5),
+# or at eps 0.05 mixed evenly (pgd_mix_005).
 # Pima: an MLP (16 hidden, Adam lr 1e-2, 40 epochs), a quarter of the rows held out for
 # test, eps in standardized units, PGD-5 at eps 0.3.
 set -euo pipefail
@@ -31,11 +32,12 @@ print(f"RESULT {sys.argv[2]}: {r['attack']} {r['norm']} on {r['rows']} {r['split
       f"fit {s['fit_seconds']:.1f} s")
 EOF
 }
-MODES=${MODES:-plain pgd pgd_mix}
+MODES=${MODES:-plain pgd pgd_mix pgd_mix_005}
 for mode in $MODES; do
   extra=()
   [ "$mode" = pgd ] && extra=(--adversarial pgd --adv-epsilon 0.1 --adv-steps 7)
   [ "$mode" = pgd_mix ] && extra=(--adversarial pgd --adv-epsilon 0.1 --adv-steps 7 --adv-weight 0.5)
+  [ "$mode" = pgd_mix_005 ] && extra=(--adversarial pgd --adv-epsilon 0.05 --adv-steps 7 --adv-weight 0.5)
   run="$OUT/fmnist_$mode"
   rm -rf "$run"
   "$OCCAM" train $F/train-images-idx3-ubyte.gz --labels $F/train-labels-idx1-ubyte.gz \
@@ -46,7 +48,7 @@ for mode in $MODES; do
   summary "$run" "fashion-mnist cnn $mode"
 done
 for mode in $MODES; do
-  [ "$mode" = pgd_mix ] && continue
+  [ "${mode#pgd_mix}" != "$mode" ] && continue
   extra=()
   [ "$mode" = pgd ] && extra=(--adversarial pgd --adv-epsilon 0.3 --adv-steps 5)
   run="$OUT/pima_$mode"

@@ -60,7 +60,8 @@ class _MLP(Explainable, RunFolderState, BaseEstimator):
                  variational=None, kl_warmup=None, kl_weight=1.0, dp_epsilon=None,
                  dp_noise_multiplier=None, dp_max_grad_norm=None, dp_delta=None,
                  adversarial=None, adv_epsilon=None, adv_norm="linf", adv_steps=None,
-                 adv_weight=None, robust_eval=None, robust_steps=20, robust_restarts=1,
+                 adv_weight=None, adv_beta=None, robust_eval=None, robust_steps=20,
+                 robust_restarts=1,
                  federated=None, fed_rounds=10, fed_local_epochs=1, fed_mu=0.0,
                  fed_split="iid", random_state=0):
         keep(self, locals())
@@ -104,6 +105,7 @@ class _MLP(Explainable, RunFolderState, BaseEstimator):
             adv_norm=self.adv_norm if (self.adversarial or self.robust_eval is not None) else None,
             adv_steps=None if self.adv_steps is None else int(self.adv_steps),
             adv_weight=_opt_float(self.adv_weight),
+            adv_beta=_opt_float(self.adv_beta),
             robust_eval=None if self.robust_eval is None
             else [float(v) for v in np.ravel(self.robust_eval)],
             robust_steps=None if self.robust_eval is None else int(self.robust_steps),
@@ -208,7 +210,9 @@ _DOC = """
     reported); the guarantee covers the gradient steps, not the standardization statistics
     (pass ``standardize=False`` with features on a fixed scale for an end-to-end guarantee),
     ``adversarial`` ("fgsm" or "pgd": train on adversarial rows, Goodfellow et al. 2015 /
-    Madry et al. 2018, of radius ``adv_epsilon`` in the standardized inputs, in the
+    Madry et al. 2018; "trades": the clean loss plus ``adv_beta`` (default 6) times the KL
+    to the adversarial rows' prediction, Zhang et al. 2019), of radius ``adv_epsilon`` in the
+    standardized inputs, in the
     ``adv_norm`` ball ("linf" or "l2") and the training rows' range; PGD takes
     ``adv_steps`` steps, default 10; ``adv_weight`` is the adversarial rows' share of the loss,
     default 1 for pgd and 0.5 for fgsm), ``robust_eval`` (radii: after training, clean and

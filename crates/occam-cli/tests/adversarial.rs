@@ -104,6 +104,32 @@ fn pgd_training_on_pima_is_more_robust_and_the_check_is_reported() {
     let cfg = json(&fgsm.join("model.json"));
     assert_eq!(cfg["training"]["adversarial"]["weight"], 0.5);
     assert_eq!(cfg["training"]["adversarial"]["attack"]["norm"], "l2");
+    // TRADES: the clean loss plus beta times the KL to the adversarial rows' prediction
+    let trades = dir.join("trades");
+    let mut a = base.to_vec();
+    a.extend([
+        "--adversarial",
+        "trades",
+        "--adv-epsilon",
+        "0.3",
+        "--adv-steps",
+        "5",
+        "--adv-beta",
+        "3",
+        "--out",
+        trades.to_str().unwrap(),
+    ]);
+    ok(&a);
+    let st = json(&trades.join("summary.json"));
+    assert_eq!(
+        st["robustness"]["trained_with"],
+        "trades pgd-5 linf eps 0.3, beta 3"
+    );
+    let (tc, tr) = robust_at(&st, 0.3);
+    assert!(
+        tr > pr && tc > pc - 0.05,
+        "TRADES clean {tc} robust {tr}; plain {pc} {pr}"
+    );
 
     let bad = dir.join("bad");
     let bad_s = bad.to_str().unwrap();
@@ -157,6 +183,39 @@ fn pgd_training_on_pima_is_more_robust_and_the_check_is_reported() {
         ),
         (&["--robust-eval", "0"][..], "--robust-eval"),
         (&["--robust-steps", "5"][..], "--robust-steps"),
+        (
+            &[
+                "--adversarial",
+                "pgd",
+                "--adv-epsilon",
+                "1",
+                "--adv-beta",
+                "6",
+            ][..],
+            "--adv-beta",
+        ),
+        (
+            &[
+                "--adversarial",
+                "trades",
+                "--adv-epsilon",
+                "1",
+                "--adv-weight",
+                "0.5",
+            ][..],
+            "--adv-weight",
+        ),
+        (
+            &[
+                "--adversarial",
+                "trades",
+                "--adv-epsilon",
+                "1",
+                "--adv-beta",
+                "0",
+            ][..],
+            "--adv-beta",
+        ),
     ] {
         let mut a = base[..10].to_vec();
         a.extend(["--out", bad_s]);

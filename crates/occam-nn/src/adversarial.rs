@@ -317,16 +317,36 @@ pub fn robust_accuracy<R: Real>(
 
 /// Adversarial training: every step trains on the batch's adversarial rows under `attack`
 /// with weight `weight` and on its clean rows with weight `1 - weight` (1: Madry et al.'s
-/// adversarial rows only; 0.5: Goodfellow et al.'s even mix of FGSM and clean rows).
+/// adversarial rows only; 0.5: Goodfellow et al.'s even mix of FGSM and clean rows). With
+/// `trades = Some(beta)`, TRADES instead (Zhang, Yu, Jiao, Xing, El Ghaoui & Jordan 2019):
+/// the loss is the clean rows' loss plus beta times the mean KL divergence from the clean
+/// rows' predicted distribution to the adversarial rows', whose rows `attack` finds by
+/// maximizing that KL (from a start 0.001 N(0, 1) off the clean row); `weight` is unused.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Adversarial {
     pub attack: Attack,
     pub weight: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trades: Option<f64>,
 }
 
 impl Adversarial {
     pub fn validate(&self) -> Result<()> {
         self.attack.validate()?;
+        if let Some(b) = self.trades {
+            if !(b.is_finite() && b > 0.0) {
+                return Err(NnError::config(
+                    "adv_beta",
+                    format!("{b} must be a finite number > 0"),
+                ));
+            }
+            if self.attack.steps == 0 {
+                return Err(NnError::config(
+                    "adv_steps",
+                    "TRADES needs PGD steps (>= 1)",
+                ));
+            }
+        }
         if !(self.weight > 0.0 && self.weight <= 1.0) {
             return Err(NnError::config(
                 "adv_weight",
@@ -358,6 +378,10 @@ impl<R: Real> Trainer<R> {
             }
         };
         let loss_kind = self.cfg.loss;
+        if let Some(beta) = adv.trades {
+            let xa = trades_perturb(&mut self.net, x, &adv.attack, bounds, rng);
+            return self.trades_step(x, &xa, y, beta, lr, rng);
+        }
         let xa = perturb(&mut self.net, loss_kind, x, y, &adv.attack, bounds, rng);
         if adv.weight >= 1.0 {
             let out = self.net.forward_train(Batch::Dense(&xa), rng);
@@ -398,4 +422,131 @@ impl<R: Real> Trainer<R> {
         self.update(lr);
         Some(loss)
     }
+
+    /// One TRADES step on clean rows `x` and their adversarial rows `xa`: the clean rows'
+    /// loss plus `beta` times the mean KL(p(x) || p(xa)), through one training pass over both.
+    pub(crate) fn trades_step(
+        &mut self,
+        x: &Mat<R>,
+        xa: &Mat<R>,
+        y: &[R],
+        beta: f64,
+        lr: f64,
+        rng: &mut Rng,
+    ) -> Option<f64> {
+        let b = x.rows;
+        let mut both = Mat::zeros(2 * b, x.cols);
+        both.data[..b * x.cols].copy_from_slice(&x.data);
+        both.data[b * x.cols..].copy_from_slice(&xa.data);
+        let out = self.net.forward_train(Batch::Dense(&both), rng);
+        let k = out.cols;
+        let half =
+            |part: usize| Mat::from_vec(b, k, out.data[part * b * k..(part + 1) * b * k].to_vec());
+        let (zp, zq) = (half(0), half(1));
+        let mut gc = Mat::default();
+        let lc = self.cfg.loss.value_grad(&zp, y, &mut gc);
+        let (mut gp, mut gq) = (Mat::zeros(b, k), Mat::zeros(b, k));
+        let kl = kl_rows(&zp, &zq, Some(&mut gp), &mut gq, beta / b as f64);
+        let loss = lc + beta * kl / b as f64;
+        if !loss.is_finite() {
+            return None;
+        }
+        self.grad.resize(2 * b, k);
+        for ((d, &c), &p) in self.grad.data[..b * k]
+            .iter_mut()
+            .zip(&gc.data)
+            .zip(&gp.data)
+        {
+            *d = c + p;
+        }
+        self.grad.data[b * k..].copy_from_slice(&gq.data);
+        self.net.backward(Batch::Dense(&both), &self.grad);
+        self.update(lr);
+        Some(loss)
+    }
+}
+
+/// The rows' predicted distributions from logits: softmax over several outputs, the
+/// Bernoulli (sigmoid) of one logit, as (probabilities, log probabilities) per class.
+fn distribution(z: &[f64]) -> (Vec<f64>, Vec<f64>) {
+    if z.len() == 1 {
+        let l1 = -(-z[0]).exp().ln_1p(); // log sigmoid
+        let l0 = -z[0].exp().ln_1p();
+        return (vec![l0.exp(), l1.exp()], vec![l0, l1]);
+    }
+    let m = z.iter().fold(f64::NEG_INFINITY, |a, &b| a.max(b));
+    let lse = m + z.iter().map(|v| (v - m).exp()).sum::<f64>().ln();
+    let logp: Vec<f64> = z.iter().map(|v| v - lse).collect();
+    (logp.iter().map(|l| l.exp()).collect(), logp)
+}
+
+/// The sum over rows of KL(p || q), p from the logits `zp` and q from `zq`; writes `scale`
+/// times its gradients with respect to `zq` (`q - p`) and, when asked, `zp`
+/// (`p (v - sum p v)` with `v = log p - log q`; for one logit `p(1-p)(zp - zq)`).
+pub fn kl_rows<R: Real>(
+    zp: &Mat<R>,
+    zq: &Mat<R>,
+    mut gp: Option<&mut Mat<R>>,
+    gq: &mut Mat<R>,
+    scale: f64,
+) -> f64 {
+    let (b, k) = (zp.rows, zp.cols);
+    gq.resize(b, k);
+    if let Some(g) = gp.as_deref_mut() {
+        g.resize(b, k);
+    }
+    let mut total = 0.0;
+    for i in 0..b {
+        let zpi: Vec<f64> = zp.row(i).iter().map(|v| v.f64()).collect();
+        let zqi: Vec<f64> = zq.row(i).iter().map(|v| v.f64()).collect();
+        let (p, lp) = distribution(&zpi);
+        let (q, lq) = distribution(&zqi);
+        let v: Vec<f64> = lp.iter().zip(&lq).map(|(a, b)| a - b).collect();
+        let kl: f64 = p.iter().zip(&v).map(|(a, b)| a * b).sum();
+        total += kl;
+        if k == 1 {
+            gq.data[i] = R::of(scale * (q[1] - p[1]));
+            if let Some(g) = gp.as_deref_mut() {
+                g.data[i] = R::of(scale * p[1] * p[0] * (zpi[0] - zqi[0]));
+            }
+        } else {
+            for j in 0..k {
+                gq.data[i * k + j] = R::of(scale * (q[j] - p[j]));
+            }
+            if let Some(g) = gp.as_deref_mut() {
+                for j in 0..k {
+                    g.data[i * k + j] = R::of(scale * p[j] * (v[j] - kl));
+                }
+            }
+        }
+    }
+    total
+}
+
+/// TRADES's adversarial rows: from 0.001 N(0, 1) off each clean row, `a.steps` ascent steps
+/// on KL(p(x) || p(x')) (p(x) held fixed), each projected on the ball and the bounds; the
+/// network in evaluation mode.
+pub fn trades_perturb<R: Real>(
+    net: &mut Net<R>,
+    x: &Mat<R>,
+    a: &Attack,
+    bounds: &Bounds,
+    rng: &mut Rng,
+) -> Mat<R> {
+    let zp = net.forward_eval(Batch::Dense(x)).clone();
+    let mut adv = x.clone();
+    adv.data
+        .iter_mut()
+        .for_each(|v| *v = R::of(v.f64() + 0.001 * rng.normal()));
+    project(&mut adv, x, a, bounds);
+    let mut gq = Mat::default();
+    let mut grad = Mat::default();
+    for _ in 0..a.steps {
+        let zq = net.forward_eval(Batch::Dense(&adv)).clone();
+        kl_rows(&zp, &zq, None, &mut gq, 1.0);
+        grad.assign(net.backward_to_input(Batch::Dense(&adv), &gq));
+        ascend(&mut adv, &grad, a.norm, a.step_size);
+        project(&mut adv, x, a, bounds);
+    }
+    adv
 }

@@ -184,6 +184,7 @@ fn pgd_training_is_more_robust_than_plain_training_and_robust_accuracy_falls_wit
     let mut robust = fit(Some(Adversarial {
         attack: Attack::pgd(eps, Norm::Linf, 7),
         weight: 1.0,
+        trades: None,
     }));
     let b = Bounds::of(dense(&train));
     let a = Attack::pgd(eps, Norm::Linf, 20);
@@ -208,6 +209,7 @@ fn pgd_training_is_more_robust_than_plain_training_and_robust_accuracy_falls_wit
     let mixed = fit(Some(Adversarial {
         attack: Attack::fgsm(eps, Norm::L2),
         weight: 0.5,
+        trades: None,
     }));
     assert!(mixed.history.iter().all(|h| h.train_loss.is_finite()));
     assert!(mixed.history.last().unwrap().train_loss < mixed.history[0].train_loss);
@@ -221,6 +223,7 @@ fn adversarial_training_refuses_bad_values_dp_and_sparse_rows() {
     let ok = Adversarial {
         attack: Attack::pgd(0.1, Norm::Linf, 5),
         weight: 1.0,
+        trades: None,
     };
     let mut c = TrainConfig::new(Loss::BceLogits);
     let spec = MlpSpec::new(21, vec![4], 1);
@@ -330,4 +333,68 @@ fn pgd_on_exported_weights_matches_torchattacks_robust_accuracy() {
             );
         }
     }
+}
+
+#[test]
+fn trades_kl_gradients_match_finite_differences_and_trades_training_is_robust() {
+    use occam_nn::adversarial::kl_rows;
+    for k in [1usize, 4] {
+        let zp = Mat::from_vec(3, k, randn(3 * k, 40 + k as u64));
+        let zq = Mat::from_vec(3, k, randn(3 * k, 50 + k as u64));
+        let (mut gp, mut gq) = (Mat::default(), Mat::default());
+        let kl = kl_rows(&zp, &zq, Some(&mut gp), &mut gq, 1.0);
+        assert!(kl > 0.0);
+        let f = |a: &Mat<f64>, b: &Mat<f64>| kl_rows(a, b, None, &mut Mat::default(), 1.0);
+        let h = 1e-6;
+        for j in 0..3 * k {
+            let (mut a, mut b) = (zp.clone(), zp.clone());
+            a.data[j] += h;
+            b.data[j] -= h;
+            let fd = (f(&a, &zq) - f(&b, &zq)) / (2.0 * h);
+            assert!(
+                (fd - gp.data[j]).abs() < 1e-7,
+                "k {k} d/dzp[{j}]: {fd} vs {}",
+                gp.data[j]
+            );
+            let (mut a, mut b) = (zq.clone(), zq.clone());
+            a.data[j] += h;
+            b.data[j] -= h;
+            let fd = (f(&zp, &a) - f(&zp, &b)) / (2.0 * h);
+            assert!(
+                (fd - gq.data[j]).abs() < 1e-7,
+                "k {k} d/dzq[{j}]: {fd} vs {}",
+                gq.data[j]
+            );
+        }
+        // no divergence from a distribution to itself
+        assert!(kl_rows(&zp, &zp, None, &mut gq, 1.0).abs() < 1e-12);
+    }
+    let (train, test) = (blobs(600, 10), blobs(400, 11));
+    let spec = MlpSpec::new(21, vec![32], 1);
+    let fit = |adv: Option<Adversarial>| {
+        let mut c = TrainConfig::new(Loss::BceLogits);
+        c.epochs = 15;
+        c.lr = 1e-2;
+        c.seed = 2;
+        c.adversarial = adv;
+        let mut t = Trainer::new(Net::new(&spec, 3), c).unwrap();
+        t.fit(&train, None, &mut |_| Ok(())).unwrap();
+        t
+    };
+    let mut plain = fit(None);
+    let mut trades = fit(Some(Adversarial {
+        attack: Attack::pgd(0.5, Norm::Linf, 7),
+        weight: 1.0,
+        trades: Some(6.0),
+    }));
+    assert!(trades.history.iter().all(|h| h.train_loss.is_finite()));
+    let b = Bounds::of(dense(&train));
+    let a = Attack::pgd(0.5, Norm::Linf, 20);
+    let (x, y) = (dense(&test), &test.y);
+    let (_, pr) = robust_accuracy(&mut plain.net, Loss::BceLogits, x, y, &a, 2, &b, 0).unwrap();
+    let (tc, tr) = robust_accuracy(&mut trades.net, Loss::BceLogits, x, y, &a, 2, &b, 0).unwrap();
+    assert!(
+        tc > 0.75 && tr > pr + 0.3,
+        "TRADES clean {tc}, robust {tr}; plain robust {pr}"
+    );
 }

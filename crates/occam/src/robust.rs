@@ -119,8 +119,16 @@ impl RobustEval {
     }
 }
 
-/// "pgd-10 linf eps 0.1, weight 1".
+/// "pgd-10 linf eps 0.1, weight 1" (TRADES: "trades pgd-10 linf eps 0.1, beta 6").
 pub fn describe(a: &Adversarial) -> String {
+    if let Some(beta) = a.trades {
+        return format!(
+            "trades {} {} eps {}, beta {beta}",
+            a.attack.name(),
+            a.attack.norm.name(),
+            a.attack.eps
+        );
+    }
     format!(
         "{} {} eps {}, weight {}",
         a.attack.name(),

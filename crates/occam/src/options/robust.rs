@@ -81,6 +81,7 @@ impl TrainOptions {
                     ("adv_epsilon", self.adv_epsilon.is_some()),
                     ("adv_steps", self.adv_steps.is_some()),
                     ("adv_weight", self.adv_weight.is_some()),
+                    ("adv_beta", self.adv_beta.is_some()),
                 ] {
                     if set {
                         return Err(Error::param_err(name, "needs adversarial (fgsm or pgd)"));
@@ -103,7 +104,7 @@ impl TrainOptions {
                 }
                 (Attack::fgsm(eps, norm), 0.5)
             }
-            "pgd" => {
+            "pgd" | "trades" => {
                 let steps = self.adv_steps.unwrap_or(10);
                 if steps == 0 {
                     return Err(Error::param_err("adv_steps", "must be at least 1"));
@@ -113,13 +114,24 @@ impl TrainOptions {
             other => {
                 return Err(Error::param_err(
                     "adversarial",
-                    format!("'{other}' is not fgsm or pgd"),
+                    format!("'{other}' is not fgsm, pgd or trades"),
                 ))
             }
         };
+        let trades = kind == "trades";
+        if trades && self.adv_weight.is_some() {
+            return Err(Error::param_err(
+                "adv_weight",
+                "applies to fgsm and pgd; TRADES weighs its KL term by adv_beta",
+            ));
+        }
+        if !trades && self.adv_beta.is_some() {
+            return Err(Error::param_err("adv_beta", "applies to trades"));
+        }
         let a = Adversarial {
             attack,
             weight: self.adv_weight.unwrap_or(weight),
+            trades: trades.then(|| self.adv_beta.unwrap_or(6.0)),
         };
         a.validate()?;
         Ok(Some(a))

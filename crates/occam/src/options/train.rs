@@ -376,12 +376,20 @@ pub struct TrainOptions {
         arg(help_heading = "Privacy", long, value_name = "DELTA")
     )]
     pub dp_delta: Option<f64>,
-    /// Adversarial training: fgsm | pgd (Madry et al.: a random start, --adv-steps steps).
+    /// Adversarial training: fgsm | pgd (Madry et al.: a random start, --adv-steps steps) |
+    /// trades (Zhang et al. 2019: the clean loss plus --adv-beta times the KL to the
+    /// adversarial rows' prediction).
     #[cfg_attr(
         feature = "clap",
-        arg(help_heading = "Robustness", long, value_name = "fgsm|pgd")
+        arg(help_heading = "Robustness", long, value_name = "fgsm|pgd|trades")
     )]
     pub adversarial: Option<String>,
+    /// TRADES's weight beta of the KL term [default: 6].
+    #[cfg_attr(
+        feature = "clap",
+        arg(help_heading = "Robustness", long, value_name = "BETA")
+    )]
+    pub adv_beta: Option<f64>,
     /// Adversarial training's radius, in the network's input units (standardized features).
     #[cfg_attr(
         feature = "clap",
