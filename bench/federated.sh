@@ -4,6 +4,7 @@
 # federated over highly non-IID clients (Dirichlet label skew) with and without FedProx.
 #
 #   bash bench/federated.sh [ROUNDS] [LOCAL_EPOCHS]     (repo root, after cargo build --release)
+#   MUS="0.1 1" ALPHAS=0.1 RUNS="noniid" bash bench/federated.sh 10 10
 #
 # MLP 784-128-10 (ReLU), SGD lr 0.05 without momentum, batch 64, pixels / 255, all 60,000
 # training images, the 10,000 test images; 10 clients; ROUNDS (20) rounds of LOCAL_EPOCHS
@@ -35,12 +36,14 @@ print(f"RESULT {sys.argv[2]}: test accuracy {s['test_metrics']['accuracy']:.4f},
       f"fit {s['fit_seconds']:.0f} s{rows}")
 EOF
 }
-run centralized --epochs $((ROUNDS * LOCAL))
-run fedavg_iid --federated 10 --fed-rounds "$ROUNDS" --fed-local-epochs "$LOCAL"
-for alpha in 0.1; do
+RUNS=${RUNS:-central iid noniid}
+case " $RUNS " in *" central "*) run centralized --epochs $((ROUNDS * LOCAL)) ;; esac
+case " $RUNS " in *" iid "*) run fedavg_iid --federated 10 --fed-rounds "$ROUNDS" --fed-local-epochs "$LOCAL" ;; esac
+case " $RUNS " in *" noniid "*) ;; *) exit 0 ;; esac
+for alpha in ${ALPHAS:-0.1}; do
   run "fedavg_dirichlet_$alpha" --federated 10 --fed-rounds "$ROUNDS" --fed-local-epochs "$LOCAL" \
     --fed-split "dirichlet:$alpha"
-  for mu in 0.01 0.1; do
+  for mu in ${MUS:-0.01 0.1}; do
     run "fedprox_${mu}_dirichlet_$alpha" --federated 10 --fed-rounds "$ROUNDS" \
       --fed-local-epochs "$LOCAL" --fed-split "dirichlet:$alpha" --fed-mu "$mu"
   done

@@ -393,16 +393,9 @@ impl<R: Real> Trainer<R> {
             self.update(lr);
             return Some(loss);
         }
-        // clean rows first, then the adversarial ones, in one batch
         let (b, w) = (x.rows, adv.weight);
-        let mut both = Mat::zeros(2 * b, x.cols);
-        both.data[..b * x.cols].copy_from_slice(&x.data);
-        both.data[b * x.cols..].copy_from_slice(&xa.data);
-        let out = self.net.forward_train(Batch::Dense(&both), rng);
-        let k = out.cols;
-        let half =
-            |part: usize| Mat::from_vec(b, k, out.data[part * b * k..(part + 1) * b * k].to_vec());
-        let (oc, oa) = (half(0), half(1));
+        let (both, oc, oa) = self.forward_both(x, &xa, rng);
+        let k = oc.cols;
         let (mut gc, mut ga) = (Mat::default(), Mat::default());
         let lc = loss_kind.value_grad(&oc, y, &mut gc);
         let la = loss_kind.value_grad(&oa, y, &mut ga);
@@ -423,6 +416,21 @@ impl<R: Real> Trainer<R> {
         Some(loss)
     }
 
+    /// One training pass over the clean rows `x` and then the adversarial rows `xa` as one
+    /// batch: (that batch, the clean rows' outputs, the adversarial rows' outputs).
+    fn forward_both(&mut self, x: &Mat<R>, xa: &Mat<R>, rng: &mut Rng) -> (Mat<R>, Mat<R>, Mat<R>) {
+        let b = x.rows;
+        let mut both = Mat::zeros(2 * b, x.cols);
+        both.data[..b * x.cols].copy_from_slice(&x.data);
+        both.data[b * x.cols..].copy_from_slice(&xa.data);
+        let out = self.net.forward_train(Batch::Dense(&both), rng);
+        let k = out.cols;
+        let half =
+            |part: usize| Mat::from_vec(b, k, out.data[part * b * k..(part + 1) * b * k].to_vec());
+        let (c, a) = (half(0), half(1));
+        (both, c, a)
+    }
+
     /// One TRADES step on clean rows `x` and their adversarial rows `xa`: the clean rows'
     /// loss plus `beta` times the mean KL(p(x) || p(xa)), through one training pass over both.
     pub(crate) fn trades_step(
@@ -435,14 +443,8 @@ impl<R: Real> Trainer<R> {
         rng: &mut Rng,
     ) -> Option<f64> {
         let b = x.rows;
-        let mut both = Mat::zeros(2 * b, x.cols);
-        both.data[..b * x.cols].copy_from_slice(&x.data);
-        both.data[b * x.cols..].copy_from_slice(&xa.data);
-        let out = self.net.forward_train(Batch::Dense(&both), rng);
-        let k = out.cols;
-        let half =
-            |part: usize| Mat::from_vec(b, k, out.data[part * b * k..(part + 1) * b * k].to_vec());
-        let (zp, zq) = (half(0), half(1));
+        let (both, zp, zq) = self.forward_both(x, xa, rng);
+        let k = zp.cols;
         let mut gc = Mat::default();
         let lc = self.cfg.loss.value_grad(&zp, y, &mut gc);
         let (mut gp, mut gq) = (Mat::zeros(b, k), Mat::zeros(b, k));
