@@ -5,6 +5,7 @@
 #
 #   bash bench/federated.sh [ROUNDS] [LOCAL_EPOCHS]     (repo root, after cargo build --release)
 #   MUS="0.1 1" ALPHAS=0.1 RUNS="noniid" bash bench/federated.sh 10 10
+#   MUS="0.01" RUNS="stragglers" bash bench/federated.sh 10 10    (90% stragglers)
 #
 # MLP 784-128-10 (ReLU), SGD lr 0.05 without momentum, batch 64, pixels / 255, all 60,000
 # training images, the 10,000 test images; 10 clients; ROUNDS (20) rounds of LOCAL_EPOCHS
@@ -36,9 +37,20 @@ print(f"RESULT {sys.argv[2]}: test accuracy {s['test_metrics']['accuracy']:.4f},
       f"fit {s['fit_seconds']:.0f} s{rows}")
 EOF
 }
-RUNS=${RUNS:-central iid noniid}
+RUNS=${RUNS:-central iid noniid stragglers}
 case " $RUNS " in *" central "*) run centralized --epochs $((ROUNDS * LOCAL)) ;; esac
 case " $RUNS " in *" iid "*) run fedavg_iid --federated 10 --fed-rounds "$ROUNDS" --fed-local-epochs "$LOCAL" ;; esac
+if [[ " $RUNS " == *" stragglers "* ]]; then
+  # Li et al.'s systems heterogeneity: 90% of the clients finish 1 to E-1 local epochs per
+  # round; FedAvg drops their work, FedProx keeps it (with mu 0 and with mu > 0)
+  for alpha in ${ALPHAS:-0.1}; do
+    s=(--federated 10 --fed-rounds "$ROUNDS" --fed-local-epochs "$LOCAL" --fed-split "dirichlet:$alpha" --fed-stragglers 0.9)
+    run "fedavg_drop_stragglers_dirichlet_$alpha" "${s[@]}" --fed-drop-stragglers
+    for mu in 0 ${MUS:-0.01 0.1}; do
+      run "fedprox_${mu}_stragglers_dirichlet_$alpha" "${s[@]}" --fed-mu "$mu"
+    done
+  done
+fi
 case " $RUNS " in *" noniid "*) ;; *) exit 0 ;; esac
 for alpha in ${ALPHAS:-0.1}; do
   run "fedavg_dirichlet_$alpha" --federated 10 --fed-rounds "$ROUNDS" --fed-local-epochs "$LOCAL" \

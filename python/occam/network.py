@@ -63,7 +63,8 @@ class _MLP(Explainable, RunFolderState, BaseEstimator):
                  adv_weight=None, adv_beta=None, robust_eval=None, robust_steps=20,
                  robust_restarts=1,
                  federated=None, fed_rounds=10, fed_local_epochs=1, fed_mu=0.0,
-                 fed_split="iid", random_state=0):
+                 fed_split="iid", fed_stragglers=0.0, fed_drop_stragglers=False,
+                 random_state=0):
         keep(self, locals())
 
     def _options(self):
@@ -115,6 +116,9 @@ class _MLP(Explainable, RunFolderState, BaseEstimator):
             fed_local_epochs=None if self.federated is None else int(self.fed_local_epochs),
             fed_mu=None if self.federated is None else float(self.fed_mu),
             fed_split=None if self.federated is None else str(self.fed_split),
+            fed_stragglers=None if self.federated is None else float(self.fed_stragglers),
+            fed_drop_stragglers=None if self.federated is None
+            else bool(self.fed_drop_stragglers),
             seed=int(self.random_state),
         )
         if self.early_stopping:
@@ -221,7 +225,9 @@ _DOC = """
     sets aside), ``federated`` (K: FedAvg over K clients in one process, McMahan et al. 2017:
     ``fed_rounds`` rounds, each client ``fed_local_epochs`` epochs on its rows from the global
     weights, averaged by row counts; ``fed_mu`` > 0 is FedProx's proximal term, Li et al.
-    2020; ``fed_split`` "iid" or "dirichlet:ALPHA", label skew), ``random_state``.
+    2020; ``fed_split`` "iid" or "dirichlet:ALPHA", label skew; ``fed_stragglers`` the share
+    of clients that finish only part of their local epochs each round, whose work
+    ``fed_drop_stragglers`` leaves out as FedAvg does), ``random_state``.
 
     Attributes: ``zeros_per_layer_`` ((exact zeros, weights) per dense layer),
     ``selected_features_`` (inputs with a nonzero first-layer weight), ``history_`` (per

@@ -312,3 +312,9 @@ def test_federated_training_over_label_skewed_clients():
         occam.MLPClassifier(federated=3, fed_split="skewed").fit(X, y)
     with pytest.raises(ValueError, match="2 clients"):
         occam.MLPClassifier(federated=1).fit(X, y)
+    s = occam.MLPClassifier(hidden=(8,), federated=4, fed_rounds=2, fed_local_epochs=3,
+                            fed_stragglers=0.5, fed_drop_stragglers=True).fit(X, y)
+    assert s.federated_["settings"]["stragglers"] == 0.5
+    assert s.federated_["settings"]["drop_stragglers"] is True
+    with pytest.raises(ValueError, match="fed_stragglers"):
+        occam.MLPClassifier(federated=3, fed_stragglers=1.5).fit(X, y)

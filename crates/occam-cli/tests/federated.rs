@@ -28,6 +28,8 @@ fn federated_training_on_digits_writes_rounds_and_clients() {
         "0.01",
         "--fed-split",
         "dirichlet:0.5",
+        "--fed-stragglers",
+        "0.5",
         "--test-fraction",
         "0.2",
         "--out",
@@ -71,6 +73,8 @@ fn federated_training_on_digits_writes_rounds_and_clients() {
             "--fed-split",
         ),
         (&["--federated", "3", "--fed-mu", "-1"][..], "--fed-mu"),
+        (&["--federated", "3", "--fed-stragglers", "1"][..], "--fed-stragglers"),
+        (&["--fed-drop-stragglers"][..], "--fed-drop-stragglers"),
         (
             &["--federated", "3", "--patience", "3"][..],
             "early stopping",

@@ -12,8 +12,9 @@
 //! norm, Goodfellow 2015; one small product per example for convolutions and recurrent
 //! layers). A row's gradient is linear in its output gradient, so the clipped sum
 //! `sum_i c_i g_i` is each parameter layer's own backward step again with its output gradient's
-//! rows scaled by `c_i = min(1, C / (|g_i| + 1e-6))` (the "ghost clipping" of Lee & Kifer
-//! 2021, without the input gradients).
+//! rows scaled by `c_i = min(1, C / (|g_i| + 1e-6))` (the two-pass clipping of Lee & Kifer
+//! 2021, "Scaling up Differentially Private Deep Learning with Fast Per-Example Gradient
+//! Clipping", here without recomputing the input gradients).
 //!
 //! Rows must not interact inside a batch: batch norm is refused (use layer norm), and so are
 //! DropConnect (one weight mask shared by the batch) and variational dropout.

@@ -7,8 +7,10 @@
 //! rows starts from the global weights, trains `local_epochs` epochs on its own rows with the
 //! network's settings (a fresh optimizer state; under FedProx the proximal term
 //! `mu/2 |w - w_global|^2` added to its objective), and the server sets the global weights to
-//! the clients' average weighted by their row counts. Client k's draws in round r come from
-//! the seed `(seed, r, k)`, so a run repeats bit for bit.
+//! the clients' average weighted by their row counts. With `stragglers`, a client may finish
+//! only part of its local epochs in a round (Li et al.'s systems heterogeneity); FedAvg's
+//! rule drops that partial work (`drop_stragglers`), FedProx keeps it. Client k's draws in
+//! round r come from the seed `(seed, r, k)`, so a run repeats bit for bit.
 
 use crate::data::{Data, Features, Gather};
 use crate::error::{NnError, Result};
@@ -37,6 +39,8 @@ pub enum ClientSplit {
 /// | `local_epochs` | 1 | >= 1 |
 /// | `mu` | 0 (FedAvg) | >= 0, FedProx's proximal weight |
 /// | `split` | iid | iid, dirichlet(alpha > 0) |
+/// | `stragglers` | 0 | [0, 1): each round each client is a straggler with this probability and trains only 1 to `local_epochs - 1` epochs (uniform; Li et al.'s systems heterogeneity) |
+/// | `drop_stragglers` | false | leave the stragglers' partial work out of the average (FedAvg's rule in Li et al.; FedProx keeps it) |
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FedConfig {
     pub clients: usize,
@@ -44,6 +48,10 @@ pub struct FedConfig {
     pub local_epochs: usize,
     pub mu: f64,
     pub split: ClientSplit,
+    #[serde(default)]
+    pub stragglers: f64,
+    #[serde(default)]
+    pub drop_stragglers: bool,
 }
 
 impl FedConfig {
@@ -61,6 +69,12 @@ impl FedConfig {
             return Err(NnError::config(
                 "fed_mu",
                 format!("{} must be a finite number >= 0", self.mu),
+            ));
+        }
+        if !(0.0..1.0).contains(&self.stragglers) {
+            return Err(NnError::config(
+                "fed_stragglers",
+                format!("{} is not in [0, 1)", self.stragglers),
             ));
         }
         if let ClientSplit::Dirichlet(a) = self.split {
@@ -223,8 +237,18 @@ pub fn fit<R: Real>(
             .collect();
         let (mut rows, mut loss) = (0usize, 0.0);
         for (k, d) in data.iter().enumerate().filter(|(_, d)| d.rows() > 0) {
+            let mut draws = Rng::stream(cfg.seed, ((round as u64) << 20) | k as u64);
             let mut c = local.clone();
-            c.seed = Rng::stream(cfg.seed, ((round as u64) << 20) | k as u64).next_u64();
+            c.seed = draws.next_u64();
+            // a straggler (drawn whatever the setting, so the seeds above never move)
+            let straggler = draws.uniform() < fed.stragglers && fed.local_epochs > 1;
+            let partial = 1 + draws.below(fed.local_epochs.saturating_sub(1).max(1));
+            if straggler {
+                if fed.drop_stragglers {
+                    continue;
+                }
+                c.epochs = partial;
+            }
             let mut t = Trainer::new(global.net.clone(), c)?;
             if fed.mu > 0.0 {
                 t.anchor = Some((fed.mu, start.clone()));
@@ -240,7 +264,14 @@ pub fn fit<R: Real>(
             rows += n;
         }
         let total = rows.max(1) as f64;
-        for (p, s) in global.net.params_mut().into_iter().zip(&sum) {
+        // a round whose every client was dropped leaves the global weights as they were
+        for (p, s) in global
+            .net
+            .params_mut()
+            .into_iter()
+            .zip(&sum)
+            .filter(|_| rows > 0)
+        {
             p.value
                 .iter_mut()
                 .zip(s)

@@ -103,6 +103,8 @@ fn fedavg_with_one_full_batch_step_per_client_is_full_batch_gradient_descent() {
         local_epochs: 1,
         mu: 0.0,
         split: ClientSplit::Iid,
+        stragglers: 0.0,
+        drop_stragglers: false,
     };
     // each client's batch holds all its rows: one step per client per round
     let f = federated::fit(
@@ -140,6 +142,8 @@ fn fedprox_holds_the_clients_near_the_global_weights_and_runs_repeat() {
             local_epochs: 5,
             mu,
             split: ClientSplit::Iid,
+            stragglers: 0.0,
+            drop_stragglers: false,
         };
         let f = federated::fit(
             Net::new(&spec, 1),
@@ -178,6 +182,8 @@ fn federated_training_refuses_what_it_cannot_do() {
         local_epochs: 1,
         mu: 0.0,
         split: ClientSplit::Iid,
+        stragglers: 0.0,
+        drop_stragglers: false,
     };
     let run = |fed: FedConfig, cfg: TrainConfig| {
         federated::fit(
@@ -218,4 +224,66 @@ fn federated_training_refuses_what_it_cannot_do() {
         .unwrap()
         .to_string();
     assert!(e.contains("federated") && e.contains("patience"), "{e}");
+}
+
+#[test]
+fn stragglers_do_part_of_their_epochs_and_fedavgs_rule_drops_them() {
+    let data = regression(200, 8);
+    let spec = MlpSpec::new(4, vec![5], 1);
+    let run = |local_epochs: usize, stragglers: f64, drop: bool| {
+        let fed = FedConfig {
+            clients: 5,
+            rounds: 3,
+            local_epochs,
+            mu: 0.0,
+            split: ClientSplit::Iid,
+            stragglers,
+            drop_stragglers: drop,
+        };
+        let f = federated::fit(
+            Net::new(&spec, 1),
+            &sgd(1, 8),
+            &fed,
+            &data,
+            None,
+            &mut |_, _| Ok(()),
+        )
+        .unwrap();
+        weights(&f.trainer.net)
+    };
+    // one local epoch leaves no partial work: stragglers change nothing
+    assert_eq!(run(1, 0.0, false), run(1, 0.9, false));
+    assert_eq!(run(1, 0.0, false), run(1, 0.9, true));
+    // with several, partial work kept, dropped, or nobody straggling: three different runs
+    let (none, kept, dropped) = (run(4, 0.0, false), run(4, 0.6, false), run(4, 0.6, true));
+    assert!(none != kept && kept != dropped && none != dropped);
+    // nearly everyone dropped every round: the global weights barely move from the start
+    let start = weights(&Net::<f64>::new(&spec, 1));
+    let moved = |w: &[f64]| {
+        w.iter()
+            .zip(&start)
+            .map(|(a, b)| (a - b).powi(2))
+            .sum::<f64>()
+    };
+    assert!(moved(&run(4, 0.99, true)) < moved(&none));
+    let bad = FedConfig {
+        clients: 3,
+        rounds: 1,
+        local_epochs: 2,
+        mu: 0.0,
+        split: ClientSplit::Iid,
+        stragglers: 1.0,
+        drop_stragglers: false,
+    };
+    let e = federated::fit(
+        Net::<f64>::new(&spec, 0),
+        &sgd(1, 8),
+        &bad,
+        &data,
+        None,
+        &mut |_, _| Ok(()),
+    )
+    .err()
+    .unwrap();
+    assert!(e.to_string().contains("fed_stragglers"), "{e}");
 }

@@ -10,6 +10,23 @@ use crate::robust::RobustEval;
 use occam_nn::adversarial::{Adversarial, Attack, Norm};
 
 impl TrainOptions {
+    /// Refuses what only the networks of `occam train` take (`laplace`, `robust_eval`, DP-SGD)
+    /// where `what` (a search, a network path, a forecaster, a recommender) is asked for.
+    pub fn only_train_networks(&self, what: &str) -> Result<()> {
+        for (name, set) in [
+            ("laplace", self.laplace == Some(true)),
+            ("robust_eval", self.robust_eval.is_some()),
+        ] {
+            if set {
+                return Err(Error::param_err(
+                    name,
+                    format!("applies to the networks of occam train, not to {what}"),
+                ));
+            }
+        }
+        self.without_dp(what)
+    }
+
     /// Refuses DP-SGD for `what`.
     pub fn without_dp(&self, what: &str) -> Result<()> {
         match self.dp_option() {
@@ -169,6 +186,8 @@ impl TrainOptions {
                 ("fed_local_epochs", self.fed_local_epochs.is_some()),
                 ("fed_mu", self.fed_mu.is_some()),
                 ("fed_split", self.fed_split.is_some()),
+                ("fed_stragglers", self.fed_stragglers.is_some()),
+                ("fed_drop_stragglers", self.fed_drop_stragglers.is_some()),
             ] {
                 if set {
                     return Err(Error::param_err(
@@ -197,6 +216,8 @@ impl TrainOptions {
             local_epochs: self.fed_local_epochs.unwrap_or(1),
             mu: self.fed_mu.unwrap_or(0.0),
             split,
+            stragglers: self.fed_stragglers.unwrap_or(0.0),
+            drop_stragglers: self.fed_drop_stragglers.unwrap_or(false),
         };
         f.validate()?;
         Ok(Some(f))

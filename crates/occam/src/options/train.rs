@@ -469,6 +469,15 @@ pub struct TrainOptions {
         arg(help_heading = "Federated", long, value_name = "SPLIT")
     )]
     pub fed_split: Option<String>,
+    /// Share of clients finishing only 1 to E-1 local epochs per round [default: 0].
+    #[cfg_attr(
+        feature = "clap",
+        arg(help_heading = "Federated", long, value_name = "F")
+    )]
+    pub fed_stragglers: Option<f64>,
+    /// Leave the stragglers' partial work out of the average (FedAvg's rule; FedProx keeps it).
+    #[cfg_attr(feature = "clap", arg(help_heading = "Federated", long, num_args = 0..=1, default_missing_value = "true"))]
+    pub fed_drop_stragglers: Option<bool>,
     /// Per-layer penalty overrides (TOML only): [[layer_penalty]] layer = 0, l1 = 0.01, ...
     #[cfg_attr(feature = "clap", arg(skip))]
     pub layer_penalty: Option<Vec<LayerPenaltyEntry>>,
@@ -519,23 +528,6 @@ impl TrainOptions {
             task: self.task.clone(),
             vocab: vocab.map(Path::to_path_buf),
         }
-    }
-
-    /// Refuses what only the networks of `occam train` take (`laplace`, `robust_eval`, DP-SGD)
-    /// where `what` (a search, a network path, a forecaster, a recommender) is asked for.
-    pub fn only_train_networks(&self, what: &str) -> Result<()> {
-        for (name, set) in [
-            ("laplace", self.laplace == Some(true)),
-            ("robust_eval", self.robust_eval.is_some()),
-        ] {
-            if set {
-                return Err(Error::param_err(
-                    name,
-                    format!("applies to the networks of occam train, not to {what}"),
-                ));
-            }
-        }
-        self.without_dp(what)
     }
 
     /// The network estimator: the text forms parsed by [`crate::parse`], the ranges checked
