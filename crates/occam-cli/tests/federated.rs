@@ -73,7 +73,10 @@ fn federated_training_on_digits_writes_rounds_and_clients() {
             "--fed-split",
         ),
         (&["--federated", "3", "--fed-mu", "-1"][..], "--fed-mu"),
-        (&["--federated", "3", "--fed-stragglers", "1"][..], "--fed-stragglers"),
+        (
+            &["--federated", "3", "--fed-stragglers", "1"][..],
+            "--fed-stragglers",
+        ),
         (&["--fed-drop-stragglers"][..], "--fed-drop-stragglers"),
         (
             &["--federated", "3", "--patience", "3"][..],
