@@ -189,15 +189,23 @@ pub fn check_spec(spec: &MlpSpec) -> Result<()> {
 
 /// Each row's gradient norm over every parameter, after `net.backward(x, gy)` where row i of
 /// `gy` is the gradient of row i's own loss.
-pub fn sample_norms<R: Real>(net: &Net<R>, x: Batch<R>, gy: &Mat<R>) -> Vec<f64> {
+/// Convolutions keep each image's gradients for the clipped sum.
+pub fn sample_norms<R: Real>(net: &mut Net<R>, x: Batch<R>, gy: &Mat<R>) -> Vec<f64> {
     let mut sq = vec![0.0; gy.rows];
-    for (i, layer) in net.layers.iter().enumerate() {
-        let input = match i {
-            0 => x,
-            _ => Batch::Dense(net.layers[i - 1].out()),
-        };
-        let g = net.layers.get(i + 1).map_or(gy, Layer::grad_in);
-        layer.add_sample_sq_norms(input, g, &mut sq);
+    for i in 0..net.layers.len() {
+        let (left, right) = net.layers.split_at_mut(i);
+        let (cur, after) = right.split_first_mut().expect("index in range");
+        let g = after.first().map_or(gy, Layer::grad_in);
+        match cur {
+            Layer::Conv(c) => c.keep_sample_grads(g, &mut sq),
+            layer => {
+                let input = match i {
+                    0 => x,
+                    _ => Batch::Dense(left[i - 1].out()),
+                };
+                layer.add_sample_sq_norms(input, g, &mut sq);
+            }
+        }
     }
     sq.into_iter().map(f64::sqrt).collect()
 }
@@ -225,6 +233,10 @@ pub fn clip_per_sample<R: Real>(
         }
         let (left, right) = net.layers.split_at_mut(i);
         let (cur, after) = right.split_first_mut().expect("index in range");
+        if let Layer::Conv(c) = cur {
+            c.clipped_sum(&factor);
+            continue;
+        }
         scaled.assign(after.first().map_or(gy, |next| next.grad_in()));
         let cols = scaled.cols;
         for (row, &c) in scaled.data.chunks_mut(cols.max(1)).zip(&factor) {

@@ -58,6 +58,10 @@ pub struct Conv2d<R> {
     /// Sparse variational dropout on the kernel (`None` = off).
     pub vd: Option<Variational<R>>,
     noise: Noise<R>,
+    /// DP-SGD: each image's kernel and bias gradients from the last
+    /// [`Conv2d::keep_sample_grads`], `[batch][c_out * c_in * k * k]` and `[batch][c_out]`.
+    sample_w: Vec<R>,
+    sample_b: Vec<R>,
     pub out: Mat<R>,
     pub grad_in: Mat<R>,
 }
@@ -96,6 +100,8 @@ impl<R: Real> Conv2d<R> {
             dcol: Vec::new(),
             vd: None,
             noise: Noise::default(),
+            sample_w: Vec::new(),
+            sample_b: Vec::new(),
             out: Mat::default(),
             grad_in: Mat::default(),
         }
@@ -311,6 +317,57 @@ impl<R: Real> Conv2d<R> {
                 }
                 *o += sq;
             });
+    }
+
+    /// [`Conv2d::add_sample_sq_norms`], keeping each image's gradients for
+    /// [`Conv2d::clipped_sum`].
+    pub fn keep_sample_grads(&mut self, gy: &Mat<R>, out: &mut [f64]) {
+        let s = self.shape;
+        let (p, pk, f) = (s.h_out() * s.w_out(), s.patch(), s.c_out);
+        let b = gy.rows;
+        self.sample_w.resize(b * f * pk, R::zero());
+        self.sample_b.resize(b * f, R::zero());
+        let col = &self.col;
+        out[..b]
+            .par_iter_mut()
+            .zip(self.sample_w.par_chunks_mut((f * pk).max(1)))
+            .zip(self.sample_b.par_chunks_mut(f.max(1)))
+            .enumerate()
+            .for_each(|(i, ((o, g), gb))| {
+                let ci = View::new(&col[i * pk * p..(i + 1) * pk * p], pk, p);
+                serial(|| matmul(g, View::new(gy.row(i), f, p), ci.t(), false));
+                let mut sq: f64 = g.iter().map(|v| v.f64() * v.f64()).sum();
+                for (c, row) in gy.row(i).chunks(p.max(1)).enumerate() {
+                    let bc: R = row.iter().copied().sum();
+                    gb[c] = bc;
+                    sq += bc.f64() * bc.f64();
+                }
+                *o += sq;
+            });
+    }
+
+    /// The kernel and bias gradients as the sum over images of `factor[i]` times image i's
+    /// gradients kept by [`Conv2d::keep_sample_grads`] (DP-SGD's clipped sum, without a
+    /// second pass over the patches).
+    pub fn clipped_sum(&mut self, factor: &[R]) {
+        let n = self.weight.grad.len();
+        let f = self.bias.grad.len();
+        self.weight.grad.iter_mut().for_each(|v| *v = R::zero());
+        self.bias.grad.iter_mut().for_each(|v| *v = R::zero());
+        for (i, &c) in factor.iter().enumerate() {
+            let w = &self.sample_w[i * n..(i + 1) * n];
+            self.weight
+                .grad
+                .iter_mut()
+                .zip(w)
+                .for_each(|(g, &v)| *g += c * v);
+            let b = &self.sample_b[i * f..(i + 1) * f];
+            self.bias
+                .grad
+                .iter_mut()
+                .zip(b)
+                .for_each(|(g, &v)| *g += c * v);
+        }
     }
 
     /// Kernel, bias and, under variational dropout, its `log sigma2`.
