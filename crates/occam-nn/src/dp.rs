@@ -15,6 +15,8 @@
 //! rows scaled by `c_i = min(1, C / (|g_i| + 1e-6))` (the two-pass clipping of Lee & Kifer
 //! 2021, "Scaling up Differentially Private Deep Learning with Fast Per-Example Gradient
 //! Clipping", here without recomputing the input gradients).
+//! A convolution, which forms each image's kernel gradient for its norm anyway, keeps those
+//! and sums them with the factors instead.
 //!
 //! Rows must not interact inside a batch: batch norm is refused (use layer norm), and so are
 //! DropConnect (one weight mask shared by the batch) and variational dropout.
