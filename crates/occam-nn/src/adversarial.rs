@@ -259,7 +259,7 @@ fn classes<R: Real>(out: &Mat<R>) -> Vec<usize> {
             if r.len() == 1 {
                 usize::from(r[0].f64() > 0.0)
             } else {
-                (0..r.len()).fold(0, |best, k| if r[k] > r[best] { k } else { best })
+                crate::mat::argmax(r)
             }
         })
         .collect()

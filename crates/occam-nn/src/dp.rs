@@ -189,26 +189,34 @@ pub fn check_spec(spec: &MlpSpec) -> Result<()> {
     Ok(())
 }
 
-/// Each row's gradient norm over every parameter, after `net.backward(x, gy)` where row i of
-/// `gy` is the gradient of row i's own loss.
-/// Convolutions keep each image's gradients for the clipped sum.
-pub fn sample_norms<R: Real>(net: &mut Net<R>, x: Batch<R>, gy: &Mat<R>) -> Vec<f64> {
-    let mut sq = vec![0.0; gy.rows];
+/// Calls `f` on each layer, first to last, with its input and the gradient with respect to
+/// its output (the next layer's input gradient) from the last backward pass over `x`
+/// (`gy`: the last layer's).
+fn each_layer<R: Real>(
+    net: &mut Net<R>,
+    x: Batch<R>,
+    gy: &Mat<R>,
+    mut f: impl FnMut(&mut Layer<R>, Batch<'_, R>, &Mat<R>),
+) {
     for i in 0..net.layers.len() {
         let (left, right) = net.layers.split_at_mut(i);
         let (cur, after) = right.split_first_mut().expect("index in range");
-        let g = after.first().map_or(gy, Layer::grad_in);
-        match cur {
-            Layer::Conv(c) => c.keep_sample_grads(g, &mut sq),
-            layer => {
-                let input = match i {
-                    0 => x,
-                    _ => Batch::Dense(left[i - 1].out()),
-                };
-                layer.add_sample_sq_norms(input, g, &mut sq);
-            }
-        }
+        let input = match i {
+            0 => x,
+            _ => Batch::Dense(left[i - 1].out()),
+        };
+        f(cur, input, after.first().map_or(gy, Layer::grad_in));
     }
+}
+
+/// Each row's gradient norm over every parameter, after `net.backward(x, gy)` where row i of
+/// `gy` is the gradient of row i's own loss. Convolutions keep each image's gradients for
+/// the clipped sum.
+pub fn sample_norms<R: Real>(net: &mut Net<R>, x: Batch<R>, gy: &Mat<R>) -> Vec<f64> {
+    let mut sq = vec![0.0; gy.rows];
+    each_layer(net, x, gy, |layer, input, g| {
+        layer.add_sample_sq_norms(input, g, &mut sq)
+    });
     sq.into_iter().map(f64::sqrt).collect()
 }
 
@@ -229,27 +237,18 @@ pub fn clip_per_sample<R: Real>(
     let mut scaled = Mat::default();
     // First to last: a layer's output gradient is the next layer's input gradient from the
     // first pass, which only that next layer's own second step (layer norm) overwrites.
-    for i in 0..net.layers.len() {
-        if net.layers[i].params().is_empty() {
-            continue;
+    each_layer(net, x, gy, |layer, input, g| match layer {
+        Layer::Conv(c) => c.clipped_sum(&factor),
+        _ if layer.params().is_empty() => {}
+        _ => {
+            scaled.assign(g);
+            let cols = scaled.cols;
+            for (row, &c) in scaled.data.chunks_mut(cols.max(1)).zip(&factor) {
+                row.iter_mut().for_each(|v| *v *= c);
+            }
+            layer.backward(input, &scaled, false);
         }
-        let (left, right) = net.layers.split_at_mut(i);
-        let (cur, after) = right.split_first_mut().expect("index in range");
-        if let Layer::Conv(c) = cur {
-            c.clipped_sum(&factor);
-            continue;
-        }
-        scaled.assign(after.first().map_or(gy, |next| next.grad_in()));
-        let cols = scaled.cols;
-        for (row, &c) in scaled.data.chunks_mut(cols.max(1)).zip(&factor) {
-            row.iter_mut().for_each(|v| *v *= c);
-        }
-        let input = match i {
-            0 => x,
-            _ => Batch::Dense(left[i - 1].out()),
-        };
-        cur.backward(input, &scaled, false);
-    }
+    });
     norms
 }
 

@@ -159,6 +159,28 @@ pub fn split_rows(
     parts
 }
 
+/// The training rows of each client of `fed` ([`split_rows`] by the rows' classes; seeded by
+/// the training seed): what [`fit`] trains on.
+pub fn client_parts<R: Real>(
+    train: &Data<R>,
+    fed: &FedConfig,
+    seed: u64,
+) -> Result<Vec<Vec<usize>>> {
+    let labels: Vec<usize> = match fed.split {
+        ClientSplit::Iid => vec![0; train.rows()],
+        ClientSplit::Dirichlet(_) if train.task.is_classification() => {
+            train.y.iter().map(|v| v.f64() as usize).collect()
+        }
+        ClientSplit::Dirichlet(_) => {
+            return Err(NnError::config(
+                "fed_split",
+                "a Dirichlet label split needs classes; use iid",
+            ))
+        }
+    };
+    Ok(split_rows(&labels, fed.clients, fed.split, seed))
+}
+
 /// The rows `idx` of `data` as a data set of their own.
 pub fn subset<R: Real>(data: &Data<R>, idx: &[usize]) -> Data<R> {
     let mut g = Gather::default();
@@ -202,19 +224,7 @@ pub fn fit<R: Real>(
     on_round: &mut RoundHook<'_, R>,
 ) -> Result<Federated<R>> {
     fed.validate()?;
-    let labels: Vec<usize> = match fed.split {
-        ClientSplit::Iid => vec![0; train.rows()],
-        ClientSplit::Dirichlet(_) if train.task.is_classification() => {
-            train.y.iter().map(|v| v.f64() as usize).collect()
-        }
-        ClientSplit::Dirichlet(_) => {
-            return Err(NnError::config(
-                "fed_split",
-                "a Dirichlet label split needs classes; use iid",
-            ))
-        }
-    };
-    let parts = split_rows(&labels, fed.clients, fed.split, cfg.seed);
+    let parts = client_parts(train, fed, cfg.seed)?;
     let data: Vec<Data<R>> = parts.iter().map(|p| subset(train, p)).collect();
     let mut local = cfg.clone();
     local.epochs = fed.local_epochs;

@@ -158,6 +158,12 @@ fn row_blocks(m: usize, n: usize, k: usize) -> usize {
     }
 }
 
+/// The index of the first largest value of `r` (0 for an empty slice): the predicted class
+/// of a row of scores.
+pub fn argmax<T: PartialOrd>(r: &[T]) -> usize {
+    (0..r.len()).fold(0, |b, j| if r[j] > r[b] { j } else { b })
+}
+
 /// A strided view: element (i, j) at `i * rs + j * cs`.
 #[derive(Clone, Copy)]
 pub struct View<'a, R> {

@@ -53,12 +53,7 @@ pub fn task_metrics(task: Task, p: &Mat<f64>, y: &[f64]) -> Vec<(String, f64)> {
         Task::Multiclass => {
             let k = p.cols;
             let truth: Vec<usize> = y.iter().map(|&v| v as usize).collect();
-            let pred: Vec<usize> = (0..p.rows)
-                .map(|i| {
-                    let r = p.row(i);
-                    (0..k).fold(0, |b, j| if r[j] > r[b] { j } else { b })
-                })
-                .collect();
+            let pred: Vec<usize> = (0..p.rows).map(|i| crate::mat::argmax(p.row(i))).collect();
             let ll = truth
                 .iter()
                 .enumerate()

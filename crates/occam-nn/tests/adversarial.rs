@@ -318,10 +318,7 @@ fn pgd_on_exported_weights_matches_torchattacks_robust_accuracy() {
             );
             let out = net.forward_eval(Batch::Dense(&adv)).clone();
             let clean_out = net.forward_eval(Batch::Dense(&x)).clone();
-            let argmax = |m: &Mat<f64>, i: usize| {
-                let r = m.row(i);
-                (0..r.len()).fold(0, |k, j| if r[j] > r[k] { j } else { k })
-            };
+            let argmax = |m: &Mat<f64>, i: usize| occam_nn::mat::argmax(m.row(i));
             let agree = (0..n)
                 .filter(|&i| {
                     let ok =

@@ -8,7 +8,6 @@ mod common;
 
 use common::{rand_mat, randn};
 use occam_core::rng::Rng;
-use occam_core::Task;
 use occam_nn::dp::{self, DpConfig, DpNoise};
 use occam_nn::layer::PoolKind;
 use occam_nn::net::ConvBlock;
@@ -207,31 +206,11 @@ fn poisson_sampling_takes_each_row_at_the_rate_and_repeats_with_the_seed() {
 }
 
 fn regression_data(n: usize, p: usize, seed: u64) -> Data<f64> {
-    let x = rand_mat(n, p, seed);
-    let w = randn(p, seed + 1);
-    let e = randn(n, seed + 2);
-    let y = (0..n)
-        .map(|i| x.row(i).iter().zip(&w).map(|(a, b)| a * b).sum::<f64>() + 0.1 * e[i])
-        .collect();
-    Data {
-        x: Features::Dense(x),
-        y,
-        task: Task::Regression,
-        outputs: 1,
-        y_scale: None,
-    }
+    common::linear_data(n, p, 0.1, seed)
 }
 
 fn config(epochs: usize, batch: usize, dp: Option<DpConfig>) -> TrainConfig {
-    let mut c = TrainConfig::new(Loss::Mse);
-    c.epochs = epochs;
-    c.batch_size = batch;
-    c.lr = 0.05;
-    c.optimizer = occam_nn::OptimizerKind::Sgd {
-        momentum: 0.0,
-        nesterov: false,
-    };
-    c.restore_best = false;
+    let mut c = common::sgd_mse(epochs, batch, 0.05);
     c.seed = 3;
     c.dp = dp;
     c
@@ -244,11 +223,7 @@ fn train(spec: &MlpSpec, cfg: TrainConfig, data: &Data<f64>) -> Trainer<f64> {
 }
 
 fn weights(t: &Trainer<f64>) -> Vec<f64> {
-    t.net
-        .params()
-        .iter()
-        .flat_map(|p| p.value.iter().copied())
-        .collect()
+    common::values(&t.net)
 }
 
 #[test]

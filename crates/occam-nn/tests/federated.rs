@@ -5,10 +5,8 @@
 
 mod common;
 
-use common::{rand_mat, randn};
-use occam_core::Task;
 use occam_nn::federated::{self, ClientSplit, FedConfig};
-use occam_nn::{Data, Features, Loss, MlpSpec, Net, OptimizerKind, TrainConfig, Trainer};
+use occam_nn::{Data, MlpSpec, Net, TrainConfig, Trainer};
 
 #[test]
 fn client_splits_cover_the_rows_once_and_skew_the_labels_as_alpha_shrinks() {
@@ -59,53 +57,33 @@ fn client_splits_cover_the_rows_once_and_skew_the_labels_as_alpha_shrinks() {
 }
 
 fn regression(n: usize, seed: u64) -> Data<f64> {
-    let x = rand_mat(n, 4, seed);
-    let w = randn(4, seed + 1);
-    let y = (0..n)
-        .map(|i| x.row(i).iter().zip(&w).map(|(a, b)| a * b).sum::<f64>())
-        .collect();
-    Data {
-        x: Features::Dense(x),
-        y,
-        task: Task::Regression,
-        outputs: 1,
-        y_scale: None,
-    }
+    common::linear_data(n, 4, 0.0, seed)
 }
 
 fn sgd(epochs: usize, batch: usize) -> TrainConfig {
-    let mut c = TrainConfig::new(Loss::Mse);
-    c.epochs = epochs;
-    c.batch_size = batch;
-    c.lr = 0.1;
-    c.optimizer = OptimizerKind::Sgd {
-        momentum: 0.0,
-        nesterov: false,
-    };
-    c.restore_best = false;
-    c
+    common::sgd_mse(epochs, batch, 0.1)
 }
 
-fn weights(net: &Net<f64>) -> Vec<f64> {
-    net.params()
-        .iter()
-        .flat_map(|p| p.value.iter().copied())
-        .collect()
+use common::values as weights;
+
+/// IID clients that all finish their local epochs.
+fn iid(clients: usize, rounds: usize, local_epochs: usize, mu: f64) -> FedConfig {
+    FedConfig {
+        clients,
+        rounds,
+        local_epochs,
+        mu,
+        split: ClientSplit::Iid,
+        stragglers: 0.0,
+        drop_stragglers: false,
+    }
 }
 
 #[test]
 fn fedavg_with_one_full_batch_step_per_client_is_full_batch_gradient_descent() {
     let data = regression(120, 4);
     let spec = MlpSpec::new(4, vec![5], 1);
-    let fed = FedConfig {
-        clients: 4,
-        rounds: 6,
-        local_epochs: 1,
-        mu: 0.0,
-        split: ClientSplit::Iid,
-        stragglers: 0.0,
-        drop_stragglers: false,
-    };
+    let fed = iid(4, 6, 1, 0.0);
     // each client's batch holds all its rows: one step per client per round
     let f = federated::fit(
         Net::new(&spec, 2),
@@ -136,15 +114,7 @@ fn fedprox_holds_the_clients_near_the_global_weights_and_runs_repeat() {
     let spec = MlpSpec::new(4, vec![5], 1);
     let start = weights(&Net::<f64>::new(&spec, 1));
     let moved = |mu: f64| {
-        let fed = FedConfig {
-            clients: 5,
-            rounds: 1,
-            local_epochs: 5,
-            mu,
-            split: ClientSplit::Iid,
-            stragglers: 0.0,
-            drop_stragglers: false,
-        };
+        let fed = iid(5, 1, 5, mu);
         let f = federated::fit(
             Net::new(&spec, 1),
             &sgd(1, 8),
@@ -176,15 +146,7 @@ fn fedprox_holds_the_clients_near_the_global_weights_and_runs_repeat() {
 fn federated_training_refuses_what_it_cannot_do() {
     let data = regression(40, 1);
     let spec = MlpSpec::new(4, vec![3], 1);
-    let ok = FedConfig {
-        clients: 3,
-        rounds: 1,
-        local_epochs: 1,
-        mu: 0.0,
-        split: ClientSplit::Iid,
-        stragglers: 0.0,
-        drop_stragglers: false,
-    };
+    let ok = iid(3, 1, 1, 0.0);
     let run = |fed: FedConfig, cfg: TrainConfig| {
         federated::fit(
             Net::<f64>::new(&spec, 0),
@@ -232,13 +194,9 @@ fn stragglers_do_part_of_their_epochs_and_fedavgs_rule_drops_them() {
     let spec = MlpSpec::new(4, vec![5], 1);
     let run = |local_epochs: usize, stragglers: f64, drop: bool| {
         let fed = FedConfig {
-            clients: 5,
-            rounds: 3,
-            local_epochs,
-            mu: 0.0,
-            split: ClientSplit::Iid,
             stragglers,
             drop_stragglers: drop,
+            ..iid(5, 3, local_epochs, 0.0)
         };
         let f = federated::fit(
             Net::new(&spec, 1),
@@ -267,13 +225,8 @@ fn stragglers_do_part_of_their_epochs_and_fedavgs_rule_drops_them() {
     };
     assert!(moved(&run(4, 0.99, true)) < moved(&none));
     let bad = FedConfig {
-        clients: 3,
-        rounds: 1,
-        local_epochs: 2,
-        mu: 0.0,
-        split: ClientSplit::Iid,
         stragglers: 1.0,
-        drop_stragglers: false,
+        ..iid(3, 1, 2, 0.0)
     };
     let e = federated::fit(
         Net::<f64>::new(&spec, 0),

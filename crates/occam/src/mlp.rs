@@ -331,6 +331,10 @@ impl Mlp {
         if let Err(e) = s.check() {
             return Err(Error::param_err("variational", e));
         }
+        if self.dp.is_some() {
+            // the trainer's refusals, before anything is written
+            occam_nn::dp::check_spec(&s)?;
+        }
         Ok(s)
     }
 
@@ -370,14 +374,6 @@ impl Mlp {
                     "robust accuracy is for classifiers",
                 ));
             }
-        }
-        if self.dp.is_some() {
-            // the engine's refusals, before anything is written
-            let mut spec = MlpSpec::new(1, Vec::new(), 1);
-            spec.batch_norm = self.batch_norm;
-            spec.drop_connect = self.dropconnect;
-            spec.variational = self.variational;
-            occam_nn::dp::check_spec(&spec)?;
         }
         if self.dp.is_some() && self.laplace {
             return Err(Error::param_err(

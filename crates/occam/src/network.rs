@@ -91,18 +91,13 @@ pub fn result(
         evidence: trainer.evidence_log.clone(),
         privacy: trainer.privacy(),
         robustness: None,
-        federated: trainer.cfg.federated.map(|f| {
-            let t = parts.train;
-            let labels: Vec<usize> = match f.split {
-                occam_nn::federated::ClientSplit::Iid => vec![0; t.rows()],
-                _ => t.y.iter().map(|v| *v as usize).collect(),
-            };
-            let rows =
-                occam_nn::federated::split_rows(&labels, f.clients, f.split, trainer.cfg.seed);
-            crate::results::FederatedSummary {
+        // the clients' rows again, as the training split them (a seeded shuffle)
+        federated: trainer.cfg.federated.and_then(|f| {
+            let rows = occam_nn::federated::client_parts(parts.train, &f, trainer.cfg.seed);
+            Some(crate::results::FederatedSummary {
                 settings: f,
-                client_rows: rows.iter().map(Vec::len).collect(),
-            }
+                client_rows: rows.ok()?.iter().map(Vec::len).collect(),
+            })
         }),
         uncertainty: None,
         variational: VariationalResult::of(

@@ -60,9 +60,7 @@ impl Predictions {
             .iter()
             .map(|r| match self.task {
                 Task::Binary => f64::from(u8::from(r[0] >= 0.5)),
-                Task::Multiclass => {
-                    (0..r.len()).fold(0, |b, j| if r[j] > r[b] { j } else { b }) as f64
-                }
+                Task::Multiclass => occam_nn::mat::argmax(r) as f64,
                 Task::Regression | Task::Counts => r[0],
             })
             .collect()

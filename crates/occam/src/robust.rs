@@ -4,11 +4,11 @@
 //! range per feature. What `--robust-eval` computes after training and the report draws.
 
 use crate::error::{Error, Result};
-use occam_nn::adversarial::{robust_accuracy, Attack, Bounds, Norm};
+use occam_nn::adversarial::{robust_accuracy, Bounds};
 use occam_nn::{Data, Features, Loss, Net};
 use serde::{Deserialize, Serialize};
 
-pub use occam_nn::adversarial::{Adversarial, Attack as AttackSettings, Norm as BallNorm};
+pub use occam_nn::adversarial::{Adversarial, Attack, Norm};
 
 /// The robustness check's settings.
 ///

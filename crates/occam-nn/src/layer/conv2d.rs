@@ -59,7 +59,7 @@ pub struct Conv2d<R> {
     pub vd: Option<Variational<R>>,
     noise: Noise<R>,
     /// DP-SGD: each image's kernel and bias gradients from the last
-    /// [`Conv2d::keep_sample_grads`], `[batch][c_out * c_in * k * k]` and `[batch][c_out]`.
+    /// [`Conv2d::add_sample_sq_norms`], `[batch][c_out * c_in * k * k]` and `[batch][c_out]`.
     sample_w: Vec<R>,
     sample_b: Vec<R>,
     pub out: Mat<R>,
@@ -296,32 +296,11 @@ impl<R: Real> Conv2d<R> {
     }
 
     /// Adds each image's squared norm of its own gradient of the kernel and bias to `out`
-    /// (after a training pass over the same images): the kernel gradient of image i,
-    /// `gy_i col_i^T` (`[c_out, c_in k k]`), is formed image by image in parallel, the same
-    /// products the batch gradient sums; the bias gradient is the row sums of `gy_i`.
-    pub fn add_sample_sq_norms(&self, gy: &Mat<R>, out: &mut [f64]) {
-        let s = self.shape;
-        let (p, pk, f) = (s.h_out() * s.w_out(), s.patch(), s.c_out);
-        let col = &self.col;
-        out[..gy.rows]
-            .par_iter_mut()
-            .enumerate()
-            .for_each(|(i, o)| {
-                let mut g = vec![R::zero(); f * pk];
-                let ci = View::new(&col[i * pk * p..(i + 1) * pk * p], pk, p);
-                serial(|| matmul(&mut g, View::new(gy.row(i), f, p), ci.t(), false));
-                let mut sq: f64 = g.iter().map(|v| v.f64() * v.f64()).sum();
-                for row in gy.row(i).chunks(p.max(1)) {
-                    let b: f64 = row.iter().map(|v| v.f64()).sum();
-                    sq += b * b;
-                }
-                *o += sq;
-            });
-    }
-
-    /// [`Conv2d::add_sample_sq_norms`], keeping each image's gradients for
-    /// [`Conv2d::clipped_sum`].
-    pub fn keep_sample_grads(&mut self, gy: &Mat<R>, out: &mut [f64]) {
+    /// (after a training pass over the same images), keeping those gradients for
+    /// [`Conv2d::clipped_sum`]: the kernel gradient of image i, `gy_i col_i^T`
+    /// (`[c_out, c_in k k]`), is formed image by image in parallel, the same products the
+    /// batch gradient sums; the bias gradient is the row sums of `gy_i`.
+    pub fn add_sample_sq_norms(&mut self, gy: &Mat<R>, out: &mut [f64]) {
         let s = self.shape;
         let (p, pk, f) = (s.h_out() * s.w_out(), s.patch(), s.c_out);
         let b = gy.rows;
@@ -347,7 +326,7 @@ impl<R: Real> Conv2d<R> {
     }
 
     /// The kernel and bias gradients as the sum over images of `factor[i]` times image i's
-    /// gradients kept by [`Conv2d::keep_sample_grads`] (DP-SGD's clipped sum, without a
+    /// gradients kept by [`Conv2d::add_sample_sq_norms`] (DP-SGD's clipped sum, without a
     /// second pass over the patches).
     pub fn clipped_sum(&mut self, factor: &[R]) {
         let n = self.weight.grad.len();

@@ -115,10 +115,11 @@ impl<R: Real> Layer<R> {
     }
 
     /// Adds each row's squared norm of its own gradient of this layer's parameters to `out`,
-    /// after `backward(x, gy)` on the same rows (per-example clipping, [`crate::dp`]). Layers
-    /// without parameters add nothing; batch norm, whose rows share their statistics, has no
+    /// after `backward(x, gy)` on the same rows (per-example clipping, [`crate::dp`]); a
+    /// convolution keeps each image's gradients for its clipped sum. Layers without
+    /// parameters add nothing; batch norm, whose rows share their statistics, has no
     /// per-example gradient and is refused by [`crate::dp::check_spec`] before this is reached.
-    pub fn add_sample_sq_norms(&self, x: Batch<R>, gy: &Mat<R>, out: &mut [f64]) {
+    pub fn add_sample_sq_norms(&mut self, x: Batch<R>, gy: &Mat<R>, out: &mut [f64]) {
         match self {
             Layer::Dense(l) => l.add_sample_sq_norms(x, gy, out),
             Layer::LayerNorm(l) => l.add_sample_sq_norms(gy, out),

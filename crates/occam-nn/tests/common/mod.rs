@@ -89,3 +89,43 @@ pub fn fixture_net(c: &Value) -> (MlpSpec, Net<f64>) {
     load_net_tensors(&mut net, &tensors).unwrap();
     (spec, net)
 }
+
+/// A linear regression: `n` rows of `p` uniform features (`rand_mat(n, p, seed)`), targets
+/// `x w` with `w = randn(p, seed + 1)` plus `noise` times `randn(n, seed + 2)`.
+pub fn linear_data(n: usize, p: usize, noise: f64, seed: u64) -> occam_nn::Data<f64> {
+    let x = rand_mat(n, p, seed);
+    let w = randn(p, seed + 1);
+    let e = randn(n, seed + 2);
+    let y = (0..n)
+        .map(|i| x.row(i).iter().zip(&w).map(|(a, b)| a * b).sum::<f64>() + noise * e[i])
+        .collect();
+    occam_nn::Data {
+        x: occam_nn::Features::Dense(x),
+        y,
+        task: occam_core::Task::Regression,
+        outputs: 1,
+        y_scale: None,
+    }
+}
+
+/// MSE training by plain SGD (no momentum) at `lr`, keeping the last weights.
+pub fn sgd_mse(epochs: usize, batch: usize, lr: f64) -> occam_nn::TrainConfig {
+    let mut c = occam_nn::TrainConfig::new(occam_nn::Loss::Mse);
+    c.epochs = epochs;
+    c.batch_size = batch;
+    c.lr = lr;
+    c.optimizer = occam_nn::OptimizerKind::Sgd {
+        momentum: 0.0,
+        nesterov: false,
+    };
+    c.restore_best = false;
+    c
+}
+
+/// Every parameter value of `net`, concatenated in parameter order.
+pub fn values(net: &Net<f64>) -> Vec<f64> {
+    net.params()
+        .iter()
+        .flat_map(|p| p.value.iter().copied())
+        .collect()
+}

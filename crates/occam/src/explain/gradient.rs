@@ -230,11 +230,7 @@ fn rows_explanation(
                 let mut t = Vec::with_capacity(n);
                 for (_, part) in row_chunks(&z) {
                     let o = net.forward_eval(occam_nn::Batch::Dense(&part));
-                    let k = o.cols;
-                    t.extend((0..part.rows).map(|i| {
-                        let r = &o.data[i * k..(i + 1) * k];
-                        (0..k).fold(0, |b, j| if r[j] > r[b] { j } else { b })
-                    }));
+                    t.extend((0..part.rows).map(|i| occam_nn::mat::argmax(o.row(i))));
                 }
                 (t, "logit of the predicted class".to_string())
             }
