@@ -59,6 +59,7 @@ class _MLP(Explainable, RunFolderState, BaseEstimator):
                  laplace=False, laplace_prior="evidence", l2_evidence=None,
                  variational=None, kl_warmup=None, kl_weight=1.0, dp_epsilon=None,
                  dp_noise_multiplier=None, dp_max_grad_norm=None, dp_delta=None,
+                 dp_accountant=None,
                  adversarial=None, adv_epsilon=None, adv_norm="linf", adv_steps=None,
                  adv_weight=None, adv_beta=None, robust_eval=None, robust_steps=20,
                  robust_restarts=1,
@@ -101,6 +102,7 @@ class _MLP(Explainable, RunFolderState, BaseEstimator):
             dp_noise_multiplier=_opt_float(self.dp_noise_multiplier),
             dp_max_grad_norm=_opt_float(self.dp_max_grad_norm),
             dp_delta=_opt_float(self.dp_delta),
+            dp_accountant=self.dp_accountant,
             adversarial=self.adversarial,
             adv_epsilon=_opt_float(self.adv_epsilon),
             adv_norm=self.adv_norm if (self.adversarial or self.robust_eval is not None) else None,
@@ -209,9 +211,10 @@ _DOC = """
     weights), ``dp_epsilon`` (train by DP-SGD, Abadi et al. 2016: each epoch is
     ceil(n / ``batch_size``) steps on Poisson samples of the rows, each row's gradient
     clipped to ``dp_max_grad_norm`` (default 1), Gaussian noise with the smallest noise
-    multiplier whose RDP guarantee after all epochs is this epsilon at ``dp_delta``, default
-    1e-5) or ``dp_noise_multiplier`` (the noise multiplier instead; the epsilon spent is
-    reported); the guarantee covers the gradient steps, not the standardization statistics
+    multiplier whose guarantee after all epochs is this epsilon at ``dp_delta``, default
+    1e-5, by ``dp_accountant``: "rdp" (default) or "pld", the privacy loss distribution,
+    tighter, so less noise) or ``dp_noise_multiplier`` (the noise multiplier instead; the
+    epsilon spent is reported); the guarantee covers the gradient steps, not the standardization statistics
     (pass ``standardize=False`` with features on a fixed scale for an end-to-end guarantee),
     ``adversarial`` ("fgsm" or "pgd": train on adversarial rows, Goodfellow et al. 2015 /
     Madry et al. 2018; "trades": the clean loss plus ``adv_beta`` (default 6) times the KL

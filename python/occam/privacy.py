@@ -1,7 +1,8 @@
-"""Differential-privacy accounting for DP-SGD (Poisson sampling, Gaussian noise): the RDP
-accountant of occam's core, equal to Google's dp-accounting ``RdpAccountant`` (its order
-grid and its RDP-to-(epsilon, delta) conversion); the same numbers as
-``occam privacy epsilon|noise``."""
+"""Differential-privacy accounting for DP-SGD (Poisson sampling, Gaussian noise), with
+``accountant="rdp"`` (default; equal to Google's dp-accounting ``RdpAccountant``: its order
+grid and its RDP-to-(epsilon, delta) conversion) or ``accountant="pld"`` (the privacy loss
+distribution, within 1% of dp-accounting's ``PLDAccountant`` and tighter than RDP); the same
+numbers as ``occam privacy epsilon|noise``."""
 
 import numbers
 

@@ -1,11 +1,11 @@
-//! The RDP accountant for the Python package (`occam.privacy`): the facade's
+//! The accountants (RDP, PLD) for the Python package (`occam.privacy`): the facade's
 //! `occam::privacy`, errors as `ValueError` naming the parameter.
 
 use crate::py_err;
-use occam::privacy::{self, Accountant};
+use occam::privacy;
 use pyo3::prelude::*;
 
-/// (epsilon, optimal order) of DP-SGD with these settings.
+/// (epsilon, optimal Rényi order or None) of DP-SGD with these settings.
 #[pyfunction]
 #[pyo3(signature = (noise_multiplier, sample_rate, steps, delta, accountant = "rdp"))]
 pub fn privacy_epsilon(
@@ -14,8 +14,8 @@ pub fn privacy_epsilon(
     steps: u64,
     delta: f64,
     accountant: &str,
-) -> PyResult<(f64, f64)> {
-    let acc = Accountant::parse(accountant).map_err(py_err)?;
+) -> PyResult<(f64, Option<f64>)> {
+    let acc = privacy::accountant(accountant, "accountant").map_err(py_err)?;
     let g = privacy::epsilon(noise_multiplier, sample_rate, steps, delta, acc).map_err(py_err)?;
     Ok((g.epsilon, g.order))
 }
@@ -30,6 +30,6 @@ pub fn privacy_noise(
     delta: f64,
     accountant: &str,
 ) -> PyResult<f64> {
-    let acc = Accountant::parse(accountant).map_err(py_err)?;
+    let acc = privacy::accountant(accountant, "accountant").map_err(py_err)?;
     privacy::noise_multiplier(epsilon, sample_rate, steps, delta, acc).map_err(py_err)
 }

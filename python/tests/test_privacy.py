@@ -1,6 +1,7 @@
 """occam.privacy: the RDP accountant equals Google's dp-accounting (the fixture of
 crates/occam-nn/tests/fixtures/dp_accounting, made by gen_dp.py there) over its 78 settings,
-its calibration gives the same noise, the command line prints the same epsilon on its last
+its calibration gives the same noise, the PLD accountant is within 1% of dp-accounting's
+(pld_grid.json, made by gen_pld.py) and needs less noise in training, the command line prints the same epsilon on its last
 line, and bad arguments are TypeError/ValueError naming them."""
 
 import json
@@ -21,6 +22,36 @@ def test_epsilon_equals_dp_accounting():
         eps = occam.privacy.epsilon(p["noise_multiplier"], p["sample_rate"], p["steps"],
                                     p["delta"])
         assert eps == pytest.approx(p["epsilon"], rel=1e-9), p
+
+
+PLD = json.loads((ROOT / "crates/occam-nn/tests/fixtures/dp_accounting/pld_grid.json").read_text())
+
+
+def test_the_pld_accountant_is_within_one_percent_of_dp_accountings_pld():
+    # every eighth point (the full grid is occam-nn's tests/pld.rs); PLD never above RDP
+    for p in PLD["points"][::8]:
+        args = (p["noise_multiplier"], p["sample_rate"], p["steps"], p["delta"])
+        eps = occam.privacy.epsilon(*args, accountant="pld")
+        assert eps == pytest.approx(p["epsilon"], rel=0.01), p
+        assert eps <= occam.privacy.epsilon(*args) * (1 + 1e-9)
+    c = PLD["calibration"][0]
+    s = occam.privacy.noise_multiplier(c["epsilon"], c["sample_rate"], c["steps"],
+                                       c["delta"], accountant="pld")
+    assert s == pytest.approx(c["noise_multiplier"], rel=0.01)
+
+
+def test_dp_sgd_with_the_pld_accountant_needs_less_noise_for_the_same_epsilon():
+    from helpers import table
+    X, y = table("pima_indians_diabetes.csv")
+    kw = dict(hidden=(8,), epochs=3, learning_rate=0.05, dp_epsilon=2.0)
+    rdp = occam.MLPClassifier(**kw).fit(X, y).privacy_
+    pld = occam.MLPClassifier(dp_accountant="pld", **kw).fit(X, y).privacy_
+    assert (rdp["accountant"], pld["accountant"]) == ("rdp", "pld")
+    assert pld["noise_multiplier"] < rdp["noise_multiplier"]
+    assert 1.99 < pld["epsilon"] <= 2.0
+    again = occam.privacy.epsilon(pld["noise_multiplier"], pld["sample_rate"], pld["steps"],
+                                  1e-5, accountant="pld")
+    assert again == pytest.approx(pld["epsilon"], rel=1e-12)
 
 
 def test_noise_multiplier_equals_dp_accountings_calibration():
@@ -51,6 +82,11 @@ def test_bad_arguments_name_themselves():
         occam.privacy.epsilon(1.0, 0.1, 10.5, 1e-5)
     with pytest.raises(ValueError, match="accountant"):
         occam.privacy.epsilon(1.0, 0.1, 10, 1e-5, accountant="prv")
+    with pytest.raises(ValueError, match="dp_accountant"):
+        from helpers import table
+        X, y = table("pima_indians_diabetes.csv")
+        occam.MLPClassifier(hidden=(4,), epochs=1, dp_epsilon=1.0,
+                            dp_accountant="moments").fit(X, y)
     with pytest.raises(ValueError, match="epsilon"):
         occam.privacy.noise_multiplier(-1.0, 0.1, 10, 1e-5)
 

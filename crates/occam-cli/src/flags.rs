@@ -47,7 +47,7 @@ pub enum Command {
     /// Speed benchmarks against peers.
     #[command(subcommand)]
     Bench(BenchCommand),
-    /// Differential-privacy accounting of DP-SGD (RDP accountant).
+    /// Differential-privacy accounting of DP-SGD (RDP or PLD accountant).
     #[command(subcommand)]
     Privacy(PrivacyCommand),
     /// Explain a run's model on data: exact linear SHAP, (grouped) permutation importance,
@@ -172,7 +172,8 @@ pub struct PrivacyMechanism {
     /// Target delta.
     #[arg(long)]
     pub delta: f64,
-    /// Accountant: rdp.
+    /// Accountant: rdp (Renyi DP, as Opacus's default) or pld (the privacy loss
+    /// distribution: tighter, a smaller epsilon for the same noise).
     #[arg(long, default_value = "rdp")]
     pub accountant: String,
 }

@@ -41,6 +41,57 @@ fn epsilon_is_dp_accountings_on_the_last_line() {
 }
 
 #[test]
+fn the_pld_accountant_is_dp_accountings_pld_within_one_percent() {
+    let fx = json(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../occam-nn/tests/fixtures/dp_accounting/pld_grid.json"),
+    );
+    let mech = |p: &serde_json::Value| {
+        let s = |k: &str| p[k].to_string();
+        [
+            "--sample-rate".to_string(),
+            s("sample_rate"),
+            "--steps".into(),
+            s("steps"),
+            "--delta".into(),
+            s("delta"),
+            "--accountant".into(),
+            "pld".into(),
+        ]
+    };
+    for p in fx["points"].as_array().unwrap().iter().skip(3).step_by(11) {
+        let mut args = vec![
+            "privacy".to_string(),
+            "epsilon".into(),
+            "--noise-multiplier".into(),
+            p["noise_multiplier"].to_string(),
+        ];
+        args.extend(mech(p));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (o, e, c) = occam(&args);
+        assert_eq!(c, Some(0), "{o}{e}");
+        assert!(o.starts_with("PLD accountant"), "{o}");
+        let want = p["epsilon"].as_f64().unwrap();
+        let got = last_value(&o, "epsilon");
+        assert!((got - want).abs() <= 0.01 * want, "{p}: {got}");
+    }
+    let c = &fx["calibration"][1];
+    let mut args = vec![
+        "privacy".to_string(),
+        "noise".into(),
+        "--epsilon".into(),
+        c["epsilon"].to_string(),
+    ];
+    args.extend(mech(c));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (o, e, code) = occam(&args);
+    assert_eq!(code, Some(0), "{o}{e}");
+    let want = c["noise_multiplier"].as_f64().unwrap();
+    let got = last_value(&o, "noise_multiplier");
+    assert!((got - want).abs() <= 0.01 * want, "{c}: {got}");
+}
+
+#[test]
 fn noise_for_an_epsilon_gives_that_epsilon_back() {
     let (o, e, c) = occam(&[
         "privacy",
@@ -97,7 +148,7 @@ fn bad_values_are_usage_errors_naming_the_flag() {
             "--delta",
             "1e-5",
             "--accountant",
-            "pld",
+            "prv",
         ]),
         "--accountant",
     );
@@ -191,6 +242,38 @@ fn train_with_dp_sgd_records_the_privacy_spent_and_refuses_what_it_cannot_cover(
     );
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("Privacy (DP-SGD)") && html.contains("Privacy spent"));
+    // the PLD accountant: the same target with less noise, its own command agreeing
+    let pld_out = dir.join("pld");
+    let mut args = pima.to_vec();
+    args.extend(["--hidden", "8", "--epochs", "4", "--lr", "0.05"]);
+    args.extend(["--dp-epsilon", "2", "--dp-accountant", "pld"]);
+    args.extend(["--out", pld_out.to_str().unwrap()]);
+    let o = common::ok(&args);
+    assert!(o.contains("privacy (DP-SGD, pld accountant)"), "{o}");
+    let q = json(&pld_out.join("summary.json"))["privacy"].clone();
+    let (pld_eps, pld_sigma) = (
+        q["epsilon"].as_f64().unwrap(),
+        q["noise_multiplier"].as_f64().unwrap(),
+    );
+    assert_eq!(q["accountant"].as_str(), Some("pld"));
+    assert!(pld_eps <= 2.0 && pld_eps > 1.99, "{q}");
+    assert!(pld_sigma < sigma, "PLD {pld_sigma} vs RDP {sigma}");
+    let (o, e, c) = occam(&[
+        "privacy",
+        "epsilon",
+        "--noise-multiplier",
+        &pld_sigma.to_string(),
+        "--sample-rate",
+        "0.05",
+        "--steps",
+        "80",
+        "--delta",
+        "1e-5",
+        "--accountant",
+        "pld",
+    ]);
+    assert_eq!(c, Some(0), "{e}");
+    assert!((last_value(&o, "epsilon") - pld_eps).abs() <= 1e-9 * pld_eps);
     // refusals, each naming its flag, exit 2, nothing written
     let bad = dir.join("bad");
     let bad_s = bad.to_str().unwrap();
@@ -211,6 +294,10 @@ fn train_with_dp_sgd_records_the_privacy_spent_and_refuses_what_it_cannot_cover(
             "--dp-noise-multiplier",
         ),
         (&["--dp-epsilon", "1", "--dp-delta", "2"][..], "--dp-delta"),
+        (
+            &["--dp-epsilon", "1", "--dp-accountant", "moments"][..],
+            "--dp-accountant",
+        ),
     ] {
         let mut a = pima.to_vec();
         a.extend(["--epochs", "1", "--out", bad_s]);

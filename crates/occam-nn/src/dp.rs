@@ -2,8 +2,9 @@
 //! with Differential Privacy", algorithm 1): every step takes a Poisson sample of the
 //! training rows (each row in with probability q), clips each row's own gradient to L2 norm
 //! C, sums the clipped gradients, adds Gaussian noise of standard deviation sigma C to every
-//! coordinate and divides by the expected batch size q N (as Opacus does). The accountant of
-//! [`crate::privacy`] turns (sigma, q, steps, delta) into the epsilon spent.
+//! coordinate and divides by the expected batch size q N (as Opacus does). The accountant
+//! ([`crate::privacy`]'s RDP or [`crate::pld`]'s PLD) turns (sigma, q, steps, delta) into the
+//! epsilon spent.
 //!
 //! Per-example gradients are never formed as a batch of one. One forward and one backward
 //! pass give every layer its input and the gradient of the loss with respect to its output,
@@ -25,6 +26,7 @@ use crate::error::{NnError, Result};
 use crate::layer::Layer;
 use crate::mat::{Batch, Mat};
 use crate::net::{MlpSpec, Net};
+use crate::privacy::Accountant;
 use crate::real::Real;
 use crate::trainer::Trainer;
 use occam_core::rng::Rng;
@@ -46,11 +48,14 @@ pub enum DpNoise {
 /// | `max_grad_norm` | 1 | > 0, the per-example clipping norm C |
 /// | `noise` | | multiplier sigma >= 0, or a target epsilon > 0 |
 /// | `delta` | 1e-5 | (0, 1) |
+/// | `accountant` | rdp | rdp, pld |
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DpConfig {
     pub max_grad_norm: f64,
     pub noise: DpNoise,
     pub delta: f64,
+    #[serde(default)]
+    pub accountant: Accountant,
 }
 
 impl DpConfig {
@@ -96,7 +101,7 @@ pub struct PrivacySpent {
     pub delta: f64,
     /// Epsilon at `delta` after `steps` steps (infinite without noise).
     pub epsilon: f64,
-    /// The accountant ("rdp").
+    /// The accountant ("rdp" or "pld").
     pub accountant: String,
     /// The target epsilon the noise was chosen for, if one was given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -124,7 +129,8 @@ impl DpRun {
             DpNoise::Multiplier(s) => s,
             DpNoise::Epsilon(e) => {
                 let steps = (epochs * steps_per_epoch) as u64;
-                crate::privacy::noise_for_epsilon(e, sample_rate, steps, cfg.delta)?
+                cfg.accountant
+                    .noise_for_epsilon(e, sample_rate, steps, cfg.delta)?
             }
         };
         Ok(DpRun {
@@ -143,7 +149,8 @@ impl DpRun {
         } else if self.sigma == 0.0 {
             f64::INFINITY
         } else {
-            crate::privacy::epsilon(self.sigma, self.sample_rate, steps, cfg.delta)
+            cfg.accountant
+                .epsilon(self.sigma, self.sample_rate, steps, cfg.delta)
                 .map_or(f64::INFINITY, |g| g.epsilon)
         };
         PrivacySpent {
@@ -154,7 +161,7 @@ impl DpRun {
             rows: self.rows,
             delta: cfg.delta,
             epsilon,
-            accountant: "rdp".into(),
+            accountant: cfg.accountant.name().into(),
             target_epsilon: match cfg.noise {
                 DpNoise::Epsilon(e) => Some(e),
                 DpNoise::Multiplier(_) => None,

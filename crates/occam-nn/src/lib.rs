@@ -20,6 +20,7 @@ pub mod net;
 pub mod optim;
 pub mod parallel;
 pub mod param;
+pub mod pld;
 pub mod privacy;
 pub mod real;
 pub mod recommender;

@@ -26,13 +26,89 @@ pub fn default_orders() -> Vec<f64> {
 /// The terms of the fractional-order series at most.
 const MAX_SERIES_TERMS: usize = 1000;
 
-/// An (epsilon, delta) guarantee and the order that gave it.
+/// An (epsilon, delta) guarantee and how the accountant reached it.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Guarantee {
     pub epsilon: f64,
     pub delta: f64,
-    /// The Rényi order the minimum was attained at.
-    pub order: f64,
+    /// The Rényi order the minimum was attained at (RDP accountant).
+    pub order: Option<f64>,
+    /// The loss grid's cell width (PLD accountant).
+    pub interval: Option<f64>,
+}
+
+/// The accountant that turns DP-SGD's steps into (epsilon, delta).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Accountant {
+    /// Rényi DP over dp-accounting's order grid (this module).
+    #[default]
+    Rdp,
+    /// The privacy loss distribution, composed by FFT (`pld`): tighter.
+    Pld,
+}
+
+impl Accountant {
+    /// Parses "rdp" or "pld"; `param` names the option in the error.
+    pub fn parse(s: &str, param: &str) -> Result<Accountant, NnError> {
+        match s {
+            "rdp" => Ok(Accountant::Rdp),
+            "pld" => Ok(Accountant::Pld),
+            "prv" => Err(NnError::config(
+                param,
+                "'prv' is not in occam: use pld (the privacy loss distribution, as tight)",
+            )),
+            _ => Err(NnError::config(
+                param,
+                format!("'{s}' is not an accountant (rdp, pld)"),
+            )),
+        }
+    }
+
+    /// The accountant's name, as `parse` reads it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Accountant::Rdp => "rdp",
+            Accountant::Pld => "pld",
+        }
+    }
+
+    /// The guarantee of `steps` steps (see [`epsilon`] and [`crate::pld::epsilon`]).
+    pub fn epsilon(
+        self,
+        noise_multiplier: f64,
+        sample_rate: f64,
+        steps: u64,
+        delta: f64,
+    ) -> Result<Guarantee, NnError> {
+        match self {
+            Accountant::Rdp => epsilon(noise_multiplier, sample_rate, steps, delta),
+            Accountant::Pld => {
+                let g = crate::pld::epsilon(noise_multiplier, sample_rate, steps, delta)?;
+                Ok(Guarantee {
+                    epsilon: g.epsilon,
+                    delta,
+                    order: None,
+                    interval: Some(g.interval),
+                })
+            }
+        }
+    }
+
+    /// The smallest noise multiplier that meets `target` epsilon (see
+    /// [`noise_for_epsilon`] and [`crate::pld::noise_for_epsilon`]).
+    pub fn noise_for_epsilon(
+        self,
+        target: f64,
+        sample_rate: f64,
+        steps: u64,
+        delta: f64,
+    ) -> Result<f64, NnError> {
+        match self {
+            Accountant::Rdp => noise_for_epsilon(target, sample_rate, steps, delta),
+            Accountant::Pld => crate::pld::noise_for_epsilon(target, sample_rate, steps, delta),
+        }
+    }
 }
 
 /// log(exp(a) + exp(b)).
@@ -195,7 +271,8 @@ pub fn epsilon(
     Ok(Guarantee {
         epsilon,
         delta,
-        order,
+        order: Some(order),
+        interval: None,
     })
 }
 

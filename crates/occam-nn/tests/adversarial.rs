@@ -250,6 +250,7 @@ fn adversarial_training_refuses_bad_values_dp_and_sparse_rows() {
         max_grad_norm: 1.0,
         noise: occam_nn::dp::DpNoise::Multiplier(1.0),
         delta: 1e-5,
+        accountant: Default::default(),
     });
     let e = Trainer::new(Net::<f64>::new(&spec, 0), c.clone())
         .err()

@@ -235,6 +235,7 @@ fn without_noise_or_clipping_dp_sgd_is_full_batch_gradient_descent() {
         max_grad_norm: 1e9,
         noise: DpNoise::Multiplier(0.0),
         delta: 1e-5,
+        accountant: Default::default(),
     };
     let dp = train(&spec, config(15, 40, Some(free)), &data);
     let plain = train(&spec, config(15, 40, None), &data);
@@ -261,6 +262,7 @@ fn dp_sgd_records_the_accountants_epsilon_meets_a_target_and_repeats_with_the_se
         max_grad_norm: 0.5,
         noise,
         delta: 1e-5,
+        accountant: Default::default(),
     };
     let a = train(
         &spec,
@@ -304,6 +306,7 @@ fn dp_sgd_refuses_batch_norm_dropconnect_variational_the_evidence_and_bad_values
         max_grad_norm: 1.0,
         noise: DpNoise::Multiplier(1.0),
         delta: 1e-5,
+        accountant: Default::default(),
     };
     let cfg = config(1, 8, Some(ok));
     let err = |spec: &MlpSpec, cfg: TrainConfig| match Trainer::new(Net::<f64>::new(spec, 0), cfg) {

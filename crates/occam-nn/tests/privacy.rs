@@ -48,7 +48,7 @@ fn epsilon_equals_dp_accounting_over_the_grid() {
             "{p}: occam {} vs dp-accounting {want}",
             g.epsilon
         );
-        assert_eq!(g.order, f("order"), "{p}: optimal order");
+        assert_eq!(g.order, Some(f("order")), "{p}: optimal order");
     }
     eprintln!(
         "worst relative difference over {} points: {worst:.2e}",

@@ -625,7 +625,8 @@ fn privacy_html(p: &occam::privacy::PrivacySpent) -> Result<String> {
                     p.sample_rate,
                     e * per_epoch,
                     p.delta,
-                    occam::privacy::Accountant::Rdp,
+                    occam::privacy::Accountant::parse(&p.accountant, "accountant")
+                        .unwrap_or_default(),
                 )
                 .map_or(f64::NAN, |g| g.epsilon)
             })

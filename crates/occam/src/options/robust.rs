@@ -45,6 +45,7 @@ impl TrainOptions {
             ("dp_noise_multiplier", self.dp_noise_multiplier.is_some()),
             ("dp_max_grad_norm", self.dp_max_grad_norm.is_some()),
             ("dp_delta", self.dp_delta.is_some()),
+            ("dp_accountant", self.dp_accountant.is_some()),
         ]
         .into_iter()
         .find_map(|(n, set)| set.then_some(n))
@@ -75,6 +76,10 @@ impl TrainOptions {
             max_grad_norm: self.dp_max_grad_norm.unwrap_or(1.0),
             noise,
             delta: self.dp_delta.unwrap_or(1e-5),
+            accountant: match self.dp_accountant.as_deref() {
+                Some(name) => crate::privacy::accountant(name, "dp_accountant")?,
+                None => Default::default(),
+            },
         };
         dp.validate()?;
         Ok(Some(dp))

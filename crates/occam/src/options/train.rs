@@ -349,7 +349,7 @@ pub struct TrainOptions {
     #[cfg_attr(feature = "clap", arg(help_heading = "Evaluation", long))]
     pub repeats: Option<usize>,
     /// DP-SGD: the epsilon to spend over all epochs (at --dp-delta); the noise multiplier is
-    /// the smallest that meets it (RDP accountant). Each epoch is ceil(N / batch size) steps on
+    /// the smallest that meets it (by --dp-accountant). Each epoch is ceil(N / batch size) steps on
     /// Poisson samples of the training rows.
     #[cfg_attr(
         feature = "clap",
@@ -376,6 +376,13 @@ pub struct TrainOptions {
         arg(help_heading = "Privacy", long, value_name = "DELTA")
     )]
     pub dp_delta: Option<f64>,
+    /// DP-SGD's accountant: rdp | pld (the privacy loss distribution: a smaller epsilon for
+    /// the same noise, so less noise for a target) [default: rdp].
+    #[cfg_attr(
+        feature = "clap",
+        arg(help_heading = "Privacy", long, value_name = "NAME")
+    )]
+    pub dp_accountant: Option<String>,
     /// Adversarial training: fgsm | pgd (Madry et al.: a random start, --adv-steps steps) |
     /// trades (Zhang et al. 2019: the clean loss plus --adv-beta times the KL to the
     /// adversarial rows' prediction).
