@@ -8,7 +8,9 @@
 //!
 //! Per-example gradients are never formed as a batch of one. One forward and one backward
 //! pass give every layer its input and the gradient of the loss with respect to its output,
-//! row by row; from those each layer adds its rows' squared gradient norms
+//! row by row (the backward pass forms input gradients only, [`Net::backward_inputs`]: dense
+//! and convolution layers skip the batch's parameter gradients, which the clipped sum
+//! replaces); from those each layer adds its rows' squared gradient norms
 //! ([`crate::layer::Layer::add_sample_sq_norms`]: closed form for dense layers and layer
 //! norm, Goodfellow 2015; one small product per example for convolutions and recurrent
 //! layers). A row's gradient is linear in its output gradient, so the clipped sum
@@ -216,7 +218,8 @@ fn each_layer<R: Real>(
     }
 }
 
-/// Each row's gradient norm over every parameter, after `net.backward(x, gy)` where row i of
+/// Each row's gradient norm over every parameter, after `net.backward(x, gy)` (or
+/// `backward_inputs`) where row i of
 /// `gy` is the gradient of row i's own loss. Convolutions keep each image's gradients for
 /// the clipped sum.
 pub fn sample_norms<R: Real>(net: &mut Net<R>, x: Batch<R>, gy: &Mat<R>) -> Vec<f64> {
@@ -227,7 +230,8 @@ pub fn sample_norms<R: Real>(net: &mut Net<R>, x: Batch<R>, gy: &Mat<R>) -> Vec<
     sq.into_iter().map(f64::sqrt).collect()
 }
 
-/// After `net.backward(x, gy)` (row i of `gy`: the gradient of row i's own loss), replaces
+/// After `net.backward(x, gy)` or `net.backward_inputs(x, gy)` (row i of `gy`: the gradient
+/// of row i's own loss), replaces
 /// every parameter gradient by the sum of the rows' gradients each clipped to norm
 /// `max_norm`; returns the norms before clipping.
 pub fn clip_per_sample<R: Real>(
@@ -322,7 +326,8 @@ impl<R: Real> Trainer<R> {
                 // row i: the gradient of row i's own loss (the mean's times the rows)
                 let b = R::of(self.grad.rows as f64);
                 self.grad.data.iter_mut().for_each(|g| *g *= b);
-                self.net.backward(x, &self.grad);
+                // input gradients only: the clipped sum sets the parameter gradients
+                self.net.backward_inputs(x, &self.grad);
                 crate::dp::clip_per_sample(&mut self.net, x, &self.grad, cfg.max_grad_norm);
                 loss
             }

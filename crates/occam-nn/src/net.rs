@@ -447,6 +447,23 @@ impl<R: Real> Net<R> {
         }
     }
 
+    /// `backward` without the parameter gradients of dense and convolution layers
+    /// ([`Layer::backward_input`]): every layer's input gradient, for DP-SGD's per-example
+    /// norms and clipped sum, which set those parameter gradients themselves.
+    pub fn backward_inputs(&mut self, x: Batch<R>, gy: &Mat<R>) {
+        for i in (0..self.layers.len()).rev() {
+            let (left, right) = self.layers.split_at_mut(i);
+            let (cur, after) = right.split_first_mut().expect("index in range");
+            let g = after.first().map_or(gy, |next| next.grad_in());
+            let input = if i == 0 {
+                x
+            } else {
+                Batch::Dense(left[i - 1].out())
+            };
+            cur.backward_input(input, g, i > 0);
+        }
+    }
+
     /// The input gradient of the first layer (for the finite-difference check).
     pub fn backward_to_input(&mut self, x: Batch<R>, gy: &Mat<R>) -> &Mat<R> {
         self.backward(x, gy);

@@ -1,4 +1,5 @@
-//! DP-SGD: per-example gradient norms and clipped sums against a loop over single examples,
+//! DP-SGD: per-example gradient norms and clipped sums against a loop over single examples
+//! (after a whole backward pass and after the input-gradients-only pass of the DP step),
 //! for every layer kind DP-SGD takes (dense on dense and sparse rows, layer norm, convolution
 //! with pooling, LSTM, GRU); the Poisson sampler; the whole training loop against plain
 //! full-batch training when there is no noise and no clipping; the privacy record against
@@ -60,30 +61,37 @@ fn check_against_loop(what: &str, net: &Net<f64>, x: Batch<f64>, y: &[f64], loss
         let c = (clip / (n + 1e-6)).min(1.0);
         want.iter_mut().zip(g).for_each(|(w, v)| *w += c * v);
     }
-    // batched
-    let mut net = net.clone();
-    let mut g = Mat::default();
-    let out = net.forward_train(x, &mut Rng::new(0));
-    loss.value_grad(out, y, &mut g);
-    g.data.iter_mut().for_each(|v| *v *= b as f64);
-    net.backward(x, &g);
-    let norms = dp::clip_per_sample(&mut net, x, &g, clip);
-    for (i, (a, w)) in norms.iter().zip(&loop_norms).enumerate() {
+    // batched, after a whole backward pass and after the input-gradients-only pass that
+    // DP-SGD's step runs
+    for inputs_only in [false, true] {
+        let mut net = net.clone();
+        let mut g = Mat::default();
+        let out = net.forward_train(x, &mut Rng::new(0));
+        loss.value_grad(out, y, &mut g);
+        g.data.iter_mut().for_each(|v| *v *= b as f64);
+        if inputs_only {
+            net.backward_inputs(x, &g);
+        } else {
+            net.backward(x, &g);
+        }
+        let norms = dp::clip_per_sample(&mut net, x, &g, clip);
+        for (i, (a, w)) in norms.iter().zip(&loop_norms).enumerate() {
+            assert!(
+                (a - w).abs() <= 1e-6 * w.max(1e-12),
+                "{what} ({inputs_only}): row {i}: norm {a} vs loop {w}"
+            );
+        }
+        let got = grads(&net);
+        let scale = want.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let err = got
+            .iter()
+            .zip(&want)
+            .fold(0.0f64, |m, (a, w)| m.max((a - w).abs()));
         assert!(
-            (a - w).abs() <= 1e-6 * w.max(1e-12),
-            "{what}: row {i}: norm {a} vs loop {w}"
+            err <= 1e-6 * scale,
+            "{what} ({inputs_only}): clipped sum off by {err} (scale {scale})"
         );
     }
-    let got = grads(&net);
-    let scale = want.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    let err = got
-        .iter()
-        .zip(&want)
-        .fold(0.0f64, |m, (a, w)| m.max((a - w).abs()));
-    assert!(
-        err <= 1e-6 * scale,
-        "{what}: clipped sum off by {err} (scale {scale})"
-    );
     assert!(
         loop_norms.iter().any(|&n| n > clip) && loop_norms.iter().any(|&n| n < clip),
         "{what}: the threshold clips some rows and not others"

@@ -220,11 +220,24 @@ impl<R: Real> Conv2d<R> {
         if noisy {
             self.noise_backward(gy);
         }
-        if !need_grad_in {
-            return;
+        if need_grad_in {
+            self.input_grad(gy, noisy);
         }
-        // dx: col2im of W^T [pk, f] * gy_b [f, p] (plus, under variational dropout,
-        // 2 col_b * (sigma2^T gvar_b)), image by image.
+    }
+
+    /// The input gradient alone, without the kernel and bias gradients (DP-SGD's first pass,
+    /// whose parameter gradients the clipped sum replaces). Not under variational dropout
+    /// ([`crate::layer::Layer::backward_input`] falls back to `backward` there).
+    pub fn backward_input(&mut self, gy: &Mat<R>) {
+        self.input_grad(gy, false);
+    }
+
+    /// dx: col2im of W^T [pk, f] * gy_b [f, p] (plus, under variational dropout with its
+    /// noise drawn, 2 col_b * (sigma2^T gvar_b)), image by image.
+    fn input_grad(&mut self, gy: &Mat<R>, noisy: bool) {
+        let s = self.shape;
+        let (p, pk, f) = (s.h_out() * s.w_out(), s.patch(), s.c_out);
+        let b = gy.rows;
         let w = if self.noise.eval_pruned {
             &self.noise.w_eff
         } else {

@@ -194,18 +194,7 @@ impl<R: Real> Dense<R> {
             gb.iter_mut().zip(gy.row(i)).for_each(|(b, &g)| *b += g);
         }
         if need_grad_in {
-            let w = if self.mask.is_empty() && !self.eval_pruned {
-                &self.weight.value
-            } else {
-                &self.w_eff
-            };
-            self.grad_in.resize(gy.rows, self.n_in);
-            matmul(
-                &mut self.grad_in.data,
-                View::of(gy),
-                View::new(w, self.n_in, n).t(),
-                false,
-            );
+            self.backward_input(gy);
         }
         if let Some(vd) = &mut self.vd {
             // only after a training pass drew the noise
@@ -214,6 +203,26 @@ impl<R: Real> Dense<R> {
                 vd.backward(x, gy, &self.weight.value, &mut self.weight.grad, gi);
             }
         }
+    }
+
+    /// The input gradient `gy W^T` alone, without the parameter gradients (DP-SGD's first
+    /// pass, whose parameter gradients the clipped sum replaces). Not under variational
+    /// dropout, whose noise adds to the input gradient ([`Layer::backward_input`] falls back).
+    ///
+    /// [`Layer::backward_input`]: crate::layer::Layer::backward_input
+    pub fn backward_input(&mut self, gy: &Mat<R>) {
+        let w = if self.mask.is_empty() && !self.eval_pruned {
+            &self.weight.value
+        } else {
+            &self.w_eff
+        };
+        self.grad_in.resize(gy.rows, self.n_in);
+        matmul(
+            &mut self.grad_in.data,
+            View::of(gy),
+            View::new(w, self.n_in, self.n_out).t(),
+            false,
+        );
     }
 
     /// Adds each row's squared norm of its own gradient of W and b to `out` (DP-SGD's

@@ -114,6 +114,26 @@ impl<R: Real> Layer<R> {
         }
     }
 
+    /// `backward` for the input gradient only where a layer can skip its parameter
+    /// gradients (dense and convolution layers without variational dropout); every other
+    /// layer runs its whole `backward`. DP-SGD's first pass: the clipped sum sets the
+    /// parameter gradients after it.
+    pub fn backward_input(&mut self, x: Batch<R>, gy: &Mat<R>, need_grad_in: bool) {
+        match self {
+            Layer::Dense(l) if l.vd.is_none() => {
+                if need_grad_in {
+                    l.backward_input(gy)
+                }
+            }
+            Layer::Conv(l) if l.vd.is_none() => {
+                if need_grad_in {
+                    l.backward_input(gy)
+                }
+            }
+            _ => self.backward(x, gy, need_grad_in),
+        }
+    }
+
     /// Adds each row's squared norm of its own gradient of this layer's parameters to `out`,
     /// after `backward(x, gy)` on the same rows (per-example clipping, [`crate::dp`]); a
     /// convolution keeps each image's gradients for its clipped sum. Layers without
