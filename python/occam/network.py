@@ -65,6 +65,7 @@ class _MLP(Explainable, RunFolderState, BaseEstimator):
                  robust_restarts=1,
                  federated=None, fed_rounds=10, fed_local_epochs=1, fed_mu=0.0,
                  fed_split="iid", fed_stragglers=0.0, fed_drop_stragglers=False,
+                 fed_sample_rate=1.0,
                  random_state=0):
         keep(self, locals())
 
@@ -121,6 +122,7 @@ class _MLP(Explainable, RunFolderState, BaseEstimator):
             fed_stragglers=None if self.federated is None else float(self.fed_stragglers),
             fed_drop_stragglers=None if self.federated is None
             else bool(self.fed_drop_stragglers),
+            fed_sample_rate=None if self.federated is None else float(self.fed_sample_rate),
             seed=int(self.random_state),
         )
         if self.early_stopping:
@@ -230,7 +232,11 @@ _DOC = """
     weights, averaged by row counts; ``fed_mu`` > 0 is FedProx's proximal term, Li et al.
     2020; ``fed_split`` "iid" or "dirichlet:ALPHA", label skew; ``fed_stragglers`` the share
     of clients that finish only part of their local epochs each round, whose work
-    ``fed_drop_stragglers`` leaves out as FedAvg does), ``random_state``.
+    ``fed_drop_stragglers`` leaves out as FedAvg does; ``fed_sample_rate`` each client's
+    probability of taking part in a round; with ``dp_epsilon`` or ``dp_noise_multiplier``,
+    client-level DP, DP-FedAvg of McMahan et al. 2018: each client's update clipped to
+    ``dp_max_grad_norm``, Gaussian noise on their sum, the guarantee per client over the
+    rounds, ``privacy_["unit"] == "client"``), ``random_state``.
 
     Attributes: ``zeros_per_layer_`` ((exact zeros, weights) per dense layer),
     ``selected_features_`` (inputs with a nonzero first-layer weight), ``history_`` (per

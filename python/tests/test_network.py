@@ -318,3 +318,17 @@ def test_federated_training_over_label_skewed_clients():
     assert s.federated_["settings"]["drop_stragglers"] is True
     with pytest.raises(ValueError, match="fed_stragglers"):
         occam.MLPClassifier(federated=3, fed_stragglers=1.5).fit(X, y)
+
+
+def test_federated_training_with_client_level_dp():
+    X, y = table("digits_8x8.csv")
+    m = occam.MLPClassifier(hidden=(16,), learning_rate=0.01, federated=6, fed_rounds=5,
+                            fed_sample_rate=0.5, dp_epsilon=8.0, dp_max_grad_norm=2.0).fit(X, y)
+    p = m.privacy_
+    assert p["unit"] == "client" and (p["rows"], p["steps"]) == (6, 5)
+    assert 7.9 < p["epsilon"] <= 8.0
+    again = occam.privacy.epsilon(p["noise_multiplier"], 0.5, 5, 1e-5)
+    assert again == pytest.approx(p["epsilon"], rel=1e-12)
+    assert m.federated_["settings"]["sample_rate"] == 0.5
+    with pytest.raises(ValueError, match="fed_sample_rate"):
+        occam.MLPClassifier(federated=3, fed_sample_rate=0.0).fit(X, y)

@@ -1,6 +1,7 @@
 //! `occam train --federated K`: FedAvg and FedProx over clients with IID or Dirichlet
 //! label-skewed splits, one metrics row per round, the settings and client sizes in
-//! summary.json, and bad settings as usage errors naming the flag with nothing written.
+//! summary.json, client-level DP (DP-FedAvg) with its privacy record, and bad settings as
+//! usage errors naming the flag with nothing written.
 
 mod common;
 use common::{fails_naming, json, ok, tmp};
@@ -82,7 +83,11 @@ fn federated_training_on_digits_writes_rounds_and_clients() {
             &["--federated", "3", "--patience", "3"][..],
             "early stopping",
         ),
-        (&["--federated", "3", "--dp-epsilon", "1"][..], "DP-SGD"),
+        (
+            &["--federated", "3", "--fed-sample-rate", "0"][..],
+            "--fed-sample-rate",
+        ),
+        (&["--fed-sample-rate", "0.5"][..], "--fed-sample-rate"),
     ] {
         let mut a = vec![
             "train",
@@ -96,4 +101,73 @@ fn federated_training_on_digits_writes_rounds_and_clients() {
         fails_naming(&a, name);
         assert!(!bad.exists(), "{extra:?} wrote a run");
     }
+}
+
+#[test]
+fn client_level_dp_records_the_guarantee_per_client() {
+    let dir = tmp("federated-dp");
+    let run = dir.join("dpfedavg");
+    let o = ok(&[
+        "train",
+        "builtin:digits",
+        "--target",
+        "digit",
+        "--hidden",
+        "16",
+        "--lr",
+        "0.01",
+        "--federated",
+        "6",
+        "--fed-rounds",
+        "5",
+        "--fed-sample-rate",
+        "0.5",
+        "--dp-epsilon",
+        "8",
+        "--dp-max-grad-norm",
+        "2",
+        "--dp-accountant",
+        "pld",
+        "--out",
+        run.to_str().unwrap(),
+    ]);
+    assert!(
+        o.contains("privacy (client-level DP-FedAvg, pld accountant)"),
+        "{o}"
+    );
+    let s = json(&run.join("summary.json"));
+    let p = &s["privacy"];
+    assert_eq!(p["unit"], "client", "{p}");
+    assert_eq!(
+        (p["rows"].as_u64(), p["steps"].as_u64()),
+        (Some(6), Some(5))
+    );
+    assert_eq!(p["sample_rate"].as_f64(), Some(0.5));
+    let eps = p["epsilon"].as_f64().unwrap();
+    assert!(eps <= 8.0 && eps > 7.9, "{p}");
+    assert_eq!(
+        s["federated"]["settings"]["sample_rate"].as_f64(),
+        Some(0.5)
+    );
+    let (o, e, c) = common::occam(&[
+        "privacy",
+        "epsilon",
+        "--noise-multiplier",
+        &p["noise_multiplier"].to_string(),
+        "--sample-rate",
+        "0.5",
+        "--steps",
+        "5",
+        "--delta",
+        "1e-5",
+        "--accountant",
+        "pld",
+    ]);
+    assert_eq!(c, Some(0), "{e}");
+    let last: f64 = o.trim().lines().last().unwrap()["epsilon=".len()..]
+        .parse()
+        .unwrap();
+    assert!((last - eps).abs() <= 1e-9 * eps);
+    let html = std::fs::read_to_string(run.join("report.html")).unwrap();
+    assert!(html.contains("Client-level DP-FedAvg"));
 }

@@ -89,17 +89,31 @@ impl DpConfig {
     }
 }
 
-/// The privacy a DP-SGD run spent: the mechanism (sigma, C, q, steps) and its guarantee.
+/// What one unit of privacy is: a training row (DP-SGD) or a client's rows (client-level DP
+/// in federated training, [`crate::federated`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PrivacyUnit {
+    #[default]
+    Row,
+    Client,
+}
+
+/// The privacy a DP run spent: the mechanism (sigma, C, q, steps) and its guarantee.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PrivacySpent {
     pub noise_multiplier: f64,
     pub max_grad_norm: f64,
-    /// Poisson sampling probability of a row per step (1 / steps per epoch).
+    /// Poisson sampling probability of a row per step (1 / steps per epoch), or of a client
+    /// per round.
     pub sample_rate: f64,
-    /// Steps taken.
+    /// Steps taken (rounds, for clients).
     pub steps: u64,
-    /// The training rows the guarantee protects.
+    /// The training rows the guarantee protects (clients, for clients).
     pub rows: usize,
+    /// What the guarantee protects: one row, or one client's rows.
+    #[serde(default)]
+    pub unit: PrivacyUnit,
     pub delta: f64,
     /// Epsilon at `delta` after `steps` steps (infinite without noise).
     pub epsilon: f64,
@@ -118,6 +132,7 @@ pub struct DpRun {
     pub rows: usize,
     pub steps_per_epoch: usize,
     pub sample_rate: f64,
+    pub unit: PrivacyUnit,
 }
 
 impl DpRun {
@@ -140,6 +155,7 @@ impl DpRun {
             rows: n,
             steps_per_epoch,
             sample_rate,
+            unit: PrivacyUnit::Row,
         })
     }
 
@@ -161,6 +177,7 @@ impl DpRun {
             sample_rate: self.sample_rate,
             steps,
             rows: self.rows,
+            unit: self.unit,
             delta: cfg.delta,
             epsilon,
             accountant: cfg.accountant.name().into(),

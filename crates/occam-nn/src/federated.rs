@@ -9,10 +9,26 @@
 //! `mu/2 |w - w_global|^2` added to its objective), and the server sets the global weights to
 //! the clients' average weighted by their row counts. With `stragglers`, a client may finish
 //! only part of its local epochs in a round (Li et al.'s systems heterogeneity); FedAvg's
-//! rule drops that partial work (`drop_stragglers`), FedProx keeps it. Client k's draws in
-//! round r come from the seed `(seed, r, k)`, so a run repeats bit for bit.
+//! rule drops that partial work (`drop_stragglers`), FedProx keeps it. With `sample_rate`
+//! < 1 each client takes part in a round with that probability (Poisson).
+//!
+//! Client-level differential privacy (DP-FedAvg: McMahan, Ramage, Talwar & Zhang 2018,
+//! "Learning Differentially Private Recurrent Language Models", algorithm 1), when the
+//! training config has `dp`: each taking part client's update `w_k - w_global` is clipped to
+//! L2 norm S (`max_grad_norm`), the server adds N(0, (sigma S)^2) to each coordinate of the
+//! clipped updates' sum and moves the global weights by that over the expected number of
+//! clients, `sample_rate K` (the fixed-denominator estimator: every client weighs the same,
+//! whatever its rows). One client's data change one round's sum by at most S, so each round
+//! is the Poisson-subsampled Gaussian mechanism and the accountant (RDP or PLD, over the
+//! rounds at `sample_rate`) gives the (epsilon, delta) of adding or removing a whole client;
+//! the noise for a target epsilon comes from it. The clients' own steps are plain (no
+//! DP-SGD inside).
+//!
+//! Client k's draws in round r come from the seed `(seed, r, k)`, the round's sample and
+//! noise from streams of their own, so a run repeats bit for bit.
 
 use crate::data::{Data, Features, Gather};
+use crate::dp::{DpConfig, DpNoise, DpRun, PrivacyUnit};
 use crate::error::{NnError, Result};
 use crate::net::Net;
 use crate::real::Real;
@@ -41,6 +57,7 @@ pub enum ClientSplit {
 /// | `split` | iid | iid, dirichlet(alpha > 0) |
 /// | `stragglers` | 0 | [0, 1): each round each client is a straggler with this probability and trains only 1 to `local_epochs - 1` epochs (uniform; Li et al.'s systems heterogeneity) |
 /// | `drop_stragglers` | false | leave the stragglers' partial work out of the average (FedAvg's rule in Li et al.; FedProx keeps it) |
+/// | `sample_rate` | 1 | (0, 1]: each client's probability of taking part in a round |
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FedConfig {
     pub clients: usize,
@@ -52,6 +69,12 @@ pub struct FedConfig {
     pub stragglers: f64,
     #[serde(default)]
     pub drop_stragglers: bool,
+    #[serde(default = "every_client")]
+    pub sample_rate: f64,
+}
+
+fn every_client() -> f64 {
+    1.0
 }
 
 impl FedConfig {
@@ -75,6 +98,12 @@ impl FedConfig {
             return Err(NnError::config(
                 "fed_stragglers",
                 format!("{} is not in [0, 1)", self.stragglers),
+            ));
+        }
+        if !(self.sample_rate > 0.0 && self.sample_rate <= 1.0) {
+            return Err(NnError::config(
+                "fed_sample_rate",
+                format!("{} is not in (0, 1]", self.sample_rate),
             ));
         }
         if let ClientSplit::Dirichlet(a) = self.split {
@@ -198,6 +227,38 @@ pub fn subset<R: Real>(data: &Data<R>, idx: &[usize]) -> Data<R> {
     }
 }
 
+/// Which clients take part in `round`: all at sample rate 1, else each with probability
+/// `sample_rate` (from a stream of its own per round).
+fn participants(fed: &FedConfig, seed: u64, round: usize) -> Vec<bool> {
+    if fed.sample_rate >= 1.0 {
+        return vec![true; fed.clients];
+    }
+    let mut rng = Rng::stream(seed ^ 0x5a3b_1e00, round as u64);
+    (0..fed.clients)
+        .map(|_| rng.uniform() < fed.sample_rate)
+        .collect()
+}
+
+/// Client-level DP's mechanism: the noise multiplier (from a target epsilon over the rounds
+/// at the clients' sample rate when one was given), one step per round.
+fn client_mechanism(dp: &DpConfig, fed: &FedConfig) -> Result<DpRun> {
+    dp.validate()?;
+    let sigma = match dp.noise {
+        DpNoise::Multiplier(s) => s,
+        DpNoise::Epsilon(e) => {
+            dp.accountant
+                .noise_for_epsilon(e, fed.sample_rate, fed.rounds as u64, dp.delta)?
+        }
+    };
+    Ok(DpRun {
+        sigma,
+        rows: fed.clients,
+        steps_per_epoch: 1,
+        sample_rate: fed.sample_rate,
+        unit: PrivacyUnit::Client,
+    })
+}
+
 /// What sees each finished round: its log and the global trainer.
 pub type RoundHook<'a, R> =
     dyn FnMut(&EpochLog, &Trainer<R>) -> std::result::Result<(), String> + 'a;
@@ -230,7 +291,13 @@ pub fn fit<R: Real>(
     local.epochs = fed.local_epochs;
     local.restore_best = false;
     local.federated = None;
+    local.dp = None;
     let mut global = Trainer::new(net, cfg.clone())?;
+    let client_dp = match &cfg.dp {
+        Some(d) => Some((*d, client_mechanism(d, fed)?)),
+        None => None,
+    };
+    global.dp_run = client_dp.map(|(_, run)| run);
     for round in 0..fed.rounds {
         let t0 = Instant::now();
         let start: Vec<Vec<R>> = global
@@ -246,7 +313,12 @@ pub fn fit<R: Real>(
             .map(|p| vec![0.0; p.len()])
             .collect();
         let (mut rows, mut loss) = (0usize, 0.0);
-        for (k, d) in data.iter().enumerate().filter(|(_, d)| d.rows() > 0) {
+        let taking_part = participants(fed, cfg.seed, round);
+        for (k, d) in data
+            .iter()
+            .enumerate()
+            .filter(|(k, d)| d.rows() > 0 && taking_part[*k])
+        {
             let mut draws = Rng::stream(cfg.seed, ((round as u64) << 20) | k as u64);
             let mut c = local.clone();
             c.seed = draws.next_u64();
@@ -265,27 +337,65 @@ pub fn fit<R: Real>(
             }
             t.fit(d, None, &mut |_| Ok(()))?;
             let n = d.rows();
-            for (s, p) in sum.iter_mut().zip(t.net.params()) {
-                s.iter_mut()
-                    .zip(&p.value)
-                    .for_each(|(a, v)| *a += n as f64 * v.f64());
+            match client_dp {
+                // the update w_k - w_global, clipped to norm S, unweighted
+                Some((dp, _)) => {
+                    let params = t.net.params();
+                    let norm = params
+                        .iter()
+                        .zip(&start)
+                        .flat_map(|(p, s0)| p.value.iter().zip(s0))
+                        .map(|(v, s0)| (v.f64() - s0.f64()).powi(2))
+                        .sum::<f64>()
+                        .sqrt();
+                    let c = if norm > dp.max_grad_norm {
+                        dp.max_grad_norm / norm
+                    } else {
+                        1.0
+                    };
+                    for ((s, p), s0) in sum.iter_mut().zip(params).zip(&start) {
+                        for ((a, v), w0) in s.iter_mut().zip(&p.value).zip(s0) {
+                            *a += c * (v.f64() - w0.f64());
+                        }
+                    }
+                }
+                None => {
+                    for (s, p) in sum.iter_mut().zip(t.net.params()) {
+                        s.iter_mut()
+                            .zip(&p.value)
+                            .for_each(|(a, v)| *a += n as f64 * v.f64());
+                    }
+                }
             }
             loss += n as f64 * t.history.last().map_or(f64::NAN, |h| h.train_loss);
             rows += n;
         }
         let total = rows.max(1) as f64;
-        // a round whose every client was dropped leaves the global weights as they were
-        for (p, s) in global
-            .net
-            .params_mut()
-            .into_iter()
-            .zip(&sum)
-            .filter(|_| rows > 0)
-        {
-            p.value
-                .iter_mut()
-                .zip(s)
-                .for_each(|(v, a)| *v = R::of(a / total));
+        if let Some((dp, run)) = client_dp {
+            // noise on the clipped sum, over the expected clients; every round, whoever
+            // took part
+            let mut noise = Rng::stream(cfg.seed ^ 0xd9fe_da51, round as u64);
+            let sd = run.sigma * dp.max_grad_norm;
+            let expected = fed.sample_rate * fed.clients as f64;
+            for ((p, s), s0) in global.net.params_mut().into_iter().zip(&sum).zip(&start) {
+                for ((v, a), w0) in p.value.iter_mut().zip(s).zip(s0) {
+                    *v = R::of(w0.f64() + (a + sd * noise.normal()) / expected);
+                }
+            }
+        } else {
+            // a round whose every client was dropped leaves the global weights as they were
+            for (p, s) in global
+                .net
+                .params_mut()
+                .into_iter()
+                .zip(&sum)
+                .filter(|_| rows > 0)
+            {
+                p.value
+                    .iter_mut()
+                    .zip(s)
+                    .for_each(|(v, a)| *v = R::of(a / total));
+            }
         }
         let (val_loss, val_metrics) = match val {
             Some(v) => {

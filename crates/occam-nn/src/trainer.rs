@@ -211,7 +211,6 @@ impl TrainConfig {
         if let Some(f) = &self.federated {
             f.validate()?;
             for (what, set) in [
-                ("DP-SGD", self.dp.is_some()),
                 ("l2_evidence", self.evidence.is_some()),
                 ("early stopping (patience)", self.patience.is_some()),
             ] {
@@ -381,8 +380,9 @@ pub struct Trainer<R> {
     /// The variational KL's weight over the training rows this epoch (`fit` sets it; 0 in
     /// a bare `step`).
     pub kl_scale: f64,
-    /// DP-SGD's mechanism for the training rows of the last `fit` (`cfg.dp`).
-    dp_run: Option<DpRun>,
+    /// DP-SGD's mechanism for the training rows of the last `fit` (`cfg.dp`), or the
+    /// client-level mechanism of a federated run.
+    pub(crate) dp_run: Option<DpRun>,
     /// The valid input range of adversarial rows: the training rows' (`cfg.adversarial`; set
     /// by `fit`, else each batch's own).
     pub adversarial_bounds: Option<Bounds>,

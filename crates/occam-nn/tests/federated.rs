@@ -76,6 +76,7 @@ fn iid(clients: usize, rounds: usize, local_epochs: usize, mu: f64) -> FedConfig
         split: ClientSplit::Iid,
         stragglers: 0.0,
         drop_stragglers: false,
+        sample_rate: 1.0,
     }
 }
 
@@ -162,6 +163,16 @@ fn federated_training_refuses_what_it_cannot_do() {
     };
     assert!(run(FedConfig { clients: 1, ..ok }, sgd(1, 8)).contains("2 clients"));
     assert!(run(FedConfig { mu: -1.0, ..ok }, sgd(1, 8)).contains("fed_mu"));
+    for q in [0.0, 1.5, f64::NAN] {
+        let e = run(
+            FedConfig {
+                sample_rate: q,
+                ..ok
+            },
+            sgd(1, 8),
+        );
+        assert!(e.contains("fed_sample_rate"), "{q}: {e}");
+    }
     assert!(run(
         FedConfig {
             split: ClientSplit::Dirichlet(0.0),

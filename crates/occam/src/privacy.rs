@@ -6,7 +6,7 @@
 //! (`--dp-accountant`) call.
 
 use crate::error::Result;
-pub use occam_nn::dp::{DpConfig, DpNoise, PrivacySpent};
+pub use occam_nn::dp::{DpConfig, DpNoise, PrivacySpent, PrivacyUnit};
 pub use occam_nn::privacy::{default_orders, Accountant, Guarantee};
 
 /// Parses an accountant's name ("rdp" or "pld"); `param` names the option in the error.

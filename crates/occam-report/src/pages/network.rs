@@ -591,16 +591,34 @@ fn variational_html(v: &occam::results::VariationalResult) -> Result<String> {
 /// What DP-SGD spent: the mechanism, the guarantee, and epsilon after each epoch (the
 /// accountant rerun at every epoch's step count).
 fn privacy_html(p: &occam::privacy::PrivacySpent) -> Result<String> {
-    let per_epoch = (1.0 / p.sample_rate).round().max(1.0) as u64;
+    let client = p.unit == occam::privacy::PrivacyUnit::Client;
+    // a history entry is an epoch of 1 / q steps, or one federated round
+    let per_epoch = if client {
+        1
+    } else {
+        (1.0 / p.sample_rate).round().max(1.0) as u64
+    };
     let epochs = p.steps / per_epoch;
-    let mut html = paragraph(&format!(
-        "DP-SGD: each step clipped every row's gradient to L2 norm {}, added Gaussian noise of sd {} x {} to the sum and took its rows as a Poisson sample of the {} training rows at rate {}. After {} steps the {} accountant gives ({}, {})-differential privacy for one training row added or removed{}. The guarantee covers the gradient steps; statistics computed from the training rows without noise (standardization, a regression target's scale) are not covered.",
+    let (c, sd, q) = (
         num(p.max_grad_norm),
         num(p.noise_multiplier),
-        num(p.max_grad_norm),
-        p.rows,
         num(p.sample_rate),
-        p.steps,
+    );
+    let (mechanism, unit, covered) = if client {
+        (
+            format!("Client-level DP-FedAvg: each round clipped every taking-part client's update (its weights minus the global ones) to L2 norm {c}, added Gaussian noise of sd {sd} x {c} to the sum and took the clients as a Poisson sample of the {} clients at rate {q}. After {} rounds", p.rows, p.steps),
+            "one client's rows",
+            "rounds' updates",
+        )
+    } else {
+        (
+            format!("DP-SGD: each step clipped every row's gradient to L2 norm {c}, added Gaussian noise of sd {sd} x {c} to the sum and took its rows as a Poisson sample of the {} training rows at rate {q}. After {} steps", p.rows, p.steps),
+            "one training row",
+            "gradient steps",
+        )
+    };
+    let mut html = paragraph(&format!(
+        "{mechanism} the {} accountant gives ({}, {})-differential privacy for {unit} added or removed{}. The guarantee covers the {covered}; statistics computed from the training rows without noise (standardization, a regression target's scale) are not covered.",
         p.accountant.to_uppercase(),
         num(p.epsilon),
         num(p.delta),

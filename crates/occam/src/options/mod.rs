@@ -16,7 +16,7 @@
 mod robust;
 mod train;
 
-pub use train::{LayerPenaltyEntry, TrainOptions};
+pub use train::TrainOptions;
 
 use crate::error::{Error, Result};
 use crate::linear::{family_mismatch, Linear, LinearCv, Rule};
@@ -414,4 +414,24 @@ impl BayesOptions {
             weights: None,
         })
     }
+}
+
+/// One `[[layer_penalty]]` table of a TOML config.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LayerPenaltyEntry {
+    /// The dense layer, 0-based.
+    pub layer: usize,
+    /// L1 strength.
+    pub l1: f64,
+    /// Coupled L2 strength.
+    pub l2: f64,
+    /// Decoupled weight decay.
+    pub weight_decay: f64,
+    /// Elastic net as (lambda, alpha).
+    pub elastic_net: Option<(f64, f64)>,
+    /// Group lasso over the layer's inputs.
+    pub group_lasso: f64,
+    /// Group lasso over the layer's neurons.
+    pub group_lasso_neurons: f64,
 }

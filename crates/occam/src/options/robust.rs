@@ -193,6 +193,7 @@ impl TrainOptions {
                 ("fed_split", self.fed_split.is_some()),
                 ("fed_stragglers", self.fed_stragglers.is_some()),
                 ("fed_drop_stragglers", self.fed_drop_stragglers.is_some()),
+                ("fed_sample_rate", self.fed_sample_rate.is_some()),
             ] {
                 if set {
                     return Err(Error::param_err(
@@ -223,6 +224,7 @@ impl TrainOptions {
             split,
             stragglers: self.fed_stragglers.unwrap_or(0.0),
             drop_stragglers: self.fed_drop_stragglers.unwrap_or(false),
+            sample_rate: self.fed_sample_rate.unwrap_or(1.0),
         };
         f.validate()?;
         Ok(Some(f))

@@ -4,7 +4,7 @@
 // The field docs are also the flags' --help text, where `[:SS]` is literal, not a link.
 #![allow(rustdoc::broken_intra_doc_links)]
 
-use super::DataOptions;
+use super::{DataOptions, LayerPenaltyEntry};
 use crate::error::{Error, Result};
 use crate::forecast::Forecaster;
 use crate::mlp::Mlp;
@@ -485,29 +485,17 @@ pub struct TrainOptions {
     /// Leave the stragglers' partial work out of the average (FedAvg's rule; FedProx keeps it).
     #[cfg_attr(feature = "clap", arg(help_heading = "Federated", long, num_args = 0..=1, default_missing_value = "true"))]
     pub fed_drop_stragglers: Option<bool>,
+    /// Each client's probability of taking part in a round [default: 1]. With --dp-epsilon or
+    /// --dp-noise-multiplier, federated training is client-level DP (DP-FedAvg): the clients'
+    /// updates clipped to --dp-max-grad-norm, noise on their sum, epsilon per client.
+    #[cfg_attr(
+        feature = "clap",
+        arg(help_heading = "Federated", long, value_name = "Q")
+    )]
+    pub fed_sample_rate: Option<f64>,
     /// Per-layer penalty overrides (TOML only): [[layer_penalty]] layer = 0, l1 = 0.01, ...
     #[cfg_attr(feature = "clap", arg(skip))]
     pub layer_penalty: Option<Vec<LayerPenaltyEntry>>,
-}
-
-/// One `[[layer_penalty]]` table of a TOML config.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct LayerPenaltyEntry {
-    /// The dense layer, 0-based.
-    pub layer: usize,
-    /// L1 strength.
-    pub l1: f64,
-    /// Coupled L2 strength.
-    pub l2: f64,
-    /// Decoupled weight decay.
-    pub weight_decay: f64,
-    /// Elastic net as (lambda, alpha).
-    pub elastic_net: Option<(f64, f64)>,
-    /// Group lasso over the layer's inputs.
-    pub group_lasso: f64,
-    /// Group lasso over the layer's neurons.
-    pub group_lasso_neurons: f64,
 }
 
 impl TrainOptions {

@@ -120,9 +120,13 @@ impl Display for NetworkResult {
             )?;
         }
         if let Some(p) = &self.privacy {
+            let (what, steps) = match p.unit {
+                occam_nn::dp::PrivacyUnit::Row => ("DP-SGD", "steps"),
+                occam_nn::dp::PrivacyUnit::Client => ("client-level DP-FedAvg", "rounds"),
+            };
             writeln!(
                 f,
-                "privacy (DP-SGD, {} accountant): epsilon {:.4} at delta {:e} after {} steps \
+                "privacy ({what}, {} accountant): epsilon {:.4} at delta {:e} after {} {steps} \
                  (noise multiplier {:.4}, max grad norm {}, sample rate {:.4})",
                 p.accountant,
                 p.epsilon,
