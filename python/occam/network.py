@@ -65,7 +65,7 @@ class _MLP(Explainable, RunFolderState, BaseEstimator):
                  robust_restarts=1,
                  federated=None, fed_rounds=10, fed_local_epochs=1, fed_mu=0.0,
                  fed_split="iid", fed_stragglers=0.0, fed_drop_stragglers=False,
-                 fed_sample_rate=1.0,
+                 fed_sample_rate=1.0, fed_processes=False,
                  random_state=0):
         keep(self, locals())
 
@@ -123,6 +123,7 @@ class _MLP(Explainable, RunFolderState, BaseEstimator):
             fed_drop_stragglers=None if self.federated is None
             else bool(self.fed_drop_stragglers),
             fed_sample_rate=None if self.federated is None else float(self.fed_sample_rate),
+            fed_processes=None if self.federated is None else bool(self.fed_processes),
             seed=int(self.random_state),
         )
         if self.early_stopping:
@@ -236,7 +237,9 @@ _DOC = """
     probability of taking part in a round; with ``dp_epsilon`` or ``dp_noise_multiplier``,
     client-level DP, DP-FedAvg of McMahan et al. 2018: each client's update clipped to
     ``dp_max_grad_norm``, Gaussian noise on their sum, the guarantee per client over the
-    rounds, ``privacy_["unit"] == "client"``), ``random_state``.
+    rounds, ``privacy_["unit"] == "client"``; ``fed_processes=True`` runs each client in
+    a Python process of its own, talking to this one over loopback TCP, with the same
+    numbers), ``random_state``.
 
     Attributes: ``zeros_per_layer_`` ((exact zeros, weights) per dense layer),
     ``selected_features_`` (inputs with a nonzero first-layer weight), ``history_`` (per

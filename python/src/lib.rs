@@ -435,8 +435,26 @@ fn load_model(py: Python<'_>, dir: PathBuf) -> PyResult<PyObject> {
     })
 }
 
+/// A federated client process's main: `fed_processes=True` starts this interpreter with it.
+#[pyfunction]
+fn _fed_client() -> PyResult<()> {
+    occam::fedproc::serve().map_err(py_err)
+}
+
 #[pymodule]
 fn _occam(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // federated client processes are this interpreter running `_fed_client`
+    let exe: String = m.py().import("sys")?.getattr("executable")?.extract()?;
+    if !exe.is_empty() {
+        occam::fedproc::register_client(
+            exe.into(),
+            vec![
+                "-c".into(),
+                "from occam import _occam; _occam._fed_client()".into(),
+            ],
+        );
+    }
+    m.add_function(wrap_pyfunction!(_fed_client, m)?)?;
     m.add_class::<linear::LinearFit>()?;
     m.add_function(wrap_pyfunction!(linear::fit_linear, m)?)?;
     m.add_function(wrap_pyfunction!(linear::cv_folds, m)?)?;

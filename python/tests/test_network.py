@@ -332,3 +332,13 @@ def test_federated_training_with_client_level_dp():
     assert m.federated_["settings"]["sample_rate"] == 0.5
     with pytest.raises(ValueError, match="fed_sample_rate"):
         occam.MLPClassifier(federated=3, fed_sample_rate=0.0).fit(X, y)
+
+
+def test_federated_clients_as_python_processes_give_the_same_model():
+    X, y = table("digits_8x8.csv")
+    kw = dict(hidden=(16,), learning_rate=0.01, federated=3, fed_rounds=2, fed_local_epochs=2,
+              fed_split="dirichlet:0.5", random_state=4)
+    one = occam.MLPClassifier(**kw).fit(X, y)
+    procs = occam.MLPClassifier(fed_processes=True, **kw).fit(X, y)
+    assert np.array_equal(one.predict_proba(X), procs.predict_proba(X))
+    assert procs.federated_["settings"]["processes"] is True

@@ -53,6 +53,9 @@ pub enum Command {
     /// Explain a run's model on data: exact linear SHAP, (grouped) permutation importance,
     /// or a network's integrated gradients, gradient x input or SmoothGrad.
     Explain(Box<ExplainArgs>),
+    /// A federated client process (started by `occam train --fed-processes`, not by hand).
+    #[command(hide = true)]
+    FedClient,
 }
 
 #[derive(Args, Debug)]

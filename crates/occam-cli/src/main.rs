@@ -156,6 +156,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Report(a) => cmd_report::run(&a),
         Command::Predict(a) => cmd_predict::run(&a),
         Command::Explain(a) => cmd_explain::run(&a),
+        Command::FedClient => Ok(occam::fedproc::serve()?),
         Command::Privacy(p) => match p {
             PrivacyCommand::Epsilon(a) => cmd_privacy::epsilon(&a),
             PrivacyCommand::Noise(a) => cmd_privacy::noise(&a),
@@ -196,6 +197,10 @@ fn main() {
     default_sigpipe();
     quiet_decoder_panics();
     let cli = Cli::parse(); // clap exits with code 2 on bad flags
+                            // federated client processes (--fed-processes) are this program's `fed-client`
+    if let Ok(exe) = std::env::current_exe() {
+        occam::fedproc::register_client(exe, vec!["fed-client".into()]);
+    }
     if let Err(e) = run(cli) {
         let mut msg = e.to_string();
         for cause in e.chain().skip(1) {

@@ -1,7 +1,8 @@
 //! `occam train --federated K`: FedAvg and FedProx over clients with IID or Dirichlet
 //! label-skewed splits, one metrics row per round, the settings and client sizes in
-//! summary.json, client-level DP (DP-FedAvg) with its privacy record, and bad settings as
-//! usage errors naming the flag with nothing written.
+//! summary.json, client-level DP (DP-FedAvg) with its privacy record, clients as OS processes
+//! over loopback equal to clients in one process bit for bit, and bad settings as usage
+//! errors naming the flag with nothing written.
 
 mod common;
 use common::{fails_naming, json, ok, tmp};
@@ -88,6 +89,7 @@ fn federated_training_on_digits_writes_rounds_and_clients() {
             "--fed-sample-rate",
         ),
         (&["--fed-sample-rate", "0.5"][..], "--fed-sample-rate"),
+        (&["--fed-processes"][..], "--fed-processes"),
     ] {
         let mut a = vec![
             "train",
@@ -170,4 +172,66 @@ fn client_level_dp_records_the_guarantee_per_client() {
     assert!((last - eps).abs() <= 1e-9 * eps);
     let html = std::fs::read_to_string(run.join("report.html")).unwrap();
     assert!(html.contains("Client-level DP-FedAvg"));
+}
+
+#[test]
+fn clients_as_processes_equal_clients_in_one_process_bit_for_bit() {
+    let dir = tmp("federated-processes");
+    let args = |out: &std::path::Path, processes: bool| {
+        let mut a: Vec<String> = [
+            "train",
+            "builtin:digits",
+            "--target",
+            "digit",
+            "--hidden",
+            "16",
+            "--lr",
+            "0.01",
+            "--federated",
+            "4",
+            "--fed-rounds",
+            "3",
+            "--fed-local-epochs",
+            "2",
+            "--fed-split",
+            "dirichlet:0.5",
+            "--fed-mu",
+            "0.01",
+            "--fed-stragglers",
+            "0.5",
+            "--fed-sample-rate",
+            "0.75",
+            "--dp-noise-multiplier",
+            "0.5",
+            "--dp-max-grad-norm",
+            "5",
+            "--no-report",
+            "--out",
+        ]
+        .map(String::from)
+        .to_vec();
+        a.push(out.to_str().unwrap().into());
+        if processes {
+            a.push("--fed-processes".into());
+        }
+        a
+    };
+    let (one, procs) = (dir.join("one"), dir.join("procs"));
+    let a1 = args(&one, false);
+    ok(&a1.iter().map(String::as_str).collect::<Vec<_>>());
+    let a2 = args(&procs, true);
+    let o = ok(&a2.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(o.contains("each client an OS process"), "{o}");
+    let (m1, m2) = (
+        std::fs::read(one.join("model.safetensors")).unwrap(),
+        std::fs::read(procs.join("model.safetensors")).unwrap(),
+    );
+    assert!(m1 == m2, "the same weights, bit for bit");
+    let (s1, s2) = (
+        json(&one.join("summary.json")),
+        json(&procs.join("summary.json")),
+    );
+    assert_eq!(s1["val_metrics"], s2["val_metrics"]);
+    assert_eq!(s1["privacy"], s2["privacy"]);
+    assert_eq!(s2["federated"]["settings"]["processes"], true);
 }

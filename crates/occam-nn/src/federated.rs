@@ -58,6 +58,7 @@ pub enum ClientSplit {
 /// | `stragglers` | 0 | [0, 1): each round each client is a straggler with this probability and trains only 1 to `local_epochs - 1` epochs (uniform; Li et al.'s systems heterogeneity) |
 /// | `drop_stragglers` | false | leave the stragglers' partial work out of the average (FedAvg's rule in Li et al.; FedProx keeps it) |
 /// | `sample_rate` | 1 | (0, 1]: each client's probability of taking part in a round |
+/// | `processes` | false | run each client in an OS process of its own over loopback (the facade's `fedproc`; the same numbers) |
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FedConfig {
     pub clients: usize,
@@ -71,6 +72,8 @@ pub struct FedConfig {
     pub drop_stragglers: bool,
     #[serde(default = "every_client")]
     pub sample_rate: f64,
+    #[serde(default)]
+    pub processes: bool,
 }
 
 fn every_client() -> f64 {
@@ -271,11 +274,106 @@ pub struct Federated<R> {
     pub client_rows: Vec<usize>,
 }
 
-/// Trains `net` federated over the rows of `train` split as `fed` says, each client with
-/// `cfg` (its `epochs` replaced by `fed.local_epochs`; no early stopping within a client),
-/// validating the global network on `val` after each round. `on_round` sees each round's
-/// log (pushed to the global trainer's history) with the global trainer; an `Err` from it
-/// stops training.
+/// One client's work in one round: its trained network, its rows and the training loss of
+/// its last local epoch.
+pub struct ClientUpdate<R> {
+    pub net: Net<R>,
+    pub rows: usize,
+    pub loss: f64,
+}
+
+/// The training config each client runs: `cfg` with `fed.local_epochs` epochs, no early
+/// stopping or best-weights restore, no federated settings and no DP-SGD (client-level DP
+/// acts on the server).
+pub fn local_config(cfg: &TrainConfig, fed: &FedConfig) -> TrainConfig {
+    let mut local = cfg.clone();
+    local.epochs = fed.local_epochs;
+    local.restore_best = false;
+    local.federated = None;
+    local.dp = None;
+    local
+}
+
+/// Client `k`'s round `round` from the `global` network on its rows `data`, with the client
+/// config `local` ([`local_config`]) and the run's `seed`: a fresh trainer from the global
+/// weights (FedProx's anchor at them when `fed.mu > 0`), `local.epochs` epochs, or fewer
+/// for a straggler. `None` for a straggler whose work `fed.drop_stragglers` leaves out. The
+/// same wherever the client runs (this process or a client process).
+pub fn local_round<R: Real>(
+    global: &Net<R>,
+    local: &TrainConfig,
+    fed: &FedConfig,
+    seed: u64,
+    round: usize,
+    k: usize,
+    data: &Data<R>,
+) -> Result<Option<ClientUpdate<R>>> {
+    let mut draws = Rng::stream(seed, ((round as u64) << 20) | k as u64);
+    let mut c = local.clone();
+    c.seed = draws.next_u64();
+    // a straggler (drawn whatever the setting, so the seeds above never move)
+    let straggler = draws.uniform() < fed.stragglers && fed.local_epochs > 1;
+    let partial = 1 + draws.below(fed.local_epochs.saturating_sub(1).max(1));
+    if straggler {
+        if fed.drop_stragglers {
+            return Ok(None);
+        }
+        c.epochs = partial;
+    }
+    let mut t = Trainer::new(global.clone(), c)?;
+    if fed.mu > 0.0 {
+        let start: Vec<Vec<R>> = global.params().iter().map(|p| p.value.clone()).collect();
+        t.anchor = Some((fed.mu, start));
+    }
+    t.fit(data, None, &mut |_| Ok(()))?;
+    Ok(Some(ClientUpdate {
+        rows: data.rows(),
+        loss: t.history.last().map_or(f64::NAN, |h| h.train_loss),
+        net: t.net,
+    }))
+}
+
+/// Where the clients run: each round, from the global network, the update of every client
+/// that `taking_part` marks and that has rows (`None` for the others, and for dropped
+/// stragglers), in client order.
+pub trait ClientPool<R> {
+    fn round(
+        &mut self,
+        round: usize,
+        global: &Net<R>,
+        taking_part: &[bool],
+    ) -> Result<Vec<Option<ClientUpdate<R>>>>;
+}
+
+/// The clients in this process, one after the other.
+pub struct InProcess<R> {
+    pub data: Vec<Data<R>>,
+    pub local: TrainConfig,
+    pub fed: FedConfig,
+    pub seed: u64,
+}
+
+impl<R: Real> ClientPool<R> for InProcess<R> {
+    fn round(
+        &mut self,
+        round: usize,
+        global: &Net<R>,
+        taking_part: &[bool],
+    ) -> Result<Vec<Option<ClientUpdate<R>>>> {
+        let mut out = Vec::with_capacity(self.data.len());
+        for (k, d) in self.data.iter().enumerate() {
+            out.push(if d.rows() > 0 && taking_part[k] {
+                local_round(global, &self.local, &self.fed, self.seed, round, k, d)?
+            } else {
+                None
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// Trains `net` federated over the rows of `train` split as `fed` says, the clients in this
+/// process ([`fit_with`]).
 pub fn fit<R: Real>(
     net: Net<R>,
     cfg: &TrainConfig,
@@ -286,12 +384,30 @@ pub fn fit<R: Real>(
 ) -> Result<Federated<R>> {
     fed.validate()?;
     let parts = client_parts(train, fed, cfg.seed)?;
-    let data: Vec<Data<R>> = parts.iter().map(|p| subset(train, p)).collect();
-    let mut local = cfg.clone();
-    local.epochs = fed.local_epochs;
-    local.restore_best = false;
-    local.federated = None;
-    local.dp = None;
+    let mut pool = InProcess {
+        data: parts.iter().map(|p| subset(train, p)).collect(),
+        local: local_config(cfg, fed),
+        fed: *fed,
+        seed: cfg.seed,
+    };
+    fit_with(net, cfg, fed, &parts, val, on_round, &mut pool)
+}
+
+/// Trains `net` federated: the clients (rows `parts` of the training set) run in `pool`,
+/// each with `cfg` (its `epochs` replaced by `fed.local_epochs`; no early stopping within a
+/// client); the global network is validated on `val` after each round. `on_round` sees each
+/// round's log (pushed to the global trainer's history) with the global trainer; an `Err`
+/// from it stops training.
+pub fn fit_with<R: Real>(
+    net: Net<R>,
+    cfg: &TrainConfig,
+    fed: &FedConfig,
+    parts: &[Vec<usize>],
+    val: Option<&Data<R>>,
+    on_round: &mut RoundHook<'_, R>,
+    pool: &mut dyn ClientPool<R>,
+) -> Result<Federated<R>> {
+    fed.validate()?;
     let mut global = Trainer::new(net, cfg.clone())?;
     let client_dp = match &cfg.dp {
         Some(d) => Some((*d, client_mechanism(d, fed)?)),
@@ -314,33 +430,13 @@ pub fn fit<R: Real>(
             .collect();
         let (mut rows, mut loss) = (0usize, 0.0);
         let taking_part = participants(fed, cfg.seed, round);
-        for (k, d) in data
-            .iter()
-            .enumerate()
-            .filter(|(k, d)| d.rows() > 0 && taking_part[*k])
-        {
-            let mut draws = Rng::stream(cfg.seed, ((round as u64) << 20) | k as u64);
-            let mut c = local.clone();
-            c.seed = draws.next_u64();
-            // a straggler (drawn whatever the setting, so the seeds above never move)
-            let straggler = draws.uniform() < fed.stragglers && fed.local_epochs > 1;
-            let partial = 1 + draws.below(fed.local_epochs.saturating_sub(1).max(1));
-            if straggler {
-                if fed.drop_stragglers {
-                    continue;
-                }
-                c.epochs = partial;
-            }
-            let mut t = Trainer::new(global.net.clone(), c)?;
-            if fed.mu > 0.0 {
-                t.anchor = Some((fed.mu, start.clone()));
-            }
-            t.fit(d, None, &mut |_| Ok(()))?;
-            let n = d.rows();
+        let updates = pool.round(round, &global.net, &taking_part)?;
+        for u in updates.into_iter().flatten() {
+            let n = u.rows;
             match client_dp {
                 // the update w_k - w_global, clipped to norm S, unweighted
                 Some((dp, _)) => {
-                    let params = t.net.params();
+                    let params = u.net.params();
                     let norm = params
                         .iter()
                         .zip(&start)
@@ -360,14 +456,14 @@ pub fn fit<R: Real>(
                     }
                 }
                 None => {
-                    for (s, p) in sum.iter_mut().zip(t.net.params()) {
+                    for (s, p) in sum.iter_mut().zip(u.net.params()) {
                         s.iter_mut()
                             .zip(&p.value)
                             .for_each(|(a, v)| *a += n as f64 * v.f64());
                     }
                 }
             }
-            loss += n as f64 * t.history.last().map_or(f64::NAN, |h| h.train_loss);
+            loss += n as f64 * u.loss;
             rows += n;
         }
         let total = rows.max(1) as f64;

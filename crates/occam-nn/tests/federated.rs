@@ -77,6 +77,7 @@ fn iid(clients: usize, rounds: usize, local_epochs: usize, mu: f64) -> FedConfig
         stragglers: 0.0,
         drop_stragglers: false,
         sample_rate: 1.0,
+        processes: false,
     }
 }
 

@@ -21,6 +21,7 @@ fn fed(clients: usize, rounds: usize, sample_rate: f64) -> FedConfig {
         stragglers: 0.0,
         drop_stragglers: false,
         sample_rate,
+        processes: false,
     }
 }
 

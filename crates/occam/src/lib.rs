@@ -32,6 +32,7 @@ pub mod data;
 pub mod error;
 pub mod estimator;
 pub mod explain;
+pub mod fedproc;
 pub mod forecast;
 pub mod lassonet;
 pub mod linear;

@@ -529,7 +529,7 @@ pub fn train_network(
             ));
         }
         let t0 = Instant::now();
-        let f = occam_nn::federated::fit(net, cfg, fed, train, val, &mut |log, tr| {
+        let f = crate::fedproc::fit(net, cfg, fed, train, val, &mut |log, tr| {
             cb.on_epoch(log, tr)
         })?;
         return Ok(Trained {

@@ -194,6 +194,7 @@ impl TrainOptions {
                 ("fed_stragglers", self.fed_stragglers.is_some()),
                 ("fed_drop_stragglers", self.fed_drop_stragglers.is_some()),
                 ("fed_sample_rate", self.fed_sample_rate.is_some()),
+                ("fed_processes", self.fed_processes.is_some()),
             ] {
                 if set {
                     return Err(Error::param_err(
@@ -225,6 +226,7 @@ impl TrainOptions {
             stragglers: self.fed_stragglers.unwrap_or(0.0),
             drop_stragglers: self.fed_drop_stragglers.unwrap_or(false),
             sample_rate: self.fed_sample_rate.unwrap_or(1.0),
+            processes: self.fed_processes.unwrap_or(false),
         };
         f.validate()?;
         Ok(Some(f))

@@ -493,6 +493,9 @@ pub struct TrainOptions {
         arg(help_heading = "Federated", long, value_name = "Q")
     )]
     pub fed_sample_rate: Option<f64>,
+    /// Run each client in an OS process of its own, talking to this one over loopback TCP.
+    #[cfg_attr(feature = "clap", arg(help_heading = "Federated", long, num_args = 0..=1, default_missing_value = "true"))]
+    pub fed_processes: Option<bool>,
     /// Per-layer penalty overrides (TOML only): [[layer_penalty]] layer = 0, l1 = 0.01, ...
     #[cfg_attr(feature = "clap", arg(skip))]
     pub layer_penalty: Option<Vec<LayerPenaltyEntry>>,

@@ -111,12 +111,18 @@ impl Display for NetworkResult {
             };
             writeln!(
                 f,
-                "federated ({kind}): {} clients ({split} split, {} to {} rows), {} rounds of {}                  local epoch(s)",
+                "federated ({kind}): {} clients ({split} split, {} to {} rows), {} rounds of {} \
+                 local epoch(s){}",
                 c.clients,
                 fd.client_rows.iter().min().unwrap_or(&0),
                 fd.client_rows.iter().max().unwrap_or(&0),
                 c.rounds,
-                c.local_epochs
+                c.local_epochs,
+                if c.processes {
+                    ", each client an OS process"
+                } else {
+                    ""
+                }
             )?;
         }
         if let Some(p) = &self.privacy {
