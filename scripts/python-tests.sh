@@ -9,6 +9,8 @@ if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"
 fi
 "$venv/bin/pip" install -q --upgrade pip
-"$venv/bin/pip" install -q "maturin>=1.5,<2" numpy scikit-learn pytest pandas "dask[distributed]"
+# flwr[simulation] (Flower and Ray): the Flower interop's test runs its simulation engine
+"$venv/bin/pip" install -q "maturin>=1.5,<2" numpy scikit-learn pytest pandas "dask[distributed]" \
+    "flwr[simulation]>=1.20,<2"
 "$venv/bin/pip" install -q ./python
 "$venv/bin/python" -m pytest -q python/tests "$@"

@@ -65,7 +65,7 @@ class _MLP(Explainable, RunFolderState, BaseEstimator):
                  robust_restarts=1,
                  federated=None, fed_rounds=10, fed_local_epochs=1, fed_mu=0.0,
                  fed_split="iid", fed_stragglers=0.0, fed_drop_stragglers=False,
-                 fed_sample_rate=1.0, fed_processes=False,
+                 fed_sample_rate=1.0, fed_processes=False, warm_start=False,
                  random_state=0):
         keep(self, locals())
 
@@ -149,10 +149,31 @@ class _MLP(Explainable, RunFolderState, BaseEstimator):
         try:
             yc = np.ascontiguousarray(y, dtype=np.float64)
             data = (core_matrix(X), yc, task, names, classes, self._target)
-            fit = _occam.fit_mlp(data, options)
+            init = self.get_weights() if self.warm_start and hasattr(self, "_fit") else None
+            fit = _occam.fit_mlp(data, options, init)
         except ValueError as e:
             raise ValueError(python_message(e, _PARAM_NAMES)) from None
         self._set_fitted(fit)
+        return self
+
+    def get_weights(self):
+        """The network's parameters as float32 arrays, in the network's order (per layer: the
+        weight matrix ``[inputs, outputs]`` or kernel, then the bias; batch and layer norm's
+        scale and shift): what ``set_weights`` takes, and what a Flower client sends."""
+        check_is_fitted(self, "_fit")
+        return [np.array(w, dtype=np.float32) for w in self._fit.weights()]
+
+    def set_weights(self, weights):
+        """Replaces the fitted network's parameters by ``weights`` (``get_weights``'s list,
+        the same shapes); with ``warm_start=True`` the next ``fit`` starts from them."""
+        check_is_fitted(self, "_fit")
+        if not isinstance(weights, (list, tuple)):
+            raise TypeError(f"weights: expected a list of arrays, got {type(weights).__name__}")
+        arrays = [np.ascontiguousarray(w, dtype=np.float32) for w in weights]
+        try:
+            self._fit.set_weights(arrays)
+        except ValueError as e:
+            raise ValueError(python_message(e, _PARAM_NAMES)) from None
         return self
 
     def _set_fitted(self, fit):
@@ -239,7 +260,9 @@ _DOC = """
     ``dp_max_grad_norm``, Gaussian noise on their sum, the guarantee per client over the
     rounds, ``privacy_["unit"] == "client"``; ``fed_processes=True`` runs each client in
     a Python process of its own, talking to this one over loopback TCP, with the same
-    numbers), ``random_state``.
+    numbers), ``warm_start`` (``fit`` starts from the fitted network's weights, e.g. set by
+    ``set_weights``, with a fresh optimizer; the architecture must stay the same),
+    ``random_state``.
 
     Attributes: ``zeros_per_layer_`` ((exact zeros, weights) per dense layer),
     ``selected_features_`` (inputs with a nonzero first-layer weight), ``history_`` (per

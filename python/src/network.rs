@@ -3,7 +3,7 @@
 //! run folder.
 
 use crate::{predict_with, py_err, write_report};
-use numpy::PyArray2;
+use numpy::{PyArray1, PyArray2, PyArrayDyn, PyArrayMethods, PyReadonlyArrayDyn};
 use occam::options::TrainOptions;
 use occam::results::NetworkResult;
 use occam::{Callback, MlpModel, Mode, RunFolder};
@@ -63,6 +63,36 @@ impl NetworkFit {
 
 #[pymethods]
 impl NetworkFit {
+    /// The network's parameters as float32 arrays of their shapes, in the network's order.
+    fn weights<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyArrayDyn<f32>>>> {
+        self.model
+            .net
+            .params()
+            .iter()
+            .map(|p| {
+                PyArray1::from_slice(py, &p.value)
+                    .reshape(p.shape.clone())
+                    .map(|a| a.to_dyn().clone())
+            })
+            .collect()
+    }
+
+    /// Replaces the parameters by `weights` (as `weights()` gives them); refused for a network
+    /// with a Laplace approximation, which belongs to the weights it was fitted at.
+    fn set_weights(&mut self, weights: Vec<PyReadonlyArrayDyn<'_, f32>>) -> PyResult<()> {
+        if self.model.laplace_meta().is_some() {
+            return Err(PyValueError::new_err(
+                "invalid value for weights: a network with a Laplace approximation keeps the \
+                 weights it was fitted at",
+            ));
+        }
+        let w: Vec<Vec<f32>> = weights
+            .iter()
+            .map(|a| a.as_array().iter().copied().collect())
+            .collect();
+        occam::mlp::warm::set_weights(&mut self.model.net, &w).map_err(py_err)
+    }
+
     /// Per row: the value (regression, counts), P(second class) (binary) or the class
     /// probabilities (multiclass).
     fn predict<'py>(
@@ -285,13 +315,24 @@ impl NetworkFit {
 
 /// Trains an MLP on `x`, `y` with the options `options` (a JSON object of `occam train`'s
 /// option names, the schema of its --config files).
+/// `init`: the parameters to start at (a warm start), float32 arrays in the network's order.
 #[pyfunction]
-#[pyo3(signature = (data, options))]
-pub fn fit_mlp(py: Python<'_>, data: crate::Input<'_>, options: &str) -> PyResult<NetworkFit> {
+#[pyo3(signature = (data, options, init = None))]
+pub fn fit_mlp(
+    py: Python<'_>,
+    data: crate::Input<'_>,
+    options: &str,
+    init: Option<Vec<PyReadonlyArrayDyn<'_, f32>>>,
+) -> PyResult<NetworkFit> {
     let d = data.dataset()?;
     let o: TrainOptions =
         serde_json::from_str(options).map_err(|e| PyValueError::new_err(e.to_string()))?;
-    let m = o.mlp().map_err(py_err)?;
+    let mut m = o.mlp().map_err(py_err)?;
+    m.init = init.map(|ws| {
+        ws.iter()
+            .map(|w| w.as_array().iter().copied().collect())
+            .collect()
+    });
     let prepared = occam::network::Prepared::new(&m, d, 0.0, None).map_err(py_err)?;
     let mut stop = Interrupt::default();
     let threads = rayon::current_num_threads();

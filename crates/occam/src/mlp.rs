@@ -7,6 +7,7 @@
 pub mod laplace;
 mod mc;
 mod rows;
+pub mod warm;
 
 pub use laplace::LaplacePrior;
 pub use mc::{mc_sums, validation_noise};
@@ -146,6 +147,8 @@ pub struct Mlp {
     pub robust_eval: Option<crate::robust::RobustEval>,
     /// Federated training over clients ([`occam_nn::federated`]).
     pub federated: Option<occam_nn::federated::FedConfig>,
+    /// Warm start: the parameters to begin at, in `Net::params` order ([`warm`]).
+    pub init: Option<Vec<Vec<f32>>>,
 }
 
 impl Default for Mlp {
@@ -186,6 +189,7 @@ impl Default for Mlp {
             adversarial: None,
             robust_eval: None,
             federated: None,
+            init: None,
         }
     }
 }
@@ -440,7 +444,11 @@ impl Mlp {
         let pre = scaling(train, self.standardize);
         let tdata = engine_data(train, &pre);
         let vdata = val.map(|v| engine_data(v, &pre));
-        let mut fitted = train_network(&spec, &cfg, &tdata, vdata.as_ref(), None, cb)?;
+        let start = match &self.init {
+            Some(w) => Some(warm::start(&spec, &cfg, w)?),
+            None => None,
+        };
+        let mut fitted = train_network(&spec, &cfg, &tdata, vdata.as_ref(), start, cb)?;
         let noise_sd = vdata
             .as_ref()
             .and_then(|v| validation_noise(&mut fitted.trainer.net, v));

@@ -191,6 +191,8 @@ pub struct Prepared {
     pub spec: MlpSpec,
     /// The training settings.
     pub cfg: TrainConfig,
+    /// Warm start: the parameters training begins at (`Mlp::init`).
+    pub init: Option<Vec<Vec<f32>>>,
     /// Rows in (train, validation, test).
     pub rows: (usize, usize, usize),
     /// The rows of `data` held out for test (empty when a separate test set was given).
@@ -268,6 +270,7 @@ impl Prepared {
             pre,
             spec,
             cfg,
+            init: m.init.clone(),
         })
     }
 
@@ -288,12 +291,16 @@ impl Prepared {
         threads: usize,
         cb: &mut dyn crate::mlp::Callback,
     ) -> Result<(crate::mlp::MlpModel, NetworkResult)> {
+        let start = match &self.init {
+            Some(w) => Some(crate::mlp::warm::start(&self.spec, &self.cfg, w)?),
+            None => None,
+        };
         let t = train_network(
             &self.spec,
             &self.cfg,
             &self.train,
             self.val.as_ref(),
-            None,
+            start,
             cb,
         )?;
         let mut trainer = t.trainer;
