@@ -8,6 +8,8 @@
 //! mini-batches with validation RMSE every epoch and early stopping that restores the best
 //! epoch. Also: the two baselines (global mean; user + item biases as plain means) and top-k.
 
+use crate::dp::{DpConfig, DpRun, PrivacySpent};
+use crate::error::{NnError, Result};
 use crate::layer::{Embedding, LazyAdam};
 use crate::mat::{Batch, Mat};
 use crate::net::{MlpSpec, Net};
@@ -28,6 +30,7 @@ use occam_core::rng::Rng;
 /// | `init` | 0.1 | standard deviation of the initial user and item vectors |
 /// | `early_stopping` | true | stop after `patience` and restore the best epoch; false: run all epochs, keep the last |
 /// | `mlp` | `[]` | hidden widths of the MLP on `[p_u, q_i]` (empty: none) |
+/// | `dp` | none | DP-SGD over the ratings (no MLP): Poisson batches, each rating's gradient clipped, Gaussian noise on every table entry ([`Recommender::fit`]) |
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RecConfig {
     pub factors: usize,
@@ -41,6 +44,8 @@ pub struct RecConfig {
     pub early_stopping: bool,
     #[serde(default)]
     pub mlp: Vec<usize>,
+    #[serde(default)]
+    pub dp: Option<DpConfig>,
 }
 
 impl Default for RecConfig {
@@ -56,6 +61,7 @@ impl Default for RecConfig {
             seed: 0,
             early_stopping: true,
             mlp: Vec::new(),
+            dp: None,
         }
     }
 }
@@ -73,6 +79,8 @@ pub struct Recommender {
     opt: [LazyAdam<f32>; 4],
     /// The MLP on `[p_u, q_i]` and its optimizer.
     pub mlp: Option<(Net<f32>, Optimizer<f32>)>,
+    /// DP-SGD's mechanism of the last `fit` (`RecConfig::dp`).
+    pub dp_run: Option<DpRun>,
 }
 
 /// Per-epoch numbers.
@@ -116,6 +124,7 @@ impl Recommender {
         });
         Recommender {
             mlp,
+            dp_run: None,
             mu,
             user_bias: Embedding::new(n_users, 1, vec![0.0; n_users]),
             item_bias: Embedding::new(n_items, 1, vec![0.0; n_items]),
@@ -260,19 +269,57 @@ impl Recommender {
     }
 
     /// Trains on `train`, monitoring `val`; keeps the best-validation epoch's tables.
-    pub fn fit(&mut self, train: &[Rating], val: &[Rating], cfg: &RecConfig) -> Vec<RecEpoch> {
+    ///
+    /// With `cfg.dp`, DP-SGD over the ratings (Abadi et al. 2016, as [`crate::dp`] for
+    /// networks): each step a Poisson sample of the ratings at rate 1 / ceil(N / batch size),
+    /// each rating's gradient (its user's and item's vectors and biases) clipped to the
+    /// clipping norm, Gaussian noise of sd sigma C on every entry of every table (so each
+    /// step updates every row), divided by the expected batch. The guarantee is for one
+    /// rating added or removed; the global mean `mu` and the validation ratings used for
+    /// early stopping are not covered (the caller's). The MLP head is refused.
+    pub fn fit(
+        &mut self,
+        train: &[Rating],
+        val: &[Rating],
+        cfg: &RecConfig,
+    ) -> Result<Vec<RecEpoch>> {
+        let dp = match &cfg.dp {
+            Some(d) => {
+                d.validate()?;
+                if self.mlp.is_some() {
+                    return Err(NnError::config(
+                        "hidden",
+                        "DP-SGD for a recommender covers matrix factorization, not an MLP head",
+                    ));
+                }
+                let run = DpRun::resolve(d, cfg.epochs, train.len(), cfg.batch_size)?;
+                self.dp_run = Some(run);
+                Some((*d, run))
+            }
+            None => None,
+        };
         let mut hist = Vec::new();
         let mut best = (f64::INFINITY, self.clone(), 0usize);
         let mut bad = 0;
         for e in 0..cfg.epochs {
             let mut rng = Rng::stream(cfg.seed, 1 + e as u64);
-            let mut order: Vec<usize> = (0..train.len()).collect();
-            rng.shuffle(&mut order);
             let mut batch = Vec::with_capacity(cfg.batch_size);
-            for chunk in order.chunks(cfg.batch_size.max(1)) {
-                batch.clear();
-                batch.extend(chunk.iter().map(|&n| train[n]));
-                self.step(&batch, cfg);
+            if let Some((d, run)) = dp {
+                let mut rows = Vec::new();
+                for _ in 0..run.steps_per_epoch {
+                    crate::dp::poisson_sample(train.len(), run.sample_rate, &mut rng, &mut rows);
+                    batch.clear();
+                    batch.extend(rows.iter().map(|&n| train[n]));
+                    self.dp_step(&batch, cfg, &d, &run, &mut rng);
+                }
+            } else {
+                let mut order: Vec<usize> = (0..train.len()).collect();
+                rng.shuffle(&mut order);
+                for chunk in order.chunks(cfg.batch_size.max(1)) {
+                    batch.clear();
+                    batch.extend(chunk.iter().map(|&n| train[n]));
+                    self.step(&batch, cfg);
+                }
             }
             let tr = rmse(&self.predict_all(train), train);
             let va = rmse(&self.predict_all(val), val);
@@ -292,9 +339,86 @@ impl Recommender {
             }
         }
         if cfg.early_stopping {
+            let run = self.dp_run;
             *self = best.1;
+            self.dp_run = run;
         }
-        hist
+        Ok(hist)
+    }
+
+    /// What DP-SGD spent over `epochs` epochs (`None` without `RecConfig::dp`).
+    pub fn privacy(&self, cfg: &RecConfig, epochs: usize) -> Option<PrivacySpent> {
+        Some(self.dp_run?.spent(cfg.dp.as_ref()?, epochs))
+    }
+
+    /// One DP-SGD step on the Poisson sample `batch` (possibly empty: noise alone); returns
+    /// its MSE.
+    fn dp_step(
+        &mut self,
+        batch: &[Rating],
+        cfg: &RecConfig,
+        dp: &DpConfig,
+        run: &DpRun,
+        rng: &mut Rng,
+    ) -> f64 {
+        let us: Vec<usize> = batch.iter().map(|r| r.0).collect();
+        let is: Vec<usize> = batch.iter().map(|r| r.1).collect();
+        for (e, ids) in [
+            (&mut self.user_bias, &us),
+            (&mut self.item_bias, &is),
+            (&mut self.users, &us),
+            (&mut self.items, &is),
+        ] {
+            e.forward(ids);
+        }
+        let (b, k) = (batch.len(), self.users.dim);
+        // row n: the gradient of rating n's own squared error
+        let mut g = Mat::<f32>::zeros(b, 1);
+        let mut loss = 0.0;
+        for (n, r) in batch.iter().enumerate() {
+            let e = self.linear_part(r.0, r.1) - r.2;
+            loss += e * e;
+            g.data[n] = (2.0 * e) as f32;
+        }
+        let mut gu = Mat::<f32>::zeros(b, k);
+        let mut gi = Mat::<f32>::zeros(b, k);
+        for n in 0..b {
+            for j in 0..k {
+                gu.data[n * k + j] = g.data[n] * self.items.out.data[n * k + j];
+                gi.data[n * k + j] = g.data[n] * self.users.out.data[n * k + j];
+            }
+        }
+        let mut sq = vec![0.0; b];
+        self.user_bias.add_sample_sq_norms(&g, &mut sq);
+        self.item_bias.add_sample_sq_norms(&g, &mut sq);
+        self.users.add_sample_sq_norms(&gu, &mut sq);
+        self.items.add_sample_sq_norms(&gi, &mut sq);
+        let c = dp.max_grad_norm;
+        for (n, s2) in sq.iter().enumerate() {
+            let f = (c / (s2.sqrt() + 1e-6)).min(1.0) as f32;
+            g.data[n] *= f;
+            gu.row_mut(n).iter_mut().for_each(|v| *v *= f);
+            gi.row_mut(n).iter_mut().for_each(|v| *v *= f);
+        }
+        self.user_bias.backward(&us, &g);
+        self.item_bias.backward(&is, &g);
+        self.users.backward(&us, &gu);
+        self.items.backward(&is, &gi);
+        let (sd, expected) = (run.sigma * c, run.sample_rate * run.rows as f64);
+        for e in [
+            &mut self.user_bias,
+            &mut self.item_bias,
+            &mut self.users,
+            &mut self.items,
+        ] {
+            e.densify_with_noise(sd, expected, rng);
+        }
+        let [o0, o1, o2, o3] = &mut self.opt;
+        o0.step(&mut self.user_bias, cfg.lr, cfg.l2);
+        o1.step(&mut self.item_bias, cfg.lr, cfg.l2);
+        o2.step(&mut self.users, cfg.lr, cfg.l2);
+        o3.step(&mut self.items, cfg.lr, cfg.l2);
+        loss / b.max(1) as f64
     }
 
     /// The `k` highest predicted items of user `u` among those not in `seen`.

@@ -249,7 +249,7 @@ impl Recommender {
         let cfg = self.config(l2)?;
         let mu = train.iter().map(|r| r.2).sum::<f64>() / train.len().max(1) as f64;
         let mut engine = Engine::new(table.users.len(), table.items.len(), mu, &cfg);
-        let history = engine.fit(train, val, &cfg);
+        let history = engine.fit(train, val, &cfg)?;
         Ok(RecommenderModel {
             users: table.users.clone(),
             items: table.items.clone(),

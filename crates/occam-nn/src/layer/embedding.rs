@@ -4,6 +4,7 @@
 
 use crate::mat::Mat;
 use crate::real::Real;
+use occam_core::rng::Rng;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Embedding<R> {
@@ -65,6 +66,36 @@ impl<R: Real> Embedding<R> {
                 .zip(gy.row(b))
                 .for_each(|(g, &v)| *g += v);
         }
+    }
+}
+
+impl<R: Real> Embedding<R> {
+    /// Adds each row's squared norm of its own gradient of the table to `out` (DP-SGD's
+    /// per-example clipping): a row looks up one id, so its gradient is `gy_n` at that id's
+    /// row and its squared norm is `|gy_n|^2`. The clipped sum is `backward` with the rows of
+    /// `gy` scaled (repeated ids summed there).
+    pub fn add_sample_sq_norms(&self, gy: &Mat<R>, out: &mut [f64]) {
+        for (n, o) in out.iter_mut().enumerate().take(gy.rows) {
+            *o += gy.row(n).iter().map(|v| v.f64() * v.f64()).sum::<f64>();
+        }
+    }
+
+    /// Makes the gradient dense after `backward` (every row touched; the untouched rows'
+    /// gradient zero), adds N(0, `sd`^2) to every coordinate, in row order from `rng`, and
+    /// divides by `expected_batch` (DP-SGD's noise: every row gets it, so the update is
+    /// dense).
+    pub fn densify_with_noise(&mut self, sd: f64, expected_batch: f64, rng: &mut Rng) {
+        let d = self.dim;
+        let mut dense = vec![R::zero(); self.rows * d];
+        for (k, &i) in self.touched.iter().enumerate() {
+            dense[i * d..(i + 1) * d].copy_from_slice(&self.grad[k * d..(k + 1) * d]);
+        }
+        let inv = 1.0 / expected_batch;
+        for g in dense.iter_mut() {
+            *g = R::of((g.f64() + sd * rng.normal()) * inv);
+        }
+        self.grad = dense;
+        self.touched = (0..self.rows).collect();
     }
 }
 
