@@ -179,9 +179,15 @@ impl Local {
             self.pos[j] = m0 + s;
         }
         self.feat.extend_from_slice(new);
-        let mut h = vec![0.0; m * m];
-        for q in 0..m0 {
-            h[q * m..q * m + m0].copy_from_slice(&self.h[q * m0..(q + 1) * m0]);
+        // H grows in place (a second m x m buffer would double the peak memory of large
+        // working sets): the old columns move to their new stride, last first, so that no
+        // column is overwritten before it moves; their new rows are set by the mirror below
+        // and the new columns, zero after the resize, by the product.
+        let h = &mut self.h;
+        h.reserve_exact((m * m).saturating_sub(h.len()));
+        h.resize(m * m, 0.0);
+        for q in (1..m0).rev() {
+            h.copy_within(q * m0..(q + 1) * m0, q * m);
         }
         d.cross(&self.buf, &self.buf[m0 * n..], m, &mut h[m0 * m..]);
         for q in m0..m {
@@ -189,7 +195,6 @@ impl Local {
                 h[r * m + q] = h[q * m + r];
             }
         }
-        self.h = h;
         self.m = m;
         self.version += 1;
         self.factor = None;
