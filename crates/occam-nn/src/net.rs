@@ -434,23 +434,18 @@ impl<R: Real> Net<R> {
     /// Backpropagates `gy` (d loss / d output) after `forward_train(x)`, filling every
     /// parameter's gradient. The input gradient of the first layer is not computed.
     pub fn backward(&mut self, x: Batch<R>, gy: &Mat<R>) {
-        for i in (0..self.layers.len()).rev() {
-            let (left, right) = self.layers.split_at_mut(i);
-            let (cur, after) = right.split_first_mut().expect("index in range");
-            let g = after.first().map_or(gy, |next| next.grad_in());
-            let input = if i == 0 {
-                x
-            } else {
-                Batch::Dense(left[i - 1].out())
-            };
-            cur.backward(input, g, i > 0);
-        }
+        self.walk_backward(x, gy, false);
     }
 
     /// `backward` without the parameter gradients of dense and convolution layers
     /// ([`Layer::backward_input`]): every layer's input gradient, for DP-SGD's per-example
     /// norms and clipped sum, which set those parameter gradients themselves.
     pub fn backward_inputs(&mut self, x: Batch<R>, gy: &Mat<R>) {
+        self.walk_backward(x, gy, true);
+    }
+
+    /// The layers last to first, each with its input and the next layer's input gradient.
+    fn walk_backward(&mut self, x: Batch<R>, gy: &Mat<R>, inputs_only: bool) {
         for i in (0..self.layers.len()).rev() {
             let (left, right) = self.layers.split_at_mut(i);
             let (cur, after) = right.split_first_mut().expect("index in range");
@@ -460,7 +455,11 @@ impl<R: Real> Net<R> {
             } else {
                 Batch::Dense(left[i - 1].out())
             };
-            cur.backward_input(input, g, i > 0);
+            if inputs_only {
+                cur.backward_input(input, g, i > 0);
+            } else {
+                cur.backward(input, g, i > 0);
+            }
         }
     }
 

@@ -357,27 +357,7 @@ impl Pld {
 }
 
 fn check(noise: f64, q: f64, steps: u64, delta: f64, interval: f64) -> Result<(), NnError> {
-    if !(noise.is_finite() && noise >= 0.0) {
-        return Err(NnError::config(
-            "noise_multiplier",
-            format!("{noise} is not a finite non-negative number"),
-        ));
-    }
-    if !(0.0..=1.0).contains(&q) {
-        return Err(NnError::config(
-            "sample_rate",
-            format!("{q} is not in [0, 1]"),
-        ));
-    }
-    if steps == 0 {
-        return Err(NnError::config("steps", "must be at least 1"));
-    }
-    if !(delta > 0.0 && delta < 1.0) {
-        return Err(NnError::config(
-            "delta",
-            format!("{delta} is not in (0, 1)"),
-        ));
-    }
+    crate::privacy::check(noise, q, steps, delta)?;
     if !(interval.is_finite() && interval > 0.0 && interval <= 1.0) {
         return Err(NnError::config(
             "interval",

@@ -226,7 +226,8 @@ pub fn epsilon_from_rdp(orders: &[f64], rdp: &[f64], delta: f64) -> (f64, f64) {
     (best.0.max(0.0), best.1)
 }
 
-fn check(noise: f64, q: f64, steps: u64, delta: f64) -> Result<(), NnError> {
+/// Checks a mechanism's settings, naming the bad one (shared with `pld`).
+pub(crate) fn check(noise: f64, q: f64, steps: u64, delta: f64) -> Result<(), NnError> {
     if !(noise.is_finite() && noise >= 0.0) {
         return Err(NnError::config(
             "noise_multiplier",

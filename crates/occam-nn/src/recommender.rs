@@ -184,8 +184,8 @@ impl Recommender {
         self.predict_pairs(&pairs)
     }
 
-    /// One Adam step on a batch; returns its MSE.
-    fn step(&mut self, batch: &[Rating], cfg: &RecConfig) -> f64 {
+    /// Looks the batch's users and items up in the four tables; returns their ids.
+    fn lookup(&mut self, batch: &[Rating]) -> (Vec<usize>, Vec<usize>) {
         let us: Vec<usize> = batch.iter().map(|r| r.0).collect();
         let is: Vec<usize> = batch.iter().map(|r| r.1).collect();
         for (e, ids) in [
@@ -196,6 +196,21 @@ impl Recommender {
         ] {
             e.forward(ids);
         }
+        (us, is)
+    }
+
+    /// Lazy Adam on the four tables' touched rows (every row after DP's noise).
+    fn table_steps(&mut self, cfg: &RecConfig) {
+        let [o0, o1, o2, o3] = &mut self.opt;
+        o0.step(&mut self.user_bias, cfg.lr, cfg.l2);
+        o1.step(&mut self.item_bias, cfg.lr, cfg.l2);
+        o2.step(&mut self.users, cfg.lr, cfg.l2);
+        o3.step(&mut self.items, cfg.lr, cfg.l2);
+    }
+
+    /// One Adam step on a batch; returns its MSE.
+    fn step(&mut self, batch: &[Rating], cfg: &RecConfig) -> f64 {
+        let (us, is) = self.lookup(batch);
         let (b, k) = (batch.len(), self.users.dim);
         // The MLP's share of each prediction, on the looked-up vectors.
         let mut x = Mat::<f32>::zeros(b, 2 * k);
@@ -260,11 +275,7 @@ impl Recommender {
         self.item_bias.backward(&is, &g);
         self.users.backward(&us, &gu);
         self.items.backward(&is, &gi);
-        let [o0, o1, o2, o3] = &mut self.opt;
-        o0.step(&mut self.user_bias, cfg.lr, cfg.l2);
-        o1.step(&mut self.item_bias, cfg.lr, cfg.l2);
-        o2.step(&mut self.users, cfg.lr, cfg.l2);
-        o3.step(&mut self.items, cfg.lr, cfg.l2);
+        self.table_steps(cfg);
         loss / b as f64
     }
 
@@ -361,16 +372,7 @@ impl Recommender {
         run: &DpRun,
         rng: &mut Rng,
     ) -> f64 {
-        let us: Vec<usize> = batch.iter().map(|r| r.0).collect();
-        let is: Vec<usize> = batch.iter().map(|r| r.1).collect();
-        for (e, ids) in [
-            (&mut self.user_bias, &us),
-            (&mut self.item_bias, &is),
-            (&mut self.users, &us),
-            (&mut self.items, &is),
-        ] {
-            e.forward(ids);
-        }
+        let (us, is) = self.lookup(batch);
         let (b, k) = (batch.len(), self.users.dim);
         // row n: the gradient of rating n's own squared error
         let mut g = Mat::<f32>::zeros(b, 1);
@@ -413,11 +415,7 @@ impl Recommender {
         ] {
             e.densify_with_noise(sd, expected, rng);
         }
-        let [o0, o1, o2, o3] = &mut self.opt;
-        o0.step(&mut self.user_bias, cfg.lr, cfg.l2);
-        o1.step(&mut self.item_bias, cfg.lr, cfg.l2);
-        o2.step(&mut self.users, cfg.lr, cfg.l2);
-        o3.step(&mut self.items, cfg.lr, cfg.l2);
+        self.table_steps(cfg);
         loss / b.max(1) as f64
     }
 
