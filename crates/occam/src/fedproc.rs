@@ -182,9 +182,12 @@ impl ProcessPool {
                     s.set_nonblocking(false)
                         .map_err(|e| io_err(format!("federated server {addr}"), e))?;
                     let _ = s.set_nodelay(true);
+                    // a connection that says nothing is not one of ours: drop it after a while
+                    let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
                     let Ok((hello, _)) = read_frame(&mut s) else {
                         continue;
                     };
+                    let _ = s.set_read_timeout(None);
                     let k = hello["hello"].as_u64().map(|k| k as usize);
                     match k {
                         Some(k) if k < slots.len() && hello["token"] == token.as_str() => {
