@@ -22,7 +22,9 @@ epochs on its rows from them (``warm_start``), and returns its parameters
 (log loss for classes, mean squared error for values) and, for classes, the accuracy on the
 client's evaluation rows. The clients must share the feature scale (``standardize=False``
 with features scaled the same way everywhere): each client standardizing by its own rows
-would give the weights a different meaning on each. The first round trains once on the
+would give the weights a different meaning on each. A classifier's clients must all see
+every class (the output layer has one unit per class seen), so label-skewed splits need each
+client to hold at least one row of each class. The first round trains once on the
 client's rows to build the network before it takes the server's parameters.
 ``examples/flower_digits.py`` runs a whole simulation; python/tests/test_flower.py tests it.
 
