@@ -283,11 +283,17 @@ pub fn clip_per_sample<R: Real>(
 /// Adds N(0, `sd`^2) to every parameter gradient coordinate (in parameter order, from `rng`)
 /// and divides by `expected_batch`.
 pub fn add_noise<R: Real>(net: &mut Net<R>, sd: f64, expected_batch: f64, rng: &mut Rng) {
-    let inv = 1.0 / expected_batch;
     for p in net.params_mut() {
-        for g in p.grad.iter_mut() {
-            *g = R::of((g.f64() + sd * rng.normal()) * inv);
-        }
+        noisy_mean(&mut p.grad, sd, expected_batch, rng);
+    }
+}
+
+/// Adds N(0, `sd`^2) to each of `g` (in order, from `rng`) and divides by `expected_batch`:
+/// DP-SGD's noise on a clipped sum (networks' parameters, embedding tables).
+pub fn noisy_mean<R: Real>(g: &mut [R], sd: f64, expected_batch: f64, rng: &mut Rng) {
+    let inv = 1.0 / expected_batch;
+    for v in g.iter_mut() {
+        *v = R::of((v.f64() + sd * rng.normal()) * inv);
     }
 }
 

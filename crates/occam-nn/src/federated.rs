@@ -353,6 +353,26 @@ pub struct InProcess<R> {
     pub seed: u64,
 }
 
+impl<R: Real> InProcess<R> {
+    /// The clients of `train` as `fed` splits it ([`client_parts`], seeded by `cfg.seed`),
+    /// each with its rows and the client config ([`local_config`]); with the rows of each.
+    pub fn new(
+        train: &Data<R>,
+        cfg: &TrainConfig,
+        fed: &FedConfig,
+    ) -> Result<(Vec<Vec<usize>>, InProcess<R>)> {
+        fed.validate()?;
+        let parts = client_parts(train, fed, cfg.seed)?;
+        let pool = InProcess {
+            data: parts.iter().map(|p| subset(train, p)).collect(),
+            local: local_config(cfg, fed),
+            fed: *fed,
+            seed: cfg.seed,
+        };
+        Ok((parts, pool))
+    }
+}
+
 impl<R: Real> ClientPool<R> for InProcess<R> {
     fn round(
         &mut self,
@@ -382,14 +402,7 @@ pub fn fit<R: Real>(
     val: Option<&Data<R>>,
     on_round: &mut RoundHook<'_, R>,
 ) -> Result<Federated<R>> {
-    fed.validate()?;
-    let parts = client_parts(train, fed, cfg.seed)?;
-    let mut pool = InProcess {
-        data: parts.iter().map(|p| subset(train, p)).collect(),
-        local: local_config(cfg, fed),
-        fed: *fed,
-        seed: cfg.seed,
-    };
+    let (parts, mut pool) = InProcess::new(train, cfg, fed)?;
     fit_with(net, cfg, fed, &parts, val, on_round, &mut pool)
 }
 

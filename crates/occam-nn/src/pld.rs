@@ -161,14 +161,21 @@ impl Mechanism {
         (xlo, xhi, first, last)
     }
 
-    /// Whether cells of width h keep both pairs' one-step and composed PLDs within
-    /// MAX_CELLS.
-    fn fits(&self, h: f64, steps: u64) -> bool {
-        [Pair::Remove, Pair::Add].into_iter().all(|pair| {
-            let (_, _, first, last) = self.grid(pair, h);
-            (last - first) as usize <= MAX_CELLS
-                && window_len(&self.pld(pair, h), steps) <= MAX_CELLS
-        })
+    /// Both pairs' one-step PLDs on cells of width h, each with its composition plan; `None`
+    /// where a one-step grid or a composed window would pass MAX_CELLS.
+    fn planned(&self, h: f64, steps: u64) -> Option<Vec<(Pld, Plan)>> {
+        [Pair::Remove, Pair::Add]
+            .into_iter()
+            .map(|pair| {
+                let (_, _, first, last) = self.grid(pair, h);
+                if (last - first) as usize > MAX_CELLS {
+                    return None;
+                }
+                let one = self.pld(pair, h);
+                let plan = plan(&one, steps);
+                (plan.n <= MAX_CELLS).then_some((one, plan))
+            })
+            .collect()
     }
 
     /// The one-step PLD of the pair on cells of width h, by connecting the dots.
@@ -283,20 +290,29 @@ fn window(mass: &[f64], steps: u64) -> (i64, i64) {
     (lo, hi)
 }
 
-/// The composed window's length in cells for these one-step masses.
-fn window_len(one: &Pld, steps: u64) -> usize {
-    let (lo, hi) = window(&one.mass, steps);
-    smooth_len(((hi - lo + 1) as usize).max(one.mass.len()))
+/// Where the `steps`-fold composition of a one-step PLD is computed: the window [lo, hi] of
+/// composed cell indices ([`window`]) and the FFT length `n` (at least the window and the
+/// one-step masses).
+#[derive(Clone, Copy)]
+struct Plan {
+    lo: i64,
+    hi: i64,
+    n: usize,
 }
 
-/// The `steps`-fold composition of a one-step PLD.
-fn compose(one: &Pld, steps: u64) -> Pld {
+fn plan(one: &Pld, steps: u64) -> Plan {
+    let (lo, hi) = window(&one.mass, steps);
+    let n = smooth_len(((hi - lo + 1) as usize).max(one.mass.len()));
+    Plan { lo, hi, n }
+}
+
+/// The `steps`-fold composition of a one-step PLD, over the window of `plan`.
+fn compose(one: &Pld, steps: u64, plan: &Plan) -> Pld {
     let inf = -(steps as f64 * (-one.inf).ln_1p()).exp_m1();
     if steps == 1 {
         return one.clone();
     }
-    let (lo, hi) = window(&one.mass, steps);
-    let n = smooth_len(((hi - lo + 1) as usize).max(one.mass.len()));
+    let Plan { lo, hi, n } = *plan;
     let mut buf: Vec<Complex64> = vec![Complex64::new(0.0, 0.0); n];
     for (k, &m) in one.mass.iter().enumerate() {
         buf[k % n].re += m;
@@ -395,12 +411,15 @@ pub fn epsilon_with(
         s: noise_multiplier,
     };
     let mut h = interval;
-    while !mech.fits(h, steps) {
-        h *= 2.0;
-    }
-    let epsilon = [Pair::Remove, Pair::Add]
-        .into_iter()
-        .map(|pair| compose(&mech.pld(pair, h), steps).epsilon(delta))
+    let pairs = loop {
+        match mech.planned(h, steps) {
+            Some(p) => break p,
+            None => h *= 2.0,
+        }
+    };
+    let epsilon = pairs
+        .iter()
+        .map(|(one, plan)| compose(one, steps, plan).epsilon(delta))
         .fold(0.0, f64::max);
     Ok(done(epsilon, h))
 }
@@ -453,15 +472,7 @@ pub fn noise_for_epsilon(
             return Ok(hi);
         }
     }
-    while hi - lo > 1e-4 * hi {
-        let mid = 0.5 * (lo + hi);
-        if eps_at(mid)? > target {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    Ok(hi)
+    crate::privacy::bisect_noise(lo, hi, 1e-4, target, eps_at)
 }
 
 #[cfg(test)]

@@ -308,8 +308,20 @@ pub fn noise_for_epsilon(
             ));
         }
     }
-    let mut lo = 0.0;
-    while hi - lo > 1e-9 * hi {
+    bisect_noise(0.0, hi, 1e-9, target, eps_at)
+}
+
+/// Bisects the noise between `lo` (epsilon above `target`) and `hi` (epsilon at most
+/// `target`) until they are within `rel` of `hi`; returns the end that meets the target.
+/// Shared by the RDP and PLD accountants' noise searches (epsilon falls as the noise grows).
+pub(crate) fn bisect_noise(
+    mut lo: f64,
+    mut hi: f64,
+    rel: f64,
+    target: f64,
+    eps_at: impl Fn(f64) -> Result<f64, NnError>,
+) -> Result<f64, NnError> {
+    while hi - lo > rel * hi {
         let mid = 0.5 * (lo + hi);
         if eps_at(mid)? > target {
             lo = mid;

@@ -350,9 +350,8 @@ impl Recommender {
             }
         }
         if cfg.early_stopping {
-            let run = self.dp_run;
+            // the best epoch's clone, taken after the mechanism was set: it carries `dp_run`
             *self = best.1;
-            self.dp_run = run;
         }
         Ok(hist)
     }

@@ -19,7 +19,9 @@
 //! killed when the run ends either way.
 
 use crate::error::{Error, Result};
-use occam_nn::federated::{self, ClientPool, ClientUpdate, FedConfig, Federated, RoundHook};
+use occam_nn::federated::{
+    self, ClientPool, ClientUpdate, FedConfig, Federated, InProcess, RoundHook,
+};
 use occam_nn::{Data, Features, Mat, MlpSpec, Net, TrainConfig};
 use serde_json::{json, Value};
 use std::io::{Read, Write};
@@ -233,8 +235,7 @@ impl ProcessPool {
             });
             let mut bin = floats(&x.data);
             bin.extend(floats(&d.y));
-            write_frame(&mut pool.streams[k], &head, &bin)
-                .map_err(|e| io_err(format!("federated client {k} at {addr}"), e))?;
+            write_frame(&mut pool.streams[k], &head, &bin).map_err(|e| pool.client_io(k, e))?;
         }
         Ok(pool)
     }
@@ -289,39 +290,41 @@ impl ProcessPool {
         global: &Net<f32>,
         taking_part: &[bool],
     ) -> Result<Vec<Option<ClientUpdate<f32>>>> {
-        {
-            let bytes = net_bytes(global)?;
-            let asked: Vec<usize> = (0..self.streams.len())
-                .filter(|&k| taking_part[k] && self.rows[k] > 0)
-                .collect();
-            // every asked client works at once; the answers are read in client order
-            for &k in &asked {
-                write_frame(&mut self.streams[k], &json!({"round": round}), &bytes)
-                    .map_err(|e| io_err(format!("federated client {k} at {}", self.addr), e))?;
-            }
-            let mut out: Vec<Option<ClientUpdate<f32>>> =
-                (0..self.streams.len()).map(|_| None).collect();
-            for &k in &asked {
-                let (head, bin) = read_frame(&mut self.streams[k])
-                    .map_err(|e| io_err(format!("federated client {k} at {}", self.addr), e))?;
-                if let Some(msg) = head["error"].as_str() {
-                    return Err(proto(k, msg));
-                }
-                if head["dropped"].as_bool() == Some(true) {
-                    continue;
-                }
-                let loss = head["loss_bits"]
-                    .as_u64()
-                    .map(f64::from_bits)
-                    .ok_or_else(|| proto(k, "a reply without its loss"))?;
-                out[k] = Some(ClientUpdate {
-                    net: net_from(&self.spec, &bin)?,
-                    rows: self.rows[k],
-                    loss,
-                });
-            }
-            Ok(out)
+        let bytes = net_bytes(global)?;
+        let asked: Vec<usize> = (0..self.streams.len())
+            .filter(|&k| taking_part[k] && self.rows[k] > 0)
+            .collect();
+        // every asked client works at once; the answers are read in client order
+        for &k in &asked {
+            write_frame(&mut self.streams[k], &json!({"round": round}), &bytes)
+                .map_err(|e| self.client_io(k, e))?;
         }
+        let mut out: Vec<Option<ClientUpdate<f32>>> =
+            (0..self.streams.len()).map(|_| None).collect();
+        for &k in &asked {
+            let (head, bin) = read_frame(&mut self.streams[k]).map_err(|e| self.client_io(k, e))?;
+            if let Some(msg) = head["error"].as_str() {
+                return Err(proto(k, msg));
+            }
+            if head["dropped"].as_bool() == Some(true) {
+                continue;
+            }
+            let loss = head["loss_bits"]
+                .as_u64()
+                .map(f64::from_bits)
+                .ok_or_else(|| proto(k, "a reply without its loss"))?;
+            out[k] = Some(ClientUpdate {
+                net: net_from(&self.spec, &bin)?,
+                rows: self.rows[k],
+                loss,
+            });
+        }
+        Ok(out)
+    }
+
+    /// An I/O error on client `k`'s connection, naming it.
+    fn client_io(&self, k: usize, e: std::io::Error) -> Error {
+        io_err(format!("federated client {k} at {}", self.addr), e)
     }
 }
 
@@ -345,10 +348,9 @@ pub(crate) fn fit(
             "this program registered no client command (the occam CLI and the Python package do)",
         )
     })?;
-    let parts = federated::client_parts(train, fed, cfg.seed)?;
-    let data: Vec<Data<f32>> = parts.iter().map(|p| federated::subset(train, p)).collect();
-    let local = federated::local_config(cfg, fed);
-    let mut pool = ProcessPool::start(cmd, &net.spec, &local, fed, cfg.seed, &data)?;
+    let (parts, clients) = InProcess::new(train, cfg, fed)?;
+    let mut pool =
+        ProcessPool::start(cmd, &net.spec, &clients.local, fed, cfg.seed, &clients.data)?;
     let out = federated::fit_with(net, cfg, fed, &parts, val, on_round, &mut pool);
     pool.finish();
     match (out, pool.failed.take()) {

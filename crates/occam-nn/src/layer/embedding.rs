@@ -67,9 +67,7 @@ impl<R: Real> Embedding<R> {
                 .for_each(|(g, &v)| *g += v);
         }
     }
-}
 
-impl<R: Real> Embedding<R> {
     /// Adds each row's squared norm of its own gradient of the table to `out` (DP-SGD's
     /// per-example clipping): a row looks up one id, so its gradient is `gy_n` at that id's
     /// row and its squared norm is `|gy_n|^2`. The clipped sum is `backward` with the rows of
@@ -90,10 +88,7 @@ impl<R: Real> Embedding<R> {
         for (k, &i) in self.touched.iter().enumerate() {
             dense[i * d..(i + 1) * d].copy_from_slice(&self.grad[k * d..(k + 1) * d]);
         }
-        let inv = 1.0 / expected_batch;
-        for g in dense.iter_mut() {
-            *g = R::of((g.f64() + sd * rng.normal()) * inv);
-        }
+        crate::dp::noisy_mean(&mut dense, sd, expected_batch, rng);
         self.grad = dense;
         self.touched = (0..self.rows).collect();
     }
