@@ -107,19 +107,7 @@ fn noise_for_an_epsilon_gives_that_epsilon_back() {
     ]);
     assert_eq!(c, Some(0), "{o}{e}");
     let s = last_value(&o, "noise_multiplier");
-    let (o, _, _) = occam(&[
-        "privacy",
-        "epsilon",
-        "--noise-multiplier",
-        &s.to_string(),
-        "--sample-rate",
-        "0.004",
-        "--steps",
-        "15000",
-        "--delta",
-        "1e-5",
-    ]);
-    let eps = last_value(&o, "epsilon");
+    let eps = common::privacy_epsilon(s, "0.004", "15000", "1e-5", "rdp");
     assert!(eps <= 3.0 && eps > 3.0 - 1e-6, "{eps}");
 }
 
@@ -221,20 +209,8 @@ fn train_with_dp_sgd_records_the_privacy_spent_and_refuses_what_it_cannot_cover(
     );
     assert!(eps <= 2.0 && eps > 1.98, "{p}");
     // the accountant's own command agrees with what the run recorded
-    let (o, e, c) = occam(&[
-        "privacy",
-        "epsilon",
-        "--noise-multiplier",
-        &sigma.to_string(),
-        "--sample-rate",
-        "0.05",
-        "--steps",
-        "80",
-        "--delta",
-        "1e-5",
-    ]);
-    assert_eq!(c, Some(0), "{e}");
-    assert!((last_value(&o, "epsilon") - eps).abs() <= 1e-9 * eps);
+    let again = common::privacy_epsilon(sigma, "0.05", "80", "1e-5", "rdp");
+    assert!((again - eps).abs() <= 1e-9 * eps);
     assert_eq!(
         json(&out.join("model.json"))["privacy"],
         *p,
@@ -258,22 +234,8 @@ fn train_with_dp_sgd_records_the_privacy_spent_and_refuses_what_it_cannot_cover(
     assert_eq!(q["accountant"].as_str(), Some("pld"));
     assert!(pld_eps <= 2.0 && pld_eps > 1.99, "{q}");
     assert!(pld_sigma < sigma, "PLD {pld_sigma} vs RDP {sigma}");
-    let (o, e, c) = occam(&[
-        "privacy",
-        "epsilon",
-        "--noise-multiplier",
-        &pld_sigma.to_string(),
-        "--sample-rate",
-        "0.05",
-        "--steps",
-        "80",
-        "--delta",
-        "1e-5",
-        "--accountant",
-        "pld",
-    ]);
-    assert_eq!(c, Some(0), "{e}");
-    assert!((last_value(&o, "epsilon") - pld_eps).abs() <= 1e-9 * pld_eps);
+    let again = common::privacy_epsilon(pld_sigma, "0.05", "80", "1e-5", "pld");
+    assert!((again - pld_eps).abs() <= 1e-9 * pld_eps);
     // refusals, each naming its flag, exit 2, nothing written
     let bad = dir.join("bad");
     let bad_s = bad.to_str().unwrap();

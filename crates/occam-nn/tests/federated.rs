@@ -66,6 +66,21 @@ fn sgd(epochs: usize, batch: usize) -> TrainConfig {
 
 use common::values as weights;
 
+/// The global weights after federated training of a network of `spec` (seed 1) with SGD in
+/// batches of 8.
+fn fit_weights(spec: &MlpSpec, fed: &FedConfig, data: &Data<f64>) -> Vec<f64> {
+    let f = federated::fit(
+        Net::new(spec, 1),
+        &sgd(1, 8),
+        fed,
+        data,
+        None,
+        &mut |_, _| Ok(()),
+    )
+    .unwrap();
+    weights(&f.trainer.net)
+}
+
 /// IID clients that all finish their local epochs.
 fn iid(clients: usize, rounds: usize, local_epochs: usize, mu: f64) -> FedConfig {
     FedConfig {
@@ -117,16 +132,7 @@ fn fedprox_holds_the_clients_near_the_global_weights_and_runs_repeat() {
     let start = weights(&Net::<f64>::new(&spec, 1));
     let moved = |mu: f64| {
         let fed = iid(5, 1, 5, mu);
-        let f = federated::fit(
-            Net::new(&spec, 1),
-            &sgd(1, 8),
-            &fed,
-            &data,
-            None,
-            &mut |_, _| Ok(()),
-        )
-        .unwrap();
-        let w = weights(&f.trainer.net);
+        let w = fit_weights(&spec, &fed, &data);
         (
             w.iter()
                 .zip(&start)
@@ -210,16 +216,7 @@ fn stragglers_do_part_of_their_epochs_and_fedavgs_rule_drops_them() {
             drop_stragglers: drop,
             ..iid(5, 3, local_epochs, 0.0)
         };
-        let f = federated::fit(
-            Net::new(&spec, 1),
-            &sgd(1, 8),
-            &fed,
-            &data,
-            None,
-            &mut |_, _| Ok(()),
-        )
-        .unwrap();
-        weights(&f.trainer.net)
+        fit_weights(&spec, &fed, &data)
     };
     // one local epoch leaves no partial work: stragglers change nothing
     assert_eq!(run(1, 0.0, false), run(1, 0.9, false));

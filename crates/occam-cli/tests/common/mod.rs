@@ -148,3 +148,29 @@ pub fn assert_choice_fields(s: &Value, more: &[&str]) {
         assert!(!s[key].is_null(), "summary.{key} missing");
     }
 }
+
+/// The last line of `occam privacy epsilon` for noise multiplier `sigma` (exit 0 asserted):
+/// `epsilon=<value>` parsed.
+pub fn privacy_epsilon(sigma: f64, rate: &str, steps: &str, delta: &str, accountant: &str) -> f64 {
+    let s = sigma.to_string();
+    let (o, e, c) = occam(&[
+        "privacy",
+        "epsilon",
+        "--noise-multiplier",
+        &s,
+        "--sample-rate",
+        rate,
+        "--steps",
+        steps,
+        "--delta",
+        delta,
+        "--accountant",
+        accountant,
+    ]);
+    assert_eq!(c, Some(0), "{o}{e}");
+    let last = o.trim().lines().last().unwrap_or_default();
+    let v = last
+        .strip_prefix("epsilon=")
+        .unwrap_or_else(|| panic!("{o}"));
+    v.parse().unwrap()
+}
