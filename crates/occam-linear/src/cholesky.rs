@@ -85,6 +85,57 @@ pub(crate) fn solve(l: &[f64], b: &mut [f64], k: usize) {
     }
 }
 
+/// Row i of a packed lower triangle (rows stored one after another, row i holding columns
+/// 0..=i) starts here.
+#[inline]
+pub(crate) fn packed_row(i: usize) -> usize {
+    i * (i + 1) / 2
+}
+
+/// The packed lower triangle (see `packed_row`) of the factor `factor` left in the row-major
+/// k x k `m`.
+pub(crate) fn pack(m: &[f64], k: usize) -> Vec<f64> {
+    let mut out = Vec::with_capacity(packed_row(k));
+    for i in 0..k {
+        out.extend_from_slice(&m[i * k..i * k + i + 1]);
+    }
+    out
+}
+
+/// Grows the packed factor L of a k x k matrix M to that of [[M, a], [a', c]] (one more
+/// row and column): the new row solves L y = a, its pivot is sqrt(c - y'y). False (and `l`
+/// unchanged) when the pivot is at most 1e-12 times c, as `factor` refuses it.
+pub(crate) fn append_packed(l: &mut Vec<f64>, k: usize, a: &[f64], c: f64) -> bool {
+    debug_assert_eq!(l.len(), packed_row(k));
+    let mut y = a[..k].to_vec();
+    for i in 0..k {
+        let r = packed_row(i);
+        y[i] = (y[i] - dot(&l[r..r + i], &y[..i])) / l[r + i];
+    }
+    let d = c - dot(&y, &y);
+    if d <= 1e-12 * c.abs().max(f64::MIN_POSITIVE) || !d.is_finite() {
+        return false;
+    }
+    l.extend_from_slice(&y);
+    l.push(d.sqrt());
+    true
+}
+
+/// Solves L L' x = b in place with a packed factor (see `append_packed`).
+pub(crate) fn solve_packed(l: &[f64], b: &mut [f64], k: usize) {
+    for i in 0..k {
+        let r = packed_row(i);
+        b[i] = (b[i] - dot(&l[r..r + i], &b[..i])) / l[r + i];
+    }
+    for i in (0..k).rev() {
+        let mut s = b[i];
+        for q in i + 1..k {
+            s -= l[packed_row(q) + i] * b[q];
+        }
+        b[i] = s / l[packed_row(i) + i];
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,5 +233,43 @@ mod tests {
             m[i * k + i] += 1e-13;
         }
         assert!(!factor(&mut m, k));
+    }
+
+    #[test]
+    fn appending_rows_gives_the_factor_of_the_grown_matrix() {
+        // Factor the leading 40 x 40 block, append the other 30 rows one by one: the packed
+        // factor equals the factor of the whole matrix, and solves with it.
+        let (k, r) = (70, 90);
+        let mut m: Vec<f64> = random_gram(k, r, 5).iter().map(|v| v / r as f64).collect();
+        for i in 0..k {
+            m[i * k + i] += 0.1;
+        }
+        let k0 = 40;
+        let mut lead: Vec<f64> = (0..k0 * k0).map(|t| m[(t / k0) * k + t % k0]).collect();
+        assert!(factor(&mut lead, k0));
+        let mut l = pack(&lead, k0);
+        for j in k0..k {
+            let a: Vec<f64> = (0..j).map(|i| m[j * k + i]).collect();
+            assert!(append_packed(&mut l, j, &a, m[j * k + j]));
+        }
+        let mut full = m.clone();
+        assert!(factor(&mut full, k));
+        let want = pack(&full, k);
+        for (a, b) in l.iter().zip(&want) {
+            assert!((a - b).abs() < 1e-12, "{a} vs {b}");
+        }
+        let x: Vec<f64> = (0..k).map(|i| (i as f64 * 0.71).cos()).collect();
+        let mut rhs: Vec<f64> = (0..k)
+            .map(|i| (0..k).map(|j| m[i * k + j] * x[j]).sum())
+            .collect();
+        solve_packed(&l, &mut rhs, k);
+        for i in 0..k {
+            assert!((rhs[i] - x[i]).abs() < 1e-9, "{i}");
+        }
+        // A row that makes the matrix singular (a copy of row 0) is refused.
+        let a: Vec<f64> = (0..k).map(|i| m[i]).collect();
+        let before = l.clone();
+        assert!(!append_packed(&mut l, k, &a, m[0]));
+        assert_eq!(l, before);
     }
 }

@@ -143,6 +143,16 @@ fn moments(
         let mut center = vec![0.0; p];
         let mut scale = vec![1.0; p];
         let mut usable = vec![true; p];
+        if let Matrix::Dense(d) = x {
+            dense_moments(&d.data, n, w, &mut center, &mut scale, &mut usable);
+            if !intercept {
+                center.iter_mut().for_each(|c| *c = 0.0);
+            }
+            if !standardize {
+                scale.iter_mut().for_each(|s| *s = 1.0);
+            }
+            return (center, scale, usable);
+        }
         for j in 0..p {
             let mut m = 0.0;
             let mut first = None;
@@ -184,6 +194,47 @@ fn moments(
 }
 
 /// Standardizes the column-major `data` (n rows) in place and records each column's norm.
+/// `moments` of dense columns: each column's weighted mean, weighted standard deviation about
+/// it (1 for a constant column) and whether it varies. The sums run in row order, as the
+/// general loop's do (the same bits), over COLS columns at a time so that their additions
+/// overlap.
+fn dense_moments(
+    data: &[f64],
+    n: usize,
+    w: &[f64],
+    center: &mut [f64],
+    scale: &mut [f64],
+    usable: &mut [bool],
+) {
+    const COLS: usize = 4;
+    let p = center.len();
+    let mut j0 = 0;
+    while j0 < p {
+        let k = COLS.min(p - j0);
+        let cols: Vec<&[f64]> = (j0..j0 + k).map(|j| &data[j * n..(j + 1) * n]).collect();
+        let mut m = [0.0f64; COLS];
+        for (i, &wi) in w.iter().enumerate().take(n) {
+            for (mc, col) in m.iter_mut().zip(&cols) {
+                *mc += wi * col[i];
+            }
+        }
+        let mut ss = [0.0f64; COLS];
+        for (i, &wi) in w.iter().enumerate().take(n) {
+            for ((sc, col), &mc) in ss.iter_mut().zip(&cols).zip(&m) {
+                let dv = col[i] - mc;
+                *sc += wi * dv * dv;
+            }
+        }
+        for (c, col) in cols.iter().enumerate() {
+            let j = j0 + c;
+            center[j] = m[c];
+            usable[j] = col.first().is_some_and(|&f| col.iter().any(|&v| v != f));
+            scale[j] = if usable[j] { ss[c].sqrt() } else { 1.0 };
+        }
+        j0 += k;
+    }
+}
+
 fn standardize_columns(
     data: &mut [f64],
     n: usize,
@@ -193,9 +244,7 @@ fn standardize_columns(
 ) {
     for (j, nj) in norm.iter_mut().enumerate() {
         let (c, s) = (center[j], scale[j]);
-        let col = &mut data[j * n..(j + 1) * n];
-        col.iter_mut().for_each(|v| *v = (*v - c) / s);
-        *nj = dot(col, col).sqrt();
+        *nj = kernels::standardize(&mut data[j * n..(j + 1) * n], c, s).sqrt();
     }
 }
 

@@ -72,6 +72,44 @@ fn update_kernel(r: &mut [f64], x: &[f64], v: &[f64], delta: f64) -> f64 {
     total
 }
 
+/// x <- (x - c) / s in place; returns the sum of squares of the result.
+#[inline(always)]
+fn standardize_kernel(x: &mut [f64], c: f64, sc: f64) -> f64 {
+    let mut s = [0.0f64; LANES];
+    let mut xc = x.chunks_exact_mut(LANES);
+    for xk in &mut xc {
+        for l in 0..LANES {
+            let v = (xk[l] - c) / sc;
+            xk[l] = v;
+            s[l] += v * v;
+        }
+    }
+    let mut t = reduce(s);
+    for xi in xc.into_remainder() {
+        let v = (*xi - c) / sc;
+        *xi = v;
+        t += v * v;
+    }
+    t
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn standardize_avx2(x: &mut [f64], c: f64, sc: f64) -> f64 {
+    standardize_kernel(x, c, sc)
+}
+
+/// Standardizes a dense column in place, x <- (x - c) / s, and returns its squared norm
+/// afterwards.
+pub(crate) fn standardize(x: &mut [f64], c: f64, sc: f64) -> f64 {
+    #[cfg(target_arch = "x86_64")]
+    if has_avx2_fma() {
+        // SAFETY: AVX2 and FMA were detected at run time.
+        return unsafe { standardize_avx2(x, c, sc) };
+    }
+    standardize_kernel(x, c, sc)
+}
+
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 unsafe fn dot_avx2(a: &[f64], b: &[f64]) -> f64 {

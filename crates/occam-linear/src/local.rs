@@ -30,11 +30,16 @@ const MAX_DRIFT: f64 = 0.1;
 /// point solver does not use this form beyond it.
 pub(crate) const MAX_VALUES: usize = 1 << 27;
 
-/// A factor of the active-set block of H, kept while H, the active set and lambda stay.
+/// A factor of a block of H plus its ridge terms, kept while H stays: (H_FF + diag(l2)) = L L'
+/// over the slots F in the factor's own order (L packed, see `cholesky::packed_row`). A
+/// block over other slots reuses the longest leading part of F it contains with the same
+/// ridge terms (a leading block's factor is the leading part of L) and appends the rest, so
+/// that the lasso, whose block does not depend on lambda, refactors only what changed as
+/// features enter along the path.
 struct Factor {
     version: u64,
-    lambda: f64,
     slots: Vec<usize>,
+    l2: Vec<f64>,
     l: Vec<f64>,
 }
 
@@ -195,9 +200,8 @@ impl Local {
                 h[r * m + q] = h[q * m + r];
             }
         }
+        // Existing slots and their entries of H are unchanged: a factor over them stays valid.
         self.m = m;
-        self.version += 1;
-        self.factor = None;
     }
 
     /// How far the weights moved since H was computed: sum_i |v_i - vh_i| / sum_i vh_i. The
@@ -248,21 +252,27 @@ impl Local {
         -0.5 * s
     }
 
-    /// Solves (H_AA + diag(l2)) x = rhs over the slots A in place, reusing the factor when
-    /// H, A and lambda are those of the last solve; false when the block is singular.
-    pub fn solve_block(
-        &mut self,
-        slots: &[usize],
-        l2: &[f64],
-        lambda: f64,
-        rhs: &mut [f64],
-    ) -> bool {
+    /// Solves (H_AA + diag(l2)) x = rhs over the slots A in place, with the factor kept
+    /// from earlier solves where it covers A (see `Factor`); false when the block is singular.
+    pub fn solve_block(&mut self, slots: &[usize], l2: &[f64], rhs: &mut [f64]) -> bool {
         let k = slots.len();
-        let cached = self
-            .factor
-            .as_ref()
-            .is_some_and(|f| f.version == self.version && f.lambda == lambda && f.slots == slots);
-        if !cached {
+        let mut want = vec![f64::NAN; self.m];
+        for (&q, &v) in slots.iter().zip(l2) {
+            want[q] = v;
+        }
+        // The leading part of the kept factor that is in A with the same ridge term.
+        let keep = match &self.factor {
+            Some(f) if f.version == self.version => f
+                .slots
+                .iter()
+                .zip(&f.l2)
+                .take_while(|&(&q, &v)| want[q] == v)
+                .count(),
+            _ => 0,
+        };
+        // Appending costs about as much per row as a factorization does; below half of A,
+        // a blocked factorization in A's order is cheaper.
+        if 2 * keep < k {
             let mut l = vec![0.0; k * k];
             for (r, &a) in slots.iter().enumerate() {
                 for (q, &b) in slots.iter().enumerate().take(r + 1) {
@@ -276,21 +286,57 @@ impl Local {
             }
             self.factor = Some(Factor {
                 version: self.version,
-                lambda,
                 slots: slots.to_vec(),
-                l,
+                l2: l2.to_vec(),
+                l: cholesky::pack(&l, k),
             });
+        } else {
+            let f = self.factor.as_mut().expect("kept above");
+            f.slots.truncate(keep);
+            f.l2.truncate(keep);
+            f.l.truncate(cholesky::packed_row(keep));
+            let mut have = vec![false; self.m];
+            f.slots.iter().for_each(|&q| have[q] = true);
+            for (&q, &v) in slots.iter().zip(l2) {
+                if have[q] {
+                    continue;
+                }
+                let a: Vec<f64> = f.slots.iter().map(|&r| self.h[q * self.m + r]).collect();
+                let c = self.h[q * self.m + q] + v;
+                if !cholesky::append_packed(&mut f.l, f.slots.len(), &a, c) {
+                    self.factor = None;
+                    return false;
+                }
+                f.slots.push(q);
+                f.l2.push(v);
+            }
         }
         let f = self.factor.as_ref().expect("set above");
-        cholesky::solve(&f.l, rhs, k);
+        // rhs in A's order -> the factor's order, solve, and back.
+        let mut at = vec![usize::MAX; self.m];
+        f.slots.iter().enumerate().for_each(|(i, &q)| at[q] = i);
+        let mut b = vec![0.0; k];
+        for (&q, &v) in slots.iter().zip(rhs.iter()) {
+            b[at[q]] = v;
+        }
+        cholesky::solve_packed(&f.l, &mut b, k);
+        for (&q, v) in slots.iter().zip(rhs.iter_mut()) {
+            *v = b[at[q]];
+        }
         true
     }
 
-    /// True when the factor for these slots and lambda is at hand (a Newton step is cheap).
-    pub fn has_factor(&self, slots: &[usize], lambda: f64) -> bool {
-        self.factor
-            .as_ref()
-            .is_some_and(|f| f.version == self.version && f.lambda == lambda && f.slots == slots)
+    /// True when the kept factor is that of these slots with these ridge terms (a Newton
+    /// step then costs two triangular solves).
+    pub fn has_factor(&self, slots: &[usize], l2: &[f64]) -> bool {
+        let Some(f) = self.factor.as_ref().filter(|f| f.version == self.version) else {
+            return false;
+        };
+        let mut want = vec![f64::NAN; self.m];
+        for (&q, &v) in slots.iter().zip(l2) {
+            want[q] = v;
+        }
+        f.slots.len() == slots.len() && f.slots.iter().zip(&f.l2).all(|(&q, &v)| want[q] == v)
     }
 
     /// Slots in the model.

@@ -106,12 +106,23 @@ pub(crate) struct Single<'a> {
     refresh: bool,
 }
 
-/// Exact |gradients| at an earlier residual `r0`; with the column norms they bound the
-/// gradients at any later residual r: |g_j(r)| <= |g_j(r0)| + norm_j ||r - r0||.
+/// Exact |gradients| at earlier residuals; with the column norms they bound the gradients at
+/// any later residual r: |g_j(r)| <= |g_j(r_k)| + norm_j ||r - r_k||, r_k the residual at
+/// which g_j was last computed. Each screening computes exactly only the features this bound
+/// cannot clear, at the current residual, which becomes their reference: features near their
+/// limit are then bounded from a recent residual, the others from an older one, instead of
+/// every feature from the last full computation.
 struct Stale {
     g: Vec<f64>,
-    r0: Vec<f64>,
+    /// The reference residual of each feature.
+    at: Vec<usize>,
+    /// The reference residuals (None once no feature uses it) and how many features use each.
+    refs: Vec<Option<Vec<f64>>>,
+    uses: Vec<usize>,
 }
+
+/// At most this many reference residuals are kept; past it, every gradient is computed again.
+const MAX_REFS: usize = 32;
 
 impl<'a> Single<'a> {
     #[allow(clippy::too_many_arguments)]
@@ -590,19 +601,28 @@ impl Solver for Single<'_> {
             let g = s.scores();
             s.stale = Some(Stale {
                 g: g.clone(),
-                r0: r,
+                at: vec![0; g.len()],
+                refs: vec![Some(r)],
+                uses: vec![g.len()],
             });
             (g.clone(), g)
         };
         let Some(st) = &self.stale else {
             return fresh(r, self);
         };
-        let delta = r
+        let delta: Vec<f64> = st
+            .refs
             .iter()
-            .zip(&st.r0)
-            .map(|(a, b)| (a - b) * (a - b))
-            .sum::<f64>()
-            .sqrt();
+            .map(|r0| {
+                r0.as_ref().map_or(f64::INFINITY, |r0| {
+                    r.iter()
+                        .zip(r0)
+                        .map(|(a, b)| (a - b) * (a - b))
+                        .sum::<f64>()
+                        .sqrt()
+                })
+            })
+            .collect();
         let mut in_ws = vec![false; d.p];
         ws.iter().for_each(|&j| in_ws[j] = true);
         let mut out = vec![0.0; d.p];
@@ -613,7 +633,7 @@ impl Solver for Single<'_> {
                 continue;
             }
             // A margin of 1e-9 covers the rounding of the bound itself.
-            let bound = (st.g[j] + d.norm[j] * delta) * (1.0 + 1e-9);
+            let bound = (st.g[j] + d.norm[j] * delta[st.at[j]]) * (1.0 + 1e-9);
             if !in_ws[j] && bound < limit[j] {
                 out[j] = bound;
                 est[j] = st.g[j];
@@ -621,9 +641,10 @@ impl Solver for Single<'_> {
                 need.push(j);
             }
         }
-        let exact = need.len().saturating_sub(ws.len());
-        // When the bound fails for many features, start again from this residual.
-        if exact * 8 > d.p {
+        // When the bound fails for most features, or the references are many, start again
+        // from this residual.
+        let live = st.refs.iter().filter(|r| r.is_some()).count();
+        if need.len() * 2 > d.p || (!need.is_empty() && live >= MAX_REFS) {
             return fresh(r, self);
         }
         let mut g = vec![0.0; need.len()];
@@ -631,6 +652,31 @@ impl Solver for Single<'_> {
         for (&j, gj) in need.iter().zip(&g) {
             out[j] = gj.abs();
             est[j] = out[j];
+        }
+        if !need.is_empty() {
+            let st = self.stale.as_mut().expect("checked above");
+            // A slot no feature uses any more, else a new one.
+            let k = match st.refs.iter().position(Option::is_none) {
+                Some(k) => {
+                    st.refs[k] = Some(r);
+                    st.uses[k] = need.len();
+                    k
+                }
+                None => {
+                    st.refs.push(Some(r));
+                    st.uses.push(need.len());
+                    st.refs.len() - 1
+                }
+            };
+            for &j in &need {
+                let old = st.at[j];
+                st.uses[old] -= 1;
+                if st.uses[old] == 0 {
+                    st.refs[old] = None;
+                }
+                st.at[j] = k;
+                st.g[j] = out[j];
+            }
         }
         (out, est)
     }

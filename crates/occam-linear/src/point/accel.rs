@@ -117,7 +117,7 @@ impl Single<'_> {
         }
         // Without a ridge part, more slots than observations make the block singular.
         let singular = slots.len() > self.d.n && l2s.iter().all(|&v| v == 0.0);
-        if slots.is_empty() || singular || !l.solve_block(&slots, &l2s, lambda, &mut rhs) {
+        if slots.is_empty() || singular || !l.solve_block(&slots, &l2s, &mut rhs) {
             return None;
         }
         for (t, &c) in rhs.iter_mut().zip(&coords) {
@@ -171,15 +171,17 @@ impl Single<'_> {
         let Some(l) = self.local.as_ref().filter(|_| self.use_local) else {
             return;
         };
-        let mut slots: Vec<usize> = ws
-            .iter()
-            .filter(|&&j| self.beta[j] != 0.0)
-            .map(|&j| l.slot(j))
-            .collect();
+        let mut slots = Vec::new();
+        let mut l2s = Vec::new();
+        for &j in ws.iter().filter(|&&j| self.beta[j] != 0.0) {
+            slots.push(l.slot(j));
+            l2s.push(penalty_parts(lambda, self.alpha, self.pf[j]).1);
+        }
         if self.intercept {
             slots.push(l.intercept_slot());
+            l2s.push(0.0);
         }
-        if l.has_factor(&slots, lambda) {
+        if l.has_factor(&slots, &l2s) {
             self.newton_step(lambda, ws);
         }
     }
