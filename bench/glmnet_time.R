@@ -11,13 +11,14 @@
 # THRESHES   comma separated glmnet thresh values, tried in order until the gap holds
 # OUTPREFIX  writes OUTPREFIX_a<k>.lambda (the lambda list, as soon as it is known),
 #            OUTPREFIX_a<k>.json (summary) and OUTPREFIX_a<k>.beta (p x nlambda doubles,
-#            column major, little endian) for the k-th alpha
+#            column major, little endian) for the k-th alpha; OUTPREFIX_a<k>.beta0 the same
+#            for the fit with every default
 # SEARCH_CAP_S stop tightening thresh once a fit that misses the gap took longer than this
 #            (the gap reached is then reported as missed)
 # Progress lines "TRY k thresh seconds gap" go to stdout as each fit finishes.
 #
-# Protocol: the CSV is read outside every timer. For each alpha, glmnet runs once with its
-# defaults to get its lambda sequence (extended geometrically to 100 values with glmnet's own
+# Protocol: the CSV is read outside every timer. For each alpha, glmnet runs with its
+# defaults (timed too, for the defaults table, with its gap) to get its lambda sequence (extended geometrically to 100 values with glmnet's own
 # ratio if the default path stopped early); every timed fit then gets that list via lambda=,
 # and only the glmnet() call is timed (elapsed seconds from system.time, gc done before the
 # timer starts; a fit faster than 50 ms is timed in batches, per-fit time reported). The
@@ -99,10 +100,35 @@ rel_gap <- function(a0, B, lam, alpha) {
 
 num <- function(v) paste0("[", paste(sprintf("%.17g", v), collapse = ","), "]")
 
+# Times fit_once() (a function fitting once) at the repetitions asked: fits under 50 ms in
+# batches (elapsed has 1 ms resolution; the time per fit is reported), one repetition for a
+# fit slower than REP_CAP_S. `first` is the elapsed time of a fit already made, counted as
+# the first repetition when not batching. Returns list(times, batch).
+timed <- function(fit_once, first) {
+  if (first < 0.05) {
+    batch <- min(200, ceiling(0.25 / max(first, 0.001)))
+    times <- c()
+    for (r in seq_len(reps)) {
+      el <- suppressWarnings(system.time(for (b in seq_len(batch)) fit_once())[["elapsed"]])
+      times <- c(times, el / batch)
+    }
+    return(list(times = times, batch = batch))
+  }
+  times <- first
+  if (reps > 1 && first <= rep_cap) {
+    for (r in 2:reps) times <- c(times, suppressWarnings(system.time(fit_once())[["elapsed"]]))
+  }
+  list(times = times, batch = 1)
+}
+
 for (k in seq_along(alphas)) {
   a <- alphas[k]
-  fit0 <- glmnet(x, y, family = family, alpha = a)
+  # glmnet with every default (thresh 1e-7, its own lambda sequence and early stop): the
+  # defaults table of linear_bench.py.
+  t0 <- system.time(fit0 <- glmnet(x, y, family = family, alpha = a))[["elapsed"]]
   lam0 <- fit0$lambda
+  d0 <- timed(function() glmnet(x, y, family = family, alpha = a), t0)
+  gap0 <- max(rel_gap(fit0$a0, as.matrix(fit0$beta), fit0$lambda, a))
   lam <- lam0
   if (length(lam) < 100) {
     ratio <- if (n < p) 1e-2 else 1e-4
@@ -137,32 +163,24 @@ for (k in seq_along(alphas)) {
   chosen <- tried[length(tried)]
   t1 <- times[length(times)]
   batch <- 1
-  if (t1 < 0.05) {
-    # elapsed has 1 ms resolution: time batches of fits and report the time per fit.
-    batch <- min(200, ceiling(0.25 / max(t1, 0.001)))
-    rep_times <- c()
-    for (r in seq_len(reps)) {
-      el <- suppressWarnings(system.time(for (b in seq_len(batch))
-        fit_r <- glmnet(x, y, family = family, alpha = a, lambda = lam, thresh = chosen))[["elapsed"]])
-      rep_times <- c(rep_times, el / batch)
-    }
-  } else {
-    rep_times <- t1
-    if (reps > 1 && t1 <= rep_cap) {
-      for (r in 2:reps) {
-        el <- suppressWarnings(system.time(
-          fit_r <- glmnet(x, y, family = family, alpha = a, lambda = lam, thresh = chosen))[["elapsed"]])
-        rep_times <- c(rep_times, el)
-      }
-    }
-  }
+  tr <- timed(function() glmnet(x, y, family = family, alpha = a, lambda = lam, thresh = chosen), t1)
+  rep_times <- tr$times
+  batch <- tr$batch
   con <- file(paste0(out, ".beta"), "wb")
   writeBin(as.vector(as.matrix(fit$beta)), con, size = 8, endian = "little")
+  close(con)
+  con <- file(paste0(out, ".beta0"), "wb")
+  writeBin(as.vector(as.matrix(fit0$beta)), con, size = 8, endian = "little")
   close(con)
   json <- paste0(
     "{\"alpha\":", sprintf("%.17g", a),
     ",\"n\":", n, ",\"p\":", p,
     ",\"nlambda_default\":", length(lam0),
+    ",\"default_lambda\":", num(lam0),
+    ",\"default_a0\":", num(fit0$a0),
+    ",\"default_times\":", num(d0$times),
+    ",\"default_batch\":", d0$batch,
+    ",\"default_gap_R\":", sprintf("%.17g", gap0),
     ",\"lambda\":", num(fit$lambda),
     ",\"a0\":", num(fit$a0),
     ",\"thresh_tried\":", num(tried),

@@ -74,6 +74,8 @@ GEN_VERSION = 1
 SIZES_FULL = [(1000, 100), (100, 5000), (100, 20000), (5000, 1000)]
 SIZES_QUICK = [(1000, 100), (100, 5000)]
 RHOS = [0.0, 0.5]
+# p >> n designs with a moderate and a strong correlation (issue 21), full grid only.
+EXTRA = [(200, 10000, 0.3), (200, 10000, 0.7)]
 # (name, family, alpha)
 MODELS_SYNTH = [("lasso", "gaussian", 1.0), ("enet0.5", "gaussian", 0.5), ("logistic-lasso", "binomial", 1.0)]
 MODELS_COLON = [("logistic-lasso", "binomial", 1.0), ("lasso", "gaussian", 1.0)]
@@ -255,6 +257,7 @@ def run_glmnet(csv, family, alphas, args, prefix):
             with open(base + ".json") as f:
                 r = json.load(f)
             r["beta"] = np.fromfile(base + ".beta", dtype="<f8").reshape(len(r["lambda"]), r["p"]).T
+            r["beta0"] = np.fromfile(base + ".beta0", dtype="<f8").reshape(len(r["default_lambda"]), r["p"]).T
             res.append(r)
         elif os.path.exists(base + ".lambda"):
             tr = tries.get(k + 1, [])
@@ -283,13 +286,15 @@ def snapshot_occam():
 OCCAM_RUN = OCCAM
 
 
-def run_occam(csv, family, alpha, lam, args, tag):
+def run_occam(csv, family, alpha, lam, args, tag, gap_tol=GAP_TARGET):
+    """occam's path on the lambda list `lam`, with --gap-tol `gap_tol` (None: occam's default
+    stopping rule)."""
     out = os.path.join(OUT, f"{tag}_occam.json")
     task = "regression" if family == "gaussian" else "binary"
     cmd = [
         OCCAM_RUN, "linear", "path", csv, "--family", family, "--task", task, "--alpha", f"{alpha:g}",
-        "--lambda", ",".join(repr(float(v)) for v in lam), "--gap-tol", f"{GAP_TARGET:g}", "--json", out,
-    ]
+        "--lambda", ",".join(repr(float(v)) for v in lam), "--json", out,
+    ] + ([] if gap_tol is None else ["--gap-tol", f"{gap_tol:g}"])
     times, walls, fit, err = [], [], None, None
     for r in range(args.reps):
         if os.path.exists(out):
@@ -460,6 +465,8 @@ def main():
     ap.add_argument("--sk-binom-cap", type=float, default=15.0,
                     help="skip a scikit-learn binomial (saga) path run that takes longer (default 15 s)")
     ap.add_argument("--no-sklearn", action="store_true", help="leave scikit-learn out")
+    ap.add_argument("--designs", default=None,
+                    help="comma-separated design names to run (e.g. N200_p10000_rho0.7,colon); default all")
     args = ap.parse_args()
     os.makedirs(DATA, exist_ok=True)
     os.makedirs(OUT, exist_ok=True)
@@ -485,7 +492,19 @@ def main():
                 continue
             name, files, meta = make_design(N, p, rho, idx)
             cases.append((name, rho, files, MODELS_SYNTH))
+    for (N, p, rho) in EXTRA:
+        idx += 1
+        if not args.quick:
+            name, files, meta = make_design(N, p, rho, idx)
+            cases.append((name, rho, files, MODELS_SYNTH))
     cases.append(("colon", None, {"gaussian": COLON, "binomial": COLON}, MODELS_COLON))
+    if args.designs:
+        keep = set(args.designs.split(","))
+        unknown = keep - {c[0] for c in cases}
+        if unknown:
+            log(f"unknown design(s): {', '.join(sorted(unknown))}")
+            sys.exit(2)
+        cases = [c for c in cases if c[0] in keep]
 
     rows = []
     r_versions = None
@@ -534,6 +553,27 @@ def main():
                     row["occam"]["gap_reported"] = max(fit.get("relative_gap") or [float("nan")])
                     row["occam"]["passes"] = fit.get("passes")
                     row["occam"]["warnings"] = fit.get("warnings")
+                # the defaults table: glmnet with every default, occam with its defaults and
+                # with the exact stopping rule, both on glmnet's default lambda sequence
+                if "default_times" in g:
+                    lam0 = np.array(g["default_lambda"])
+                    eta, Bt = prob.std_coefs(np.array(g["default_a0"]), g["beta0"])
+                    dflt = {"nlambda": len(lam0),
+                            "glmnet": {"times": g["default_times"], "batch": g["default_batch"],
+                                       "gap": float(prob.rel_gap(eta, Bt, lam0, alpha).max())}}
+                    for key, gt in (("occam", None), ("occam_exact", GAP_TARGET)):
+                        od = run_occam(csv, family, alpha, lam0, args, f"{tag}_{key}_default", gap_tol=gt)
+                        dflt[key] = {"times": od["times"], "error": od["error"]}
+                        if od["fit"] is not None:
+                            fd = od["fit"]
+                            Bo = np.array(fd["beta"], dtype=float).reshape(len(lam0), prob.p).T
+                            eta, Bt = prob.std_coefs(np.array(fd["a0"], dtype=float).reshape(-1), Bo)
+                            dflt[key]["gap"] = float(prob.rel_gap(eta, Bt, lam0, alpha).max())
+                    row["defaults"] = dflt
+                    log(f"  {mname:15s} defaults: glmnet {fmt_t(med(dflt['glmnet']['times']))} s"
+                        f" (gap {fmt_g(dflt['glmnet']['gap'])}), occam {fmt_t(med(dflt['occam']['times']))} s"
+                        f" (gap {fmt_g(dflt['occam'].get('gap'))}), occam exact"
+                        f" {fmt_t(med(dflt['occam_exact']['times']))} s (gap {fmt_g(dflt['occam_exact'].get('gap'))})")
                 # sklearn
                 if not args.no_sklearn:
                     row["sklearn"] = run_sklearn(prob, family, alpha, lam, args)
@@ -558,10 +598,37 @@ def main():
     with open(os.path.join(OUT, "linear_results.json"), "w") as f:
         json.dump({"rows": rows, "versions": versions, "total_seconds": total, "load_start_end": load,
                    "args": vars(args)}, f, indent=1, default=float)
+    dtable = render_defaults(rows)
     with open(os.path.join(OUT, "linear_table.md"), "w") as f:
-        f.write(table)
+        f.write(dtable + "\n" + table)
     log("")
+    log(dtable)
     log(table)
+
+
+def render_defaults(rows):
+    """The defaults table: every solver as a user runs it."""
+    L = ["| design | model | N | p | nlambda | glmnet default (s) | gap glmnet | occam default (s) "
+         "| gap occam | occam --gap-tol 1e-6 (s) | gap occam exact | exact/glmnet |",
+         "|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
+    for r in rows:
+        d = r.get("defaults")
+        if d is None:
+            continue
+        g, o, x = med(d["glmnet"]["times"]), med(d["occam"]["times"]), med(d["occam_exact"]["times"])
+        ratio = x / g if (x is not None and g) else None
+        rstr = "—" if ratio is None else f"{ratio:.2f}" + (" ✗" if ratio > 0.8 else "")
+
+        def gc(v):
+            return fmt_g(v) + (" ⚠" if v is not None and v > GAP_TARGET else "")
+
+        L.append(f"| {r['design']} | {r['model']} | {r['N']} | {r['p']} | {d['nlambda']} | {fmt_t(g)} "
+                 f"| {gc(d['glmnet']['gap'])} | {fmt_t(o)} | {gc(d['occam'].get('gap'))} | {fmt_t(x)} "
+                 f"| {gc(d['occam_exact'].get('gap'))} | {rstr} |")
+    head = ["Defaults: glmnet(x, y, family, alpha) with every default (thresh 1e-7, its own lambda "
+            "sequence and early stop); occam on that lambda sequence with its default stopping rule "
+            f"and with --gap-tol {GAP_TARGET:g}. Target: occam exact / glmnet default <= 0.8 (✗ = missed).", ""]
+    return "\n".join(head + L) + "\n"
 
 
 def render(rows, versions, args, total, load):
