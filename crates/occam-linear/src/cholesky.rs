@@ -70,21 +70,6 @@ pub(crate) fn factor(m: &mut [f64], k: usize) -> bool {
     true
 }
 
-/// Solves L L' x = b in place (b becomes x) with the factor from `factor`.
-pub(crate) fn solve(l: &[f64], b: &mut [f64], k: usize) {
-    for i in 0..k {
-        let s = b[i] - dot(&l[i * k..i * k + i], &b[..i]);
-        b[i] = s / l[i * k + i];
-    }
-    for i in (0..k).rev() {
-        let mut s = b[i];
-        for q in i + 1..k {
-            s -= l[q * k + i] * b[q];
-        }
-        b[i] = s / l[i * k + i];
-    }
-}
-
 /// Row i of a packed lower triangle (rows stored one after another, row i holding columns
 /// 0..=i) starts here.
 #[inline]
@@ -162,7 +147,7 @@ mod tests {
             .collect();
         let mut f = m.clone();
         assert!(factor(&mut f, k));
-        solve(&f, &mut rhs, k);
+        solve_packed(&pack(&f, k), &mut rhs, k);
         for i in 0..k {
             assert!((rhs[i] - x[i]).abs() < 1e-12, "{rhs:?}");
         }
@@ -214,7 +199,7 @@ mod tests {
                 assert!((v - m[i * k + j]).abs() < 1e-12, "({i}, {j})");
             }
         }
-        solve(&f, &mut rhs, k);
+        solve_packed(&pack(&f, k), &mut rhs, k);
         for i in 0..k {
             assert!((rhs[i] - x[i]).abs() < 1e-10);
         }

@@ -11,6 +11,7 @@ mod design;
 pub mod driver;
 pub mod eigen;
 pub mod error;
+mod factor;
 mod family;
 mod kernels;
 pub mod kkt;

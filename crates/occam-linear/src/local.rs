@@ -20,8 +20,8 @@
 //! as it does when such steps stop shrinking (a fresh H makes the step glmnet's IRLS step).
 //! For gaussian V is fixed, so H is exact and only extended.
 
-use crate::cholesky;
 use crate::design::{Design, Work};
+use crate::factor::KeptFactor;
 
 /// A Hessian is kept while the weights have drifted less than this from those it was
 /// computed at (see `Local::drift`).
@@ -29,19 +29,6 @@ const MAX_DRIFT: f64 = 0.1;
 /// The most values H (m^2) and the weighted column copy (n m) may each hold (1 GiB); the
 /// point solver does not use this form beyond it.
 pub(crate) const MAX_VALUES: usize = 1 << 27;
-
-/// A factor of a block of H plus its ridge terms, kept while H stays: (H_FF + diag(l2)) = L L'
-/// over the slots F in the factor's own order (L packed, see `cholesky::packed_row`). A
-/// block over other slots reuses the longest leading part of F it contains with the same
-/// ridge terms (a leading block's factor is the leading part of L) and appends the rest, so
-/// that the lasso, whose block does not depend on lambda, refactors only what changed as
-/// features enter along the path.
-struct Factor {
-    version: u64,
-    slots: Vec<usize>,
-    l2: Vec<f64>,
-    l: Vec<f64>,
-}
 
 /// Columns per block of the lower-triangle product that computes H.
 const BLOCK: usize = 128;
@@ -55,8 +42,6 @@ pub(crate) struct Local {
     m: usize,
     /// m x m, column-major.
     h: Vec<f64>,
-    /// Bumped whenever H changes.
-    version: u64,
     /// The model gradient at the current coefficients, by slot.
     pub g: Vec<f64>,
     /// The model gradient and the coefficients at the expansion point.
@@ -70,7 +55,9 @@ pub(crate) struct Local {
     /// sqrt(vh) [1 X~_feat], column-major n x m: kept so that a feature joining the
     /// working set costs one column block of H.
     buf: Vec<f64>,
-    factor: Option<Factor>,
+    /// The factor of the last Newton step's block (see `KeptFactor`), dropped when H is
+    /// computed afresh.
+    factor: Option<KeptFactor>,
     /// The pass count of the last Newton step.
     pub newton_after: usize,
 }
@@ -102,7 +89,6 @@ impl Local {
             pos: vec![usize::MAX; d.p],
             m: 1,
             h: Vec::new(),
-            version: 0,
             g: Vec::new(),
             gc: Vec::new(),
             bc: Vec::new(),
@@ -169,7 +155,6 @@ impl Local {
                 self.h[r * m + q] = self.h[q * m + r];
             }
         }
-        self.version += 1;
         self.factor = None;
         self.stale = false;
     }
@@ -226,11 +211,6 @@ impl Local {
         self.h[q * self.m + q]
     }
 
-    #[inline]
-    pub fn entry(&self, r: usize, q: usize) -> f64 {
-        self.h[q * self.m + r]
-    }
-
     /// The model gradient after slot q moved by `del`.
     #[inline]
     pub fn shift(&mut self, q: usize, del: f64) {
@@ -253,90 +233,15 @@ impl Local {
     }
 
     /// Solves (H_AA + diag(l2)) x = rhs over the slots A in place, with the factor kept
-    /// from earlier solves where it covers A (see `Factor`); false when the block is singular.
+    /// from earlier solves where it covers A; false when the block is singular.
     pub fn solve_block(&mut self, slots: &[usize], l2: &[f64], rhs: &mut [f64]) -> bool {
-        let k = slots.len();
-        let mut want = vec![f64::NAN; self.m];
-        for (&q, &v) in slots.iter().zip(l2) {
-            want[q] = v;
-        }
-        // The leading part of the kept factor that is in A with the same ridge term.
-        let keep = match &self.factor {
-            Some(f) if f.version == self.version => f
-                .slots
-                .iter()
-                .zip(&f.l2)
-                .take_while(|&(&q, &v)| want[q] == v)
-                .count(),
-            _ => 0,
-        };
-        // Appending costs about as much per row as a factorization does; below half of A,
-        // a blocked factorization in A's order is cheaper.
-        if 2 * keep < k {
-            let mut l = vec![0.0; k * k];
-            for (r, &a) in slots.iter().enumerate() {
-                for (q, &b) in slots.iter().enumerate().take(r + 1) {
-                    l[r * k + q] = self.entry(a, b);
-                }
-                l[r * k + r] += l2[r];
-            }
-            if !cholesky::factor(&mut l, k) {
-                self.factor = None;
-                return false;
-            }
-            self.factor = Some(Factor {
-                version: self.version,
-                slots: slots.to_vec(),
-                l2: l2.to_vec(),
-                l: cholesky::pack(&l, k),
-            });
-        } else {
-            let f = self.factor.as_mut().expect("kept above");
-            f.slots.truncate(keep);
-            f.l2.truncate(keep);
-            f.l.truncate(cholesky::packed_row(keep));
-            let mut have = vec![false; self.m];
-            f.slots.iter().for_each(|&q| have[q] = true);
-            for (&q, &v) in slots.iter().zip(l2) {
-                if have[q] {
-                    continue;
-                }
-                let a: Vec<f64> = f.slots.iter().map(|&r| self.h[q * self.m + r]).collect();
-                let c = self.h[q * self.m + q] + v;
-                if !cholesky::append_packed(&mut f.l, f.slots.len(), &a, c) {
-                    self.factor = None;
-                    return false;
-                }
-                f.slots.push(q);
-                f.l2.push(v);
-            }
-        }
-        let f = self.factor.as_ref().expect("set above");
-        // rhs in A's order -> the factor's order, solve, and back.
-        let mut at = vec![usize::MAX; self.m];
-        f.slots.iter().enumerate().for_each(|(i, &q)| at[q] = i);
-        let mut b = vec![0.0; k];
-        for (&q, &v) in slots.iter().zip(rhs.iter()) {
-            b[at[q]] = v;
-        }
-        cholesky::solve_packed(&f.l, &mut b, k);
-        for (&q, v) in slots.iter().zip(rhs.iter_mut()) {
-            *v = b[at[q]];
-        }
-        true
+        let (h, m) = (&self.h, self.m);
+        KeptFactor::solve(&mut self.factor, m, slots, l2, |a, b| h[b * m + a], rhs)
     }
 
-    /// True when the kept factor is that of these slots with these ridge terms (a Newton
-    /// step then costs two triangular solves).
-    pub fn has_factor(&self, slots: &[usize], l2: &[f64]) -> bool {
-        let Some(f) = self.factor.as_ref().filter(|f| f.version == self.version) else {
-            return false;
-        };
-        let mut want = vec![f64::NAN; self.m];
-        for (&q, &v) in slots.iter().zip(l2) {
-            want[q] = v;
-        }
-        f.slots.len() == slots.len() && f.slots.iter().zip(&f.l2).all(|(&q, &v)| want[q] == v)
+    /// How many of these slots the kept factor covers (see `KeptFactor::reusable`).
+    pub fn reusable(&self, slots: &[usize], l2: &[f64]) -> usize {
+        KeptFactor::reusable(&self.factor, self.m, slots, l2)
     }
 
     /// Slots in the model.

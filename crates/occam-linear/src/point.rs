@@ -3,7 +3,6 @@
 //! active-set cycling, as in Friedman, Hastie & Tibshirani (2010).
 
 use crate::anderson;
-use crate::cholesky;
 use crate::config::Family;
 use crate::design::{Design, Work};
 use crate::family::gaussian::GapTerms;
@@ -53,6 +52,8 @@ struct Covariance {
     yy: f64,
     /// The pass count of the last Newton step (see `Single::newton_step`).
     newton_after: usize,
+    /// The factor of the last Newton step's Gram block (the Gram matrix never changes).
+    factor: Option<crate::factor::KeptFactor>,
 }
 
 impl Covariance {
@@ -156,6 +157,7 @@ impl<'a> Single<'a> {
                 gram: vec![None; d.p],
                 yy: y.iter().zip(w).map(|(y, w)| w * (y - b0) * (y - b0)).sum(),
                 newton_after: 0,
+                factor: None,
             }
         });
         Single {

@@ -5,6 +5,7 @@
 //! long as the factorization would take.
 
 use super::*;
+use crate::factor::KeptFactor;
 
 impl Single<'_> {
     /// Records the iterate; every DEPTH passes, tries an Anderson extrapolation. In
@@ -17,10 +18,21 @@ impl Single<'_> {
             _ => None,
         };
         if let Some((after, len)) = state {
-            let k = ws.iter().filter(|&&j| self.beta[j] != 0.0).count();
-            // A Cholesky factorization costs k^3 / 3 multiply-adds in matrix products (about
-            // FACTOR_SPEED times as fast as the update loop), a pass over the active set k * len.
-            let cost = (k * k) / (3 * FACTOR_SPEED * len).max(1) + anderson::DEPTH;
+            // A Cholesky factorization of the k x k active block costs k^3 / 3 multiply-adds in
+            // matrix products (about FACTOR_SPEED times as fast as the update loop), in
+            // covariance mode less what the kept factor already covers; a pass over the active
+            // set costs k * len. (Counting the kept factor in `Local`'s form too brought its
+            // Newton steps earlier in each lambda, where they stopped at a sign change and
+            // broke off coordinate descent: more passes on the p >> n designs, no time saved.)
+            let (slots, l2s) = self.newton_block(lambda, ws);
+            let k = slots.len();
+            let r = if self.use_local {
+                0
+            } else {
+                self.reusable(&slots, &l2s)
+            };
+            let cost =
+                (k * k * k - r * r * r) / (3 * FACTOR_SPEED * len * k).max(1) + anderson::DEPTH;
             if self.passes >= after + cost && self.newton_step(lambda, ws) {
                 self.hist.len = 0;
                 return;
@@ -67,27 +79,23 @@ impl Single<'_> {
 
     /// Gaussian covariance mode: (G_AA + diag(l2)) b_A = g0_A - l1 sign(b_A) (the model is
     /// expanded at beta = 0). Returns the coordinates and their targets.
-    fn cov_newton(&self, lambda: f64, a: &[usize]) -> Option<(Vec<usize>, Vec<f64>)> {
-        let c = self.cov.as_ref()?;
-        let k = a.len();
-        if k == 0 {
+    fn cov_newton(&mut self, lambda: f64, a: &[usize]) -> Option<(Vec<usize>, Vec<f64>)> {
+        let c = self.cov.as_mut()?;
+        if a.is_empty() || a.iter().any(|&j| c.gram[j].is_none()) {
             return None;
         }
-        let mut m = vec![0.0; k * k];
-        let mut rhs = vec![0.0; k];
-        for (r, &j) in a.iter().enumerate() {
-            let col = c.gram[j].as_ref()?;
-            for (q, &i) in a.iter().enumerate().take(r + 1) {
-                m[r * k + q] = col[i];
-            }
+        let mut l2s = Vec::with_capacity(a.len());
+        let mut rhs = Vec::with_capacity(a.len());
+        for &j in a {
             let (l1, l2) = penalty_parts(lambda, self.alpha, self.pf[j]);
-            m[r * k + r] += l2;
-            rhs[r] = c.g0[j] - l1 * self.beta[j].signum();
+            l2s.push(l2);
+            rhs.push(c.g0[j] - l1 * self.beta[j].signum());
         }
-        if !cholesky::factor(&mut m, k) {
+        let gram = &c.gram;
+        let entry = |i: usize, j: usize| gram[j].as_ref().expect("checked above")[i];
+        if !KeptFactor::solve(&mut c.factor, self.d.p, a, &l2s, entry, &mut rhs) {
             return None;
         }
-        cholesky::solve(&m, &mut rhs, k);
         Some((a.to_vec(), rhs))
     }
 
@@ -168,21 +176,38 @@ impl Single<'_> {
     /// Covariance-form IRLS: a Newton step at the start of an inner solve when the factor of
     /// the current active set is at hand (it then costs two triangular solves).
     pub(super) fn newton_if_factored(&mut self, lambda: f64, ws: &[usize]) {
-        let Some(l) = self.local.as_ref().filter(|_| self.use_local) else {
+        if !(self.use_local && self.local.is_some()) && self.cov.is_none() {
             return;
-        };
+        }
+        let (slots, l2s) = self.newton_block(lambda, ws);
+        if !slots.is_empty() && self.reusable(&slots, &l2s) == slots.len() {
+            self.newton_step(lambda, ws);
+        }
+    }
+
+    /// The block of a Newton step on the active set: its slots (`Local`'s, with the
+    /// intercept's, or features in covariance mode) and their ridge terms.
+    fn newton_block(&self, lambda: f64, ws: &[usize]) -> (Vec<usize>, Vec<f64>) {
         let mut slots = Vec::new();
         let mut l2s = Vec::new();
+        let local = self.local.as_ref().filter(|_| self.use_local);
         for &j in ws.iter().filter(|&&j| self.beta[j] != 0.0) {
-            slots.push(l.slot(j));
+            slots.push(local.map_or(j, |l| l.slot(j)));
             l2s.push(penalty_parts(lambda, self.alpha, self.pf[j]).1);
         }
-        if self.intercept {
+        if let Some(l) = local.filter(|_| self.intercept) {
             slots.push(l.intercept_slot());
             l2s.push(0.0);
         }
-        if l.has_factor(&slots, &l2s) {
-            self.newton_step(lambda, ws);
+        (slots, l2s)
+    }
+
+    /// How many slots of the block the kept factor covers.
+    fn reusable(&self, slots: &[usize], l2s: &[f64]) -> usize {
+        match (&self.local, &self.cov) {
+            (Some(l), _) if self.use_local => l.reusable(slots, l2s),
+            (_, Some(c)) => KeptFactor::reusable(&c.factor, self.d.p, slots, l2s),
+            _ => 0,
         }
     }
 

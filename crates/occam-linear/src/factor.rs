@@ -1,0 +1,196 @@
+//! A Cholesky factor kept across the Newton steps of the point solver (`Local`'s Hessian
+//! blocks and the covariance mode's Gram blocks): (M_FF + diag(l2)) = L L' over the slots F
+//! in the factor's own order, L packed (see `cholesky::packed_row`). A block over other
+//! slots A reuses the longest leading part of F that is in A with the same ridge terms (a
+//! leading block's factor is the leading part of L) and appends the rest row by row, so
+//! that the lasso, whose block does not depend on lambda, factors only what changed as
+//! features enter along the path. The owner drops the factor when M itself changes.
+
+use crate::cholesky;
+
+pub(crate) struct KeptFactor {
+    slots: Vec<usize>,
+    l2: Vec<f64>,
+    l: Vec<f64>,
+}
+
+impl KeptFactor {
+    /// Solves (M_AA + diag(l2)) x = rhs over the slots A in place (rhs in A's order), with
+    /// the factor in `kept` where it covers A; `entry(a, b)` is M's entry at slots a, b and
+    /// every slot is below `size`. False (and no factor kept) when the block is singular.
+    pub fn solve(
+        kept: &mut Option<KeptFactor>,
+        size: usize,
+        slots: &[usize],
+        l2: &[f64],
+        entry: impl Fn(usize, usize) -> f64,
+        rhs: &mut [f64],
+    ) -> bool {
+        let k = slots.len();
+        let mut want = vec![f64::NAN; size];
+        for (&q, &v) in slots.iter().zip(l2) {
+            want[q] = v;
+        }
+        // The leading part of the kept factor that is in A with the same ridge term.
+        let keep = kept.as_ref().map_or(0, |f| {
+            f.slots
+                .iter()
+                .zip(&f.l2)
+                .take_while(|&(&q, &v)| want[q] == v)
+                .count()
+        });
+        // Appending costs about as much per row as a factorization does; below half of A,
+        // a blocked factorization in A's order is cheaper.
+        if 2 * keep < k {
+            let mut l = vec![0.0; k * k];
+            for (r, &a) in slots.iter().enumerate() {
+                for (q, &b) in slots.iter().enumerate().take(r + 1) {
+                    l[r * k + q] = entry(a, b);
+                }
+                l[r * k + r] += l2[r];
+            }
+            if !cholesky::factor(&mut l, k) {
+                *kept = None;
+                return false;
+            }
+            *kept = Some(KeptFactor {
+                slots: slots.to_vec(),
+                l2: l2.to_vec(),
+                l: cholesky::pack(&l, k),
+            });
+        } else {
+            let f = kept.as_mut().expect("keep > 0");
+            f.slots.truncate(keep);
+            f.l2.truncate(keep);
+            f.l.truncate(cholesky::packed_row(keep));
+            let mut have = vec![false; size];
+            f.slots.iter().for_each(|&q| have[q] = true);
+            for (&q, &v) in slots.iter().zip(l2) {
+                if have[q] {
+                    continue;
+                }
+                let a: Vec<f64> = f.slots.iter().map(|&r| entry(r, q)).collect();
+                if !cholesky::append_packed(&mut f.l, f.slots.len(), &a, entry(q, q) + v) {
+                    *kept = None;
+                    return false;
+                }
+                f.slots.push(q);
+                f.l2.push(v);
+            }
+        }
+        let f = kept.as_ref().expect("set above");
+        // rhs in A's order -> the factor's order, solve, and back.
+        let mut at = vec![usize::MAX; size];
+        f.slots.iter().enumerate().for_each(|(i, &q)| at[q] = i);
+        let mut b = vec![0.0; k];
+        for (&q, &v) in slots.iter().zip(rhs.iter()) {
+            b[at[q]] = v;
+        }
+        cholesky::solve_packed(&f.l, &mut b, k);
+        for (&q, v) in slots.iter().zip(rhs.iter_mut()) {
+            *v = b[at[q]];
+        }
+        true
+    }
+
+    /// How many slots of A the next `solve` takes from `kept` without factoring: all of A
+    /// when the kept factor is that of A, the kept leading part otherwise, 0 when `solve`
+    /// would factor afresh.
+    pub fn reusable(kept: &Option<KeptFactor>, size: usize, slots: &[usize], l2: &[f64]) -> usize {
+        let Some(f) = kept else {
+            return 0;
+        };
+        let mut want = vec![f64::NAN; size];
+        for (&q, &v) in slots.iter().zip(l2) {
+            want[q] = v;
+        }
+        let keep = f
+            .slots
+            .iter()
+            .zip(&f.l2)
+            .take_while(|&(&q, &v)| want[q] == v)
+            .count();
+        if 2 * keep < slots.len() {
+            0
+        } else {
+            keep
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// M = B'B / r + 0.1 I for a fixed pseudo-random B (size x size, column-major).
+    fn matrix(size: usize) -> Vec<f64> {
+        let r = size + 5;
+        let mut state = 3u64;
+        let b: Vec<f64> = (0..r * size)
+            .map(|_| {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+            })
+            .collect();
+        let mut m = vec![0.0; size * size];
+        for i in 0..size {
+            for j in 0..size {
+                m[j * size + i] = (0..r)
+                    .map(|t| b[t * size + i] * b[t * size + j])
+                    .sum::<f64>()
+                    / r as f64
+                    + if i == j { 0.1 } else { 0.0 };
+            }
+        }
+        m
+    }
+
+    /// Checks that `solve` over `slots` returns x with (M_AA + diag(l2)) x = rhs.
+    fn check(kept: &mut Option<KeptFactor>, m: &[f64], size: usize, slots: &[usize], l2: &[f64]) {
+        let rhs: Vec<f64> = slots.iter().map(|&q| (q as f64 * 0.37).sin()).collect();
+        let mut x = rhs.clone();
+        assert!(KeptFactor::solve(
+            kept,
+            size,
+            slots,
+            l2,
+            |a, b| m[b * size + a],
+            &mut x
+        ));
+        for (r, &a) in slots.iter().enumerate() {
+            let v: f64 = slots
+                .iter()
+                .zip(&x)
+                .map(|(&b, xb)| m[b * size + a] * xb)
+                .sum::<f64>()
+                + l2[r] * x[r];
+            assert!((v - rhs[r]).abs() < 1e-10, "row {r}: {v} vs {}", rhs[r]);
+        }
+    }
+
+    #[test]
+    fn a_kept_factor_grows_shrinks_and_follows_the_ridge_terms() {
+        let size = 30;
+        let m = matrix(size);
+        let mut kept = None;
+        let a: Vec<usize> = (0..20).collect();
+        check(&mut kept, &m, size, &a, &[0.0; 20]);
+        assert_eq!(KeptFactor::reusable(&kept, size, &a, &[0.0; 20]), 20);
+        // Three more slots, asked for in another order: the 20 are kept, 3 appended.
+        let mut b: Vec<usize> = vec![25, 3, 27, 1, 29];
+        b.extend((0..20).filter(|q| *q != 3 && *q != 1));
+        assert_eq!(KeptFactor::reusable(&kept, size, &b, &[0.0; 23]), 20);
+        check(&mut kept, &m, size, &b, &[0.0; 23]);
+        assert_eq!(KeptFactor::reusable(&kept, size, &b, &[0.0; 23]), 23);
+        // Slot 15 leaves: the leading 15 are kept, the rest appended again.
+        let c: Vec<usize> = b.iter().copied().filter(|&q| q != 15).collect();
+        assert_eq!(KeptFactor::reusable(&kept, size, &c, &[0.0; 22]), 15);
+        check(&mut kept, &m, size, &c, &[0.0; 22]);
+        // Other ridge terms: nothing is reusable, the block is factored afresh.
+        assert_eq!(KeptFactor::reusable(&kept, size, &c, &[0.5; 22]), 0);
+        check(&mut kept, &m, size, &c, &[0.5; 22]);
+        assert_eq!(KeptFactor::reusable(&kept, size, &c, &[0.5; 22]), 22);
+    }
+}
