@@ -1,6 +1,6 @@
 //! Covariance-form steps on the working set S, for dense designs without the gaussian
 //! covariance mode: every IRLS step of binomial and poisson, and gaussian with p >> n, while
-//! |S| < 2n (see `point.rs`).
+//! |S| < 4n (see `point.rs`).
 //!
 //! Each step minimises a quadratic model of the penalized objective around the current
 //! coefficients b_c (proximal Newton; Lee, Sun & Saunders 2014):
