@@ -5,8 +5,12 @@
 #
 # --quick   fewer designs (smoke run)
 # --reps N  timed repetitions per solver and model, median reported (default 3)
+# --designs A,B  only these designs (e.g. N200_p10000_rho0.7,colon)
+# Two tables: the defaults table (glmnet with every default against occam with its default
+# stopping rule and with --gap-tol 1e-6, on glmnet's default lambda sequence) and the
+# equal-gap table (every solver tightened until the certified gap is <= 1e-6).
 # Other options of bench/linear_bench.py are passed through (time limits, --no-sklearn; see
-# bench/.venv/bin/python bench/linear_bench.py --help). The full grid takes about 25 minutes on
+# bench/.venv/bin/python bench/linear_bench.py --help). The full grid takes about 35 minutes on
 # a 2-core machine (the N=5000, p=1000 designs are most of it); --quick takes about 1 minute.
 #
 # Needs: target/release/occam (this script builds nothing), Rscript with glmnet, python3.

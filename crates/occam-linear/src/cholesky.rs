@@ -122,7 +122,7 @@ pub(crate) fn solve_packed(l: &[f64], b: &mut [f64], k: usize) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -159,7 +159,7 @@ mod tests {
     }
 
     /// B'B (k x k, row-major) for a pseudo-random r x k matrix B with entries in [-0.5, 0.5).
-    fn random_gram(k: usize, r: usize, seed: u64) -> Vec<f64> {
+    pub(crate) fn random_gram(k: usize, r: usize, seed: u64) -> Vec<f64> {
         let mut state = seed;
         let b: Vec<f64> = (0..r * k)
             .map(|_| {

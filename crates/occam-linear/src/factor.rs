@@ -122,27 +122,14 @@ impl KeptFactor {
 mod tests {
     use super::*;
 
-    /// M = B'B / r + 0.1 I for a fixed pseudo-random B (size x size, column-major).
+    /// M = B'B / r + 0.1 I for a fixed pseudo-random r x size matrix B (symmetric, so either
+    /// storage order).
     fn matrix(size: usize) -> Vec<f64> {
         let r = size + 5;
-        let mut state = 3u64;
-        let b: Vec<f64> = (0..r * size)
-            .map(|_| {
-                state = state
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
-            })
-            .collect();
-        let mut m = vec![0.0; size * size];
+        let mut m = crate::cholesky::tests::random_gram(size, r, 3);
+        m.iter_mut().for_each(|v| *v /= r as f64);
         for i in 0..size {
-            for j in 0..size {
-                m[j * size + i] = (0..r)
-                    .map(|t| b[t * size + i] * b[t * size + j])
-                    .sum::<f64>()
-                    / r as f64
-                    + if i == j { 0.1 } else { 0.0 };
-            }
+            m[i * size + i] += 0.1;
         }
         m
     }
