@@ -4,9 +4,28 @@
 //! slots A reuses the longest leading part of F that is in A with the same ridge terms (a
 //! leading block's factor is the leading part of L) and appends the rest row by row, so
 //! that the lasso, whose block does not depend on lambda, factors only what changed as
-//! features enter along the path. The owner drops the factor when M itself changes.
+//! features enter along the path. The elastic net's ridge terms move with lambda: while the
+//! kept ones are within a factor NEAR of those asked for, the kept factor preconditions
+//! conjugate gradients on the new block (its eigenvalues then lie in [1/NEAR, NEAR], so a
+//! few iterations solve it) instead of a new factorization at every lambda. The owner drops
+//! the factor when M itself changes.
 
 use crate::cholesky;
+use crate::kernels::dot;
+
+/// Kept ridge terms within this factor of those asked for precondition instead of being
+/// factored again (see the module docs).
+const NEAR: f64 = 1.5;
+/// Conjugate gradients stop at this residual relative to the right-hand side, or give up
+/// (and factor afresh) after MAX_CG iterations.
+const CG_TOL: f64 = 1e-14;
+const MAX_CG: usize = 30;
+
+/// Whether a kept ridge term `have` can stand for `want`: equal, or both positive and within
+/// a factor NEAR.
+fn near(have: f64, want: f64) -> bool {
+    have == want || (have > 0.0 && want > 0.0 && have <= NEAR * want && want <= NEAR * have)
+}
 
 pub(crate) struct KeptFactor {
     slots: Vec<usize>,
@@ -31,12 +50,12 @@ impl KeptFactor {
         for (&q, &v) in slots.iter().zip(l2) {
             want[q] = v;
         }
-        // The leading part of the kept factor that is in A with the same ridge term.
+        // The leading part of the kept factor that is in A with a near ridge term.
         let keep = kept.as_ref().map_or(0, |f| {
             f.slots
                 .iter()
                 .zip(&f.l2)
-                .take_while(|&(&q, &v)| want[q] == v)
+                .take_while(|&(&q, &v)| near(v, want[q]))
                 .count()
         });
         // Appending costs about as much per row as a factorization does; below half of A,
@@ -86,11 +105,77 @@ impl KeptFactor {
         for (&q, &v) in slots.iter().zip(rhs.iter()) {
             b[at[q]] = v;
         }
-        cholesky::solve_packed(&f.l, &mut b, k);
+        let exact = f.slots.iter().zip(&f.l2).all(|(&q, &v)| v == want[q]);
+        let x = if exact {
+            cholesky::solve_packed(&f.l, &mut b, k);
+            Some(b)
+        } else {
+            let ridge: Vec<f64> = f.slots.iter().map(|&q| want[q]).collect();
+            f.preconditioned(&ridge, &entry, &b)
+        };
+        let Some(x) = x else {
+            // Conjugate gradients did not converge: factor the block as asked.
+            *kept = None;
+            return Self::solve(kept, size, slots, l2, entry, rhs);
+        };
         for (&q, v) in slots.iter().zip(rhs.iter_mut()) {
-            *v = b[at[q]];
+            *v = x[at[q]];
         }
         true
+    }
+
+    /// Solves (M_FF + diag(ridge)) x = b (the factor's order) by conjugate gradients
+    /// preconditioned with this factor (of M_FF + diag(self.l2)); None when they do not
+    /// reach CG_TOL within MAX_CG iterations.
+    fn preconditioned(
+        &self,
+        ridge: &[f64],
+        entry: &impl Fn(usize, usize) -> f64,
+        b: &[f64],
+    ) -> Option<Vec<f64>> {
+        let k = self.slots.len();
+        let times = |v: &[f64], out: &mut [f64]| {
+            for (i, &a) in self.slots.iter().enumerate() {
+                let mut s = ridge[i] * v[i];
+                for (&c, &vj) in self.slots.iter().zip(v) {
+                    s += entry(a, c) * vj;
+                }
+                out[i] = s;
+            }
+        };
+        let bnorm = dot(b, b).sqrt();
+        let mut x = b.to_vec();
+        cholesky::solve_packed(&self.l, &mut x, k);
+        let mut r = vec![0.0; k];
+        times(&x, &mut r);
+        r.iter_mut().zip(b).for_each(|(ri, bi)| *ri = bi - *ri);
+        let mut z = r.clone();
+        cholesky::solve_packed(&self.l, &mut z, k);
+        let mut p = z.clone();
+        let mut rz = dot(&r, &z);
+        let mut q = vec![0.0; k];
+        for _ in 0..MAX_CG {
+            if dot(&r, &r).sqrt() <= CG_TOL * bnorm {
+                return Some(x);
+            }
+            times(&p, &mut q);
+            let pq = dot(&p, &q);
+            if pq <= 0.0 || !pq.is_finite() {
+                return None;
+            }
+            let step = rz / pq;
+            x.iter_mut().zip(&p).for_each(|(xi, pi)| *xi += step * pi);
+            r.iter_mut().zip(&q).for_each(|(ri, qi)| *ri -= step * qi);
+            z.copy_from_slice(&r);
+            cholesky::solve_packed(&self.l, &mut z, k);
+            let rz_new = dot(&r, &z);
+            let beta = rz_new / rz;
+            rz = rz_new;
+            p.iter_mut()
+                .zip(&z)
+                .for_each(|(pi, zi)| *pi = zi + beta * *pi);
+        }
+        (dot(&r, &r).sqrt() <= CG_TOL * bnorm).then_some(x)
     }
 
     /// How many slots of A the next `solve` takes from `kept` without factoring: all of A
@@ -108,7 +193,7 @@ impl KeptFactor {
             .slots
             .iter()
             .zip(&f.l2)
-            .take_while(|&(&q, &v)| want[q] == v)
+            .take_while(|&(&q, &v)| near(v, want[q]))
             .count();
         if 2 * keep < slots.len() {
             0
@@ -179,5 +264,15 @@ mod tests {
         assert_eq!(KeptFactor::reusable(&kept, size, &c, &[0.5; 22]), 0);
         check(&mut kept, &m, size, &c, &[0.5; 22]);
         assert_eq!(KeptFactor::reusable(&kept, size, &c, &[0.5; 22]), 22);
+        // Ridge terms within NEAR of the kept ones: the kept factor preconditions conjugate
+        // gradients, whose solution is checked as tightly, and stays as it was.
+        let ridge: Vec<f64> = (0..22).map(|i| 0.4 + 0.01 * i as f64).collect();
+        assert_eq!(KeptFactor::reusable(&kept, size, &c, &ridge), 22);
+        check(&mut kept, &m, size, &c, &ridge);
+        assert_eq!(KeptFactor::reusable(&kept, size, &c, &[0.5; 22]), 22);
+        assert!(kept.as_ref().unwrap().l2.iter().all(|&v| v == 0.5));
+        // Past NEAR the block is factored again.
+        assert_eq!(KeptFactor::reusable(&kept, size, &c, &[2.0; 22]), 0);
+        check(&mut kept, &m, size, &c, &[2.0; 22]);
     }
 }
