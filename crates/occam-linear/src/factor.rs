@@ -59,8 +59,9 @@ impl KeptFactor {
                 .count()
         });
         // Appending costs about as much per row as a factorization does; below half of A,
-        // a blocked factorization in A's order is cheaper.
-        if 2 * keep < k {
+        // a blocked factorization in A's order is cheaper (and with nothing kept, the only
+        // way).
+        if keep == 0 || 2 * keep < k {
             let mut l = vec![0.0; k * k];
             for (r, &a) in slots.iter().enumerate() {
                 for (q, &b) in slots.iter().enumerate().take(r + 1) {
@@ -78,7 +79,7 @@ impl KeptFactor {
                 l: cholesky::pack(&l, k),
             });
         } else {
-            let f = kept.as_mut().expect("keep > 0");
+            let f = kept.as_mut().expect("keep > 0: a factor is kept");
             f.slots.truncate(keep);
             f.l2.truncate(keep);
             f.l.truncate(cholesky::packed_row(keep));
@@ -274,5 +275,23 @@ mod tests {
         // Past NEAR the block is factored again.
         assert_eq!(KeptFactor::reusable(&kept, size, &c, &[2.0; 22]), 0);
         check(&mut kept, &m, size, &c, &[2.0; 22]);
+        // An empty block, with or without a kept factor, solves nothing and does not panic.
+        let mut none = None;
+        assert!(KeptFactor::solve(
+            &mut none,
+            size,
+            &[],
+            &[],
+            |_, _| 0.0,
+            &mut []
+        ));
+        assert!(KeptFactor::solve(
+            &mut kept,
+            size,
+            &[],
+            &[],
+            |_, _| 0.0,
+            &mut []
+        ));
     }
 }
