@@ -138,62 +138,57 @@ fn moments(
     intercept: bool,
     standardize: bool,
 ) -> (Vec<f64>, Vec<f64>, Vec<bool>) {
-    {
-        let (n, p) = (x.nrows(), x.ncols());
-        let mut center = vec![0.0; p];
-        let mut scale = vec![1.0; p];
-        let mut usable = vec![true; p];
-        if let Matrix::Dense(d) = x {
-            dense_moments(&d.data, n, w, &mut center, &mut scale, &mut usable);
-            if !intercept {
-                center.iter_mut().for_each(|c| *c = 0.0);
-            }
-            if !standardize {
-                scale.iter_mut().for_each(|s| *s = 1.0);
-            }
-            return (center, scale, usable);
+    let (n, p) = (x.nrows(), x.ncols());
+    let mut center = vec![0.0; p];
+    let mut scale = vec![1.0; p];
+    let mut usable = vec![true; p];
+    match x {
+        Matrix::Dense(d) => dense_moments(&d.data, n, w, &mut center, &mut scale, &mut usable),
+        Matrix::Sparse(s) => sparse_moments(s, w, &mut center, &mut scale, &mut usable),
+    }
+    if !intercept {
+        center.iter_mut().for_each(|c| *c = 0.0);
+    }
+    if !standardize {
+        scale.iter_mut().for_each(|s| *s = 1.0);
+    }
+    (center, scale, usable)
+}
+
+/// `moments` of sparse columns (mean, standard deviation or 1, varies), counting the
+/// implicit zeros.
+fn sparse_moments(
+    x: &CscMatrix,
+    w: &[f64],
+    center: &mut [f64],
+    scale: &mut [f64],
+    usable: &mut [bool],
+) {
+    let n = x.nrows;
+    for j in 0..center.len() {
+        let (ri, rv) = x.col(j);
+        let mut m = 0.0;
+        for (&i, &v) in ri.iter().zip(rv) {
+            m += w[i as usize] * v;
         }
-        for j in 0..p {
-            let mut m = 0.0;
-            let mut first = None;
-            let mut all_equal = true;
-            let mut stored = 0usize;
-            x.for_each_in_col(j, |i, v| {
-                m += w[i] * v;
-                stored += 1;
-                match first {
-                    None => first = Some(v),
-                    Some(f) if f != v => all_equal = false,
-                    _ => {}
-                }
-            });
-            if x.is_sparse() && stored < n && first.is_some_and(|f| f != 0.0) {
-                all_equal = false; // stored values differ from the implicit zeros
-            }
-            if all_equal {
-                usable[j] = false;
-            }
-            let mut ss = 0.0;
-            let mut wstored = 0.0;
-            x.for_each_in_col(j, |i, v| {
-                ss += w[i] * (v - m) * (v - m);
-                wstored += w[i];
-            });
-            if x.is_sparse() {
-                ss += (1.0 - wstored).max(0.0) * m * m;
-            }
-            if intercept {
-                center[j] = m;
-            }
-            if standardize && usable[j] {
-                scale[j] = ss.sqrt();
-            }
+        // Constant: the stored values equal the first, and so do the implicit zeros.
+        let all_equal = match rv.split_first() {
+            None => true,
+            Some((&f, rest)) => rest.iter().all(|&v| v == f) && (rv.len() == n || f == 0.0),
+        };
+        let mut ss = 0.0;
+        let mut wstored = 0.0;
+        for (&i, &v) in ri.iter().zip(rv) {
+            ss += w[i as usize] * (v - m) * (v - m);
+            wstored += w[i as usize];
         }
-        (center, scale, usable)
+        ss += (1.0 - wstored).max(0.0) * m * m;
+        center[j] = m;
+        usable[j] = !all_equal;
+        scale[j] = if usable[j] { ss.sqrt() } else { 1.0 };
     }
 }
 
-/// Standardizes the column-major `data` (n rows) in place and records each column's norm.
 /// `moments` of dense columns: each column's weighted mean, weighted standard deviation about
 /// it (1 for a constant column) and whether it varies. The sums run in row order, as the
 /// general loop's do (the same bits), over COLS columns at a time so that their additions
@@ -228,7 +223,9 @@ fn dense_moments(
         for (c, col) in cols.iter().enumerate() {
             let j = j0 + c;
             center[j] = m[c];
-            usable[j] = col.first().is_some_and(|&f| col.iter().any(|&v| v != f));
+            usable[j] = col
+                .split_first()
+                .is_some_and(|(&f, rest)| rest.iter().any(|&v| v != f));
             scale[j] = if usable[j] { ss[c].sqrt() } else { 1.0 };
         }
         j0 += k;

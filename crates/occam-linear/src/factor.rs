@@ -46,22 +46,8 @@ impl KeptFactor {
         rhs: &mut [f64],
     ) -> bool {
         let k = slots.len();
-        let mut want = vec![f64::NAN; size];
-        for (&q, &v) in slots.iter().zip(l2) {
-            want[q] = v;
-        }
-        // The leading part of the kept factor that is in A with a near ridge term.
-        let keep = kept.as_ref().map_or(0, |f| {
-            f.slots
-                .iter()
-                .zip(&f.l2)
-                .take_while(|&(&q, &v)| near(v, want[q]))
-                .count()
-        });
-        // Appending costs about as much per row as a factorization does; below half of A,
-        // a blocked factorization in A's order is cheaper (and with nothing kept, the only
-        // way).
-        if keep == 0 || 2 * keep < k {
+        let (want, keep) = Self::kept_prefix(kept, size, slots, l2);
+        if keep == 0 {
             let mut l = vec![0.0; k * k];
             for (r, &a) in slots.iter().enumerate() {
                 for (q, &b) in slots.iter().enumerate().take(r + 1) {
@@ -183,24 +169,31 @@ impl KeptFactor {
     /// when the kept factor is that of A, the kept leading part otherwise, 0 when `solve`
     /// would factor afresh.
     pub fn reusable(kept: &Option<KeptFactor>, size: usize, slots: &[usize], l2: &[f64]) -> usize {
-        let Some(f) = kept else {
-            return 0;
-        };
+        Self::kept_prefix(kept, size, slots, l2).1
+    }
+
+    /// The ridge term asked for at each slot below `size` (NaN where the slot is not in A),
+    /// and how many leading rows of the kept factor `solve` reuses: those in A with a near
+    /// ridge term, or 0 when they are under half of A (appending costs about as much per row
+    /// as a factorization does, so a blocked factorization in A's order is then cheaper).
+    fn kept_prefix(
+        kept: &Option<KeptFactor>,
+        size: usize,
+        slots: &[usize],
+        l2: &[f64],
+    ) -> (Vec<f64>, usize) {
         let mut want = vec![f64::NAN; size];
         for (&q, &v) in slots.iter().zip(l2) {
             want[q] = v;
         }
-        let keep = f
-            .slots
-            .iter()
-            .zip(&f.l2)
-            .take_while(|&(&q, &v)| near(v, want[q]))
-            .count();
-        if 2 * keep < slots.len() {
-            0
-        } else {
-            keep
-        }
+        let keep = kept.as_ref().map_or(0, |f| {
+            f.slots
+                .iter()
+                .zip(&f.l2)
+                .take_while(|&(&q, &v)| near(v, want[q]))
+                .count()
+        });
+        (want, if 2 * keep < slots.len() { 0 } else { keep })
     }
 }
 

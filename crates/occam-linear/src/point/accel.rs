@@ -24,18 +24,22 @@ impl Single<'_> {
             // set costs k * len. (Counting the kept factor in `Local`'s form too brought its
             // Newton steps earlier in each lambda, where they stopped at a sign change and
             // broke off coordinate descent: more passes on the p >> n designs, no time saved.)
-            let (slots, l2s) = self.newton_block(lambda, ws);
-            let k = slots.len();
-            let r = if self.use_local {
-                0
-            } else {
-                self.reusable(&slots, &l2s)
-            };
-            let cost =
-                (k * k * k - r * r * r) / (3 * FACTOR_SPEED * len * k).max(1) + anderson::DEPTH;
-            if self.passes >= after + cost && self.newton_step(lambda, ws) {
-                self.hist.len = 0;
-                return;
+            // The cost is at least DEPTH passes: the block is formed only from then on, not
+            // at every pass.
+            if self.passes >= after + anderson::DEPTH {
+                let (k, r) = if self.use_local {
+                    let active = ws.iter().filter(|&&j| self.beta[j] != 0.0).count();
+                    (active + usize::from(self.intercept), 0)
+                } else {
+                    let (slots, l2s) = self.newton_block(lambda, ws);
+                    (slots.len(), self.reusable(&slots, &l2s))
+                };
+                let cost =
+                    (k * k * k - r * r * r) / (3 * FACTOR_SPEED * len * k).max(1) + anderson::DEPTH;
+                if self.passes >= after + cost && self.newton_step(lambda, ws) {
+                    self.hist.len = 0;
+                    return;
+                }
             }
         }
         self.record(ws);
@@ -173,8 +177,9 @@ impl Single<'_> {
         }
     }
 
-    /// Covariance-form IRLS: a Newton step at the start of an inner solve when the factor of
-    /// the current active set is at hand (it then costs two triangular solves).
+    /// A Newton step at the start of an inner solve when the kept factor covers the current
+    /// active set (it then costs two triangular solves, or a few preconditioned conjugate
+    /// gradient iterations for moved ridge terms).
     pub(super) fn newton_if_factored(&mut self, lambda: f64, ws: &[usize]) {
         if !(self.use_local && self.local.is_some()) && self.cov.is_none() {
             return;
