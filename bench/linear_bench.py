@@ -180,6 +180,11 @@ class Problem:
             const = a0 + self.mx @ B
         return self.Xs @ Bt + const[None, :], Bt
 
+    def max_gap(self, a0, B, lam, alpha):
+        """Largest relative duality gap over the path of (a0, B) on the original scale."""
+        eta, Bt = self.std_coefs(a0, B)
+        return float(self.rel_gap(eta, Bt, lam, alpha).max())
+
     def lam_std(self, lam):
         lam = np.asarray(lam, dtype=float)
         return lam / self.sy if self.family == "gaussian" else lam
@@ -291,6 +296,13 @@ def snapshot_occam():
 
 
 OCCAM_RUN = OCCAM
+
+
+def occam_coefs(fit, lam, p):
+    """(a0, B as p x nlambda) of occam's JSON path, checked to be on the lambdas `lam`."""
+    assert np.allclose(fit["lambda"], lam, rtol=1e-12), "occam lambda differs"
+    B = np.array(fit["beta"], dtype=float).reshape(len(lam), p).T
+    return np.array(fit["a0"], dtype=float).reshape(-1), B
 
 
 def run_occam(csv, family, alpha, lam, args, tag, gap_tol=GAP_TARGET):
@@ -541,9 +553,8 @@ def main():
                                      "gap": g["gap_R"], "tried": g["tried"], "error": g["error"]}
                 else:
                     r_versions = (g["glmnet_version"], g["r_version"])
-                    eta, Bt = prob.std_coefs(np.array(g["a0"]), g["beta"])
                     row["glmnet"] = {"times": g["times"], "thresh": g["thresh"],
-                                     "gap": float(prob.rel_gap(eta, Bt, lam, alpha).max()),
+                                     "gap": prob.max_gap(np.array(g["a0"]), g["beta"], lam, alpha),
                                      "gap_R": g["gap_tried"][-1],
                                      "tried": list(zip(g["thresh_tried"], g["gap_tried"], g["time_tried"])),
                                      "batch": g.get("batch"), "npasses": g["npasses"], "jerr": g["jerr"],
@@ -553,10 +564,7 @@ def main():
                 row["occam"] = {"times": oc["times"], "walls": oc["walls"], "error": oc["error"]}
                 if oc["fit"] is not None:
                     fit = oc["fit"]
-                    assert np.allclose(fit["lambda"], lam, rtol=1e-12), "occam lambda differs"
-                    Bo = np.array(fit["beta"], dtype=float).reshape(len(lam), prob.p).T
-                    eta, Bt = prob.std_coefs(np.array(fit["a0"], dtype=float).reshape(-1), Bo)
-                    row["occam"]["gap"] = float(prob.rel_gap(eta, Bt, lam, alpha).max())
+                    row["occam"]["gap"] = prob.max_gap(*occam_coefs(fit, lam, prob.p), lam, alpha)
                     row["occam"]["gap_reported"] = max(fit.get("relative_gap") or [float("nan")])
                     row["occam"]["passes"] = fit.get("passes")
                     row["occam"]["warnings"] = fit.get("warnings")
@@ -564,18 +572,16 @@ def main():
                 # with the exact stopping rule, both on glmnet's default lambda sequence
                 if "default_times" in g:
                     lam0 = np.array(g["default_lambda"])
-                    eta, Bt = prob.std_coefs(np.array(g["default_a0"]), g["beta0"])
                     dflt = {"nlambda": len(lam0),
                             "glmnet": {"times": g["default_times"], "batch": g["default_batch"],
-                                       "gap": float(prob.rel_gap(eta, Bt, lam0, alpha).max())}}
+                                       "gap": prob.max_gap(np.array(g["default_a0"]), g["beta0"],
+                                                           lam0, alpha)}}
                     for key, gt in (("occam", None), ("occam_exact", GAP_TARGET)):
                         od = run_occam(csv, family, alpha, lam0, args, f"{tag}_{key}_default", gap_tol=gt)
                         dflt[key] = {"times": od["times"], "error": od["error"]}
                         if od["fit"] is not None:
-                            fd = od["fit"]
-                            Bo = np.array(fd["beta"], dtype=float).reshape(len(lam0), prob.p).T
-                            eta, Bt = prob.std_coefs(np.array(fd["a0"], dtype=float).reshape(-1), Bo)
-                            dflt[key]["gap"] = float(prob.rel_gap(eta, Bt, lam0, alpha).max())
+                            coefs = occam_coefs(od["fit"], lam0, prob.p)
+                            dflt[key]["gap"] = prob.max_gap(*coefs, lam0, alpha)
                     row["defaults"] = dflt
                     log(f"  {mname:15s} defaults: glmnet {fmt_t(med(dflt['glmnet']['times']))} s"
                         f" (gap {fmt_g(dflt['glmnet']['gap'])}), occam {fmt_t(med(dflt['occam']['times']))} s"
