@@ -13,44 +13,17 @@
 # bench/.venv/bin/python bench/linear_bench.py --help). The full grid takes about 35 minutes on
 # a 2-core machine (the N=5000, p=1000 designs are most of it); --quick takes about 1 minute.
 #
+# Sparse designs (20,000 x 100,000 at 0.1% density, the movie-review bag of words; glmnet's
+# sparse input and skglm beside occam) are in bench/linear_sparse.sh.
+#
 # Needs: target/release/occam (this script builds nothing), Rscript with glmnet, python3.
-# numpy and scikit-learn go into bench/.venv (pinned below; created on first use).
+# numpy and scikit-learn go into bench/.venv (pinned in bench/linear_setup.sh; created on first use).
 # Data go to bench/data/, raw results to bench/out/ (both ignored by git).
 set -euo pipefail
 
-NUMPY_VERSION=2.4.6
-SKLEARN_VERSION=1.9.1
-
 cd "$(dirname "$0")/.."
-
-if [ ! -x target/release/occam ]; then
-  echo "target/release/occam not found: run cargo build --release first" >&2
-  exit 2
-fi
-
-if ! command -v Rscript >/dev/null 2>&1; then
-  echo "Rscript not found. Install R and glmnet, e.g. with" >&2
-  echo "  bash crates/occam-linear/tests/fixtures/glmnet/install_r.sh" >&2
-  exit 1
-fi
-if ! Rscript -e 'suppressPackageStartupMessages(library(glmnet))' >/dev/null 2>&1; then
-  echo "the R package glmnet is not installed. Install it, e.g. with" >&2
-  echo "  bash crates/occam-linear/tests/fixtures/glmnet/install_r.sh" >&2
-  exit 1
-fi
-
-VENV=bench/.venv
-if [ ! -x "$VENV/bin/python" ]; then
-  echo "creating $VENV"
-  python3 -m venv "$VENV"
-fi
-if ! "$VENV/bin/python" -c "
-import numpy, sklearn, sys
-sys.exit(0 if (numpy.__version__, sklearn.__version__) == ('$NUMPY_VERSION', '$SKLEARN_VERSION') else 1)
-" >/dev/null 2>&1; then
-  echo "installing numpy==$NUMPY_VERSION scikit-learn==$SKLEARN_VERSION into $VENV"
-  "$VENV/bin/pip" install --quiet "numpy==$NUMPY_VERSION" "scikit-learn==$SKLEARN_VERSION"
-fi
+# the occam binary, R with glmnet, bench/.venv with the pinned numpy and scikit-learn
+source bench/linear_setup.sh
 
 echo "numpy $("$VENV/bin/python" -c 'import numpy; print(numpy.__version__)')," \
   "scikit-learn $("$VENV/bin/python" -c 'import sklearn; print(sklearn.__version__)')," \

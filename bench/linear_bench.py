@@ -159,8 +159,12 @@ class Problem:
         sx[sx == 0] = 1.0
         self.sx = sx
         self.Xs = np.asfortranarray((X - self.mx) / sx)
+        self.set_response(y)
+
+    def set_response(self, y):
+        """The response and the null objective (the gap's scale)."""
         self.y = y
-        if family == "gaussian":
+        if self.family == "gaussian":
             self.ym = y.mean()
             self.sy = math.sqrt(((y - self.ym) ** 2).mean())
             self.yt = (y - self.ym) / self.sy
@@ -184,6 +188,10 @@ class Problem:
         """Largest relative duality gap over the path of (a0, B) on the original scale."""
         eta, Bt = self.std_coefs(a0, B)
         return float(self.rel_gap(eta, Bt, lam, alpha).max())
+
+    def xt(self, R):
+        """X~^T R (p x L) for residuals R (n x L)."""
+        return self.Xs.T @ R
 
     def lam_std(self, lam):
         lam = np.asarray(lam, dtype=float)
@@ -209,12 +217,12 @@ class Problem:
             yv = self.yt[:, None]
             R = yv - eta
             P = 0.5 * w * (R**2).sum(0) + pen
-            C = w * (self.Xs.T @ R)
+            C = w * self.xt(R)
         else:
             yv = self.y[:, None]
             P = w * (np.logaddexp(0, eta) - yv * eta).sum(0) + pen
             pr = expit(eta)
-            C = w * (self.Xs.T @ (yv - pr))
+            C = w * self.xt(yv - pr)
         cmax = np.abs(C).max(0)
         if alpha == 1:
             s = np.minimum(1.0, np.where(cmax > 0, lt / np.where(cmax > 0, cmax, 1), 1.0))

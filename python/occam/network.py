@@ -56,7 +56,8 @@ class _MLP(Explainable, RunFolderState, BaseEstimator):
                  dropout=0.0, dropconnect=0.0, batch_norm=False, early_stopping=False,
                  validation_fraction=0.1, n_iter_no_change=10, optimizer="adam",
                  learning_rate=None, epochs=100, batch_size=32, standardize=True,
-                 laplace=False, laplace_prior="evidence", l2_evidence=None,
+                 laplace=False, laplace_prior="evidence", laplace_hessian="last_layer",
+                 l2_evidence=None,
                  variational=None, kl_warmup=None, kl_weight=1.0, dp_epsilon=None,
                  dp_noise_multiplier=None, dp_max_grad_norm=None, dp_delta=None,
                  dp_accountant=None,
@@ -95,6 +96,9 @@ class _MLP(Explainable, RunFolderState, BaseEstimator):
             no_standardize=not self.standardize,
             laplace=bool(self.laplace),
             laplace_prior=self.laplace_prior,
+            # the default goes without laplace; anything else without it is refused by name
+            laplace_hessian=self.laplace_hessian
+            if (self.laplace or self.laplace_hessian != "last_layer") else None,
             l2_evidence=None if self.l2_evidence is None else int(self.l2_evidence),
             variational=self.variational,
             kl_warmup=None if self.kl_warmup is None else int(self.kl_warmup),
@@ -218,10 +222,13 @@ _DOC = """
     ``n_iter_no_change`` epochs without improvement, keep the best weights), ``optimizer``
     ("adam" | "adamw" | "sgd" | ...), ``learning_rate`` (default: the optimizer's),
     ``epochs``, ``batch_size``, ``standardize`` (the inputs, on the training rows),
-    ``laplace`` (fit the last-layer Laplace approximation after training: the full
-    generalized Gauss-Newton of the last layer, prior precision and noise by maximizing the
+    ``laplace`` (fit the Laplace approximation after training, by default over the last
+    layer with its full generalized Gauss-Newton, prior precision and noise by maximizing the
     evidence; then ``predict(X, return_std=True)`` gives its predictive sd and
-    ``predict_proba`` its probit-moderated probabilities), ``laplace_prior`` ("evidence", the
+    ``predict_proba`` its probit-moderated probabilities), ``laplace_hessian``
+    ("last_layer", or "diag": every parameter with the GGN's diagonal, laplace-torch's
+    ``subset_of_weights="all", hessian_structure="diag"``; one backward pass per row and
+    output to fit and to predict), ``laplace_prior`` ("evidence", the
     maximum of the log marginal likelihood, or "validation": the prior precision of
     1e-4..1e4 with the smallest NLL on ``validation_fraction`` of the rows held out; for
     classes the evidence's tends to make the probabilities underconfident), ``l2_evidence`` (an int N: learn
@@ -267,7 +274,8 @@ _DOC = """
     Attributes: ``zeros_per_layer_`` ((exact zeros, weights) per dense layer),
     ``selected_features_`` (inputs with a nonzero first-layer weight), ``history_`` (per
     epoch: the losses, the penalty, the validation metrics), ``loss_curve_``, ``n_iter_``,
-    ``laplace_`` (with ``laplace=True``: ``prior_precision``, ``noise_sd`` in the target's
+    ``laplace_`` (with ``laplace=True``: ``method`` ("last_layer_full_ggn" or
+    "all_diag_ggn"), ``prior_precision``, ``noise_sd`` in the target's
     units, ``log_marglik``, ``effective_params``, ``n_params``, ``validation_nll`` (with
     ``laplace_prior="validation"``); else None), ``evidence_``
     (with ``l2_evidence``: per update the epoch, the L2 per tensor, ``noise_sd``,

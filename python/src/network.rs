@@ -131,9 +131,9 @@ impl NetworkFit {
         Ok((crate::rows_array(py, &pred)?, pred.std))
     }
 
-    /// The last-layer Laplace approximation's findings (None without one): the prior
+    /// The Laplace approximation's findings (None without one): its method, the prior
     /// precision, the noise sd in the target's units (regression), the log marginal
-    /// likelihood, the effective number of parameters, the last layer's parameters, and the
+    /// likelihood, the effective number of parameters, the parameters it covers, and the
     /// validation NLL when the prior was chosen on validation rows.
     #[getter]
     fn laplace<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyDict>>> {
@@ -141,6 +141,7 @@ impl NetworkFit {
             return Ok(None);
         };
         let d = PyDict::new(py);
+        d.set_item("method", &m.method)?;
         d.set_item("prior_precision", m.prior_precision)?;
         let sd = self.model.meta.preprocess.y_scale.map_or(1.0, |(_, s)| s);
         let gaussian = self.model.meta.task == occam::Task::Regression;

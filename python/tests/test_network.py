@@ -193,8 +193,9 @@ def test_laplace_gives_an_sd_from_the_evidence_and_moderates_probabilities(tmp_p
     X, y = table("birthwt.csv")
     est = occam.MLPRegressor(hidden=(16,), epochs=30, laplace=True, random_state=2).fit(X, y)
     la = est.laplace_
-    assert set(la) == {"prior_precision", "noise_sd", "log_marglik", "effective_params",
-                       "n_params", "validation_nll"}
+    assert set(la) == {"method", "prior_precision", "noise_sd", "log_marglik",
+                       "effective_params", "n_params", "validation_nll"}
+    assert la["method"] == "last_layer_full_ggn"
     assert la["validation_nll"] is None
     assert la["n_params"] == 17 and 0 < la["effective_params"] <= 17
     # the noise sd is of the order of the residuals (grams)
@@ -232,6 +233,38 @@ def test_laplace_gives_an_sd_from_the_evidence_and_moderates_probabilities(tmp_p
     assert val.laplace_["validation_nll"] > 0
     with pytest.raises(ValueError, match="laplace_prior"):
         occam.MLPClassifier(epochs=2, laplace=True, laplace_prior="bogus").fit(Xp, yp)
+
+
+def test_laplace_over_every_parameter_with_the_diagonal_ggn(tmp_path):
+    X, y = table("birthwt.csv")
+    kw = dict(hidden=(16,), epochs=30, laplace=True, random_state=2)
+    last = occam.MLPRegressor(**kw).fit(X, y)
+    est = occam.MLPRegressor(laplace_hessian="diag", **kw).fit(X, y)
+    la = est.laplace_
+    assert la["method"] == "all_diag_ggn"
+    n_params = X.shape[1] * 16 + 16 + 16 + 1
+    assert la["n_params"] == n_params and 0 < la["effective_params"] < n_params
+    # the same seed trains the same network: the means are the plain network's
+    plain = occam.MLPRegressor(hidden=(16,), epochs=30, random_state=2).fit(X, y)
+    np.testing.assert_array_equal(est.predict(X), plain.predict(X))
+    mean, std = est.predict(X, return_std=True)
+    assert (std > la["noise_sd"]).all()
+    assert not np.allclose(std, last.predict(X, return_std=True)[1])
+    est.save(tmp_path / "run")
+    loaded = occam.load(tmp_path / "run")
+    np.testing.assert_array_equal(loaded.predict(X, return_std=True)[1], std)
+    assert loaded.laplace_ == la
+    # classes, the prior chosen on held-out rows
+    Xp, yp = table("pima_indians_diabetes.csv")
+    clf = occam.MLPClassifier(hidden=(8,), epochs=20, laplace=True, laplace_hessian="diag",
+                              laplace_prior="validation").fit(Xp, yp)
+    assert clf.laplace_["validation_nll"] > 0
+    mod = clf.predict_proba(Xp)
+    np.testing.assert_allclose(mod.sum(1), 1.0, rtol=1e-12)
+    with pytest.raises(ValueError, match="laplace_hessian"):
+        occam.MLPRegressor(epochs=2, laplace=True, laplace_hessian="kfac").fit(X, y)
+    with pytest.raises(ValueError, match="laplace_hessian"):
+        occam.MLPRegressor(epochs=2, laplace_hessian="diag").fit(X, y)
 
 
 def test_l2_from_the_evidence_is_learned_per_tensor_and_recorded():

@@ -423,5 +423,71 @@ fn laplace_networks_predict_a_standard_deviation_and_other_commands_refuse_the_f
         ],
         "--laplace",
     );
+    // every parameter with the GGN's diagonal: its variances in laplace.safetensors, an sd
+    // per row through `occam predict`; the structure alone, without --laplace, is refused
+    let diag = dir.join("diag");
+    common::ok(&[
+        "train",
+        "builtin:diabetes",
+        "--hidden",
+        "16",
+        "--laplace",
+        "--laplace-hessian",
+        "diag",
+        "--epochs",
+        "30",
+        "--test-fraction",
+        "0.25",
+        "--out",
+        diag.to_str().unwrap(),
+    ]);
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(diag.join("model.json")).unwrap()).unwrap();
+    assert_eq!(meta["laplace"]["method"], "all_diag_ggn");
+    // 10 inputs x 16 + 16, then 16 + 1
+    assert_eq!(meta["laplace"]["n_params"], 193);
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(diag.join("summary.json")).unwrap()).unwrap();
+    let method = summary["uncertainty"]["method"].as_str().unwrap();
+    assert!(method.contains("all parameters, diagonal GGN"), "{method}");
+    let out = dir.join("pred-diag.csv");
+    common::ok(&[
+        "predict",
+        diag.to_str().unwrap(),
+        &data,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let sds = sd_column(&out);
+    assert!(sds.iter().all(|s| *s > 10.0 && *s < 200.0), "{sds:?}");
+    let alone = dir.join("alone");
+    common::fails_naming(
+        &[
+            "train",
+            "builtin:diabetes",
+            "--laplace-hessian",
+            "diag",
+            "--epochs",
+            "2",
+            "--out",
+            alone.to_str().unwrap(),
+        ],
+        "--laplace-hessian",
+    );
+    common::fails_naming(
+        &[
+            "train",
+            "builtin:diabetes",
+            "--laplace",
+            "--laplace-hessian",
+            "kfac",
+            "--epochs",
+            "2",
+            "--out",
+            alone.to_str().unwrap(),
+        ],
+        "--laplace-hessian",
+    );
+    assert!(!alone.exists() || !alone.join("model.json").exists());
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -304,59 +304,15 @@ impl LastLayerLaplace {
         sigma: f64,
         grid: &[f64],
     ) -> Result<(f64, f64), NnError> {
-        let n = val.rows();
-        if n == 0 || grid.is_empty() {
-            return Err(NnError::Config {
-                param: "laplace_prior".into(),
-                message: "choosing the prior by validation needs validation rows".into(),
-            });
+        if val.rows() == 0 || grid.is_empty() {
+            return Err(no_validation_rows());
         }
-        let w = val.y_width();
         // the outputs and last-layer rows do not depend on delta: one forward pass
         let (f_mu, u) = last_layer_rows(net, &val.x);
-        let mut best = (f64::NAN, f64::INFINITY);
-        for &delta in grid {
+        lowest_nll(grid, |_, delta| {
             let f_var = self.posterior(delta, sigma)?.variance(&u)?;
-            let nll = match self.likelihood {
-                Likelihood::Gaussian => {
-                    let s2 = sigma * sigma;
-                    (0..n)
-                        .map(|i| {
-                            (0..self.n_out)
-                                .map(|c| {
-                                    let v = f_var.row(i)[c] + s2;
-                                    let r = val.y[i * w + c].f64() - f_mu.row(i)[c];
-                                    0.5 * (2.0 * std::f64::consts::PI * v).ln() + r * r / (2.0 * v)
-                                })
-                                .sum::<f64>()
-                        })
-                        .sum::<f64>()
-                }
-                lik => {
-                    let p = probit(lik, &f_mu, &f_var);
-                    (0..n)
-                        .map(|i| {
-                            let t = val.y[i * w].f64();
-                            let pr = match lik {
-                                Likelihood::Bernoulli => {
-                                    if t > 0.5 {
-                                        p.row(i)[0]
-                                    } else {
-                                        1.0 - p.row(i)[0]
-                                    }
-                                }
-                                _ => p.row(i)[(t as usize).min(self.n_out - 1)],
-                            };
-                            -pr.max(1e-300).ln()
-                        })
-                        .sum::<f64>()
-                }
-            } / n as f64;
-            if nll < best.1 {
-                best = (delta, nll);
-            }
-        }
-        Ok(best)
+            Ok(predictive_nll(self.likelihood, &f_mu, &f_var, val, sigma))
+        })
     }
 
     /// The posterior at `delta` and `sigma`: its covariance P^-1 (by Cholesky).
@@ -379,6 +335,79 @@ impl LastLayerLaplace {
             cov,
         })
     }
+}
+
+/// The error of a prior to be chosen on validation rows where there are none.
+pub(crate) fn no_validation_rows() -> NnError {
+    NnError::Config {
+        param: "laplace_prior".into(),
+        message: "choosing the prior by validation needs validation rows".into(),
+    }
+}
+
+/// The value of `grid` whose `nll(index, value)` is smallest (the first on ties), with that
+/// NLL: the validation choice of both approximations' prior precision.
+pub(crate) fn lowest_nll(
+    grid: &[f64],
+    mut nll: impl FnMut(usize, f64) -> Result<f64, NnError>,
+) -> Result<(f64, f64), NnError> {
+    let mut best = (f64::NAN, f64::INFINITY);
+    for (k, &delta) in grid.iter().enumerate() {
+        let v = nll(k, delta)?;
+        if v < best.1 {
+            best = (delta, v);
+        }
+    }
+    Ok(best)
+}
+
+/// The mean negative log-likelihood of the rows `val` under a linearized predictive with
+/// outputs `f_mu` and their variances `f_var` (rows x C): N(f, f_var + sigma^2) for
+/// regression (`sigma` fixed), probit-moderated probabilities for classes.
+pub fn predictive_nll<R: Real>(
+    likelihood: Likelihood,
+    f_mu: &Mat<f64>,
+    f_var: &Mat<f64>,
+    val: &Data<R>,
+    sigma: f64,
+) -> f64 {
+    let (n, c, w) = (f_mu.rows, f_mu.cols, val.y_width());
+    let total: f64 = match likelihood {
+        Likelihood::Gaussian => {
+            let s2 = sigma * sigma;
+            (0..n)
+                .map(|i| {
+                    (0..c)
+                        .map(|k| {
+                            let v = f_var.row(i)[k] + s2;
+                            let r = val.y[i * w + k].f64() - f_mu.row(i)[k];
+                            0.5 * (2.0 * std::f64::consts::PI * v).ln() + r * r / (2.0 * v)
+                        })
+                        .sum::<f64>()
+                })
+                .sum()
+        }
+        lik => {
+            let p = probit(lik, f_mu, f_var);
+            (0..n)
+                .map(|i| {
+                    let t = val.y[i * w].f64();
+                    let pr = match lik {
+                        Likelihood::Bernoulli => {
+                            if t > 0.5 {
+                                p.row(i)[0]
+                            } else {
+                                1.0 - p.row(i)[0]
+                            }
+                        }
+                        _ => p.row(i)[(t as usize).min(c - 1)],
+                    };
+                    -pr.max(1e-300).ln()
+                })
+                .sum()
+        }
+    };
+    total / n.max(1) as f64
 }
 
 /// The prior precisions delta_g of groups of curvatures `hs[g]` (GGN eigenvalues or diagonal

@@ -39,8 +39,8 @@ pub struct ModelMeta {
     /// observation noise MC dropout adds to its spread); absent without validation rows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub noise_sd: Option<f64>,
-    /// The last-layer Laplace approximation fitted after training (its covariance in
-    /// laplace.safetensors); absent when none was asked for.
+    /// The Laplace approximation fitted after training (its covariance, or its variances,
+    /// in laplace.safetensors); absent when none was asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub laplace: Option<LaplaceMeta>,
     /// What DP-SGD training spent ([`crate::dp`]); absent for a network trained without it.
@@ -48,14 +48,16 @@ pub struct ModelMeta {
     pub privacy: Option<crate::dp::PrivacySpent>,
 }
 
-/// What a last-layer Laplace approximation was fitted with and found
-/// ([`crate::laplace`]); the numbers in the network's units (standardized targets).
+/// What a Laplace approximation was fitted with and found ([`crate::laplace`]); the numbers
+/// in the network's units (standardized targets).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LaplaceMeta {
-    /// "last_layer_full_ggn".
+    /// "last_layer_full_ggn" (the last layer, full GGN) or "all_diag_ggn" (every
+    /// parameter, the GGN's diagonal).
     pub method: String,
     pub likelihood: crate::laplace::Likelihood,
-    /// The evidence-optimal prior precision of every last-layer parameter.
+    /// The prior precision of every parameter it covers (the evidence's optimum, or the
+    /// validation rows' choice).
     pub prior_precision: f64,
     /// The evidence-optimal observation noise sd (1 for classes).
     pub sigma_noise: f64,
@@ -63,7 +65,7 @@ pub struct LaplaceMeta {
     pub log_marglik: f64,
     /// gamma: the effective number of parameters the data determine.
     pub effective_params: f64,
-    /// The last layer's parameters.
+    /// The parameters it covers.
     pub n_params: usize,
     /// The training rows it was fitted on.
     pub n_data: usize,

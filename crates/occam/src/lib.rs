@@ -60,7 +60,7 @@ pub use estimator::{
 };
 pub use forecast::{Forecaster, ForecasterModel};
 pub use linear::{family_mismatch, CvChoice, Linear, LinearCv, LinearModel, Rule};
-pub use mlp::{Callback, LaplacePrior, Mlp, MlpModel};
+pub use mlp::{Callback, LaplaceHessian, LaplacePrior, Mlp, MlpModel};
 pub use model::Model;
 pub use occam_core::table::{Column, Numbers, RawTable};
 pub use occam_core::{CsvOptions, Dataset, Matrix, MissingPolicy, Task};

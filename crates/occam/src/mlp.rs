@@ -9,7 +9,7 @@ mod mc;
 mod rows;
 pub mod warm;
 
-pub use laplace::LaplacePrior;
+pub use laplace::{DiagPosterior, LaplaceHessian, LaplacePosterior, LaplacePrior};
 pub use mc::{mc_sums, validation_noise};
 pub use rows::{engine_data, features, scaling};
 
@@ -57,7 +57,8 @@ use std::time::Instant;
 /// | `seed` | 0 | | weights, shuffles, dropout masks and the validation split |
 /// | `standardize` | true | | standardize dense features on the training rows |
 /// | `val_fraction` | 0.2 | [0, 1) | rows held out for validation by `fit` |
-/// | `laplace` | false | | last-layer Laplace after training (regression, classes) |
+/// | `laplace` | false | | Laplace approximation after training (regression, classes) |
+/// | `laplace_hessian` | last layer | last layer, diag | its parameters and curvature: the last layer's full GGN, or every parameter's diagonal GGN |
 /// | `laplace_prior` | evidence | evidence, validation | how its prior precision is chosen |
 /// | `l2_evidence` | None | >= 1 | per-tensor L2 from the evidence every N epochs (Immer 2021) |
 /// | `variational` | None | sparse, layer, unit | variational dropout on the dense weights |
@@ -117,9 +118,12 @@ pub struct Mlp {
     pub standardize: bool,
     /// Validation rows held out by `fit`.
     pub val_fraction: f64,
-    /// Fit the last-layer Laplace approximation on the training rows after training
-    /// ([`laplace`]): predictive standard deviations, moderated probabilities, the evidence.
+    /// Fit the Laplace approximation on the training rows after training ([`laplace`]):
+    /// predictive standard deviations, moderated probabilities, the evidence.
     pub laplace: bool,
+    /// Which parameters it covers, with which curvature (the last layer's full GGN, or
+    /// every parameter's diagonal GGN).
+    pub laplace_hessian: LaplaceHessian,
     /// How the Laplace approximation's prior precision is chosen.
     pub laplace_prior: LaplacePrior,
     /// Learn one coupled L2 strength per parameter tensor from the evidence every this many
@@ -180,6 +184,7 @@ impl Default for Mlp {
             standardize: true,
             val_fraction: 0.2,
             laplace: false,
+            laplace_hessian: LaplaceHessian::LastLayer,
             laplace_prior: LaplacePrior::Evidence,
             l2_evidence: None,
             variational: None,
@@ -455,7 +460,9 @@ impl Mlp {
         let (laplace_meta, posterior) = match self.laplace {
             true => {
                 let by_val = self.laplace_prior == LaplacePrior::Validation;
-                let (m, p) = laplace::fit(&mut fitted.trainer.net, &tdata, vdata.as_ref(), by_val)?;
+                let net = &mut fitted.trainer.net;
+                let (m, p) =
+                    laplace::fit(net, &tdata, vdata.as_ref(), by_val, self.laplace_hessian)?;
                 (Some(m), Some(p))
             }
             false => (None, None),
@@ -599,8 +606,8 @@ pub struct MlpModel {
     pub meta: ModelMeta,
     /// The network.
     pub net: Net<f32>,
-    /// The last-layer Laplace posterior (laplace.safetensors), when fitted.
-    pub laplace: Option<occam_nn::laplace::Posterior>,
+    /// The Laplace posterior (laplace.safetensors), when fitted.
+    pub laplace: Option<LaplacePosterior>,
     /// The steps from raw columns to features (preprocess.json).
     pub preprocess: Preprocessor,
     /// One log per epoch (empty for a loaded model).

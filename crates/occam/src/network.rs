@@ -197,8 +197,10 @@ pub struct Prepared {
     pub rows: (usize, usize, usize),
     /// The rows of `data` held out for test (empty when a separate test set was given).
     pub test_rows: Vec<usize>,
-    /// Fit the last-layer Laplace approximation after training.
+    /// Fit the Laplace approximation after training.
     pub laplace: bool,
+    /// Its parameters and curvature.
+    pub laplace_hessian: crate::mlp::LaplaceHessian,
     /// How its prior precision is chosen.
     pub laplace_prior: crate::mlp::LaplacePrior,
     /// The robustness check after training.
@@ -264,6 +266,7 @@ impl Prepared {
             test,
             rows: (s.train.len(), s.validation.len(), n_test),
             laplace: m.laplace,
+            laplace_hessian: m.laplace_hessian,
             laplace_prior: m.laplace_prior,
             robust_eval: m.robust_eval.clone(),
             data: d,
@@ -376,7 +379,8 @@ impl Prepared {
             true => {
                 let by_val = self.laplace_prior == crate::mlp::LaplacePrior::Validation;
                 let val = self.val.as_ref();
-                let (m, p) = crate::mlp::laplace::fit(&mut net, &self.train, val, by_val)?;
+                let h = self.laplace_hessian;
+                let (m, p) = crate::mlp::laplace::fit(&mut net, &self.train, val, by_val, h)?;
                 (Some(m), Some(p))
             }
             false => (None, None),

@@ -374,6 +374,64 @@ fn mlp_regression_birthwt_with_laplace() {
     conform(&est, &case, setup, bad, "dropout");
 }
 
+/// The Laplace approximation over every parameter with the GGN's diagonal: its variances
+/// cover the whole network, every row's sd exceeds the noise's, saved and loaded to the same
+/// bits; a prior chosen on validation rows that `fit` will not hold out is refused.
+#[test]
+fn mlp_regression_birthwt_with_diagonal_laplace() {
+    let case = Case::new("birthwt-laplace-diag", read("birthwt.csv"));
+    let est = Mlp {
+        laplace: true,
+        laplace_hessian: occam::mlp::LaplaceHessian::Diag,
+        epochs: 20,
+        ..small_mlp()
+    };
+    let setup = |m: &mut occam::MlpModel| {
+        let lm = m.laplace_meta().expect("fitted with laplace").clone();
+        assert_eq!(lm.method, "all_diag_ggn");
+        assert_eq!(lm.n_params, m.net.n_params());
+        assert!(lm.effective_params > 0.0 && lm.effective_params < lm.n_params as f64);
+        let d =
+            occam::estimator::read_csv(datasets("birthwt.csv"), &CsvOptions::default()).unwrap();
+        let p = m.predict(&d.x).unwrap();
+        let sd = m.meta.preprocess.y_scale.unwrap().1;
+        let noise = lm.sigma_noise * sd;
+        assert!(p.std.unwrap().iter().all(|s| *s > noise && s.is_finite()));
+    };
+    let bad = Mlp {
+        laplace_prior: occam::LaplacePrior::Validation,
+        val_fraction: 0.0,
+        ..est.clone()
+    };
+    conform(&est, &case, setup, bad, "laplace_prior");
+}
+
+/// Classes with the diagonal Laplace and its prior chosen on validation rows.
+#[test]
+fn mlp_binary_pima_with_diagonal_laplace_chosen_on_validation_rows() {
+    let case = Case::new(
+        "pima-laplace-diag",
+        head(&read("pima_indians_diabetes.csv"), 300),
+    );
+    let est = Mlp {
+        laplace: true,
+        laplace_hessian: occam::mlp::LaplaceHessian::Diag,
+        laplace_prior: occam::LaplacePrior::Validation,
+        epochs: 10,
+        ..small_mlp()
+    };
+    let setup = |m: &mut occam::MlpModel| {
+        let lm = m.laplace_meta().expect("fitted with laplace");
+        assert_eq!(lm.method, "all_diag_ggn");
+        assert!(lm.validation_nll.is_some_and(|v| v > 0.0 && v.is_finite()));
+    };
+    let bad = Mlp {
+        dropout: -0.5,
+        ..est.clone()
+    };
+    conform(&est, &case, setup, bad, "dropout");
+}
+
 /// Classes: the probit-moderated probabilities, saved and loaded to the same bits.
 #[test]
 fn mlp_multiclass_digits_with_laplace() {

@@ -388,6 +388,13 @@ impl DiagLaplace {
         }
     }
 
+    /// gamma = sum h s / (h s + delta): the effective number of parameters at one shared
+    /// prior precision `delta` and noise sd `sigma`.
+    pub fn effective_params(&self, delta: f64, sigma: f64) -> f64 {
+        let s = self.h_factor(sigma);
+        self.h.iter().map(|x| x * s / (x * s + delta)).sum()
+    }
+
     /// The posterior variance of every parameter at `delta` and `sigma`.
     pub fn posterior_variance(&self, delta: &[f64], sigma: f64) -> Vec<f64> {
         let s = self.h_factor(sigma);
@@ -398,6 +405,37 @@ impl DiagLaplace {
             .map(|(h, dp)| 1.0 / (h * s + dp))
             .collect()
     }
+
+    /// The shared prior precision among `grid` whose linearized predictive has the smallest
+    /// mean negative log-likelihood on the rows `val` (laplace-torch's `gridsearch`; `sigma`
+    /// fixed), as [`super::LastLayerLaplace::validation_prior`] for all parameters. Returns
+    /// (delta, that NLL).
+    pub fn validation_prior<R: Real>(
+        &self,
+        net: &mut Net<R>,
+        val: &Data<R>,
+        sigma: f64,
+        grid: &[f64],
+    ) -> Result<(f64, f64), NnError> {
+        if val.rows() == 0 || grid.is_empty() {
+            return Err(super::no_validation_rows());
+        }
+        let vars: Vec<Vec<f64>> = grid
+            .iter()
+            .map(|&d| self.posterior_variance(&[d], sigma))
+            .collect();
+        let refs: Vec<&[f64]> = vars.iter().map(|v| &v[..]).collect();
+        let (f_mu, f_vars) = predict_diag_many(net, &val.x, &refs)?;
+        super::lowest_nll(grid, |k, _| {
+            Ok(super::predictive_nll(
+                self.likelihood,
+                &f_mu,
+                &f_vars[k],
+                val,
+                sigma,
+            ))
+        })
+    }
 }
 
 /// The network's outputs f (N x C) on `x` and the diagonal of their variance
@@ -407,14 +445,25 @@ pub fn predict_diag<R: Real>(
     x: &Features<R>,
     var: &[f64],
 ) -> Result<(Mat<f64>, Mat<f64>), NnError> {
-    if var.len() != net.n_params() {
+    let (f_mu, mut f_vars) = predict_diag_many(net, x, &[var])?;
+    Ok((f_mu, f_vars.remove(0)))
+}
+
+/// [`predict_diag`] under several diagonal posteriors at once (e.g. a grid of prior
+/// precisions): the per-row Jacobians, which do not depend on the posterior, once.
+pub fn predict_diag_many<R: Real>(
+    net: &mut Net<R>,
+    x: &Features<R>,
+    vars: &[&[f64]],
+) -> Result<(Mat<f64>, Vec<Mat<f64>>), NnError> {
+    if vars.iter().any(|v| v.len() != net.n_params()) {
         return Err(NnError::Model(
             "the Laplace posterior does not fit the network's parameters".into(),
         ));
     }
     let (n, c) = (x.rows(), net.spec.n_out);
     let mut f_mu = Mat::zeros(n, c);
-    let mut f_var = Mat::zeros(n, c);
+    let mut f_vars: Vec<Mat<f64>> = vars.iter().map(|_| Mat::zeros(n, c)).collect();
     let mut gather = Gather::default();
     let unit = |f: &[f64]| {
         let c = f.len();
@@ -422,11 +471,16 @@ pub fn predict_diag<R: Real>(
         (0..c).for_each(|k| e[k * c + k] = 1.0);
         e
     };
+    let mut j2 = Vec::new();
     for i in 0..n {
         row_jacobians(net, &mut gather, x, i, unit, |k, g, f| {
             f_mu.data[i * c + k] = f[k];
-            f_var.data[i * c + k] = g.iter().zip(var).map(|(j, v)| j * j * v).sum();
+            j2.clear();
+            j2.extend(g.iter().map(|j| j * j));
+            for (fv, var) in f_vars.iter_mut().zip(vars) {
+                fv.data[i * c + k] = j2.iter().zip(var.iter()).map(|(a, v)| a * v).sum();
+            }
         });
     }
-    Ok((f_mu, f_var))
+    Ok((f_mu, f_vars))
 }

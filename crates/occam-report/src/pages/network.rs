@@ -365,10 +365,7 @@ pub(super) fn forecast(label: &str, r: &ForecastRun) -> Result<Page> {
 fn uncertainty_html(u: &occam::results::Uncertainty, target: &str) -> Result<String> {
     let mut rows = vec![
         vec!["method".into(), u.method.clone()],
-        vec![
-            "prior precision (last layer)".into(),
-            num(u.prior_precision),
-        ],
+        vec!["prior precision".into(), num(u.prior_precision)],
         vec!["log marginal likelihood".into(), num(u.log_marglik)],
         vec![
             "effective parameters".into(),

@@ -1,6 +1,8 @@
-//! The last-layer Laplace approximation of an [`MlpModel`] (occam-nn's
-//! [`occam_nn::laplace`]): fitted on the training rows after training, at the prior precision
-//! (and noise sd) that maximize the log marginal likelihood; its covariance saved in
+//! The Laplace approximation of an [`MlpModel`] (occam-nn's [`occam_nn::laplace`]): fitted
+//! on the training rows after training, at the prior precision (and noise sd) that maximize
+//! the log marginal likelihood, over the last layer with its full generalized Gauss-Newton
+//! (the default) or over every parameter with the GGN's diagonal
+//! ([`occam_nn::laplace::diag`]); its covariance (or variances) saved in
 //! laplace.safetensors beside the weights. With it, a regression network predicts a standard
 //! deviation per row (the linearized posterior's spread of the output plus the noise), and a
 //! classifier's probabilities are moderated by the probit approximation.
@@ -11,6 +13,7 @@ use crate::predict::Predictions;
 use crate::results::{IntervalCheck, ProbabilityCheck, Uncertainty};
 use crate::run::RunFolder;
 use occam_core::Task;
+use occam_nn::laplace::diag::{predict_diag, DiagLaplace};
 use occam_nn::laplace::{probit, LastLayerLaplace, Likelihood, Posterior};
 use occam_nn::metrics::predictions;
 use occam_nn::model::LaplaceMeta;
@@ -20,6 +23,93 @@ use occam_nn::{Data, Features, Mat, Net};
 /// The file holding the posterior covariance.
 pub const FILE: &str = "laplace.safetensors";
 const TENSOR: &str = "last_layer.covariance";
+const DIAG_TENSOR: &str = "all.posterior_variance";
+/// [`occam_nn::model::LaplaceMeta::method`] of each structure.
+const LAST_LAYER: &str = "last_layer_full_ggn";
+const ALL_DIAG: &str = "all_diag_ggn";
+
+/// Which parameters the Laplace approximation covers, and with which curvature.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LaplaceHessian {
+    /// The last layer's weights and biases with the full GGN (laplace-torch's
+    /// `subset_of_weights='last_layer'`, `hessian_structure='full'`).
+    #[default]
+    LastLayer,
+    /// Every parameter with the GGN's diagonal (`subset_of_weights='all'`,
+    /// `hessian_structure='diag'`): N C backward passes of one row to fit, C per predicted
+    /// row.
+    Diag,
+}
+
+impl LaplaceHessian {
+    /// From its option value: last-layer or diag.
+    pub fn parse(v: &str) -> Result<LaplaceHessian> {
+        match v {
+            "last-layer" | "last_layer" => Ok(LaplaceHessian::LastLayer),
+            "diag" => Ok(LaplaceHessian::Diag),
+            _ => Err(Error::param_err(
+                "laplace_hessian",
+                format!("'{v}' is not last-layer or diag"),
+            )),
+        }
+    }
+}
+
+/// A fitted Laplace posterior: the last layer's covariance, or every parameter's variance.
+#[derive(Clone, Debug)]
+pub enum LaplacePosterior {
+    /// The last layer's weights and biases, full covariance.
+    LastLayer(Posterior),
+    /// Every parameter, one variance each.
+    Diag(DiagPosterior),
+}
+
+/// The diagonal posterior over every parameter of a network.
+#[derive(Clone, Debug)]
+pub struct DiagPosterior {
+    /// The likelihood of the network's outputs.
+    pub likelihood: Likelihood,
+    /// The prior precision shared by every parameter.
+    pub prior_precision: f64,
+    /// The observation noise sd in the network's units (1 for classes).
+    pub sigma_noise: f64,
+    /// One variance per parameter, in the network's order (as `Net::params` lists them).
+    pub var: Vec<f64>,
+}
+
+impl LaplacePosterior {
+    fn likelihood(&self) -> Likelihood {
+        match self {
+            LaplacePosterior::LastLayer(p) => p.likelihood,
+            LaplacePosterior::Diag(p) => p.likelihood,
+        }
+    }
+
+    fn sigma_noise(&self) -> f64 {
+        match self {
+            LaplacePosterior::LastLayer(p) => p.sigma_noise,
+            LaplacePosterior::Diag(p) => p.sigma_noise,
+        }
+    }
+
+    /// The outputs of `net` on `x` and their posterior variances (rows x C).
+    fn predict(&self, net: &mut Net<f32>, x: &Features<f32>) -> Result<(Mat<f64>, Mat<f64>)> {
+        Ok(match self {
+            LaplacePosterior::LastLayer(p) => p.predict(net, x)?,
+            LaplacePosterior::Diag(p) => {
+                // the means from the batched forward pass, as without a posterior (the
+                // per-row Jacobians' own forward passes round differently in f32)
+                let (_, f_var) = predict_diag(net, x, &p.var)?;
+                let out = occam_nn::data::outputs(net, x, &mut Default::default());
+                let mut f_mu = Mat::zeros(out.rows, out.cols);
+                for (m, o) in f_mu.data.iter_mut().zip(&out.data) {
+                    *m = f64::from(*o);
+                }
+                (f_mu, f_var)
+            }
+        })
+    }
+}
 
 /// Refuses, before training, a prior chosen on validation rows that `m` will not have.
 pub fn check_rows(m: &super::Mlp, has_validation: bool) -> Result<()> {
@@ -46,38 +136,39 @@ fn grid() -> Vec<f64> {
         .collect()
 }
 
-/// Fits the last-layer Laplace approximation of `net` on the training rows `train`: the
-/// prior precision (and noise sd) at the evidence optimum, or with `by_validation` the prior
-/// precision of the grid 1e-4..1e4 with the smallest validation NLL (the noise sd staying
-/// the evidence's).
+/// Fits the Laplace approximation of `net` (`hessian`: which parameters, which curvature)
+/// on the training rows `train`: the prior precision (and noise sd) at the evidence optimum,
+/// or with `by_validation` the prior precision of the grid 1e-4..1e4 with the smallest
+/// validation NLL (the noise sd staying the evidence's).
 pub fn fit(
     net: &mut Net<f32>,
     train: &Data<f32>,
     val: Option<&Data<f32>>,
     by_validation: bool,
-) -> Result<(LaplaceMeta, Posterior)> {
+    hessian: LaplaceHessian,
+) -> Result<(LaplaceMeta, LaplacePosterior)> {
+    if by_validation && val.is_none() {
+        return Err(Error::param_err(
+            "laplace_prior",
+            "validation needs validation rows (val_fraction > 0)",
+        ));
+    }
+    if hessian == LaplaceHessian::Diag {
+        return fit_diag(net, train, val.filter(|_| by_validation));
+    }
     let la = LastLayerLaplace::fit(net, train)?;
     let h = la.optimize(None);
-    let (delta, validation_nll) = match (by_validation, val) {
-        (false, _) => (h.prior_precision, None),
-        (true, Some(v)) => {
+    let (delta, validation_nll) = match val.filter(|_| by_validation) {
+        None => (h.prior_precision, None),
+        Some(v) => {
             let (d, nll) = la.validation_prior(net, v, h.sigma_noise, &grid())?;
             (d, Some(nll))
         }
-        (true, None) => {
-            return Err(Error::param_err(
-                "laplace_prior",
-                "validation needs validation rows (val_fraction > 0)",
-            ))
-        }
     };
     let post = la.posterior(delta, h.sigma_noise)?;
-    let s = match la.likelihood {
-        Likelihood::Gaussian => 1.0 / (h.sigma_noise * h.sigma_noise),
-        _ => 1.0,
-    };
+    let s = la.likelihood.h_factor(h.sigma_noise);
     let meta = LaplaceMeta {
-        method: "last_layer_full_ggn".into(),
+        method: LAST_LAYER.into(),
         likelihood: la.likelihood,
         prior_precision: delta,
         sigma_noise: h.sigma_noise,
@@ -87,55 +178,130 @@ pub fn fit(
         n_data: la.n_data,
         validation_nll,
     };
-    Ok((meta, post))
+    Ok((meta, LaplacePosterior::LastLayer(post)))
 }
 
-/// Writes the covariance of `post` into `run`.
-pub fn save(run: &mut RunFolder, post: &Posterior) -> Result<()> {
-    let p = post.n_out * (post.n_feat + 1);
-    let t = Named {
-        name: TENSOR.into(),
-        shape: vec![p, p],
-        data: post.cov.clone(),
+/// [`fit`] over every parameter with the GGN's diagonal (one shared prior precision).
+fn fit_diag(
+    net: &mut Net<f32>,
+    train: &Data<f32>,
+    val: Option<&Data<f32>>,
+) -> Result<(LaplaceMeta, LaplacePosterior)> {
+    let la = DiagLaplace::fit(net, train)?;
+    let h = la.optimize(false);
+    let sigma = h.sigma_noise;
+    let (delta, validation_nll) = match val {
+        None => (h.prior_precision[0], None),
+        Some(v) => {
+            let (d, nll) = la.validation_prior(net, v, sigma, &grid())?;
+            (d, Some(nll))
+        }
+    };
+    let var = la.posterior_variance(&[delta], sigma);
+    if var.iter().any(|v| !v.is_finite() || *v <= 0.0) {
+        return Err(Error::param_err(
+            "laplace",
+            format!("prior precision {delta}: the diagonal posterior is not positive"),
+        ));
+    }
+    let meta = LaplaceMeta {
+        method: ALL_DIAG.into(),
+        likelihood: la.likelihood,
+        prior_precision: delta,
+        sigma_noise: sigma,
+        log_marglik: la.log_marginal_likelihood(&[delta], sigma),
+        effective_params: la.effective_params(delta, sigma),
+        n_params: la.theta.len(),
+        n_data: la.n_data,
+        validation_nll,
+    };
+    let post = DiagPosterior {
+        likelihood: la.likelihood,
+        prior_precision: delta,
+        sigma_noise: sigma,
+        var,
+    };
+    Ok((meta, LaplacePosterior::Diag(post)))
+}
+
+/// Writes the covariance (or the variances) of `post` into `run`.
+pub fn save(run: &mut RunFolder, post: &LaplacePosterior) -> Result<()> {
+    let t = match post {
+        LaplacePosterior::LastLayer(post) => {
+            let p = post.n_out * (post.n_feat + 1);
+            Named {
+                name: TENSOR.into(),
+                shape: vec![p, p],
+                data: post.cov.clone(),
+            }
+        }
+        LaplacePosterior::Diag(post) => Named {
+            name: DIAG_TENSOR.into(),
+            shape: vec![post.var.len()],
+            data: post.var.clone(),
+        },
     };
     run.write(FILE, &encode(&[t])?)
 }
 
 /// Reads the posterior that `meta` describes for `net` from `run`.
-pub fn load(run: &RunFolder, meta: &LaplaceMeta, net: &Net<f32>) -> Result<Posterior> {
+pub fn load(run: &RunFolder, meta: &LaplaceMeta, net: &Net<f32>) -> Result<LaplacePosterior> {
     let path = run.path(FILE);
     let bad = |m: String| Error::model(&path, m);
-    let (n_feat, n_out) = match net.dense().last() {
-        Some(d) => (d.n_in, d.n_out),
-        None => return Err(bad("the network has no dense layer".into())),
+    let (name, shape, n_feat, n_out) = match meta.method.as_str() {
+        LAST_LAYER => {
+            let (n_feat, n_out) = match net.dense().last() {
+                Some(d) => (d.n_in, d.n_out),
+                None => return Err(bad("the network has no dense layer".into())),
+            };
+            let p = n_out * (n_feat + 1);
+            (TENSOR, vec![p, p], n_feat, n_out)
+        }
+        ALL_DIAG => (DIAG_TENSOR, vec![net.n_params()], 0, net.spec.n_out),
+        m => {
+            return Err(Error::model(
+                run.path("model.json"),
+                format!("its Laplace method '{m}' is not {LAST_LAYER} or {ALL_DIAG}"),
+            ))
+        }
     };
-    let p = n_out * (n_feat + 1);
+    let p = shape[0];
     if meta.n_params != p {
         return Err(bad(format!(
-            "model.json's Laplace covers {} parameters, the last layer has {p}",
-            meta.n_params
+            "model.json's Laplace covers {} parameters, the network's {} has {p}",
+            meta.n_params, meta.method
         )));
     }
     let tensors: Vec<Named<f64>> =
         decode(&run.read_listed(FILE)?).map_err(|e| bad(e.to_string()))?;
     let t = tensors
         .into_iter()
-        .find(|t| t.name == TENSOR)
-        .ok_or_else(|| bad(format!("has no tensor '{TENSOR}'")))?;
-    if t.shape != [p, p] || t.data.iter().any(|v| !v.is_finite()) {
+        .find(|t| t.name == name)
+        .ok_or_else(|| bad(format!("has no tensor '{name}'")))?;
+    let positive = meta.method == LAST_LAYER || t.data.iter().all(|v| *v > 0.0);
+    if t.shape != shape || t.data.iter().any(|v| !v.is_finite()) || !positive {
         return Err(bad(format!(
-            "'{TENSOR}' has shape {:?} or values that are not finite; [{p}, {p}] expected",
+            "'{name}' has shape {:?} or values that are not finite (variances: positive); \
+             {shape:?} expected",
             t.shape
         )));
     }
-    Ok(Posterior {
-        likelihood: meta.likelihood,
-        n_out,
-        n_feat,
-        prior_precision: meta.prior_precision,
-        sigma_noise: meta.sigma_noise,
-        log_marglik: meta.log_marglik,
-        cov: t.data,
+    Ok(match meta.method.as_str() {
+        LAST_LAYER => LaplacePosterior::LastLayer(Posterior {
+            likelihood: meta.likelihood,
+            n_out,
+            n_feat,
+            prior_precision: meta.prior_precision,
+            sigma_noise: meta.sigma_noise,
+            log_marglik: meta.log_marglik,
+            cov: t.data,
+        }),
+        _ => LaplacePosterior::Diag(DiagPosterior {
+            likelihood: meta.likelihood,
+            prior_precision: meta.prior_precision,
+            sigma_noise: meta.sigma_noise,
+            var: t.data,
+        }),
     })
 }
 
@@ -146,7 +312,7 @@ impl MlpModel {
     pub(crate) fn predict_laplace(
         &mut self,
         feats: &Features<f32>,
-        post: &Posterior,
+        post: &LaplacePosterior,
     ) -> Result<Predictions> {
         let (f_mu, f_var) = post.predict(&mut self.net, feats)?;
         Ok(self.laplace_predictions(post, &f_mu, &f_var))
@@ -156,15 +322,15 @@ impl MlpModel {
     /// posterior variances `f_var`.
     fn laplace_predictions(
         &self,
-        post: &Posterior,
+        post: &LaplacePosterior,
         f_mu: &Mat<f64>,
         f_var: &Mat<f64>,
     ) -> Predictions {
         let n = f_mu.rows;
-        match post.likelihood {
+        match post.likelihood() {
             Likelihood::Gaussian => {
                 let (mu, sd) = self.meta.preprocess.y_scale.unwrap_or((0.0, 1.0));
-                let s2 = post.sigma_noise * post.sigma_noise;
+                let s2 = post.sigma_noise() * post.sigma_noise();
                 let rows = (0..n)
                     .map(|i| f_mu.row(i).iter().map(|v| v * sd + mu).collect())
                     .collect();
@@ -203,13 +369,14 @@ pub fn held_out_check(
         model.laplace = Some(post);
         return Ok(None);
     }
-    // one forward pass: the moderated predictions and, for classes, the plain ones
+    // the outputs and their variances once: the moderated predictions and, for classes,
+    // the plain ones
     let outputs = post.predict(&mut model.net, &held.x);
     let (f_mu, f_var) = match outputs {
         Ok(v) => v,
         Err(e) => {
             model.laplace = Some(post);
-            return Err(e.into());
+            return Err(e);
         }
     };
     let pred = model.laplace_predictions(&post, &f_mu, &f_var);
@@ -221,8 +388,12 @@ pub fn held_out_check(
         Some(_) => "prior precision from the validation rows, noise from the evidence",
         None => "prior precision and noise from the evidence",
     };
+    let structure = match lm.method.as_str() {
+        ALL_DIAG => "all parameters, diagonal GGN",
+        _ => "last layer, full GGN",
+    };
     let mut out = Uncertainty {
-        method: format!("last-layer Laplace (full GGN; {prior})"),
+        method: format!("Laplace ({structure}; {prior})"),
         held_out: held_name.into(),
         rows: n,
         prior_precision: lm.prior_precision,

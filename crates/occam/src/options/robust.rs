@@ -15,6 +15,7 @@ impl TrainOptions {
     pub fn only_train_networks(&self, what: &str) -> Result<()> {
         for (name, set) in [
             ("laplace", self.laplace == Some(true)),
+            ("laplace_hessian", self.laplace_hessian.is_some()),
             ("robust_eval", self.robust_eval.is_some()),
         ] {
             if set {

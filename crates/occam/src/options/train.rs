@@ -241,11 +241,18 @@ pub struct TrainOptions {
     /// Batch normalisation after each hidden dense layer (cnn: also BatchNorm2d after each convolution).
     #[cfg_attr(feature = "clap", arg(help_heading = "Network", long, num_args = 0..=1, default_missing_value = "true"))]
     pub batch_norm: Option<bool>,
-    /// Last-layer Laplace approximation after training (regression, classes): `occam predict`
-    /// then gives a standard deviation per row (regression) or probit-moderated
-    /// probabilities (classes); the prior precision and noise maximize the evidence.
+    /// Laplace approximation after training (regression, classes): `occam predict` then
+    /// gives a standard deviation per row (regression) or probit-moderated probabilities
+    /// (classes); the prior precision and noise maximize the evidence.
     #[cfg_attr(feature = "clap", arg(help_heading = "Network", long, num_args = 0..=1, default_missing_value = "true"))]
     pub laplace: Option<bool>,
+    /// The Laplace approximation's structure: last-layer (the default; full GGN) or diag
+    /// (every parameter, the GGN's diagonal: a backward pass per row and output).
+    #[cfg_attr(
+        feature = "clap",
+        arg(help_heading = "Network", long, value_name = "last-layer|diag")
+    )]
+    pub laplace_hessian: Option<String>,
     /// How the Laplace approximation's prior precision is chosen: evidence (the default, the
     /// maximum of the log marginal likelihood) or validation (the value of 1e-4..1e4 with the
     /// smallest validation NLL; needs --val-fraction > 0).
@@ -541,6 +548,15 @@ impl TrainOptions {
         m.batch_norm = o.batch_norm.unwrap_or(m.batch_norm);
         m.layer_norm = o.layer_norm.unwrap_or(m.layer_norm);
         m.laplace = o.laplace.unwrap_or(m.laplace);
+        if let Some(v) = o.laplace_hessian.as_deref() {
+            if !m.laplace {
+                return Err(Error::param_err(
+                    "laplace_hessian",
+                    "chooses the Laplace approximation's structure: it needs laplace",
+                ));
+            }
+            m.laplace_hessian = crate::mlp::LaplaceHessian::parse(v)?;
+        }
         m.laplace_prior = match o.laplace_prior.as_deref() {
             None | Some("evidence") => crate::mlp::LaplacePrior::Evidence,
             Some("validation") => crate::mlp::LaplacePrior::Validation,

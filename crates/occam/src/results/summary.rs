@@ -170,9 +170,9 @@ impl Display for NetworkResult {
         if let Some(u) = &self.uncertainty {
             write!(
                 f,
-                "laplace: prior precision {:.4}, log evidence {:.2}, {:.1} of {} last-layer \
+                "{}: prior precision {:.4}, log evidence {:.2}, {:.1} of {} \
                  parameters effective",
-                u.prior_precision, u.log_marglik, u.effective_params, u.n_params
+                u.method, u.prior_precision, u.log_marglik, u.effective_params, u.n_params
             )?;
             if let Some(sd) = u.noise_sd {
                 write!(f, ", noise sd {sd:.4}")?;

@@ -1,5 +1,5 @@
-//! The held-out check of a network's predictive uncertainty (its last-layer Laplace
-//! approximation): the evidence's hyperparameters, and on the held-out rows the coverage of
+//! The held-out check of a network's predictive uncertainty (its Laplace approximation,
+//! over the last layer or every parameter): the evidence's hyperparameters, and on the held-out rows the coverage of
 //! central intervals at several levels (regression) or the calibration of the moderated
 //! probabilities against the network's own (classes).
 
@@ -14,16 +14,17 @@ pub struct Uncertainty {
     pub held_out: String,
     /// How many.
     pub rows: usize,
-    /// The evidence-optimal prior precision of the last layer's parameters.
+    /// The prior precision of the parameters the approximation covers (the evidence's
+    /// optimum, or the validation rows' choice).
     pub prior_precision: f64,
     /// Regression: the evidence-optimal noise sd, in the target's units.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub noise_sd: Option<f64>,
     /// The log marginal likelihood (training rows, the network's units).
     pub log_marglik: f64,
-    /// gamma: the effective number of last-layer parameters the data determine.
+    /// gamma: the effective number of those parameters the data determine.
     pub effective_params: f64,
-    /// The last layer's parameters.
+    /// The parameters it covers (the last layer's, or all).
     pub n_params: usize,
     /// Regression: intervals on the held-out rows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
