@@ -228,12 +228,14 @@ _DOC = """
     ``predict_proba`` its probit-moderated probabilities), ``laplace_hessian``
     ("last_layer", or "diag": every parameter with the GGN's diagonal, laplace-torch's
     ``subset_of_weights="all", hessian_structure="diag"``; one backward pass per row and
-    output to fit and to predict), ``laplace_prior`` ("evidence", the
+    output to fit and to predict; or "kron": every parameter with the GGN's Kronecker
+    factors per dense layer, ``hessian_structure="kron"``, networks of dense layers), ``laplace_prior`` ("evidence", the
     maximum of the log marginal likelihood, or "validation": the prior precision of
     1e-4..1e4 with the smallest NLL on ``validation_fraction`` of the rows held out; for
     classes the evidence's tends to make the probabilities underconfident), ``l2_evidence`` (an int N: learn
     one L2 strength per weight and bias tensor from the evidence of a diagonal-GGN Laplace
-    of the whole network every N epochs, Immer et al. 2021; no validation rows needed),
+    of the whole network every N epochs, Immer et al. 2021; no validation rows needed; with
+    ``laplace_hessian="kron"`` the Kronecker-factored GGN's evidence),
     ``variational`` ("sparse": a variance per weight, weights with log alpha > 3 end exactly
     zero, Molchanov et al. 2017; "layer" or "unit": a Gaussian dropout rate learned per layer
     or per input unit, Kingma et al. 2015; then ``predict(X, return_std=True)`` samples the
@@ -274,8 +276,8 @@ _DOC = """
     Attributes: ``zeros_per_layer_`` ((exact zeros, weights) per dense layer),
     ``selected_features_`` (inputs with a nonzero first-layer weight), ``history_`` (per
     epoch: the losses, the penalty, the validation metrics), ``loss_curve_``, ``n_iter_``,
-    ``laplace_`` (with ``laplace=True``: ``method`` ("last_layer_full_ggn" or
-    "all_diag_ggn"), ``prior_precision``, ``noise_sd`` in the target's
+    ``laplace_`` (with ``laplace=True``: ``method`` ("last_layer_full_ggn",
+    "all_diag_ggn" or "all_kron_ggn"), ``prior_precision``, ``noise_sd`` in the target's
     units, ``log_marglik``, ``effective_params``, ``n_params``, ``validation_nll`` (with
     ``laplace_prior="validation"``); else None), ``evidence_``
     (with ``l2_evidence``: per update the epoch, the L2 per tensor, ``noise_sd``,

@@ -267,6 +267,35 @@ def test_laplace_over_every_parameter_with_the_diagonal_ggn(tmp_path):
         occam.MLPRegressor(epochs=2, laplace_hessian="diag").fit(X, y)
 
 
+def test_laplace_over_every_parameter_with_the_kronecker_factored_ggn(tmp_path):
+    X, y = table("birthwt.csv")
+    kw = dict(hidden=(16,), epochs=30, laplace=True, random_state=2)
+    diag = occam.MLPRegressor(laplace_hessian="diag", **kw).fit(X, y)
+    est = occam.MLPRegressor(laplace_hessian="kron", **kw).fit(X, y)
+    la = est.laplace_
+    assert la["method"] == "all_kron_ggn"
+    n_params = X.shape[1] * 16 + 16 + 16 + 1
+    assert la["n_params"] == n_params and 0 < la["effective_params"] < n_params
+    np.testing.assert_array_equal(est.predict(X), diag.predict(X))
+    mean, std = est.predict(X, return_std=True)
+    assert (std > la["noise_sd"]).all()
+    assert not np.allclose(std, diag.predict(X, return_std=True)[1])
+    est.save(tmp_path / "run")
+    loaded = occam.load(tmp_path / "run")
+    np.testing.assert_array_equal(loaded.predict(X, return_std=True)[1], std)
+    assert loaded.laplace_ == la
+    # classes, the prior chosen on held-out rows
+    Xp, yp = table("pima_indians_diabetes.csv")
+    clf = occam.MLPClassifier(hidden=(8,), epochs=20, laplace=True, laplace_hessian="kron",
+                              laplace_prior="validation").fit(Xp, yp)
+    assert clf.laplace_["validation_nll"] > 0
+    np.testing.assert_allclose(clf.predict_proba(Xp).sum(1), 1.0, rtol=1e-12)
+    # batch norm is not a dense layer: refused before training, naming the parameter
+    with pytest.raises(ValueError, match="laplace_hessian"):
+        occam.MLPRegressor(epochs=2, laplace=True, laplace_hessian="kron",
+                           batch_norm=True).fit(X, y)
+
+
 def test_l2_from_the_evidence_is_learned_per_tensor_and_recorded():
     X, y = table("diabetes_regression.csv")
     est = occam.MLPRegressor(hidden=(8,), epochs=20, l2_evidence=5).fit(X, y)
@@ -281,6 +310,22 @@ def test_l2_from_the_evidence_is_learned_per_tensor_and_recorded():
     assert occam.MLPRegressor(epochs=2).fit(X, y).evidence_ == []
     with pytest.raises(ValueError, match="l2_evidence"):
         occam.MLPRegressor(epochs=2, l2_evidence=0).fit(X, y)
+
+
+def test_l2_from_the_kronecker_factored_evidence():
+    X, y = table("diabetes_regression.csv")
+    diag = occam.MLPRegressor(hidden=(8,), epochs=20, l2_evidence=5).fit(X, y)
+    kron = occam.MLPRegressor(hidden=(8,), epochs=20, l2_evidence=5,
+                              laplace_hessian="kron").fit(X, y)
+    assert [e["epoch"] for e in kron.evidence_] == [5, 10, 15, 20]
+    a, b = diag.evidence_[-1]["l2"], kron.evidence_[-1]["l2"]
+    assert list(a) == list(b)
+    assert all(np.isfinite(v) and v > 0 for v in b.values())
+    assert any(abs(a[k] - b[k]) > 1e-3 * a[k] for k in a)
+    # the Kronecker factors cover dense layers only: refused before training
+    with pytest.raises(ValueError, match="laplace_hessian"):
+        occam.MLPRegressor(epochs=2, l2_evidence=1, laplace_hessian="kron",
+                           batch_norm=True).fit(X, y)
 
 
 def test_variational_dropout_leaves_exact_zeros_and_reports_learned_rates():

@@ -460,6 +460,63 @@ fn laplace_networks_predict_a_standard_deviation_and_other_commands_refuse_the_f
     ]);
     let sds = sd_column(&out);
     assert!(sds.iter().all(|s| *s > 10.0 && *s < 200.0), "{sds:?}");
+    // every parameter with the Kronecker factors of each dense layer: the factors'
+    // eigendecompositions in laplace.safetensors, an sd per row through `occam predict`; a
+    // convolutional network, which the factors do not cover, is refused before training
+    let kron = dir.join("kron");
+    common::ok(&[
+        "train",
+        "builtin:diabetes",
+        "--hidden",
+        "16",
+        "--laplace",
+        "--laplace-hessian",
+        "kron",
+        "--epochs",
+        "30",
+        "--test-fraction",
+        "0.25",
+        "--out",
+        kron.to_str().unwrap(),
+    ]);
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(kron.join("model.json")).unwrap()).unwrap();
+    assert_eq!(meta["laplace"]["method"], "all_kron_ggn");
+    assert_eq!(meta["laplace"]["n_params"], 193);
+    let out = dir.join("pred-kron.csv");
+    common::ok(&[
+        "predict",
+        kron.to_str().unwrap(),
+        &data,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let kron_sds = sd_column(&out);
+    assert!(
+        kron_sds.iter().all(|s| *s > 10.0 && *s < 200.0),
+        "{kron_sds:?}"
+    );
+    assert_ne!(kron_sds, sds);
+    let conv = dir.join("conv");
+    common::fails_naming(
+        &[
+            "train",
+            "builtin:digits",
+            "--model",
+            "cnn",
+            "--conv",
+            "4:3",
+            "--laplace",
+            "--laplace-hessian",
+            "kron",
+            "--epochs",
+            "1",
+            "--out",
+            conv.to_str().unwrap(),
+        ],
+        "--laplace-hessian",
+    );
+    assert!(!conv.exists() || !conv.join("model.json").exists());
     let alone = dir.join("alone");
     common::fails_naming(
         &[

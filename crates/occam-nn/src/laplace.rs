@@ -15,6 +15,7 @@
 //! softmax(f / sqrt(1 + pi/8 f_var)) for classes.
 
 pub mod diag;
+pub mod kron;
 
 use crate::data::{Data, Features, Gather};
 use crate::error::NnError;
@@ -441,15 +442,25 @@ pub fn evidence_optimum(
         ),
     };
     let mut rounds = 0;
+    // a zero curvature (a dead unit, the null space of a Kronecker factor) adds exactly 1 to
+    // sum delta / (h s + delta) and nothing to the rest: counted, not summed
+    let (nonzero, zeros): (Vec<Vec<f64>>, Vec<f64>) = hs
+        .iter()
+        .map(|h| {
+            let v: Vec<f64> = h.iter().copied().filter(|x| *x != 0.0).collect();
+            let z = (h.len() - v.len()) as f64;
+            (v, z)
+        })
+        .unzip();
     for it in 1..=10_000 {
         rounds = it;
         let mut change = 0.0f64;
-        for (g, h) in hs.iter().enumerate() {
+        for (g, h) in nonzero.iter().enumerate() {
             // d lml / d log delta = -0.5 [sum delta / (h s + delta) - n + delta |theta|^2]
-            let n = h.len() as f64;
+            let n = hs[g].len() as f64;
             let d = root_on_log_scale(delta[g], |u| {
                 let dl = u.exp();
-                let (mut a, mut b) = (0.0, 0.0);
+                let (mut a, mut b) = (zeros[g], 0.0);
                 for x in h {
                     let q = 1.0 / (x * s + dl);
                     a += dl * q;
@@ -465,7 +476,7 @@ pub fn evidence_optimum(
             let new_s = root_on_log_scale(s, |u| {
                 let sv = u.exp();
                 let (mut a, mut b) = (0.0, 0.0);
-                for (h, d) in hs.iter().zip(&delta) {
+                for (h, d) in nonzero.iter().zip(&delta) {
                     for x in h {
                         let q = 1.0 / (x * sv + d);
                         a += x * sv * q;

@@ -52,8 +52,8 @@ pub struct ModelMeta {
 /// in the network's units (standardized targets).
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LaplaceMeta {
-    /// "last_layer_full_ggn" (the last layer, full GGN) or "all_diag_ggn" (every
-    /// parameter, the GGN's diagonal).
+    /// "last_layer_full_ggn" (the last layer, full GGN), "all_diag_ggn" (every parameter,
+    /// the GGN's diagonal) or "all_kron_ggn" (every parameter, its Kronecker factors).
     pub method: String,
     pub likelihood: crate::laplace::Likelihood,
     /// The prior precision of every parameter it covers (the evidence's optimum, or the

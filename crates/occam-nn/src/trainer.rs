@@ -99,11 +99,15 @@ fn unit_weight() -> f64 {
 /// delta_g (and, for regression, the noise sd sigma) that maximize its log marginal
 /// likelihood, and each tensor's L2 becomes the one whose training objective (the mean loss
 /// plus L/2 |w|^2) has that MAP: L = delta / N for the log-likelihood losses, 2 sigma^2
-/// delta / N for the mean squared error. No validation rows are needed.
+/// delta / N for the mean squared error. No validation rows are needed. With `kron` the
+/// evidence is the Kronecker-factored GGN's ([`crate::laplace::kron`], what Immer et al. use;
+/// networks of dense layers) instead of the diagonal's.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Evidence {
     pub every: usize,
     pub burn_in: usize,
+    #[serde(default)]
+    pub kron: bool,
 }
 
 /// The evidence updates of one training run: per update, the epoch, the per-tensor L2
@@ -525,7 +529,12 @@ impl<R: Real> Trainer<R> {
 
     /// One evidence update ([`Evidence`]) after `epoch` epochs on the training rows `train`.
     pub fn update_evidence(&mut self, train: &Data<R>, epoch: usize) -> Result<()> {
-        let la = crate::laplace::diag::DiagLaplace::fit(&mut self.net, train)?;
+        let kron = self.cfg.evidence.is_some_and(|e| e.kron);
+        let la = if kron {
+            crate::laplace::kron::KronLaplace::fit_spectrum(&mut self.net, train)?
+        } else {
+            crate::laplace::diag::DiagLaplace::fit(&mut self.net, train)?
+        };
         let h = match self.evidence_log.last() {
             Some(prev) => la.optimize_from(true, Some((&prev.prior_precision, prev.sigma_noise))),
             None => la.optimize(true),

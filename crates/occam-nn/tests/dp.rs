@@ -335,6 +335,7 @@ fn dp_sgd_refuses_batch_norm_dropconnect_variational_the_evidence_and_bad_values
     c.evidence = Some(occam_nn::trainer::Evidence {
         every: 1,
         burn_in: 1,
+        kron: false,
     });
     assert!(err(&s, c).contains("l2_evidence"));
     for (bad, name) in [

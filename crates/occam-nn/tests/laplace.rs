@@ -8,6 +8,7 @@ use common::{fixture_net, floats};
 
 use occam_core::Task;
 use occam_nn::laplace::diag::{predict_diag, DiagLaplace};
+use occam_nn::laplace::kron::KronLaplace;
 use occam_nn::laplace::{probit, LastLayerLaplace, Likelihood};
 use occam_nn::{Data, Features, Layer, Mat, MlpSpec, Net};
 use serde_json::Value;
@@ -192,6 +193,161 @@ fn diagonal_laplace_over_all_parameters_equals_laplace_torch() {
             check_optimum(&format!("{name} {key}"), &dx[key], opt);
         }
     }
+}
+
+/// All parameters, Kronecker-factored GGN: laplace-torch's log marginal likelihood at a
+/// shared and a per-tensor prior precision, its GLM predictive variances and probit
+/// probabilities, and its maxima over the prior precision(s) and noise.
+#[test]
+fn kronecker_factored_laplace_over_all_parameters_equals_laplace_torch() {
+    for (c, mut net, data, xte) in fixture_cases() {
+        let name = c["name"].as_str().unwrap();
+        let regression = c["likelihood"] == "regression";
+        let la = KronLaplace::fit(&mut net, &data).unwrap();
+        let sp = &la.spectrum;
+        assert_eq!(sp.theta.len(), net.n_params());
+        assert_eq!(sp.h.len(), net.n_params());
+        let kx = &c["kron"];
+        let layerwise = floats(&kx["layerwise"]);
+        assert_eq!(layerwise.len(), sp.groups.len());
+        for s in kx["settings"].as_array().unwrap() {
+            let (delta, sigma) = (
+                s["prior_precision"].as_f64().unwrap(),
+                s["sigma_noise"].as_f64().unwrap(),
+            );
+            for (d, key) in [
+                (vec![delta], "log_marglik"),
+                (layerwise.clone(), "log_marglik_layerwise"),
+            ] {
+                let want = s[key].as_f64().unwrap();
+                let got = sp.log_marginal_likelihood(&d, sigma);
+                assert!(
+                    rel(got, want) < 1e-9,
+                    "{name} kron {key}: {got} vs laplace-torch {want}"
+                );
+            }
+            let post = la.posterior(delta, sigma).unwrap();
+            let (f_mu, f_var) = post.predict(&mut net, &xte).unwrap();
+            check_predictive(&format!("{name} kron"), s, &f_mu, &f_var, regression);
+        }
+        for (key, per_group) in [("optimum", false), ("optimum_layerwise", true)] {
+            let h = sp.optimize(per_group);
+            assert!(h.iterations < 10_000, "{name} kron {key}: no convergence");
+            let opt = (&h.prior_precision[..], h.sigma_noise, h.log_marglik);
+            check_optimum(&format!("{name} kron {key}"), &kx[key], opt);
+        }
+    }
+}
+
+/// On one row the Kronecker factors are exact: diag(B) diag(A)^T is the weight's GGN
+/// diagonal and diag(B) the bias's, as the (separately checked) diagonal Laplace has them;
+/// the spectrum's eigenvalues are the products of the factors' and not negative.
+#[test]
+fn on_one_row_the_kronecker_factors_are_the_exact_ggn() {
+    for (task, c) in [
+        (Task::Regression, 2),
+        (Task::Binary, 1),
+        (Task::Multiclass, 3),
+    ] {
+        let (mut net, mut data) = small_net(task, c, 11);
+        let w = data.y_width();
+        let Features::Dense(x) = &data.x else {
+            unreachable!()
+        };
+        data.x = Features::Dense(Mat::from_vec(1, 4, x.row(3).to_vec()));
+        data.y = data.y[3 * w..4 * w].to_vec();
+        let kr = KronLaplace::fit(&mut net, &data).unwrap();
+        let dg = DiagLaplace::fit(&mut net, &data).unwrap();
+        assert!((kr.spectrum.loss - dg.loss).abs() < 1e-12 * dg.loss.abs().max(1.0));
+        let scale = dg.h.iter().fold(0.0f64, |m, v| m.max(*v));
+        assert!(scale > 0.0);
+        let diag_of = |vals: &[f64], vecs: &[f64], m: usize| -> Vec<f64> {
+            (0..m)
+                .map(|i| (0..m).map(|k| vecs[i * m + k].powi(2) * vals[k]).sum())
+                .collect()
+        };
+        let mut at = 0;
+        for f in &kr.factors {
+            let da = diag_of(&f.a_values, &f.a_vectors, f.n_in);
+            let db = diag_of(&f.b_values, &f.b_vectors, f.n_out);
+            for (i, ai) in da.iter().enumerate() {
+                for (o, bo) in db.iter().enumerate() {
+                    let (got, want) = (ai * bo, dg.h[at + i * f.n_out + o]);
+                    assert!(
+                        (got - want).abs() < 1e-10 * scale,
+                        "{task:?} weight: {got} vs {want}"
+                    );
+                }
+            }
+            at += f.n_in * f.n_out;
+            for (o, bo) in db.iter().enumerate() {
+                let (got, want) = (*bo, dg.h[at + o]);
+                assert!(
+                    (got - want).abs() < 1e-10 * scale,
+                    "{task:?} bias: {got} vs {want}"
+                );
+            }
+            at += f.n_out;
+        }
+        assert_eq!(at, net.n_params());
+        assert!(kr.spectrum.h.iter().all(|v| *v >= 0.0));
+    }
+}
+
+/// The eigenvalues alone (the evidence's spectrum) equal the decomposed factors', group by
+/// group, with more rows than inputs and with fewer (there from the rows' Gram matrix).
+#[test]
+fn the_spectrum_alone_equals_the_decomposed_factors() {
+    for (task, c, rows) in [
+        (Task::Regression, 2, 40),
+        (Task::Multiclass, 3, 40),
+        (Task::Regression, 1, 3),
+        (Task::Binary, 1, 2),
+    ] {
+        let (mut net, mut data) = small_net(task, c, 13);
+        let w = data.y_width();
+        let Features::Dense(x) = &data.x else {
+            unreachable!()
+        };
+        data.x = Features::Dense(Mat::from_vec(rows, 4, x.data[..rows * 4].to_vec()));
+        data.y.truncate(rows * w);
+        let full = KronLaplace::fit(&mut net, &data).unwrap().spectrum;
+        let alone = KronLaplace::fit_spectrum(&mut net, &data).unwrap();
+        assert_eq!(full.groups, alone.groups);
+        assert_eq!(full.theta, alone.theta);
+        assert!((full.loss - alone.loss).abs() < 1e-12 * full.loss.abs().max(1.0));
+        let scale = full.h.iter().fold(0.0f64, |m, v| m.max(*v));
+        for (_, start, len) in &full.groups {
+            let sorted = |h: &[f64]| {
+                let mut v = h[*start..start + len].to_vec();
+                v.sort_by(f64::total_cmp);
+                v
+            };
+            for (a, b) in sorted(&full.h).iter().zip(sorted(&alone.h)) {
+                assert!(
+                    (a - b).abs() < 1e-10 * scale,
+                    "{task:?} rows {rows}: {a} vs {b}"
+                );
+            }
+        }
+        let d = [0.7];
+        let (l1, l2) = (
+            full.log_marginal_likelihood(&d, 0.5),
+            alone.log_marginal_likelihood(&d, 0.5),
+        );
+        assert!((l1 - l2).abs() < 1e-9 * l1.abs(), "{l1} vs {l2}");
+    }
+}
+
+/// Networks the Kronecker factors do not cover are refused with the parameter.
+#[test]
+fn kron_refuses_networks_with_other_layers() {
+    let mut spec = MlpSpec::new(4, vec![6], 1);
+    spec.batch_norm = true;
+    let mut bn: Net<f64> = Net::new(&spec, 2);
+    let (_, data) = small_net(Task::Regression, 1, 2);
+    let e = KronLaplace::fit(&mut bn, &data).unwrap_err().to_string();
+    assert!(e.contains("laplace_hessian") && e.contains("dense"), "{e}");
 }
 
 /// The batched diagonal (dense networks: sum_i (a_i^2)(g_i^2)^T) equals the row-by-row

@@ -167,6 +167,7 @@ fn evidence_updates_set_each_tensors_l2_from_the_laplace_optimum() {
     cfg.evidence = Some(occam_nn::trainer::Evidence {
         every: 5,
         burn_in: 10,
+        kron: false,
     });
     let mut tr = Trainer::new(Net::<f64>::new(&spec, 3), cfg.clone()).unwrap();
     tr.fit(&train, None, &mut |_| Ok(())).unwrap();
@@ -216,6 +217,55 @@ fn evidence_updates_set_each_tensors_l2_from_the_laplace_optimum() {
     bad.evidence = Some(occam_nn::trainer::Evidence {
         every: 0,
         burn_in: 0,
+        kron: false,
     });
     assert!(bad.validate().unwrap_err().to_string().contains("evidence"));
+}
+
+/// With `kron` the updates read the Kronecker-factored GGN's evidence: the last update's L2
+/// is 2 sigma^2 delta / N at the optimum of `KronLaplace::fit_spectrum` at the final
+/// weights, and the strengths differ from the diagonal's.
+#[test]
+fn kronecker_factored_evidence_updates_set_the_l2_of_its_optimum() {
+    let (x, y) = data(80, 10);
+    let train = Data {
+        x: Features::Dense(x),
+        y,
+        task: Task::Regression,
+        outputs: 1,
+        y_scale: None,
+    };
+    let spec = MlpSpec::new(10, vec![8], 1);
+    let run = |kron: bool| {
+        let mut cfg = TrainConfig::new(Loss::Mse);
+        cfg.epochs = 20;
+        cfg.evidence = Some(occam_nn::trainer::Evidence {
+            every: 5,
+            burn_in: 5,
+            kron,
+        });
+        let mut tr = Trainer::new(Net::<f64>::new(&spec, 3), cfg).unwrap();
+        tr.fit(&train, None, &mut |_| Ok(())).unwrap();
+        tr
+    };
+    let mut tr = run(true);
+    let last = tr.evidence_log.last().unwrap().clone();
+    let sp = occam_nn::laplace::kron::KronLaplace::fit_spectrum(&mut tr.net, &train).unwrap();
+    let h = sp.optimize(true);
+    for (g, (name, l2)) in last.l2.iter().enumerate() {
+        let want = 2.0 * h.sigma_noise * h.sigma_noise * h.prior_precision[g] / 80.0;
+        assert!(
+            (l2 - want).abs() < 1e-8 * want,
+            "{name}: l2 {l2} vs 2 sigma^2 delta / N = {want}"
+        );
+    }
+    let diag = run(false).evidence_log.last().unwrap().clone();
+    assert_eq!(diag.l2.len(), last.l2.len());
+    assert!(
+        diag.l2
+            .iter()
+            .zip(&last.l2)
+            .any(|(a, b)| (a.1 - b.1).abs() > 1e-3 * a.1),
+        "{diag:?} vs {last:?}"
+    );
 }

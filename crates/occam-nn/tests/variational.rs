@@ -377,6 +377,7 @@ fn learned_rates_stay_below_one_half_and_evidence_is_refused() {
     cfg.evidence = Some(occam_nn::trainer::Evidence {
         every: 1,
         burn_in: 0,
+        kron: false,
     });
     let err = Trainer::new(Net::<f64>::new(&spec, 1), cfg).err().unwrap();
     assert!(err.to_string().contains("l2_evidence"), "{err}");

@@ -11,6 +11,7 @@ pub mod warm;
 
 pub use laplace::{DiagPosterior, LaplaceHessian, LaplacePosterior, LaplacePrior};
 pub use mc::{mc_sums, validation_noise};
+pub use occam_nn::laplace::kron::KronPosterior;
 pub use rows::{engine_data, features, scaling};
 
 use crate::error::{Error, Result};
@@ -58,7 +59,7 @@ use std::time::Instant;
 /// | `standardize` | true | | standardize dense features on the training rows |
 /// | `val_fraction` | 0.2 | [0, 1) | rows held out for validation by `fit` |
 /// | `laplace` | false | | Laplace approximation after training (regression, classes) |
-/// | `laplace_hessian` | last layer | last layer, diag | its parameters and curvature: the last layer's full GGN, or every parameter's diagonal GGN |
+/// | `laplace_hessian` | last layer | last layer, diag, kron | its parameters and curvature: the last layer's full GGN, or every parameter's diagonal or Kronecker-factored GGN |
 /// | `laplace_prior` | evidence | evidence, validation | how its prior precision is chosen |
 /// | `l2_evidence` | None | >= 1 | per-tensor L2 from the evidence every N epochs (Immer 2021) |
 /// | `variational` | None | sparse, layer, unit | variational dropout on the dense weights |
@@ -401,6 +402,7 @@ impl Mlp {
             Some(every) => Some(occam_nn::trainer::Evidence {
                 every,
                 burn_in: every,
+                kron: self.laplace_hessian == LaplaceHessian::Kron,
             }),
             None => None,
         };

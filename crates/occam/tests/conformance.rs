@@ -432,6 +432,62 @@ fn mlp_binary_pima_with_diagonal_laplace_chosen_on_validation_rows() {
     conform(&est, &case, setup, bad, "dropout");
 }
 
+/// The Laplace approximation over every parameter with the GGN's Kronecker factors: its
+/// spectrum covers the whole network, every row's sd exceeds the noise's, saved (the factors'
+/// eigendecompositions) and loaded to the same bits; a network with batch norm, which the
+/// factors do not cover, is refused before training with the parameter.
+#[test]
+fn mlp_regression_birthwt_with_kronecker_factored_laplace() {
+    let case = Case::new("birthwt-laplace-kron", read("birthwt.csv"));
+    let est = Mlp {
+        laplace: true,
+        laplace_hessian: occam::mlp::LaplaceHessian::Kron,
+        epochs: 20,
+        ..small_mlp()
+    };
+    let setup = |m: &mut occam::MlpModel| {
+        let lm = m.laplace_meta().expect("fitted with laplace").clone();
+        assert_eq!(lm.method, "all_kron_ggn");
+        assert_eq!(lm.n_params, m.net.n_params());
+        assert!(lm.effective_params > 0.0 && lm.effective_params < lm.n_params as f64);
+        let d =
+            occam::estimator::read_csv(datasets("birthwt.csv"), &CsvOptions::default()).unwrap();
+        let p = m.predict(&d.x).unwrap();
+        let sd = m.meta.preprocess.y_scale.unwrap().1;
+        let noise = lm.sigma_noise * sd;
+        assert!(p.std.unwrap().iter().all(|s| *s > noise && s.is_finite()));
+    };
+    let bad = Mlp {
+        batch_norm: true,
+        ..est.clone()
+    };
+    conform(&est, &case, setup, bad, "laplace_hessian");
+}
+
+/// Classes with the Kronecker-factored Laplace and its prior chosen on validation rows.
+#[test]
+fn mlp_multiclass_digits_with_kronecker_factored_laplace_chosen_on_validation_rows() {
+    let case = Case::new("digits-laplace-kron", head(&read("digits_8x8.csv"), 400));
+    let est = Mlp {
+        laplace: true,
+        laplace_hessian: occam::mlp::LaplaceHessian::Kron,
+        laplace_prior: occam::LaplacePrior::Validation,
+        epochs: 10,
+        ..small_mlp()
+    };
+    let setup = |m: &mut occam::MlpModel| {
+        let lm = m.laplace_meta().expect("fitted with laplace");
+        assert_eq!(lm.method, "all_kron_ggn");
+        assert!(lm.validation_nll.is_some_and(|v| v > 0.0 && v.is_finite()));
+    };
+    let bad = Mlp {
+        laplace_prior: occam::LaplacePrior::Validation,
+        val_fraction: 0.0,
+        ..est.clone()
+    };
+    conform(&est, &case, setup, bad, "laplace_prior");
+}
+
 /// Classes: the probit-moderated probabilities, saved and loaded to the same bits.
 #[test]
 fn mlp_multiclass_digits_with_laplace() {

@@ -37,7 +37,7 @@ pub struct DiagLaplace {
     pub groups: Vec<(String, usize, usize)>,
 }
 
-/// Evidence-optimal hyperparameters of a diagonal Laplace.
+/// Evidence-optimal hyperparameters of a diagonal (or Kronecker-factored) Laplace.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DiagHyper {
     /// One prior precision per group (one entry when shared).
@@ -70,7 +70,7 @@ fn sum_ln(values: impl Iterator<Item = f64> + Clone) -> f64 {
 }
 
 /// The rows of Lambda^(1/2) at outputs `f` (C x C, row k the k-th backward seed).
-fn lambda_sqrt(lik: Likelihood, f: &[f64]) -> Vec<f64> {
+pub(super) fn lambda_sqrt(lik: Likelihood, f: &[f64]) -> Vec<f64> {
     let c = f.len();
     let mut l = vec![0.0; c * c];
     match lik {
@@ -92,6 +92,18 @@ fn lambda_sqrt(lik: Likelihood, f: &[f64]) -> Vec<f64> {
         }
     }
     l
+}
+
+/// The backward seed of output k for a batch of rows: row r is row k of `seeds[r]` (each
+/// C x C, as [`lambda_sqrt`] gives them).
+pub(super) fn seed_rows<R: Real>(seeds: &[Vec<f64>], k: usize, c: usize) -> Mat<R> {
+    let mut gy = Mat::zeros(seeds.len(), c);
+    for (r, s) in seeds.iter().enumerate() {
+        for j in 0..c {
+            gy.data[r * c + j] = R::of(s[k * c + j]);
+        }
+    }
+    gy
 }
 
 /// For row `i` of `x`, calls `each(k, grads)` with the parameter gradient of
@@ -137,7 +149,7 @@ fn row_jacobians<R: Real>(
 type Start = (Likelihood, Vec<(String, usize, usize)>, Vec<f64>);
 
 /// Whether every layer of `net` is dense, an activation or dropout (the batched path).
-fn dense_only<R>(net: &Net<R>) -> bool {
+pub(super) fn dense_only<R>(net: &Net<R>) -> bool {
     net.layers
         .iter()
         .all(|l| matches!(l, Layer::Dense(_) | Layer::Act(_) | Layer::Dropout(_)))
@@ -189,12 +201,7 @@ impl DiagLaplace {
                 seeds.push(lambda_sqrt(likelihood, &f));
             }
             for k in 0..c {
-                let mut gy = Mat::zeros(m, c);
-                for r in 0..m {
-                    for j in 0..c {
-                        gy.data[r * c + j] = R::of(seeds[r][k * c + j]);
-                    }
-                }
+                let gy: Mat<R> = seed_rows(&seeds, k, c);
                 net.backward(gather.batch(), &gy);
                 for &(li, off, n_in, n_out) in &offsets {
                     let g = match net.layers.get(li + 1) {

@@ -2,8 +2,8 @@
 //! on the training rows after training, at the prior precision (and noise sd) that maximize
 //! the log marginal likelihood, over the last layer with its full generalized Gauss-Newton
 //! (the default) or over every parameter with the GGN's diagonal
-//! ([`occam_nn::laplace::diag`]); its covariance (or variances) saved in
-//! laplace.safetensors beside the weights. With it, a regression network predicts a standard
+//! ([`occam_nn::laplace::diag`]) or its Kronecker factors ([`occam_nn::laplace::kron`]); its
+//! covariance (variances, factors) saved in laplace.safetensors beside the weights. With it, a regression network predicts a standard
 //! deviation per row (the linearized posterior's spread of the output plus the noise), and a
 //! classifier's probabilities are moderated by the probit approximation.
 
@@ -14,6 +14,7 @@ use crate::results::{IntervalCheck, ProbabilityCheck, Uncertainty};
 use crate::run::RunFolder;
 use occam_core::Task;
 use occam_nn::laplace::diag::{predict_diag, DiagLaplace};
+use occam_nn::laplace::kron::{KronFactor, KronLaplace, KronPosterior};
 use occam_nn::laplace::{probit, LastLayerLaplace, Likelihood, Posterior};
 use occam_nn::metrics::predictions;
 use occam_nn::model::LaplaceMeta;
@@ -27,6 +28,14 @@ const DIAG_TENSOR: &str = "all.posterior_variance";
 /// [`occam_nn::model::LaplaceMeta::method`] of each structure.
 const LAST_LAYER: &str = "last_layer_full_ggn";
 const ALL_DIAG: &str = "all_diag_ggn";
+const ALL_KRON: &str = "all_kron_ggn";
+/// The four tensors of each dense layer's Kronecker factors, after `layers.{index}.`.
+const KRON_PARTS: [&str; 4] = [
+    "kron_a_values",
+    "kron_a_vectors",
+    "kron_b_values",
+    "kron_b_vectors",
+];
 
 /// Which parameters the Laplace approximation covers, and with which curvature.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -39,6 +48,10 @@ pub enum LaplaceHessian {
     /// `hessian_structure='diag'`): N C backward passes of one row to fit, C per predicted
     /// row.
     Diag,
+    /// Every parameter with the GGN's Kronecker factors per dense layer
+    /// (`hessian_structure='kron'`): C batched backward passes to fit and to predict;
+    /// networks of dense layers only.
+    Kron,
 }
 
 impl LaplaceHessian {
@@ -47,9 +60,10 @@ impl LaplaceHessian {
         match v {
             "last-layer" | "last_layer" => Ok(LaplaceHessian::LastLayer),
             "diag" => Ok(LaplaceHessian::Diag),
+            "kron" => Ok(LaplaceHessian::Kron),
             _ => Err(Error::param_err(
                 "laplace_hessian",
-                format!("'{v}' is not last-layer or diag"),
+                format!("'{v}' is not last-layer, diag or kron"),
             )),
         }
     }
@@ -62,6 +76,8 @@ pub enum LaplacePosterior {
     LastLayer(Posterior),
     /// Every parameter, one variance each.
     Diag(DiagPosterior),
+    /// Every parameter, Kronecker-factored precision per dense layer.
+    Kron(KronPosterior),
 }
 
 /// The diagonal posterior over every parameter of a network.
@@ -82,6 +98,7 @@ impl LaplacePosterior {
         match self {
             LaplacePosterior::LastLayer(p) => p.likelihood,
             LaplacePosterior::Diag(p) => p.likelihood,
+            LaplacePosterior::Kron(p) => p.likelihood,
         }
     }
 
@@ -89,6 +106,7 @@ impl LaplacePosterior {
         match self {
             LaplacePosterior::LastLayer(p) => p.sigma_noise,
             LaplacePosterior::Diag(p) => p.sigma_noise,
+            LaplacePosterior::Kron(p) => p.sigma_noise,
         }
     }
 
@@ -107,6 +125,7 @@ impl LaplacePosterior {
                 }
                 (f_mu, f_var)
             }
+            LaplacePosterior::Kron(p) => p.predict(net, x)?,
         })
     }
 }
@@ -117,6 +136,16 @@ pub fn check_rows(m: &super::Mlp, has_validation: bool) -> Result<()> {
         return Err(Error::param_err(
             "laplace_prior",
             "validation needs validation rows (val_fraction > 0)",
+        ));
+    }
+    if (m.laplace || m.l2_evidence.is_some())
+        && m.laplace_hessian == LaplaceHessian::Kron
+        && (m.batch_norm || m.layer_norm || !m.conv.is_empty())
+    {
+        return Err(Error::param_err(
+            "laplace_hessian",
+            "kron covers networks of dense layers (no convolutions, batch or layer norm); \
+             use diag or last-layer",
         ));
     }
     if m.laplace && m.variational.is_some() {
@@ -153,8 +182,10 @@ pub fn fit(
             "validation needs validation rows (val_fraction > 0)",
         ));
     }
-    if hessian == LaplaceHessian::Diag {
-        return fit_diag(net, train, val.filter(|_| by_validation));
+    match hessian {
+        LaplaceHessian::Diag => return fit_diag(net, train, val.filter(|_| by_validation)),
+        LaplaceHessian::Kron => return fit_kron(net, train, val.filter(|_| by_validation)),
+        LaplaceHessian::LastLayer => {}
     }
     let la = LastLayerLaplace::fit(net, train)?;
     let h = la.optimize(None);
@@ -181,6 +212,37 @@ pub fn fit(
     Ok((meta, LaplacePosterior::LastLayer(post)))
 }
 
+/// The meta of an all-parameter approximation whose evidence is `sp`'s (the diagonal, or the
+/// Kronecker factors' spectrum): one shared prior precision at the evidence optimum or, with
+/// `val`, `by_grid`'s choice on the validation rows (`sigma` the evidence's).
+fn evidence_meta(
+    method: &str,
+    sp: &DiagLaplace,
+    val: Option<&Data<f32>>,
+    by_grid: impl FnOnce(&Data<f32>, f64, &[f64]) -> std::result::Result<(f64, f64), occam_nn::NnError>,
+) -> Result<LaplaceMeta> {
+    let h = sp.optimize(false);
+    let sigma = h.sigma_noise;
+    let (delta, validation_nll) = match val {
+        None => (h.prior_precision[0], None),
+        Some(v) => {
+            let (d, nll) = by_grid(v, sigma, &grid())?;
+            (d, Some(nll))
+        }
+    };
+    Ok(LaplaceMeta {
+        method: method.into(),
+        likelihood: sp.likelihood,
+        prior_precision: delta,
+        sigma_noise: sigma,
+        log_marglik: sp.log_marginal_likelihood(&[delta], sigma),
+        effective_params: sp.effective_params(delta, sigma),
+        n_params: sp.theta.len(),
+        n_data: sp.n_data,
+        validation_nll,
+    })
+}
+
 /// [`fit`] over every parameter with the GGN's diagonal (one shared prior precision).
 fn fit_diag(
     net: &mut Net<f32>,
@@ -188,15 +250,10 @@ fn fit_diag(
     val: Option<&Data<f32>>,
 ) -> Result<(LaplaceMeta, LaplacePosterior)> {
     let la = DiagLaplace::fit(net, train)?;
-    let h = la.optimize(false);
-    let sigma = h.sigma_noise;
-    let (delta, validation_nll) = match val {
-        None => (h.prior_precision[0], None),
-        Some(v) => {
-            let (d, nll) = la.validation_prior(net, v, sigma, &grid())?;
-            (d, Some(nll))
-        }
-    };
+    let meta = evidence_meta(ALL_DIAG, &la, val, |v, sigma, grid| {
+        la.validation_prior(net, v, sigma, grid)
+    })?;
+    let (delta, sigma) = (meta.prior_precision, meta.sigma_noise);
     let var = la.posterior_variance(&[delta], sigma);
     if var.iter().any(|v| !v.is_finite() || *v <= 0.0) {
         return Err(Error::param_err(
@@ -204,17 +261,6 @@ fn fit_diag(
             format!("prior precision {delta}: the diagonal posterior is not positive"),
         ));
     }
-    let meta = LaplaceMeta {
-        method: ALL_DIAG.into(),
-        likelihood: la.likelihood,
-        prior_precision: delta,
-        sigma_noise: sigma,
-        log_marglik: la.log_marginal_likelihood(&[delta], sigma),
-        effective_params: la.effective_params(delta, sigma),
-        n_params: la.theta.len(),
-        n_data: la.n_data,
-        validation_nll,
-    };
     let post = DiagPosterior {
         likelihood: la.likelihood,
         prior_precision: delta,
@@ -224,7 +270,22 @@ fn fit_diag(
     Ok((meta, LaplacePosterior::Diag(post)))
 }
 
-/// Writes the covariance (or the variances) of `post` into `run`.
+/// [`fit`] over every parameter with the GGN's Kronecker factors (one shared prior
+/// precision).
+fn fit_kron(
+    net: &mut Net<f32>,
+    train: &Data<f32>,
+    val: Option<&Data<f32>>,
+) -> Result<(LaplaceMeta, LaplacePosterior)> {
+    let la = KronLaplace::fit(net, train)?;
+    let meta = evidence_meta(ALL_KRON, &la.spectrum, val, |v, sigma, grid| {
+        la.validation_prior(net, v, sigma, grid)
+    })?;
+    let post = la.posterior(meta.prior_precision, meta.sigma_noise)?;
+    Ok((meta, LaplacePosterior::Kron(post)))
+}
+
+/// Writes the covariance (or the variances, or the factors) of `post` into `run`.
 pub fn save(run: &mut RunFolder, post: &LaplacePosterior) -> Result<()> {
     let t = match post {
         LaplacePosterior::LastLayer(post) => {
@@ -240,8 +301,81 @@ pub fn save(run: &mut RunFolder, post: &LaplacePosterior) -> Result<()> {
             shape: vec![post.var.len()],
             data: post.var.clone(),
         },
+        LaplacePosterior::Kron(post) => {
+            let mut all = Vec::new();
+            for f in &post.factors {
+                let parts = [
+                    (&f.a_values, vec![f.n_in]),
+                    (&f.a_vectors, vec![f.n_in, f.n_in]),
+                    (&f.b_values, vec![f.n_out]),
+                    (&f.b_vectors, vec![f.n_out, f.n_out]),
+                ];
+                for (part, (data, shape)) in KRON_PARTS.iter().zip(parts) {
+                    all.push(Named {
+                        name: format!("layers.{}.{part}", f.layer),
+                        shape,
+                        data: data.clone(),
+                    });
+                }
+            }
+            return run.write(FILE, &encode(&all)?);
+        }
     };
     run.write(FILE, &encode(&[t])?)
+}
+
+/// Reads the Kronecker factors of every dense layer of `net` from `tensors` (`path` names
+/// the file in errors).
+fn load_kron(
+    tensors: Vec<Named<f64>>,
+    meta: &LaplaceMeta,
+    net: &Net<f32>,
+    path: &std::path::Path,
+) -> Result<LaplacePosterior> {
+    let bad = |m: String| Error::model(path, m);
+    let mut by_name: std::collections::HashMap<String, Named<f64>> =
+        tensors.into_iter().map(|t| (t.name.clone(), t)).collect();
+    let mut factors = Vec::new();
+    for (li, layer) in net.layers.iter().enumerate() {
+        let occam_nn::Layer::Dense(d) = layer else {
+            continue;
+        };
+        let mut take = |part: &str, shape: Vec<usize>| -> Result<Vec<f64>> {
+            let name = format!("layers.{li}.{part}");
+            let t = by_name
+                .remove(&name)
+                .ok_or_else(|| bad(format!("has no tensor '{name}'")))?;
+            if t.shape != shape {
+                return Err(bad(format!(
+                    "'{name}' has shape {:?}, {shape:?} expected",
+                    t.shape
+                )));
+            }
+            Ok(t.data)
+        };
+        let f = KronFactor {
+            layer: li,
+            n_in: d.n_in,
+            n_out: d.n_out,
+            a_values: take(KRON_PARTS[0], vec![d.n_in])?,
+            a_vectors: take(KRON_PARTS[1], vec![d.n_in, d.n_in])?,
+            b_values: take(KRON_PARTS[2], vec![d.n_out])?,
+            b_vectors: take(KRON_PARTS[3], vec![d.n_out, d.n_out])?,
+        };
+        if !f.fits(d.n_in, d.n_out) {
+            return Err(bad(format!(
+                "layer {li}'s Kronecker factors have values that are not finite \
+                 (eigenvalues: not negative)"
+            )));
+        }
+        factors.push(f);
+    }
+    Ok(LaplacePosterior::Kron(KronPosterior {
+        likelihood: meta.likelihood,
+        factors,
+        prior_precision: meta.prior_precision,
+        sigma_noise: meta.sigma_noise,
+    }))
 }
 
 /// Reads the posterior that `meta` describes for `net` from `run`.
@@ -257,11 +391,12 @@ pub fn load(run: &RunFolder, meta: &LaplaceMeta, net: &Net<f32>) -> Result<Lapla
             let p = n_out * (n_feat + 1);
             (TENSOR, vec![p, p], n_feat, n_out)
         }
-        ALL_DIAG => (DIAG_TENSOR, vec![net.n_params()], 0, net.spec.n_out),
+        // kron: the parameter count checked here, its tensors read by load_kron
+        ALL_DIAG | ALL_KRON => (DIAG_TENSOR, vec![net.n_params()], 0, net.spec.n_out),
         m => {
             return Err(Error::model(
                 run.path("model.json"),
-                format!("its Laplace method '{m}' is not {LAST_LAYER} or {ALL_DIAG}"),
+                format!("its Laplace method '{m}' is not {LAST_LAYER}, {ALL_DIAG} or {ALL_KRON}"),
             ))
         }
     };
@@ -274,6 +409,9 @@ pub fn load(run: &RunFolder, meta: &LaplaceMeta, net: &Net<f32>) -> Result<Lapla
     }
     let tensors: Vec<Named<f64>> =
         decode(&run.read_listed(FILE)?).map_err(|e| bad(e.to_string()))?;
+    if meta.method == ALL_KRON {
+        return load_kron(tensors, meta, net, &path);
+    }
     let t = tensors
         .into_iter()
         .find(|t| t.name == name)
@@ -390,6 +528,7 @@ pub fn held_out_check(
     };
     let structure = match lm.method.as_str() {
         ALL_DIAG => "all parameters, diagonal GGN",
+        ALL_KRON => "all parameters, Kronecker-factored GGN",
         _ => "last layer, full GGN",
     };
     let mut out = Uncertainty {

@@ -246,11 +246,11 @@ pub struct TrainOptions {
     /// (classes); the prior precision and noise maximize the evidence.
     #[cfg_attr(feature = "clap", arg(help_heading = "Network", long, num_args = 0..=1, default_missing_value = "true"))]
     pub laplace: Option<bool>,
-    /// The Laplace approximation's structure: last-layer (the default; full GGN) or diag
-    /// (every parameter, the GGN's diagonal: a backward pass per row and output).
+    /// The Laplace structure: last-layer (the default; full GGN), diag (every parameter, the
+    /// GGN's diagonal) or kron (its Kronecker factors; dense networks; also --l2-evidence's).
     #[cfg_attr(
         feature = "clap",
-        arg(help_heading = "Network", long, value_name = "last-layer|diag")
+        arg(help_heading = "Network", long, value_name = "last-layer|diag|kron")
     )]
     pub laplace_hessian: Option<String>,
     /// How the Laplace approximation's prior precision is chosen: evidence (the default, the
@@ -261,9 +261,9 @@ pub struct TrainOptions {
         arg(help_heading = "Network", long, value_name = "evidence|validation")
     )]
     pub laplace_prior: Option<String>,
-    /// Learn one coupled L2 strength per weight and bias tensor from the evidence (a
-    /// diagonal-GGN Laplace of the whole network on the training rows, Immer et al. 2021)
-    /// every N epochs after the first N; no validation rows needed.
+    /// Learn one coupled L2 strength per weight and bias tensor from the evidence (a diagonal-
+    /// or, with --laplace-hessian kron, Kronecker-factored GGN Laplace of the whole network on
+    /// the training rows, Immer et al. 2021) every N epochs after the first N.
     #[cfg_attr(
         feature = "clap",
         arg(help_heading = "Penalties", long, value_name = "N")
@@ -549,10 +549,10 @@ impl TrainOptions {
         m.layer_norm = o.layer_norm.unwrap_or(m.layer_norm);
         m.laplace = o.laplace.unwrap_or(m.laplace);
         if let Some(v) = o.laplace_hessian.as_deref() {
-            if !m.laplace {
+            if !m.laplace && o.l2_evidence.is_none() {
                 return Err(Error::param_err(
                     "laplace_hessian",
-                    "chooses the Laplace approximation's structure: it needs laplace",
+                    "chooses the Laplace approximation's structure: needs laplace or l2_evidence",
                 ));
             }
             m.laplace_hessian = crate::mlp::LaplaceHessian::parse(v)?;
