@@ -497,6 +497,35 @@ fn laplace_networks_predict_a_standard_deviation_and_other_commands_refuse_the_f
         "{kron_sds:?}"
     );
     assert_ne!(kron_sds, sds);
+    // a damaged factors file is a clear error naming it (the manifest's hash refuses the
+    // edit): the last eigenvector entry set to NaN, then the file cut short
+    let lp = kron.join("laplace.safetensors");
+    let mut bytes = std::fs::read(&lp).unwrap();
+    let n = bytes.len();
+    bytes[n - 8..].copy_from_slice(&f64::NAN.to_le_bytes());
+    std::fs::write(&lp, &bytes).unwrap();
+    let e = common::fails_naming(
+        &[
+            "predict",
+            kron.to_str().unwrap(),
+            &data,
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        "laplace.safetensors",
+    );
+    assert!(e.contains("has changed"), "{e}");
+    std::fs::write(&lp, &bytes[..n / 2]).unwrap();
+    common::fails_naming(
+        &[
+            "predict",
+            kron.to_str().unwrap(),
+            &data,
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        "laplace.safetensors",
+    );
     let conv = dir.join("conv");
     common::fails_naming(
         &[

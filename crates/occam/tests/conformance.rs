@@ -464,6 +464,59 @@ fn mlp_regression_birthwt_with_kronecker_factored_laplace() {
     conform(&est, &case, setup, bad, "laplace_hessian");
 }
 
+/// Kronecker factors that a run folder holds with its checksums intact but not finite, or
+/// without one layer's tensor, are refused on load with the file named (the manifest's hash
+/// catches edits; this is what a consistent but damaged folder gets).
+#[test]
+fn damaged_kronecker_factors_are_refused_on_load() {
+    let d = occam::estimator::read_csv(datasets("birthwt.csv"), &CsvOptions::default()).unwrap();
+    let m = Mlp {
+        laplace: true,
+        laplace_hessian: occam::mlp::LaplaceHessian::Kron,
+        epochs: 5,
+        ..small_mlp()
+    }
+    .fit(&d)
+    .unwrap();
+    let Some(occam::mlp::LaplacePosterior::Kron(post)) = m.laplace.clone() else {
+        panic!("no Kronecker-factored posterior")
+    };
+    let damaged = |edit: &dyn Fn(&mut occam::mlp::KronPosterior), what: &str, name: &str| {
+        let mut bad = post.clone();
+        edit(&mut bad);
+        let dir = scratch(name);
+        let mut run = RunFolder::create(&dir, m.run_kind(), Mode::New).unwrap();
+        m.save(&mut run).unwrap();
+        occam::mlp::laplace::save(&mut run, &occam::mlp::LaplacePosterior::Kron(bad)).unwrap();
+        let Err(e) = occam::MlpModel::load(&RunFolder::open(&dir).unwrap()) else {
+            panic!("{name}: damaged factors were loaded")
+        };
+        let e = e.to_string();
+        assert!(
+            e.contains("laplace.safetensors") && e.contains(what),
+            "{name}: {e}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    };
+    damaged(
+        &|p| p.factors[0].b_vectors[0] = f64::NAN,
+        "not finite",
+        "kron-nan",
+    );
+    damaged(
+        &|p| p.factors[1].a_values[0] = -1.0,
+        "not negative",
+        "kron-negative",
+    );
+    damaged(
+        &|p| {
+            p.factors.pop();
+        },
+        "has no tensor",
+        "kron-missing",
+    );
+}
+
 /// Classes with the Kronecker-factored Laplace and its prior chosen on validation rows.
 #[test]
 fn mlp_multiclass_digits_with_kronecker_factored_laplace_chosen_on_validation_rows() {
