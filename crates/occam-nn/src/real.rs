@@ -36,14 +36,18 @@ pub trait Real:
 
 /// e^x in f32 without a libm call: x = n ln 2 + r (Cody-Waite), e^r by its Taylor
 /// polynomial to degree 7 (|r| <= ln 2 / 2: under 2e-8 relative), times 2^n built from the
-/// exponent bits. x is clamped to [-87.3, 88.3], where 2^n stays a normal number.
+/// exponent bits. x is clamped to [-87.3, 88.3], where 2^n stays a normal number. n is x log2 e
+/// rounded to nearest by adding and subtracting 1.5 2^23 (exact for |n| < 2^22): `floor`
+/// is a libm call (`floorf`) on x86-64 without SSE4.1, which kept the loops scalar and took
+/// 16% of an LSTM's training time.
 #[inline(always)]
 fn exp_f32(x: f32) -> f32 {
     const LOG2E: f32 = std::f32::consts::LOG2_E;
     const LN2_HI: f32 = 0.693_359_4;
     const LN2_LO: f32 = -2.121_944_4e-4;
+    const ROUND: f32 = 12_582_912.0;
     let x = x.clamp(-87.3, 88.3);
-    let n = (x * LOG2E + 0.5).floor();
+    let n = (x * LOG2E + ROUND) - ROUND;
     let r = x - n * LN2_HI - n * LN2_LO;
     let p = 1.0
         + r * (1.0

@@ -60,7 +60,15 @@ impl<R: Real> Cell<R> for GruCell<R> {
         l.hin.resize(t_n * b * h, R::zero());
         l.cell.un.resize(t_n * b * h, R::zero());
         l.cell.gh.resize(b * g3, R::zero());
+        // the r and z gates' two biases summed once; n keeps b_hn inside r (b_hn + W_hn h)
         let (bi, bh) = (&l.p.bias_ih.value, &l.p.bias_hh.value);
+        let brz: Vec<R> = bi[..2 * h]
+            .iter()
+            .zip(&bh[..2 * h])
+            .map(|(x, y)| *x + *y)
+            .collect();
+        let (br, bz) = brz.split_at(h);
+        let (bin, bhn) = (&bi[2 * h..3 * h], &bh[2 * h..3 * h]);
         let one = R::one();
         for t in 0..t_n {
             let (p0, p1) = (t * b * h, (t + 1) * b * h);
@@ -73,22 +81,28 @@ impl<R: Real> Cell<R> for GruCell<R> {
                 false,
             );
             let gx = &mut l.cell.gx[t * b * g3..(t + 1) * b * g3];
+            let (hprev, hcur) = l.hs.split_at_mut(p1);
+            let un = &mut l.cell.un[p0..p1];
             for r in 0..b {
-                let (xr, ur) = (
-                    &mut gx[r * g3..(r + 1) * g3],
-                    &l.cell.gh[r * g3..(r + 1) * g3],
-                );
+                // each row's runs cut to length h, so the loop indexes without bounds checks
+                let (xr, rest) = gx[r * g3..(r + 1) * g3].split_at_mut(h);
+                let (xz, xn) = rest.split_at_mut(h);
+                let (xz, xn) = (&mut xz[..h], &mut xn[..h]);
+                let ur = &l.cell.gh[r * g3..(r + 1) * g3];
+                let (ur_r, ur_z, ur_n) = (&ur[..h], &ur[h..2 * h], &ur[2 * h..3 * h]);
+                let hp = &hprev[p0 + r * h..p0 + (r + 1) * h];
+                let hc = &mut hcur[r * h..(r + 1) * h];
+                let unr = &mut un[r * h..(r + 1) * h];
                 for j in 0..h {
-                    let rg = (xr[j] + bi[j] + ur[j] + bh[j]).gate_sigmoid();
-                    let zg = (xr[h + j] + bi[h + j] + ur[h + j] + bh[h + j]).gate_sigmoid();
-                    let u = ur[2 * h + j] + bh[2 * h + j];
-                    let ng = (xr[2 * h + j] + bi[2 * h + j] + rg * u).gate_tanh();
+                    let rg = (xr[j] + br[j] + ur_r[j]).gate_sigmoid();
+                    let zg = (xz[j] + bz[j] + ur_z[j]).gate_sigmoid();
+                    let u = ur_n[j] + bhn[j];
+                    let ng = (xn[j] + bin[j] + rg * u).gate_tanh();
                     xr[j] = rg;
-                    xr[h + j] = zg;
-                    xr[2 * h + j] = ng;
-                    let k = r * h + j;
-                    l.cell.un[p0 + k] = u;
-                    l.hs[p1 + k] = (one - zg) * ng + zg * l.hs[p0 + k];
+                    xz[j] = zg;
+                    xn[j] = ng;
+                    unr[j] = u;
+                    hc[j] = (one - zg) * ng + zg * hp[j];
                 }
             }
         }
@@ -113,25 +127,33 @@ impl<R: Real> Cell<R> for GruCell<R> {
             let gates = &l.cell.gx[t * b * g3..(t + 1) * b * g3];
             let dgx = &mut l.cell.dgx[t * b * g3..(t + 1) * b * g3];
             let dgh = &mut l.cell.dgh[t * b * g3..(t + 1) * b * g3];
+            let hp_all = &l.hs[p0..p0 + b * h];
+            let un = &l.cell.un[p0..p0 + b * h];
             for r in 0..b {
+                let g = &gates[r * g3..(r + 1) * g3];
+                let (gr, gz, gn) = (&g[..h], &g[h..2 * h], &g[2 * h..3 * h]);
+                let (dxr, rest) = dgx[r * g3..(r + 1) * g3].split_at_mut(h);
+                let (dxz, dxn) = rest.split_at_mut(h);
+                let (dxz, dxn) = (&mut dxz[..h], &mut dxn[..h]);
+                let (dhr_, rest) = dgh[r * g3..(r + 1) * g3].split_at_mut(h);
+                let (dhz, dhn) = rest.split_at_mut(h);
+                let (dhz, dhn) = (&mut dhz[..h], &mut dhn[..h]);
+                let hp = &hp_all[r * h..(r + 1) * h];
+                let unr = &un[r * h..(r + 1) * h];
+                let dhrow = &mut dh[r * h..(r + 1) * h];
                 for j in 0..h {
-                    let k = r * h + j;
-                    let (rg, zg, ng) = (
-                        gates[r * g3 + j],
-                        gates[r * g3 + h + j],
-                        gates[r * g3 + 2 * h + j],
-                    );
-                    let d = dh[k];
+                    let (rg, zg, ng) = (gr[j], gz[j], gn[j]);
+                    let d = dhrow[j];
                     let dan = d * (one - zg) * (one - ng * ng);
-                    let daz = d * (l.hs[p0 + k] - ng) * zg * (one - zg);
-                    let dar = dan * l.cell.un[p0 + k] * rg * (one - rg);
-                    dgx[r * g3 + j] = dar;
-                    dgx[r * g3 + h + j] = daz;
-                    dgx[r * g3 + 2 * h + j] = dan;
-                    dgh[r * g3 + j] = dar;
-                    dgh[r * g3 + h + j] = daz;
-                    dgh[r * g3 + 2 * h + j] = dan * rg;
-                    dh[k] = d * zg;
+                    let daz = d * (hp[j] - ng) * zg * (one - zg);
+                    let dar = dan * unr[j] * rg * (one - rg);
+                    dxr[j] = dar;
+                    dxz[j] = daz;
+                    dxn[j] = dan;
+                    dhr_[j] = dar;
+                    dhz[j] = daz;
+                    dhn[j] = dan * rg;
+                    dhrow[j] = d * zg;
                 }
             }
             if t > 0 {

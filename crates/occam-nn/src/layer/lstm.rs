@@ -57,7 +57,10 @@ impl<R: Real> Cell<R> for LstmCell<R> {
         l.hs.clear();
         l.hs.resize((t_n + 1) * b * h, R::zero());
         l.hin.resize(t_n * b * h, R::zero());
-        let (bi, bh) = (&l.p.bias_ih.value, &l.p.bias_hh.value);
+        // b_ih + b_hh once (zipped loops: indexing kept them scalar)
+        let bias: Vec<R> = (l.p.bias_ih.value.iter().zip(&l.p.bias_hh.value))
+            .map(|(x, y)| *x + *y)
+            .collect();
         for t in 0..t_n {
             let (bh_prev, bh_cur) = (t * b * h, (t + 1) * b * h);
             let hin = &mut l.hin[t * b * h..(t + 1) * b * h];
@@ -67,24 +70,21 @@ impl<R: Real> Cell<R> for LstmCell<R> {
             for r in 0..b {
                 let ar = &mut a[r * g4..(r + 1) * g4];
                 // Gate by gate, so that each loop is one function over a contiguous run.
-                for (j, v) in ar.iter_mut().enumerate() {
-                    *v += bi[j] + bh[j];
-                }
+                ar.iter_mut().zip(&bias).for_each(|(v, c)| *v += *c);
                 ar[..2 * h].iter_mut().for_each(|v| *v = v.gate_sigmoid());
                 ar[2 * h..3 * h].iter_mut().for_each(|v| *v = v.gate_tanh());
                 ar[3 * h..].iter_mut().for_each(|v| *v = v.gate_sigmoid());
+                let (gi, rest) = ar.split_at(h);
+                let (gf, rest) = rest.split_at(h);
+                let (gg, go) = rest.split_at(h);
                 let (cp, cc) = l.cell.cs.split_at_mut(bh_cur);
                 let (cp, cc) = (&cp[bh_prev + r * h..][..h], &mut cc[r * h..(r + 1) * h]);
                 let hc = &mut l.hs[bh_cur + r * h..bh_cur + (r + 1) * h];
-                for j in 0..h {
-                    let (i, f, g) = (ar[j], ar[h + j], ar[2 * h + j]);
-                    cc[j] = f * cp[j] + i * g;
+                for ((((c, p), i), f), g) in cc.iter_mut().zip(cp).zip(gi).zip(gf).zip(gg) {
+                    *c = *f * *p + *i * *g;
                 }
-                for j in 0..h {
-                    hc[j] = cc[j].gate_tanh();
-                }
-                for j in 0..h {
-                    hc[j] *= ar[3 * h + j];
+                for ((hv, c), o) in hc.iter_mut().zip(cc.iter()).zip(go) {
+                    *hv = c.gate_tanh() * *o;
                 }
             }
         }
@@ -109,21 +109,27 @@ impl<R: Real> Cell<R> for LstmCell<R> {
             let gates = &l.cell.gates[t * b * g4..(t + 1) * b * g4];
             let da = &mut l.cell.da[t * b * g4..(t + 1) * b * g4];
             for r in 0..b {
+                // each row's runs cut to length h, so the loop indexes without bounds checks
+                let g = &gates[r * g4..(r + 1) * g4];
+                let (gi, gf, gg, go) = (&g[..h], &g[h..2 * h], &g[2 * h..3 * h], &g[3 * h..]);
+                let d = &mut da[r * g4..(r + 1) * g4];
+                let (di, rest) = d.split_at_mut(h);
+                let (df, rest) = rest.split_at_mut(h);
+                let (dg, d_o) = rest.split_at_mut(h);
+                let (dg, d_o) = (&mut dg[..h], &mut d_o[..h]);
+                let cc = &l.cell.cs[bh_cur + r * h..bh_cur + (r + 1) * h];
+                let cp = &l.cell.cs[bh_prev + r * h..bh_prev + (r + 1) * h];
+                let dhr = &dh[r * h..(r + 1) * h];
+                let dcr = &mut dc[r * h..(r + 1) * h];
                 for j in 0..h {
-                    let k = r * h + j;
-                    let (i, f, g, o) = (
-                        gates[r * g4 + j],
-                        gates[r * g4 + h + j],
-                        gates[r * g4 + 2 * h + j],
-                        gates[r * g4 + 3 * h + j],
-                    );
-                    let tc = l.cell.cs[bh_cur + k].gate_tanh();
-                    let c = dc[k] + dh[k] * o * (one - tc * tc);
-                    da[r * g4 + j] = c * g * i * (one - i);
-                    da[r * g4 + h + j] = c * l.cell.cs[bh_prev + k] * f * (one - f);
-                    da[r * g4 + 2 * h + j] = c * i * (one - g * g);
-                    da[r * g4 + 3 * h + j] = dh[k] * tc * o * (one - o);
-                    dc[k] = c * f;
+                    let (i, f, g, o) = (gi[j], gf[j], gg[j], go[j]);
+                    let tc = cc[j].gate_tanh();
+                    let c = dcr[j] + dhr[j] * o * (one - tc * tc);
+                    di[j] = c * g * i * (one - i);
+                    df[j] = c * cp[j] * f * (one - f);
+                    dg[j] = c * i * (one - g * g);
+                    d_o[j] = dhr[j] * tc * o * (one - o);
+                    dcr[j] = c * f;
                 }
             }
             if t > 0 {
