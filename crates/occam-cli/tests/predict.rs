@@ -503,29 +503,18 @@ fn laplace_networks_predict_a_standard_deviation_and_other_commands_refuse_the_f
     let mut bytes = std::fs::read(&lp).unwrap();
     let n = bytes.len();
     bytes[n - 8..].copy_from_slice(&f64::NAN.to_le_bytes());
+    let args = [
+        "predict",
+        kron.to_str().unwrap(),
+        &data,
+        "--out",
+        out.to_str().unwrap(),
+    ];
     std::fs::write(&lp, &bytes).unwrap();
-    let e = common::fails_naming(
-        &[
-            "predict",
-            kron.to_str().unwrap(),
-            &data,
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        "laplace.safetensors",
-    );
+    let e = common::fails_naming(&args, "laplace.safetensors");
     assert!(e.contains("has changed"), "{e}");
     std::fs::write(&lp, &bytes[..n / 2]).unwrap();
-    common::fails_naming(
-        &[
-            "predict",
-            kron.to_str().unwrap(),
-            &data,
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        "laplace.safetensors",
-    );
+    common::fails_naming(&args, "laplace.safetensors");
     let conv = dir.join("conv");
     common::fails_naming(
         &[
