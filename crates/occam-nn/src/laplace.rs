@@ -305,12 +305,9 @@ impl LastLayerLaplace {
         sigma: f64,
         grid: &[f64],
     ) -> Result<(f64, f64), NnError> {
-        if val.rows() == 0 || grid.is_empty() {
-            return Err(no_validation_rows());
-        }
         // the outputs and last-layer rows do not depend on delta: one forward pass
         let (f_mu, u) = last_layer_rows(net, &val.x);
-        lowest_nll(grid, |_, delta| {
+        lowest_nll(grid, val.rows(), |_, delta| {
             let f_var = self.posterior(delta, sigma)?.variance(&u)?;
             Ok(predictive_nll(self.likelihood, &f_mu, &f_var, val, sigma))
         })
@@ -339,7 +336,7 @@ impl LastLayerLaplace {
 }
 
 /// The error of a prior to be chosen on validation rows where there are none.
-pub(crate) fn no_validation_rows() -> NnError {
+fn no_validation_rows() -> NnError {
     NnError::Config {
         param: "laplace_prior".into(),
         message: "choosing the prior by validation needs validation rows".into(),
@@ -347,11 +344,16 @@ pub(crate) fn no_validation_rows() -> NnError {
 }
 
 /// The value of `grid` whose `nll(index, value)` is smallest (the first on ties), with that
-/// NLL: the validation choice of both approximations' prior precision.
+/// NLL: the validation choice of every approximation's prior precision. Refuses `rows` = 0
+/// validation rows or an empty grid.
 pub(crate) fn lowest_nll(
     grid: &[f64],
+    rows: usize,
     mut nll: impl FnMut(usize, f64) -> Result<f64, NnError>,
 ) -> Result<(f64, f64), NnError> {
+    if rows == 0 || grid.is_empty() {
+        return Err(no_validation_rows());
+    }
     let mut best = (f64::NAN, f64::INFINITY);
     for (k, &delta) in grid.iter().enumerate() {
         let v = nll(k, delta)?;
@@ -360,6 +362,21 @@ pub(crate) fn lowest_nll(
         }
     }
     Ok(best)
+}
+
+/// [`lowest_nll`] where the predictive of every grid value was computed at once: outputs
+/// `f_mu` and, for `grid[k]`, variances `f_vars[k]` on the rows `val`.
+pub(crate) fn lowest_of_grid<R: Real>(
+    likelihood: Likelihood,
+    grid: &[f64],
+    f_mu: &Mat<f64>,
+    f_vars: &[Mat<f64>],
+    val: &Data<R>,
+    sigma: f64,
+) -> Result<(f64, f64), NnError> {
+    lowest_nll(grid, val.rows(), |k, _| {
+        Ok(predictive_nll(likelihood, f_mu, &f_vars[k], val, sigma))
+    })
 }
 
 /// The mean negative log-likelihood of the rows `val` under a linearized predictive with

@@ -153,89 +153,84 @@ fn check_optimum(name: &str, opt: &Value, (deltas, sigma, lml): (&[f64], f64, f6
     );
 }
 
-/// All parameters, diagonal GGN: laplace-torch's log marginal likelihood at a shared and at
-/// a per-tensor prior precision, its GLM predictive variances and probit probabilities, and
-/// its maxima over the prior precision(s) and noise.
+/// An all-parameter Laplace against laplace-torch's numbers in `fx` (a case's "diag" or
+/// "kron"): the log marginal likelihood of `sp` (the diagonal, or the Kronecker factors'
+/// spectrum) at a shared and at a per-tensor prior precision, the GLM predictive that
+/// `predict(delta, sigma)` gives (means, variances, probit probabilities), and the maxima
+/// over the prior precision(s) and noise.
+fn check_all_parameters(
+    what: &str,
+    fx: &Value,
+    sp: &DiagLaplace,
+    regression: bool,
+    mut predict: impl FnMut(f64, f64) -> (Mat<f64>, Mat<f64>),
+) {
+    let layerwise = floats(&fx["layerwise"]);
+    assert_eq!(layerwise.len(), sp.groups.len());
+    for s in fx["settings"].as_array().unwrap() {
+        let (delta, sigma) = (
+            s["prior_precision"].as_f64().unwrap(),
+            s["sigma_noise"].as_f64().unwrap(),
+        );
+        for (d, key) in [
+            (vec![delta], "log_marglik"),
+            (layerwise.clone(), "log_marglik_layerwise"),
+        ] {
+            let want = s[key].as_f64().unwrap();
+            let got = sp.log_marginal_likelihood(&d, sigma);
+            assert!(
+                rel(got, want) < 1e-9,
+                "{what} {key}: {got} vs laplace-torch {want}"
+            );
+        }
+        let (f_mu, f_var) = predict(delta, sigma);
+        check_predictive(what, s, &f_mu, &f_var, regression);
+    }
+    for (key, per_group) in [("optimum", false), ("optimum_layerwise", true)] {
+        let h = sp.optimize(per_group);
+        assert!(h.iterations < 10_000, "{what} {key}: no convergence");
+        let opt = (&h.prior_precision[..], h.sigma_noise, h.log_marglik);
+        check_optimum(&format!("{what} {key}"), &fx[key], opt);
+    }
+}
+
+/// All parameters, diagonal GGN, against laplace-torch ([`check_all_parameters`]).
 #[test]
 fn diagonal_laplace_over_all_parameters_equals_laplace_torch() {
     for (c, mut net, data, xte) in fixture_cases() {
         let name = c["name"].as_str().unwrap();
-        let regression = c["likelihood"] == "regression";
         let la = DiagLaplace::fit(&mut net, &data).unwrap();
         assert_eq!(la.theta.len(), net.n_params());
-        let dx = &c["diag"];
-        let layerwise = floats(&dx["layerwise"]);
-        assert_eq!(layerwise.len(), la.groups.len());
-        for s in dx["settings"].as_array().unwrap() {
-            let (delta, sigma) = (
-                s["prior_precision"].as_f64().unwrap(),
-                s["sigma_noise"].as_f64().unwrap(),
-            );
-            for (d, key) in [
-                (vec![delta], "log_marglik"),
-                (layerwise.clone(), "log_marglik_layerwise"),
-            ] {
-                let want = s[key].as_f64().unwrap();
-                let got = la.log_marginal_likelihood(&d, sigma);
-                assert!(
-                    rel(got, want) < 1e-9,
-                    "{name} {key}: {got} vs laplace-torch {want}"
-                );
-            }
-            let var = la.posterior_variance(&[delta], sigma);
-            let (f_mu, f_var) = predict_diag(&mut net, &xte, &var).unwrap();
-            check_predictive(&format!("{name} diag"), s, &f_mu, &f_var, regression);
-        }
-        for (key, per_group) in [("optimum", false), ("optimum_layerwise", true)] {
-            let h = la.optimize(per_group);
-            assert!(h.iterations < 10_000, "{name} {key}: no convergence");
-            let opt = (&h.prior_precision[..], h.sigma_noise, h.log_marglik);
-            check_optimum(&format!("{name} {key}"), &dx[key], opt);
-        }
+        let regression = c["likelihood"] == "regression";
+        check_all_parameters(
+            &format!("{name} diag"),
+            &c["diag"],
+            &la,
+            regression,
+            |d, s| {
+                let var = la.posterior_variance(&[d], s);
+                predict_diag(&mut net, &xte, &var).unwrap()
+            },
+        );
     }
 }
 
-/// All parameters, Kronecker-factored GGN: laplace-torch's log marginal likelihood at a
-/// shared and a per-tensor prior precision, its GLM predictive variances and probit
-/// probabilities, and its maxima over the prior precision(s) and noise.
+/// All parameters, Kronecker-factored GGN, against laplace-torch ([`check_all_parameters`]).
 #[test]
 fn kronecker_factored_laplace_over_all_parameters_equals_laplace_torch() {
     for (c, mut net, data, xte) in fixture_cases() {
         let name = c["name"].as_str().unwrap();
-        let regression = c["likelihood"] == "regression";
         let la = KronLaplace::fit(&mut net, &data).unwrap();
-        let sp = &la.spectrum;
-        assert_eq!(sp.theta.len(), net.n_params());
-        assert_eq!(sp.h.len(), net.n_params());
-        let kx = &c["kron"];
-        let layerwise = floats(&kx["layerwise"]);
-        assert_eq!(layerwise.len(), sp.groups.len());
-        for s in kx["settings"].as_array().unwrap() {
-            let (delta, sigma) = (
-                s["prior_precision"].as_f64().unwrap(),
-                s["sigma_noise"].as_f64().unwrap(),
-            );
-            for (d, key) in [
-                (vec![delta], "log_marglik"),
-                (layerwise.clone(), "log_marglik_layerwise"),
-            ] {
-                let want = s[key].as_f64().unwrap();
-                let got = sp.log_marginal_likelihood(&d, sigma);
-                assert!(
-                    rel(got, want) < 1e-9,
-                    "{name} kron {key}: {got} vs laplace-torch {want}"
-                );
-            }
-            let post = la.posterior(delta, sigma).unwrap();
-            let (f_mu, f_var) = post.predict(&mut net, &xte).unwrap();
-            check_predictive(&format!("{name} kron"), s, &f_mu, &f_var, regression);
-        }
-        for (key, per_group) in [("optimum", false), ("optimum_layerwise", true)] {
-            let h = sp.optimize(per_group);
-            assert!(h.iterations < 10_000, "{name} kron {key}: no convergence");
-            let opt = (&h.prior_precision[..], h.sigma_noise, h.log_marglik);
-            check_optimum(&format!("{name} kron {key}"), &kx[key], opt);
-        }
+        assert_eq!(la.spectrum.theta.len(), net.n_params());
+        assert_eq!(la.spectrum.h.len(), net.n_params());
+        let regression = c["likelihood"] == "regression";
+        check_all_parameters(
+            &format!("{name} kron"),
+            &c["kron"],
+            &la.spectrum,
+            regression,
+            |d, s| la.posterior(d, s).unwrap().predict(&mut net, &xte).unwrap(),
+        );
     }
 }
 

@@ -424,24 +424,13 @@ impl DiagLaplace {
         sigma: f64,
         grid: &[f64],
     ) -> Result<(f64, f64), NnError> {
-        if val.rows() == 0 || grid.is_empty() {
-            return Err(super::no_validation_rows());
-        }
         let vars: Vec<Vec<f64>> = grid
             .iter()
             .map(|&d| self.posterior_variance(&[d], sigma))
             .collect();
         let refs: Vec<&[f64]> = vars.iter().map(|v| &v[..]).collect();
         let (f_mu, f_vars) = predict_diag_many(net, &val.x, &refs)?;
-        super::lowest_nll(grid, |k, _| {
-            Ok(super::predictive_nll(
-                self.likelihood,
-                &f_mu,
-                &f_vars[k],
-                val,
-                sigma,
-            ))
-        })
+        super::lowest_of_grid(self.likelihood, grid, &f_mu, &f_vars, val, sigma)
     }
 }
 

@@ -382,21 +382,10 @@ impl KronLaplace {
         sigma: f64,
         grid: &[f64],
     ) -> Result<(f64, f64), NnError> {
-        if val.rows() == 0 || grid.is_empty() {
-            return Err(super::no_validation_rows());
-        }
         let s = self.spectrum.likelihood.h_factor(sigma);
         let settings: Vec<(f64, f64)> = grid.iter().map(|&d| (d, s)).collect();
         let (f_mu, f_vars) = predict_kron_many(net, &val.x, &self.factors, &settings)?;
-        super::lowest_nll(grid, |k, _| {
-            Ok(super::predictive_nll(
-                self.spectrum.likelihood,
-                &f_mu,
-                &f_vars[k],
-                val,
-                sigma,
-            ))
-        })
+        super::lowest_of_grid(self.spectrum.likelihood, grid, &f_mu, &f_vars, val, sigma)
     }
 }
 
