@@ -7,6 +7,12 @@ use std::any::TypeId;
 
 pub use occam_core::cpu::has_avx2_fma;
 
+/// Whether an AVX2+FMA copy of a loop over `R` should run: the CPU has both and R is f32
+/// (f64, the finite-difference mode, keeps the baseline code).
+pub fn avx2_f32<R: Real>() -> bool {
+    has_avx2_fma() && TypeId::of::<R>() == TypeId::of::<f32>()
+}
+
 pub fn as_f32_mut<R: Real>(s: &mut [R]) -> Option<&mut [f32]> {
     if TypeId::of::<R>() == TypeId::of::<f32>() {
         // SAFETY: R is f32 (same TypeId), so the slice's layout is exactly [f32].

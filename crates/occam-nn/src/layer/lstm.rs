@@ -78,13 +78,7 @@ impl<R: Real> Cell<R> for LstmCell<R> {
                 hc,
                 h,
             };
-            #[cfg(target_arch = "x86_64")]
-            if crate::simd::has_avx2_fma() && crate::simd::as_f32(&bias).is_some() {
-                // SAFETY: AVX2 and FMA were detected at run time.
-                unsafe { forward_rows_avx2(rows) };
-                continue;
-            }
-            forward_rows(rows);
+            forward_step(rows);
         }
         l.out.resize(b, h);
         l.out
@@ -114,15 +108,7 @@ impl<R: Real> Cell<R> for LstmCell<R> {
                 dc: &mut dc,
                 h,
             };
-            #[cfg(target_arch = "x86_64")]
-            if crate::simd::has_avx2_fma() && crate::simd::as_f32(l.cell.cs.as_slice()).is_some() {
-                // SAFETY: AVX2 and FMA were detected at run time.
-                unsafe { backward_rows_avx2(rows) };
-            } else {
-                backward_rows(rows);
-            }
-            #[cfg(not(target_arch = "x86_64"))]
-            backward_rows(rows);
+            backward_step(rows);
             if t > 0 {
                 matmul(
                     &mut dhin,
@@ -182,6 +168,16 @@ unsafe fn forward_rows_avx2<R: Real>(s: StepRows<'_, R>) {
     forward_rows(s)
 }
 
+/// [`forward_rows`] in its AVX2 copy where the CPU has AVX2 and FMA and R is f32.
+fn forward_step<R: Real>(s: StepRows<'_, R>) {
+    #[cfg(target_arch = "x86_64")]
+    if crate::simd::avx2_f32::<R>() {
+        // SAFETY: AVX2 and FMA were detected at run time.
+        return unsafe { forward_rows_avx2(s) };
+    }
+    forward_rows(s)
+}
+
 /// One backward step's rows: the gates (B x 4H), their pre-activation gradients to fill,
 /// the step's and the previous cell states, d loss / d h and the running d loss / d c.
 struct BackRows<'a, R> {
@@ -231,6 +227,16 @@ fn backward_rows<R: Real>(s: BackRows<'_, R>) {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 unsafe fn backward_rows_avx2<R: Real>(s: BackRows<'_, R>) {
+    backward_rows(s)
+}
+
+/// [`backward_rows`] in its AVX2 copy where the CPU has AVX2 and FMA and R is f32.
+fn backward_step<R: Real>(s: BackRows<'_, R>) {
+    #[cfg(target_arch = "x86_64")]
+    if crate::simd::avx2_f32::<R>() {
+        // SAFETY: AVX2 and FMA were detected at run time.
+        return unsafe { backward_rows_avx2(s) };
+    }
     backward_rows(s)
 }
 
